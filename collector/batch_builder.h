@@ -1,0 +1,40 @@
+#pragma once
+// Collects packets into one wire::PacketBatch and hands it over, serialized, when it holds
+// `max_packets` or when its oldest packet has waited `max_age`. One per listener thread (not
+// thread-safe); the queue it hands batches to is shared and bounded.
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "common/bounded_queue.h"
+#include "collector/collector_metrics.h"
+#include "proto/packet.h"
+#include "sipvault.pb.h"
+
+namespace sipvault {
+
+using BatchQueue = BoundedQueue<std::string>;
+
+class BatchBuilder {
+ public:
+  BatchBuilder(BatchQueue& queue, CollectorMetrics& metrics, uint32_t collector_id, int max_packets,
+               std::chrono::milliseconds max_age);
+
+  void add(const PacketView& packet, wire::Origin origin, uint64_t received_us);
+  // Hands over the batch if it is old enough; call at least every few ms.
+  void flushIfDue(std::chrono::steady_clock::time_point now);
+  // Hands over whatever is there (shutdown). Blocks while the queue is full (backpressure).
+  void flush();
+
+ private:
+  BatchQueue& queue_;
+  CollectorMetrics& metrics_;
+  const uint32_t collector_id_;
+  const int max_packets_;
+  const std::chrono::milliseconds max_age_;
+  wire::PacketBatch batch_;
+  std::chrono::steady_clock::time_point first_added_;
+  uint64_t sequence_ = 0;
+};
+
+}  // namespace sipvault

@@ -1,0 +1,40 @@
+#include "collector/hep_ingest.h"
+
+#include <chrono>
+
+namespace sipvault {
+
+uint64_t nowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool HepIngest::admit(const PacketView& packet, bool from_hep) {
+  switch (admission_.check(packet, from_hep)) {
+    case Admission::Accept: return true;
+    case Admission::KeepAlive: metrics_.keepalives.inc(); return false;
+    case Admission::BadAuthKey: metrics_.auth_rejected.inc(); return false;
+    case Admission::CaptureIdNotAllowed: metrics_.capture_id_rejected.inc(); return false;
+  }
+  return false;
+}
+
+bool HepIngest::ingest(std::span<const uint8_t> bytes, uint64_t received_us) {
+  HepDecodeResult r = decodeHep(bytes, inflate_scratch_);
+  if (!r) {
+    metrics_.decodeError(r.error.code).inc();
+    return false;
+  }
+  if (!admit(*r.packet, true)) return true;
+  const wire::Origin origin = r.packet->hep_version == 1   ? wire::ORIGIN_HEP1
+                              : r.packet->hep_version == 2 ? wire::ORIGIN_HEP2
+                                                           : wire::ORIGIN_HEP3;
+  batch_.add(*r.packet, origin, received_us);
+  return true;
+}
+
+void HepIngest::ingestDecoded(const PacketView& packet, uint64_t received_us) {
+  if (admit(packet, false)) batch_.add(packet, wire::ORIGIN_IPIP, received_us);
+}
+
+}  // namespace sipvault

@@ -1,0 +1,121 @@
+#include "collector/udp_listener.h"
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "common/endpoint.h"
+
+namespace sipvault {
+namespace {
+
+constexpr int kBatch = 64;          // datagrams per recvmmsg
+constexpr size_t kMaxDatagram = 65536;
+
+}  // namespace
+
+struct UdpListener::Worker {
+  int fd = -1;
+  std::thread thread;
+  std::unique_ptr<BatchBuilder> batch;
+  std::unique_ptr<HepIngest> ingest;
+  uint32_t last_kernel_drops = 0;
+  ~Worker() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+UdpListener::UdpListener(const std::string& address, int sockets, int rcvbuf, const PacketAdmission& admission,
+                         CollectorMetrics& metrics, BatchQueue& queue, uint32_t collector_id, int batch_packets,
+                         std::chrono::milliseconds batch_time)
+    : admission_(admission), metrics_(metrics) {
+  auto hp = parseHostPort(address);
+  sockaddr_storage sa{};
+  socklen_t len = 0;
+  if (!hp || !resolveSockaddr(*hp, SOCK_DGRAM, sa, len))
+    throw std::runtime_error("UDP listen address '" + address + "' is not HOST:PORT");
+  for (int i = 0; i < sockets; ++i) {
+    auto w = std::make_unique<Worker>();
+    w->fd = ::socket(sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (w->fd < 0) throw std::runtime_error("socket(): " + std::string(strerror(errno)));
+    int one = 1;
+    setsockopt(w->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    setsockopt(w->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
+    // FORCE lifts the rmem_max cap when we have CAP_NET_ADMIN; otherwise the plain call caps it.
+    if (setsockopt(w->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
+      setsockopt(w->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    // With port 0 the first socket picks the port and the others share it.
+    if (i > 0 && hp->port == 0) {
+      socklen_t l = sizeof sa;
+      getsockname(workers_.front()->fd, reinterpret_cast<sockaddr*>(&sa), &l);
+    }
+    if (::bind(w->fd, reinterpret_cast<sockaddr*>(&sa), len) != 0)
+      throw std::runtime_error("cannot bind UDP " + address + ": " + strerror(errno));
+    w->batch = std::make_unique<BatchBuilder>(queue, metrics, collector_id, batch_packets, batch_time);
+    w->ingest = std::make_unique<HepIngest>(admission, metrics, *w->batch);
+    workers_.push_back(std::move(w));
+  }
+  sockaddr_storage bound{};
+  socklen_t blen = sizeof bound;
+  getsockname(workers_.front()->fd, reinterpret_cast<sockaddr*>(&bound), &blen);
+  bound_ = sockaddrToString(reinterpret_cast<sockaddr*>(&bound));
+}
+
+UdpListener::~UdpListener() { stop(); }
+
+void UdpListener::start() {
+  for (auto& w : workers_) w->thread = std::thread([this, &w = *w] { run(w); });
+}
+
+void UdpListener::stop() {
+  stopping_ = true;
+  for (auto& w : workers_)
+    if (w->thread.joinable()) w->thread.join();
+}
+
+void UdpListener::run(Worker& w) {
+  // One contiguous buffer for kBatch datagrams; allocated once per thread.
+  std::vector<uint8_t> buffers(kBatch * kMaxDatagram);
+  std::array<mmsghdr, kBatch> msgs{};
+  std::array<iovec, kBatch> iovs{};
+  std::array<std::array<char, CMSG_SPACE(sizeof(uint32_t))>, kBatch> controls{};
+  pollfd pfd{w.fd, POLLIN, 0};
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    w.batch->flushIfDue(std::chrono::steady_clock::now());
+    if (::poll(&pfd, 1, 5) <= 0) continue;
+    for (int i = 0; i < kBatch; ++i) {
+      iovs[i] = {buffers.data() + size_t(i) * kMaxDatagram, kMaxDatagram};
+      msgs[i].msg_hdr = {};
+      msgs[i].msg_hdr.msg_iov = &iovs[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+      msgs[i].msg_hdr.msg_control = controls[i].data();
+      msgs[i].msg_hdr.msg_controllen = controls[i].size();
+    }
+    const int n = ::recvmmsg(w.fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (n <= 0) continue;
+    const uint64_t received = nowMicros();
+    for (int i = 0; i < n; ++i) {
+      metrics_.udp_datagrams.inc();
+      w.ingest->ingest(std::span(buffers.data() + size_t(i) * kMaxDatagram, msgs[i].msg_len), received);
+    }
+    // SO_RXQ_OVFL: the kernel's running count of datagrams dropped on this socket.
+    mmsghdr& last = msgs[n - 1];
+    for (cmsghdr* c = CMSG_FIRSTHDR(&last.msg_hdr); c; c = CMSG_NXTHDR(&last.msg_hdr, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+        uint32_t drops = 0;
+        std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
+        if (drops > w.last_kernel_drops) metrics_.kernel_udp_drops.inc(drops - w.last_kernel_drops);
+        w.last_kernel_drops = drops;
+      }
+    }
+  }
+  w.batch->flush();
+}
+
+}  // namespace sipvault

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# A private MariaDB server for development, tests and the demo: its own datadir, config, socket,
+# port and PID file, so it never touches (or depends on) a system MariaDB.
+#
+#   deploy/mariadb.sh start  DATADIR PORT   initialize DATADIR if empty, start mariadbd on
+#                                           127.0.0.1:PORT and DATADIR/mysqld.sock, wait until it
+#                                           answers, create database `sipvault` and user
+#                                           sipvault/sipvault (all rights on `sipvault%`.*)
+#   deploy/mariadb.sh stop   DATADIR        stop the server started from DATADIR (by its PID file)
+#   deploy/mariadb.sh status DATADIR        exit 0 when that server is running
+#
+# Idempotent: `start` on a running server only re-checks the database and user; `stop` on a stopped
+# one does nothing. Works as root (mariadbd runs with --user=root). Sized for a small box:
+# 512M buffer pool, no binlog, log flushed once a second (innodb_flush_log_at_trx_commit=2),
+# no doublewrite: this is a scratch server, not a production configuration (see writer/README.md).
+# Environment: SIPVAULT_MARIADB_BUFFER_POOL (default 512M), SIPVAULT_MARIADB_WAIT_S (default 60).
+set -euo pipefail
+
+die() { echo "mariadb.sh: $*" >&2; exit 1; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
+
+command -v mariadbd >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin"
+for tool in mariadbd mariadb-install-db mariadb mariadb-admin; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not found: install mariadb-server and mariadb-client (deploy/setup.sh)"
+done
+
+[ $# -ge 2 ] || usage
+cmd=$1
+dir=$2
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+data="$dir/data"
+sock="$dir/mysqld.sock"
+pidfile="$dir/mysqld.pid"
+cnf="$dir/my.cnf"
+errlog="$dir/mysqld.log"
+wait_s=${SIPVAULT_MARIADB_WAIT_S:-60}
+
+# The PID in our PID file, if that process is alive and is a mariadbd started with our config.
+our_pid() {
+  [ -s "$pidfile" ] || return 1
+  local pid
+  pid=$(tr -dc '0-9' < "$pidfile")
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+  tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q -- "--defaults-file=$cnf" || return 1
+  echo "$pid"
+}
+
+client() { mariadb --no-defaults --protocol=socket --socket="$sock" -uroot "$@"; }
+
+answers() { mariadb-admin --no-defaults --protocol=socket --socket="$sock" -uroot --connect-timeout=2 ping >/dev/null 2>&1; }
+
+write_config() {
+  local port=$1
+  cat > "$cnf" <<EOF
+# Written by deploy/mariadb.sh; rewritten on every start.
+[mariadbd]
+user=root
+datadir=$data
+socket=$sock
+pid-file=$pidfile
+log-error=$errlog
+port=$port
+bind-address=127.0.0.1
+skip-name-resolve
+skip-log-bin
+local-infile=1
+character-set-server=utf8mb4
+collation-server=utf8mb4_general_ci
+max_connections=200
+max_allowed_packet=64M
+performance_schema=OFF
+innodb_buffer_pool_size=${SIPVAULT_MARIADB_BUFFER_POOL:-512M}
+innodb_log_file_size=256M
+innodb_log_buffer_size=32M
+innodb_flush_log_at_trx_commit=2
+innodb_doublewrite=0
+innodb_file_per_table=1
+EOF
+}
+
+provision() {
+  client <<'EOF' || die "could not create database/user (see $errlog)"
+CREATE DATABASE IF NOT EXISTS sipvault;
+CREATE USER IF NOT EXISTS 'sipvault'@'localhost' IDENTIFIED BY 'sipvault';
+CREATE USER IF NOT EXISTS 'sipvault'@'127.0.0.1' IDENTIFIED BY 'sipvault';
+GRANT ALL PRIVILEGES ON `sipvault%`.* TO 'sipvault'@'localhost';
+GRANT ALL PRIVILEGES ON `sipvault%`.* TO 'sipvault'@'127.0.0.1';
+FLUSH PRIVILEGES;
+EOF
+}
+
+start() {
+  local port=$1
+  [[ "$port" =~ ^[0-9]+$ ]] && [ "$port" -gt 0 ] && [ "$port" -lt 65536 ] || die "bad port '$port'"
+  if pid=$(our_pid); then
+    answers || die "mariadbd (pid $pid) from $dir is running but does not answer on $sock"
+    provision
+    echo "mariadb.sh: already running (pid $pid) socket=$sock port=$(grep '^port=' "$cnf" | cut -d= -f2)"
+    return 0
+  fi
+  rm -f "$pidfile" "$sock"
+  write_config "$port"
+  if [ ! -d "$data/mysql" ]; then
+    mkdir -p "$data"
+    mariadb-install-db --no-defaults --datadir="$data" --user=root --auth-root-authentication-method=normal \
+      --skip-test-db >"$dir/install.log" 2>&1 || die "mariadb-install-db failed, see $dir/install.log"
+  fi
+  # Detached from our stdio so that callers (CTest fixtures) do not wait on the server.
+  setsid mariadbd --defaults-file="$cnf" </dev/null >>"$errlog" 2>&1 &
+  local started=$!
+  local i
+  for ((i = 0; i < wait_s * 10; i++)); do
+    if answers; then break; fi
+    if ! kill -0 "$started" 2>/dev/null; then
+      tail -n 5 "$errlog" >&2 || true
+      die "mariadbd exited during start-up (port $port in use?), see $errlog"
+    fi
+    sleep 0.1
+  done
+  answers || { kill -TERM "$started" 2>/dev/null || true; die "mariadbd did not answer within ${wait_s}s, see $errlog"; }
+  provision
+  echo "mariadb.sh: started (pid $(our_pid || echo "$started")) socket=$sock port=$port"
+}
+
+stop() {
+  local pid
+  if ! pid=$(our_pid); then
+    rm -f "$pidfile"
+    echo "mariadb.sh: not running ($dir)"
+    return 0
+  fi
+  kill -TERM "$pid"
+  local i
+  for ((i = 0; i < wait_s * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "mariadb.sh: pid $pid did not stop within ${wait_s}s; killing it" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+  echo "mariadb.sh: stopped (pid $pid)"
+}
+
+case "$cmd" in
+  start) [ $# -eq 3 ] || usage; start "$3" ;;
+  stop) stop ;;
+  status) if pid=$(our_pid) && answers; then echo "running pid=$pid socket=$sock"; else echo "not running"; exit 1; fi ;;
+  *) usage ;;
+esac

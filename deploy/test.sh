@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (README command 2):
+#   1. install missing packages, build the `dev` preset, run every CTest label
+#      (unit, integration, e2e, browser) -- integration tests start their own private MariaDB;
+#   2. build the `asan` preset (ASan + UBSan) and run the unit and integration tests under it;
+#   3. build the `fuzz` preset (clang + libFuzzer) and run each fuzz target briefly (fuzz-smoke).
+# Exit status is non-zero when any step fails.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+jobs=${SIPVAULT_JOBS:-$(nproc)}
+export SIPVAULT_JOBS=$jobs
+start=$(date +%s)
+step() { printf '\n[test] === %s (%ss elapsed)\n' "$*" "$(( $(date +%s) - start ))"; }
+
+step "setup + dev build"
+deploy/setup.sh dev
+
+if [ -f tests/browser/package.json ]; then
+  step "browser test dependencies (npm playwright-core, Debian chromium)"
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+step "dev: all labels"
+ctest --test-dir build/dev --output-on-failure -j "$jobs" --timeout 600
+
+step "asan build"
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j "$jobs"
+step "asan: unit + integration"
+ctest --test-dir build/asan --output-on-failure -j "$jobs" -L 'unit|integration' --timeout 900
+
+step "fuzz build"
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz -j "$jobs"
+step "fuzz-smoke"
+ctest --test-dir build/fuzz --output-on-failure -L fuzz-smoke -j "$jobs"
+
+step "done"

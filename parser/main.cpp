@@ -1,0 +1,68 @@
+// sipvault-parser: a SIP parsing worker. Pulls packet batches from collectors, parses SIP,
+// pushes batches of parsed records to writers. Run as many as the load needs.
+#include <Poco/Util/AbstractConfiguration.h>
+
+#include <atomic>
+#include <thread>
+
+#include "common/stage_app.h"
+#include "parser/parser_worker.h"
+
+namespace sipvault {
+
+class ParserApp : public StageApp {
+ public:
+  ParserApp()
+      : StageApp("parser", "Parses SIP from collector batches and feeds the writers. Run N of them.",
+                 {
+                     {"input", "i", "parser.input", "ENDPOINTS", "collectors' outputs (connect:tcp://HOST:5560,...)"},
+                     {"output", "o", "parser.output", "ENDPOINTS", "writers' inputs (connect:tcp://HOST:5570,...)"},
+                     {"id", "", "parser.id", "N", "this worker's id"},
+                     {"keep-rejects", "", "parser.keep_rejects", "BOOL", "keep unparseable SIP raw (default true)"},
+                     {"keep-non-sip", "", "parser.keep_non_sip", "BOOL", "keep RTCP/log HEP payloads (default true)"},
+                 }) {}
+
+ protected:
+  std::string helpFooter() const override {
+    return "Example: sipvault-parser --input connect:tcp://127.0.0.1:5560 --output connect:tcp://127.0.0.1:5570\n"
+           "Config keys: see deploy/config/parser.ini.";
+  }
+
+  int runStage(const std::vector<std::string>&) override {
+    const ParserOptions opt = ParserOptions::fromConfig(config());
+    std::string err;
+    auto in_eps = parseBusEndpoints(opt.input, err);
+    if (!in_eps) return fail(kExitConfig, "parser.input: " + err, "e.g. connect:tcp://127.0.0.1:5560");
+    auto out_eps = parseBusEndpoints(opt.output, err);
+    if (!out_eps) return fail(kExitConfig, "parser.output: " + err, "e.g. connect:tcp://127.0.0.1:5570");
+
+    ParserMetrics counters(metrics());
+    zmq::context_t ctx(1);
+    std::unique_ptr<BusSocket> input, output;
+    try {
+      input = std::make_unique<BusSocket>(ctx, BusSocket::Kind::Pull, *in_eps, opt.bus_hwm);
+      output = std::make_unique<BusSocket>(ctx, BusSocket::Kind::Push, *out_eps, opt.bus_hwm);
+    } catch (const zmq::error_t& e) {
+      return fail(kExitUnavailable, std::string("ZeroMQ endpoint: ") + e.what(),
+                  "check parser.input / parser.output");
+    }
+    std::atomic<bool> stop{false};
+    ParserWorker worker(*input, *output, opt, counters);
+    uint64_t undelivered = 0;
+    std::thread loop([&] { undelivered = worker.run(stop, std::chrono::seconds(10)); });
+    log().info("started", {{"id", opt.parser_id}, {"input", opt.input}, {"output", opt.output}});
+    waitForShutdown();
+    log().info("draining");
+    stop = true;
+    loop.join();
+    log().info("stopped", {{"packets_in", counters.packets_in.value()},
+                           {"sip_parsed", counters.sip_parsed.value()},
+                           {"batches_out", counters.batches_out.value()},
+                           {"undelivered_batches", undelivered}});
+    return kExitOk;
+  }
+};
+
+}  // namespace sipvault
+
+SIPVAULT_STAGE_MAIN(sipvault::ParserApp)

@@ -1,0 +1,32 @@
+#pragma once
+// Everything sipvault-parser can be told, filled once in main from CLI + config file.
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace Poco::Util {
+class AbstractConfiguration;
+}
+
+namespace sipvault {
+
+struct ParserOptions {
+  // ZeroMQ input: every collector's output, connected (common/bus.h syntax). parser.input
+  std::string input = "connect:tcp://127.0.0.1:5560";
+  // ZeroMQ output: every writer's input, connected. parser.output
+  std::string output = "connect:tcp://127.0.0.1:5570";
+  // This worker's id, stamped on its batches. parser.id
+  uint32_t parser_id = 1;
+  // SIP that fails to parse: true = keep it raw with the reason (sip_rejects table), false = count
+  // and drop. parser.keep_rejects
+  bool keep_rejects = true;
+  // Non-SIP HEP payloads (RTCP JSON, logs, ...): true = pass them on for the hep_other table,
+  // false = count and drop. parser.keep_non_sip
+  bool keep_non_sip = true;
+  // ZeroMQ high-water marks (batches). parser.bus_hwm
+  int bus_hwm = 100;
+
+  static ParserOptions fromConfig(const Poco::Util::AbstractConfiguration& config);
+};
+
+}  // namespace sipvault

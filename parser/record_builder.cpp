@@ -1,0 +1,106 @@
+#include "parser/record_builder.h"
+
+#include <string>
+
+#include "proto/packet.h"
+
+namespace sipvault {
+
+ParserMetrics::ParserMetrics(MetricsRegistry& r)
+    : batches_in(r.counter("parser_batches_in_total", "packet batches received")),
+      batches_bad(r.counter("parser_batches_bad_total", "bus messages that were not a PacketBatch")),
+      packets_in(r.counter("parser_packets_in_total", "packets received")),
+      sip_parsed(r.counter("parser_sip_parsed_total", "SIP messages parsed")),
+      sip_flagged(r.counter("parser_sip_flagged_total", "SIP messages parsed with findings (stored, flagged)")),
+      non_sip_kept(r.counter("parser_non_sip_total", "non-SIP HEP payloads", R"(action="kept")")),
+      non_sip_dropped(r.counter("parser_non_sip_total", "non-SIP HEP payloads", R"(action="dropped")")),
+      rejects_dropped(r.counter("parser_rejects_dropped_total", "unparseable SIP dropped by config")),
+      batches_out(r.counter("parser_batches_out_total", "SIP batches sent to writers")),
+      send_waits(r.counter("parser_backpressure_waits_total", "waits for a writer to take a batch")) {
+  for (size_t i = 1; i < rejects.size(); ++i)
+    rejects[i] = &r.counter("parser_sip_rejected_total", "SIP payloads that failed to parse",
+                            "reason=\"" + std::string(parseErrorName(static_cast<ParseError>(i))) + "\"");
+}
+
+namespace {
+
+void set(std::string* field, std::string_view v) { field->assign(v.data(), v.size()); }
+
+}  // namespace
+
+void fillSipFields(const SipMessage& m, uint32_t flags, wire::SipFields* out) {
+  out->set_is_request(m.is_request);
+  set(out->mutable_method(), m.transactionMethod());
+  out->set_status(m.status_code);
+  set(out->mutable_reason(), m.reason_phrase);
+  set(out->mutable_ruri(), m.request_uri.text);
+  set(out->mutable_ruri_user(), m.request_uri.user);
+  set(out->mutable_ruri_host(), m.request_uri.host);
+  set(out->mutable_call_id(), m.call_id);
+  set(out->mutable_from_display(), m.from.display_name);
+  set(out->mutable_from_user(), m.from.uri.user);
+  set(out->mutable_from_host(), m.from.uri.host);
+  set(out->mutable_from_tag(), m.from.tag);
+  set(out->mutable_to_display(), m.to.display_name);
+  set(out->mutable_to_user(), m.to.uri.user);
+  set(out->mutable_to_host(), m.to.uri.host);
+  set(out->mutable_to_tag(), m.to.tag);
+  out->set_cseq_number(m.cseq_number);
+  set(out->mutable_cseq_method(), m.cseq_method);
+  if (const SipVia* via = m.topVia()) {
+    set(out->mutable_via_transport(), via->transport);
+    set(out->mutable_via_host(), via->host);
+    set(out->mutable_via_branch(), via->branch);
+    set(out->mutable_via_received(), via->received);
+  }
+  set(out->mutable_contact(), m.contact);
+  set(out->mutable_user_agent(), m.agent());
+  set(out->mutable_pai_user(), m.pai_user);
+  set(out->mutable_reason_header(), m.reason);
+  set(out->mutable_content_type(), m.content_type);
+  out->set_content_length(m.content_length);
+  set(out->mutable_x_cid(), m.x_cid);
+  if (m.sdp.present) {
+    set(out->mutable_sdp_connection(), m.sdp.connection_address);
+    for (size_t i = 0; i < m.sdp.media_count; ++i) out->add_sdp_media_ports(m.sdp.media[i].port);
+    for (size_t i = 0; i < m.sdp.codec_count; ++i) set(out->add_sdp_codecs(), m.sdp.codecs[i]);
+  }
+  out->set_flags(flags);
+}
+
+void RecordBuilder::build(wire::PacketBatch& in, wire::SipBatch& out) {
+  metrics_.batches_in.inc();
+  for (wire::CapturedPacket& packet : *in.mutable_packets()) {
+    metrics_.packets_in.inc();
+    if (packet.payload_type() != kPayloadSip) {
+      if (!options_.keep_non_sip) {
+        metrics_.non_sip_dropped.inc();
+        continue;
+      }
+      metrics_.non_sip_kept.inc();
+      out.add_records()->mutable_packet()->Swap(&packet);
+      continue;
+    }
+    const ParseOutcome outcome = parseSipMessage(packet.payload(), message_);
+    if (!outcome.ok()) {
+      metrics_.rejects[static_cast<size_t>(outcome.error)]->inc();
+      if (!options_.keep_rejects) {
+        metrics_.rejects_dropped.inc();
+        continue;
+      }
+      wire::SipRecord* rec = out.add_records();
+      rec->set_reject_reason(std::string(parseErrorName(outcome.error)) + ": " + std::string(outcome.reason));
+      rec->mutable_packet()->Swap(&packet);
+      continue;
+    }
+    metrics_.sip_parsed.inc();
+    if (outcome.flags) metrics_.sip_flagged.inc();
+    wire::SipRecord* rec = out.add_records();
+    // Fields first: they are views into the payload, which Swap moves into the record intact
+    // (std::string swap keeps heap buffers; short payloads are copied, so fill before swapping).
+    fillSipFields(message_, outcome.flags, rec->mutable_sip());
+    rec->mutable_packet()->Swap(&packet);
+  }
+}
+
+}  // namespace sipvault

@@ -1,0 +1,47 @@
+#pragma once
+// Turns one collector PacketBatch into one SipBatch for the writers: SIP payloads are parsed and
+// their search fields extracted; SIP that fails to parse is kept raw with the reason (or dropped,
+// by config); other HEP payload types (RTCP JSON, logs) pass through without fields (or are
+// dropped, by config). Every outcome is counted. One per worker thread (reuses its SipMessage).
+#include <array>
+#include <cstdint>
+
+#include "common/metrics.h"
+#include "parser/parser_options.h"
+#include "parser/sip_parser.h"
+#include "sipvault.pb.h"
+
+namespace sipvault {
+
+struct ParserMetrics {
+  explicit ParserMetrics(MetricsRegistry& r);
+  Counter& batches_in;
+  Counter& batches_bad;  // ZeroMQ messages that were not a PacketBatch
+  Counter& packets_in;
+  Counter& sip_parsed;
+  Counter& sip_flagged;  // parsed but with SipFlag findings
+  Counter& non_sip_kept;
+  Counter& non_sip_dropped;
+  Counter& rejects_dropped;
+  Counter& batches_out;
+  Counter& send_waits;   // writers not taking batches: backpressure
+  std::array<Counter*, 9> rejects{};  // by ParseError
+};
+
+// Copies the search fields of a parsed message into the wire form.
+void fillSipFields(const SipMessage& msg, uint32_t flags, wire::SipFields* out);
+
+class RecordBuilder {
+ public:
+  RecordBuilder(const ParserOptions& options, ParserMetrics& metrics) : options_(options), metrics_(metrics) {}
+
+  // Appends one record per kept packet of `in` to `out` (moving payloads out of `in`).
+  void build(wire::PacketBatch& in, wire::SipBatch& out);
+
+ private:
+  const ParserOptions& options_;
+  ParserMetrics& metrics_;
+  SipMessage message_;  // reused across packets: its arena allocation is kept
+};
+
+}  // namespace sipvault

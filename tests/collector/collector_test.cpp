@@ -1,0 +1,222 @@
+// The real sipvault-collector process, fed over real UDP and TCP sockets, read back from its
+// real ZeroMQ output.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "child_process.h"
+#include "collector/packet_admission.h"
+#include "common/bus.h"
+#include "proto/hep_codec.h"
+#include "sipvault.pb.h"
+
+using namespace sipvault;
+using namespace std::chrono_literals;
+
+namespace {
+
+PacketView samplePacket(int i, std::string_view payload) {
+  PacketView p;
+  p.src = *IpAddress::parse("192.0.2.10");
+  p.dst = *IpAddress::parse("192.0.2.20");
+  p.src_port = static_cast<uint16_t>(5000 + i);
+  p.dst_port = 5060;
+  p.ip_proto = kIpProtoUdp;
+  p.ts_sec = 1700000000 + i;
+  p.ts_usec = 123;
+  p.capture_id = 7;
+  p.payload = payload;
+  return p;
+}
+
+std::string encode(int version, const PacketView& p) {
+  std::string out;
+  HepEncodeResult r = version == 3 ? encodeHep3(p, out) : version == 2 ? encodeHep2(p, out) : encodeHep1(p, out);
+  REQUIRE(r.ok());
+  return out;
+}
+
+void sendUdp(int port, const std::string& bytes) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(port));
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+  ::close(fd);
+}
+
+int connectTcp(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(port));
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+  return fd;
+}
+
+struct RunningCollector {
+  int hep_port = test::freePort();
+  int bus_port = test::freePort();
+  int metrics_port = test::freePort();
+  test::ChildProcess proc;
+  explicit RunningCollector(std::vector<std::string> extra = {})
+      : proc(
+            [&] {
+              std::vector<std::string> a{test::binaryPath("collector", "sipvault-collector"),
+                                         "--udp=127.0.0.1:" + std::to_string(hep_port),
+                                         "--tcp=127.0.0.1:" + std::to_string(hep_port),
+                                         "--output=bind:tcp://127.0.0.1:" + std::to_string(bus_port),
+                                         "--metrics-listen=127.0.0.1:" + std::to_string(metrics_port)};
+              a.insert(a.end(), extra.begin(), extra.end());
+              return a;
+            }(),
+            std::string(SIPVAULT_BINARY_DIR) + "/tests/collector/collector-" + std::to_string(hep_port) + ".log") {
+    REQUIRE(proc.waitForLog("event=bus_bound", 10s));
+  }
+};
+
+// Pulls batches until `want` packets arrived or the time is up.
+std::vector<wire::CapturedPacket> pullPackets(int bus_port, size_t want, std::chrono::milliseconds timeout) {
+  zmq::context_t ctx(1);
+  BusSocket pull(ctx, BusSocket::Kind::Pull, {{false, "tcp://127.0.0.1:" + std::to_string(bus_port)}}, 100);
+  std::vector<wire::CapturedPacket> out;
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (out.size() < want && std::chrono::steady_clock::now() < until) {
+    zmq::message_t m;
+    if (!pull.receive(m, 100ms)) continue;
+    wire::PacketBatch batch;
+    REQUIRE(batch.ParseFromArray(m.data(), static_cast<int>(m.size())));
+    for (const auto& p : batch.packets()) out.push_back(p);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("HEP v1, v2 and v3 over UDP come out of the collector as packets with their fields",
+          "[collector][integration]") {
+  RunningCollector c;
+  const std::string sip = "OPTIONS sip:a@b SIP/2.0\r\nCall-ID: x\r\n\r\n";
+  for (int i = 0; i < 30; ++i) sendUdp(c.hep_port, encode(1 + i % 3, samplePacket(i, sip)));
+  sendUdp(c.hep_port, "this is not HEP at all");
+  auto packets = pullPackets(c.bus_port, 30, 10s);
+  REQUIRE(packets.size() == 30);
+  std::set<uint32_t> ports;
+  int v1 = 0;
+  for (const auto& p : packets) {
+    ports.insert(p.src_port());
+    CHECK(p.payload() == sip);
+    CHECK(p.dst_port() == 5060);
+    CHECK(p.ip_family() == 4);
+    CHECK(p.received_time_us() > 0);
+    if (p.origin() == wire::ORIGIN_HEP1) ++v1;
+    else CHECK(p.capture_time_us() == uint64_t(1700000000 + (p.src_port() - 5000)) * 1000000 + 123);
+  }
+  CHECK(ports.size() == 30);
+  CHECK(v1 == 10);
+  CHECK(c.proc.stop() == 0);
+  CHECK(c.proc.log().find("event=stopped accepted=30") != std::string::npos);
+}
+
+TEST_CASE("HEP3 over TCP is framed across split reads and several packets per read", "[collector][integration]") {
+  RunningCollector c;
+  std::string stream;
+  for (int i = 0; i < 20; ++i) stream += encode(3, samplePacket(i, "INVITE sip:b@c SIP/2.0\r\n\r\n"));
+  const int fd = connectTcp(c.hep_port);
+  // Uneven writes: 1 byte, 7 bytes, then growing pieces, so packets straddle every kind of boundary.
+  size_t off = 0, piece = 1;
+  while (off < stream.size()) {
+    const size_t n = std::min(piece, stream.size() - off);
+    REQUIRE(::send(fd, stream.data() + off, n, 0) == static_cast<ssize_t>(n));
+    off += n;
+    piece = piece * 3 + 4;
+    std::this_thread::sleep_for(2ms);
+  }
+  auto packets = pullPackets(c.bus_port, 20, 10s);
+  ::close(fd);
+  REQUIRE(packets.size() == 20);
+  for (int i = 0; i < 20; ++i) CHECK(packets[i].src_port() == uint32_t(5000 + i));
+}
+
+TEST_CASE("a TCP stream that is not HEP is closed and counted, other connections go on",
+          "[collector][integration]") {
+  RunningCollector c;
+  const int bad = connectTcp(c.hep_port);
+  const std::string junk = "GET / HTTP/1.0\r\n\r\n";
+  ::send(bad, junk.data(), junk.size(), 0);
+  char b;
+  CHECK(::recv(bad, &b, 1, 0) == 0);  // the collector hung up
+  ::close(bad);
+  const int good = connectTcp(c.hep_port);
+  const std::string pkt = encode(3, samplePacket(1, "BYE sip:x SIP/2.0\r\n\r\n"));
+  ::send(good, pkt.data(), pkt.size(), 0);
+  CHECK(pullPackets(c.bus_port, 1, 10s).size() == 1);
+  ::close(good);
+}
+
+TEST_CASE("with an auth key, packets with a wrong or missing key are dropped and counted",
+          "[collector][integration]") {
+  RunningCollector c({"--auth-key=s3cret"});
+  PacketView good = samplePacket(1, "OPTIONS sip:a SIP/2.0\r\n\r\n");
+  good.has_auth_key = true;
+  good.auth_key = "s3cret";
+  PacketView wrong = good;
+  wrong.auth_key = "guess";
+  PacketView missing = samplePacket(2, "OPTIONS sip:a SIP/2.0\r\n\r\n");
+  sendUdp(c.hep_port, encode(3, wrong));
+  sendUdp(c.hep_port, encode(3, missing));
+  sendUdp(c.hep_port, encode(3, good));
+  auto packets = pullPackets(c.bus_port, 2, 3s);
+  REQUIRE(packets.size() == 1);
+  CHECK(packets[0].src_port() == 5001);
+}
+
+TEST_CASE("packet admission checks the key, the capture id list and keep-alives", "[collector][admission]") {
+  PacketView p;
+  p.capture_id = 5;
+  PacketAdmission open("", {});
+  CHECK(open.check(p, true) == Admission::Accept);
+  PacketAdmission keyed("k", {5});
+  CHECK(keyed.check(p, true) == Admission::BadAuthKey);
+  p.has_auth_key = true;
+  p.auth_key = "k";
+  CHECK(keyed.check(p, true) == Admission::Accept);
+  p.capture_id = 6;
+  CHECK(keyed.check(p, true) == Admission::CaptureIdNotAllowed);
+  CHECK(keyed.check(p, false) == Admission::Accept);  // IP-in-IP carries no HEP fields
+  PacketView ka;
+  ka.keep_alive = true;
+  CHECK(open.check(ka, true) == Admission::KeepAlive);
+}
+
+TEST_CASE("the collector refuses to start on a port in use, with one clear line", "[collector][integration]") {
+  RunningCollector first;
+  test::ChildProcess second({test::binaryPath("collector", "sipvault-collector"),
+                             "--udp=127.0.0.1:" + std::to_string(first.hep_port), "--tcp=",
+                             "--output=bind:tcp://127.0.0.1:" + std::to_string(test::freePort())},
+                            std::string(SIPVAULT_BINARY_DIR) + "/tests/collector/collector-busy.log");
+  // UDP SO_REUSEPORT allows sharing, so make the TCP side collide instead.
+  test::ChildProcess third({test::binaryPath("collector", "sipvault-collector"), "--udp=",
+                            "--tcp=127.0.0.1:" + std::to_string(first.hep_port),
+                            "--output=bind:tcp://127.0.0.1:" + std::to_string(test::freePort())},
+                           std::string(SIPVAULT_BINARY_DIR) + "/tests/collector/collector-busy2.log");
+  CHECK(third.wait(10s) == 69);
+  CHECK(third.log().find("event=startup_failed") != std::string::npos);
+  second.stop();
+}
+
+TEST_CASE("--help lists the options and exits 0", "[collector][integration]") {
+  test::ChildProcess p({test::binaryPath("collector", "sipvault-collector"), "--help"},
+                       std::string(SIPVAULT_BINARY_DIR) + "/tests/collector/collector-help.log");
+  CHECK(p.wait(10s) == 0);
+  CHECK(p.log().find("--auth-key") != std::string::npos);
+  CHECK(p.log().find("--config") != std::string::npos);
+}

@@ -1,0 +1,49 @@
+#pragma once
+// The receiver thread: pulls SipBatch messages from ZeroMQ, converts their records to rows
+// (record_converter.h) and pushes them into the RowQueue. It never touches the database, so a
+// slow or absent database only shows here as a full queue: push() blocks, this thread stops
+// pulling, and ZeroMQ's high-water mark pushes back on the parsers (counted as backpressure).
+// A frame that is not a SipBatch is dropped, counted and logged (rate-limited).
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/bus.h"
+#include "common/log.h"
+#include "writer/record_converter.h"
+#include "writer/row_queue.h"
+#include "writer/writer_metrics.h"
+
+namespace sipvault {
+
+class BusReceiver {
+ public:
+  // Binds/connects the PULL socket now; throws zmq::error_t when an endpoint cannot be used.
+  BusReceiver(zmq::context_t& ctx, const std::vector<BusEndpoint>& endpoints, int high_water_mark, RowQueue& queue,
+              WriterMetrics& metrics, Log log);
+  ~BusReceiver();
+
+  [[nodiscard]] std::vector<std::string> boundAddresses() const { return socket_.boundAddresses(); }
+
+  void start();
+  // Asks the thread to stop pulling; it then takes what ZeroMQ already holds for this socket (for
+  // at most ~1 s), queues it and ends.
+  void requestStop() { stop_ = true; }
+  void join();
+
+ private:
+  void run();
+  void handle(const zmq::message_t& message);
+
+  BusSocket socket_;
+  RowQueue& queue_;
+  WriterMetrics& metrics_;
+  Log log_;
+  RecordConverter converter_;
+  RateLimiter bad_log_{std::chrono::seconds(10)};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace sipvault

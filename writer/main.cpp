@@ -1,0 +1,63 @@
+// sipvault-writer: pulls SipBatch messages from ZeroMQ and stores them in MariaDB (hourly
+// partitions, retention, batched inserts). Wiring only; the parts live in sipvault_writer_lib.
+#include <Poco/Util/AbstractConfiguration.h>
+
+#include "common/stage_app.h"
+#include "writer/writer_service.h"
+
+namespace sipvault {
+
+class WriterApp : public StageApp {
+ public:
+  WriterApp()
+      : StageApp("writer", "Stores parsed SIP (SipBatch over ZeroMQ) in MariaDB with hourly partitions and retention.",
+                 {
+                     {"listen", "l", "writer.listen", "ENDPOINTS", "ZeroMQ input (bind:tcp://... / connect:...)"},
+                     {"db-host", "", "db.host", "HOST", "MariaDB host"},
+                     {"db-port", "", "db.port", "PORT", "MariaDB port"},
+                     {"db-socket", "", "db.socket", "PATH", "MariaDB Unix socket (instead of host/port)"},
+                     {"db-user", "", "db.user", "USER", "database user"},
+                     {"db-password", "", "db.password", "PASSWORD", "database password"},
+                     {"db-name", "", "db.name", "NAME", "database name"},
+                     {"retention-hours", "", "writer.retention_hours", "H", "hours of data kept (default 168)"},
+                     {"partitions-ahead-hours", "", "writer.partitions_ahead_hours", "H",
+                      "hourly partitions prepared ahead (default 6)"},
+                     {"batch-rows", "", "writer.batch_rows", "N", "rows per insert batch (default 2000)"},
+                     {"flush-ms", "", "writer.flush_ms", "MS", "longest wait before a partial batch is written (200)"},
+                 }) {}
+
+ protected:
+  std::string helpFooter() const override {
+    return "Example: sipvault-writer --listen bind:tcp://127.0.0.1:5570 --db-host 127.0.0.1 --db-port 3306\n"
+           "Config keys (writer.*, db.*): see deploy/config/writer.ini. Schema: writer/README.md.";
+  }
+
+  int runStage(const std::vector<std::string>&) override {
+    WriterOptions opt;
+    try {
+      opt = WriterOptions::fromConfig(config());
+    } catch (const Poco::Exception& e) {
+      return fail(kExitConfig, e.displayText(), "fix the value in the config file or on the command line");
+    }
+    WriterMetrics writer_metrics(metrics());
+    WriterService service(opt, writer_metrics, log());
+    if (auto failure = service.start()) {
+      const int code = failure->kind == StartFailure::Kind::Config ? kExitConfig : kExitUnavailable;
+      return fail(code, failure->problem, failure->fix);
+    }
+    for (const auto& a : service.boundAddresses()) log().info("bus_bound", {{"addr", a}});
+    log().info("started", {{"db", opt.db.describe()},
+                           {"insert_method", insertMethodName(opt.insert_method)},
+                           {"batch_rows", opt.batch.batch_rows},
+                           {"flush_ms", opt.batch.flush.count()},
+                           {"retention_hours", opt.partitions.retention.count()},
+                           {"partitions_ahead_hours", opt.partitions.ahead.count()}});
+    waitForShutdown();
+    service.stop();
+    return kExitOk;
+  }
+};
+
+}  // namespace sipvault
+
+SIPVAULT_STAGE_MAIN(sipvault::WriterApp)

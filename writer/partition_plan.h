@@ -1,0 +1,49 @@
+#pragma once
+// Hourly RANGE partitions on capture_us: what to create and what to drop (pure, unit-tested).
+//
+// Layout of every partitioned table, lowest to highest:
+//   p_past                    LESS THAN <first hour>   out-of-window old rows (never dropped here)
+//   pYYYYMMDDHH ...           LESS THAN <hour + 1h>    one per UTC hour; created ahead, dropped
+//                                                      once the whole hour is older than retention
+//   p_future                  LESS THAN MAXVALUE       rows beyond the prepared hours (kept)
+// Partition pH holds [H, H+1h), except the lowest hourly partition, whose range reaches down to
+// p_past's bound once older neighbours are dropped: rows arriving that old are past retention and
+// go with it. New hours are split off p_future with REORGANIZE PARTITION, which copies p_future's
+// rows (normally none; corpus pcaps dated 2092 put some there).
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sipvault {
+
+inline constexpr uint64_t kHourUs = 3600ull * 1000000ull;
+
+struct PartitionInfo {
+  std::string name;
+  std::optional<uint64_t> less_than;  // nullopt = MAXVALUE
+};
+
+struct PartitionPlan {
+  std::vector<std::string> drop;      // hourly partitions to drop
+  std::vector<uint64_t> create_hours; // start (µs) of each hour to split off p_future, ascending
+  [[nodiscard]] bool empty() const { return drop.empty() && create_hours.empty(); }
+};
+
+// "p2011010112" for the UTC hour containing hour_start_us.
+[[nodiscard]] std::string hourPartitionName(uint64_t hour_start_us);
+// True for names of the form pYYYYMMDDHH.
+[[nodiscard]] bool isHourPartitionName(std::string_view name);
+
+// existing: the table's partitions in order. Creates partitions for the current hour and the
+// `ahead` hours after it that are not covered yet, and drops hourly partitions whose upper bound
+// is at or below now - retention. Tables whose last partition is not p_future get no creations.
+[[nodiscard]] PartitionPlan planPartitions(const std::vector<PartitionInfo>& existing, uint64_t now_us,
+                                           std::chrono::hours retention, std::chrono::hours ahead);
+
+// ALTER TABLE statements carrying out `plan` on `table` (drop first, then one REORGANIZE).
+[[nodiscard]] std::vector<std::string> partitionStatements(std::string_view table, const PartitionPlan& plan);
+
+}  // namespace sipvault

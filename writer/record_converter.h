@@ -1,0 +1,30 @@
+#pragma once
+// wire::SipRecord (what the parsers send) -> the row of the table it belongs to:
+//   reject_reason set                         -> sip_rejects (raw kept with the reason)
+//   SIP fields present                        -> sip_messages
+//   no SIP fields, payload type other than SIP -> hep_other (RTCP JSON, logs, ...)
+//   no SIP fields, payload type SIP           -> sip_rejects, reason "no SIP fields from parser"
+// Every record becomes exactly one row: nothing is dropped here. Computes the search keys
+// (search_key.h) over full values, deflates the raw message (raw_codec.h), cuts text to the
+// column widths (stored_rows.h, setting kFieldTruncated) and clamps out-of-range numbers.
+//
+// Not thread-safe (keeps a scratch buffer); one per thread.
+#include <string>
+
+#include "sipvault.pb.h"
+#include "writer/stored_rows.h"
+
+namespace sipvault {
+
+inline constexpr std::string_view kNoSipFieldsReason = "no SIP fields from parser";
+
+class RecordConverter {
+ public:
+  void append(const wire::SipRecord& record, RowBatch& batch);
+
+ private:
+  void fillPacket(const wire::CapturedPacket& p, PacketColumns& out);
+  std::string scratch_;
+};
+
+}  // namespace sipvault

@@ -1,0 +1,182 @@
+#include "writer/row_inserter.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <array>
+#include <charconv>
+
+namespace sipvault {
+namespace {
+
+constexpr size_t kMaxStatementBytes = 4u << 20;  // well under the server's max_allowed_packet
+
+void appendNumber(std::string& out, uint64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+// LOAD DATA text: FIELDS TERMINATED BY '\t' ESCAPED BY '\\' LINES TERMINATED BY '\n'.
+// Bytes that would end a field or a line, the escape itself and NUL are backslash-escaped.
+struct TsvEncoder {
+  std::string& out;
+  bool first = true;
+
+  void sep() {
+    if (!first) out += '\t';
+    first = false;
+  }
+  void number(uint64_t v) {
+    sep();
+    appendNumber(out, v);
+  }
+  void bytes(std::string_view s) {
+    sep();
+    static constexpr std::array<char, 256> kEscape = [] {
+      std::array<char, 256> t{};
+      t[0] = '0';
+      t['\t'] = 't';
+      t['\n'] = 'n';
+      t['\r'] = 'r';
+      t['\\'] = '\\';
+      return t;
+    }();
+    size_t run = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+      const char esc = kEscape[static_cast<uint8_t>(s[i])];
+      if (esc == 0) continue;
+      out.append(s.data() + run, i - run);
+      out += '\\';
+      out += esc;
+      run = i + 1;
+    }
+    out.append(s.data() + run, s.size() - run);
+  }
+  void endRow() {
+    out += '\n';
+    first = true;
+  }
+};
+
+// INSERT ... VALUES text: (v,v,...) tuples.
+struct ValuesEncoder {
+  std::string& out;
+  bool first = true;
+
+  void sep() {
+    out += first ? '(' : ',';
+    first = false;
+  }
+  void number(uint64_t v) {
+    sep();
+    appendNumber(out, v);
+  }
+  void bytes(std::string_view s) {
+    sep();
+    DbConnection::appendLiteral(out, s);
+  }
+  void endRow() {
+    out += ')';
+    first = true;
+  }
+};
+
+bool writeAll(int fd, std::string_view data) {
+  if (ftruncate(fd, 0) != 0) return false;
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(done));
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<InsertMethod> parseInsertMethod(std::string_view text) {
+  if (text == "load_data") return InsertMethod::LoadData;
+  if (text == "insert") return InsertMethod::MultiRowInsert;
+  return std::nullopt;
+}
+
+std::string_view insertMethodName(InsertMethod method) {
+  return method == InsertMethod::LoadData ? "load_data" : "insert";
+}
+
+RowInserter::RowInserter(InsertMethod method) : method_(method) {
+  if (method_ == InsertMethod::LoadData) {
+    memfd_ = memfd_create("sipvault-writer-load", MFD_CLOEXEC);
+    if (memfd_ < 0) method_ = InsertMethod::MultiRowInsert;
+  }
+}
+
+RowInserter::~RowInserter() {
+  if (memfd_ >= 0) close(memfd_);
+}
+
+template <typename Row>
+bool RowInserter::loadTable(DbConnection& db, std::string_view table, std::string_view columns,
+                            const std::vector<Row>& rows, DbError& error, uint64_t& rows_skipped) {
+  if (rows.empty()) return true;
+  buffer_.clear();
+  TsvEncoder enc{buffer_};
+  for (const Row& r : rows) encodeRow(r, enc);
+  if (!writeAll(memfd_, buffer_)) {
+    error = DbError{0, "", "cannot write the LOAD DATA buffer to a memfd"};
+    return false;
+  }
+  std::string sql = "LOAD DATA LOCAL INFILE '/proc/self/fd/" + std::to_string(memfd_) + "' INTO TABLE ";
+  sql += table;
+  sql += " CHARACTER SET binary FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (";
+  sql += columns;
+  sql += ')';
+  uint64_t affected = 0;
+  if (!db.execute(sql, error, &affected)) return false;
+  if (affected < rows.size()) rows_skipped += rows.size() - affected;
+  return true;
+}
+
+template <typename Row>
+bool RowInserter::insertTable(DbConnection& db, std::string_view table, std::string_view columns,
+                              const std::vector<Row>& rows, DbError& error) {
+  size_t i = 0;
+  while (i < rows.size()) {
+    buffer_.clear();
+    buffer_ += "INSERT INTO ";
+    buffer_ += table;
+    buffer_ += " (";
+    buffer_ += columns;
+    buffer_ += ") VALUES ";
+    ValuesEncoder enc{buffer_};
+    for (size_t n = 0; i < rows.size() && buffer_.size() < kMaxStatementBytes; ++i, ++n) {
+      if (n) buffer_ += ',';
+      encodeRow(rows[i], enc);
+    }
+    if (!db.execute(buffer_, error)) return false;
+  }
+  return true;
+}
+
+bool RowInserter::insert(DbConnection& db, const RowBatch& batch, DbError& error, uint64_t& rows_skipped) {
+  rows_skipped = 0;
+  if (batch.empty()) return true;
+  if (!db.execute("START TRANSACTION", error)) return false;
+  bool ok;
+  if (method_ == InsertMethod::LoadData) {
+    ok = loadTable(db, "sip_messages", kSipMessageColumns, batch.messages, error, rows_skipped) &&
+         loadTable(db, "sip_rejects", kRejectColumns, batch.rejects, error, rows_skipped) &&
+         loadTable(db, "hep_other", kOtherColumns, batch.others, error, rows_skipped);
+  } else {
+    ok = insertTable(db, "sip_messages", kSipMessageColumns, batch.messages, error) &&
+         insertTable(db, "sip_rejects", kRejectColumns, batch.rejects, error) &&
+         insertTable(db, "hep_other", kOtherColumns, batch.others, error);
+  }
+  if (ok && db.execute("COMMIT", error)) return true;
+  DbError ignored;
+  if (!error.connectionLost()) (void)db.execute("ROLLBACK", ignored);
+  return false;
+}
+
+}  // namespace sipvault

@@ -1,0 +1,58 @@
+#pragma once
+// Writes a RowBatch into the three tables in one transaction.
+//
+// Two ways, chosen by InsertMethod (bench/writer_bench.cpp measures both):
+//   LoadData        LOAD DATA LOCAL INFILE per table. Connector/C++ has no hook for an in-memory
+//                   stream, so the rows are written as tab-separated text to a memfd (an anonymous
+//                   in-memory file) whose /proc/self/fd path the client library then reads. No disk.
+//                   Falls back to MultiRowInsert where memfd_create is missing.
+//   MultiRowInsert  INSERT INTO t (...) VALUES (...),(...),... statements of up to ~4 MB each.
+// Both are all-or-nothing per call: START TRANSACTION ... COMMIT, rolled back on error, so a
+// failed batch can be retried as it is. (A connection lost during COMMIT leaves it unknown whether
+// the batch landed: a retry may then store it twice. At-least-once, never lost.)
+//
+// Not thread-safe; one RowInserter per DB thread.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "writer/db_connection.h"
+#include "writer/stored_rows.h"
+
+namespace sipvault {
+
+enum class InsertMethod { LoadData, MultiRowInsert };
+
+// "load_data" / "insert"; nullopt for anything else.
+[[nodiscard]] std::optional<InsertMethod> parseInsertMethod(std::string_view text);
+[[nodiscard]] std::string_view insertMethodName(InsertMethod method);
+
+class RowInserter {
+ public:
+  explicit RowInserter(InsertMethod method);
+  ~RowInserter();
+  RowInserter(const RowInserter&) = delete;
+  RowInserter& operator=(const RowInserter&) = delete;
+
+  // Inserts every row of `batch`; false (and rolled back) with `error` set on failure.
+  // `rows_skipped` gets how many rows the server acknowledged less than it was sent (LOAD DATA
+  // turns a per-row problem into a warning and skips the row); normally 0.
+  [[nodiscard]] bool insert(DbConnection& db, const RowBatch& batch, DbError& error, uint64_t& rows_skipped);
+
+  [[nodiscard]] InsertMethod method() const { return method_; }
+
+ private:
+  template <typename Row>
+  bool loadTable(DbConnection& db, std::string_view table, std::string_view columns, const std::vector<Row>& rows,
+                 DbError& error, uint64_t& rows_skipped);
+  template <typename Row>
+  bool insertTable(DbConnection& db, std::string_view table, std::string_view columns, const std::vector<Row>& rows,
+                   DbError& error);
+
+  InsertMethod method_;
+  int memfd_ = -1;
+  std::string buffer_;
+};
+
+}  // namespace sipvault

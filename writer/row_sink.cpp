@@ -1,0 +1,47 @@
+#include "writer/row_sink.h"
+
+#include <chrono>
+
+namespace sipvault {
+
+DbSink::DbSink(DbOptions db, InsertMethod method, WriterMetrics& metrics)
+    : db_options_(std::move(db)), inserter_(method), metrics_(metrics) {}
+
+DbSink::~DbSink() = default;
+
+SinkResult DbSink::write(const RowBatch& batch, std::string& error) {
+  DbError db_error;
+  if (!db_) {
+    db_ = DbConnection::open(db_options_, db_error);
+    if (!db_) {
+      metrics_.db_up.set(0);
+      error = "connect " + db_options_.describe() + ": " + db_error.describe();
+      return SinkResult::RetryLater;
+    }
+    metrics_.db_reconnects.inc();
+  }
+  const auto start = std::chrono::steady_clock::now();
+  uint64_t skipped = 0;
+  if (!inserter_.insert(*db_, batch, db_error, skipped)) {
+    metrics_.insert_errors.inc();
+    error = db_error.describe();
+    if (db_error.dataRejected()) return SinkResult::Rejected;
+    // Any other failure may have left the session in an unknown state: start a fresh one.
+    db_.reset();
+    metrics_.db_up.set(0);
+    return SinkResult::RetryLater;
+  }
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+  metrics_.db_up.set(1);
+  metrics_.insert_batches.inc();
+  metrics_.insert_latency_us.inc(static_cast<uint64_t>(us));
+  metrics_.insert_latency_last_us.set(us);
+  if (us > metrics_.insert_latency_max_us.value()) metrics_.insert_latency_max_us.set(us);
+  metrics_.rows_sip.inc(batch.messages.size());
+  metrics_.rows_rejects.inc(batch.rejects.size());
+  metrics_.rows_other.inc(batch.others.size());
+  metrics_.rows_skipped.inc(skipped);
+  return SinkResult::Written;
+}
+
+}  // namespace sipvault

@@ -1,0 +1,44 @@
+#pragma once
+// The writer's Prometheus metrics (names get the "sipvault_" prefix), registered once and updated
+// from the receiver, DB and maintenance threads (atomics).
+#include "common/metrics.h"
+
+namespace sipvault {
+
+struct WriterMetrics {
+  explicit WriterMetrics(MetricsRegistry& r);
+
+  // Receiver (ZeroMQ) side.
+  Counter& bus_batches;          // writer_bus_batches_total: SipBatch messages received
+  Counter& bus_records;          // writer_bus_records_total: records in them
+  Counter& bus_bad_messages;     // writer_bus_bad_messages_total: frames that are not a SipBatch (dropped)
+  Counter& backpressure_waits;   // writer_backpressure_waits_total: times the queue was full and the
+                                 // receiver stopped pulling (ZeroMQ then pushes back upstream)
+  Counter& backpressure_us;      // writer_backpressure_microseconds_total: time spent waiting so
+  Gauge& queue_rows;             // writer_queue_rows: rows between receiver and DB thread
+
+  // DB side.
+  Counter& rows_sip;             // writer_rows_written_total{table="sip_messages"}
+  Counter& rows_rejects;         // writer_rows_written_total{table="sip_rejects"}
+  Counter& rows_other;           // writer_rows_written_total{table="hep_other"}
+  Counter& insert_batches;       // writer_insert_batches_total: committed insert transactions
+  Counter& insert_latency_us;    // writer_insert_latency_microseconds_total (sum; / batches = mean)
+  Gauge& insert_latency_last_us; // writer_insert_latency_last_microseconds
+  Gauge& insert_latency_max_us;  // writer_insert_latency_max_microseconds (since start)
+  Counter& insert_errors;        // writer_insert_errors_total: failed attempts (each is retried)
+  Counter& insert_retries;       // writer_insert_retries_total: attempts after the first for a batch
+  Counter& db_reconnects;        // writer_db_connects_total: sessions opened by the insert path
+  Gauge& db_up;                  // writer_db_up: 1 while the last insert attempt succeeded
+  Counter& rows_skipped;         // writer_rows_skipped_total: rows the server skipped inside a LOAD DATA
+  Counter& rows_dropped_rejected;// writer_rows_dropped_total{reason="db_rejected"}: batches the server
+                                 // refused as data, after retries (logged loudly)
+  Counter& rows_dropped_shutdown;// writer_rows_dropped_total{reason="shutdown_db_down"}: still
+                                 // unwritten when the drain timeout ran out (logged loudly)
+
+  // Partition maintenance.
+  Counter& partitions_created;   // writer_partitions_created_total
+  Counter& partitions_dropped;   // writer_partitions_dropped_total
+  Counter& maintenance_errors;   // writer_partition_maintenance_errors_total
+};
+
+}  // namespace sipvault
