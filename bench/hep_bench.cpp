@@ -25,8 +25,6 @@ const std::string kInvite =
     "From: \"Alice\" <sip:+4940987654321@example.net;user=phone>;tag=8a3f2c1d\r\n"
     "Call-ID: 5b8e1f0a-3c2d-4e6f-9a7b-1c2d3e4f5a6b@192.0.2.10\r\n"
     "CSeq: 1 INVITE\r\n"
-    "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, NOTIFY, UPDATE, PRACK\r\n"
-    "Supported: replaces, timer, 100rel\r\n"
     "Session-Expires: 1800\r\n"
     "P-Asserted-Identity: <sip:+4940987654321@example.net;user=phone>\r\n"
     "User-Agent: ExamplePhone 4.2.1\r\n"

@@ -147,7 +147,8 @@ HepDecodeResult decodeHep3(std::span<const uint8_t> bytes, std::string& inflate_
   if (bytes.size() < kHep3HeaderSize) return fail(HepError::Truncated, bytes.size(), "HEP3 header cut short");
   const size_t total = be16(p + 4);
   if (total < kHep3HeaderSize) return fail(HepError::BadLength, 4, "HEP3 total length below 6");
-  if (total > bytes.size()) return fail(HepError::Truncated, bytes.size(), "HEP3 packet shorter than its total length");
+  if (total > bytes.size())
+    return fail(HepError::Truncated, bytes.size(), "HEP3 packet shorter than its total length");
 
   PacketView pv;
   pv.hep_version = 3;
@@ -161,7 +162,8 @@ HepDecodeResult decodeHep3(std::span<const uint8_t> bytes, std::string& inflate_
 
   size_t off = kHep3HeaderSize;
   while (off < total) {
-    if (total - off < kChunkHeader) return fail(HepError::Malformed, off, "chunk header runs past total length");
+    if (total - off < kChunkHeader)
+      return fail(HepError::Malformed, off, "chunk header runs past total length");
     const uint16_t vendor = be16(p + off);
     const uint16_t type = be16(p + off + 2);
     const size_t len = be16(p + off + 4);
@@ -371,23 +373,34 @@ HepEncodeResult encodeHep12(const PacketView& pv, std::string& out, uint8_t vers
 
 std::string_view toString(HepError error) {
   switch (error) {
-    case HepError::Truncated: return "truncated";
-    case HepError::BadMagic: return "bad_magic";
-    case HepError::UnsupportedVersion: return "unsupported_version";
-    case HepError::BadLength: return "bad_length";
-    case HepError::Malformed: return "malformed";
-    case HepError::InflateFailed: return "inflate_failed";
+    case HepError::Truncated:
+      return "truncated";
+    case HepError::BadMagic:
+      return "bad_magic";
+    case HepError::UnsupportedVersion:
+      return "unsupported_version";
+    case HepError::BadLength:
+      return "bad_length";
+    case HepError::Malformed:
+      return "malformed";
+    case HepError::InflateFailed:
+      return "inflate_failed";
   }
   return "unknown";
 }
 
 std::string_view toString(HepEncodeError error) {
   switch (error) {
-    case HepEncodeError::UnsupportedFamily: return "unsupported_family";
-    case HepEncodeError::UnsupportedPayloadType: return "unsupported_payload_type";
-    case HepEncodeError::CaptureIdTooLarge: return "capture_id_too_large";
-    case HepEncodeError::TooLarge: return "too_large";
-    case HepEncodeError::DeflateFailed: return "deflate_failed";
+    case HepEncodeError::UnsupportedFamily:
+      return "unsupported_family";
+    case HepEncodeError::UnsupportedPayloadType:
+      return "unsupported_payload_type";
+    case HepEncodeError::CaptureIdTooLarge:
+      return "capture_id_too_large";
+    case HepEncodeError::TooLarge:
+      return "too_large";
+    case HepEncodeError::DeflateFailed:
+      return "deflate_failed";
   }
   return "unknown";
 }
@@ -414,18 +427,18 @@ HepEncodeResult encodeHep3(const PacketView& pv, std::string& out, const HepEnco
   // Size everything but the payload value first, so the packet is written in one pass.
   size_t head = kHep3HeaderSize;
   if (known_family) head += kChunkHeader + 1;
-  head += kChunkHeader + 1;                                   // ip proto
+  head += kChunkHeader + 1;  // ip proto
   head += addressChunkSize(pv.src) + addressChunkSize(pv.dst);
-  head += 2 * (kChunkHeader + 2);                             // ports
-  head += 2 * (kChunkHeader + 4);                             // timestamp
-  head += kChunkHeader + 1;                                   // payload type
-  head += kChunkHeader + 4;                                   // capture id
+  head += 2 * (kChunkHeader + 2);  // ports
+  head += 2 * (kChunkHeader + 4);  // timestamp
+  head += kChunkHeader + 1;        // payload type
+  head += kChunkHeader + 4;        // capture id
   if (pv.keep_alive) head += kChunkHeader + 2;
   if (pv.has_auth_key) head += kChunkHeader + pv.auth_key.size();
   if (!pv.correlation_id.empty()) head += kChunkHeader + pv.correlation_id.size();
   if (pv.vlan != 0) head += kChunkHeader + 2;
   if (!pv.node_name.empty()) head += kChunkHeader + pv.node_name.size();
-  head += kChunkHeader;                                       // payload chunk header
+  head += kChunkHeader;  // payload chunk header
 
   if (pv.auth_key.size() > kMaxChunkValue || pv.correlation_id.size() > kMaxChunkValue ||
       pv.node_name.size() > kMaxChunkValue || head > kHep3MaxPacket) {

@@ -75,8 +75,8 @@ enum class HepError : uint8_t {
 
 struct HepDecodeError {
   HepError code = HepError::Malformed;
-  size_t offset = 0;         // byte offset in the input where the problem was found
-  std::string_view reason;   // static text, e.g. "chunk runs past total length"
+  size_t offset = 0;        // byte offset in the input where the problem was found
+  std::string_view reason;  // static text, e.g. "chunk runs past total length"
 };
 
 struct HepDecodeResult {
@@ -91,7 +91,7 @@ struct HepDecodeResult {
 // Inflated payloads larger than this are refused (InflateFailed): the bound keeps one hostile
 // datagram from costing more than a megabyte.
 inline constexpr size_t kMaxInflatedPayload = 1u << 20;
-inline constexpr size_t kHep3HeaderSize = 6;    // "HEP3" + total length
+inline constexpr size_t kHep3HeaderSize = 6;  // "HEP3" + total length
 inline constexpr size_t kHep3MaxPacket = 65535;
 
 // Decodes one HEP v1, v2 or v3 packet from `bytes` (one UDP datagram, or one frame from
@@ -101,12 +101,9 @@ inline constexpr size_t kHep3MaxPacket = 65535;
 // The returned views borrow from `bytes`, except an inflated payload (chunk 16), which lives in
 // `inflate_scratch` (overwritten on each call that inflates). Both must outlive the PacketView.
 // Uncompressed packets never allocate.
-[[nodiscard]] HepDecodeResult decodeHep(std::span<const uint8_t> bytes,
-                                        std::string& inflate_scratch);
-[[nodiscard]] inline HepDecodeResult decodeHep(std::string_view bytes,
-                                               std::string& inflate_scratch) {
-  return decodeHep(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()),
-                   inflate_scratch);
+[[nodiscard]] HepDecodeResult decodeHep(std::span<const uint8_t> bytes, std::string& inflate_scratch);
+[[nodiscard]] inline HepDecodeResult decodeHep(std::string_view bytes, std::string& inflate_scratch) {
+  return decodeHep(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), inflate_scratch);
 }
 
 enum class HepEncodeError : uint8_t {

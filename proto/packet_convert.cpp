@@ -32,10 +32,14 @@ size_t utf8SequenceLength(std::string_view s, size_t i) {
 
 uint8_t originVersion(wire::Origin origin) {
   switch (origin) {
-    case wire::ORIGIN_HEP1: return 1;
-    case wire::ORIGIN_HEP2: return 2;
-    case wire::ORIGIN_HEP3: return 3;
-    default: return 0;
+    case wire::ORIGIN_HEP1:
+      return 1;
+    case wire::ORIGIN_HEP2:
+      return 2;
+    case wire::ORIGIN_HEP3:
+      return 3;
+    default:
+      return 0;
   }
 }
 

@@ -16,8 +16,7 @@ namespace sipvault {
 // Fills `out` (overwriting the converted fields; collector_id is left alone). node_name is a
 // proto3 `string`, which Protobuf rejects when it is not UTF-8, so invalid sequences from the
 // untrusted HEP chunk are replaced with U+FFFD; the bytes fields are copied as they are.
-void toWire(const PacketView& packet, wire::Origin origin, uint64_t received_us,
-            wire::CapturedPacket* out);
+void toWire(const PacketView& packet, wire::Origin origin, uint64_t received_us, wire::CapturedPacket* out);
 
 // hep_version comes from the origin (HEP1..3 -> 1..3, else 0); each address's family from its
 // byte length (4 or 16; anything else gives an unknown address). Out-of-range numbers (a port

@@ -4,7 +4,6 @@
 #include <limits>
 
 #include "proto/packet.h"
-#include "writer/raw_codec.h"
 #include "writer/search_key.h"
 
 namespace sipvault {
@@ -44,7 +43,7 @@ void RecordConverter::fillPacket(const wire::CapturedPacket& p, PacketColumns& o
   cut(out.correlation_id, p.correlation_id(), kLongWidth, out.flags);
   const std::string& payload = p.payload();
   out.raw_len = clampTo<uint32_t>(payload.size());
-  out.flags |= encodeRaw(payload, out.raw);
+  out.flags |= raw_encoder_.encode(payload, out.raw);
 }
 
 void RecordConverter::append(const wire::SipRecord& record, RowBatch& batch) {

@@ -8,10 +8,11 @@
 // (search_key.h) over full values, deflates the raw message (raw_codec.h), cuts text to the
 // column widths (stored_rows.h, setting kFieldTruncated) and clamps out-of-range numbers.
 //
-// Not thread-safe (keeps a scratch buffer); one per thread.
+// Not thread-safe (keeps a deflate state); one per thread.
 #include <string>
 
 #include "sipvault.pb.h"
+#include "writer/raw_codec.h"
 #include "writer/stored_rows.h"
 
 namespace sipvault {
@@ -24,7 +25,7 @@ class RecordConverter {
 
  private:
   void fillPacket(const wire::CapturedPacket& p, PacketColumns& out);
-  std::string scratch_;
+  RawEncoder raw_encoder_;
 };
 
 }  // namespace sipvault

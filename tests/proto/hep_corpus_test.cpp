@@ -31,7 +31,8 @@ std::string callId(std::string_view msg) {
     if (colon == std::string_view::npos) continue;
     std::string name(line.substr(0, colon));
     while (!name.empty() && name.back() == ' ') name.pop_back();
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
     if (name != "call-id" && name != "i") continue;
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
@@ -83,7 +84,8 @@ TEST_CASE("HEP3 spec example vector decodes to the values in EXPECTED.md", "[hep
   CHECK(out == bytes);
 }
 
-TEST_CASE("heplify-server HEP3 200 OK vector decodes and re-encodes to the same bytes", "[hep][corpus][vector]") {
+TEST_CASE("heplify-server HEP3 200 OK vector decodes and re-encodes to the same bytes",
+          "[hep][corpus][vector]") {
   const std::string bytes = readFile(corpusPath("hep/vectors/heplify-server_hep3_200ok_options.hep"));
   REQUIRE(bytes.size() == 778);
   std::string scratch;
@@ -111,7 +113,8 @@ TEST_CASE("heplify-server HEP3 200 OK vector decodes and re-encodes to the same 
   CHECK(out == bytes);
 }
 
-TEST_CASE("heplify-server 'hepV2Packet' vector is HEPv1 and decodes to the values in EXPECTED.md", "[hep][corpus][vector]") {
+TEST_CASE("heplify-server 'hepV2Packet' vector is HEPv1 and decodes to the values in EXPECTED.md",
+          "[hep][corpus][vector]") {
   const std::string bytes = readFile(corpusPath("hep/vectors/heplify-server_hep1_200ok.hep"));
   REQUIRE(bytes.size() == 535);
   std::string scratch;
@@ -127,7 +130,8 @@ TEST_CASE("heplify-server 'hepV2Packet' vector is HEPv1 and decodes to the value
   REQUIRE(p.payload.size() == 519);
   CHECK(p.payload.data() == bytes.data() + 16);
   CHECK(firstLine(p.payload) == "SIP/2.0 200 OK");
-  CHECK(callId(p.payload) == "c707ab22-6e16-11ec-bc82-2725289e8dc3_80f4955c-5cc17bbb-13c4-dd998-2104df6e-dd998");
+  CHECK(callId(p.payload) ==
+        "c707ab22-6e16-11ec-bc82-2725289e8dc3_80f4955c-5cc17bbb-13c4-dd998-2104df6e-dd998");
   CHECK(p.payload.find("CSeq: 213453007 OPTIONS") != std::string_view::npos);
   CHECK(p.payload.find("User-Agent: SpeedTouch 780") != std::string_view::npos);
 
@@ -171,7 +175,8 @@ TEST_CASE("The derived HEP3 TCP stream frames into 113, 778 and 113 byte packets
   for (const auto& p : packets) decodeOk(p, scratch);
 }
 
-TEST_CASE("hep-wireshark capture decodes: 6 SIP, 1 log, 1 RTCP-JSON with auth key and correlation id", "[hep][corpus][pcap]") {
+TEST_CASE("hep-wireshark capture decodes: 6 SIP, 1 log, 1 RTCP-JSON with auth key and correlation id",
+          "[hep][corpus][pcap]") {
   const auto datagrams = udpTo9060("hep/hep-wireshark_hep.pcap");
   REQUIRE(datagrams.size() == 8);
   std::string scratch;
@@ -212,7 +217,8 @@ TEST_CASE("hep-wireshark capture decodes: 6 SIP, 1 log, 1 RTCP-JSON with auth ke
   CHECK(logs == 1);
   CHECK(rtcp == 1);
   REQUIRE(sip_first_lines.size() == 6);
-  const std::vector<std::string> starts = {"INVITE ", "SIP/2.0 100 ", "SIP/2.0 407 ", "OPTIONS ", "SIP/2.0 200 Alive", "PUBLISH "};
+  const std::vector<std::string> starts = {"INVITE ",  "SIP/2.0 100 ",      "SIP/2.0 407 ",
+                                           "OPTIONS ", "SIP/2.0 200 Alive", "PUBLISH "};
   for (const auto& start : starts) {
     CHECK(std::count_if(sip_first_lines.begin(), sip_first_lines.end(),
                         [&](const std::string& l) { return l.starts_with(start); }) == 1);
@@ -250,7 +256,8 @@ TEST_CASE("hep-wireshark compressed capture inflates chunk 16 to SIP messages", 
   for (const auto& [msg, count] : seen) CHECK(count == 3);
 }
 
-TEST_CASE("Kamailio HEPv3 capture matches the plain SIP capture of the same calls", "[hep][corpus][kamailio]") {
+TEST_CASE("Kamailio HEPv3 capture matches the plain SIP capture of the same calls",
+          "[hep][corpus][kamailio]") {
   const auto hep = udpTo9060("hep/kamailio/hep3-kamailio-udp.pcap");
   REQUIRE(hep.size() == 260);
   const auto sip = readSegments(corpusPath("hep/kamailio/sip-udp-sipp-kamailio.pcap"));
@@ -280,14 +287,16 @@ TEST_CASE("Kamailio HEPv3 capture matches the plain SIP capture of the same call
   }
   for (const auto& s : sip) {
     REQUIRE(s.ip_proto == kIpProtoUdp);
-    from_sip.emplace(callId(s.payload), s.src.toString(), s.src_port, s.dst.toString(), s.dst_port, s.payload);
+    from_sip.emplace(callId(s.payload), s.src.toString(), s.src_port, s.dst.toString(), s.dst_port,
+                     s.payload);
   }
   CHECK(call_ids.size() == 20);
   CHECK(call_ids.count("") == 0);
   CHECK(from_hep == from_sip);
 }
 
-TEST_CASE("Kamailio HEPv2 capture decodes with little-endian time fields and re-encodes byte for byte", "[hep][corpus][kamailio]") {
+TEST_CASE("Kamailio HEPv2 capture decodes with little-endian time fields and re-encodes byte for byte",
+          "[hep][corpus][kamailio]") {
   const auto hep = udpTo9060("hep/kamailio/hep2-kamailio-udp.pcap");
   REQUIRE(hep.size() == 260);
   std::set<std::string> call_ids;

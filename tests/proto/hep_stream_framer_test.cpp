@@ -28,8 +28,9 @@ bool drain(HepStreamFramer& framer, std::vector<std::string>& out) {
 
 // Real packets plus encoded ones of assorted sizes (an empty payload, a 64 KiB one).
 std::vector<std::string> samplePackets() {
-  std::vector<std::string> packets = {readFile(corpusPath("hep/vectors/hep3_spec_example_113.hep")),
-                                      readFile(corpusPath("hep/vectors/heplify-server_hep3_200ok_options.hep"))};
+  std::vector<std::string> packets = {
+      readFile(corpusPath("hep/vectors/hep3_spec_example_113.hep")),
+      readFile(corpusPath("hep/vectors/heplify-server_hep3_200ok_options.hep"))};
   PacketView p;
   p.src = IpAddress::parse("2001:db8::1").value();
   p.dst = IpAddress::parse("2001:db8::2").value();
@@ -83,7 +84,8 @@ TEST_CASE("HEP framer handles one byte per read and many packets per read", "[he
   CHECK(joined(got) == stream);
 }
 
-TEST_CASE("HEP framer keeps a long stream intact with random read sizes and a full-size packet", "[hep][tcp][framer]") {
+TEST_CASE("HEP framer keeps a long stream intact with random read sizes and a full-size packet",
+          "[hep][tcp][framer]") {
   auto packets = samplePackets();
   PacketView big;
   const std::string payload(65535 - 6 - 7 - 8 - 8 - 10 - 10 - 7 - 10 - 6, 'z');
@@ -137,7 +139,8 @@ TEST_CASE("HEP framer rejects streams that are not HEP3, and stays failed", "[he
   CHECK(fails_with("GET / HTTP/1.1\r\n") == HepError::BadMagic);
   CHECK(fails_with("HEX") == HepError::BadMagic);
   CHECK(fails_with("HEP2") == HepError::UnsupportedVersion);
-  CHECK(fails_with(readFile(corpusPath("hep/vectors/heplify-server_hep1_200ok.hep"))) == HepError::UnsupportedVersion);
+  CHECK(fails_with(readFile(corpusPath("hep/vectors/heplify-server_hep1_200ok.hep"))) ==
+        HepError::UnsupportedVersion);
   CHECK(fails_with(std::string("HEP3\x00\x05", 6)) == HepError::BadLength);
 
   // A good packet followed by garbage: the packet comes out, then the error.

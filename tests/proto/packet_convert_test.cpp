@@ -53,7 +53,8 @@ TEST_CASE("PacketView survives toWire, Protobuf serialisation and fromWire", "[p
 
 TEST_CASE("toWire makes an invalid UTF-8 node name valid so the message still parses", "[proto][convert]") {
   PacketView in;
-  in.node_name = std::string_view("sbc\xff\xc0\x80-\xe2\x82\xac", 10);  // bad byte, overlong NUL, then a valid euro sign
+  in.node_name =
+      std::string_view("sbc\xff\xc0\x80-\xe2\x82\xac", 10);  // bad byte, overlong NUL, then a valid euro sign
   wire::CapturedPacket m;
   toWire(in, wire::ORIGIN_HEP3, 0, &m);
   CHECK(m.node_name() == "sbc\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD-\xe2\x82\xac");

@@ -20,8 +20,8 @@ TEST_CASE("IpAddress parses and prints IPv4 and IPv6 text", "[packet][ip]") {
 }
 
 TEST_CASE("IpAddress rejects text that is not an address", "[packet][ip]") {
-  for (std::string_view bad : {"", "1.2.3", "256.1.1.1", "example.com", "2001:db8::1::2", " 1.2.3.4",
-                               "1.2.3.4 ", "[2001:db8::1]"}) {
+  for (std::string_view bad :
+       {"", "1.2.3", "256.1.1.1", "example.com", "2001:db8::1::2", " 1.2.3.4", "1.2.3.4 ", "[2001:db8::1]"}) {
     CHECK_FALSE(IpAddress::parse(bad));
   }
   CHECK_FALSE(IpAddress::parse(std::string_view("1.2.3.4\0junk", 12)));

@@ -10,8 +10,8 @@ namespace sipvault::test {
 
 namespace {
 
-constexpr int kLinkEthernet = 1;     // DLT_EN10MB
-constexpr int kLinkLinuxSll = 113;   // DLT_LINUX_SLL
+constexpr int kLinkEthernet = 1;    // DLT_EN10MB
+constexpr int kLinkLinuxSll = 113;  // DLT_LINUX_SLL
 
 uint16_t be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
 
