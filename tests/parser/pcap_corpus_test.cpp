@@ -58,7 +58,7 @@ CaptureResult parseAll(const std::vector<test::CapturedPayload>& payloads, const
 
 CaptureResult parseCapture(const std::string& rel, uint16_t port) {
   std::string error;
-  const auto payloads = test::readCapturedPayloads(test::corpusPath(rel), port, error);
+  const auto payloads = test::readUdpPayloads(test::corpusPath(rel), port, error);
   INFO(rel << ": " << error);
   REQUIRE(error.empty());
   return parseAll(payloads, rel);
@@ -104,7 +104,7 @@ TEST_CASE("heplify rtp_rtcp_sip_ipv4_udp.pcap: 14 SIP messages parse", "[sip][pc
 TEST_CASE("heplify FAX T.38 capture: 92 SIP messages parse and the T.38 re-INVITE is seen", "[sip][pcap][sdp]") {
   std::string error;
   const auto payloads =
-      test::readCapturedPayloads(test::corpusPath("pcap/heplify_FAX-Call-t38-CA-TDM-SIP-FB-1.pcap"), 5060, error);
+      test::readUdpPayloads(test::corpusPath("pcap/heplify_FAX-Call-t38-CA-TDM-SIP-FB-1.pcap"), 5060, error);
   REQUIRE(error.empty());
   const auto res = parseAll(payloads, "FAX");
   CHECK(res.parsed == 92);
@@ -128,7 +128,7 @@ TEST_CASE("Kamailio + sipp capture: 260 SIP messages of 20 calls parse", "[sip][
 
 TEST_CASE("heplify sip_ipv6_udp.pcap: 6 SIP messages over IPv6 parse", "[sip][pcap]") {
   std::string error;
-  const auto payloads = test::readCapturedPayloads(test::corpusPath("pcap/heplify_sip_ipv6_udp.pcap"), 5060, error);
+  const auto payloads = test::readUdpPayloads(test::corpusPath("pcap/heplify_sip_ipv6_udp.pcap"), 5060, error);
   REQUIRE(error.empty());
   REQUIRE(payloads.size() == 6);
   for (const auto& d : payloads) CHECK(d.ip_version == 6);
@@ -147,7 +147,7 @@ TEST_CASE("heplify ipip0.pcap (raw IP link type): 8 SIP messages parse", "[sip][
 
 TEST_CASE("HEP3 payloads from hep-js end lines in bare LF and still parse", "[sip][pcap][hep]") {
   std::string error;
-  const auto datagrams = test::readCapturedPayloads(test::corpusPath("hep/hep-wireshark_hep.pcap"), 9060, error);
+  const auto datagrams = test::readUdpPayloads(test::corpusPath("hep/hep-wireshark_hep.pcap"), 9060, error);
   REQUIRE(error.empty());
   REQUIRE(datagrams.size() == 8);
   std::vector<std::string> starts;
@@ -168,7 +168,7 @@ TEST_CASE("HEP3 payloads from hep-js end lines in bare LF and still parse", "[si
 
 TEST_CASE("Kamailio siptrace HEP3 carries the same 260 SIP messages as the plain capture", "[sip][pcap][hep]") {
   std::string error;
-  const auto datagrams = test::readCapturedPayloads(test::corpusPath("hep/kamailio/hep3-kamailio-udp.pcap"), 9060, error);
+  const auto datagrams = test::readUdpPayloads(test::corpusPath("hep/kamailio/hep3-kamailio-udp.pcap"), 9060, error);
   REQUIRE(error.empty());
   std::vector<test::CapturedPayload> sip;
   for (const auto& d : datagrams) {

@@ -38,7 +38,6 @@ bool linkLayer(int dlt, const uint8_t* p, size_t len, size_t& off, uint16_t& eth
       ethertype = 0;  // decided from the IP version nibble below
       return true;
     case DLT_RAW:
-    case 12:  // DLT_RAW on some platforms
     case 228: // DLT_IPV4
     case 229: // DLT_IPV6
       off = 0;
@@ -134,7 +133,7 @@ static std::vector<CapturedPayload> readPayloads(const std::string& path, uint16
   return out;
 }
 
-std::vector<CapturedPayload> readCapturedPayloads(const std::string& path, uint16_t port, std::string& error) {
+std::vector<CapturedPayload> readUdpPayloads(const std::string& path, uint16_t port, std::string& error) {
   return readPayloads(path, port, 17, error);
 }
 

@@ -19,7 +19,7 @@ struct CapturedPayload {
 
 // Every UDP payload with `port` as source or destination port (any port when port == 0).
 // On a file that cannot be opened, returns nothing and sets `error`.
-std::vector<CapturedPayload> readCapturedPayloads(const std::string& path, uint16_t port, std::string& error);
+std::vector<CapturedPayload> readUdpPayloads(const std::string& path, uint16_t port, std::string& error);
 
 // The same for TCP: non-empty segment payloads in file order (no reassembly, no retransmission
 // handling), for captures whose streams are clean and in order.

@@ -201,7 +201,7 @@ TEST_CASE("Findings on stored messages are flags with a reason", "[sip][parse][f
     CHECK(p->outcome.has(SipFlag::BadCSeq));
     CHECK(p->msg.cseq_number == 2147483648u);
   }
-  SECTION("status line with a tab") {
+  SECTION("two spaces after the SIP-Version") {
     auto p = parse("SIP/2.0  200 OK\r\nCall-ID: x\r\n\r\n");
     REQUIRE(p->outcome.ok());
     CHECK(p->outcome.has(SipFlag::StartLineWhitespace));

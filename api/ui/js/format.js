@@ -1,0 +1,82 @@
+// Formatting of times, addresses and SIP labels, and the colour of a call.
+
+const pad = (n, width = 2) => String(n).padStart(width, '0');
+
+// µs since the epoch -> "2026-11-26 12:49:45.061588" (UTC).
+export function formatTimeUs(us) {
+  if (!Number.isFinite(us)) return '';
+  const ms = Math.floor(us / 1000);
+  const d = new Date(ms);
+  const micro = Math.floor(us - Math.floor(us / 1e6) * 1e6);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
+    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(micro, 6)}`;
+}
+
+// µs -> "12:49:45.061" (UTC), for the ladder's time column.
+export function formatClockUs(us) {
+  if (!Number.isFinite(us)) return '';
+  return formatTimeUs(us).slice(11, 23);
+}
+
+// A duration in µs, short: "+0.112 ms", "+1.250 s", "+3 m 05 s".
+export function formatDeltaUs(us) {
+  if (!Number.isFinite(us)) return '';
+  const sign = us < 0 ? '-' : '+';
+  const abs = Math.abs(us);
+  if (abs < 1e6) return `${sign}${(abs / 1000).toFixed(3)} ms`;
+  if (abs < 60e6) return `${sign}${(abs / 1e6).toFixed(3)} s`;
+  const s = Math.round(abs / 1e6);
+  return `${sign}${Math.floor(s / 60)} m ${pad(s % 60)} s`;
+}
+
+export function formatDurationMs(ms) {
+  if (!Number.isFinite(ms) || ms < 0) return '';
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60e3) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)} m ${pad(s % 60)} s`;
+  return `${Math.floor(s / 3600)} h ${pad(Math.floor((s % 3600) / 60))} m`;
+}
+
+// "ip:port" with IPv6 in brackets, as in the flow's `hosts`.
+export function endpoint(ip, port) {
+  const host = String(ip || '?');
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+// The ladder / table label of a message: the method of a request, "486 (INVITE)" for a response.
+export function sipLabel(message) {
+  if (message.is_request === false || message.status > 0) {
+    return message.method ? `${message.status} (${message.method})` : String(message.status);
+  }
+  return message.method || '?';
+}
+
+export function statusClass(message) {
+  const status = Number(message.status) || 0;
+  if (!status) return 'req';
+  return `s${Math.floor(status / 100)}xx`;
+}
+
+// A stable colour per Call-ID (FNV-1a over the UTF-16 units -> hue), so a call has the same
+// colour in the result table, the call list and as a leg in the ladder.
+export function callHue(callId) {
+  let hash = 0x811c9dc5;
+  const text = String(callId || '');
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  // Golden-ratio spread keeps neighbouring hashes apart; skip the washed-out yellow band.
+  let hue = Math.floor(((hash * 0.618033988749895) % 1) * 360);
+  if (hue > 45 && hue < 75) hue += 40;
+  return hue;
+}
+
+export function callColor(callId) {
+  return `hsl(${callHue(callId)} 62% 40%)`;
+}
+
+export function callTint(callId) {
+  return `hsl(${callHue(callId)} 70% 95%)`;
+}

@@ -1,0 +1,121 @@
+// Search state: the filters of the API contract, the time range, and their round trip through
+// the page URL (location.hash), so a search can be shared as a link and survives a reload.
+//
+//   #/search?from_user=4930*&range=1h&view=messages
+//   #/search?call_id=abc@host&from=2026-11-26T12:00:00Z&to=2026-11-26T13:00:00Z
+//
+// `range` (15m, 1h, 6h, 24h, 7d) is relative to the moment the search runs; `from`/`to` are
+// absolute (RFC 3339 or epoch ms) and win over `range`.
+
+// Every search filter of the contract, in the order the advanced form shows them.
+export const FILTERS = [
+  { name: 'from_user', label: 'A-number (From user)', placeholder: '4930* or sipp', simple: true },
+  { name: 'to_user', label: 'B-number (To / R-URI user)', placeholder: '1000', simple: true },
+  { name: 'call_id', label: 'Call-ID', placeholder: 'exact Call-ID', simple: true },
+  { name: 'method', label: 'Method', placeholder: 'INVITE,BYE' },
+  { name: 'status', label: 'Status', placeholder: '486 or 4xx or 200,180' },
+  { name: 'from_tag', label: 'From tag' },
+  { name: 'to_tag', label: 'To tag' },
+  { name: 'user_agent', label: 'User-Agent contains' },
+  { name: 'ip', label: 'IP (either side)', placeholder: '192.0.2.1' },
+  { name: 'src_ip', label: 'Source IP' },
+  { name: 'dst_ip', label: 'Destination IP' },
+  { name: 'port', label: 'Port (either side)', placeholder: '5060' },
+  { name: 'src_port', label: 'Source port' },
+  { name: 'dst_port', label: 'Destination port' },
+  { name: 'transport', label: 'Transport', choices: ['', 'udp', 'tcp', 'sctp'] },
+  { name: 'capture_id', label: 'Capture ID', placeholder: '2001' },
+  { name: 'limit', label: 'Limit', placeholder: '100 (max 10000)' },
+];
+export const FILTER_NAMES = FILTERS.map((f) => f.name);
+
+export const RANGES = [
+  { value: '15m', label: 'last 15 minutes', ms: 15 * 60e3 },
+  { value: '1h', label: 'last hour', ms: 3600e3 },
+  { value: '6h', label: 'last 6 hours', ms: 6 * 3600e3 },
+  { value: '24h', label: 'last 24 hours', ms: 24 * 3600e3 },
+  { value: '7d', label: 'last 7 days', ms: 7 * 24 * 3600e3 },
+  { value: 'custom', label: 'custom (UTC)', ms: 0 },
+];
+export const DEFAULT_RANGE = '1h';
+
+// "2026-11-26 12:49" / "2026-11-26T12:49:45.5" (read as UTC) -> RFC 3339 with Z. Epoch ms and
+// values with an explicit zone pass unchanged; anything else too, and the API names it if bad.
+export function normalizeTime(value) {
+  const text = String(value || '').trim();
+  if (!text || /^\d+$/.test(text)) return text;
+  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(\.\d+)?)?$/.exec(text);
+  if (m) return `${m[1]}T${m[2]}${m[3] || ':00'}Z`;
+  return text;
+}
+
+// Milliseconds since the epoch for a time parameter, or NaN.
+export function timeToMs(value) {
+  const text = normalizeTime(value);
+  if (/^\d+$/.test(text)) return Number(text);
+  return Date.parse(text);
+}
+
+// The state of a search page, parsed from the hash query.
+export function stateFromParams(params) {
+  const filters = {};
+  for (const name of FILTER_NAMES) {
+    const value = params.get(name);
+    if (value) filters[name] = value;
+  }
+  const from = params.get('from') || '';
+  const to = params.get('to') || '';
+  let range = params.get('range') || '';
+  if (!RANGES.some((r) => r.value === range)) range = from || to ? 'custom' : DEFAULT_RANGE;
+  const view = params.get('view') === 'calls' ? 'calls' : 'messages';
+  return { filters, range, from, to, view };
+}
+
+export function paramsFromState(state) {
+  const params = new URLSearchParams();
+  for (const name of FILTER_NAMES) {
+    const value = (state.filters[name] || '').trim();
+    if (value) params.set(name, value);
+  }
+  if (state.range === 'custom') {
+    if (state.from) params.set('from', state.from.trim());
+    if (state.to) params.set('to', state.to.trim());
+  } else {
+    params.set('range', state.range || DEFAULT_RANGE);
+  }
+  if (state.view === 'calls') params.set('view', 'calls');
+  return params;
+}
+
+// The API query for a state at time `nowMs`: filters plus absolute from/to (epoch ms for relative
+// ranges, so every request of one search uses the same window).
+export function apiParams(state, nowMs = Date.now()) {
+  const params = {};
+  for (const name of FILTER_NAMES) {
+    const value = (state.filters[name] || '').trim();
+    if (value) params[name] = value;
+  }
+  if (state.range === 'custom') {
+    if (state.from) params.from = normalizeTime(state.from);
+    if (state.to) params.to = normalizeTime(state.to);
+  } else {
+    const range = RANGES.find((r) => r.value === state.range) || RANGES[1];
+    params.from = String(nowMs - range.ms);
+    params.to = String(nowMs);
+  }
+  return params;
+}
+
+// A hash route "#/name?query" -> { name, params }.
+export function parseHash(hash) {
+  const text = hash.replace(/^#\/?/, '');
+  const q = text.indexOf('?');
+  const name = (q < 0 ? text : text.slice(0, q)) || '';
+  const params = new URLSearchParams(q < 0 ? '' : text.slice(q + 1));
+  return { name, params };
+}
+
+export function hashFor(name, params) {
+  const qs = params ? new URLSearchParams(params).toString() : '';
+  return `#/${name}${qs ? `?${qs}` : ''}`;
+}
