@@ -43,7 +43,8 @@ PacketDecoderOptions tinyBounds() {
   o.sctp.max_fragment_bytes = 4096;
   o.sctp.max_message_bytes = 4096;
   o.sctp.timeout_ms = 5000;
-  o.sip_max_message_bytes = 2048;
+  o.sip.max_message_bytes = 2048;
+  o.sip.max_buffered_bytes = 4096;
   return o;
 }
 

@@ -1,5 +1,7 @@
 #include "parser/sdp_parser.h"
 
+#include <cstring>
+
 #include "parser/sip_parser.h"
 #include "parser/sip_text.h"
 
@@ -8,48 +10,31 @@ namespace {
 
 using namespace sip_text;
 
-// Next line of `rest` without its CRLF/LF; advances `rest`.
-std::string_view nextLine(std::string_view& rest) {
-  const char* nl = findByte(rest, '\n');
-  std::string_view line;
-  if (nl == nullptr) {
-    line = rest;
-    rest = {};
-  } else {
-    const size_t n = size_t(nl - rest.data());
-    line = rest.substr(0, n);
-    rest = rest.substr(n + 1);
+// Next SP-separated field of [p, end) into `field`; returns where scanning continues. (SDP
+// separates fields with exactly one SP; runs of SP/HTAB are tolerated.) Returning the position,
+// rather than advancing a pointer by reference, keeps the callers' cursors in registers.
+const char* nextField(const char* p, const char* end, std::string_view& field) {
+  while (p < end && (*p == ' ' || *p == '\t')) ++p;
+  const char* b = p;
+  while (p < end && *p != ' ' && *p != '\t') ++p;
+  field = std::string_view(b, size_t(p - b));
+  return p;
+}
+
+std::string_view untilSlash(std::string_view s) {
+  const char* slash = findByte(s, '/');
+  return slash ? s.substr(0, size_t(slash - s.data())) : s;
+}
+
+// Small decimal (payload type, port); -1 when not 1-5 digits.
+int smallNumber(std::string_view s) {
+  if (s.empty() || s.size() > 5) return -1;
+  int v = 0;
+  for (char c : s) {
+    if (!isDigit(c)) return -1;
+    v = v * 10 + (c - '0');
   }
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  return line;
-}
-
-// Next SP-separated field of `rest`; advances `rest`.
-std::string_view nextField(std::string_view& rest) {
-  size_t b = 0;
-  while (b < rest.size() && isWsp(rest[b])) ++b;
-  size_t e = b;
-  while (e < rest.size() && !isWsp(rest[e])) ++e;
-  std::string_view f = rest.substr(b, e - b);
-  rest = rest.substr(e);
-  return f;
-}
-
-// "IN IP4 192.0.2.4/127" -> "192.0.2.4"
-std::string_view connectionAddress(std::string_view value) {
-  nextField(value);  // nettype
-  nextField(value);  // addrtype
-  std::string_view addr = nextField(value);
-  if (const char* slash = findByte(addr, '/')) addr = addr.substr(0, size_t(slash - addr.data()));
-  return addr;
-}
-
-bool parsePort(std::string_view s, uint16_t& port) {
-  if (const char* slash = findByte(s, '/')) s = s.substr(0, size_t(slash - s.data()));  // "49170/2"
-  uint64_t v = 0;
-  if (!parseU64(s, v) || v > 65535) return false;
-  port = uint16_t(v);
-  return true;
+  return v;
 }
 
 // rtpmap entries of the current media section, resolved when the section ends.
@@ -58,8 +43,8 @@ struct MediaSection {
   std::string_view formats;  // the fmt list of the m= line
   bool rtp = false;          // RTP/AVP, RTP/SAVP, ...: numeric formats are payload types
   size_t rtpmap_count = 0;
-  std::array<std::string_view, kMaxRtpmaps> rtpmap_pt{};
-  std::array<std::string_view, kMaxRtpmaps> rtpmap_name{};
+  std::array<int, kMaxRtpmaps> rtpmap_pt;
+  std::array<std::string_view, kMaxRtpmaps> rtpmap_name;
 };
 
 void addCodec(SdpSummary& out, std::string_view name) {
@@ -70,34 +55,24 @@ void addCodec(SdpSummary& out, std::string_view name) {
 }
 
 void resolveCodecs(const MediaSection& m, SdpSummary& out) {
-  std::string_view rest = m.formats;
-  for (std::string_view fmt = nextField(rest); !fmt.empty(); fmt = nextField(rest)) {
-    uint64_t pt = 0;
-    if (!m.rtp || !parseU64(fmt, pt)) {
+  const char* p = m.formats.data();
+  const char* end = p + m.formats.size();
+  std::string_view fmt;
+  for (p = nextField(p, end, fmt); !fmt.empty(); p = nextField(p, end, fmt)) {
+    const int pt = m.rtp ? smallNumber(fmt) : -1;
+    if (pt < 0) {
       addCodec(out, fmt);  // non-RTP media: the format is the name ("t38")
       continue;
     }
     std::string_view name;
     for (size_t i = 0; i < m.rtpmap_count; ++i)
-      if (m.rtpmap_pt[i] == fmt) {
+      if (m.rtpmap_pt[i] == pt) {
         name = m.rtpmap_name[i];
         break;
       }
     if (name.empty() && pt < 128) name = staticPayloadName(unsigned(pt));
     addCodec(out, name);  // dynamic type without rtpmap: nothing to name
   }
-}
-
-// "rtpmap:96 opus/48000/2" -> pt "96", name "opus"
-void addRtpmap(std::string_view value, MediaSection& m) {
-  value.remove_prefix(7);  // "rtpmap:"
-  std::string_view pt = nextField(value);
-  std::string_view enc = nextField(value);
-  if (const char* slash = findByte(enc, '/')) enc = enc.substr(0, size_t(slash - enc.data()));
-  if (pt.empty() || enc.empty() || m.rtpmap_count >= kMaxRtpmaps) return;
-  m.rtpmap_pt[m.rtpmap_count] = pt;
-  m.rtpmap_name[m.rtpmap_count] = enc;
-  ++m.rtpmap_count;
 }
 
 // Value of parameter `name` in "type/subtype;a=b;name=value" (quotes removed), or empty.
@@ -166,15 +141,24 @@ void parseSdp(std::string_view body, SdpSummary& out) {
   MediaSection section;
   bool in_media = false;
   size_t media_total = 0;
-  std::string_view rest = body;
-  while (!rest.empty()) {
-    const std::string_view line = nextLine(rest);
-    if (line.size() < 2 || line[1] != '=' || !isAlpha(line[0])) continue;
+  const char* p = body.data();
+  const char* const body_end = p + body.size();
+  while (p < body_end) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', size_t(body_end - p)));
+    const char* line = p;
+    const char* end = nl ? nl : body_end;
+    p = nl ? nl + 1 : body_end;
+    if (end > line && end[-1] == '\r') --end;
+    if (end - line < 2 || line[1] != '=' || !isAlpha(line[0])) continue;
     out.present = true;
-    const std::string_view value = line.substr(2);
+    const char* v = line + 2;
     switch (line[0]) {
       case 'c': {
-        const std::string_view addr = connectionAddress(value);
+        std::string_view addr;
+        v = nextField(v, end, addr);  // nettype
+        v = nextField(v, end, addr);  // addrtype
+        v = nextField(v, end, addr);
+        addr = untilSlash(addr);  // "224.2.1.1/127" -> address
         if (addr.empty()) break;
         if (!in_media) {
           if (out.connection_address.empty()) out.connection_address = addr;
@@ -186,26 +170,44 @@ void parseSdp(std::string_view body, SdpSummary& out) {
       }
       case 'm': {
         if (in_media) resolveCodecs(section, out);
-        section = MediaSection{};
         in_media = true;
         ++media_total;
-        std::string_view fields = value;
-        const std::string_view type = nextField(fields);
-        const std::string_view port = nextField(fields);
-        const std::string_view proto = nextField(fields);
-        section.formats = fields;
+        std::string_view type, port, proto;
+        v = nextField(v, end, type);
+        v = nextField(v, end, port);
+        port = untilSlash(port);  // "49170/2" -> 49170
+        v = nextField(v, end, proto);
+        section.formats = std::string_view(v, size_t(end - v));
         section.rtp = istartsWith(proto, "RTP/");
+        section.rtpmap_count = 0;
         if (media_total <= kMaxSdpMedia) {
           SdpMedia& m = out.media[media_total - 1];
           m.type = type;
           m.protocol = proto;
-          if (!parsePort(port, m.port)) m.port = 0;
+          const int n = smallNumber(port);
+          m.port = n >= 0 && n <= 65535 ? uint16_t(n) : 0;
           out.media_count = uint8_t(media_total);
         }
         break;
       }
       case 'a':
-        if (in_media && value.size() > 7 && value.substr(0, 7) == "rtpmap:") addRtpmap(value, section);
+        // a=rtpmap:<payload type> <encoding name>/<clock rate>[/<channels>]
+        if (in_media && end - v > 7 && std::memcmp(v, "rtpmap:", 7) == 0 &&
+            section.rtpmap_count < kMaxRtpmaps) {
+          v += 7;
+          std::string_view pt_text;
+          v = nextField(v, end, pt_text);
+          const int pt = smallNumber(pt_text);
+          while (v < end && *v == ' ') ++v;
+          const char* enc_begin = v;
+          while (v < end && *v != '/' && *v != ' ') ++v;
+          const std::string_view enc(enc_begin, size_t(v - enc_begin));
+          if (pt >= 0 && !enc.empty()) {
+            section.rtpmap_pt[section.rtpmap_count] = pt;
+            section.rtpmap_name[section.rtpmap_count] = enc;
+            ++section.rtpmap_count;
+          }
+        }
         break;
       default:
         break;

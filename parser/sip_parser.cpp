@@ -1,5 +1,6 @@
 #include "parser/sip_parser.h"
 
+#include <memory>
 #include <new>
 
 #include "parser/sdp_parser.h"
@@ -48,21 +49,17 @@ SipHeaderReader::Status SipHeaderReader::next(SipHeaderField& field) {
     last_nl = size_t(nl - base);
   }
   pos_ = last_nl + 1;
-  const std::string_view first_line = data_.substr(start, first_end - start);
-  const char* colon = isWsp(first_line[0]) ? nullptr : findByte(first_line, ':');
-  if (colon == nullptr) {
+  // name *(SP / HTAB) ":" — the name is a token, so scan it instead of searching for the colon.
+  size_t i = start;
+  while (i < first_end && isTokenChar(base[i])) ++i;
+  const size_t name_end = i;
+  while (i < first_end && isWsp(base[i])) ++i;
+  if (name_end == start || i >= first_end || base[i] != ':') {
     field = {{}, data_.substr(start, last_nl - start), last_nl != first_nl};
     return Status::BadLine;
   }
-  const size_t colon_at = size_t(colon - base);
-  std::string_view name = data_.substr(start, colon_at - start);
-  while (!name.empty() && isWsp(name.back())) name.remove_suffix(1);
-  if (!isToken(name)) {
-    field = {{}, data_.substr(start, last_nl - start), last_nl != first_nl};
-    return Status::BadLine;
-  }
-  field.name = name;
-  field.value = trimLws(data_.substr(colon_at + 1, last_nl - colon_at - 1));
+  field.name = std::string_view(base + start, name_end - start);
+  field.value = trimLws(std::string_view(base + i + 1, last_nl - i - 1));
   field.folded = last_nl != first_nl && findByte(field.value, '\n') != nullptr;
   return Status::Field;
 }
@@ -123,7 +120,7 @@ std::string_view unescapeQuoted(std::string_view s, SipArena& arena) {
   return {out, o};
 }
 
-bool isHostChar(char c) { return isAlpha(c) || isDigit(c) || c == '-' || c == '.' || c == '_'; }
+bool isHostChar(char c) { return hasClass(c, kClassHost); }
 
 bool parsePort(std::string_view digits, uint16_t& port) {
   uint64_t v = 0;
@@ -132,8 +129,30 @@ bool parsePort(std::string_view digits, uint16_t& port) {
   return true;
 }
 
+bool isHexDigit(char c) { return hasClass(c, kClassHex); }
+
+// An IPv6 address written without brackets (RFC 5118 4.2 says reject; real captures have it):
+// the run of hex digits, ':' and '.' at the start of `s`. With "::" the whole run is the address
+// and there is no port; with 9 groups the last one is the port; else the whole run is the host.
+size_t parseBareIpv6(std::string_view s, std::string_view& host, uint16_t& port) {
+  size_t j = 0, colons = 0;
+  while (j < s.size() && (isHexDigit(s[j]) || s[j] == ':' || s[j] == '.')) colons += s[j++] == ':';
+  if (colons < 2) return std::string_view::npos;
+  const std::string_view run = s.substr(0, j);
+  if (run.find("::") == std::string_view::npos && colons == 8) {
+    const size_t last = run.rfind(':');
+    if (!parsePort(run.substr(last + 1), port)) return std::string_view::npos;
+    host = run.substr(0, last);
+  } else {
+    host = run;
+  }
+  return j;
+}
+
 // host [":" port] at the start of `s`; returns the offset after it, or npos when malformed.
-size_t parseHostPort(std::string_view s, std::string_view& host, uint16_t& port) {
+// `bare_ipv6` is set when the host is an IPv6 address without brackets (parsed, but malformed).
+size_t parseHostPort(std::string_view s, std::string_view& host, uint16_t& port, bool& bare_ipv6) {
+  bare_ipv6 = false;
   size_t j = 0;
   if (!s.empty() && s[0] == '[') {
     const char* close = findByte(s, ']');
@@ -148,6 +167,11 @@ size_t parseHostPort(std::string_view s, std::string_view& host, uint16_t& port)
   if (j < s.size() && s[j] == ':') {
     const size_t ps = ++j;
     while (j < s.size() && isDigit(s[j])) ++j;
+    if (j < s.size() && (s[j] == ':' || isHexDigit(s[j])) && host[0] != '[') {
+      bare_ipv6 = true;
+      port = 0;
+      return parseBareIpv6(s, host, port);
+    }
     if (!parsePort(s.substr(ps, j - ps), port)) return std::string_view::npos;
   }
   return j;
@@ -208,7 +232,7 @@ bool scanParams(std::string_view s, F&& on) {
         i = q + 1;
       } else {
         const size_t vs = i;
-        while (i < n && !isLws(s[i]) && s[i] != ';' && s[i] != ',') ++i;
+        while (i < n && !hasClass(s[i], kClassParamEnd)) ++i;
         value = s.substr(vs, i - vs);
         if (value.empty()) ok = false;
       }
@@ -286,7 +310,7 @@ std::string_view parseNameAddr(std::string_view v, SipNameAddr& na, SipArena& ar
   return why;
 }
 
-enum class ViaResult { Ok, BadParams, Bad };
+enum class ViaResult { Ok, Malformed, Bad };
 
 ViaResult parseVia(std::string_view e, SipVia& via) {
   e = trimLws(e);
@@ -316,7 +340,8 @@ ViaResult parseVia(std::string_view e, SipVia& via) {
   sws();
   SipVia hop;
   hop.transport = transport;
-  const size_t used = parseHostPort(e.substr(i), hop.host, hop.port);
+  bool bare_ipv6 = false;
+  const size_t used = parseHostPort(e.substr(i), hop.host, hop.port, bare_ipv6);
   if (used == std::string_view::npos) return ViaResult::Bad;
   i += used;
   const bool ok = scanParams(e.substr(i), [&](std::string_view name, std::string_view value) {
@@ -324,7 +349,7 @@ ViaResult parseVia(std::string_view e, SipVia& via) {
     else if (hop.received.empty() && iequals(name, "received")) hop.received = value;
   });
   via = hop;
-  return ok ? ViaResult::Ok : ViaResult::BadParams;
+  return ok && !bare_ipv6 ? ViaResult::Ok : ViaResult::Malformed;
 }
 
 enum class Hdr : uint8_t {
@@ -414,7 +439,7 @@ void handleVia(std::string_view value, Ctx& c) {
       c.flag(SipFlag::MalformedHeader, "Via value is not sent-protocol sent-by");
       continue;
     }
-    if (res == ViaResult::BadParams) c.flag(SipFlag::MalformedHeader, "malformed Via parameters");
+    if (res == ViaResult::Malformed) c.flag(SipFlag::MalformedHeader, "malformed Via sent-by or parameters");
     if (c.m.via_count < kMaxVias) c.m.vias[c.m.via_count] = hop;
     if (c.m.via_count < 255) ++c.m.via_count;
   }
@@ -591,9 +616,7 @@ bool parseSipUri(std::string_view text, SipUri& uri, SipArena& arena) {
   uri.text = text;
   size_t i = 0;
   if (text.empty() || !isAlpha(text[0])) return false;
-  while (i < text.size() &&
-         (isAlpha(text[i]) || isDigit(text[i]) || text[i] == '+' || text[i] == '-' || text[i] == '.'))
-    ++i;
+  while (i < text.size() && hasClass(text[i], kClassScheme)) ++i;
   if (i >= text.size() || text[i] != ':') return false;
   uri.scheme = text.substr(0, i);
   const std::string_view rest = text.substr(i + 1);
@@ -615,13 +638,14 @@ bool parseSipUri(std::string_view text, SipUri& uri, SipArena& arena) {
     hostport = rest.substr(userinfo.size() + 1);
     if (uri.user_raw.empty()) return false;
   }
-  const size_t used = parseHostPort(hostport, uri.host, uri.port);
+  bool bare_ipv6 = false;
+  const size_t used = parseHostPort(hostport, uri.host, uri.port, bare_ipv6);
   if (used == std::string_view::npos) {
     uri.host = {};
     uri.port = 0;
     return false;
   }
-  if (used == hostport.size()) return true;
+  if (used == hostport.size()) return !bare_ipv6;
   const char next = hostport[used];
   if (next == '?') {
     uri.has_headers = true;
@@ -630,13 +654,15 @@ bool parseSipUri(std::string_view text, SipUri& uri, SipArena& arena) {
   } else {
     return false;
   }
-  return true;
+  return !bare_ipv6;
 }
 
 ParseOutcome parseSipMessage(std::string_view in, SipMessage& m) {
   {
+    // Rebuild the value in place (a zero fill), keeping the arena block for reuse.
     SipArena arena = std::move(m.arena);
-    m = SipMessage{};
+    std::destroy_at(&m);
+    std::construct_at(&m);
     m.arena = std::move(arena);
   }
   m.arena.reset(in.size());

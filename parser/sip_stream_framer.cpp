@@ -19,6 +19,7 @@ void SipStreamFramer::reset() {
   buffer_.clear();
   head_ = 0;
   discard_remaining_ = 0;
+  skip_to_eol_ = false;
   clearScan();
 }
 
@@ -68,23 +69,31 @@ SipFrame SipStreamFramer::next() {
   if (data.empty()) return {};
 
   if (phase_ == Phase::StartLine) {
+    const char* nl = findByte(data.substr(search_from_), '\n');
+    if (skip_to_eol_) {  // the rest of a line whose start was already skipped
+      skip_to_eol_ = nl == nullptr;
+      return take(SipFrame::Kind::Skipped, nl ? size_t(nl - data.data()) + 1 : data.size(), "not a SIP start line");
+    }
     if (data[0] == '\r' || data[0] == '\n') {
       size_t n = 0;
       while (n < data.size() && (data[n] == '\r' || data[n] == '\n')) ++n;
       return take(SipFrame::Kind::KeepAlive, n, {});
     }
-    const size_t from = search_from_;
-    const char* nl = findByte(data.substr(from), '\n');
     if (nl == nullptr) {
-      // A start line can only begin with a token character; anything else is junk up to the next
-      // line end at least.
-      if (!isTokenChar(data[0])) return take(SipFrame::Kind::Skipped, data.size(), "not a SIP start line");
-      if (data.size() > max_message_bytes_)
-        return take(SipFrame::Kind::Skipped, data.size(), "start line too long");
+      // A start line begins with a token character; anything else is junk up to the line end.
+      // The verdicts must not depend on how the stream was cut into segments, so a partial line is
+      // dropped only when its whole line would be, and the rest of that line follows it.
+      const bool junk = !isTokenChar(data[0]);
+      if (junk || data.size() > max_message_bytes_) {
+        skip_to_eol_ = true;
+        return take(SipFrame::Kind::Skipped, data.size(), junk ? "not a SIP start line" : "start line too long");
+      }
       search_from_ = data.size();
       return {};
     }
     const size_t line_end = size_t(nl - data.data());
+    if (line_end + 1 > max_message_bytes_)
+      return take(SipFrame::Kind::Skipped, line_end + 1, "start line too long");
     if (!looksLikeSipStartLine(data.substr(0, line_end)))
       return take(SipFrame::Kind::Skipped, line_end + 1, "not a SIP start line");
     phase_ = Phase::Headers;
@@ -92,48 +101,50 @@ SipFrame SipStreamFramer::next() {
   }
 
   if (phase_ == Phase::Headers) {
-    for (;;) {
-      if (scan_pos_ >= data.size()) break;
+    while (scan_pos_ < data.size()) {
       const size_t from = search_from_ > scan_pos_ ? search_from_ : scan_pos_;
       const char* nl = findByte(data.substr(from), '\n');
       if (nl == nullptr) {
+        if (data.size() > max_message_bytes_) {
+          skip_to_eol_ = true;
+          return take(SipFrame::Kind::Skipped, data.size(), "header section too long");
+        }
         search_from_ = data.size();
-        break;
+        return {};
       }
       const size_t line_end = size_t(nl - data.data());
+      const size_t next_line = line_end + 1;
       if (isWsp(data[scan_pos_])) {  // continuation line
-        scan_pos_ = search_from_ = line_end + 1;
+        if (next_line > max_message_bytes_)
+          return take(SipFrame::Kind::Skipped, next_line, "header section too long");
+        scan_pos_ = search_from_ = next_line;
         continue;
       }
       // A new field starts here, so a pending Content-Length value is complete.
       if (cl_value_ != SIZE_MAX) finishContentLength(scan_pos_);
       std::string_view line = data.substr(scan_pos_, line_end - scan_pos_);
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (line.empty()) {
-        const size_t header_len = line_end + 1;
-        if (!cl_error_.empty()) return take(SipFrame::Kind::Skipped, header_len, cl_error_);
+      if (line.empty()) {  // end of the header section
+        if (!cl_error_.empty()) return take(SipFrame::Kind::Skipped, next_line, cl_error_);
         const uint64_t body = content_length_ < 0 ? 0 : uint64_t(content_length_);
-        if (body > max_message_bytes_ || header_len + body > max_message_bytes_) {
+        if (body > max_message_bytes_ || next_line + body > max_message_bytes_) {
           discard_remaining_ = size_t(body);
-          return take(SipFrame::Kind::Skipped, header_len, "message larger than the limit");
+          return take(SipFrame::Kind::Skipped, next_line, "message larger than the limit");
         }
         phase_ = Phase::Body;
-        total_ = header_len + size_t(body);
+        total_ = next_line + size_t(body);
         break;
       }
+      if (next_line > max_message_bytes_)
+        return take(SipFrame::Kind::Skipped, next_line, "header section too long");
       if (const char* colon = findByte(line, ':')) {
-        std::string_view name = line.substr(0, size_t(colon - line.data()));
-        name = trimWsp(name);
+        const std::string_view name = trimWsp(line.substr(0, size_t(colon - line.data())));
         if (iequals(name, "content-length") || iequals(name, "l"))
           cl_value_ = size_t(colon - data.data()) + 1;
       }
-      scan_pos_ = search_from_ = line_end + 1;
+      scan_pos_ = search_from_ = next_line;
     }
-    if (phase_ == Phase::Headers) {
-      if (data.size() > max_message_bytes_)
-        return take(SipFrame::Kind::Skipped, data.size(), "header section too long");
-      return {};
-    }
+    if (phase_ == Phase::Headers) return {};
   }
 
   // Phase::Body

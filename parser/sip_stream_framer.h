@@ -11,7 +11,8 @@
 //
 // Resynchronisation: a capture can start in the middle of a stream and streams can carry junk. A
 // message may only start at a line that looksLikeSipStartLine(); anything else is returned as
-// Skipped bytes (line by line) so the caller can count it. CRLF keep-alives (RFC 5626) are
+// Skipped bytes (line by line) so the caller can count it. The messages found do not depend on
+// how the stream was cut into segments. CRLF keep-alives (RFC 5626) are
 // returned as KeepAlive. A header section with an unusable Content-Length (not a number, negative,
 // two different values) is skipped; a message longer than max_message_bytes is skipped whole
 // (its body is discarded as it arrives, so the stream stays in sync).
@@ -68,6 +69,7 @@ class SipStreamFramer {
   std::string buffer_;
   size_t head_ = 0;               // first unreturned byte in buffer_
   size_t discard_remaining_ = 0;  // body bytes of an oversized message still to drop
+  bool skip_to_eol_ = false;      // dropping the rest of a line whose start was dropped
 
   // Scan state of the message starting at head_; offsets are relative to head_.
   Phase phase_ = Phase::StartLine;

@@ -8,22 +8,50 @@
 
 namespace sipvault::sip_text {
 
-inline constexpr bool isWsp(char c) { return c == ' ' || c == '\t'; }
-inline constexpr bool isLws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-inline constexpr bool isDigit(char c) { return c >= '0' && c <= '9'; }
-inline constexpr bool isAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-inline constexpr char toLower(char c) { return (c >= 'A' && c <= 'Z') ? char(c | 0x20) : c; }
 
-// RFC 3261 token: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"
-inline constexpr std::array<bool, 256> kTokenChars = [] {
-  std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) t[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
-  for (char c : std::string_view("-.!%*_+`'~")) t[static_cast<unsigned char>(c)] = true;
+// Character classes, one table lookup each (the parser's inner loops are byte scans).
+enum : uint8_t {
+  kClassToken = 1,      // RFC 3261 token: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"
+  kClassHost = 2,       // hostname / IPv4 characters: alphanum / "-" / "." / "_"
+  kClassDigit = 4,
+  kClassHex = 8,
+  kClassParamEnd = 16,  // ends an unquoted parameter value: SP HTAB CR LF ";" ","
+  kClassLws = 32,       // SP HTAB CR LF
+  kClassListStop = 64,  // bytes the comma-list splitter must look at: '"' '<' '>' ','
+  kClassScheme = 128,   // URI scheme characters: alphanum / "+" / "-" / "."
+};
+
+inline constexpr std::array<uint8_t, 256> kCharClass = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] |= kClassToken | kClassHost | kClassDigit | kClassHex;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] |= kClassToken | kClassHost;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] |= kClassToken | kClassHost;
+  for (int c = 'a'; c <= 'f'; ++c) t[c] |= kClassHex;
+  for (int c = 'A'; c <= 'F'; ++c) t[c] |= kClassHex;
+  for (char c : std::string_view("-.!%*_+`'~")) t[static_cast<unsigned char>(c)] |= kClassToken;
+  for (char c : std::string_view("-._")) t[static_cast<unsigned char>(c)] |= kClassHost;
+  for (char c : std::string_view(" \t\r\n;,")) t[static_cast<unsigned char>(c)] |= kClassParamEnd;
+  for (char c : std::string_view(" \t\r\n")) t[static_cast<unsigned char>(c)] |= kClassLws;
+  for (char c : std::string_view("\"<>,")) t[static_cast<unsigned char>(c)] |= kClassListStop;
+  for (int c = 0; c < 256; ++c)
+    if ((t[c] & kClassHost) && c != '_') t[c] |= kClassScheme;
+  t['+'] |= kClassScheme;
   return t;
 }();
-inline bool isTokenChar(char c) { return kTokenChars[static_cast<unsigned char>(c)]; }
+
+inline constexpr std::array<char, 256> kLower = [] {
+  std::array<char, 256> t{};
+  for (int c = 0; c < 256; ++c) t[c] = char(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+  return t;
+}();
+
+inline bool hasClass(char c, uint8_t cls) { return (kCharClass[static_cast<unsigned char>(c)] & cls) != 0; }
+inline bool isTokenChar(char c) { return hasClass(c, kClassToken); }
+inline constexpr bool isWsp(char c) { return c == ' ' || c == '\t'; }
+inline bool isLws(char c) { return hasClass(c, kClassLws); }
+inline bool isDigit(char c) { return hasClass(c, kClassDigit); }
+inline constexpr bool isAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+inline char toLower(char c) { return kLower[static_cast<unsigned char>(c)]; }
 
 inline bool isToken(std::string_view s) {
   if (s.empty()) return false;
@@ -91,6 +119,10 @@ inline std::string_view nextListElement(std::string_view& rest) {
   bool in_angle = false;
   while (i < rest.size()) {
     const char c = rest[i];
+    if (!hasClass(c, kClassListStop)) {
+      ++i;
+      continue;
+    }
     if (c == '"') {
       const size_t q = findQuoteEnd(rest, i);
       if (q == std::string_view::npos) {

@@ -28,7 +28,7 @@ struct BatchPolicy {
   std::chrono::milliseconds retry_initial{100};   // writer.retry_initial_ms
   std::chrono::milliseconds retry_max{5000};      // writer.retry_max_ms
   int rejected_attempts = 3;                      // tries before a refused batch is dropped
-  std::chrono::seconds drain_timeout{30};         // writer.drain_timeout_s
+  std::chrono::milliseconds drain_timeout{30000}; // writer.drain_timeout_s (seconds in the config)
 };
 
 class BatchWriter {

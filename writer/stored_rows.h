@@ -12,7 +12,7 @@ namespace sipvault {
 
 // Widths of the VARBINARY columns (bytes). Longer values are cut to fit and the row gets
 // kFieldTruncated; the *_hash columns and the raw message always keep the full value.
-inline constexpr size_t kMethodWidth = 32;
+inline constexpr size_t kMethodWidth = 64;
 inline constexpr size_t kCallIdWidth = 255;
 inline constexpr size_t kUserWidth = 128;   // from_user, to_user, ruri_user
 inline constexpr size_t kTagWidth = 128;    // from_tag, to_tag, via_branch

@@ -8,7 +8,12 @@ namespace {
 
 int64_t intInRange(const Poco::Util::AbstractConfiguration& c, const std::string& key, int64_t def, int64_t lo,
                    int64_t hi) {
-  const int64_t v = c.getInt64(key, def);
+  int64_t v = def;
+  try {
+    v = c.getInt64(key, def);
+  } catch (const Poco::SyntaxException&) {
+    throw Poco::InvalidArgumentException(key + " = " + c.getString(key, "") + " (not a number)");
+  }
   if (v < lo || v > hi)
     throw Poco::InvalidArgumentException(key + " = " + std::to_string(v) + " (allowed " + std::to_string(lo) + ".." +
                                          std::to_string(hi) + ")");
@@ -34,7 +39,7 @@ WriterOptions WriterOptions::fromConfig(const Poco::Util::AbstractConfiguration&
   o.batch.retry_max = std::chrono::milliseconds(
       intInRange(c, "writer.retry_max_ms", o.batch.retry_max.count(), o.batch.retry_initial.count(), 3600000));
   o.batch.drain_timeout =
-      std::chrono::seconds(intInRange(c, "writer.drain_timeout_s", o.batch.drain_timeout.count(), 0, 86400));
+      std::chrono::seconds(intInRange(c, "writer.drain_timeout_s", o.batch.drain_timeout.count() / 1000, 0, 86400));
 
   o.partitions.retention =
       std::chrono::hours(intInRange(c, "writer.retention_hours", o.partitions.retention.count(), 1, 24 * 3660));

@@ -57,8 +57,9 @@ namespace sipvault::netdecode {
   X(sctp_fragment_evicted, "SCTP message fragments dropped to stay within the bounds")           \
   X(sctp_message_too_large, "SCTP messages dropped for exceeding max_message_bytes")             \
   X(sip_stream_messages, "SIP messages framed out of TCP streams")                                \
-  X(sip_stream_skipped_bytes, "TCP stream bytes skipped while looking for a SIP start line")     \
-  X(sip_stream_oversize, "SIP messages in TCP longer than max_message_bytes (skipped)")
+  X(sip_stream_skipped_bytes, "TCP stream bytes the SIP framer skipped: junk before a start "      \
+                              "line, unusable Content-Length, messages over the size limit")      \
+  X(sip_stream_buffer_overflow, "partial SIP messages dropped to keep all TCP framers in bounds")
 
 struct DecodeCounters {
 #define SIPVAULT_DECLARE_COUNTER(field, help) uint64_t field = 0;

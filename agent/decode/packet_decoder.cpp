@@ -16,7 +16,7 @@ PacketDecoder::PacketDecoder(const PacketDecoderOptions& options, PacketSink& si
                              TcpStreamConsumer* tcp_consumer)
     : options_(options),
       sink_(sink),
-      splitter_(sink, counters_, options.sip_max_message_bytes),
+      splitter_(options.sip, sink, counters_),
       ip_(options.ip, counters_),
       tcp_(options.tcp, tcp_consumer != nullptr ? *tcp_consumer : splitter_, counters_),
       sctp_(options.sctp, sink, counters_) {}

@@ -43,7 +43,7 @@ struct PacketDecoderOptions {
   IpReassemblerOptions ip;
   TcpReassemblerOptions tcp;
   SctpDecoderOptions sctp;
-  size_t sip_max_message_bytes = SipStreamSplitter::kDefaultMaxMessageBytes;  // TCP framing bound
+  SipStreamSplitterOptions sip;  // framing of SIP over TCP (default consumer only)
   size_t max_tunnel_depth = 3;  // nested IP-in-IP / GRE / ERSPAN levels decoded
 };
 

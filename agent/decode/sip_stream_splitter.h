@@ -1,59 +1,54 @@
 #pragma once
-// Frames SIP messages out of a TCP byte stream by Content-Length (RFC 3261 section 18.3):
-// several messages in one segment, one message across segments, CRLF keep-alives between
-// messages (RFC 5626), and resynchronisation on the next SIP start line when the stream was
-// picked up mid-message or lost bytes.
+// The TcpStreamConsumer that turns each TCP stream direction into SIP messages and emits each
+// one as a PacketView (TCP addresses and ports, the VLAN, the capture time of the segment that
+// completed it) to a PacketSink.
 //
-// A minimal splitter local to the packet decoder: it only finds message boundaries (start
-// line, end of headers, Content-Length or its compact form "l"); parsing is the parser stage's
-// job. A missing Content-Length counts as 0, as the body length is unknowable on a stream.
+// Framing is the parser stage's SipStreamFramer (parser/sip_stream_framer.h: Content-Length,
+// CRLF keep-alives, resynchronisation on the next start line, oversize messages skipped), one
+// framer per stream direction, created on its first bytes and dropped when the reassembler
+// closes the stream. After a discontinuity (stream picked up mid-way, or a hole skipped) the
+// framer is reset, so a message cut by the hole is dropped rather than glued to later bytes.
+//
+// Memory: each framer holds at most one partial message (max_message_bytes) plus a segment;
+// all framers together are kept under max_buffered_bytes by dropping the partial message of the
+// stream that went over (sip_stream_buffer_overflow). The number of framers is bounded by the
+// reassembler's max_streams. Not thread-safe; one splitter per TcpReassembler.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <unordered_map>
 
 #include "agent/decode/decode_counters.h"
 #include "agent/decode/packet_sink.h"
 #include "agent/decode/tcp_stream_consumer.h"
+#include "parser/sip_stream_framer.h"
 
 namespace sipvault::netdecode {
 
-enum class SipFrameStatus : uint8_t {
-  Message,    // `length` bytes form one SIP message
-  NeedMore,   // the front of the bytes may be a message start but is incomplete
-  KeepAlive,  // `length` bytes of CR/LF between messages
-  Skip,       // `length` bytes are not a SIP message start: skip them (resynchronising)
-  Oversize,   // a message start whose headers or body exceed the bound: skip `length` bytes
+struct SipStreamSplitterOptions {
+  size_t max_message_bytes = SipStreamFramer::kDefaultMaxMessageBytes;  // per message
+  size_t max_buffered_bytes = 64u * 1024 * 1024;                        // all streams together
 };
 
-struct SipFrame {
-  SipFrameStatus status = SipFrameStatus::NeedMore;
-  size_t length = 0;  // > 0 for every status but NeedMore
-};
-
-// Looks at the front of `bytes`. Pure; never reads past `bytes`.
-[[nodiscard]] SipFrame frameSipMessage(std::string_view bytes, size_t max_message_bytes);
-
-// True for "METHOD SP uri SP SIP/2.0" and "SIP/2.0 SP 3DIGIT ..." (without the line end).
-[[nodiscard]] bool isSipStartLine(std::string_view line);
-
-// The TcpStreamConsumer that emits each framed message as a PacketView (TCP metadata from the
-// stream, capture time of the segment that completed it) to a PacketSink. Stateless between
-// calls (the reassembler keeps unconsumed bytes), so one instance serves every stream.
 class SipStreamSplitter final : public TcpStreamConsumer {
  public:
-  static constexpr size_t kDefaultMaxMessageBytes = 65535;
-
   // `sink` and `counters` must outlive the splitter.
-  SipStreamSplitter(PacketSink& sink, DecodeCounters& counters,
-                    size_t max_message_bytes = kDefaultMaxMessageBytes);
+  SipStreamSplitter(const SipStreamSplitterOptions& options, PacketSink& sink, DecodeCounters& counters);
 
+  // Takes all of `bytes` (the framer keeps what it cannot frame yet): always returns bytes.size().
   [[nodiscard]] size_t onStreamData(const TcpStreamInfo& info, std::string_view bytes,
                                     bool discontinuity) override;
+  void onStreamClosed(const TcpStreamInfo& info) override;
+
+  [[nodiscard]] size_t streams() const { return framers_.size(); }
+  [[nodiscard]] size_t bufferedBytes() const { return buffered_; }
 
  private:
+  SipStreamSplitterOptions options_;
   PacketSink& sink_;
   DecodeCounters& counters_;
-  size_t max_message_bytes_;
+  std::unordered_map<uint64_t, SipStreamFramer> framers_;  // by TcpStreamInfo::stream_id
+  size_t buffered_ = 0;                                     // sum of framers' buffered()
 };
 
 }  // namespace sipvault::netdecode

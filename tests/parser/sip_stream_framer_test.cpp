@@ -87,7 +87,10 @@ TEST_CASE("On a stream, RFC 4475 dblreq holds two messages", "[sip][framer][rfc4
   const std::string bytes = test::readFile(test::corpusPath("rfc4475/valid/dblreq.dat"));
   const Collected c = frameSegments({bytes});
   REQUIRE(c.messages.size() == 2);
-  CHECK(c.skipped_bytes == 0);
+  // The embedded INVITE's SDP is 155 bytes for Content-Length 150: its tail "C\r\n" is junk on a
+  // stream (then a CRLF keep-alive), and the CRLF after the REGISTER is a keep-alive too.
+  CHECK(c.skipped_bytes == 3);
+  CHECK(c.keep_alive_bytes == 4);
   auto first = test::parseBytes(c.messages[0]);
   auto second = test::parseBytes(c.messages[1]);
   REQUIRE(first->outcome.ok());

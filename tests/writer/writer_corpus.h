@@ -1,6 +1,8 @@
 #pragma once
 // Corpus access for the writer tests: RFC 4475 messages and the IPv6 pcap with broken (2012..2092)
 // timestamps, turned into wire::SipRecord values the way a parser would hand them over.
+#include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>

@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS sip_messages (
   to_user_hash     BIGINT UNSIGNED   NOT NULL,
   ruri_user_hash   BIGINT UNSIGNED   NOT NULL,
   correlation_hash BIGINT UNSIGNED   NOT NULL,
-  method           VARBINARY(32)     NOT NULL,
+  method           VARBINARY(64)     NOT NULL,
   status           SMALLINT UNSIGNED NOT NULL,
   cseq             BIGINT UNSIGNED   NOT NULL,
   call_id          VARBINARY(255)    NOT NULL,

@@ -1,0 +1,132 @@
+#include "agent/agent_options.h"
+
+#include <Poco/Exception.h>
+#include <Poco/NumberParser.h>
+#include <Poco/StringTokenizer.h>
+#include <Poco/Util/AbstractConfiguration.h>
+
+namespace sipvault::agent {
+namespace {
+
+std::vector<std::string> splitList(const std::string& text) {
+  std::vector<std::string> out;
+  Poco::StringTokenizer tok(text, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+  for (const auto& t : tok) out.push_back(t);
+  return out;
+}
+
+[[noreturn]] void bad(const std::string& key, const std::string& why) {
+  throw Poco::InvalidArgumentException("agent." + key + ": " + why);
+}
+
+int intIn(const Poco::Util::AbstractConfiguration& c, const std::string& key, int def, int lo, int hi) {
+  const int v = c.getInt("agent." + key, def);
+  if (v < lo || v > hi) bad(key, std::to_string(v) + " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
+  return v;
+}
+
+}  // namespace
+
+netdecode::PacketDecoderOptions AgentOptions::defaultDecoderOptions() {
+  netdecode::PacketDecoderOptions d;
+  d.tcp.max_streams = 4096;
+  d.tcp.max_buffered_bytes = 8u << 20;
+  d.ip.max_datagrams = 64;
+  d.ip.max_bytes = 1u << 20;
+  return d;
+}
+
+std::string defaultFilter(bool ethernet) {
+  const std::string sip =
+      "port 5060 or port 5061 or port 5080 or (ip[6:2] & 0x1fff != 0) or ip6[6] == 44";
+  // libpcap rejects "vlan" on cooked (any) and raw links, so it is only added for Ethernet.
+  return ethernet ? sip + " or (vlan and (" + sip + "))" : sip;
+}
+
+std::vector<std::string> repeatedOption(const std::vector<std::string>& argv, std::string_view short_name,
+                                        std::string_view long_name) {
+  std::vector<std::string> out;
+  const std::string s = "-" + std::string(short_name), l = "--" + std::string(long_name);
+  for (size_t i = 1; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a == "--") break;
+    if (a == s || a == l) {
+      if (i + 1 < argv.size()) out.push_back(argv[++i]);
+    } else if (a.rfind(l + "=", 0) == 0) {
+      out.push_back(a.substr(l.size() + 1));
+    } else if (a.size() > s.size() && a.rfind(s, 0) == 0 && a[1] != '-') {
+      out.push_back(a.substr(s.size()));
+    }
+  }
+  return out;
+}
+
+AgentOptions AgentOptions::fromConfig(const Poco::Util::AbstractConfiguration& c) {
+  AgentOptions o;
+  o.interfaces = splitList(c.getString("agent.interface", ""));
+  o.read_file = c.getString("agent.read", "");
+  if (o.interfaces.empty() == o.read_file.empty())
+    bad(o.read_file.empty() ? "interface" : "read", "give exactly one of -i IFACE (live) or -r FILE (replay)");
+  o.filter_set = c.hasProperty("agent.filter");
+  o.filter = c.getString("agent.filter", "");
+  o.once = c.getBool("agent.once", false) || !o.read_file.empty();
+
+  const bool pace = c.getBool("agent.pace", false);
+  o.rate_pps = c.getDouble("agent.rate", 0);
+  if (o.rate_pps < 0) bad("rate", "must be >= 0");
+  if (pace && o.rate_pps > 0) bad("rate", "give either --pace or --rate, not both");
+  o.speed = pace ? ReplaySpeed::CapturePace : o.rate_pps > 0 ? ReplaySpeed::FixedRate : ReplaySpeed::AsFastAsPossible;
+  if (o.speed != ReplaySpeed::AsFastAsPossible && o.read_file.empty())
+    bad(pace ? "pace" : "rate", "only applies to a replay (-r FILE)");
+
+  o.snaplen = intIn(c, "snaplen", o.snaplen, 256, 262144);
+  o.pcap_buffer_kib = intIn(c, "pcap_buffer_kib", o.pcap_buffer_kib, 64, 1 << 20);
+  o.buffer_timeout_ms = intIn(c, "buffer_timeout_ms", o.buffer_timeout_ms, 1, 10000);
+  o.immediate = c.getBool("agent.immediate", o.immediate);
+  o.promiscuous = c.getBool("agent.promiscuous", o.promiscuous);
+
+  std::vector<std::string> servers = splitList(c.getString("agent.hep_server", ""));
+  if (!servers.empty()) {
+    o.servers.clear();
+    for (const std::string& s : servers) {
+      auto hp = parseHostPort(s);
+      if (!hp || hp->port == 0) bad("hep_server", "'" + s + "' is not udp:HOST:PORT or tcp:HOST:PORT");
+      if (hp->scheme.empty()) hp->scheme = "udp";
+      if (hp->scheme != "udp" && hp->scheme != "tcp") bad("hep_server", "'" + s + "': only udp: and tcp: are supported");
+      o.servers.push_back(*hp);
+    }
+  }
+  o.hep_version = intIn(c, "hep_version", o.hep_version, 1, 3);
+  o.capture_id = c.getUInt("agent.capture_id", o.capture_id);
+  if (o.hep_version == 2 && o.capture_id > 0xffff) bad("capture_id", "HEP v2 carries a 16-bit capture id");
+  o.auth_key = c.getString("agent.auth_key", o.auth_key);
+  o.node_name = c.getString("agent.node_name", o.node_name);
+  o.compress = c.getBool("agent.compress", o.compress);
+  if (o.hep_version != 3 && (!o.auth_key.empty() || !o.node_name.empty() || o.compress))
+    bad("hep_version", "auth key, node name and compression need HEP v3");
+  for (const HostPort& s : o.servers)
+    if (s.scheme == "tcp" && o.hep_version != 3)
+      bad("hep_version", "HEP over TCP needs v3 (v1/v2 have no length field to frame a stream)");
+
+  o.queue_batches = static_cast<size_t>(intIn(c, "queue_batches", int(o.queue_batches), 1, 1 << 16));
+  o.batch_packets = static_cast<size_t>(intIn(c, "batch_packets", int(o.batch_packets), 1, 1024));
+  o.tcp_queue_bytes = size_t(intIn(c, "tcp_queue_kib", int(o.tcp_queue_bytes >> 10), 64, 1 << 20)) << 10;
+  o.reconnect_min = std::chrono::milliseconds(intIn(c, "reconnect_min_ms", int(o.reconnect_min.count()), 1, 600000));
+  o.reconnect_max = std::chrono::milliseconds(intIn(c, "reconnect_max_ms", int(o.reconnect_max.count()), 1, 600000));
+  if (o.reconnect_max < o.reconnect_min) bad("reconnect_max_ms", "must be >= reconnect_min_ms");
+  o.connect_timeout =
+      std::chrono::milliseconds(intIn(c, "connect_timeout_ms", int(o.connect_timeout.count()), 10, 600000));
+  o.drain_timeout = std::chrono::milliseconds(intIn(c, "drain_timeout_ms", int(o.drain_timeout.count()), 0, 3600000));
+
+  o.user = c.getString("agent.user", o.user);
+  o.stats_interval = std::chrono::seconds(intIn(c, "stats_interval_s", int(o.stats_interval.count()), 0, 86400));
+
+  o.decoder.tcp.max_streams = static_cast<size_t>(intIn(c, "tcp_max_streams", int(o.decoder.tcp.max_streams), 16, 1 << 20));
+  o.decoder.tcp.max_buffered_bytes =
+      size_t(intIn(c, "tcp_max_buffered_kib", int(o.decoder.tcp.max_buffered_bytes >> 10), 256, 1 << 22)) << 10;
+  o.decoder.ip.max_datagrams =
+      static_cast<size_t>(intIn(c, "frag_max_datagrams", int(o.decoder.ip.max_datagrams), 1, 1 << 16));
+  return o;
+}
+
+}  // namespace sipvault::agent

@@ -1,0 +1,104 @@
+#pragma once
+// Everything sipvault-agent can be told, filled once in main from CLI + config file and passed
+// down by const reference. Config keys are in [agent] of deploy/config/agent.ini.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "agent/decode/packet_decoder.h"
+#include "common/endpoint.h"
+
+namespace Poco::Util {
+class AbstractConfiguration;
+}
+
+namespace sipvault::agent {
+
+// How an offline capture (-r) is replayed.
+enum class ReplaySpeed : uint8_t {
+  AsFastAsPossible,  // default
+  CapturePace,       // --pace: the gaps between the capture's own timestamps
+  FixedRate,         // --rate PPS: frames per second
+};
+
+struct AgentOptions {
+  // Live capture interfaces ("any" included); one capture thread each. agent.interface
+  // (comma-separated; -i may also be repeated). Exactly one of interfaces / read_file is set.
+  std::vector<std::string> interfaces;
+  // Offline capture to replay (pcap or pcapng). agent.read
+  std::string read_file;
+  // BPF filter. agent.filter. Unset = defaultFilter(link); "" = capture everything.
+  bool filter_set = false;
+  std::string filter;
+  // Offline replay speed. agent.pace (bool), agent.rate (frames/s, 0 = off).
+  ReplaySpeed speed = ReplaySpeed::AsFastAsPossible;
+  double rate_pps = 0;
+  // Exit once the input ends (after flushing). agent.once; always true with -r.
+  bool once = false;
+
+  // libpcap: bytes kept per frame, kernel ring size, and how long the kernel may hold
+  // frames before waking us (batching keeps the CPU cost down). agent.snaplen,
+  // agent.pcap_buffer_kib, agent.buffer_timeout_ms; agent.immediate wakes on every frame.
+  int snaplen = 65535;
+  int pcap_buffer_kib = 2048;
+  int buffer_timeout_ms = 100;
+  bool immediate = false;
+  bool promiscuous = false;  // agent.promiscuous
+
+  // HEP collectors in failover order: the first healthy one gets the traffic.
+  // agent.hep_server (comma-separated; -H may be repeated). "udp:HOST:PORT" / "tcp:HOST:PORT";
+  // no scheme means UDP.
+  std::vector<HostPort> servers{HostPort{"udp", "127.0.0.1", 9060}};
+  // HEP version 3 (default), 2 or 1. agent.hep_version
+  int hep_version = 3;
+  // HEP capture id (chunk 12; v2 carries 16 bits), auth key (chunk 14, "" = none), node name
+  // (chunk 19, "" = none), zlib-compressed payload (chunk 16). agent.capture_id,
+  // agent.auth_key, agent.node_name, agent.compress
+  uint32_t capture_id = 2001;
+  std::string auth_key;
+  std::string node_name;
+  bool compress = false;
+
+  // Batches handed from the capture threads to the sender; when full, live capture drops the
+  // batch (counted), replay waits. agent.queue_batches
+  size_t queue_batches = 64;
+  // HEP packets per batch at most (a batch is also cut after every pcap wakeup). agent.batch_packets
+  size_t batch_packets = 128;
+  // Per TCP collector: HEP bytes queued while it is slow or away; beyond it packets are
+  // dropped and counted. agent.tcp_queue_kib
+  size_t tcp_queue_bytes = 4u << 20;
+  // TCP reconnect backoff: first wait, doubling up to the max. agent.reconnect_min_ms / _max_ms
+  std::chrono::milliseconds reconnect_min{100};
+  std::chrono::milliseconds reconnect_max{5000};
+  std::chrono::milliseconds connect_timeout{3000};  // agent.connect_timeout_ms
+  // At shutdown, how long queued HEP may take to leave. agent.drain_timeout_ms
+  std::chrono::milliseconds drain_timeout{10000};
+
+  // User to switch to once the capture is open ("" = stay). agent.user
+  std::string user;
+  // Counters are logged this often (0 = only on SIGUSR1 and at exit). agent.stats_interval_s
+  std::chrono::seconds stats_interval{60};
+
+  // Reassembly bounds. Tighter than the library defaults: the agent should stay small.
+  // agent.tcp_max_streams, agent.tcp_max_buffered_kib, agent.frag_max_datagrams
+  netdecode::PacketDecoderOptions decoder = defaultDecoderOptions();
+
+  [[nodiscard]] static netdecode::PacketDecoderOptions defaultDecoderOptions();
+
+  // Reads the keys above; throws Poco::InvalidArgumentException naming the key on a bad value.
+  [[nodiscard]] static AgentOptions fromConfig(const Poco::Util::AbstractConfiguration& config);
+};
+
+// The default BPF filter: SIP's usual ports (5060, 5061, 5080) on UDP, TCP and SCTP, plus
+// every IPv4/IPv6 fragment (later fragments carry no ports, and a big INVITE over UDP comes in
+// fragments). On Ethernet the same again behind one 802.1Q tag.
+[[nodiscard]] std::string defaultFilter(bool ethernet);
+
+// Values of an option given several times on a command line (-H a -H b, --hep-server=c ...),
+// in order. Poco keeps only the last value of a bound option; this recovers the others.
+[[nodiscard]] std::vector<std::string> repeatedOption(const std::vector<std::string>& argv,
+                                                      std::string_view short_name, std::string_view long_name);
+
+}  // namespace sipvault::agent

@@ -1,0 +1,120 @@
+#include "agent/hep_output.h"
+
+namespace sipvault::agent {
+
+using namespace std::chrono_literals;
+
+HepOutput::HepOutput(const std::vector<HostPort>& servers, const TransportOptions& options, size_t queue_batches,
+                     AgentMetrics& metrics, Log log)
+    : queue_(queue_batches), metrics_(metrics), log_(log) {
+  for (const HostPort& s : servers) transports_.push_back(makeTransport(s, options, metrics, log));
+}
+
+HepOutput::~HepOutput() {
+  if (thread_.joinable()) drainAndStop(0ms);
+}
+
+void HepOutput::start() {
+  const auto now = std::chrono::steady_clock::now();
+  serviceAll(now);  // start TCP connects before the first batch
+  thread_ = std::thread([this] { run(); });
+}
+
+bool HepOutput::submit(HepBatch&& batch, bool wait) {
+  if (batch.empty()) return true;
+  const size_t n = batch.size();
+  if (!wait) {
+    if (queue_.push(std::move(batch), 0ms)) {
+      metrics_.queued_batches.add(1);
+      return true;
+    }
+    metrics_.drop(DropReason::QueueFull, n);
+    return false;
+  }
+  while (!queue_.closed()) {
+    if (queue_.push(std::move(batch), 200ms)) {
+      metrics_.queued_batches.add(1);
+      return true;
+    }
+  }
+  metrics_.drop(DropReason::Shutdown, n);
+  return false;
+}
+
+bool HepOutput::anyBusy() const {
+  for (const auto& t : transports_)
+    if (t->busy()) return true;
+  return false;
+}
+
+void HepOutput::serviceAll(SteadyTime now) {
+  for (auto& t : transports_) t->service(now);
+}
+
+void HepOutput::route(const HepBatch& batch, SteadyTime now) {
+  int target = -1;
+  for (size_t i = 0; i < transports_.size(); ++i) {
+    if (transports_[i]->healthy(now)) {
+      target = int(i);
+      break;
+    }
+  }
+  if (target < 0) {
+    // Nobody healthy: let the first TCP collector hold it for its reconnect, else the first.
+    target = 0;
+    for (size_t i = 0; i < transports_.size(); ++i) {
+      if (transports_[i]->name().rfind("tcp:", 0) == 0) {
+        target = int(i);
+        break;
+      }
+    }
+  }
+  if (target != active_) {
+    if (active_ >= 0) {
+      metrics_.failovers.inc();
+      log_.warn("hep_failover", {{"from", transports_[size_t(active_)]->name()},
+                                 {"to", transports_[size_t(target)]->name()}});
+    }
+    active_ = target;
+  }
+  transports_[size_t(target)]->send(batch, 0, now);
+}
+
+void HepOutput::run() {
+  for (;;) {
+    // Short waits while a TCP queue is being written or a connect is pending, long otherwise.
+    const auto wait = anyBusy() ? 5ms : 100ms;
+    std::optional<HepBatch> batch = queue_.pop(wait);
+    const auto now = std::chrono::steady_clock::now();
+    if (batch) {
+      metrics_.queued_batches.add(-1);
+      route(*batch, now);
+    }
+    serviceAll(now);
+    if (!batch && queue_.closed()) {
+      // Closed and drained: keep writing TCP queues until they are empty or time is up.
+      size_t pending = 0;
+      for (const auto& t : transports_) pending += t->pendingPackets();
+      const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+      if (pending == 0 || now_ns >= drain_deadline_ns_.load()) break;
+      std::this_thread::sleep_for(2ms);
+    }
+  }
+}
+
+void HepOutput::drainAndStop(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  drain_deadline_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
+  queue_.close();
+  if (thread_.joinable()) thread_.join();
+  size_t left = 0;
+  while (auto b = queue_.pop(0ms)) {
+    metrics_.queued_batches.add(-1);
+    left += b->size();
+  }
+  for (auto& t : transports_) left += t->discardPending();
+  metrics_.drop(DropReason::Shutdown, left);
+  if (left) log_.warn("hep_undelivered", {{"packets", left}});
+}
+
+}  // namespace sipvault::agent

@@ -1,0 +1,136 @@
+#pragma once
+// HEP transports: how encoded HEP packets leave for one collector.
+//
+//   UdpTransport  a connected UDP socket; each batch goes out with sendmmsg (one syscall per
+//                 up to 64 datagrams). ICMP "port unreachable" comes back as ECONNREFUSED and
+//                 marks the collector unhealthy for a backoff period.
+//   TcpTransport  a nonblocking TCP connection with a bounded send queue (whole HEP packets;
+//                 beyond the bound new packets are dropped and counted). When the connection
+//                 drops, it reconnects with exponential backoff; a packet that was half written
+//                 is sent again whole on the new connection (the collector discarded the
+//                 half with the old connection). Bytes the kernel had accepted but not
+//                 delivered when the peer went away are lost: TCP gives no way to know them.
+//
+// Threads: a transport belongs to the sender thread (HepOutput); not thread-safe.
+// Time comes in as a steady_clock time point so tests and the sender share one clock.
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "agent/agent_metrics.h"
+#include "agent/hep_batch.h"
+#include "common/endpoint.h"
+#include "common/log.h"
+
+namespace sipvault::agent {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+struct TransportOptions {
+  size_t tcp_queue_bytes = 4u << 20;
+  std::chrono::milliseconds reconnect_min{100};
+  std::chrono::milliseconds reconnect_max{5000};
+  std::chrono::milliseconds connect_timeout{3000};
+};
+
+class HepTransport {
+ public:
+  virtual ~HepTransport() = default;
+  [[nodiscard]] virtual const std::string& name() const = 0;  // "udp:127.0.0.1:9060"
+  // Healthy = worth sending to now: UDP without a recent refusal, TCP connected.
+  [[nodiscard]] virtual bool healthy(SteadyTime now) const = 0;
+  // Takes packets [first, batch.size()) of the batch: UDP sends them, TCP queues them.
+  virtual void send(const HepBatch& batch, size_t first, SteadyTime now) = 0;
+  // Progress without new data: connect, write the queue, notice a closed peer, retry timers.
+  virtual void service(SteadyTime now) = 0;
+  // HEP bytes / packets waiting to be written (TCP queue); 0 for UDP.
+  [[nodiscard]] virtual size_t pendingBytes() const { return 0; }
+  [[nodiscard]] virtual size_t pendingPackets() const { return 0; }
+  // Whether service() has something to do soon (a queue to write, a connect in progress).
+  [[nodiscard]] virtual bool busy() const { return false; }
+  // Gives up what is still queued (at the end of the drain timeout); returns how many packets.
+  virtual size_t discardPending() { return 0; }
+};
+
+class UdpTransport final : public HepTransport {
+ public:
+  // Throws std::runtime_error when the address does not resolve or the socket fails.
+  UdpTransport(const HostPort& server, const TransportOptions& options, AgentMetrics& metrics, Log log);
+  ~UdpTransport() override;
+
+  [[nodiscard]] const std::string& name() const override { return name_; }
+  [[nodiscard]] bool healthy(SteadyTime now) const override { return now >= unhealthy_until_; }
+  void send(const HepBatch& batch, size_t first, SteadyTime now) override;
+  void service(SteadyTime) override {}
+
+ private:
+  void refused(SteadyTime now);
+
+  std::string name_;
+  int fd_ = -1;
+  TransportOptions options_;
+  AgentMetrics& metrics_;
+  Log log_;
+  RateLimiter error_log_{std::chrono::seconds(10)};
+  SteadyTime unhealthy_until_{};
+  std::chrono::milliseconds backoff_{};
+};
+
+class TcpTransport final : public HepTransport {
+ public:
+  // Throws std::runtime_error when the address does not resolve. Connecting starts at the
+  // first service() call; failures are retried, never fatal.
+  TcpTransport(const HostPort& server, const TransportOptions& options, AgentMetrics& metrics, Log log);
+  ~TcpTransport() override;
+
+  [[nodiscard]] const std::string& name() const override { return name_; }
+  [[nodiscard]] bool healthy(SteadyTime) const override { return state_ == State::Connected; }
+  void send(const HepBatch& batch, size_t first, SteadyTime now) override;
+  void service(SteadyTime now) override;
+  [[nodiscard]] size_t pendingBytes() const override { return buf_.size() - head_; }
+  [[nodiscard]] size_t pendingPackets() const override { return lens_.size(); }
+  [[nodiscard]] bool busy() const override {
+    return state_ == State::Connecting || (state_ == State::Connected && pendingBytes() > 0);
+  }
+  size_t discardPending() override;
+
+ private:
+  enum class State : uint8_t { Idle, Connecting, Connected };
+  void startConnect(SteadyTime now);
+  void finishConnect(SteadyTime now);
+  void lost(SteadyTime now, const std::string& why);
+  void writeQueue(SteadyTime now);
+  void updateGauge();
+
+  std::string name_;
+  sockaddr_storage addr_{};
+  socklen_t addr_len_ = 0;
+  TransportOptions options_;
+  AgentMetrics& metrics_;
+  Log log_;
+  RateLimiter error_log_{std::chrono::seconds(10)};
+
+  int fd_ = -1;
+  State state_ = State::Idle;
+  SteadyTime next_attempt_{};
+  SteadyTime connect_deadline_{};
+  std::chrono::milliseconds backoff_{};
+
+  // Send queue: whole HEP packets back to back in buf_[head_, end); lens_ their sizes;
+  // front_written_ bytes of the first packet are already in the kernel.
+  std::string buf_;
+  size_t head_ = 0;
+  std::deque<uint32_t> lens_;
+  size_t front_written_ = 0;
+  int64_t gauge_bytes_ = 0;  // what this transport added to metrics_.queued_bytes
+};
+
+// Builds the transport named by server.scheme ("udp" or "tcp").
+[[nodiscard]] std::unique_ptr<HepTransport> makeTransport(const HostPort& server, const TransportOptions& options,
+                                                          AgentMetrics& metrics, Log log);
+
+}  // namespace sipvault::agent

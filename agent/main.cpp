@@ -1,0 +1,130 @@
+// sipvault-agent: captures SIP on this host (libpcap, live or from a file) and sends it as HEP
+// to the collectors. Wiring and signals only; the parts live in sipvault_agent_lib.
+#include <Poco/Exception.h>
+#include <Poco/Util/AbstractConfiguration.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <tuple>
+
+#include "agent/agent_options.h"
+#include "agent/agent_runtime.h"
+#include "common/stage_app.h"
+
+namespace sipvault {
+namespace {
+
+// Signals only set flags and poke a pipe: a handler (not a blocked mask) so that the signal is
+// safe whichever thread the kernel picks, including threads that the metrics server started.
+std::atomic<int> g_stop_signal{0};
+std::atomic<bool> g_stats_requested{false};
+int g_wake_pipe[2] = {-1, -1};
+
+void onSignal(int sig) {
+  if (sig == SIGUSR1) g_stats_requested = true;
+  else g_stop_signal = sig;
+  const char c = 0;
+  (void)!::write(g_wake_pipe[1], &c, 1);
+}
+
+void installSignalHandlers() {
+  if (::pipe2(g_wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0) throw Poco::SystemException("pipe2");
+  struct sigaction sa {};
+  sa.sa_handler = onSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  for (int s : {SIGTERM, SIGINT, SIGQUIT, SIGUSR1}) ::sigaction(s, &sa, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+}
+
+}  // namespace
+
+class AgentApp : public StageApp {
+ public:
+  AgentApp()
+      : StageApp("agent", "Captures SIP with libpcap (live or from a file) and sends it as HEP to the collectors.",
+                 {
+                     {"interface", "i", "agent.interface", "IFACE", "capture live on IFACE (\"any\" = all); repeatable", true},
+                     {"read", "r", "agent.read", "FILE", "replay a pcap/pcapng file, then exit"},
+                     {"filter", "f", "agent.filter", "BPF", "capture filter (default: SIP ports 5060/5061/5080 + IP fragments; \"\" = all)"},
+                     {"pace", "", "agent.pace", "", "replay at the capture's own timing"},
+                     {"rate", "", "agent.rate", "PPS", "replay at PPS frames per second"},
+                     {"once", "", "agent.once", "", "exit when the input ends, after flushing (implied by -r)"},
+                     {"hep-server", "H", "agent.hep_server", "udp:HOST:PORT",
+                      "collector (udp: or tcp:); repeat for failover, the first healthy one is used", true},
+                     {"hep-version", "", "agent.hep_version", "N", "HEP version 3 (default), 2 or 1"},
+                     {"capture-id", "", "agent.capture_id", "ID", "HEP capture id (default 2001)"},
+                     {"auth-key", "", "agent.auth_key", "KEY", "HEP auth key (v3)"},
+                     {"node-name", "", "agent.node_name", "NAME", "HEP node name (v3)"},
+                     {"compress", "", "agent.compress", "", "send the SIP zlib-compressed (HEP v3 chunk 16)"},
+                     {"user", "u", "agent.user", "USER", "switch to USER once the capture is open"},
+                     {"stats-interval", "", "agent.stats_interval_s", "S", "log counters every S seconds (0 = off)"},
+                     {"immediate", "", "agent.immediate", "", "wake on every frame instead of batching"},
+                     {"buffer-timeout", "", "agent.buffer_timeout_ms", "MS", "how long the kernel may batch frames"},
+                     {"pcap-buffer-kib", "", "agent.pcap_buffer_kib", "KIB", "kernel capture ring size"},
+                     {"snaplen", "s", "agent.snaplen", "BYTES", "bytes kept per frame (default 65535)"},
+                     {"promisc", "", "agent.promiscuous", "", "put the interface in promiscuous mode"},
+                     {"tcp-queue-kib", "", "agent.tcp_queue_kib", "KIB", "per TCP collector: HEP queued while it is away"},
+                     {"drain-timeout", "", "agent.drain_timeout_ms", "MS", "at exit, how long queued HEP may take"},
+                 }) {}
+
+ protected:
+  std::string helpFooter() const override {
+    return "Examples:\n"
+           "  sipvault-agent -i eth0 -H udp:10.0.0.5:9060 -u nobody\n"
+           "  sipvault-agent -i any -f 'port 5060' -H tcp:hep1:9060 -H tcp:hep2:9060\n"
+           "  sipvault-agent -r calls.pcap --rate 1000 -H udp:127.0.0.1:9060\n"
+           "SIGUSR1 logs the counters; SIGTERM flushes and exits. Config keys: deploy/config/agent.ini.";
+  }
+
+  int runStage(const std::vector<std::string>&) override {
+    // Poco keeps one value per bound option; -H and -i may be given several times.
+    for (const auto& [s, l, key] : {std::tuple{"H", "hep-server", "agent.hep_server"},
+                                    std::tuple{"i", "interface", "agent.interface"}}) {
+      const auto values = agent::repeatedOption(argv(), s, l);
+      if (values.size() > 1) {
+        std::string joined;
+        for (const auto& v : values) joined += (joined.empty() ? "" : ",") + v;
+        config().setString(key, joined);
+      }
+    }
+    agent::AgentOptions opt;
+    try {
+      opt = agent::AgentOptions::fromConfig(config());
+    } catch (const Poco::Exception& e) {
+      return fail(kExitConfig, e.displayText(), "fix the value in the config file or on the command line");
+    }
+    installSignalHandlers();
+
+    agent::AgentRuntime runtime(opt, metrics(), log());
+    if (auto err = runtime.start()) return fail(err->exit_code, err->problem, err->fix);
+
+    using Clock = std::chrono::steady_clock;
+    auto next_stats = Clock::now() + opt.stats_interval;
+    while (g_stop_signal == 0 && !(opt.once && runtime.finished())) {
+      pollfd p{g_wake_pipe[0], POLLIN, 0};
+      (void)::poll(&p, 1, 100);
+      char drain[16];
+      while (::read(g_wake_pipe[0], drain, sizeof drain) > 0) {
+      }
+      if (g_stats_requested.exchange(false)) runtime.logStats("stats");
+      if (opt.stats_interval.count() > 0 && Clock::now() >= next_stats) {
+        runtime.logStats("stats");
+        next_stats = Clock::now() + opt.stats_interval;
+      }
+      if (!opt.once && runtime.finished()) break;  // every live capture failed
+    }
+    log().info("stopping", {{"signal", g_stop_signal.load()}});
+    runtime.stop();
+    runtime.logStats("stopped");
+    return runtime.failed() ? kExitSoftware : kExitOk;
+  }
+};
+
+}  // namespace sipvault
+
+SIPVAULT_STAGE_MAIN(sipvault::AgentApp)

@@ -1,0 +1,28 @@
+#pragma once
+// What the REST handlers share: options, database access and the login limiter. Owned by
+// ApiService; every member outlives the HTTP server. All members are thread-safe.
+#include <string>
+
+#include "api/api_options.h"
+#include "api/auth_store.h"
+#include "api/login_limiter.h"
+#include "api/message_store.h"
+#include "api/sql_pool.h"
+#include "common/log.h"
+#include "common/metrics.h"
+
+namespace sipvault::api {
+
+struct ApiContext {
+  const ApiOptions& options;
+  SqlPool& pool;
+  MessageStore& messages;
+  AuthStore& auth;
+  LoginLimiter& login_limiter;
+  MetricsRegistry& registry;
+  Log log;
+  Counter& login_failures;
+  Counter& login_limited;
+};
+
+}  // namespace sipvault::api

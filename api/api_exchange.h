@@ -1,0 +1,53 @@
+#pragma once
+// One REST exchange as the handlers see it: a decoded request in, a complete response out.
+// Plain values, independent of Poco's HTTP classes, so that handlers are small and testable.
+#include <Poco/JSON/Object.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "api/auth_store.h"
+#include "api/query_params.h"
+#include "api/search_filter.h"
+
+namespace sipvault::api {
+
+struct ApiRequest {
+  std::string method;                 // "GET", "POST", ...
+  std::vector<std::string> segments;  // decoded path segments: "/api/v1/calls/a%2Fb/flow" -> api v1 calls a/b flow
+  QueryParams query;
+  std::string body;
+  std::string client;                 // peer address, for the login rate limit
+  std::optional<Principal> principal; // set for every route that needs a token
+  uint64_t now_us = 0;
+};
+
+struct ApiResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  [[nodiscard]] static ApiResponse json(int status, const Poco::JSON::Object::Ptr& object);
+  // {"error": {"code", "message", "parameter"?}}
+  [[nodiscard]] static ApiResponse error(int status, std::string_view code, std::string_view message,
+                                         std::string_view parameter = {});
+  [[nodiscard]] static ApiResponse badParameter(const ParamError& e) {
+    return error(400, "bad_parameter", e.parameter + ": " + e.message, e.parameter);
+  }
+  // 503 for a pool timeout, else 500; the detail goes to the log, not to the client.
+  [[nodiscard]] static ApiResponse databaseError(const DbError& e);
+};
+
+// A new JSON object that keeps keys in insertion order.
+[[nodiscard]] Poco::JSON::Object::Ptr jsonObject();
+
+// Checks that every query parameter is one of `allowed`; the first other name is the error.
+[[nodiscard]] std::optional<ParamError> onlyParams(const QueryParams& query,
+                                                   std::initializer_list<std::string_view> allowed);
+
+}  // namespace sipvault::api

@@ -1,0 +1,91 @@
+#include "api/api_options.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Util/AbstractConfiguration.h>
+#include <unistd.h>
+
+#include <climits>
+
+namespace sipvault::api {
+namespace {
+
+int64_t intInRange(const Poco::Util::AbstractConfiguration& c, const std::string& key, int64_t def, int64_t lo,
+                   int64_t hi) {
+  int64_t v = def;
+  try {
+    v = c.getInt64(key, def);
+  } catch (const Poco::SyntaxException&) {
+    throw Poco::InvalidArgumentException(key + " = " + c.getString(key, "") + " (not a number)");
+  }
+  if (v < lo || v > hi)
+    throw Poco::InvalidArgumentException(key + " = " + std::to_string(v) + " (allowed " + std::to_string(lo) + ".." +
+                                         std::to_string(hi) + ")");
+  return v;
+}
+
+std::string executablePath() {
+  char buf[PATH_MAX];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+}  // namespace
+
+std::string defaultUiDir() {
+  // A binary inside the build tree serves the UI from the source tree, so edits show at once.
+  const std::string exe = executablePath();
+  const std::string build = SIPVAULT_API_BUILD_DIR;
+  if (!exe.empty() && exe.rfind(build + "/", 0) == 0) return SIPVAULT_API_UI_SOURCE_DIR;
+  return SIPVAULT_API_UI_INSTALL_DIR;
+}
+
+ApiOptions ApiOptions::fromConfig(const Poco::Util::AbstractConfiguration& c) {
+  ApiOptions o;
+  o.listen = c.getString("api.listen", o.listen);
+  o.ui_dir = c.getString("api.ui_dir", "");
+  if (o.ui_dir.empty()) o.ui_dir = defaultUiDir();
+  o.http_threads = static_cast<int>(intInRange(c, "api.http_threads", o.http_threads, 1, 1024));
+  o.http_queue = static_cast<int>(intInRange(c, "api.http_queue", o.http_queue, 1, 100000));
+  o.max_query_bytes =
+      static_cast<size_t>(intInRange(c, "api.max_query_bytes", static_cast<int64_t>(o.max_query_bytes), 256, 16000));
+  o.max_body_bytes =
+      static_cast<size_t>(intInRange(c, "api.max_body_bytes", static_cast<int64_t>(o.max_body_bytes), 1024, 1 << 24));
+  o.session_ttl = std::chrono::seconds(intInRange(c, "api.session_ttl_s", o.session_ttl.count(), 60, 86400 * 365));
+  o.login_max_failures = static_cast<size_t>(
+      intInRange(c, "api.login_max_failures", static_cast<int64_t>(o.login_max_failures), 1, 1000000));
+  o.login_window = std::chrono::seconds(intInRange(c, "api.login_window_s", o.login_window.count(), 1, 86400));
+  o.default_range_us = static_cast<uint64_t>(
+                           intInRange(c, "api.default_range_s", static_cast<int64_t>(o.default_range_us / 1000000), 1,
+                                      86400 * 366)) *
+                       1000000;
+  o.flow_range_us = static_cast<uint64_t>(intInRange(c, "api.flow_default_range_s",
+                                                     static_cast<int64_t>(o.flow_range_us / 1000000), 1, 86400 * 366)) *
+                    1000000;
+  o.flow.inferred_window_us =
+      static_cast<uint64_t>(intInRange(c, "api.flow_inferred_window_s",
+                                       static_cast<int64_t>(o.flow.inferred_window_us / 1000000), 0, 3600)) *
+      1000000;
+  o.flow.max_legs =
+      static_cast<size_t>(intInRange(c, "api.flow_max_legs", static_cast<int64_t>(o.flow.max_legs), 1, 256));
+  o.admin_user = c.getString("api.admin_user", "");
+  o.admin_password_file = c.getString("api.admin_password_file", o.admin_password_file);
+  o.pool.size = static_cast<size_t>(intInRange(c, "api.db_pool_size", static_cast<int64_t>(o.pool.size), 1, 1000));
+  o.pool.acquire_timeout = std::chrono::milliseconds(
+      intInRange(c, "api.db_acquire_timeout_ms", o.pool.acquire_timeout.count(), 1, 600000));
+  o.pool.statement_timeout =
+      std::chrono::seconds(intInRange(c, "api.query_timeout_s", o.pool.statement_timeout.count(), 0, 86400));
+
+  o.db.host = c.getString("db.host", o.db.host);
+  o.db.port = static_cast<uint16_t>(intInRange(c, "db.port", o.db.port, 1, 65535));
+  o.db.socket = c.getString("db.socket", o.db.socket);
+  o.db.user = c.getString("db.user", o.db.user);
+  o.db.password = c.getString("db.password", o.db.password);
+  o.db.name = c.getString("db.name", o.db.name);
+  if (o.db.name.empty()) throw Poco::InvalidArgumentException("db.name is empty");
+  o.db.connect_timeout =
+      std::chrono::seconds(intInRange(c, "db.connect_timeout_s", o.db.connect_timeout.count(), 1, 3600));
+  o.db.io_timeout = std::chrono::seconds(intInRange(c, "db.io_timeout_s", o.db.io_timeout.count(), 1, 86400));
+  return o;
+}
+
+}  // namespace sipvault::api

@@ -1,0 +1,408 @@
+#include "api/api_server.h"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/ServerSocket.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <thread>
+
+#include "api/auth_handler.h"
+#include "api/export_handler.h"
+#include "api/search_handler.h"
+#include "api/stats_handler.h"
+#include "api/system_handler.h"
+#include "api/time_text.h"
+#include "common/endpoint.h"
+
+namespace sipvault::api {
+namespace {
+
+enum class Access { Public, Viewer, Admin };
+
+using RouteFn = std::function<ApiResponse(const ApiRequest&, const std::vector<std::string>& args)>;
+
+struct Route {
+  std::string method;
+  std::vector<std::string> pattern;  // literal segments; "*" captures one segment
+  std::string name;                  // metrics label
+  Access access;
+  RouteFn fn;
+};
+
+constexpr std::array<double, 11> kLatencyBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+// Request counters per route, responses per status class, latency histogram.
+class HttpMetrics {
+ public:
+  HttpMetrics(MetricsRegistry& r, const std::vector<std::string>& routes)
+      : count_(r.counter("api_request_duration_seconds_count", "HTTP requests timed")),
+        errors_(r.counter("api_request_errors_total", "HTTP requests answered with a 5xx status")) {
+    for (const std::string& name : routes)
+      if (!requests_.count(name))
+        requests_.emplace(name, &r.counter("api_requests_total", "HTTP requests by route", "route=\"" + name + "\""));
+    for (int c = 1; c <= 5; ++c)
+      classes_[c] = &r.counter("api_responses_total", "HTTP responses by status class",
+                               "code=\"" + std::to_string(c) + "xx\"");
+    for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+      char le[32];
+      std::snprintf(le, sizeof le, "%g", kLatencyBuckets[i]);
+      buckets_[i] = &r.counter("api_request_duration_seconds_bucket", "HTTP request latency (cumulative buckets)",
+                               std::string("le=\"") + le + "\"");
+    }
+    buckets_[kLatencyBuckets.size()] =
+        &r.counter("api_request_duration_seconds_bucket", "HTTP request latency (cumulative buckets)", "le=\"+Inf\"");
+    r.callbackGauge("api_request_duration_seconds_sum", "total time spent serving HTTP requests",
+                    [this] { return static_cast<double>(sum_us_.load(std::memory_order_relaxed)) / 1e6; });
+  }
+
+  void record(const std::string& route, int status, std::chrono::microseconds elapsed) {
+    auto it = requests_.find(route);
+    if (it == requests_.end()) it = requests_.find("other");
+    it->second->inc();
+    const int cls = status / 100;
+    if (cls >= 1 && cls <= 5) classes_[cls]->inc();
+    if (status >= 500) errors_.inc();
+    const double s = static_cast<double>(elapsed.count()) / 1e6;
+    for (size_t i = 0; i < kLatencyBuckets.size(); ++i)
+      if (s <= kLatencyBuckets[i]) buckets_[i]->inc();
+    buckets_[kLatencyBuckets.size()]->inc();
+    count_.inc();
+    sum_us_.fetch_add(static_cast<uint64_t>(elapsed.count()), std::memory_order_relaxed);
+  }
+
+ private:
+  std::map<std::string, Counter*> requests_;  // filled in the constructor, read-only afterwards
+  std::array<Counter*, 6> classes_{};
+  std::array<Counter*, kLatencyBuckets.size() + 1> buckets_{};
+  Counter& count_;
+  Counter& errors_;
+  std::atomic<uint64_t> sum_us_{0};
+};
+
+void setCommonHeaders(Poco::Net::HTTPServerResponse& resp, bool ui) {
+  resp.set("X-Content-Type-Options", "nosniff");
+  resp.set("Referrer-Policy", "no-referrer");
+  resp.set("X-Frame-Options", "DENY");
+  if (ui) {
+    resp.set("Content-Security-Policy", "default-src 'self'");
+    resp.set("Cache-Control", "no-cache");
+  } else {
+    resp.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    resp.set("Cache-Control", "no-store");
+  }
+}
+
+}  // namespace
+
+// Decodes, limits, authenticates and dispatches requests. Shared by all handler threads;
+// immutable after construction.
+class Router {
+ public:
+  Router(ApiContext& ctx, StaticFiles files)
+      : ctx_(ctx),
+        files_(std::move(files)),
+        auth_(ctx),
+        admin_(ctx),
+        search_(ctx),
+        exports_(ctx),
+        stats_(ctx),
+        system_(ctx) {
+    addRoutes();
+    std::vector<std::string> names{"static", "other"};
+    for (const Route& r : routes_) names.push_back(r.name);
+    metrics_ = std::make_unique<HttpMetrics>(ctx.registry, names);
+  }
+
+  void handle(Poco::Net::HTTPServerRequest& hreq, Poco::Net::HTTPServerResponse& hresp) {
+    const auto started = std::chrono::steady_clock::now();
+    std::string route = "other";
+    bool ui = false;
+    ApiResponse r;
+    try {
+      r = process(hreq, route, ui);
+    } catch (const std::exception& e) {
+      ctx_.log.error("request_failed", {{"route", route}, {"error", e.what()}});
+      r = ApiResponse::error(500, "internal", "internal error");
+    }
+    send(hreq, hresp, r, ui);
+    metrics_->record(route, r.status,
+                     std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
+  }
+
+ private:
+  void addRoutes() {
+    auto R = [this](std::string method, std::string path, std::string name, Access access, RouteFn fn) {
+      Route r{std::move(method), {}, std::move(name), access, std::move(fn)};
+      size_t pos = 1;
+      while (pos <= path.size()) {
+        size_t slash = path.find('/', pos);
+        if (slash == std::string::npos) slash = path.size();
+        r.pattern.push_back(path.substr(pos, slash - pos));
+        pos = slash + 1;
+      }
+      routes_.push_back(std::move(r));
+    };
+    using A = const std::vector<std::string>&;
+    R("POST", "/api/v1/login", "login", Access::Public, [this](const ApiRequest& q, A) { return auth_.login(q); });
+    R("POST", "/api/v1/logout", "logout", Access::Viewer, [this](const ApiRequest& q, A) { return auth_.logout(q); });
+    R("GET", "/api/v1/me", "me", Access::Viewer, [this](const ApiRequest& q, A) { return auth_.me(q); });
+    R("GET", "/api/v1/users", "users", Access::Admin, [this](const ApiRequest& q, A) { return admin_.listUsers(q); });
+    R("POST", "/api/v1/users", "users", Access::Admin, [this](const ApiRequest& q, A) { return admin_.createUser(q); });
+    R("DELETE", "/api/v1/users/*", "users", Access::Admin,
+      [this](const ApiRequest& q, A a) { return admin_.deleteUser(q, a[0]); });
+    R("GET", "/api/v1/tokens", "tokens", Access::Admin, [this](const ApiRequest& q, A) { return admin_.listTokens(q); });
+    R("POST", "/api/v1/tokens", "tokens", Access::Admin,
+      [this](const ApiRequest& q, A) { return admin_.createToken(q); });
+    R("DELETE", "/api/v1/tokens/*", "tokens", Access::Admin,
+      [this](const ApiRequest& q, A a) { return admin_.deleteToken(q, a[0]); });
+    R("GET", "/api/v1/messages", "messages", Access::Viewer,
+      [this](const ApiRequest& q, A) { return search_.messages(q); });
+    R("GET", "/api/v1/messages/*", "message", Access::Viewer,
+      [this](const ApiRequest& q, A a) { return search_.message(q, a[0]); });
+    R("GET", "/api/v1/calls", "calls", Access::Viewer, [this](const ApiRequest& q, A) { return search_.calls(q); });
+    R("GET", "/api/v1/calls/*/flow", "flow", Access::Viewer,
+      [this](const ApiRequest& q, A a) { return search_.flow(q, a[0]); });
+    R("GET", "/api/v1/export.pcap", "export_pcap", Access::Viewer,
+      [this](const ApiRequest& q, A) { return exports_.pcap(q); });
+    R("GET", "/api/v1/export.txt", "export_txt", Access::Viewer,
+      [this](const ApiRequest& q, A) { return exports_.text(q); });
+    R("GET", "/api/v1/stats", "stats", Access::Viewer, [this](const ApiRequest& q, A) { return stats_.stats(q); });
+    R("GET", "/api/v1/health", "health", Access::Public, [this](const ApiRequest& q, A) { return system_.health(q); });
+    R("GET", "/api/v1/openapi.json", "openapi", Access::Viewer,
+      [this](const ApiRequest& q, A) { return system_.openapi(q); });
+    R("GET", "/metrics", "metrics", Access::Viewer, [this](const ApiRequest& q, A) { return system_.metrics(q); });
+  }
+
+  // Reads the body, at most `limit` bytes; false when there is more.
+  static bool readBody(Poco::Net::HTTPServerRequest& hreq, size_t limit, std::string& body) {
+    if (hreq.getContentLength64() != Poco::Net::HTTPMessage::UNKNOWN_CONTENT_LENGTH &&
+        static_cast<uint64_t>(hreq.getContentLength64()) > limit)
+      return false;
+    std::istream& in = hreq.stream();
+    char buf[8192];
+    while (in) {
+      in.read(buf, sizeof buf);
+      body.append(buf, static_cast<size_t>(in.gcount()));
+      if (body.size() > limit) return false;
+    }
+    return true;
+  }
+
+  ApiResponse process(Poco::Net::HTTPServerRequest& hreq, std::string& route_name, bool& ui) {
+    const std::string& target = hreq.getURI();
+    if (target.size() > ctx_.options.max_query_bytes)
+      return ApiResponse::error(414, "uri_too_long",
+                                "request target longer than " + std::to_string(ctx_.options.max_query_bytes) + " bytes");
+    const size_t qmark = target.find('?');
+    const std::string_view raw_path = std::string_view(target).substr(0, qmark);
+    const std::string_view raw_query =
+        qmark == std::string::npos ? std::string_view() : std::string_view(target).substr(qmark + 1);
+    if (raw_path.empty() || raw_path.front() != '/') return ApiResponse::error(400, "bad_request", "bad request target");
+
+    ApiRequest req;
+    req.method = hreq.getMethod();
+    req.client = hreq.clientAddress().host().toString();
+    req.now_us = nowUs();
+    // Segments are split before decoding, so an encoded '/' (%2F) stays inside its segment.
+    size_t pos = 1;
+    while (pos <= raw_path.size()) {
+      size_t slash = raw_path.find('/', pos);
+      if (slash == std::string_view::npos) slash = raw_path.size();
+      auto seg = percentDecode(raw_path.substr(pos, slash - pos), false);
+      if (!seg) return ApiResponse::error(400, "bad_request", "malformed %-escape in the path");
+      req.segments.push_back(std::move(*seg));
+      pos = slash + 1;
+    }
+    if (!req.segments.empty() && req.segments.back().empty()) req.segments.pop_back();
+    std::string bad_name;
+    auto query = parseQueryString(raw_query, bad_name);
+    if (!query) return ApiResponse::badParameter({bad_name, "malformed %-escape"});
+    req.query = std::move(*query);
+
+    const bool api = (!req.segments.empty() && req.segments[0] == "api") ||
+                     (req.segments.size() == 1 && req.segments[0] == "metrics");
+    if (!api) {
+      ui = true;
+      route_name = "static";
+      return serveStatic(hreq, req);
+    }
+
+    // Read (bounded) before routing, so that even a refused request leaves the connection clean.
+    if (!readBody(hreq, ctx_.options.max_body_bytes, req.body))
+      return ApiResponse::error(413, "payload_too_large",
+                                "body larger than " + std::to_string(ctx_.options.max_body_bytes) + " bytes");
+
+    const Route* match = nullptr;
+    std::vector<std::string> args;
+    std::string allowed;
+    for (const Route& r : routes_) {
+      if (r.pattern.size() != req.segments.size()) continue;
+      std::vector<std::string> captured;
+      bool same = true;
+      for (size_t i = 0; i < r.pattern.size() && same; ++i) {
+        if (r.pattern[i] == "*") captured.push_back(req.segments[i]);
+        else same = r.pattern[i] == req.segments[i];
+      }
+      if (!same) continue;
+      allowed += (allowed.empty() ? "" : ", ") + r.method;
+      if (r.method == req.method) {
+        match = &r;
+        args = std::move(captured);
+        break;
+      }
+    }
+    if (!match) {
+      if (allowed.empty()) return ApiResponse::error(404, "not_found", "no such endpoint");
+      ApiResponse r = ApiResponse::error(405, "method_not_allowed", "method not allowed here");
+      r.headers.emplace_back("Allow", allowed);
+      return r;
+    }
+    route_name = match->name;
+
+    if (match->access != Access::Public) {
+      const std::string auth = hreq.get("Authorization", "");
+      constexpr std::string_view kBearer = "Bearer ";
+      std::optional<Principal> who;
+      if (auth.size() > kBearer.size() && std::string_view(auth).substr(0, kBearer.size()) == kBearer) {
+        DbError error;
+        if (!ctx_.auth.authenticate(std::string_view(auth).substr(kBearer.size()), req.now_us, who, error)) {
+          ctx_.log.error("auth_db_error", {{"error", error.describe()}});
+          return ApiResponse::databaseError(error);
+        }
+      }
+      if (!who) {
+        ApiResponse r = ApiResponse::error(401, "unauthorized", "a valid bearer token is required");
+        r.headers.emplace_back("WWW-Authenticate", "Bearer");
+        return r;
+      }
+      if (match->access == Access::Admin && who->role != Role::Admin)
+        return ApiResponse::error(403, "forbidden", "this needs the admin role");
+      req.principal = std::move(who);
+    }
+    return match->fn(req, args);
+  }
+
+  ApiResponse serveStatic(Poco::Net::HTTPServerRequest& hreq, const ApiRequest& req) {
+    if (req.method != "GET" && req.method != "HEAD") {
+      ApiResponse r = ApiResponse::error(405, "method_not_allowed", "method not allowed here");
+      r.headers.emplace_back("Allow", "GET, HEAD");
+      return r;
+    }
+    std::string ignored;
+    if (!readBody(hreq, ctx_.options.max_body_bytes, ignored))
+      return ApiResponse::error(413, "payload_too_large", "body too large");
+    ApiResponse r;
+    auto file = files_.resolve(req.segments);
+    std::optional<std::string> body;
+    if (file) body = StaticFiles::read(*file);
+    if (!body) {
+      r.status = 404;
+      r.content_type = "text/plain; charset=utf-8";
+      r.body = "not found\n";
+      return r;
+    }
+    r.content_type = file->content_type;
+    r.body = std::move(*body);
+    return r;
+  }
+
+  static void send(Poco::Net::HTTPServerRequest& hreq, Poco::Net::HTTPServerResponse& hresp, const ApiResponse& r,
+                   bool ui) {
+    hresp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
+    hresp.setContentType(r.content_type);
+    setCommonHeaders(hresp, ui);
+    for (const auto& [name, value] : r.headers) hresp.set(name, value);
+    hresp.setContentLength64(static_cast<Poco::Int64>(r.body.size()));
+    if (r.status == 413 || r.status == 414) hresp.setKeepAlive(false);  // the rest of the request is unread
+    std::ostream& out = hresp.send();
+    if (hreq.getMethod() != "HEAD") out.write(r.body.data(), static_cast<std::streamsize>(r.body.size()));
+  }
+
+  ApiContext& ctx_;
+  StaticFiles files_;
+  AuthHandler auth_;
+  AdminHandler admin_;
+  SearchHandler search_;
+  ExportHandler exports_;
+  StatsHandler stats_;
+  SystemHandler system_;
+  std::vector<Route> routes_;
+  std::unique_ptr<HttpMetrics> metrics_;
+};
+
+namespace {
+
+class RequestHandler : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit RequestHandler(std::shared_ptr<Router> router) : router_(std::move(router)) {}
+  void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+    router_->handle(req, resp);
+  }
+
+ private:
+  std::shared_ptr<Router> router_;
+};
+
+class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  explicit HandlerFactory(std::shared_ptr<Router> router) : router_(std::move(router)) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+    return new RequestHandler(router_);
+  }
+
+ private:
+  std::shared_ptr<Router> router_;
+};
+
+}  // namespace
+
+ApiServer::ApiServer(ApiContext& ctx, StaticFiles files)
+    : ctx_(ctx), router_(std::make_shared<Router>(ctx, std::move(files))) {}
+
+ApiServer::~ApiServer() { stop(); }
+
+bool ApiServer::start(std::string& error) {
+  auto ep = parseHostPort(ctx_.options.listen);
+  if (!ep) {
+    error = "api.listen '" + ctx_.options.listen + "' is not HOST:PORT";
+    return false;
+  }
+  try {
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(ep->host, ep->port), 128);
+    auto* params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(ctx_.options.http_threads);
+    params->setMaxQueued(ctx_.options.http_queue);
+    params->setKeepAlive(true);
+    params->setTimeout(Poco::Timespan(60, 0));
+    params->setKeepAliveTimeout(Poco::Timespan(15, 0));
+    params->setServerName("sipvault-api");
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(router_), socket, params);
+    server_->start();
+    bound_ = socket.address().toString();
+  } catch (const Poco::Exception& e) {
+    error = "cannot listen on " + ctx_.options.listen + ": " + e.displayText();
+    return false;
+  }
+  return true;
+}
+
+void ApiServer::stop() {
+  if (!server_) return;
+  server_->stopAll(false);
+  // Let requests in flight finish before the handlers' context goes away.
+  for (int i = 0; i < 500 && server_->currentConnections() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  server_.reset();
+}
+
+}  // namespace sipvault::api

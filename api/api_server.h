@@ -1,0 +1,51 @@
+#pragma once
+// The HTTP front of sipvault-api: a Poco::Net::HTTPServer whose one request handler applies the
+// limits, decodes the request, authenticates it, routes it to a handler object (auth, admin,
+// search, export, stats, system, static files), records metrics, and writes the response with
+// the security headers.
+//
+// Limits (answered before any handler runs):
+//   request target longer than api.max_query_bytes -> 414; body over api.max_body_bytes -> 413;
+//   header lines and counts are bounded by Poco (field name 256, value 8192 bytes, 100 fields),
+//   beyond which Poco answers 400.
+// Every response carries X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer and
+// X-Frame-Options: DENY; UI files get Content-Security-Policy: default-src 'self', API responses
+// Content-Security-Policy: default-src 'none' and Cache-Control: no-store.
+//
+// start() and stop() from one thread; requests are served on the server's threads.
+#include <memory>
+#include <string>
+
+#include "api/api_context.h"
+#include "api/static_files.h"
+
+namespace Poco::Net {
+class HTTPServer;
+}
+
+namespace sipvault::api {
+
+class Router;
+
+class ApiServer {
+ public:
+  ApiServer(ApiContext& ctx, StaticFiles files);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Binds api.listen and starts serving. False with `error` (naming the address) when it cannot.
+  [[nodiscard]] bool start(std::string& error);
+  // Stops accepting and waits for running requests.
+  void stop();
+  // "HOST:PORT" actually bound (after start).
+  [[nodiscard]] const std::string& boundAddress() const { return bound_; }
+
+ private:
+  ApiContext& ctx_;
+  std::shared_ptr<Router> router_;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::string bound_;
+};
+
+}  // namespace sipvault::api

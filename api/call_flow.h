@@ -1,0 +1,50 @@
+#pragma once
+// One call's flow for a ladder diagram: every message of the Call-ID from every capture point,
+// plus the messages of correlated legs, time-ordered, and the hosts in order of appearance.
+//
+// Legs (relation):
+//   self         the requested Call-ID
+//   x-cid        a leg linked by an X-CID header: a message of one leg carries the other's Call-ID
+//   correlation  a leg linked by the HEP correlation id (chunk 17) in the same way
+//   inferred     a B2BUA leg guessed from a request with the same From and To (or R-URI) numbers
+//                whose call starts within `inferred_window` of the requested call's first request;
+//                its messages are marked "inferred": true
+// Explicit links are followed transitively (A -> B -> C) up to `max_legs` legs in all.
+//
+// Thread-safe (uses MessageStore only); errors are DbError values.
+#include <Poco/JSON/Object.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "api/message_record.h"
+#include "api/message_store.h"
+
+namespace sipvault::api {
+
+struct FlowOptions {
+  uint64_t inferred_window_us = 10ull * 1000000;  // api.flow_inferred_window_s
+  size_t max_legs = 16;                            // including the requested call
+};
+
+struct FlowLeg {
+  std::string call_id;
+  std::string relation;  // "self", "x-cid", "correlation", "inferred"
+};
+
+struct CallFlow {
+  std::string call_id;
+  std::vector<FlowLeg> legs;
+  std::vector<MessageRecord> messages;  // time-ordered
+  std::vector<size_t> message_leg;      // index into legs, per message
+  std::vector<std::string> hosts;       // "ip:port", order of first appearance
+};
+
+// Fills `out`; out.messages stays empty when the call has no message in [from_us, to_us].
+[[nodiscard]] bool buildCallFlow(MessageStore& store, const std::string& call_id, uint64_t from_us, uint64_t to_us,
+                                 const FlowOptions& options, CallFlow& out, DbError& error);
+
+[[nodiscard]] Poco::JSON::Object::Ptr callFlowJson(const CallFlow& flow);
+
+}  // namespace sipvault::api

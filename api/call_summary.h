@@ -1,0 +1,38 @@
+#pragma once
+// Calls (messages grouped by Call-ID) as the calls endpoint reports them. Pure; thread-safe.
+//
+// For one Call-ID's messages in time order:
+//   method       the first request's method (the first message's when there is no request)
+//   from_user    that request's From user; to_user its To user, or R-URI user when To has none
+//   final_status the last final response (>= 200) to requests of that method; 0 when none
+//   hosts        "ip:port" of every source and destination, in order of first appearance
+#include <Poco/JSON/Object.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "api/message_record.h"
+
+namespace sipvault::api {
+
+struct CallSummary {
+  std::string call_id;
+  uint64_t first_us = 0;
+  uint64_t last_us = 0;
+  std::string from_user;
+  std::string to_user;
+  std::string method;
+  uint16_t final_status = 0;
+  size_t message_count = 0;
+  std::vector<std::string> hosts;
+};
+
+// Summary of one call; `messages` are its messages, time-ordered (not empty).
+[[nodiscard]] CallSummary summarizeCall(std::span<const MessageRecord> messages);
+// "ip:port" of every source and destination in order of first appearance.
+[[nodiscard]] std::vector<std::string> hostsInOrder(std::span<const MessageRecord> messages);
+[[nodiscard]] Poco::JSON::Object::Ptr callSummaryJson(const CallSummary& call);
+
+}  // namespace sipvault::api

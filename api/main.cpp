@@ -1,0 +1,60 @@
+// sipvault-api: REST search, call flows, pcap/text export, stats, users and tokens, and the web
+// UI, over the writer's MariaDB tables. Wiring only; the parts live in sipvault_api_lib.
+#include <Poco/Util/AbstractConfiguration.h>
+
+#include "api/api_options.h"
+#include "api/api_service.h"
+#include "common/stage_app.h"
+
+namespace sipvault {
+
+class ApiApp : public StageApp {
+ public:
+  ApiApp()
+      : StageApp("api", "REST API and web UI for searching captured SIP (MariaDB), with call flows and pcap export.",
+                 {
+                     {"listen", "l", "api.listen", "ADDR", "HTTP listen address (default 0.0.0.0:8080)"},
+                     {"ui-dir", "", "api.ui_dir", "DIR", "directory of the web UI files"},
+                     {"db-host", "", "db.host", "HOST", "MariaDB host"},
+                     {"db-port", "", "db.port", "PORT", "MariaDB port"},
+                     {"db-socket", "", "db.socket", "PATH", "MariaDB Unix socket (instead of host/port)"},
+                     {"db-user", "", "db.user", "USER", "database user"},
+                     {"db-password", "", "db.password", "PASSWORD", "database password"},
+                     {"db-name", "", "db.name", "NAME", "database name"},
+                     {"db-pool-size", "", "api.db_pool_size", "N", "database sessions at most (default 8)"},
+                     {"create-admin", "", "api.admin_user", "USER",
+                      "create this admin with a random password if missing (written to api.admin_password_file)"},
+                     {"admin-password-file", "", "api.admin_password_file", "FILE",
+                      "where a new admin's password is written (default var/api-admin-password)"},
+                 }) {}
+
+ protected:
+  std::string helpFooter() const override {
+    return "Example: sipvault-api --listen 127.0.0.1:8080 --db-host 127.0.0.1 --db-port 3306 --create-admin admin\n"
+           "Config keys (api.*, db.*): see deploy/config/api.ini. REST contract: api/API_CONTRACT.md,\n"
+           "OpenAPI document at /api/v1/openapi.json.";
+  }
+
+  int runStage(const std::vector<std::string>&) override {
+    api::ApiOptions opt;
+    try {
+      opt = api::ApiOptions::fromConfig(config());
+    } catch (const Poco::Exception& e) {
+      return fail(kExitConfig, e.displayText(), "fix the value in the config file or on the command line");
+    }
+    api::ApiService service(opt, metrics(), log());
+    if (auto failure = service.start()) {
+      return fail(failure->kind == api::ApiStartFailure::Kind::Config ? kExitConfig : kExitUnavailable,
+                  failure->problem, failure->fix);
+    }
+    waitForShutdown();
+    log().info("stopping");
+    service.stop();
+    log().info("stopped");
+    return kExitOk;
+  }
+};
+
+}  // namespace sipvault
+
+SIPVAULT_STAGE_MAIN(sipvault::ApiApp)

@@ -1,0 +1,217 @@
+#include "api/message_store.h"
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "api/search_sql.h"
+#include "writer/search_key.h"
+#include "writer/stored_rows.h"
+
+namespace sipvault::api {
+namespace {
+
+// Call-ID lists are sent in chunks, padded to a power of two so that a handful of statement
+// texts cover every list length (prepared statements are cached by text).
+constexpr size_t kMaxInList = 128;
+
+bool toNumber(const std::optional<std::string>& cell, uint64_t& out) {
+  if (!cell) return false;
+  auto [ptr, ec] = std::from_chars(cell->data(), cell->data() + cell->size(), out);
+  return ec == std::errc() && ptr == cell->data() + cell->size();
+}
+
+DbError badRow() { return DbError{0, "", "unexpected row shape from the database"}; }
+
+std::string_view columnsFor(bool with_raw) { return with_raw ? kMessageColumnsWithRaw : kMessageColumns; }
+
+// The stored form of a value: the writer cuts long values to the column width.
+bool storedEquals(const std::string& stored, const std::string& value, size_t width) {
+  return stored == std::string_view(value).substr(0, width);
+}
+
+}  // namespace
+
+bool MessageStore::fetch(const SqlQuery& q, bool with_raw, std::vector<MessageRecord>& out, DbError& error) {
+  DbRows rows;
+  if (!pool_.query(q, rows, error)) return false;
+  out.reserve(out.size() + rows.size());
+  for (const DbRow& row : rows) {
+    auto m = MessageRecord::fromRow(row, with_raw);
+    if (!m) {
+      error = badRow();
+      return false;
+    }
+    out.push_back(std::move(*m));
+  }
+  return true;
+}
+
+bool MessageStore::search(const SearchFilter& filter, const std::optional<MessageCursor>& after, uint64_t limit,
+                          bool with_raw, std::vector<MessageRecord>& out, DbError& error) {
+  SearchFilter f = filter;
+  SqlQuery q;
+  q.text("SELECT ").text(columnsFor(with_raw)).text(" FROM sip_messages WHERE ");
+  if (after) {
+    if (after->capture_us > f.to_us) return true;  // the cursor is past the range: nothing left
+    // Raising the lower time bound keeps partition pruning; rows at the cursor's own time follow
+    // by id.
+    f.from_us = std::max(f.from_us, after->capture_us);
+  }
+  q.append(searchCondition(f));
+  if (after) q.text(" AND (capture_us > ").number(after->capture_us).text(" OR id > ").number(after->id).text(")");
+  q.text(" ORDER BY capture_us, id LIMIT ").number(std::min(limit, kMaxRowsPerStatement));
+  return fetch(q, with_raw, out, error);
+}
+
+bool MessageStore::byId(const MessageCursor& key, std::optional<MessageRecord>& out, DbError& error) {
+  SqlQuery q;
+  q.text("SELECT ").text(kMessageColumnsWithRaw).text(" FROM sip_messages WHERE capture_us = ").number(key.capture_us);
+  q.text(" AND id = ").number(key.id);
+  std::vector<MessageRecord> found;
+  if (!fetch(q, true, found, error)) return false;
+  if (!found.empty()) out = std::move(found.front());
+  return true;
+}
+
+bool MessageStore::byCallIds(uint64_t from_us, uint64_t to_us, std::span<const std::string> call_ids, bool with_raw,
+                             std::vector<MessageRecord>& out, DbError& error) {
+  const std::set<std::string, std::less<>> wanted(call_ids.begin(), call_ids.end());
+  std::vector<MessageRecord> found;
+  for (size_t start = 0; start < call_ids.size(); start += kMaxInList) {
+    const size_t n = std::min(kMaxInList, call_ids.size() - start);
+    size_t padded = 1;
+    while (padded < n) padded *= 2;
+    SqlQuery q;
+    q.text("SELECT ").text(columnsFor(with_raw)).text(" FROM sip_messages WHERE capture_us BETWEEN ").number(from_us);
+    q.text(" AND ").number(to_us).text(" AND call_id_hash IN (");
+    for (size_t i = 0; i < padded; ++i) {
+      if (i) q.text(", ");
+      q.number(searchKey(call_ids[start + std::min(i, n - 1)]));
+    }
+    q.text(") ORDER BY capture_us, id LIMIT ").number(kMaxRowsPerStatement);
+    std::vector<MessageRecord> chunk;
+    if (!fetch(q, with_raw, chunk, error)) return false;
+    for (MessageRecord& m : chunk) {
+      // The key only narrows the search: keep the messages whose stored Call-ID is one of ours.
+      const bool ours = std::any_of(call_ids.begin() + start, call_ids.begin() + start + n,
+                                    [&](const std::string& id) { return storedEquals(m.call_id, id, kCallIdWidth); });
+      if (ours) found.push_back(std::move(m));
+    }
+  }
+  if (call_ids.size() > kMaxInList) {
+    std::stable_sort(found.begin(), found.end(), [](const MessageRecord& a, const MessageRecord& b) {
+      return a.capture_us != b.capture_us ? a.capture_us < b.capture_us : a.id < b.id;
+    });
+  }
+  out.insert(out.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+  return true;
+}
+
+bool MessageStore::callPage(const SearchFilter& filter, const std::optional<CallCursor>& after, uint64_t limit,
+                            std::vector<CallKey>& out, DbError& error) {
+  SqlQuery q;
+  q.text("SELECT call_id, MIN(capture_us) AS first_us FROM sip_messages WHERE ").append(searchCondition(filter));
+  q.text(" GROUP BY call_id");
+  if (after) {
+    q.text(" HAVING first_us > ").number(after->first_us).text(" OR (first_us = ").number(after->first_us);
+    q.text(" AND call_id > ").bytes(after->call_id).text(")");
+  }
+  q.text(" ORDER BY first_us, call_id LIMIT ").number(std::min(limit, kMaxRowsPerStatement));
+  DbRows rows;
+  if (!pool_.query(q, rows, error)) return false;
+  for (const DbRow& row : rows) {
+    CallKey key;
+    if (row.size() != 2 || !row[0] || !toNumber(row[1], key.first_us)) {
+      error = badRow();
+      return false;
+    }
+    key.call_id = *row[0];
+    out.push_back(std::move(key));
+  }
+  return true;
+}
+
+bool MessageStore::referencing(uint64_t from_us, uint64_t to_us, const std::string& value,
+                               std::vector<MessageRecord>& out, DbError& error) {
+  SqlQuery q;
+  q.text("SELECT ").text(kMessageColumns).text(" FROM sip_messages WHERE capture_us BETWEEN ").number(from_us);
+  q.text(" AND ").number(to_us).text(" AND correlation_hash = ").number(searchKey(value));
+  q.text(" ORDER BY capture_us, id LIMIT ").number(kMaxRowsPerStatement);
+  std::vector<MessageRecord> found;
+  if (!fetch(q, false, found, error)) return false;
+  for (MessageRecord& m : found)
+    if (storedEquals(m.correlation_id, value, kLongWidth) || storedEquals(m.x_cid, value, kLongWidth))
+      out.push_back(std::move(m));
+  return true;
+}
+
+bool MessageStore::sameNumbers(uint64_t from_us, uint64_t to_us, const std::string& from_user,
+                               const std::string& to_user, const std::string& exclude, uint64_t limit,
+                               std::vector<std::string>& out, DbError& error) {
+  SqlQuery q;
+  q.text("SELECT DISTINCT call_id FROM sip_messages WHERE capture_us BETWEEN ").number(from_us);
+  q.text(" AND ").number(to_us).text(" AND status = 0 AND ");
+  appendHashedMatch(q, "from_user", from_user, kUserWidth);
+  q.text(" AND ((");
+  appendHashedMatch(q, "to_user", to_user, kUserWidth);
+  q.text(") OR (");
+  appendHashedMatch(q, "ruri_user", to_user, kUserWidth);
+  q.text(")) AND NOT (");
+  appendHashedMatch(q, "call_id", exclude, kCallIdWidth);
+  q.text(") LIMIT ").number(limit);
+  DbRows rows;
+  if (!pool_.query(q, rows, error)) return false;
+  for (const DbRow& row : rows) {
+    if (row.size() != 1 || !row[0]) {
+      error = badRow();
+      return false;
+    }
+    out.push_back(*row[0]);
+  }
+  return true;
+}
+
+bool MessageStore::statsBuckets(const SearchFilter& filter, uint64_t step_us, std::vector<StatsBucketRow>& out,
+                                DbError& error) {
+  SqlQuery q;
+  q.text("SELECT (capture_us - ").number(filter.from_us).text(") DIV ").number(step_us);
+  q.text(" AS bucket, method, IF(status = 0, 0, status DIV 100) AS cls, COUNT(*) FROM sip_messages WHERE ");
+  q.append(searchCondition(filter));
+  q.text(" GROUP BY bucket, method, cls LIMIT ").number(kMaxRowsPerStatement);
+  DbRows rows;
+  if (!pool_.query(q, rows, error)) return false;
+  for (const DbRow& row : rows) {
+    StatsBucketRow r;
+    uint64_t cls = 0;
+    if (row.size() != 4 || !toNumber(row[0], r.bucket) || !row[1] || !toNumber(row[2], cls) ||
+        !toNumber(row[3], r.count)) {
+      error = badRow();
+      return false;
+    }
+    r.method = *row[1];
+    r.status_class = static_cast<uint16_t>(cls);
+    out.push_back(std::move(r));
+  }
+  return true;
+}
+
+bool MessageStore::topUserAgents(const SearchFilter& filter, uint64_t limit,
+                                 std::vector<std::pair<std::string, uint64_t>>& out, DbError& error) {
+  SqlQuery q;
+  q.text("SELECT user_agent, COUNT(*) AS n FROM sip_messages WHERE ").append(searchCondition(filter));
+  q.text(" AND user_agent <> '' GROUP BY user_agent ORDER BY n DESC, user_agent LIMIT ").number(limit);
+  DbRows rows;
+  if (!pool_.query(q, rows, error)) return false;
+  for (const DbRow& row : rows) {
+    uint64_t n = 0;
+    if (row.size() != 2 || !row[0] || !toNumber(row[1], n)) {
+      error = badRow();
+      return false;
+    }
+    out.emplace_back(*row[0], n);
+  }
+  return true;
+}
+
+}  // namespace sipvault::api

@@ -1,0 +1,75 @@
+#pragma once
+// Reads the writer's sip_messages table for the REST endpoints. Every statement is prepared,
+// bounded by a capture time range (so only that range's hourly partitions are read) and by a row
+// limit, and ordered by (capture_us, id). Works whether the primary key is (id, capture_us) or
+// (capture_us, id).
+//
+// Thread-safe (the pool is); errors are DbError values.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "api/message_record.h"
+#include "api/search_filter.h"
+#include "api/sql_pool.h"
+
+namespace sipvault::api {
+
+// The most rows any one statement returns, whatever the request asked.
+inline constexpr uint64_t kMaxRowsPerStatement = 100000;
+
+struct CallKey {
+  std::string call_id;
+  uint64_t first_us = 0;  // first matching message in the range
+};
+
+// Counts per interval (stats endpoint).
+struct StatsBucketRow {
+  uint64_t bucket = 0;  // (capture_us - from) / step
+  std::string method;
+  uint16_t status_class = 0;  // 0 = request, 1..6 = 1xx..6xx
+  uint64_t count = 0;
+};
+
+class MessageStore {
+ public:
+  explicit MessageStore(SqlPool& pool) : pool_(pool) {}
+
+  // Messages matching `filter`, after `after` when given, in time order; at most `limit` rows
+  // (callers ask for one more than they show to learn whether a next page exists).
+  [[nodiscard]] bool search(const SearchFilter& filter, const std::optional<MessageCursor>& after, uint64_t limit,
+                            bool with_raw, std::vector<MessageRecord>& out, DbError& error);
+  // One message by its public id; `out` stays empty when there is none.
+  [[nodiscard]] bool byId(const MessageCursor& key, std::optional<MessageRecord>& out, DbError& error);
+  // Every message of the given Call-IDs inside [from_us, to_us], time-ordered.
+  [[nodiscard]] bool byCallIds(uint64_t from_us, uint64_t to_us, std::span<const std::string> call_ids, bool with_raw,
+                               std::vector<MessageRecord>& out, DbError& error);
+  // Distinct Call-IDs with a message matching `filter`, ordered by their first matching message,
+  // after `after`; at most `limit`.
+  [[nodiscard]] bool callPage(const SearchFilter& filter, const std::optional<CallCursor>& after, uint64_t limit,
+                              std::vector<CallKey>& out, DbError& error);
+  // Messages in [from_us, to_us] whose correlation id or X-CID is `value` (the correlation_hash
+  // index): they belong to legs that point at the call `value`.
+  [[nodiscard]] bool referencing(uint64_t from_us, uint64_t to_us, const std::string& value,
+                                 std::vector<MessageRecord>& out, DbError& error);
+  // Call-IDs other than `exclude` with a request from `from_user` to `to_user` (To or R-URI user)
+  // in [from_us, to_us]; at most `limit`.
+  [[nodiscard]] bool sameNumbers(uint64_t from_us, uint64_t to_us, const std::string& from_user,
+                                 const std::string& to_user, const std::string& exclude, uint64_t limit,
+                                 std::vector<std::string>& out, DbError& error);
+  // Counts by interval, method and status class for `filter`.
+  [[nodiscard]] bool statsBuckets(const SearchFilter& filter, uint64_t step_us, std::vector<StatsBucketRow>& out,
+                                  DbError& error);
+  // The `limit` most frequent non-empty User-Agents for `filter`.
+  [[nodiscard]] bool topUserAgents(const SearchFilter& filter, uint64_t limit,
+                                   std::vector<std::pair<std::string, uint64_t>>& out, DbError& error);
+
+ private:
+  bool fetch(const SqlQuery& q, bool with_raw, std::vector<MessageRecord>& out, DbError& error);
+  SqlPool& pool_;
+};
+
+}  // namespace sipvault::api

@@ -1,0 +1,247 @@
+#include "api/search_filter.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdint>
+
+#include "api/base64.h"
+#include "api/time_text.h"
+#include "proto/packet.h"
+
+namespace sipvault::api {
+namespace {
+
+constexpr size_t kMaxTextValue = 1024;
+
+constexpr std::array<std::string_view, 20> kFilterNames = {
+    "from",   "to",     "call_id", "from_user", "to_user",  "from_tag", "to_tag",    "method", "status", "user_agent",
+    "src_ip", "dst_ip", "ip",      "port",      "src_port", "dst_port", "transport", "capture_id", "limit", "cursor"};
+
+bool isFilterName(std::string_view name) {
+  return std::find(kFilterNames.begin(), kFilterNames.end(), name) != kFilterNames.end();
+}
+
+// Parameters that may be repeated: their values are joined as one comma list.
+bool isListName(std::string_view name) { return name == "method" || name == "status"; }
+
+template <typename T>
+std::optional<T> parseUnsigned(std::string_view text, T max) {
+  if (text.empty() || text.size() > 20) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || v > max) return std::nullopt;
+  return static_cast<T>(v);
+}
+
+std::optional<ParamError> checkText(std::string_view name, std::string_view value) {
+  if (value.size() > kMaxTextValue)
+    return ParamError{std::string(name), "longer than " + std::to_string(kMaxTextValue) + " bytes"};
+  for (unsigned char c : value)
+    if (c < 0x20 || c == 0x7f) return ParamError{std::string(name), "contains a control character"};
+  return std::nullopt;
+}
+
+std::vector<std::string_view> splitComma(std::string_view text) {
+  std::vector<std::string_view> out;
+  size_t pos = 0;
+  while (true) {
+    const size_t comma = text.find(',', pos);
+    std::string_view item = text.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    out.push_back(item);
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  return out;
+}
+
+std::optional<ParamError> parseMethods(std::string_view value, std::vector<std::string>& out) {
+  for (std::string_view item : splitComma(value)) {
+    if (item.empty() || item.size() > 32)
+      return ParamError{"method", "expected a comma list of SIP methods like INVITE,BYE"};
+    std::string m;
+    for (char c : item) {
+      if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
+        return ParamError{"method", "a SIP method has letters only: '" + std::string(item) + "'"};
+      m += static_cast<char>(c >= 'a' ? c - 32 : c);
+    }
+    if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(std::move(m));
+  }
+  return std::nullopt;
+}
+
+std::optional<ParamError> parseStatuses(std::string_view value, std::vector<StatusRange>& out) {
+  for (std::string_view item : splitComma(value)) {
+    const std::string bad = "expected codes 100-699 or classes like 4xx, comma-separated";
+    if (item.size() != 3) return ParamError{"status", bad};
+    if ((item[1] == 'x' || item[1] == 'X') && (item[2] == 'x' || item[2] == 'X')) {
+      if (item[0] < '1' || item[0] > '6') return ParamError{"status", bad};
+      const uint16_t base = static_cast<uint16_t>((item[0] - '0') * 100);
+      out.push_back({base, static_cast<uint16_t>(base + 99)});
+      continue;
+    }
+    auto code = parseUnsigned<uint16_t>(item, 699);
+    if (!code || *code < 100) return ParamError{"status", bad};
+    out.push_back({*code, *code});
+  }
+  return std::nullopt;
+}
+
+std::optional<ParamError> parseIp(std::string_view name, std::string_view value, std::optional<std::string>& out) {
+  auto ip = IpAddress::parse(value);
+  if (!ip || ip->family == 0) return ParamError{std::string(name), "not an IPv4 or IPv6 address"};
+  out = std::string(ip->raw());
+  return std::nullopt;
+}
+
+std::optional<ParamError> parsePort(std::string_view name, std::string_view value, std::optional<uint16_t>& out) {
+  auto port = parseUnsigned<uint16_t>(value, 65535);
+  if (!port) return ParamError{std::string(name), "expected a port number 0-65535"};
+  out = *port;
+  return std::nullopt;
+}
+
+NumberMatch numberMatch(std::string_view value) {
+  return NumberMatch{std::string(value), value.find('*') != std::string_view::npos};
+}
+
+}  // namespace
+
+std::optional<ParamError> parseTimeRange(const QueryParams& params, uint64_t now_us, uint64_t default_range_us,
+                                         uint64_t& from_us, uint64_t& to_us) {
+  std::optional<uint64_t> from, to;
+  for (const auto& [name, value] : params) {
+    if ((name != "from" && name != "to") || value.empty()) continue;
+    auto t = parseTimeParam(value);
+    if (!t) return ParamError{name, "expected RFC 3339 (2026-11-26T14:05:00Z) or epoch milliseconds"};
+    (name == "from" ? from : to) = *t;
+  }
+  to_us = to ? *to : std::max(now_us, from.value_or(0));
+  from_us = from ? *from : (to_us > default_range_us ? to_us - default_range_us : 0);
+  if (from_us > to_us) return ParamError{"from", "is after `to`"};
+  return std::nullopt;
+}
+
+std::optional<ParamError> parseSearchFilter(const QueryParams& params, uint64_t now_us,
+                                            const FilterDefaults& defaults,
+                                            std::span<const std::string_view> extra, SearchFilter& out) {
+  out = SearchFilter{};
+  out.limit = defaults.limit;
+  // Names first: unknown and repeated parameters are errors whatever their value.
+  std::vector<std::string_view> seen;
+  std::string methods, statuses;
+  for (const auto& [name, value] : params) {
+    const bool known = isFilterName(name) || std::find(extra.begin(), extra.end(), name) != extra.end();
+    if (!known) return ParamError{name, "unknown parameter"};
+    if (isListName(name)) {
+      std::string& list = name == "method" ? methods : statuses;
+      if (!value.empty()) list += (list.empty() ? "" : ",") + value;
+      continue;
+    }
+    if (std::find(seen.begin(), seen.end(), name) != seen.end()) return ParamError{name, "given more than once"};
+    seen.push_back(name);
+  }
+  if (auto e = parseTimeRange(params, now_us, defaults.range_us, out.from_us, out.to_us)) return e;
+  if (!methods.empty())
+    if (auto e = parseMethods(methods, out.methods)) return e;
+  if (!statuses.empty())
+    if (auto e = parseStatuses(statuses, out.statuses)) return e;
+
+  for (const auto& [name, value] : params) {
+    if (value.empty() || name == "from" || name == "to" || isListName(name)) continue;
+    if (std::find(extra.begin(), extra.end(), name) != extra.end()) continue;
+    if (auto e = checkText(name, value)) return e;
+    if (name == "call_id") {
+      out.call_id = value;
+    } else if (name == "from_user") {
+      out.from_user = numberMatch(value);
+    } else if (name == "to_user") {
+      out.to_user = numberMatch(value);
+    } else if (name == "from_tag") {
+      out.from_tag = value;
+    } else if (name == "to_tag") {
+      out.to_tag = value;
+    } else if (name == "user_agent") {
+      out.user_agent = value;
+    } else if (name == "src_ip") {
+      if (auto e = parseIp(name, value, out.src_ip)) return e;
+    } else if (name == "dst_ip") {
+      if (auto e = parseIp(name, value, out.dst_ip)) return e;
+    } else if (name == "ip") {
+      if (auto e = parseIp(name, value, out.ip)) return e;
+    } else if (name == "port") {
+      if (auto e = parsePort(name, value, out.port)) return e;
+    } else if (name == "src_port") {
+      if (auto e = parsePort(name, value, out.src_port)) return e;
+    } else if (name == "dst_port") {
+      if (auto e = parsePort(name, value, out.dst_port)) return e;
+    } else if (name == "transport") {
+      std::string t;
+      for (char c : value) t += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+      if (t == "udp") out.ip_proto = 17;
+      else if (t == "tcp") out.ip_proto = 6;
+      else if (t == "sctp") out.ip_proto = 132;
+      else return ParamError{name, "expected udp, tcp or sctp"};
+    } else if (name == "capture_id") {
+      auto id = parseUnsigned<uint32_t>(value, 0xffffffffu);
+      if (!id) return ParamError{name, "expected a number 0-4294967295"};
+      out.capture_id = *id;
+    } else if (name == "limit") {
+      auto limit = parseUnsigned<uint32_t>(value, defaults.max_limit);
+      if (!limit || *limit == 0) return ParamError{name, "expected 1-" + std::to_string(defaults.max_limit)};
+      out.limit = *limit;
+    } else if (name == "cursor") {
+      out.cursor = value;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string encodeMessageCursor(const MessageCursor& c) {
+  return base64UrlEncode("m1:" + std::to_string(c.capture_us) + ":" + std::to_string(c.id));
+}
+
+std::optional<MessageCursor> decodeMessageCursor(std::string_view text) {
+  auto raw = base64UrlDecode(text);
+  if (!raw || raw->rfind("m1:", 0) != 0) return std::nullopt;
+  const std::string_view rest = std::string_view(*raw).substr(3);
+  const size_t colon = rest.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  auto us = parseUnsigned<uint64_t>(rest.substr(0, colon), UINT64_MAX);
+  auto id = parseUnsigned<uint64_t>(rest.substr(colon + 1), UINT64_MAX);
+  if (!us || !id) return std::nullopt;
+  return MessageCursor{*us, *id};
+}
+
+std::string encodeCallCursor(const CallCursor& c) {
+  return base64UrlEncode("c1:" + std::to_string(c.first_us) + ":" + c.call_id);
+}
+
+std::optional<CallCursor> decodeCallCursor(std::string_view text) {
+  auto raw = base64UrlDecode(text);
+  if (!raw || raw->rfind("c1:", 0) != 0) return std::nullopt;
+  const std::string_view rest = std::string_view(*raw).substr(3);
+  const size_t colon = rest.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  auto us = parseUnsigned<uint64_t>(rest.substr(0, colon), UINT64_MAX);
+  if (!us) return std::nullopt;
+  return CallCursor{*us, std::string(rest.substr(colon + 1))};
+}
+
+std::string messageId(uint64_t capture_us, uint64_t id) { return std::to_string(capture_us) + "-" + std::to_string(id); }
+
+std::optional<MessageCursor> parseMessageId(std::string_view text) {
+  const size_t dash = text.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  auto us = parseUnsigned<uint64_t>(text.substr(0, dash), UINT64_MAX);
+  auto id = parseUnsigned<uint64_t>(text.substr(dash + 1), UINT64_MAX);
+  if (!us || !id) return std::nullopt;
+  return MessageCursor{*us, *id};
+}
+
+}  // namespace sipvault::api

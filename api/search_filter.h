@@ -1,0 +1,111 @@
+#pragma once
+// The search filters of the REST contract (api/API_CONTRACT.md, "Search filters"), parsed and
+// validated from query parameters. Pure: no I/O; thread-safe.
+//
+// Every parameter is checked before any SQL exists: an unknown name, a repeated single-value
+// parameter, or a bad value yields a ParamError naming the parameter (HTTP 400). An empty value
+// (`from_user=`) counts as not given, so that forms can send every field.
+//
+//   from, to        RFC 3339 or epoch ms; default: the `default_range` before `to` (to = now);
+//                   only `from` given: up to now. from > to is an error (named "from").
+//   call_id         exact Call-ID
+//   from_user       A-number; `*` matches any run of characters (`4930*`, `*123`, `49*0`)
+//   to_user         B-number: To user or Request-URI user; `*` as above
+//   from_tag, to_tag  exact
+//   method          comma list (and/or repeated) of SIP method tokens; upper-cased
+//   status          comma list (and/or repeated) of codes 100..699 or classes 1xx..6xx
+//   user_agent      substring of User-Agent (or Server)
+//   src_ip, dst_ip, ip   IPv4 or IPv6 literal; `ip` matches either side
+//   port, src_port, dst_port   0..65535; `port` matches either side
+//   transport       udp | tcp | sctp
+//   capture_id      HEP capture id, 0..4294967295
+//   limit           1..max_limit (default_limit when absent)
+//   cursor          opaque; kept as text here, decoded by the endpoint (see decode*Cursor)
+// Text values may not contain control characters (NUL, CR, LF, ...) and are at most 1024 bytes.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/query_params.h"
+
+namespace sipvault::api {
+
+struct ParamError {
+  std::string parameter;
+  std::string message;
+};
+
+// A text match on a number column: exact, or a LIKE pattern when the value holds `*`.
+struct NumberMatch {
+  std::string value;      // as given (without any decoding of `*`)
+  bool wildcard = false;  // value contains '*'
+};
+
+struct StatusRange {
+  uint16_t lo = 0;
+  uint16_t hi = 0;  // inclusive
+};
+
+struct SearchFilter {
+  uint64_t from_us = 0;
+  uint64_t to_us = 0;  // inclusive
+  std::optional<std::string> call_id;
+  std::optional<NumberMatch> from_user;
+  std::optional<NumberMatch> to_user;
+  std::optional<std::string> from_tag;
+  std::optional<std::string> to_tag;
+  std::vector<std::string> methods;     // empty = any
+  std::vector<StatusRange> statuses;    // empty = any
+  std::optional<std::string> user_agent;
+  std::optional<std::string> src_ip;    // 4 or 16 raw bytes, as stored
+  std::optional<std::string> dst_ip;
+  std::optional<std::string> ip;
+  std::optional<uint16_t> port;
+  std::optional<uint16_t> src_port;
+  std::optional<uint16_t> dst_port;
+  std::optional<uint8_t> ip_proto;      // from `transport`
+  std::optional<uint32_t> capture_id;
+  uint32_t limit = 100;
+  std::string cursor;                   // "" = first page
+};
+
+struct FilterDefaults {
+  uint64_t range_us = 3600ull * 1000000;  // default time window
+  uint32_t limit = 100;
+  uint32_t max_limit = 10000;
+};
+
+// Parses `params`. Names in `extra` are accepted and left to the caller (e.g. `step` for stats).
+// nullopt on success (`out` filled), else the first problem found.
+[[nodiscard]] std::optional<ParamError> parseSearchFilter(const QueryParams& params, uint64_t now_us,
+                                                          const FilterDefaults& defaults,
+                                                          std::span<const std::string_view> extra,
+                                                          SearchFilter& out);
+
+// Parses only `from`/`to` (for endpoints that take a time range and nothing else).
+[[nodiscard]] std::optional<ParamError> parseTimeRange(const QueryParams& params, uint64_t now_us,
+                                                       uint64_t default_range_us, uint64_t& from_us,
+                                                       uint64_t& to_us);
+
+// Keyset cursors: opaque base64url text to clients.
+struct MessageCursor {
+  uint64_t capture_us = 0;
+  uint64_t id = 0;
+};
+struct CallCursor {
+  uint64_t first_us = 0;
+  std::string call_id;
+};
+[[nodiscard]] std::string encodeMessageCursor(const MessageCursor& c);
+[[nodiscard]] std::optional<MessageCursor> decodeMessageCursor(std::string_view text);
+[[nodiscard]] std::string encodeCallCursor(const CallCursor& c);
+[[nodiscard]] std::optional<CallCursor> decodeCallCursor(std::string_view text);
+
+// "<capture_us>-<id>": the public id of a stored message.
+[[nodiscard]] std::string messageId(uint64_t capture_us, uint64_t id);
+[[nodiscard]] std::optional<MessageCursor> parseMessageId(std::string_view text);
+
+}  // namespace sipvault::api

@@ -1,0 +1,109 @@
+#include "api/search_handler.h"
+
+#include <Poco/JSON/Array.h>
+
+#include <map>
+
+#include "api/call_flow.h"
+#include "api/call_summary.h"
+
+namespace sipvault::api {
+
+ApiResponse SearchHandler::messages(const ApiRequest& req) {
+  SearchFilter f;
+  FilterDefaults defaults;
+  defaults.range_us = ctx_.options.default_range_us;
+  if (auto e = parseSearchFilter(req.query, req.now_us, defaults, {}, f)) return ApiResponse::badParameter(*e);
+  std::optional<MessageCursor> after;
+  if (!f.cursor.empty()) {
+    after = decodeMessageCursor(f.cursor);
+    if (!after) return ApiResponse::badParameter({"cursor", "not a cursor from this endpoint's next_cursor"});
+  }
+  std::vector<MessageRecord> rows;
+  DbError error;
+  if (!ctx_.messages.search(f, after, uint64_t{f.limit} + 1, false, rows, error)) {
+    ctx_.log.error("query_failed", {{"endpoint", "messages"}, {"error", error.describe()}});
+    return ApiResponse::databaseError(error);
+  }
+  const bool more = rows.size() > f.limit;
+  if (more) rows.resize(f.limit);
+  Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
+  for (const MessageRecord& m : rows) items->add(messageJson(m));
+  Poco::JSON::Object::Ptr o = jsonObject();
+  o->set("items", items);
+  if (more) o->set("next_cursor", encodeMessageCursor({rows.back().capture_us, rows.back().id}));
+  else o->set("next_cursor", Poco::Dynamic::Var());
+  return ApiResponse::json(200, o);
+}
+
+ApiResponse SearchHandler::message(const ApiRequest& req, const std::string& id) {
+  if (auto e = onlyParams(req.query, {})) return ApiResponse::badParameter(*e);
+  auto key = parseMessageId(id);
+  if (!key) return ApiResponse::error(404, "not_found", "no such message");
+  std::optional<MessageRecord> m;
+  DbError error;
+  if (!ctx_.messages.byId(*key, m, error)) {
+    ctx_.log.error("query_failed", {{"endpoint", "message"}, {"error", error.describe()}});
+    return ApiResponse::databaseError(error);
+  }
+  if (!m) return ApiResponse::error(404, "not_found", "no such message");
+  return ApiResponse::json(200, messageDetailJson(*m));
+}
+
+ApiResponse SearchHandler::calls(const ApiRequest& req) {
+  SearchFilter f;
+  FilterDefaults defaults;
+  defaults.range_us = ctx_.options.default_range_us;
+  if (auto e = parseSearchFilter(req.query, req.now_us, defaults, {}, f)) return ApiResponse::badParameter(*e);
+  std::optional<CallCursor> after;
+  if (!f.cursor.empty()) {
+    after = decodeCallCursor(f.cursor);
+    if (!after) return ApiResponse::badParameter({"cursor", "not a cursor from this endpoint's next_cursor"});
+  }
+  std::vector<CallKey> keys;
+  DbError error;
+  if (!ctx_.messages.callPage(f, after, uint64_t{f.limit} + 1, keys, error)) {
+    ctx_.log.error("query_failed", {{"endpoint", "calls"}, {"error", error.describe()}});
+    return ApiResponse::databaseError(error);
+  }
+  const bool more = keys.size() > f.limit;
+  if (more) keys.resize(f.limit);
+  std::vector<std::string> ids;
+  for (const CallKey& k : keys) ids.push_back(k.call_id);
+  std::vector<MessageRecord> rows;
+  if (!ids.empty() && !ctx_.messages.byCallIds(f.from_us, f.to_us, ids, false, rows, error)) {
+    ctx_.log.error("query_failed", {{"endpoint", "calls"}, {"error", error.describe()}});
+    return ApiResponse::databaseError(error);
+  }
+  std::map<std::string, std::vector<MessageRecord>> by_call;
+  for (MessageRecord& m : rows) by_call[m.call_id].push_back(std::move(m));
+  Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
+  for (const CallKey& k : keys) {
+    auto it = by_call.find(k.call_id);
+    if (it == by_call.end()) continue;
+    items->add(callSummaryJson(summarizeCall(it->second)));
+  }
+  Poco::JSON::Object::Ptr o = jsonObject();
+  o->set("items", items);
+  if (more) o->set("next_cursor", encodeCallCursor({keys.back().first_us, keys.back().call_id}));
+  else o->set("next_cursor", Poco::Dynamic::Var());
+  return ApiResponse::json(200, o);
+}
+
+ApiResponse SearchHandler::flow(const ApiRequest& req, const std::string& call_id) {
+  if (auto e = onlyParams(req.query, {"from", "to"})) return ApiResponse::badParameter(*e);
+  uint64_t from_us = 0, to_us = 0;
+  if (auto e = parseTimeRange(req.query, req.now_us, ctx_.options.flow_range_us, from_us, to_us))
+    return ApiResponse::badParameter(*e);
+  if (call_id.empty() || call_id.size() > 1024) return ApiResponse::error(404, "not_found", "no such call");
+  CallFlow flow;
+  DbError error;
+  if (!buildCallFlow(ctx_.messages, call_id, from_us, to_us, ctx_.options.flow, flow, error)) {
+    ctx_.log.error("query_failed", {{"endpoint", "flow"}, {"error", error.describe()}});
+    return ApiResponse::databaseError(error);
+  }
+  if (flow.messages.empty()) return ApiResponse::error(404, "not_found", "no message of this call in the time range");
+  return ApiResponse::json(200, callFlowJson(flow));
+}
+
+}  // namespace sipvault::api

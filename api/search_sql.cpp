@@ -1,0 +1,94 @@
+#include "api/search_sql.h"
+
+#include "writer/search_key.h"
+#include "writer/stored_rows.h"
+
+namespace sipvault::api {
+namespace {
+
+void numberMatch(SqlQuery& q, std::string_view column, const NumberMatch& m) {
+  if (m.wildcard) {
+    q.text(column).text(" LIKE ").bytes(likePattern(m.value, true, false));
+  } else {
+    appendHashedMatch(q, column, m.value, kUserWidth);
+  }
+}
+
+}  // namespace
+
+std::string likePattern(std::string_view value, bool star_is_wildcard, bool substring) {
+  std::string out;
+  bool open_wildcard = substring;  // the pattern currently ends in an unescaped '%'
+  if (substring) out += '%';
+  for (char c : value) {
+    if (c == '*' && star_is_wildcard) {
+      if (!open_wildcard) out += '%';  // "4**1" is "4%1"
+      open_wildcard = true;
+      continue;
+    }
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+    open_wildcard = false;
+  }
+  if (substring && !open_wildcard) out += '%';
+  return out;
+}
+
+void appendHashedMatch(SqlQuery& q, std::string_view column, std::string_view value, size_t width) {
+  q.text(column).text("_hash = ").number(searchKey(value));
+  q.text(" AND ").text(column).text(" = ").bytes(value.substr(0, width));
+}
+
+SqlQuery searchCondition(const SearchFilter& f) {
+  SqlQuery q;
+  q.text("capture_us BETWEEN ").number(f.from_us).text(" AND ").number(f.to_us);
+  if (f.call_id) {
+    q.text(" AND ");
+    appendHashedMatch(q, "call_id", *f.call_id, kCallIdWidth);
+  }
+  if (f.from_user) {
+    q.text(" AND ");
+    numberMatch(q, "from_user", *f.from_user);
+  }
+  if (f.to_user) {
+    // The B-number is the To user, or the Request-URI user (they differ after a redirect or
+    // number translation).
+    q.text(" AND ((");
+    numberMatch(q, "to_user", *f.to_user);
+    q.text(") OR (");
+    numberMatch(q, "ruri_user", *f.to_user);
+    q.text("))");
+  }
+  if (f.from_tag) q.text(" AND from_tag = ").bytes(std::string_view(*f.from_tag).substr(0, kTagWidth));
+  if (f.to_tag) q.text(" AND to_tag = ").bytes(std::string_view(*f.to_tag).substr(0, kTagWidth));
+  if (!f.methods.empty()) {
+    q.text(" AND method IN (");
+    for (size_t i = 0; i < f.methods.size(); ++i) {
+      if (i) q.text(", ");
+      q.bytes(f.methods[i]);
+    }
+    q.text(")");
+  }
+  if (!f.statuses.empty()) {
+    q.text(" AND (");
+    for (size_t i = 0; i < f.statuses.size(); ++i) {
+      if (i) q.text(" OR ");
+      const StatusRange& r = f.statuses[i];
+      if (r.lo == r.hi) q.text("status = ").number(r.lo);
+      else q.text("status BETWEEN ").number(r.lo).text(" AND ").number(r.hi);
+    }
+    q.text(")");
+  }
+  if (f.user_agent) q.text(" AND user_agent LIKE ").bytes(likePattern(*f.user_agent, false, true));
+  if (f.src_ip) q.text(" AND src_ip = ").bytes(*f.src_ip);
+  if (f.dst_ip) q.text(" AND dst_ip = ").bytes(*f.dst_ip);
+  if (f.ip) q.text(" AND (src_ip = ").bytes(*f.ip).text(" OR dst_ip = ").bytes(*f.ip).text(")");
+  if (f.port) q.text(" AND (src_port = ").number(*f.port).text(" OR dst_port = ").number(*f.port).text(")");
+  if (f.src_port) q.text(" AND src_port = ").number(*f.src_port);
+  if (f.dst_port) q.text(" AND dst_port = ").number(*f.dst_port);
+  if (f.ip_proto) q.text(" AND ip_proto = ").number(*f.ip_proto);
+  if (f.capture_id) q.text(" AND capture_id = ").number(*f.capture_id);
+  return q;
+}
+
+}  // namespace sipvault::api

@@ -1,0 +1,29 @@
+#pragma once
+// SQL for the search filters (search_filter.h) against the writer's sip_messages table
+// (writer/sql/001_initial_schema.sql). Pure: builds text and parameters, runs nothing.
+//
+// Every condition starts with the time range, `capture_us BETWEEN ? AND ?`, so that the server
+// reads only the hourly partitions of that range. Exact number and Call-ID matches use the
+// indexed 64-bit search keys (writer/search_key.h) and then compare the stored value, since keys
+// may collide; `*` wildcards become a LIKE on the stored value inside the time range. All values
+// are bound parameters (sql_query.h); nothing from the request is pasted into SQL text.
+#include <string>
+#include <string_view>
+
+#include "api/search_filter.h"
+#include "api/sql_query.h"
+
+namespace sipvault::api {
+
+// "capture_us BETWEEN ? AND ? AND <filter>..." for `filter` (its limit and cursor are not used).
+[[nodiscard]] SqlQuery searchCondition(const SearchFilter& filter);
+
+// "<column>_hash = ? AND <column> = UNHEX(?)": an exact match on a hashed column. Values longer
+// than the column (the writer cut them, see stored_rows.h) compare on the stored prefix.
+void appendHashedMatch(SqlQuery& q, std::string_view column, std::string_view value, size_t width);
+
+// A LIKE pattern (backslash escapes) matching `value` literally, except that '*' matches any run
+// of characters when `star_is_wildcard`; wrapped in '%...%' when `substring`.
+[[nodiscard]] std::string likePattern(std::string_view value, bool star_is_wildcard, bool substring);
+
+}  // namespace sipvault::api

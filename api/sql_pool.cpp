@@ -1,0 +1,243 @@
+#include "api/sql_pool.h"
+
+#include <cppconn/connection.h>
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <cppconn/resultset_metadata.h>
+#include <cppconn/statement.h>
+#include <mysql_driver.h>
+
+#include <unordered_map>
+
+namespace sipvault::api {
+namespace {
+
+// Prepared statements kept per session. Search SQL varies with the filters given, so the cache is
+// bounded; when full it is simply emptied (cheap: preparing is one round trip).
+constexpr size_t kStatementCacheSize = 128;
+
+void fillError(DbError& error, const sql::SQLException& e) {
+  error.code = e.getErrorCode();
+  error.sql_state = e.getSQLState();
+  error.message = e.what();
+}
+
+void fillError(DbError& error, const std::exception& e) {
+  error.code = 0;
+  error.sql_state.clear();
+  error.message = e.what();
+}
+
+}  // namespace
+
+struct SqlSession::Impl {
+  std::unique_ptr<sql::Connection> conn;
+  std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements;
+
+  sql::PreparedStatement& prepare(std::string_view text, std::span<const SqlParam> params) {
+    auto it = statements.find(std::string(text));
+    if (it == statements.end()) {
+      if (statements.size() >= kStatementCacheSize) statements.clear();
+      std::unique_ptr<sql::PreparedStatement> ps(conn->prepareStatement(sql::SQLString(std::string(text))));
+      it = statements.emplace(std::string(text), std::move(ps)).first;
+    }
+    sql::PreparedStatement& ps = *it->second;
+    ps.clearParameters();
+    unsigned index = 1;
+    for (const SqlParam& p : params) {
+      if (const auto* n = std::get_if<uint64_t>(&p)) ps.setUInt64(index, *n);
+      else ps.setString(index, sql::SQLString(std::get<std::string>(p)));
+      ++index;
+    }
+    return ps;
+  }
+};
+
+SqlSession::SqlSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SqlSession::~SqlSession() = default;
+
+std::unique_ptr<SqlSession> SqlSession::open(const DbOptions& options, std::chrono::seconds statement_timeout,
+                                             DbError& error) {
+  try {
+    // get_driver_instance() is not thread-safe the first time it runs.
+    static std::mutex driver_mu;
+    sql::mysql::MySQL_Driver* driver;
+    {
+      std::lock_guard lock(driver_mu);
+      driver = sql::mysql::get_mysql_driver_instance();
+    }
+    sql::ConnectOptionsMap props;
+    if (options.socket.empty())
+      props["hostName"] = sql::SQLString("tcp://" + options.host + ":" + std::to_string(options.port));
+    else
+      props["hostName"] = sql::SQLString("unix://" + options.socket);
+    props["userName"] = sql::SQLString(options.user);
+    props["password"] = sql::SQLString(options.password);
+    props["schema"] = sql::SQLString(options.name);
+    props["OPT_CONNECT_TIMEOUT"] = static_cast<int>(options.connect_timeout.count());
+    // The server stops a statement at statement_timeout; the socket timeout is a backstop.
+    const int io = static_cast<int>(std::max(options.io_timeout, statement_timeout + std::chrono::seconds(5)).count());
+    props["OPT_READ_TIMEOUT"] = io;
+    props["OPT_WRITE_TIMEOUT"] = io;
+    props["OPT_RECONNECT"] = false;  // the pool replaces lost sessions itself
+    props["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+    auto impl = std::make_unique<Impl>();
+    impl->conn.reset(driver->connect(props));
+    std::unique_ptr<sql::Statement> st(impl->conn->createStatement());
+    st->execute("SET SESSION sql_mode='STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION', time_zone='+00:00'");
+    if (statement_timeout.count() > 0) {
+      // MariaDB's name; MySQL 8 calls it max_execution_time (ms, SELECT only).
+      try {
+        st->execute("SET SESSION max_statement_time=" + std::to_string(statement_timeout.count()));
+      } catch (const sql::SQLException&) {
+        try {
+          st->execute("SET SESSION max_execution_time=" + std::to_string(statement_timeout.count() * 1000));
+        } catch (const sql::SQLException&) {
+        }
+      }
+    }
+    return std::unique_ptr<SqlSession>(new SqlSession(std::move(impl)));
+  } catch (const sql::SQLException& e) {
+    fillError(error, e);
+  } catch (const std::exception& e) {
+    fillError(error, e);
+  }
+  if (error.code == 0 && error.message.empty()) error.message = "unknown connection error";
+  return nullptr;
+}
+
+bool SqlSession::query(std::string_view text, std::span<const SqlParam> params, DbRows& rows, DbError& error) {
+  rows.clear();
+  try {
+    sql::PreparedStatement& ps = impl_->prepare(text, params);
+    std::unique_ptr<sql::ResultSet> rs(ps.executeQuery());
+    const unsigned columns = rs->getMetaData()->getColumnCount();
+    while (rs->next()) {
+      DbRow row;
+      row.reserve(columns);
+      for (unsigned i = 1; i <= columns; ++i) {
+        if (rs->isNull(i)) row.emplace_back(std::nullopt);
+        else row.emplace_back(std::string(rs->getString(i).asStdString()));
+      }
+      rows.push_back(std::move(row));
+    }
+    return true;
+  } catch (const sql::SQLException& e) {
+    fillError(error, e);
+  } catch (const std::exception& e) {
+    fillError(error, e);
+  }
+  // A statement that failed may be in a bad state; prepare it again next time.
+  impl_->statements.erase(std::string(text));
+  return false;
+}
+
+bool SqlSession::execute(std::string_view text, std::span<const SqlParam> params, DbError& error,
+                         uint64_t* affected) {
+  try {
+    sql::PreparedStatement& ps = impl_->prepare(text, params);
+    const int n = ps.executeUpdate();
+    if (affected) *affected = n < 0 ? 0 : static_cast<uint64_t>(n);
+    return true;
+  } catch (const sql::SQLException& e) {
+    fillError(error, e);
+  } catch (const std::exception& e) {
+    fillError(error, e);
+  }
+  impl_->statements.erase(std::string(text));
+  return false;
+}
+
+SqlPool::SqlPool(DbOptions db, SqlPoolOptions options, MetricsRegistry& metrics)
+    : db_(std::move(db)),
+      options_(options),
+      in_use_(metrics.gauge("api_db_pool_connections", "database sessions by state", R"(state="in_use")")),
+      idle_gauge_(metrics.gauge("api_db_pool_connections", "database sessions by state", R"(state="idle")")),
+      waiting_(metrics.gauge("api_db_pool_waiting", "requests waiting for a database session")),
+      acquire_timeouts_(metrics.counter("api_db_pool_acquire_timeouts_total",
+                                        "requests that found no free database session in time (503)")),
+      connect_errors_(metrics.counter("api_db_connect_errors_total", "failed database connection attempts")),
+      queries_(metrics.counter("api_db_queries_total", "statements run")),
+      query_errors_(metrics.counter("api_db_query_errors_total", "statements that failed")) {
+  if (options_.size == 0) options_.size = 1;
+  metrics.gauge("api_db_pool_size", "largest number of database sessions").set(static_cast<int64_t>(options_.size));
+}
+
+SqlPool::~SqlPool() = default;
+
+std::unique_ptr<SqlSession> SqlPool::acquire(DbError& error) {
+  std::unique_lock lock(mu_);
+  const auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
+  waiting_.add(1);
+  while (idle_.empty() && open_ >= options_.size) {
+    if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && open_ >= options_.size) {
+      waiting_.add(-1);
+      acquire_timeouts_.inc();
+      error = DbError{kPoolExhausted, "", "no free database session within " +
+                                              std::to_string(options_.acquire_timeout.count()) + " ms"};
+      return nullptr;
+    }
+  }
+  waiting_.add(-1);
+  if (!idle_.empty()) {
+    std::unique_ptr<SqlSession> s = std::move(idle_.back());
+    idle_.pop_back();
+    idle_gauge_.set(static_cast<int64_t>(idle_.size()));
+    in_use_.add(1);
+    return s;
+  }
+  ++open_;
+  lock.unlock();
+  // Connect outside the lock: it can take up to connect_timeout.
+  std::unique_ptr<SqlSession> s = SqlSession::open(db_, options_.statement_timeout, error);
+  if (!s) {
+    connect_errors_.inc();
+    lock.lock();
+    --open_;
+    cv_.notify_one();
+    return nullptr;
+  }
+  in_use_.add(1);
+  return s;
+}
+
+void SqlPool::release(std::unique_ptr<SqlSession> session, bool reusable) {
+  std::lock_guard lock(mu_);
+  in_use_.add(-1);
+  if (reusable) idle_.push_back(std::move(session));
+  else --open_;
+  idle_gauge_.set(static_cast<int64_t>(idle_.size()));
+  cv_.notify_one();
+}
+
+template <typename Fn>
+bool SqlPool::run(DbError& error, Fn&& fn) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::unique_ptr<SqlSession> s = acquire(error);
+    if (!s) return false;
+    queries_.inc();
+    const bool ok = fn(*s);
+    const bool lost = !ok && error.connectionLost();
+    release(std::move(s), !lost);
+    if (ok) return true;
+    query_errors_.inc();
+    if (!lost) return false;
+  }
+  return false;
+}
+
+bool SqlPool::query(const SqlQuery& q, DbRows& rows, DbError& error) {
+  return run(error, [&](SqlSession& s) { return s.query(q.sql, q.params, rows, error); });
+}
+
+bool SqlPool::execute(const SqlQuery& q, DbError& error, uint64_t* affected) {
+  return run(error, [&](SqlSession& s) { return s.execute(q.sql, q.params, error, affected); });
+}
+
+bool SqlPool::ping(DbError& error) {
+  DbRows rows;
+  return query(SqlQuery{"SELECT 1", {}}, rows, error);
+}
+
+}  // namespace sipvault::api

@@ -1,0 +1,17 @@
+// One line at the top of the page for errors the user should see (bad filter, API down, ...).
+import { byId, h, replaceChildren } from './dom.js';
+
+export function showBanner(text, kind = 'error') {
+  const banner = byId('banner');
+  const close = h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Dismiss' }, '×');
+  close.addEventListener('click', clearBanner);
+  banner.className = `banner ${kind}`;
+  replaceChildren(banner, h('span', { 'data-testid': 'banner-text' }, text), close);
+  banner.hidden = false;
+}
+
+export function clearBanner() {
+  const banner = byId('banner');
+  banner.hidden = true;
+  replaceChildren(banner);
+}

@@ -1,0 +1,143 @@
+// The message detail panel: every field of GET /api/v1/messages/{id} and the raw SIP as text,
+// header names highlighted by wrapping them in spans (never by building markup from the text).
+import { getJson, saveBlob } from './api.js';
+import { h, replaceChildren, visibleText } from './dom.js';
+import { callColor, endpoint, formatTimeUs, sipLabel, statusClass } from './format.js';
+import { hashFor } from './query.js';
+
+// Splits raw SIP into start line, header lines (name / value, folded continuations) and body.
+export function renderRawSip(raw) {
+  const pre = h('pre', { class: 'sip', 'data-testid': 'raw-sip' });
+  const lines = String(raw).split(/\r?\n/);
+  let inHeaders = true;
+  lines.forEach((line, index) => {
+    let row;
+    if (index === 0) {
+      row = h('span', { class: 'sip-start' }, visibleText(line));
+    } else if (inHeaders && line === '') {
+      inHeaders = false;
+      row = h('span', { class: 'sip-blank' });
+    } else if (inHeaders && /^[ \t]/.test(line)) {
+      row = h('span', { class: 'sip-hval' }, visibleText(line));
+    } else if (inHeaders && line.indexOf(':') > 0) {
+      const colon = line.indexOf(':');
+      row = h('span', null,
+        h('span', { class: 'sip-hname' }, visibleText(line.slice(0, colon))),
+        ':',
+        h('span', { class: 'sip-hval' }, visibleText(line.slice(colon + 1))));
+    } else {
+      row = h('span', { class: inHeaders ? 'sip-bad' : 'sip-body' }, visibleText(line));
+    }
+    pre.append(row, '\n');
+  });
+  return pre;
+}
+
+function base64ToBytes(b64) {
+  const bin = atob(b64 || '');
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+// A flow link around one message: from an hour before to an hour after it.
+export function flowHash(callId, firstUs, lastUs = firstUs) {
+  return hashFor('flow', {
+    call_id: callId,
+    from: String(Math.floor(firstUs / 1000) - 3600e3),
+    to: String(Math.ceil(lastUs / 1000) + 3600e3),
+  });
+}
+
+function field(label, value, opts = {}) {
+  if (value === undefined || value === null || value === '' || (opts.hideZero && !value)) return null;
+  return [h('dt', null, label), h('dd', { class: opts.mono ? 'mono' : null }, visibleText(String(value)))];
+}
+
+// Shows message `id` in `panel`. Only the latest call renders (fast clicking is fine).
+// `context` may add {leg, inferred} from a call flow; `onClose` runs when the panel closes.
+export class DetailPanel {
+  constructor(panel, { onClose } = {}) {
+    this.panel = panel;
+    this.onClose = onClose || (() => {});
+    this.seq = 0;
+  }
+
+  close() {
+    this.seq++;
+    this.panel.hidden = true;
+    replaceChildren(this.panel);
+    this.onClose();
+  }
+
+  async show(id, context = {}) {
+    const seq = ++this.seq;
+    this.panel.hidden = false;
+    replaceChildren(this.panel, this.header('Loading message…'), h('p', { class: 'muted pad' }, 'Loading…'));
+    let message;
+    try {
+      message = await getJson(`messages/${encodeURIComponent(id)}`);
+    } catch (e) {
+      if (seq !== this.seq) return;
+      replaceChildren(this.panel, this.header('Message'), h('p', { class: 'error pad' }, e.message));
+      return;
+    }
+    if (seq !== this.seq) return;
+    this.render(message, context);
+  }
+
+  header(title, message) {
+    const close = h('button', { type: 'button', class: 'icon-button', title: 'Close (Esc)', 'aria-label': 'Close' }, '×');
+    close.addEventListener('click', () => this.close());
+    const heading = h('h2', { class: message ? statusClass(message) : null }, title);
+    return h('div', { class: 'detail-head' }, heading, close);
+  }
+
+  render(m, context) {
+    const title = `${sipLabel(m)} · ${endpoint(m.src_ip, m.src_port)} → ${endpoint(m.dst_ip, m.dst_port)}`;
+    const actions = h('div', { class: 'detail-actions' });
+    if (m.call_id) {
+      actions.append(h('a', { class: 'button', href: flowHash(m.call_id, m.time_us) }, 'Call flow'));
+    }
+    const rawButton = h('button', { type: 'button', class: 'button' }, 'Download raw');
+    rawButton.addEventListener('click', () => {
+      const blob = new Blob([base64ToBytes(m.raw_base64)], { type: 'application/sip' });
+      saveBlob(blob, `sipvault-message-${String(m.id).replace(/[^0-9A-Za-z-]/g, '_')}.sip`);
+    });
+    actions.append(rawButton);
+
+    const swatch = h('span', { class: 'swatch', style: { '--call': callColor(m.call_id) } });
+    const facts = h('dl', { class: 'facts' },
+      field('Time (UTC)', formatTimeUs(m.time_us), { mono: true }),
+      field('Call-ID', m.call_id, { mono: true }),
+      context.leg !== undefined && context.leg !== m.call_id ? field('Leg', context.leg, { mono: true }) : null,
+      context.inferred ? field('Leg relation', 'inferred (same numbers, short window)') : null,
+      field('From user (A)', m.from_user, { mono: true }),
+      field('To user (B)', m.to_user, { mono: true }),
+      field('R-URI user', m.ruri_user, { mono: true }),
+      field('From tag', m.from_tag, { mono: true }),
+      field('To tag', m.to_tag, { mono: true }),
+      field('CSeq', m.cseq ? `${m.cseq} ${m.method || ''}` : ''),
+      field('Source', endpoint(m.src_ip, m.src_port), { mono: true }),
+      field('Destination', endpoint(m.dst_ip, m.dst_port), { mono: true }),
+      field('Transport', m.transport),
+      field('User-Agent', m.user_agent),
+      field('Via branch', m.via_branch, { mono: true }),
+      field('X-CID', m.x_cid, { mono: true }),
+      field('Correlation ID', m.correlation_id, { mono: true }),
+      field('Capture ID', m.capture_id, { hideZero: true }),
+      field('Node', m.node),
+      field('VLAN', m.vlan, { hideZero: true }),
+      field('Size', m.raw_len !== undefined ? `${m.raw_len} bytes` : ''),
+      field('ID', m.id, { mono: true }));
+    facts.prepend(h('dt', null, 'Call'), h('dd', null, swatch));
+
+    replaceChildren(this.panel,
+      this.header(title, m),
+      actions,
+      facts,
+      h('h3', null, 'Raw message'),
+      renderRawSip(m.raw ?? ''));
+    this.panel.scrollTop = 0;
+  }
+}

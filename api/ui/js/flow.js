@@ -1,0 +1,204 @@
+// The call-flow page: GET /api/v1/calls/{call_id}/flow drawn as an SVG ladder. One column per host
+// (the flow's `hosts`, in order of appearance), one arrow per message labelled with its method or
+// status, the capture time and the delta to the previous message on the left, one colour per leg
+// (the leg's Call-ID colour, as in the result table), inferred legs dashed. Clicking an arrow opens
+// that message in the detail panel. All text goes in through text nodes (dom.js).
+import { getJson } from './api.js';
+import { byId, h, replaceChildren, s, visibleText } from './dom.js';
+import { DetailPanel } from './detail.js';
+import { callColor, endpoint, formatClockUs, formatDeltaUs, formatTimeUs, sipLabel } from './format.js';
+import { hashFor } from './query.js';
+import { clearBanner, showBanner } from './banner.js';
+import { runDownload } from './search.js';
+
+const GUTTER = 150;     // time + delta column
+const HEAD_H = 56;      // host boxes
+const ROW_H = 32;       // one message
+const MIN_COL_W = 190;
+const CHAR_W = 7.4;     // 12px monospace, for sizing columns to the longest host or label
+
+let detail;
+let seq = 0;
+let selected = null;
+
+export function initFlow() {
+  detail = new DetailPanel(byId('flow-detail'), { onClose: () => select(null) });
+}
+
+export function closeFlowDetail() {
+  if (!byId('flow-detail').hidden) detail.close();
+}
+
+function select(group) {
+  if (selected) selected.classList.remove('selected');
+  selected = group;
+  if (group) group.classList.add('selected');
+}
+
+// Route entry: #/flow?call_id=...&from=...&to=...
+export async function showFlow(params) {
+  const mySeq = ++seq;
+  clearBanner();
+  closeFlowDetail();
+  const callId = params.get('call_id') || '';
+  const range = { from: params.get('from') || '', to: params.get('to') || '' };
+  const title = byId('flow-title');
+  const ladder = byId('ladder');
+  replaceChildren(title, 'Call flow ', h('span', { class: 'mono call-id' }, visibleText(callId)));
+  replaceChildren(byId('flow-legs'));
+  byId('flow-summary').textContent = '';
+  byId('flow-search').href = hashFor('search', { call_id: callId, ...(range.from ? { from: range.from, to: range.to } : {}) });
+  byId('flow-pcap').onclick = () => runDownload(byId('flow-pcap'), 'export.pcap', { call_id: callId, ...range }, 'sipvault-call.pcap');
+  byId('flow-txt').onclick = () => runDownload(byId('flow-txt'), 'export.txt', { call_id: callId, ...range }, 'sipvault-call.txt');
+  if (!callId) {
+    replaceChildren(ladder, h('p', { class: 'hint' }, 'No Call-ID given.'));
+    return;
+  }
+  replaceChildren(ladder, h('p', { class: 'muted pad' }, 'Loading call flow…'));
+  let flow;
+  try {
+    flow = await getJson(`calls/${encodeURIComponent(callId)}/flow`, range);
+  } catch (e) {
+    if (mySeq !== seq) return;
+    replaceChildren(ladder);
+    showBanner(e.parameter ? `${e.parameter}: ${e.message}` : e.message);
+    return;
+  }
+  if (mySeq !== seq) return;
+  const messages = flow.messages || [];
+  const legs = flow.legs && flow.legs.length ? flow.legs : [{ call_id: callId, relation: 'self' }];
+  replaceChildren(byId('flow-legs'), legs.map(legChip));
+  if (!messages.length) {
+    replaceChildren(ladder, h('p', { class: 'hint' }, 'No messages of this call in the time range.'));
+    return;
+  }
+  const first = messages[0].time_us;
+  const last = messages[messages.length - 1].time_us;
+  byId('flow-summary').textContent = `${messages.length} message${messages.length === 1 ? '' : 's'} · ${legs.length} leg${legs.length === 1 ? '' : 's'} · ` +
+    `${formatTimeUs(first)} UTC · ${formatDeltaUs(last - first).replace('+', '')}`;
+  replaceChildren(ladder, drawLadder(flow.hosts || [], messages, legs));
+}
+
+function legChip(leg) {
+  const inferred = leg.relation === 'inferred';
+  return h('span', { class: ['leg-chip', inferred ? 'inferred' : null], style: { '--call': callColor(leg.call_id) } },
+    h('span', { class: 'leg-line' }),
+    h('span', { class: 'mono' }, visibleText(leg.call_id || '')),
+    h('span', { class: 'muted' }, leg.relation || ''));
+}
+
+// Column index of a message's endpoint; unknown hosts get a column at the end.
+function columnIndex(hosts, index, ip, port) {
+  for (const key of [endpoint(ip, port), `${ip}:${port}`]) {
+    if (index.has(key)) return index.get(key);
+  }
+  const key = endpoint(ip, port);
+  hosts.push(key);
+  index.set(key, hosts.length - 1);
+  return hosts.length - 1;
+}
+
+export function drawLadder(flowHosts, messages, legs) {
+  const hosts = flowHosts.map(String);
+  const index = new Map(hosts.map((host, i) => [host, i]));
+  const rows = messages.map((m) => ({
+    m,
+    from: columnIndex(hosts, index, m.src_ip, m.src_port),
+    to: columnIndex(hosts, index, m.dst_ip, m.dst_port),
+    label: sipLabel(m),
+  }));
+  const inferredLegs = new Set(legs.filter((l) => l.relation === 'inferred').map((l) => l.call_id));
+  const longest = Math.max(0, ...hosts.map((x) => x.length), ...rows.map((r) => r.label.length + 4));
+  const colW = Math.max(MIN_COL_W, Math.ceil(longest * CHAR_W) + 24);
+  const width = GUTTER + hosts.length * colW + 40;
+  const height = HEAD_H + rows.length * ROW_H + 24;
+  const x = (col) => GUTTER + col * colW + colW / 2;
+
+  const svg = s('svg', {
+    class: 'ladder-svg', width, height, viewBox: `0 0 ${width} ${height}`,
+    role: 'img', 'aria-label': `call flow with ${rows.length} messages`, 'data-testid': 'ladder-svg',
+  });
+
+  // One arrowhead marker per colour; ids are indexes, never data.
+  const defs = s('defs');
+  const markerFor = new Map();
+  const marker = (color) => {
+    if (!markerFor.has(color)) {
+      const id = `sv-arrow-${markerFor.size}`;
+      defs.append(s('marker', {
+        id, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 10, markerHeight: 10, markerUnits: 'userSpaceOnUse',
+        orient: 'auto-start-reverse',
+      }, s('path', { d: 'M0,0 L10,5 L0,10 z', fill: color })));
+      markerFor.set(color, id);
+    }
+    return `url(#${markerFor.get(color)})`;
+  };
+  svg.append(defs);
+
+  svg.append(s('text', { x: 8, y: 20, class: 'ladder-head-text' }, 'time (UTC)'),
+    s('text', { x: 8, y: 36, class: 'ladder-delta' }, 'Δ previous'));
+  hosts.forEach((host, col) => {
+    const cx = x(col);
+    svg.append(
+      s('line', { x1: cx, y1: HEAD_H - 8, x2: cx, y2: height - 8, class: 'lifeline' }),
+      s('rect', { x: cx - colW / 2 + 8, y: 8, width: colW - 16, height: 34, rx: 4, class: 'host-box' }),
+      s('text', { x: cx, y: 30, 'text-anchor': 'middle', class: 'host-text' }, host, s('title', null, host)));
+  });
+
+  let previous = null;
+  rows.forEach((row, k) => {
+    const { m } = row;
+    const y = HEAD_H + 14 + k * ROW_H;
+    const leg = m.leg || m.call_id || '';
+    const color = callColor(leg);
+    const inferred = Boolean(m.inferred) || inferredLegs.has(leg);
+    svg.append(
+      s('text', { x: 8, y: y - 2, class: 'ladder-time' }, formatClockUs(m.time_us)),
+      s('text', { x: 8, y: y + 11, class: 'ladder-delta' }, previous === null ? '' : formatDeltaUs(m.time_us - previous)));
+    previous = m.time_us;
+
+    const group = s('g', {
+      class: ['arrow', m.status ? 'response' : 'request', inferred ? 'inferred' : null],
+      tabindex: 0, role: 'button', 'data-testid': 'ladder-arrow', dataset: { id: m.id },
+      'aria-label': `${row.label} from ${hosts[row.from]} to ${hosts[row.to]}`,
+    });
+    const x1 = x(row.from);
+    const x2 = x(row.to);
+    const left = Math.min(x1, x2);
+    const right = Math.max(x1, x2);
+    const dash = inferred ? '6 4' : null;
+    group.append(s('title', null,
+      `${row.label}  ${hosts[row.from]} → ${hosts[row.to]}\n${formatTimeUs(m.time_us)} UTC\nCall-ID ${m.call_id || ''}`));
+    if (row.from === row.to) {
+      // A message a host sends to itself: a small loop to the right of its lifeline.
+      group.append(
+        s('rect', { x: x1 - 4, y: y - ROW_H / 2, width: colW / 2, height: ROW_H, class: 'hit' }),
+        s('path', {
+          d: `M${x1},${y - 6} h36 v12 h-34`, fill: 'none', stroke: color, 'stroke-width': 1.6,
+          'stroke-dasharray': dash, 'marker-end': marker(color), class: 'arrow-line',
+        }),
+        s('text', { x: x1 + 42, y: y + 4, fill: color, class: 'arrow-label' }, row.label));
+    } else {
+      group.append(
+        s('rect', { x: left, y: y - ROW_H / 2, width: right - left, height: ROW_H, class: 'hit' }),
+        s('line', {
+          x1, y1: y + 4, x2, y2: y + 4, stroke: color, 'stroke-width': 1.6,
+          'stroke-dasharray': dash, 'marker-end': marker(color), class: 'arrow-line',
+        }),
+        s('text', { x: (x1 + x2) / 2, y: y - 2, 'text-anchor': 'middle', fill: color, class: 'arrow-label' }, row.label));
+    }
+    const open = () => {
+      select(group);
+      detail.show(m.id, { leg, inferred });
+    };
+    group.addEventListener('click', open);
+    group.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault();
+        open();
+      }
+    });
+    svg.append(group);
+  });
+  return svg;
+}

@@ -1,0 +1,360 @@
+// The search page: simple + advanced filters, results grouped and coloured per Call-ID (or one
+// row per call), the message detail panel, and pcap / text export of calls and result sets.
+import { download, getJson } from './api.js';
+import { byId, h, replaceChildren, visibleText } from './dom.js';
+import { DetailPanel, flowHash } from './detail.js';
+import { callColor, callTint, endpoint, formatDurationMs, formatTimeUs, sipLabel, statusClass } from './format.js';
+import { showBanner, clearBanner } from './banner.js';
+import {
+  FILTERS, RANGES, apiParams, hashFor, paramsFromState, stateFromParams,
+} from './query.js';
+
+let form;
+let results;
+let summary;
+let detail;
+let seq = 0;
+// The search on screen: {state, query (API params), view, items, cursor}.
+let current = null;
+
+function input(filter) {
+  const id = `f-${filter.name}`;
+  let control;
+  if (filter.choices) {
+    control = h('select', { id, name: filter.name },
+      filter.choices.map((c) => h('option', { value: c }, c || 'any')));
+  } else {
+    control = h('input', {
+      id, name: filter.name, type: 'text', placeholder: filter.placeholder || '', spellcheck: 'false',
+    });
+  }
+  return h('label', { class: 'field', for: id }, h('span', null, filter.label), control);
+}
+
+function buildForm() {
+  form = byId('search-form');
+  const simple = byId('simple-fields');
+  const advanced = byId('advanced-fields');
+  for (const filter of FILTERS) (filter.simple ? simple : advanced).append(input(filter));
+
+  const range = h('select', { id: 'f-range', name: 'range' },
+    RANGES.map((r) => h('option', { value: r.value }, r.label)));
+  simple.append(
+    h('label', { class: 'field', for: 'f-range' }, h('span', null, 'Time range'), range),
+    h('label', { class: 'field time', for: 'f-from' }, h('span', null, 'From (UTC)'),
+      h('input', { id: 'f-from', name: 'from', type: 'text', placeholder: 'YYYY-MM-DD HH:MM:SS', spellcheck: 'false' })),
+    h('label', { class: 'field time', for: 'f-to' }, h('span', null, 'To (UTC)'),
+      h('input', { id: 'f-to', name: 'to', type: 'text', placeholder: 'YYYY-MM-DD HH:MM:SS', spellcheck: 'false' })),
+    h('div', { class: 'form-buttons' },
+      h('button', { type: 'submit', class: 'primary', id: 'search-button' }, 'Search'),
+      h('button', { type: 'reset', id: 'reset-button' }, 'Clear')));
+
+  range.addEventListener('change', syncTimeInputs);
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    submit(current ? current.state.view : 'messages');
+  });
+  form.addEventListener('reset', () => setTimeout(() => {
+    form.elements.range.value = '1h';
+    syncTimeInputs();
+  }));
+  for (const tab of document.querySelectorAll('[data-view]')) {
+    tab.addEventListener('click', () => submit(tab.dataset.view));
+  }
+  byId('export-pcap').addEventListener('click', () => exportResults('pcap'));
+  byId('export-txt').addEventListener('click', () => exportResults('txt'));
+}
+
+// Custom from/to are editable only with the "custom" range; otherwise they show what it means.
+function syncTimeInputs() {
+  const custom = form.elements.range.value === 'custom';
+  for (const name of ['from', 'to']) {
+    const el = form.elements[name];
+    el.disabled = !custom;
+    el.closest('.field').classList.toggle('disabled', !custom);
+  }
+  if (!custom) {
+    const q = apiParams({ filters: {}, range: form.elements.range.value });
+    form.elements.from.value = formatTimeUs(Number(q.from) * 1000).slice(0, 19);
+    form.elements.to.value = formatTimeUs(Number(q.to) * 1000).slice(0, 19);
+  }
+}
+
+function readForm(view) {
+  const filters = {};
+  for (const filter of FILTERS) filters[filter.name] = form.elements[filter.name].value;
+  return {
+    filters,
+    range: form.elements.range.value,
+    from: form.elements.from.value,
+    to: form.elements.to.value,
+    view,
+  };
+}
+
+function fillForm(state) {
+  for (const filter of FILTERS) {
+    form.elements[filter.name].value = state.filters[filter.name] || '';
+    form.elements[filter.name].classList.remove('invalid');
+  }
+  form.elements.range.value = state.range;
+  syncTimeInputs();
+  if (state.range === 'custom') {
+    form.elements.from.value = state.from;
+    form.elements.to.value = state.to;
+  }
+  const advancedUsed = FILTERS.some((f) => !f.simple && state.filters[f.name]);
+  if (advancedUsed) byId('advanced').open = true;
+  for (const tab of document.querySelectorAll('[data-view]')) {
+    tab.classList.toggle('active', tab.dataset.view === state.view);
+    tab.setAttribute('aria-selected', String(tab.dataset.view === state.view));
+  }
+}
+
+// The URL is the source of truth: a search sets the hash, and the router calls showSearch.
+function submit(view) {
+  const hash = hashFor('search', paramsFromState(readForm(view)));
+  if (location.hash === hash) showSearch(new URLSearchParams(hash.split('?')[1] || ''));
+  else location.hash = hash;
+}
+
+export function initSearch() {
+  buildForm();
+  results = byId('results');
+  summary = byId('results-summary');
+  detail = new DetailPanel(byId('detail'), { onClose: () => markSelected(null) });
+}
+
+export function closeSearchDetail() {
+  if (!byId('detail').hidden) detail.close();
+}
+
+// Route entry: #/search?... (an empty query shows the form only).
+export function showSearch(params) {
+  const state = stateFromParams(params);
+  fillForm(state);
+  if ([...params.keys()].length === 0) {
+    current = null;
+    byId('results-bar').hidden = true;
+    replaceChildren(results, h('p', { class: 'hint' },
+      'Search by A-number, B-number or Call-ID, or open "Advanced filters". ',
+      '"*" matches any digits in numbers (4930*).'));
+    form.elements.from_user.focus();
+    return;
+  }
+  runSearch(state);
+}
+
+async function runSearch(state) {
+  const mySeq = ++seq;
+  clearBanner();
+  closeSearchDetail();
+  const query = apiParams(state);
+  current = { state, query, view: state.view, items: [], cursor: null };
+  byId('results-bar').hidden = false;
+  summary.textContent = 'Searching…';
+  replaceChildren(results, h('p', { class: 'muted pad' }, 'Searching…'));
+  try {
+    const page = await getJson(state.view === 'calls' ? 'calls' : 'messages', query);
+    if (mySeq !== seq) return;
+    current.items = page.items || [];
+    current.cursor = page.next_cursor || null;
+    render();
+  } catch (e) {
+    if (mySeq !== seq) return;
+    showError(e);
+  }
+}
+
+async function loadMore(button) {
+  if (!current || !current.cursor) return;
+  const mySeq = seq;
+  button.disabled = true;
+  button.textContent = 'Loading…';
+  try {
+    const page = await getJson(current.view === 'calls' ? 'calls' : 'messages', { ...current.query, cursor: current.cursor });
+    if (mySeq !== seq) return;
+    current.items = current.items.concat(page.items || []);
+    current.cursor = page.next_cursor || null;
+    render();
+  } catch (e) {
+    if (mySeq !== seq) return;
+    showError(e);
+  }
+}
+
+function showError(e) {
+  summary.textContent = '';
+  replaceChildren(results);
+  const field = e.parameter && form.elements[e.parameter];
+  if (field) {
+    field.classList.add('invalid');
+    if (!FILTERS.find((f) => f.name === e.parameter)?.simple) byId('advanced').open = true;
+  }
+  showBanner(e.parameter ? `${e.parameter}: ${e.message}` : e.message);
+}
+
+function render() {
+  const { items, cursor, view } = current;
+  if (view === 'calls') {
+    summary.textContent = `${items.length} call${items.length === 1 ? '' : 's'}${cursor ? ' (more available)' : ''}`;
+    replaceChildren(results, items.length ? callsTable(items) : noResults());
+  } else {
+    const groups = groupByCall(items);
+    summary.textContent = `${items.length} message${items.length === 1 ? '' : 's'} in ${groups.length} ` +
+      `call${groups.length === 1 ? '' : 's'}${cursor ? ' (more available)' : ''}`;
+    replaceChildren(results, items.length ? messagesTable(groups) : noResults());
+  }
+  if (cursor) {
+    const more = h('button', { type: 'button', class: 'load-more', id: 'load-more' }, 'Load more');
+    more.addEventListener('click', () => loadMore(more));
+    results.append(more);
+  }
+}
+
+function noResults() {
+  return h('p', { class: 'hint' }, 'No messages match. Widen the time range or remove a filter.');
+}
+
+// Messages in time order -> groups per Call-ID, in order of each call's first message.
+function groupByCall(items) {
+  const groups = new Map();
+  for (const m of items) {
+    const key = m.call_id || '';
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(m);
+  }
+  return [...groups.entries()].map(([callId, messages]) => ({ callId, messages }));
+}
+
+function exportButtons(label, params, baseName) {
+  const make = (kind) => {
+    const button = h('button', { type: 'button', class: 'link-button', title: `Download ${label} as ${kind}` }, kind);
+    button.addEventListener('click', (event) => {
+      event.stopPropagation();
+      runDownload(button, `export.${kind}`, params, `${baseName}.${kind}`);
+    });
+    return button;
+  };
+  return [make('pcap'), make('txt')];
+}
+
+export async function runDownload(button, path, params, name) {
+  const text = button.textContent;
+  button.disabled = true;
+  button.textContent = '…';
+  try {
+    await download(path, params, name);
+  } catch (e) {
+    showBanner(`Download failed: ${e.message}`);
+  } finally {
+    button.disabled = false;
+    button.textContent = text;
+  }
+}
+
+function exportResults(kind) {
+  if (!current) return;
+  runDownload(byId(`export-${kind}`), `export.${kind}`, current.query, `sipvault-search.${kind}`);
+}
+
+function callExportParams(callId, firstUs, lastUs) {
+  return {
+    call_id: callId,
+    from: String(Math.floor(firstUs / 1000) - 3600e3),
+    to: String(Math.ceil(lastUs / 1000) + 3600e3),
+  };
+}
+
+function callStyle(callId) {
+  return { '--call': callColor(callId), '--call-tint': callTint(callId) };
+}
+
+const MESSAGE_COLUMNS = ['', 'Time (UTC)', 'Message', 'From (A)', 'To (B)', 'Source', 'Destination', 'Proto', 'User-Agent'];
+
+function messagesTable(groups) {
+  const table = h('table', { class: 'grid-table messages', 'data-testid': 'messages-table' },
+    h('thead', null, h('tr', null, MESSAGE_COLUMNS.map((c) => h('th', null, c)))));
+  for (const group of groups) {
+    const first = group.messages[0];
+    const last = group.messages[group.messages.length - 1];
+    const a = group.messages.find((m) => m.from_user)?.from_user || '';
+    const b = group.messages.find((m) => m.to_user)?.to_user || '';
+    const body = h('tbody', { class: 'call-group', style: callStyle(group.callId) });
+    body.append(h('tr', { class: 'group-head' },
+      h('td', { class: 'swatch-cell' }),
+      h('td', { colspan: MESSAGE_COLUMNS.length - 1 },
+        h('span', { class: 'group-label' }, 'Call-ID '),
+        h('span', { class: 'mono call-id' }, visibleText(group.callId || '(none)')),
+        h('span', { class: 'group-numbers mono' }, visibleText(`${a || '?'} → ${b || '?'}`)),
+        h('span', { class: 'muted' }, `${group.messages.length} msg`),
+        h('span', { class: 'group-actions' },
+          group.callId ? h('a', { href: flowHash(group.callId, first.time_us, last.time_us), class: 'flow-link' }, 'Call flow') : null,
+          group.callId ? exportButtons(`call ${group.callId}`, callExportParams(group.callId, first.time_us, last.time_us), 'sipvault-call') : null))));
+    for (const m of group.messages) body.append(messageRow(m));
+    table.append(body);
+  }
+  return h('div', { class: 'table-wrap' }, table);
+}
+
+function messageRow(m) {
+  const row = h('tr', { class: 'msg', tabindex: '0', dataset: { id: m.id } },
+    h('td', { class: 'swatch-cell' }),
+    h('td', { class: 'mono nowrap' }, formatTimeUs(m.time_us)),
+    h('td', { class: ['nowrap', 'label', statusClass(m)] }, visibleText(sipLabel(m))),
+    h('td', { class: 'mono' }, visibleText(m.from_user || '')),
+    h('td', { class: 'mono' }, visibleText(m.to_user || m.ruri_user || '')),
+    h('td', { class: 'mono nowrap' }, visibleText(endpoint(m.src_ip, m.src_port))),
+    h('td', { class: 'mono nowrap' }, visibleText(endpoint(m.dst_ip, m.dst_port))),
+    h('td', null, m.transport || ''),
+    h('td', { class: 'ua' }, visibleText(m.user_agent || '')));
+  const open = () => {
+    markSelected(row);
+    detail.show(m.id);
+  };
+  row.addEventListener('click', open);
+  row.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') open();
+  });
+  return row;
+}
+
+function markSelected(row) {
+  for (const r of results.querySelectorAll('tr.selected')) r.classList.remove('selected');
+  if (row) row.classList.add('selected');
+}
+
+const CALL_COLUMNS = ['', 'First (UTC)', 'Duration', 'A-number', 'B-number', 'Method', 'Final', 'Msgs', 'Elements', 'Call-ID', 'Export'];
+
+function callsTable(calls) {
+  const body = h('tbody');
+  for (const c of calls) {
+    const href = flowHash(c.call_id, c.first_time_us, c.last_time_us);
+    const status = Number(c.final_status) || 0;
+    const row = h('tr', { class: 'call-row', tabindex: '0', style: callStyle(c.call_id) },
+      h('td', { class: 'swatch-cell' }),
+      h('td', { class: 'mono nowrap' }, formatTimeUs(c.first_time_us)),
+      h('td', { class: 'nowrap num' }, formatDurationMs(Number(c.duration_ms))),
+      h('td', { class: 'mono' }, visibleText(c.from_user || '')),
+      h('td', { class: 'mono' }, visibleText(c.to_user || '')),
+      h('td', null, visibleText(c.method || '')),
+      h('td', { class: ['num', statusClass({ status })] }, status ? String(status) : '—'),
+      h('td', { class: 'num' }, String(c.message_count ?? '')),
+      h('td', { class: 'mono hosts' }, visibleText((c.hosts || []).join(', '))),
+      h('td', { class: 'mono call-id' }, h('a', { href, class: 'flow-link' }, visibleText(c.call_id || ''))),
+      h('td', { class: 'nowrap' }, exportButtons(`call ${c.call_id}`, callExportParams(c.call_id, c.first_time_us, c.last_time_us), 'sipvault-call')));
+    const open = (event) => {
+      if (event.target.closest('a, button')) return;
+      location.hash = href;
+    };
+    row.addEventListener('click', open);
+    row.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter') open(event);
+    });
+    body.append(row);
+  }
+  return h('div', { class: 'table-wrap' },
+    h('table', { class: 'grid-table calls', 'data-testid': 'calls-table' },
+      h('thead', null, h('tr', null, CALL_COLUMNS.map((c) => h('th', null, c)))), body));
+}
+

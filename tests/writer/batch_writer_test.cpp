@@ -1,0 +1,180 @@
+#include <catch2/catch.hpp>
+
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "writer/batch_writer.h"
+
+using namespace sipvault;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+RowBatch rows(size_t n, uint64_t first_capture_us = 0) {
+  RowBatch b;
+  for (size_t i = 0; i < n; ++i) b.messages.emplace_back().packet.capture_us = first_capture_us + i;
+  return b;
+}
+
+// Records what reaches the sink; answers from a script (then Written).
+class FakeSink : public RowSink {
+ public:
+  SinkResult write(const RowBatch& batch, std::string& error) override {
+    std::lock_guard lock(mu_);
+    ++attempts_;
+    if (!script_.empty()) {
+      const SinkResult r = script_.front();
+      script_.pop_front();
+      if (r != SinkResult::Written) {
+        error = "scripted failure";
+        return r;
+      }
+    } else if (always_fail_) {
+      error = "database away";
+      return SinkResult::RetryLater;
+    }
+    written_.push_back({batch.size(), Clock::now()});
+    for (const auto& m : batch.messages) captures_.push_back(m.packet.capture_us);
+    return SinkResult::Written;
+  }
+  void script(std::initializer_list<SinkResult> r) {
+    std::lock_guard lock(mu_);
+    script_.assign(r);
+  }
+  void alwaysFail() { always_fail_ = true; }
+  struct Write {
+    size_t rows;
+    Clock::time_point at;
+  };
+  std::vector<Write> writes() {
+    std::lock_guard lock(mu_);
+    return written_;
+  }
+  std::vector<uint64_t> captures() {
+    std::lock_guard lock(mu_);
+    return captures_;
+  }
+  int attempts() {
+    std::lock_guard lock(mu_);
+    return attempts_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::deque<SinkResult> script_;
+  std::atomic<bool> always_fail_{false};
+  std::vector<Write> written_;
+  std::vector<uint64_t> captures_;
+  int attempts_ = 0;
+};
+
+struct Harness {
+  MetricsRegistry registry;
+  WriterMetrics metrics{registry};
+  RowQueue queue{100000};
+  FakeSink sink;
+  std::unique_ptr<BatchWriter> writer;
+
+  explicit Harness(BatchPolicy policy) {
+    writer = std::make_unique<BatchWriter>(queue, sink, policy, metrics, Log::get("test"));
+    writer->start();
+  }
+  void push(RowBatch b) {
+    bool waited = false;
+    REQUIRE(queue.push(std::move(b), waited));
+  }
+  void finish() {
+    writer->beginDrain();
+    queue.close();
+    writer->join();
+  }
+};
+
+BatchPolicy policy(size_t batch_rows, std::chrono::milliseconds flush) {
+  BatchPolicy p;
+  p.batch_rows = batch_rows;
+  p.flush = flush;
+  p.retry_initial = 10ms;
+  p.retry_max = 40ms;
+  p.drain_timeout = 5s;
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("Batch writer writes a batch as soon as it holds batch_rows rows", "[writer][batching]") {
+  Harness h(policy(100, 60s));
+  for (int i = 0; i < 5; ++i) h.push(rows(50, i * 50));
+  // Two full batches must go out long before the 60 s flush time.
+  const auto deadline = Clock::now() + 5s;
+  while (h.sink.writes().size() < 2 && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  auto writes = h.sink.writes();
+  REQUIRE(writes.size() == 2);
+  CHECK(writes[0].rows == 100);
+  CHECK(writes[1].rows == 100);
+  h.finish();  // the last 50 rows are written by the drain
+  writes = h.sink.writes();
+  REQUIRE(writes.size() == 3);
+  CHECK(writes[2].rows == 50);
+  auto caps = h.sink.captures();
+  REQUIRE(caps.size() == 250);
+  for (size_t i = 0; i < caps.size(); ++i) CHECK(caps[i] == i);  // in order, none twice
+}
+
+TEST_CASE("Batch writer writes a partial batch flush_ms after its first row", "[writer][batching]") {
+  Harness h(policy(1000, 300ms));
+  const auto pushed_at = Clock::now();
+  h.push(rows(10));
+  std::this_thread::sleep_for(100ms);
+  CHECK(h.sink.writes().empty());  // not yet: neither full nor due
+  const auto deadline = Clock::now() + 5s;
+  while (h.sink.writes().empty() && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  const auto writes = h.sink.writes();
+  REQUIRE(writes.size() == 1);
+  CHECK(writes[0].rows == 10);
+  CHECK(writes[0].at - pushed_at >= 300ms);
+  CHECK(writes[0].at - pushed_at < 2s);
+  h.finish();
+}
+
+TEST_CASE("Batch writer retries a batch the sink could not write, and loses nothing", "[writer][batching][retry]") {
+  Harness h(policy(10, 20ms));
+  h.sink.script({SinkResult::RetryLater, SinkResult::RetryLater, SinkResult::RetryLater});
+  h.push(rows(10));
+  h.push(rows(10, 10));
+  h.finish();
+  CHECK(h.sink.attempts() == 5);  // 3 failures, then both batches
+  CHECK(h.sink.captures().size() == 20);
+  CHECK(h.metrics.insert_retries.value() == 3);
+  CHECK(h.metrics.rows_dropped_rejected.value() == 0);
+  CHECK(h.metrics.rows_dropped_shutdown.value() == 0);
+}
+
+TEST_CASE("Batch writer drops a batch the database refuses as data, loudly and counted", "[writer][batching][retry]") {
+  Harness h(policy(10, 20ms));
+  h.sink.script({SinkResult::Rejected, SinkResult::Rejected, SinkResult::Rejected});
+  h.push(rows(10));
+  h.push(rows(7, 100));
+  h.finish();
+  CHECK(h.metrics.rows_dropped_rejected.value() == 10);
+  CHECK(h.sink.captures().size() == 7);  // the next batch goes through
+}
+
+TEST_CASE("Batch writer gives up at the drain timeout when the sink stays down, counting the rest",
+          "[writer][batching][retry]") {
+  BatchPolicy p = policy(10, 20ms);
+  p.drain_timeout = 300ms;
+  Harness h(p);
+  h.sink.alwaysFail();
+  h.push(rows(10));
+  h.push(rows(10));
+  h.push(rows(5));
+  std::this_thread::sleep_for(100ms);
+  const auto t = Clock::now();
+  h.finish();
+  CHECK(Clock::now() - t < 3s);
+  CHECK(h.sink.captures().empty());
+  CHECK(h.metrics.rows_dropped_shutdown.value() == 25);
+}

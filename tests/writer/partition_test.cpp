@@ -1,0 +1,158 @@
+#include <catch2/catch.hpp>
+
+#include "tests/writer/test_database.h"
+#include "tests/writer/writer_corpus.h"
+#include "writer/migrator.h"
+#include "writer/partition_maintainer.h"
+#include "writer/record_converter.h"
+#include "writer/row_inserter.h"
+
+using namespace sipvault;
+using std::chrono::hours;
+
+namespace {
+
+constexpr uint64_t kHour14 = 1795701600ull * 1000000ull;     // 2026-11-26 14:00 UTC
+constexpr uint64_t kNow = kHour14 + 25ull * 60 * 1000000;     // 14:25
+
+void migrateAt(test::TestDatabase& db, uint64_t now) {
+  DbError error;
+  MigrationReport report;
+  REQUIRE(migrate(db.conn(), embeddedMigrations(), now, report, error));
+}
+
+std::vector<PartitionInfo> partitions(test::TestDatabase& db, const std::string& table) {
+  std::vector<PartitionInfo> parts;
+  DbError error;
+  REQUIRE(PartitionMaintainer::listPartitions(db.conn(), table, parts, error));
+  return parts;
+}
+
+void storeAt(test::TestDatabase& db, const std::vector<uint64_t>& times) {
+  RowBatch batch;
+  RecordConverter conv;
+  const std::string raw = test::readFile(test::corpusDir() / "rfc4475/valid/wsinv.dat");
+  for (uint64_t t : times) conv.append(test::sipRecordFor(raw, t), batch);
+  RowInserter inserter(InsertMethod::LoadData);
+  DbError error;
+  uint64_t skipped = 0;
+  REQUIRE(inserter.insert(db.conn(), batch, error, skipped));
+}
+
+// The 6 capture times of the corpus pcap with broken clocks: 2012, 2018, 2018, 2023, 2071, 2092.
+std::vector<uint64_t> brokenClockTimes() {
+  std::vector<uint64_t> out;
+  for (const auto& f : test::readIpv6UdpPcap(test::corpusDir() / "pcap/heplify_sip_ipv6_udp.pcap"))
+    out.push_back(f.capture_us);
+  REQUIRE(out.size() == 6);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Partitions for the current hour and the hours ahead are created on every table", "[writer][partitions][db]") {
+  test::TestDatabase db("parts_ahead");
+  migrateAt(db, kNow);
+  PartitionOptions opt;
+  opt.ahead = hours(6);
+  PartitionMaintainer m(opt);
+  MaintenanceOutcome outcome;
+  DbError error;
+  REQUIRE(m.runOnce(db.conn(), kNow, outcome, error));
+  CHECK(outcome.created == 3 * 7);
+  CHECK(outcome.dropped == 0);
+  for (const std::string table : {"sip_messages", "sip_rejects", "hep_other"}) {
+    const auto parts = partitions(db, table);
+    REQUIRE(parts.size() == 9);
+    CHECK(parts.front().name == "p_past");
+    CHECK(parts.back().name == "p_future");
+    for (int i = 0; i < 7; ++i) {
+      CHECK(parts[1 + i].name == hourPartitionName(kHour14 + i * kHourUs));
+      CHECK(parts[1 + i].less_than == kHour14 + (i + 1) * kHourUs);
+    }
+  }
+  // A second round in the same hour has nothing to do.
+  REQUIRE(m.runOnce(db.conn(), kNow + 60ull * 1000000, outcome, error));
+  CHECK(outcome.created == 0);
+}
+
+TEST_CASE("Rows captured in 2012 and 2092 are stored in p_past and p_future, not lost", "[writer][partitions][db]") {
+  test::TestDatabase db("parts_window");
+  migrateAt(db, kNow);
+  MaintenanceOutcome outcome;
+  DbError error;
+  REQUIRE(PartitionMaintainer({}).runOnce(db.conn(), kNow, outcome, error));
+  const auto times = brokenClockTimes();
+  storeAt(db, times);
+  CHECK(db.count("SELECT COUNT(*) FROM sip_messages") == 6);
+  // 2012, 2018, 2018, 2023 are before the window; 2071 and 2092 after it.
+  CHECK(db.count("SELECT COUNT(*) FROM sip_messages PARTITION (p_past)") == 4);
+  CHECK(db.count("SELECT COUNT(*) FROM sip_messages PARTITION (p_future)") == 2);
+  CHECK(db.count("SELECT MAX(capture_us) FROM sip_messages") == 3867576602251758ull);
+}
+
+TEST_CASE("Partitions older than the retention are dropped with their rows, out-of-window rows stay",
+          "[writer][partitions][db]") {
+  test::TestDatabase db("parts_retention");
+  migrateAt(db, kNow);
+  PartitionOptions opt;
+  opt.retention = hours(2);
+  opt.ahead = hours(2);
+  PartitionMaintainer m(opt);
+  MaintenanceOutcome outcome;
+  DbError error;
+  REQUIRE(m.runOnce(db.conn(), kNow, outcome, error));  // 14, 15, 16
+  storeAt(db, brokenClockTimes());
+  storeAt(db, {kNow, kNow + 1, kHour14 + kHourUs + 5, kHour14 + 2 * kHourUs + 5});  // 14:25 x2, 15:00, 16:00
+  REQUIRE(db.count("SELECT COUNT(*) FROM sip_messages") == 10);
+
+  // 17:10 with 2 h retention: the 14:00 hour (ends 15:00 <= 15:10) goes, 15:00 stays.
+  const uint64_t later = kHour14 + 3 * kHourUs + 10ull * 60 * 1000000;
+  REQUIRE(m.runOnce(db.conn(), later, outcome, error));
+  CHECK(outcome.dropped == 3);  // one per table
+  CHECK(outcome.created == 3 * 3);  // 17, 18, 19 (up to 16 existed)
+  CHECK(db.count("SELECT COUNT(*) FROM sip_messages WHERE capture_us >= " + std::to_string(kHour14) +
+                 " AND capture_us < " + std::to_string(kHour14 + kHourUs)) == 0);
+  CHECK(db.count("SELECT COUNT(*) FROM sip_messages") == 8);
+  CHECK(db.count("SELECT COUNT(*) FROM sip_messages PARTITION (p_past)") == 4);
+  CHECK(db.count("SELECT COUNT(*) FROM sip_messages PARTITION (p_future)") == 2);
+  auto parts = partitions(db, "sip_messages");
+  REQUIRE(parts.size() == 2 + 5);
+  CHECK(parts[1].name == hourPartitionName(kHour14 + kHourUs));
+
+  // Much later everything hourly is gone; the out-of-window rows are still there.
+  REQUIRE(m.runOnce(db.conn(), kNow + 100 * kHourUs, outcome, error));
+  CHECK(db.count("SELECT COUNT(*) FROM sip_messages") == 6);
+  parts = partitions(db, "sip_messages");
+  CHECK(parts.front().name == "p_past");
+  CHECK(parts.back().name == "p_future");
+}
+
+TEST_CASE("Splitting p_future moves rows captured ahead of time into their hour", "[writer][partitions][db]") {
+  test::TestDatabase db("parts_split");
+  migrateAt(db, kNow);
+  storeAt(db, {kHour14 + 3 * kHourUs + 42});  // 17:00, before any hourly partition exists
+  REQUIRE(db.count("SELECT COUNT(*) FROM sip_messages PARTITION (p_future)") == 1);
+  MaintenanceOutcome outcome;
+  DbError error;
+  REQUIRE(PartitionMaintainer({}).runOnce(db.conn(), kNow, outcome, error));
+  CHECK(db.count("SELECT COUNT(*) FROM sip_messages PARTITION (p_future)") == 0);
+  CHECK(db.count("SELECT COUNT(*) FROM sip_messages PARTITION (" + hourPartitionName(kHour14 + 3 * kHourUs) + ")") == 1);
+}
+
+TEST_CASE("A maintenance round is skipped while another writer holds the lock", "[writer][partitions][db]") {
+  test::TestDatabase db("parts_lock");
+  migrateAt(db, kNow);
+  DbError error;
+  auto other = DbConnection::open(db.options(), error);
+  REQUIRE(other);
+  REQUIRE(other->queryValue("SELECT GET_LOCK(CONCAT('sipvault.partitions.', DATABASE()), 0)", error) == "1");
+  MaintenanceOutcome outcome;
+  REQUIRE(PartitionMaintainer({}).runOnce(db.conn(), kNow, outcome, error));
+  CHECK(outcome.skipped);
+  CHECK(outcome.created == 0);
+  other.reset();  // lock released with the session
+  REQUIRE(PartitionMaintainer({}).runOnce(db.conn(), kNow, outcome, error));
+  CHECK_FALSE(outcome.skipped);
+  CHECK(outcome.created > 0);
+}

@@ -1,0 +1,235 @@
+#include <catch2/catch.hpp>
+
+#include "proto/packet.h"
+#include "tests/writer/test_database.h"
+#include "tests/writer/writer_corpus.h"
+#include "writer/migrator.h"
+#include "writer/partition_maintainer.h"
+#include "writer/raw_codec.h"
+#include "writer/record_converter.h"
+#include "writer/row_inserter.h"
+#include "writer/search_key.h"
+
+using namespace sipvault;
+using namespace std::string_literals;
+
+namespace {
+
+constexpr uint64_t kNow = 1795701600ull * 1000000ull + 25ull * 60 * 1000000;  // 2026-11-26 14:25 UTC
+
+void prepare(test::TestDatabase& db) {
+  DbError error;
+  MigrationReport report;
+  REQUIRE(migrate(db.conn(), embeddedMigrations(), kNow, report, error));
+  MaintenanceOutcome outcome;
+  REQUIRE(PartitionMaintainer({}).runOnce(db.conn(), kNow, outcome, error));
+}
+
+void store(test::TestDatabase& db, InsertMethod method, const std::vector<wire::SipRecord>& records) {
+  RecordConverter conv;
+  RowBatch batch;
+  for (const auto& r : records) conv.append(r, batch);
+  RowInserter inserter(method);
+  DbError error;
+  uint64_t skipped = 0;
+  INFO(error.describe());
+  REQUIRE(inserter.insert(db.conn(), batch, error, skipped));
+  CHECK(skipped == 0);
+}
+
+// Every kind of byte that could break LOAD DATA or SQL quoting, in every text field.
+wire::SipRecord trickyRecord() {
+  wire::SipRecord r = test::sipRecordFor(test::readFile(test::corpusDir() / "rfc4475/valid/intmeth.dat"), kNow + 999);
+  const std::string nasty = "tab\there nl\nhere cr\rhere back\\slash quote'\" nul\0byte \x1a \xc3\xa9t\xc3\xa9 \\N"s;
+  auto* s = r.mutable_sip();
+  s->set_from_user("from " + nasty);
+  s->set_to_user("to " + nasty);
+  s->set_ruri_user("ruri " + nasty);
+  s->set_from_tag("ftag " + nasty);
+  s->set_to_tag("ttag " + nasty);
+  s->set_user_agent("ua " + nasty);
+  s->set_via_branch("z9hG4bK " + nasty);
+  s->set_x_cid("xcid " + nasty);
+  s->set_call_id("cid " + nasty);
+  s->set_cseq_number(139122385);
+  auto* p = r.mutable_packet();
+  p->set_correlation_id("\xff\xfe\0\x01\t\n\\"s);
+  p->set_node_name("node " + nasty);  // longer than its 64-byte column: stored cut, flagged
+  p->set_vlan(100);
+  p->set_capture_id(4294967295u);
+  return r;
+}
+
+std::string num(uint64_t v) { return std::to_string(v); }
+
+// What a column of `width` bytes holds for `value`; notes in `cut` whether it had to be shortened.
+std::string fit(const std::string& value, size_t width, bool& cut) {
+  if (value.size() <= width) return value;
+  cut = true;
+  return value.substr(0, width);
+}
+
+}  // namespace
+
+TEST_CASE("Rows read back equal the records written, raw byte-exact after inflating", "[writer][roundtrip][db]") {
+  const InsertMethod method = GENERATE(InsertMethod::LoadData, InsertMethod::MultiRowInsert);
+  INFO("method " << insertMethodName(method));
+  test::TestDatabase db("roundtrip");
+  prepare(db);
+
+  std::vector<wire::SipRecord> records;
+  uint64_t t = kNow;
+  for (const auto& f : test::rfc4475Valid()) records.push_back(test::sipRecordFor(f.bytes, t += 1000));
+  for (const auto& fr : test::readIpv6UdpPcap(test::corpusDir() / "pcap/heplify_sip_ipv6_udp.pcap")) {
+    wire::SipRecord r = test::sipRecordFor(fr.payload, fr.capture_us);
+    r.mutable_packet()->set_ip_family(6);
+    r.mutable_packet()->set_src_ip(fr.src_ip);
+    r.mutable_packet()->set_dst_ip(fr.dst_ip);
+    r.mutable_packet()->set_src_port(fr.src_port);
+    r.mutable_packet()->set_dst_port(fr.dst_port);
+    records.push_back(std::move(r));
+  }
+  records.push_back(trickyRecord());
+  store(db, method, records);
+
+  DbRows rows;
+  DbError error;
+  REQUIRE(db.conn().query(
+      "SELECT capture_us, call_id_hash, from_user_hash, to_user_hash, ruri_user_hash, correlation_hash, method, status,"
+      " cseq, call_id, from_user, from_tag, to_user, to_tag, ruri_user, user_agent, via_branch, x_cid, correlation_id,"
+      " src_ip, dst_ip, src_port, dst_port, ip_proto, payload_type, vlan, capture_id, node, raw_len, flags, raw"
+      " FROM sip_messages ORDER BY id",
+      rows, error));
+  REQUIRE(rows.size() == records.size());
+  size_t cut_rows = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const wire::SipRecord& in = records[i];
+    const auto& p = in.packet();
+    const auto& s = in.sip();
+    const DbRow& out = rows[i];
+    INFO("record " << i << " call-id " << s.call_id());
+    REQUIRE(out.size() == 31);
+    for (const auto& col : out) REQUIRE(col.has_value());  // no NULLs anywhere
+    CHECK(*out[0] == num(p.capture_time_us()));
+    CHECK(*out[1] == num(searchKey(s.call_id())));
+    CHECK(*out[2] == num(searchKey(s.from_user())));
+    CHECK(*out[3] == num(searchKey(s.to_user())));
+    CHECK(*out[4] == num(searchKey(s.ruri_user())));
+    CHECK(*out[5] == num(searchKey(p.correlation_id().empty() ? s.x_cid() : p.correlation_id())));
+    bool cut = false;
+    CHECK(*out[6] == fit(s.method(), kMethodWidth, cut));
+    CHECK(*out[7] == num(s.status()));
+    CHECK(*out[8] == num(s.cseq_number()));
+    CHECK(*out[9] == fit(s.call_id(), kCallIdWidth, cut));
+    CHECK(*out[10] == fit(s.from_user(), kUserWidth, cut));
+    CHECK(*out[11] == fit(s.from_tag(), kTagWidth, cut));
+    CHECK(*out[12] == fit(s.to_user(), kUserWidth, cut));
+    CHECK(*out[13] == fit(s.to_tag(), kTagWidth, cut));
+    CHECK(*out[14] == fit(s.ruri_user(), kUserWidth, cut));
+    CHECK(*out[15] == fit(s.user_agent(), kLongWidth, cut));
+    CHECK(*out[16] == fit(s.via_branch(), kTagWidth, cut));
+    CHECK(*out[17] == fit(s.x_cid(), kLongWidth, cut));
+    CHECK(*out[18] == fit(p.correlation_id(), kLongWidth, cut));
+    CHECK(*out[19] == p.src_ip());
+    CHECK(*out[20] == p.dst_ip());
+    CHECK(*out[21] == num(p.src_port()));
+    CHECK(*out[22] == num(p.dst_port()));
+    CHECK(*out[23] == num(p.ip_proto()));
+    CHECK(*out[24] == num(p.payload_type()));
+    CHECK(*out[25] == num(p.vlan()));
+    CHECK(*out[26] == num(p.capture_id()));
+    CHECK(*out[27] == fit(p.node_name(), kNodeWidth, cut));
+    CHECK(*out[28] == num(p.payload().size()));
+    const auto flags = static_cast<uint16_t>(std::stoul(*out[29]));
+    CHECK(((flags & kFieldTruncated) != 0) == cut);
+    cut_rows += cut;
+    const auto raw = decodeRaw(*out[30], static_cast<uint32_t>(p.payload().size()), flags);
+    REQUIRE(raw.has_value());
+    CHECK(*raw == p.payload());
+  }
+  CHECK(cut_rows == 1);  // the tricky record's node name
+}
+
+TEST_CASE("Deflated raw messages read back with the server's UNCOMPRESS()", "[writer][roundtrip][db]") {
+  test::TestDatabase db("uncompress");
+  prepare(db);
+  std::vector<wire::SipRecord> records;
+  for (const auto& f : test::rfc4475Valid()) records.push_back(test::sipRecordFor(f.bytes, kNow));
+  store(db, InsertMethod::LoadData, records);
+  DbRows rows;
+  DbError error;
+  REQUIRE(db.conn().query("SELECT IF(flags & 1, UNCOMPRESS(raw), raw), flags & 1 FROM sip_messages ORDER BY id", rows,
+                          error));
+  REQUIRE(rows.size() == records.size());
+  int deflated = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    REQUIRE(rows[i][0].has_value());
+    CHECK(*rows[i][0] == records[i].packet().payload());
+    deflated += *rows[i][1] == "1";
+  }
+  CHECK(deflated > 20);
+}
+
+TEST_CASE("Rejects and non-SIP payloads land in their own tables", "[writer][roundtrip][db]") {
+  const InsertMethod method = GENERATE(InsertMethod::LoadData, InsertMethod::MultiRowInsert);
+  test::TestDatabase db("tables");
+  prepare(db);
+  std::vector<wire::SipRecord> records;
+  for (const auto& e : std::filesystem::directory_iterator(test::corpusDir() / "rfc4475/invalid")) {
+    wire::SipRecord r;
+    r.mutable_packet()->set_capture_time_us(kNow);
+    r.mutable_packet()->set_payload_type(kPayloadSip);
+    r.mutable_packet()->set_payload(test::readFile(e.path()));
+    r.set_reject_reason("invalid: " + e.path().stem().string());
+    records.push_back(std::move(r));
+  }
+  wire::SipRecord rtcp;
+  rtcp.mutable_packet()->set_capture_time_us(kNow);
+  rtcp.mutable_packet()->set_payload_type(kPayloadRtcpJson);
+  rtcp.mutable_packet()->set_correlation_id("wsinv.ndaksdj@192.0.2.1");
+  rtcp.mutable_packet()->set_payload(R"({"sender_information":{"packets":42},"ssrc":305419896,"type":200})");
+  records.push_back(rtcp);
+  store(db, method, records);
+
+  CHECK(db.count("SELECT COUNT(*) FROM sip_messages") == 0);
+  CHECK(db.count("SELECT COUNT(*) FROM sip_rejects") == records.size() - 1);
+  DbRows rows;
+  DbError error;
+  REQUIRE(db.conn().query("SELECT reason, raw_len, flags, raw FROM sip_rejects ORDER BY id", rows, error));
+  for (size_t i = 0; i < rows.size(); ++i) {
+    CHECK(*rows[i][0] == records[i].reject_reason());
+    const auto raw = decodeRaw(*rows[i][3], static_cast<uint32_t>(std::stoul(*rows[i][1])),
+                               static_cast<uint16_t>(std::stoul(*rows[i][2])));
+    REQUIRE(raw.has_value());
+    CHECK(*raw == records[i].packet().payload());
+  }
+  REQUIRE(db.conn().query("SELECT correlation_hash, payload_type, raw_len, flags, raw FROM hep_other", rows, error));
+  REQUIRE(rows.size() == 1);
+  CHECK(*rows[0][0] == num(searchKey("wsinv.ndaksdj@192.0.2.1")));
+  CHECK(*rows[0][1] == "5");
+  CHECK(decodeRaw(*rows[0][4], static_cast<uint32_t>(std::stoul(*rows[0][2])),
+                  static_cast<uint16_t>(std::stoul(*rows[0][3]))) == rtcp.packet().payload());
+}
+
+TEST_CASE("A message is found by the search key of its Call-ID and verified on its full value",
+          "[writer][roundtrip][db]") {
+  test::TestDatabase db("search");
+  prepare(db);
+  std::vector<wire::SipRecord> records;
+  for (const auto& f : test::rfc4475Valid()) records.push_back(test::sipRecordFor(f.bytes, kNow));
+  store(db, InsertMethod::LoadData, records);
+  // What the api does: hash the searched value, narrow by index, compare the stored value.
+  const std::string wanted = "esc01.239409asdfakjkn23onasd0-3234";  // rfc4475/EXPECTED.md
+  std::string sql = "SELECT call_id FROM sip_messages WHERE call_id_hash = " + num(searchKey(wanted)) + " AND call_id = ";
+  DbConnection::appendLiteral(sql, wanted);
+  DbRows rows;
+  DbError error;
+  REQUIRE(db.conn().query(sql, rows, error));
+  REQUIRE(rows.size() == 1);
+  CHECK(*rows[0][0] == wanted);
+  REQUIRE(db.conn().query("EXPLAIN SELECT id FROM sip_messages WHERE call_id_hash = " + num(searchKey(wanted)), rows,
+                          error));
+  REQUIRE(!rows.empty());
+  const std::string plan = rows[0][5].value_or("") + " " + rows[0][6].value_or("");  // possible_keys, key
+  CHECK(plan.find("ix_call_id") != std::string::npos);
+}
