@@ -3,6 +3,7 @@
 # dpkg-shlibdeps. Included at the end of the top-level CMakeLists.txt (after every install()).
 #
 #   cmake --build BUILD --target sipvault-agent && (cd BUILD && cpack -G DEB)
+#   (cpack does not build anything itself: CMAKE_SKIP_INSTALL_ALL_DEPENDENCY below)
 #   -> BUILD/sipvault-agent_<version>_<arch>.deb
 #
 # Installed layout: /usr/bin/sipvault-agent, /lib/systemd/system/sipvault-agent.service,
@@ -10,6 +11,9 @@
 if(NOT TARGET sipvault-agent)
   return()
 endif()
+# cpack (and `make install`) would otherwise build every target first; the package needs only
+# sipvault-agent, which the caller builds beforehand.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 
 install(FILES ${PROJECT_SOURCE_DIR}/deploy/systemd/sipvault-agent.service
         DESTINATION lib/systemd/system COMPONENT agent)
@@ -56,10 +60,9 @@ set(CPACK_COMPONENTS_ALL agent)
 set(CPACK_DEBIAN_AGENT_PACKAGE_NAME "sipvault-agent")
 set(CPACK_DEBIAN_AGENT_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_AGENT_PACKAGE_SECTION "net")
-set(CPACK_COMPONENT_AGENT_DESCRIPTION
-  "sipvault SIP capture agent\n"
-  "Captures SIP on this host with libpcap (UDP, TCP, SCTP; IPv4/IPv6 fragments; VLAN) and\n"
-  "sends it as HEP v3/v2/v1 over UDP or TCP to sipvault (or any HOMER-compatible) collectors.")
+set(CPACK_COMPONENT_AGENT_DESCRIPTION "sipvault SIP capture agent\n\
+Captures SIP on this host with libpcap (UDP, TCP, SCTP; IPv4/IPv6 fragments; VLAN) and\n\
+sends it as HEP v3/v2/v1 over UDP or TCP to sipvault (or any HOMER-compatible) collectors.")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_AGENT_PACKAGE_CONTROL_EXTRA

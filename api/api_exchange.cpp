@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "api/message_record.h"
 #include "api/sql_pool.h"
 
 namespace sipvault::api {

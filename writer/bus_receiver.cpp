@@ -49,13 +49,17 @@ void BusReceiver::handle(const zmq::message_t& message) {
   for (const wire::SipRecord& record : batch.records()) converter_.append(record, rows);
   const auto start = std::chrono::steady_clock::now();
   bool waited = false;
-  if (!queue_.push(std::move(rows), waited)) {
+  const auto blocked = [this] {
+    metrics_.backpressure_waits.inc();
+    metrics_.backpressure_active.set(1);
+  };
+  if (!queue_.push(std::move(rows), waited, blocked)) {
     // Only after close(), which happens once this thread has ended; kept for safety.
     log_.error("queue_closed", {{"rows_not_queued", batch.records_size()}});
     return;
   }
   if (waited) {
-    metrics_.backpressure_waits.inc();
+    metrics_.backpressure_active.set(0);
     metrics_.backpressure_us.inc(static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count()));
   }

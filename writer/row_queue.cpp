@@ -2,13 +2,18 @@
 
 namespace sipvault {
 
-bool RowQueue::push(RowBatch&& batch, bool& waited) {
+bool RowQueue::push(RowBatch&& batch, bool& waited, const std::function<void()>& on_block) {
   std::unique_lock lock(mu_);
   waited = false;
   const size_t n = batch.size();
   auto has_room = [&] { return closed_ || rows_ == 0 || rows_ + n <= capacity_; };
   if (!has_room()) {
     waited = true;
+    if (on_block) {
+      lock.unlock();
+      on_block();
+      lock.lock();
+    }
     not_full_.wait(lock, has_room);
   }
   if (closed_) return false;

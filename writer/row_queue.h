@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 
@@ -22,8 +23,9 @@ class RowQueue {
   explicit RowQueue(size_t capacity_rows) : capacity_(capacity_rows ? capacity_rows : 1) {}
 
   // Adds `batch`, waiting for room. False when the queue was closed (the batch is not taken).
-  // `waited` tells whether it had to wait.
-  [[nodiscard]] bool push(RowBatch&& batch, bool& waited);
+  // `waited` tells whether it had to wait; `on_block`, when given, runs (without the lock) just
+  // before the wait starts, so that a wait that lasts is visible while it lasts.
+  [[nodiscard]] bool push(RowBatch&& batch, bool& waited, const std::function<void()>& on_block = {});
   // Takes the oldest batch, waiting until `deadline`. nullopt on timeout, or when closed and empty.
   [[nodiscard]] std::optional<RowBatch> pop(std::chrono::steady_clock::time_point deadline);
   void close();

@@ -9,6 +9,7 @@ WriterMetrics::WriterMetrics(MetricsRegistry& r)
       backpressure_waits(r.counter("writer_backpressure_waits_total",
                                    "times the insert queue was full and the receiver stopped pulling")),
       backpressure_us(r.counter("writer_backpressure_microseconds_total", "time the receiver waited for queue room")),
+      backpressure_active(r.gauge("writer_backpressure_active", "1 while the receiver waits for queue room")),
       queue_rows(r.gauge("writer_queue_rows", "rows queued between the receiver and the DB thread")),
       rows_sip(r.counter("writer_rows_written_total", "rows committed to the database", R"(table="sip_messages")")),
       rows_rejects(r.counter("writer_rows_written_total", "rows committed to the database", R"(table="sip_rejects")")),

@@ -15,6 +15,7 @@ struct WriterMetrics {
   Counter& backpressure_waits;   // writer_backpressure_waits_total: times the queue was full and the
                                  // receiver stopped pulling (ZeroMQ then pushes back upstream)
   Counter& backpressure_us;      // writer_backpressure_microseconds_total: time spent waiting so
+  Gauge& backpressure_active;    // writer_backpressure_active: 1 while the receiver waits right now
   Gauge& queue_rows;             // writer_queue_rows: rows between receiver and DB thread
 
   // DB side.

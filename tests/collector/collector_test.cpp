@@ -213,7 +213,7 @@ TEST_CASE("the collector refuses to start on a port in use, with one clear line"
   second.stop();
 }
 
-TEST_CASE("--help lists the options and exits 0", "[collector][integration]") {
+TEST_CASE("the collector's --help lists the options and exits 0", "[collector][integration]") {
   test::ChildProcess p({test::binaryPath("collector", "sipvault-collector"), "--help"},
                        std::string(SIPVAULT_BINARY_DIR) + "/tests/collector/collector-help.log");
   CHECK(p.wait(10s) == 0);

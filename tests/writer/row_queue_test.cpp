@@ -26,15 +26,16 @@ TEST_CASE("Row queue blocks the producer at capacity until the consumer takes ro
   REQUIRE(q.push(rows(4), waited));
   CHECK(q.rows() == 10);
   // Catch2 assertions are not thread-safe: the producer only records what happened.
-  std::atomic<bool> pushed{false}, accepted{false}, had_to_wait{false};
+  std::atomic<bool> pushed{false}, accepted{false}, had_to_wait{false}, blocked{false};
   std::thread producer([&] {
     bool w = false;
-    accepted = q.push(rows(3), w);
+    accepted = q.push(rows(3), w, [&] { blocked = true; });
     had_to_wait = w;
     pushed = true;
   });
   std::this_thread::sleep_for(100ms);
   CHECK_FALSE(pushed.load());  // full: the producer waits (backpressure)
+  CHECK(blocked.load());       // and said so when the wait began
   auto first = q.pop(std::chrono::steady_clock::now() + 1s);
   REQUIRE(first);
   CHECK(first->size() == 6);
