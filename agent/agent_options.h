@@ -93,7 +93,7 @@ struct AgentOptions {
 
 // The default BPF filter: SIP's usual ports (5060, 5061, 5080) on UDP, TCP and SCTP, plus
 // every IPv4/IPv6 fragment (later fragments carry no ports, and a big INVITE over UDP comes in
-// fragments). On Ethernet the same again behind one 802.1Q tag.
+// fragments). On Ethernet the same again behind one 802.1Q tag and behind two (QinQ).
 [[nodiscard]] std::string defaultFilter(bool ethernet);
 
 // Values of an option given several times on a command line (-H a -H b, --hep-server=c ...),

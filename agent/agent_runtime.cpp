@@ -67,7 +67,8 @@ std::optional<StartError> AgentRuntime::start() {
   for (const HostPort& s : options_.servers) servers += (servers.empty() ? "" : ",") + s.scheme + ":" + s.toString();
   log_.info("hep_output", {{"servers", servers}, {"hep_version", options_.hep_version}, {"capture_id", options_.capture_id}});
 
-  const ReplayOptions replay{options_.speed, options_.rate_pps, options_.batch_packets};
+  ReplayOptions replay{options_.speed, options_.rate_pps, options_.batch_packets};
+  replay.final_wait = std::chrono::milliseconds(options_.immediate ? 10 : options_.buffer_timeout_ms + 20);
   const HepIdentity identity{options_.hep_version, options_.capture_id, options_.auth_key, options_.node_name,
                              options_.compress};
   for (auto& s : sources)

@@ -87,21 +87,29 @@ void CaptureWorker::publishCounters(bool with_pcap_stats) {
 
 void CaptureWorker::runLive() {
   const PcapSource::FrameFn fn = [this](const pcap_pkthdr& h, const uint8_t* b) { onFrame(h, b); };
+  last_housekeeping_ = Clock::now();
   while (!stop_) {
-    const PcapSource::Result r = source_->dispatch(-1, fn);
+    const PcapSource::Result r = source_->waitAndDispatch(1000, fn);
     if (r == PcapSource::Result::Broken) break;
     if (r == PcapSource::Result::Error) {
       log_.error("capture_failed", {{"source", source_->name()}, {"error", source_->lastError()}});
       failed_ = true;
-      break;
+      return;
     }
     submit(false);
-    if (Clock::now() - last_publish_ >= 1s) {
+    const auto now = Clock::now();
+    const bool second = now - last_housekeeping_ >= 1s;
+    if (second) {
       // Timeouts run on capture time; on a quiet link the wall clock stands in for it.
       decoder_.expire(wallClock());
       submit(false);
-      publishCounters(true);
+      last_housekeeping_ = now;
     }
+    publishCounters(second);  // cheap; pcap_stats (a syscall) once a second
+  }
+  // Frames in the kernel's unfinished block become readable once its timeout retires it.
+  std::this_thread::sleep_for(replay_.final_wait);
+  while (source_->dispatchReady(fn) == PcapSource::Result::Frames) {
   }
 }
 

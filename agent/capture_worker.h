@@ -6,8 +6,9 @@
 //
 // Live capture never blocks on the output (a full queue drops the batch, counted); replay
 // waits for room, so a replay is complete whenever the collectors keep up eventually.
-// At the end of a replay file the decoder is flushed (TCP data held behind holes goes out),
-// the last batch is submitted and finished() turns true.
+// At the end of a replay file, or at stop() of a live capture (after the frames the kernel
+// still held), the decoder is flushed (TCP data held behind holes goes out), the last batch is
+// submitted and finished() turns true.
 //
 // Threads: start() spawns the thread; stop() may be called from any thread and joins it.
 #include <atomic>
@@ -31,6 +32,9 @@ struct ReplayOptions {
   ReplaySpeed speed = ReplaySpeed::AsFastAsPossible;
   double rate_pps = 0;
   size_t batch_packets = 128;
+  // Live: at stop, how long to wait for the kernel to hand over its last, unfinished block of
+  // frames (the pcap buffer timeout, plus a margin) before reading it.
+  std::chrono::milliseconds final_wait{120};
 };
 
 class CaptureWorker {
@@ -79,6 +83,7 @@ class CaptureWorker {
   uint64_t frames_ = 0, published_frames_ = 0;
   PcapStats published_pcap_{};
   std::chrono::steady_clock::time_point last_publish_{};
+  std::chrono::steady_clock::time_point last_housekeeping_{};
   netdecode::CaptureTime last_ts_{};
 };
 

@@ -6,7 +6,7 @@ using namespace std::chrono_literals;
 
 HepOutput::HepOutput(const std::vector<HostPort>& servers, const TransportOptions& options, size_t queue_batches,
                      AgentMetrics& metrics, Log log)
-    : queue_(queue_batches), metrics_(metrics), log_(log) {
+    : queue_(queue_batches), metrics_(metrics), log_(log), first_connect_wait_(options.connect_timeout) {
   for (const HostPort& s : servers) transports_.push_back(makeTransport(s, options, metrics, log));
 }
 
@@ -15,8 +15,15 @@ HepOutput::~HepOutput() {
 }
 
 void HepOutput::start() {
-  const auto now = std::chrono::steady_clock::now();
-  serviceAll(now);  // start TCP connects before the first batch
+  // Give TCP collectors their first connect before traffic flows, so that a healthy primary
+  // is not skipped for a secondary merely because its handshake was still under way.
+  const auto deadline = std::chrono::steady_clock::now() + first_connect_wait_;
+  for (;;) {
+    const auto now = std::chrono::steady_clock::now();
+    serviceAll(now);
+    if (!anyBusy() || now >= deadline) break;
+    std::this_thread::sleep_for(2ms);
+  }
   thread_ = std::thread([this] { run(); });
 }
 

@@ -30,6 +30,8 @@ class HepOutput {
   HepOutput(const HepOutput&) = delete;
   HepOutput& operator=(const HepOutput&) = delete;
 
+  // Starts the sender thread, after waiting (up to the connect timeout) for the first TCP
+  // connects to succeed or fail.
   void start();
   // wait = false: a full queue drops the batch (counted as queue_full) and returns false.
   // wait = true: blocks until there is room (replay: the file can wait for the network);
@@ -54,6 +56,7 @@ class HepOutput {
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> drain_deadline_ns_{0};
   int active_ = -1;  // transport index that got the last batch
+  std::chrono::milliseconds first_connect_wait_;
 };
 
 }  // namespace sipvault::agent

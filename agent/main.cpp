@@ -69,6 +69,8 @@ class AgentApp : public StageApp {
                      {"snaplen", "s", "agent.snaplen", "BYTES", "bytes kept per frame (default 65535)"},
                      {"promisc", "", "agent.promiscuous", "", "put the interface in promiscuous mode"},
                      {"tcp-queue-kib", "", "agent.tcp_queue_kib", "KIB", "per TCP collector: HEP queued while it is away"},
+                     {"reconnect-min", "", "agent.reconnect_min_ms", "MS", "first TCP reconnect delay (doubles per failure)"},
+                     {"reconnect-max", "", "agent.reconnect_max_ms", "MS", "longest TCP reconnect delay"},
                      {"drain-timeout", "", "agent.drain_timeout_ms", "MS", "at exit, how long queued HEP may take"},
                  }) {}
 

@@ -1,6 +1,12 @@
 #include "agent/pcap_source.h"
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include "agent/agent_options.h"
+
+#include <cerrno>
 
 namespace sipvault::agent {
 
@@ -9,6 +15,7 @@ PcapSource::PcapSource(pcap_t* handle, std::string name, bool live)
 
 PcapSource::~PcapSource() {
   if (handle_) pcap_close(handle_);
+  if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
 std::unique_ptr<PcapSource> PcapSource::openLive(const std::string& interface, const PcapSourceOptions& o,
@@ -33,6 +40,15 @@ std::unique_ptr<PcapSource> PcapSource::openLive(const std::string& interface, c
     return nullptr;
   }
   if (!src->setup(o, error)) return nullptr;
+  // Nonblocking reads plus our own poll() on the packet socket and an eventfd: the thread wakes
+  // for frames, for stop, and at least once per timeout, whatever the TPACKET version does.
+  char errbuf2[PCAP_ERRBUF_SIZE] = {};
+  src->pcap_fd_ = pcap_get_selectable_fd(h);
+  src->wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (src->pcap_fd_ < 0 || src->wake_fd_ < 0 || pcap_setnonblock(h, 1, errbuf2) != 0) {
+    error = "interface " + interface + ": cannot poll the capture: " + errbuf2;
+    return nullptr;
+  }
   return src;
 }
 
@@ -83,13 +99,22 @@ void onFrame(u_char* user, const pcap_pkthdr* h, const u_char* bytes) {
 }
 }  // namespace
 
-PcapSource::Result PcapSource::dispatch(int max_frames, const FrameFn& fn) {
+PcapSource::Result PcapSource::dispatchReady(const FrameFn& fn) {
   DispatchContext ctx{&fn};
-  const int n = pcap_dispatch(handle_, max_frames, onFrame, reinterpret_cast<u_char*>(&ctx));
+  const int n = pcap_dispatch(handle_, -1, onFrame, reinterpret_cast<u_char*>(&ctx));
   if (n > 0) return Result::Frames;
   if (n == PCAP_ERROR_BREAK) return Result::Broken;
   if (n < 0) return Result::Error;
-  return live_ ? Result::Timeout : Result::End;
+  return Result::Timeout;
+}
+
+PcapSource::Result PcapSource::waitAndDispatch(int timeout_ms, const FrameFn& fn) {
+  pollfd fds[2] = {{pcap_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+  const int r = ::poll(fds, 2, timeout_ms);
+  if (fds[1].revents & POLLIN) return Result::Broken;
+  if (r < 0 && errno != EINTR) return Result::Error;
+  if (fds[0].revents & (POLLERR | POLLNVAL)) return dispatchReady(fn) == Result::Frames ? Result::Frames : Result::Error;
+  return dispatchReady(fn);
 }
 
 PcapSource::Result PcapSource::next(const pcap_pkthdr*& header, const uint8_t*& bytes) {
@@ -100,7 +125,12 @@ PcapSource::Result PcapSource::next(const pcap_pkthdr*& header, const uint8_t*& 
   return Result::Error;
 }
 
-void PcapSource::breakLoop() { pcap_breakloop(handle_); }
+void PcapSource::breakLoop() {
+  if (wake_fd_ >= 0) {
+    const uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof one);
+  }
+}
 
 PcapStats PcapSource::stats() {
   pcap_stat s{};

@@ -54,11 +54,14 @@ class PcapSource {
   [[nodiscard]] const std::string& filter() const { return filter_; }
 
   enum class Result : uint8_t { Frames, Timeout, End, Broken, Error };
-  // Live: waits for the kernel's next batch and calls `fn` per frame. Offline: reads up to
-  // `max_frames`. End = end of file; Broken = breakLoop(); Error = see lastError().
-  Result dispatch(int max_frames, const FrameFn& fn);
-  // Offline, one frame at a time (for pacing): Frames with `header`/`bytes` set, or End/Error.
+  // Live: waits up to `timeout_ms` for the kernel's next batch of frames (or breakLoop()) and
+  // calls `fn` per frame. Timeout = nothing arrived; Broken = breakLoop() was called.
+  Result waitAndDispatch(int timeout_ms, const FrameFn& fn);
+  // Live: reads what the kernel has ready without waiting (Frames or Timeout).
+  Result dispatchReady(const FrameFn& fn);
+  // Offline, one frame at a time: Frames with `header`/`bytes` set, or End/Error.
   Result next(const pcap_pkthdr*& header, const uint8_t*& bytes);
+  // Wakes a waitAndDispatch() (and makes the next one return Broken at once). Any thread.
   void breakLoop();
 
   // Live: the kernel's counters since open (pcap_stats); offline: zeros.
@@ -75,6 +78,8 @@ class PcapSource {
   int dlt_ = -1;
   netdecode::LinkType link_ = netdecode::LinkType::Ethernet;
   std::string filter_;
+  int pcap_fd_ = -1;  // live: the packet socket, nonblocking
+  int wake_fd_ = -1;  // eventfd written by breakLoop()
 };
 
 }  // namespace sipvault::agent

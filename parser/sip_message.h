@@ -63,6 +63,7 @@ struct SipUri {
   std::string_view user;     // user part, %HH escapes decoded (may contain NUL); tel: the number
   std::string_view user_raw; // user part as written (escapes kept)
   std::string_view host;     // host as written; an IPv6 reference keeps its brackets: "[2001:db8::1]"
+                             // (an unbracketed IPv6 address is kept whole and the URI is flagged)
   uint16_t port = 0;         // 0 when the URI has no port
   bool has_headers = false;  // "?name=value" part present
 };

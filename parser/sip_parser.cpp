@@ -183,6 +183,11 @@ class ListSplitter {
   explicit ListSplitter(std::string_view s) : rest_(s) {}
   bool next(std::string_view& elem) {
     if (done_) return false;
+    if (findByte(rest_, ',') == nullptr) {  // the common case: a single value
+      elem = rest_;
+      done_ = true;
+      return true;
+    }
     std::string_view before = rest_;
     elem = nextListElement(rest_);
     // nextListElement consumed a comma when it stopped before the end of the input.
@@ -262,9 +267,16 @@ struct Ctx {
 
 // name-addr / addr-spec with parameters (From, To, Contact, P-Asserted-Identity values).
 // Returns an empty string when well formed, else why it is not; fills what it could.
+std::string_view parseNameAddr(std::string_view v, std::string_view& display_name, SipUri& uri,
+                               std::string_view& tag, SipArena& arena);
 std::string_view parseNameAddr(std::string_view v, SipNameAddr& na, SipArena& arena) {
-  v = trimLws(v);
   na.present = true;
+  return parseNameAddr(v, na.display_name, na.uri, na.tag, arena);
+}
+
+std::string_view parseNameAddr(std::string_view v, std::string_view& display_name, SipUri& uri,
+                               std::string_view& tag, SipArena& arena) {
+  v = trimLws(v);
   std::string_view why;
   std::string_view uri_text;
   std::string_view params;
@@ -272,7 +284,7 @@ std::string_view parseNameAddr(std::string_view v, SipNameAddr& na, SipArena& ar
   if (!v.empty() && v[0] == '"') {
     const size_t q = findQuoteEnd(v, 0);
     if (q == std::string_view::npos) return "unterminated quoted display name";
-    na.display_name = unescapeQuoted(v.substr(1, q - 1), arena);
+    display_name = unescapeQuoted(v.substr(1, q - 1), arena);
     i = q + 1;
     while (i < v.size() && isLws(v[i])) ++i;
     if (i >= v.size() || v[i] != '<') return "quoted display name without <URI>";
@@ -280,8 +292,8 @@ std::string_view parseNameAddr(std::string_view v, SipNameAddr& na, SipArena& ar
     while (i < v.size() && v[i] != '<' && v[i] != ';' && v[i] != '"') ++i;
     if (i < v.size() && v[i] == '"') return "quote inside an unquoted display name";
     if (i < v.size() && v[i] == '<') {
-      na.display_name = trimLws(v.substr(0, i));
-      for (char c : na.display_name)
+      display_name = trimLws(v.substr(0, i));
+      for (char c : display_name)
         if (!isTokenChar(c) && !isLws(c)) why = "unquoted display name is not a token list";
     }
   }
@@ -302,9 +314,9 @@ std::string_view parseNameAddr(std::string_view v, SipNameAddr& na, SipArena& ar
         findByte(uri_text, '\t'))
       why = "URI with headers, comma or space outside <>";
   }
-  if (!parseSipUri(uri_text, na.uri, arena) && why.empty()) why = "malformed URI";
+  if (!parseSipUri(uri_text, uri, arena) && why.empty()) why = "malformed URI";
   const bool params_ok = scanParams(params, [&](std::string_view name, std::string_view value) {
-    if (na.tag.empty() && iequals(name, "tag")) na.tag = value;
+    if (tag.empty() && equalsLowerToken(name, "tag")) tag = value;
   });
   if (!params_ok && why.empty()) why = "malformed parameters";
   return why;
@@ -345,8 +357,8 @@ ViaResult parseVia(std::string_view e, SipVia& via) {
   if (used == std::string_view::npos) return ViaResult::Bad;
   i += used;
   const bool ok = scanParams(e.substr(i), [&](std::string_view name, std::string_view value) {
-    if (hop.branch.empty() && iequals(name, "branch")) hop.branch = value;
-    else if (hop.received.empty() && iequals(name, "received")) hop.received = value;
+    if (hop.branch.empty() && equalsLowerToken(name, "branch")) hop.branch = value;
+    else if (hop.received.empty() && equalsLowerToken(name, "received")) hop.received = value;
   });
   via = hop;
   return ok && !bare_ipv6 ? ViaResult::Ok : ViaResult::Malformed;
@@ -370,26 +382,26 @@ Hdr classify(std::string_view name) {
         case 'c': return Hdr::ContentType;
         default: return Hdr::Other;
       }
-    case 2: return iequals(name, "to") ? Hdr::To : Hdr::Other;
-    case 3: return iequals(name, "via") ? Hdr::Via : Hdr::Other;
+    case 2: return equalsLowerToken(name, "to") ? Hdr::To : Hdr::Other;
+    case 3: return equalsLowerToken(name, "via") ? Hdr::Via : Hdr::Other;
     case 4:
-      if (iequals(name, "from")) return Hdr::From;
-      if (iequals(name, "cseq")) return Hdr::CSeq;
-      if (iequals(name, "date")) return Hdr::Date;
+      if (equalsLowerToken(name, "from")) return Hdr::From;
+      if (equalsLowerToken(name, "cseq")) return Hdr::CSeq;
+      if (equalsLowerToken(name, "date")) return Hdr::Date;
       return Hdr::Other;
-    case 5: return iequals(name, "x-cid") ? Hdr::XCid : Hdr::Other;
+    case 5: return equalsLowerToken(name, "x-cid") ? Hdr::XCid : Hdr::Other;
     case 6:
-      if (iequals(name, "server")) return Hdr::Server;
-      if (iequals(name, "reason")) return Hdr::Reason;
+      if (equalsLowerToken(name, "server")) return Hdr::Server;
+      if (equalsLowerToken(name, "reason")) return Hdr::Reason;
       return Hdr::Other;
     case 7:
-      if (iequals(name, "call-id")) return Hdr::CallId;
-      if (iequals(name, "contact")) return Hdr::Contact;
+      if (equalsLowerToken(name, "call-id")) return Hdr::CallId;
+      if (equalsLowerToken(name, "contact")) return Hdr::Contact;
       return Hdr::Other;
-    case 10: return iequals(name, "user-agent") ? Hdr::UserAgent : Hdr::Other;
-    case 12: return iequals(name, "content-type") ? Hdr::ContentType : Hdr::Other;
-    case 14: return iequals(name, "content-length") ? Hdr::ContentLength : Hdr::Other;
-    case 19: return iequals(name, "p-asserted-identity") ? Hdr::Pai : Hdr::Other;
+    case 10: return equalsLowerToken(name, "user-agent") ? Hdr::UserAgent : Hdr::Other;
+    case 12: return equalsLowerToken(name, "content-type") ? Hdr::ContentType : Hdr::Other;
+    case 14: return equalsLowerToken(name, "content-length") ? Hdr::ContentLength : Hdr::Other;
+    case 19: return equalsLowerToken(name, "p-asserted-identity") ? Hdr::Pai : Hdr::Other;
     default: return Hdr::Other;
   }
 }
@@ -486,10 +498,9 @@ void handleHeader(const SipHeaderField& f, Ctx& c) {
       list.next(first);
       m.contact = trimLws(first);
       if (m.contact == "*") break;
-      SipNameAddr na;
-      if (!parseNameAddr(m.contact, na, m.arena).empty())
+      std::string_view display_name, tag;
+      if (!parseNameAddr(m.contact, display_name, m.contact_uri, tag, m.arena).empty())
         c.flag(SipFlag::MalformedHeader, "Contact: malformed");
-      m.contact_uri = na.uri;
       break;
     }
     case Hdr::ContentLength:
@@ -512,10 +523,11 @@ void handleHeader(const SipHeaderField& f, Ctx& c) {
       ListSplitter list(v);
       std::string_view first;
       list.next(first);
-      SipNameAddr na;
-      if (!parseNameAddr(first, na, m.arena).empty())
+      std::string_view display_name, tag;
+      SipUri uri;
+      if (!parseNameAddr(first, display_name, uri, tag, m.arena).empty())
         c.flag(SipFlag::MalformedHeader, "P-Asserted-Identity: malformed");
-      m.pai_user = na.uri.user;
+      m.pai_user = uri.user;
       break;
     }
     case Hdr::Reason:
@@ -620,22 +632,31 @@ bool parseSipUri(std::string_view text, SipUri& uri, SipArena& arena) {
   if (i >= text.size() || text[i] != ':') return false;
   uri.scheme = text.substr(0, i);
   const std::string_view rest = text.substr(i + 1);
-  if (iequals(uri.scheme, "tel")) {
+  if (!equalsLowerToken(uri.scheme, "sip") && !equalsLowerToken(uri.scheme, "sips")) {
+    if (!equalsLowerToken(uri.scheme, "tel")) return !rest.empty();  // opaque
     const char* semi = findByte(rest, ';');
     uri.user_raw = semi ? rest.substr(0, size_t(semi - rest.data())) : rest;
     uri.user = unescapePercent(uri.user_raw, arena);
     return !uri.user_raw.empty();
   }
-  if (!iequals(uri.scheme, "sip") && !iequals(uri.scheme, "sips")) return !rest.empty();
   // The user part ends at the first '@': neither user, password, parameters nor headers may
-  // hold an unescaped '@'.
+  // hold an unescaped '@'. The password, if any, starts at the first ':'.
   std::string_view hostport = rest;
   if (const char* at = findByte(rest, '@')) {
-    const std::string_view userinfo = rest.substr(0, size_t(at - rest.data()));
-    const char* colon = findByte(userinfo, ':');
-    uri.user_raw = colon ? userinfo.substr(0, size_t(colon - userinfo.data())) : userinfo;
-    uri.user = unescapePercent(uri.user_raw, arena);
-    hostport = rest.substr(userinfo.size() + 1);
+    const size_t userinfo_len = size_t(at - rest.data());
+    size_t user_len = userinfo_len;
+    bool escaped = false;
+    for (size_t k = 0; k < userinfo_len; ++k) {
+      const char ch = rest[k];
+      if (ch == ':') {
+        user_len = k;
+        break;
+      }
+      escaped |= ch == '%';
+    }
+    uri.user_raw = rest.substr(0, user_len);
+    uri.user = escaped ? unescapePercent(uri.user_raw, arena) : uri.user_raw;
+    hostport = rest.substr(userinfo_len + 1);
     if (uri.user_raw.empty()) return false;
   }
   bool bare_ipv6 = false;

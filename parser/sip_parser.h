@@ -26,7 +26,9 @@
 //     BadContentLength Content-Length not a non-negative integer, or two different values:
 //                      the body boundary is unknown                     (4475 ncl, mcl01)
 //   Everything else the RFCs answer with 400/505 is parsed, stored and flagged (SipFlag) with a
-//   reason, as long as the Call-ID is usable: odd whitespace in the request line (lwsstart, trws),
+//   reason, as long as the Call-ID is usable. An IPv6 address written without brackets (RFC 5118
+//   4.2 says reject; real captures contain it) is extracted whole, never as host "2001" with port
+//   "db8::10", and flagged. The flagged cases: odd whitespace in the request line (lwsstart, trws),
 //   a bad Request-URI (ltgtruri, lwsruri, escruri, RFC 5118 ipv6-bad), SIP/7.0 (badvers),
 //   duplicate single-value headers (multi01), method/CSeq mismatch (mismatch01/02), CSeq out of
 //   range (scalar02, scalarlg), Content-Length beyond the buffer (clerr), malformed From/To/Via/

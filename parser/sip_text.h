@@ -67,6 +67,16 @@ inline bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// Case-insensitive compare of a token (RFC 3261 token characters only, as the header reader and
+// parameter scanners produce) with a lowercase literal of letters, digits and '-'. For token
+// input, OR-ing 0x20 folds exactly the letters (no other token byte maps onto [a-z0-9-]).
+inline bool equalsLowerToken(std::string_view token, std::string_view lower) {
+  if (token.size() != lower.size()) return false;
+  for (size_t i = 0; i < token.size(); ++i)
+    if (char(token[i] | 0x20) != lower[i]) return false;
+  return true;
+}
+
 inline bool istartsWith(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }

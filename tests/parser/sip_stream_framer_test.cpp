@@ -166,6 +166,22 @@ TEST_CASE("The framer skips junk before a message line by line and resynchronise
   CHECK(c.skipped_bytes == junk.size() + 2);
 }
 
+TEST_CASE("What the framer finds does not depend on where the stream is cut", "[sip][framer]") {
+  // The junk line ends in something that looks like a request line once its first byte is gone:
+  // it must be dropped whole however it arrives.
+  const std::string msg = test::readFile(test::corpusPath("rfc4475/valid/lwsdisp.dat"));
+  const std::string stream = "\x01abc INVITE sip:x@y SIP/2.0\r\n" + msg;
+  const Collected whole = frameSegments({stream});
+  REQUIRE(whole.messages == std::vector<std::string>{msg});
+  for (size_t cut = 1; cut < 40; ++cut) {
+    const std::string_view s(stream);
+    const Collected c = frameSegments({s.substr(0, cut), s.substr(cut)});
+    INFO("cut at " << cut);
+    CHECK(c.messages == whole.messages);
+    CHECK(c.skipped_bytes == whole.skipped_bytes);
+  }
+}
+
 TEST_CASE("The framer skips a header section with an unusable Content-Length", "[sip][framer]") {
   // RFC 4475 ncl (Content-Length: -999) and mcl01 (two different values) cannot be framed.
   for (const char* name : {"ncl", "mcl01"}) {

@@ -181,8 +181,10 @@ export async function startStack({ out }) {
 function apiArgs({ ports, dbArgs, sourceDir, adminPasswordFile }) {
   return [
     '--listen', `127.0.0.1:${ports.http}`,
+    '--metrics-listen', '',
     ...dbArgs,
     '--ui-dir', path.join(sourceDir, 'api', 'ui'),
+    '--create-admin', 'admin',
     '--admin-password-file', adminPasswordFile,
   ];
 }
