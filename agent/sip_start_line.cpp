@@ -5,7 +5,7 @@
 namespace sipvault::agent {
 namespace {
 
-constexpr size_t kMaxMethod = 32;
+constexpr size_t kMaxMethod = 64;  // RFC 4475 intmeth uses 43 token characters
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 

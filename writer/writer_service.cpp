@@ -44,13 +44,25 @@ std::optional<StartFailure> WriterService::start() {
                                            {"known", embeddedMigrations().empty() ? 0 : embeddedMigrations().back().version}});
   runMaintenance(db);  // partitions for the current hour on; failures are retried by the loop
 
+  InsertMethod method = options_.insert_method;
+  if (method == InsertMethod::LoadData) {
+    // LOAD DATA LOCAL needs local_infile on the server; without it every insert would fail.
+    auto local_infile = db->queryValue("SELECT @@GLOBAL.local_infile", db_error);
+    if (local_infile && *local_infile == "0") {
+      log_.warn("load_data_disabled", {{"server", "local_infile=OFF"},
+                                       {"using", "insert"},
+                                       {"fix", "SET GLOBAL local_infile=ON for faster inserts"}});
+      method = InsertMethod::MultiRowInsert;
+    }
+  }
+
   try {
     receiver_ = std::make_unique<BusReceiver>(zmq_, *endpoints, options_.bus_hwm, queue_, metrics_, log_);
   } catch (const zmq::error_t& e) {
     return StartFailure{StartFailure::Kind::Bus, "ZeroMQ input " + options_.listen + ": " + e.what(),
                         "free the address or change writer.listen"};
   }
-  sink_ = std::make_unique<DbSink>(options_.db, options_.insert_method, metrics_);
+  sink_ = std::make_unique<DbSink>(options_.db, method, metrics_);
   batch_writer_ = std::make_unique<BatchWriter>(queue_, *sink_, options_.batch, metrics_, log_);
   batch_writer_->start();
   receiver_->start();

@@ -1,5 +1,7 @@
 // HEP output behaviour of the real agent binary: TCP through a collector restart, a full TCP
 // queue, failover between collectors.
+#include <pcap/pcap.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <set>

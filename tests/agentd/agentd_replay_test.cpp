@@ -1,6 +1,8 @@
 // The real sipvault-agent binary replays corpus captures (-r) into a HEP receiver on a real
 // socket. Expected counts come from corpus/SOURCES.md (tshark's); payloads and addresses are
 // checked against what the capture holds, read by the test's own simple pcap reader.
+#include <pcap/pcap.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>

@@ -170,7 +170,7 @@ TEST_CASE("What the framer finds does not depend on where the stream is cut", "[
   // The junk line ends in something that looks like a request line once its first byte is gone:
   // it must be dropped whole however it arrives.
   const std::string msg = test::readFile(test::corpusPath("rfc4475/valid/lwsdisp.dat"));
-  const std::string stream = "\x01abc INVITE sip:x@y SIP/2.0\r\n" + msg;
+  const std::string stream = std::string("\x01") + "abc INVITE sip:x@y SIP/2.0\r\n" + msg;
   const Collected whole = frameSegments({stream});
   REQUIRE(whole.messages == std::vector<std::string>{msg});
   for (size_t cut = 1; cut < 40; ++cut) {
