@@ -14,10 +14,11 @@ db_port=${SIPVAULT_DB_PORT:-3307}
 hep_port=${SIPVAULT_HEP_PORT:-9060}
 api_port=${SIPVAULT_API_PORT:-8080}
 
-deploy/setup.sh release
-bin="$root/build/release"
+preset=${SIPVAULT_PRESET:-release}
+deploy/setup.sh "$preset"
+bin="$root/build/$preset"
 
-pids=()
+pids=(); names=()
 cleanup() {
   trap - INT TERM EXIT
   echo; echo "[run] stopping..."
@@ -34,15 +35,15 @@ trap cleanup INT TERM EXIT
 start() {  # start NAME CMD...
   local name=$1; shift
   "$@" >"$var/log/$name.log" 2>&1 &
-  pids+=($!)
+  pids+=($!); names+=("$name")
   echo "[run] $name (pid $!) -> var/log/$name.log"
 }
 
 deploy/mariadb.sh start "$var/mariadb" "$db_port"
-db=(--config "$root/deploy/config/writer.ini" --db.port="$db_port" --db.host=127.0.0.1)
+db_sock="$var/mariadb/mysqld.sock"
 
 start writer "$bin/writer/sipvault-writer" --config "$root/deploy/config/writer.ini" \
-  --db-host 127.0.0.1 --db-port "$db_port" --metrics-listen 127.0.0.1:9121
+  --db-socket "$db_sock" --metrics-listen 127.0.0.1:9121
 for i in 1 2; do
   start "parser$i" "$bin/parser/sipvault-parser" --config "$root/deploy/config/parser.ini" --id "$i" \
     --metrics-listen "127.0.0.1:$((9110 + i))"
@@ -51,14 +52,18 @@ start collector "$bin/collector/sipvault-collector" --config "$root/deploy/confi
   --udp "0.0.0.0:$hep_port" --tcp "0.0.0.0:$hep_port" --metrics-listen 127.0.0.1:9101
 if [ -x "$bin/api/sipvault-api" ]; then
   start api "$bin/api/sipvault-api" --config "$root/deploy/config/api.ini" \
-    --db-port "$db_port" --listen "0.0.0.0:$api_port"
+    --db-socket "$db_sock" --listen "0.0.0.0:$api_port" --admin-password-file "$var/api-admin-password"
 fi
 sleep 1
 
+# A sample capture flowing in: 200 generated calls (INVITE .. BYE with SDP) written to a pcap and
+# replayed by the agent as HEP, as an agent on a SIP host would send them.
+sample="$var/sample-calls.pcap"
+[ -f "$sample" ] || "$bin/bench/sipvault-loadgen" --write-pcap "$sample" --calls 200 >/dev/null
 if [ -x "$bin/agent/sipvault-agent" ]; then
-  sample="$var/sample-calls.pcap"
-  [ -f "$sample" ] || "$bin/bench/sipvault-loadgen" --write-pcap "$sample" --calls 200 >/dev/null
-  start sample-replay "$bin/agent/sipvault-agent" -r "$sample" -H "udp:127.0.0.1:$hep_port" --once
+  start sample-replay "$bin/agent/sipvault-agent" -r "$sample" -f "" -H "udp:127.0.0.1:$hep_port" --rate 200
+else
+  start sample-replay "$bin/bench/sipvault-loadgen" --hep "udp:127.0.0.1:$hep_port" --rate 200 --duration 7
 fi
 
 cat <<EOT
@@ -72,5 +77,12 @@ EOT
       web UI/API:  http://127.0.0.1:$api_port/   login: admin / $(cat "$var/api-admin-password")
 EOT
 echo "      logs:        var/log/   -- Ctrl-C stops everything"
-wait -n "${pids[@]}" || true
-echo "[run] a daemon exited; see var/log/"
+# Run until Ctrl-C or until a daemon dies (the sample replay is allowed to finish).
+while :; do
+  for (( i=0; i<${#pids[@]}; i++ )); do
+    if ! kill -0 "${pids[$i]}" 2>/dev/null && [ "${names[$i]}" != sample-replay ]; then
+      echo "[run] ${names[$i]} exited; see var/log/${names[$i]}.log"; exit 1
+    fi
+  done
+  sleep 2
+done

@@ -8,15 +8,16 @@ bool PartitionMaintainer::listPartitions(DbConnection& db, const std::string& ta
                                          DbError& error) {
   out.clear();
   std::string sql =
-      "SELECT PARTITION_NAME, PARTITION_DESCRIPTION FROM information_schema.PARTITIONS"
+      "SELECT PARTITION_NAME, PARTITION_DESCRIPTION, TABLE_ROWS FROM information_schema.PARTITIONS"
       " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ";
   DbConnection::appendLiteral(sql, table);
   sql += " ORDER BY PARTITION_ORDINAL_POSITION";
   DbRows rows;
   if (!db.query(sql, rows, error)) return false;
   for (const DbRow& row : rows) {
-    if (row.size() < 2 || !row[0]) continue;  // not partitioned
-    PartitionInfo info{*row[0], std::nullopt};
+    if (row.size() < 3 || !row[0]) continue;  // not partitioned
+    PartitionInfo info{*row[0], std::nullopt, 0};
+    if (row[2]) std::from_chars(row[2]->data(), row[2]->data() + row[2]->size(), info.rows_estimate);
     if (row[1] && *row[1] != "MAXVALUE") {
       uint64_t v = 0;
       std::from_chars(row[1]->data(), row[1]->data() + row[1]->size(), v);
@@ -50,7 +51,10 @@ bool PartitionMaintainer::runOnce(DbConnection& db, uint64_t now_us, Maintenance
         break;
       }
       if (sql.find(" DROP PARTITION ") != std::string::npos) outcome.dropped += static_cast<int>(plan.drop.size());
-      else outcome.created += static_cast<int>(plan.create_hours.size());
+      else {
+        outcome.created += static_cast<int>(plan.create_hours.size());
+        outcome.future_rows_copied += parts.empty() ? 0 : parts.back().rows_estimate;
+      }
     }
     if (!ok) break;
   }

@@ -24,6 +24,9 @@ struct MaintenanceOutcome {
   int created = 0;
   int dropped = 0;
   bool skipped = false;  // another writer held the maintenance lock
+  // Rows (estimated) in p_future that a split had to copy, summed over tables; large values mean
+  // senders with clocks far ahead and slower splits (WriterService logs a warning).
+  uint64_t future_rows_copied = 0;
 };
 
 class PartitionMaintainer {

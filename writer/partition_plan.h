@@ -24,6 +24,7 @@ inline constexpr uint64_t kHourUs = 3600ull * 1000000ull;
 struct PartitionInfo {
   std::string name;
   std::optional<uint64_t> less_than;  // nullopt = MAXVALUE
+  uint64_t rows_estimate = 0;         // information_schema TABLE_ROWS (InnoDB: an estimate)
 };
 
 struct PartitionPlan {

@@ -95,6 +95,10 @@ void WriterService::runMaintenance(std::unique_ptr<DbConnection>& db) {
   metrics_.partitions_dropped.inc(static_cast<uint64_t>(outcome.dropped));
   if (outcome.created || outcome.dropped)
     log_.info("partitions", {{"created", outcome.created}, {"dropped", outcome.dropped}});
+  if (outcome.future_rows_copied > 100000)
+    log_.warn("p_future_large", {{"rows", outcome.future_rows_copied},
+                                 {"why", "captures dated after the prepared hours; every hourly split copies them"},
+                                 {"fix", "check sender clocks; ALTER TABLE ... TRUNCATE PARTITION p_future drops them"}});
   if (!ok) {
     metrics_.maintenance_errors.inc();
     log_.warn("partition_maintenance_failed", {{"error", error.describe()}});

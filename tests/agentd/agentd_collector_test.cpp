@@ -63,7 +63,7 @@ TEST_CASE("Our collector reads the agent's HEP over UDP (v3, v2, v1) and TCP", "
   std::multiset<Key> want;
   for (const auto& m : truth) want.insert({m.src, m.src_port, m.dst, m.dst_port, m.payload});
 
-  for (const std::string& mode : {"udp3", "udp2", "udp1", "tcp3"}) {
+  for (const std::string mode : {"udp3", "udp2", "udp1", "tcp3"}) {
     INFO(mode);
     RunningCollector c;
     const std::string server = mode.substr(0, 3) + ":127.0.0.1:" + std::to_string(c.hep_port);
