@@ -140,7 +140,7 @@ void TcpTransport::send(const HepBatch& batch, size_t first, SteadyTime now) {
   if (full) {
     metrics_.drop(DropReason::TcpQueueFull, full);
     uint64_t suppressed = 0;
-    if (error_log_.allow(suppressed))
+    if (full_log_.allow(suppressed))
       log_.warn("tcp_queue_full", {{"server", name_},
                                    {"queued_bytes", pendingBytes()},
                                    {"dropped", full},

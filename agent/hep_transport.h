@@ -113,6 +113,7 @@ class TcpTransport final : public HepTransport {
   AgentMetrics& metrics_;
   Log log_;
   RateLimiter error_log_{std::chrono::seconds(10)};
+  RateLimiter full_log_{std::chrono::seconds(10)};
 
   int fd_ = -1;
   State state_ = State::Idle;

@@ -318,7 +318,7 @@ class Router {
 
   static void send(Poco::Net::HTTPServerRequest& hreq, Poco::Net::HTTPServerResponse& hresp, const ApiResponse& r,
                    bool ui) {
-    hresp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
+    hresp.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
     hresp.setContentType(r.content_type);
     setCommonHeaders(hresp, ui);
     for (const auto& [name, value] : r.headers) hresp.set(name, value);

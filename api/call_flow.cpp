@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "api/call_summary.h"
 
@@ -14,6 +15,26 @@ struct Candidate {
   std::string call_id;
   std::string relation;
 };
+
+// The set-up phase of a call: from its first request to the first final response to it (or
+// `open_end` after the request when no final response was captured).
+struct Setup {
+  uint64_t start = 0;
+  uint64_t end = 0;
+};
+
+std::optional<Setup> setupOf(const std::vector<MessageRecord>& messages, uint64_t open_end) {
+  auto request = std::find_if(messages.begin(), messages.end(), [](const MessageRecord& m) { return m.isRequest(); });
+  if (request == messages.end()) return std::nullopt;
+  Setup s{request->capture_us, request->capture_us + open_end};
+  for (auto it = request; it != messages.end(); ++it) {
+    if (!it->isRequest() && it->status >= 200 && it->method == request->method && it->cseq == request->cseq) {
+      s.end = it->capture_us;
+      break;
+    }
+  }
+  return s;
+}
 
 }  // namespace
 
@@ -74,17 +95,20 @@ bool buildCallFlow(MessageStore& store, const std::string& call_id, uint64_t fro
     }
   }
 
-  // B2BUA legs by numbers, around the requested call's first request.
+  // B2BUA legs by numbers: a call between the same numbers whose set-up overlaps ours (a B2BUA
+  // sends the outgoing INVITE after the incoming one arrived and answers the incoming one after
+  // the outgoing one was answered). Repeated calls between the same numbers do not overlap.
   const std::vector<MessageRecord>& own = messages_of[call_id];
   auto request = std::find_if(own.begin(), own.end(), [](const MessageRecord& m) { return m.isRequest(); });
-  if (request != own.end() && out.legs.size() < options.max_legs) {
+  const std::optional<Setup> own_setup = setupOf(own, options.inferred_window_us);
+  if (request != own.end() && own_setup && out.legs.size() < options.max_legs) {
     const std::string b = request->to_user.empty() ? request->ruri_user : request->to_user;
     if (!request->from_user.empty() && !b.empty()) {
       const uint64_t t = request->capture_us;
       std::vector<std::string> same;
       if (!store.sameNumbers(t > options.inferred_window_us ? t - options.inferred_window_us : 0,
-                             t + options.inferred_window_us, request->from_user, b, call_id, options.max_legs, same,
-                             error))
+                             t + options.inferred_window_us, request->from_user, b, call_id, options.max_legs * 4,
+                             same, error))
         return false;
       same.erase(std::remove_if(same.begin(), same.end(), [&](const std::string& id) { return leg_of.count(id) > 0; }),
                  same.end());
@@ -96,7 +120,8 @@ bool buildCallFlow(MessageStore& store, const std::string& call_id, uint64_t fro
           std::vector<MessageRecord> mine;
           for (const MessageRecord& m : found)
             if (m.call_id == id) mine.push_back(m);
-          if (mine.empty()) continue;
+          const std::optional<Setup> setup = setupOf(mine, options.inferred_window_us);
+          if (!setup || std::max(setup->start, own_setup->start) > std::min(setup->end, own_setup->end)) continue;
           leg_of[id] = out.legs.size();
           out.legs.push_back({id, "inferred"});
           messages_of[id] = std::move(mine);

@@ -7,8 +7,10 @@
 //   x-cid        a leg linked by an X-CID header: a message of one leg carries the other's Call-ID
 //   correlation  a leg linked by the HEP correlation id (chunk 17) in the same way
 //   inferred     a B2BUA leg guessed from a request with the same From and To (or R-URI) numbers
-//                whose call starts within `inferred_window` of the requested call's first request;
-//                its messages are marked "inferred": true
+//                that starts within `inferred_window` of the requested call's first request and
+//                whose set-up (first request .. its first final response) overlaps the requested
+//                call's set-up; its messages are marked "inferred": true. Back-to-back repeated
+//                calls between the same numbers do not overlap and are not taken.
 // Explicit links are followed transitively (A -> B -> C) up to `max_legs` legs in all.
 //
 // Thread-safe (uses MessageStore only); errors are DbError values.

@@ -37,7 +37,8 @@ uint32_t le32(const std::string& s, size_t at) {
 std::string udpPayload(const std::string& rel, uint32_t frame) {
   const std::string pcap = readFile(kCorpus + rel);
   if (pcap.size() < 24 || le32(pcap, 0) != 0xa1b2c3d4u || le32(pcap, 20) != 1) {
-    std::fprintf(stderr, "sip_bench: %s%s is not an Ethernet pcap (corpus missing?)\n", kCorpus.c_str(), rel.c_str());
+    std::fprintf(stderr, "sip_bench: %s%s is not an Ethernet pcap (corpus missing?)\n", kCorpus.c_str(),
+                 rel.c_str());
     std::exit(1);
   }
   size_t at = 24;

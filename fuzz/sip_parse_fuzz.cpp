@@ -80,8 +80,8 @@ void touchMessage(const SipMessage& m, const ParseOutcome& r) {
   // The public header reader over the parsed header section.
   SipHeaderReader reader(m.headers);
   SipHeaderField f;
-  for (auto st = reader.next(f); st == SipHeaderReader::Status::Field || st == SipHeaderReader::Status::BadLine;
-       st = reader.next(f)) {
+  for (auto st = reader.next(f);
+       st == SipHeaderReader::Status::Field || st == SipHeaderReader::Status::BadLine; st = reader.next(f)) {
     touch(canonicalHeaderName(f.name));
     touch(f.value);
   }

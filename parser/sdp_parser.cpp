@@ -112,27 +112,52 @@ bool isSdpContentType(std::string_view content_type) {
 
 std::string_view staticPayloadName(unsigned pt) {
   switch (pt) {
-    case 0: return "PCMU";
-    case 3: return "GSM";
-    case 4: return "G723";
-    case 5: case 6: case 16: case 17: return "DVI4";
-    case 7: return "LPC";
-    case 8: return "PCMA";
-    case 9: return "G722";
-    case 10: case 11: return "L16";
-    case 12: return "QCELP";
-    case 13: return "CN";
-    case 14: return "MPA";
-    case 15: return "G728";
-    case 18: return "G729";
-    case 25: return "CelB";
-    case 26: return "JPEG";
-    case 28: return "nv";
-    case 31: return "H261";
-    case 32: return "MPV";
-    case 33: return "MP2T";
-    case 34: return "H263";
-    default: return {};
+    case 0:
+      return "PCMU";
+    case 3:
+      return "GSM";
+    case 4:
+      return "G723";
+    case 5:
+    case 6:
+    case 16:
+    case 17:
+      return "DVI4";
+    case 7:
+      return "LPC";
+    case 8:
+      return "PCMA";
+    case 9:
+      return "G722";
+    case 10:
+    case 11:
+      return "L16";
+    case 12:
+      return "QCELP";
+    case 13:
+      return "CN";
+    case 14:
+      return "MPA";
+    case 15:
+      return "G728";
+    case 18:
+      return "G729";
+    case 25:
+      return "CelB";
+    case 26:
+      return "JPEG";
+    case 28:
+      return "nv";
+    case 31:
+      return "H261";
+    case 32:
+      return "MPV";
+    case 33:
+      return "MP2T";
+    case 34:
+      return "H263";
+    default:
+      return {};
   }
 }
 
@@ -215,8 +240,7 @@ void parseSdp(std::string_view body, SdpSummary& out) {
   }
   if (in_media) resolveCodecs(section, out);
   for (size_t i = 0; i < out.media_count; ++i) {
-    if (out.media[i].connection_address.empty())
-      out.media[i].connection_address = out.connection_address;
+    if (out.media[i].connection_address.empty()) out.media[i].connection_address = out.connection_address;
   }
   if (out.connection_address.empty() && out.media_count > 0)
     out.connection_address = out.media[0].connection_address;
@@ -230,8 +254,7 @@ std::string_view findMultipartSdp(std::string_view body, std::string_view conten
     while (from < body.size()) {
       const size_t at = body.find(boundary, from);
       if (at == std::string_view::npos) return at;
-      if (at >= 2 && body[at - 1] == '-' && body[at - 2] == '-' &&
-          (at == 2 || body[at - 3] == '\n'))
+      if (at >= 2 && body[at - 1] == '-' && body[at - 2] == '-' && (at == 2 || body[at - 3] == '\n'))
         return at - 2;
       from = at + 1;
     }

@@ -58,14 +58,14 @@ class SipArena {
 // A URI as written, split into the parts searches need. Schemes other than sip, sips and tel are
 // kept opaque: only `text` and `scheme` are set.
 struct SipUri {
-  std::string_view text;     // the whole URI, e.g. "sip:alice@example.com:5061;transport=tcp"
-  std::string_view scheme;   // "sip", "sips", "tel", or any other scheme as written
-  std::string_view user;     // user part, %HH escapes decoded (may contain NUL); tel: the number
-  std::string_view user_raw; // user part as written (escapes kept)
-  std::string_view host;     // host as written; an IPv6 reference keeps its brackets: "[2001:db8::1]"
-                             // (an unbracketed IPv6 address is kept whole and the URI is flagged)
-  uint16_t port = 0;         // 0 when the URI has no port
-  bool has_headers = false;  // "?name=value" part present
+  std::string_view text;      // the whole URI, e.g. "sip:alice@example.com:5061;transport=tcp"
+  std::string_view scheme;    // "sip", "sips", "tel", or any other scheme as written
+  std::string_view user;      // user part, %HH escapes decoded (may contain NUL); tel: the number
+  std::string_view user_raw;  // user part as written (escapes kept)
+  std::string_view host;      // host as written; an IPv6 reference keeps its brackets: "[2001:db8::1]"
+                              // (an unbracketed IPv6 address is kept whole and the URI is flagged)
+  uint16_t port = 0;          // 0 when the URI has no port
+  bool has_headers = false;   // "?name=value" part present
 };
 
 // From, To, P-Asserted-Identity: name-addr or addr-spec, plus the tag parameter.
@@ -133,17 +133,17 @@ struct SipMessage {
   SipNameAddr to;
   uint64_t cseq_number = 0;  // 0 when missing or not a number that fits in 64 bits
   std::string_view cseq_method;
-  uint8_t via_count = 0;  // all Via values in all Via header fields (saturates at 255)
+  uint8_t via_count = 0;                // all Via values in all Via header fields (saturates at 255)
   std::array<SipVia, kMaxVias> vias{};  // the first kMaxVias, top hop first
-  std::string_view contact;       // first Contact value as text (e.g. "<sip:a@b>;expires=60", "*")
-  SipUri contact_uri;             // its URI
-  std::string_view user_agent;    // User-Agent value
-  std::string_view server;        // Server value
-  std::string_view pai_user;      // user of the first P-Asserted-Identity value
-  std::string_view reason;        // first Reason header value, e.g. Q.850;cause=16;text="..."
-  std::string_view content_type;  // whole value including parameters
-  int64_t content_length = -1;    // -1 when there is no Content-Length header
-  std::string_view x_cid;         // X-CID (correlation of B2BUA legs)
+  std::string_view contact;             // first Contact value as text (e.g. "<sip:a@b>;expires=60", "*")
+  SipUri contact_uri;                   // its URI
+  std::string_view user_agent;          // User-Agent value
+  std::string_view server;              // Server value
+  std::string_view pai_user;            // user of the first P-Asserted-Identity value
+  std::string_view reason;              // first Reason header value, e.g. Q.850;cause=16;text="..."
+  std::string_view content_type;        // whole value including parameters
+  int64_t content_length = -1;          // -1 when there is no Content-Length header
+  std::string_view x_cid;               // X-CID (correlation of B2BUA legs)
 
   std::string_view headers;  // header section: first header line up to (not incl.) the blank line
   std::string_view body;     // body bytes (bounded by Content-Length and by the buffer)
@@ -153,9 +153,7 @@ struct SipMessage {
   // User-Agent if present, else Server: "the software that sent it".
   [[nodiscard]] std::string_view agent() const { return user_agent.empty() ? server : user_agent; }
   // The method of the transaction: the request method, or the CSeq method of a response.
-  [[nodiscard]] std::string_view transactionMethod() const {
-    return is_request ? method : cseq_method;
-  }
+  [[nodiscard]] std::string_view transactionMethod() const { return is_request ? method : cseq_method; }
 
   SipArena arena;  // storage for rewritten values; see the file comment
 };

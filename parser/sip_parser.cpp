@@ -94,8 +94,7 @@ std::string_view unescapePercent(std::string_view s, SipArena& arena) {
   size_t o = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     int hi = 0, lo = 0;
-    if (s[i] == '%' && i + 2 < s.size() && (hi = hexValue(s[i + 1])) >= 0 &&
-        (lo = hexValue(s[i + 2])) >= 0) {
+    if (s[i] == '%' && i + 2 < s.size() && (hi = hexValue(s[i + 1])) >= 0 && (lo = hexValue(s[i + 2])) >= 0) {
       out[o++] = char(hi * 16 + lo);
       i += 2;
     } else {
@@ -357,39 +356,65 @@ ViaResult parseVia(std::string_view e, SipVia& via) {
   if (used == std::string_view::npos) return ViaResult::Bad;
   i += used;
   const bool ok = scanParams(e.substr(i), [&](std::string_view name, std::string_view value) {
-    if (hop.branch.empty() && equalsLowerToken(name, "branch")) hop.branch = value;
-    else if (hop.received.empty() && equalsLowerToken(name, "received")) hop.received = value;
+    if (hop.branch.empty() && equalsLowerToken(name, "branch"))
+      hop.branch = value;
+    else if (hop.received.empty() && equalsLowerToken(name, "received"))
+      hop.received = value;
   });
   via = hop;
   return ok && !bare_ipv6 ? ViaResult::Ok : ViaResult::Malformed;
 }
 
 enum class Hdr : uint8_t {
-  Other, CallId, From, To, Via, CSeq, Contact, ContentLength, ContentType, UserAgent, Server,
-  Pai, Reason, XCid, Date,
+  Other,
+  CallId,
+  From,
+  To,
+  Via,
+  CSeq,
+  Contact,
+  ContentLength,
+  ContentType,
+  UserAgent,
+  Server,
+  Pai,
+  Reason,
+  XCid,
+  Date,
 };
 
 Hdr classify(std::string_view name) {
   switch (name.size()) {
     case 1:
       switch (toLower(name[0])) {
-        case 'i': return Hdr::CallId;
-        case 'f': return Hdr::From;
-        case 't': return Hdr::To;
-        case 'v': return Hdr::Via;
-        case 'm': return Hdr::Contact;
-        case 'l': return Hdr::ContentLength;
-        case 'c': return Hdr::ContentType;
-        default: return Hdr::Other;
+        case 'i':
+          return Hdr::CallId;
+        case 'f':
+          return Hdr::From;
+        case 't':
+          return Hdr::To;
+        case 'v':
+          return Hdr::Via;
+        case 'm':
+          return Hdr::Contact;
+        case 'l':
+          return Hdr::ContentLength;
+        case 'c':
+          return Hdr::ContentType;
+        default:
+          return Hdr::Other;
       }
-    case 2: return equalsLowerToken(name, "to") ? Hdr::To : Hdr::Other;
-    case 3: return equalsLowerToken(name, "via") ? Hdr::Via : Hdr::Other;
+    case 2:
+      return equalsLowerToken(name, "to") ? Hdr::To : Hdr::Other;
+    case 3:
+      return equalsLowerToken(name, "via") ? Hdr::Via : Hdr::Other;
     case 4:
       if (equalsLowerToken(name, "from")) return Hdr::From;
       if (equalsLowerToken(name, "cseq")) return Hdr::CSeq;
       if (equalsLowerToken(name, "date")) return Hdr::Date;
       return Hdr::Other;
-    case 5: return equalsLowerToken(name, "x-cid") ? Hdr::XCid : Hdr::Other;
+    case 5:
+      return equalsLowerToken(name, "x-cid") ? Hdr::XCid : Hdr::Other;
     case 6:
       if (equalsLowerToken(name, "server")) return Hdr::Server;
       if (equalsLowerToken(name, "reason")) return Hdr::Reason;
@@ -398,11 +423,16 @@ Hdr classify(std::string_view name) {
       if (equalsLowerToken(name, "call-id")) return Hdr::CallId;
       if (equalsLowerToken(name, "contact")) return Hdr::Contact;
       return Hdr::Other;
-    case 10: return equalsLowerToken(name, "user-agent") ? Hdr::UserAgent : Hdr::Other;
-    case 12: return equalsLowerToken(name, "content-type") ? Hdr::ContentType : Hdr::Other;
-    case 14: return equalsLowerToken(name, "content-length") ? Hdr::ContentLength : Hdr::Other;
-    case 19: return equalsLowerToken(name, "p-asserted-identity") ? Hdr::Pai : Hdr::Other;
-    default: return Hdr::Other;
+    case 10:
+      return equalsLowerToken(name, "user-agent") ? Hdr::UserAgent : Hdr::Other;
+    case 12:
+      return equalsLowerToken(name, "content-type") ? Hdr::ContentType : Hdr::Other;
+    case 14:
+      return equalsLowerToken(name, "content-length") ? Hdr::ContentLength : Hdr::Other;
+    case 19:
+      return equalsLowerToken(name, "p-asserted-identity") ? Hdr::Pai : Hdr::Other;
+    default:
+      return Hdr::Other;
   }
 }
 
@@ -569,15 +599,16 @@ void parseStatusLine(std::string_view line, Ctx& c) {
   m.version = line.substr(0, sp);
   if (!isSipVersion(m.version)) return c.fail(ParseError::BadStartLine, "malformed SIP-Version");
   checkVersion(m.version, c);
-  if (sp == std::string_view::npos) return c.fail(ParseError::BadStatusCode, "status line has no status code");
+  if (sp == std::string_view::npos)
+    return c.fail(ParseError::BadStatusCode, "status line has no status code");
   size_t i = sp + 1;
   if (i < line.size() && isWsp(line[i])) {
     c.flag(SipFlag::StartLineWhitespace, "extra whitespace in the status line");
     while (i < line.size() && isWsp(line[i])) ++i;
   }
   const std::string_view code = line.substr(i, 3);
-  const bool three_digits = code.size() == 3 && isDigit(code[0]) && isDigit(code[1]) &&
-                            isDigit(code[2]) && (i + 3 == line.size() || line[i + 3] == ' ');
+  const bool three_digits = code.size() == 3 && isDigit(code[0]) && isDigit(code[1]) && isDigit(code[2]) &&
+                            (i + 3 == line.size() || line[i + 3] == ' ');
   if (!three_digits || code[0] < '1' || code[0] > '6')
     return c.fail(ParseError::BadStatusCode, "status code is not 3 digits in 100..699");
   m.status_code = uint16_t((code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0'));
@@ -603,7 +634,8 @@ void parseRequestLine(std::string_view line, Ctx& c) {
       return c.fail(ParseError::NotSip, "first line is not a SIP request or status line");
     return c.fail(ParseError::BadStartLine, "request line has no SIP-Version");
   }
-  if (last == std::string_view::npos) return c.fail(ParseError::BadStartLine, "request line has no Request-URI");
+  if (last == std::string_view::npos)
+    return c.fail(ParseError::BadStartLine, "request line has no Request-URI");
   if (!isSipVersion(version)) return c.fail(ParseError::BadStartLine, "malformed SIP-Version");
   m.version = version;
   checkVersion(version, c);
@@ -713,8 +745,10 @@ ParseOutcome parseSipMessage(std::string_view in, SipMessage& m) {
   std::string_view line = in.substr(pos, line_nl - pos);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   m.start_line = line;
-  if (istartsWith(line, "SIP/")) parseStatusLine(line, c);
-  else parseRequestLine(line, c);
+  if (istartsWith(line, "SIP/"))
+    parseStatusLine(line, c);
+  else
+    parseRequestLine(line, c);
   if (c.r.error == ParseError::NotSip || c.r.error == ParseError::BadStartLine ||
       c.r.error == ParseError::BadStatusCode)
     return c.r;
@@ -725,8 +759,10 @@ ParseOutcome parseSipMessage(std::string_view in, SipMessage& m) {
   SipHeaderReader::Status st;
   while ((st = reader.next(field)) == SipHeaderReader::Status::Field ||
          st == SipHeaderReader::Status::BadLine) {
-    if (st == SipHeaderReader::Status::Field) handleHeader(field, c);
-    else c.fail(ParseError::BadHeader, "a header line has no colon or an invalid name");
+    if (st == SipHeaderReader::Status::Field)
+      handleHeader(field, c);
+    else
+      c.fail(ParseError::BadHeader, "a header line has no colon or an invalid name");
   }
   size_t body_start = in.size();
   if (st == SipHeaderReader::Status::End) {
@@ -789,34 +825,56 @@ bool looksLikeSipStartLine(std::string_view line) {
 
 std::string_view parseErrorName(ParseError e) {
   switch (e) {
-    case ParseError::Ok: return "ok";
-    case ParseError::Empty: return "empty";
-    case ParseError::NotSip: return "not_sip";
-    case ParseError::BadStartLine: return "bad_start_line";
-    case ParseError::BadStatusCode: return "bad_status_code";
-    case ParseError::Truncated: return "truncated";
-    case ParseError::BadHeader: return "bad_header";
-    case ParseError::MissingCallId: return "missing_call_id";
-    case ParseError::BadContentLength: return "bad_content_length";
+    case ParseError::Ok:
+      return "ok";
+    case ParseError::Empty:
+      return "empty";
+    case ParseError::NotSip:
+      return "not_sip";
+    case ParseError::BadStartLine:
+      return "bad_start_line";
+    case ParseError::BadStatusCode:
+      return "bad_status_code";
+    case ParseError::Truncated:
+      return "truncated";
+    case ParseError::BadHeader:
+      return "bad_header";
+    case ParseError::MissingCallId:
+      return "missing_call_id";
+    case ParseError::BadContentLength:
+      return "bad_content_length";
   }
   return "unknown";
 }
 
 std::string_view sipFlagName(SipFlag f) {
   switch (f) {
-    case SipFlag::DuplicateHeader: return "duplicate_header";
-    case SipFlag::MethodMismatch: return "method_mismatch";
-    case SipFlag::ContentLengthExceedsBody: return "content_length_exceeds_body";
-    case SipFlag::TrailingBytes: return "trailing_bytes";
-    case SipFlag::UnsupportedVersion: return "unsupported_version";
-    case SipFlag::StartLineWhitespace: return "start_line_whitespace";
-    case SipFlag::BadRequestUri: return "bad_request_uri";
-    case SipFlag::BadCSeq: return "bad_cseq";
-    case SipFlag::MissingHeader: return "missing_header";
-    case SipFlag::MalformedHeader: return "malformed_header";
-    case SipFlag::BadDate: return "bad_date";
-    case SipFlag::BareBranchCookie: return "bare_branch_cookie";
-    case SipFlag::NoHeaderTerminator: return "no_header_terminator";
+    case SipFlag::DuplicateHeader:
+      return "duplicate_header";
+    case SipFlag::MethodMismatch:
+      return "method_mismatch";
+    case SipFlag::ContentLengthExceedsBody:
+      return "content_length_exceeds_body";
+    case SipFlag::TrailingBytes:
+      return "trailing_bytes";
+    case SipFlag::UnsupportedVersion:
+      return "unsupported_version";
+    case SipFlag::StartLineWhitespace:
+      return "start_line_whitespace";
+    case SipFlag::BadRequestUri:
+      return "bad_request_uri";
+    case SipFlag::BadCSeq:
+      return "bad_cseq";
+    case SipFlag::MissingHeader:
+      return "missing_header";
+    case SipFlag::MalformedHeader:
+      return "malformed_header";
+    case SipFlag::BadDate:
+      return "bad_date";
+    case SipFlag::BareBranchCookie:
+      return "bare_branch_cookie";
+    case SipFlag::NoHeaderTerminator:
+      return "no_header_terminator";
   }
   return "unknown";
 }
@@ -824,27 +882,48 @@ std::string_view sipFlagName(SipFlag f) {
 std::string_view canonicalHeaderName(std::string_view name) {
   if (name.size() != 1) return name;
   switch (toLower(name[0])) {
-    case 'a': return "Accept-Contact";
-    case 'b': return "Referred-By";
-    case 'c': return "Content-Type";
-    case 'd': return "Request-Disposition";
-    case 'e': return "Content-Encoding";
-    case 'f': return "From";
-    case 'i': return "Call-ID";
-    case 'j': return "Reject-Contact";
-    case 'k': return "Supported";
-    case 'l': return "Content-Length";
-    case 'm': return "Contact";
-    case 'n': return "Identity-Info";
-    case 'o': return "Event";
-    case 'r': return "Refer-To";
-    case 's': return "Subject";
-    case 't': return "To";
-    case 'u': return "Allow-Events";
-    case 'v': return "Via";
-    case 'x': return "Session-Expires";
-    case 'y': return "Identity";
-    default: return name;
+    case 'a':
+      return "Accept-Contact";
+    case 'b':
+      return "Referred-By";
+    case 'c':
+      return "Content-Type";
+    case 'd':
+      return "Request-Disposition";
+    case 'e':
+      return "Content-Encoding";
+    case 'f':
+      return "From";
+    case 'i':
+      return "Call-ID";
+    case 'j':
+      return "Reject-Contact";
+    case 'k':
+      return "Supported";
+    case 'l':
+      return "Content-Length";
+    case 'm':
+      return "Contact";
+    case 'n':
+      return "Identity-Info";
+    case 'o':
+      return "Event";
+    case 'r':
+      return "Refer-To";
+    case 's':
+      return "Subject";
+    case 't':
+      return "To";
+    case 'u':
+      return "Allow-Events";
+    case 'v':
+      return "Via";
+    case 'x':
+      return "Session-Expires";
+    case 'y':
+      return "Identity";
+    default:
+      return name;
   }
 }
 

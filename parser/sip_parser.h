@@ -75,8 +75,8 @@ enum class SipFlag : uint32_t {
 
 struct ParseOutcome {
   ParseError error = ParseError::Ok;
-  uint32_t flags = 0;           // SipFlag bits
-  std::string_view reason;      // static text: why it failed, else the first flag's detail, else ""
+  uint32_t flags = 0;       // SipFlag bits
+  std::string_view reason;  // static text: why it failed, else the first flag's detail, else ""
 
   [[nodiscard]] bool ok() const { return error == ParseError::Ok; }
   [[nodiscard]] bool has(SipFlag f) const { return (flags & uint32_t(f)) != 0; }
@@ -109,11 +109,11 @@ struct SipHeaderField {
 class SipHeaderReader {
  public:
   enum class Status : uint8_t {
-    Field,      // `field` holds the next header
-    BadLine,    // a line without a colon / with an invalid name (skipped; `field.value` = the line)
-    End,        // the blank line was found: bodyOffset() is where the body starts
-    EndOfInput, // no more bytes after complete lines (no blank line)
-    Truncated,  // the input ends inside a line
+    Field,       // `field` holds the next header
+    BadLine,     // a line without a colon / with an invalid name (skipped; `field.value` = the line)
+    End,         // the blank line was found: bodyOffset() is where the body starts
+    EndOfInput,  // no more bytes after complete lines (no blank line)
+    Truncated,   // the input ends inside a line
   };
 
   explicit SipHeaderReader(std::string_view section) : data_(section) {}

@@ -72,7 +72,8 @@ SipFrame SipStreamFramer::next() {
     const char* nl = findByte(data.substr(search_from_), '\n');
     if (skip_to_eol_) {  // the rest of a line whose start was already skipped
       skip_to_eol_ = nl == nullptr;
-      return take(SipFrame::Kind::Skipped, nl ? size_t(nl - data.data()) + 1 : data.size(), "not a SIP start line");
+      return take(SipFrame::Kind::Skipped, nl ? size_t(nl - data.data()) + 1 : data.size(),
+                  "not a SIP start line");
     }
     if (data[0] == '\r' || data[0] == '\n') {
       size_t n = 0;
@@ -86,7 +87,8 @@ SipFrame SipStreamFramer::next() {
       const bool junk = !isTokenChar(data[0]);
       if (junk || data.size() > max_message_bytes_) {
         skip_to_eol_ = true;
-        return take(SipFrame::Kind::Skipped, data.size(), junk ? "not a SIP start line" : "start line too long");
+        return take(SipFrame::Kind::Skipped, data.size(),
+                    junk ? "not a SIP start line" : "start line too long");
       }
       search_from_ = data.size();
       return {};

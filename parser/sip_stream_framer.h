@@ -73,12 +73,12 @@ class SipStreamFramer {
 
   // Scan state of the message starting at head_; offsets are relative to head_.
   Phase phase_ = Phase::StartLine;
-  size_t scan_pos_ = 0;     // start of the next header line to examine
-  size_t search_from_ = 0;  // where the search for the next '\n' resumes
+  size_t scan_pos_ = 0;         // start of the next header line to examine
+  size_t search_from_ = 0;      // where the search for the next '\n' resumes
   size_t cl_value_ = SIZE_MAX;  // start of a Content-Length value whose field may continue
   int64_t content_length_ = -1;
   std::string_view cl_error_;
-  size_t total_ = 0;        // header section + body, once known
+  size_t total_ = 0;  // header section + body, once known
 };
 
 }  // namespace sipvault

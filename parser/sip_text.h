@@ -8,11 +8,10 @@
 
 namespace sipvault::sip_text {
 
-
 // Character classes, one table lookup each (the parser's inner loops are byte scans).
 enum : uint8_t {
-  kClassToken = 1,      // RFC 3261 token: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"
-  kClassHost = 2,       // hostname / IPv4 characters: alphanum / "-" / "." / "_"
+  kClassToken = 1,  // RFC 3261 token: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"
+  kClassHost = 2,   // hostname / IPv4 characters: alphanum / "-" / "." / "_"
   kClassDigit = 4,
   kClassHex = 8,
   kClassParamEnd = 16,  // ends an unquoted parameter value: SP HTAB CR LF ";" ","
@@ -142,9 +141,12 @@ inline std::string_view nextListElement(std::string_view& rest) {
       i = q + 1;
       continue;
     }
-    if (c == '<') in_angle = true;
-    else if (c == '>') in_angle = false;
-    else if (c == ',' && !in_angle) break;
+    if (c == '<')
+      in_angle = true;
+    else if (c == '>')
+      in_angle = false;
+    else if (c == ',' && !in_angle)
+      break;
     ++i;
   }
   std::string_view elem = rest.substr(0, i);

@@ -108,6 +108,11 @@ std::string_view insertMethodName(InsertMethod method) {
 RowInserter::RowInserter(InsertMethod method) : method_(method) {
   if (method_ == InsertMethod::LoadData) {
     memfd_ = memfd_create("sipvault-writer-load", MFD_CLOEXEC);
+    // The client library opens the memfd by its /proc path; without /proc, fall back.
+    if (memfd_ >= 0 && access(("/proc/self/fd/" + std::to_string(memfd_)).c_str(), R_OK) != 0) {
+      close(memfd_);
+      memfd_ = -1;
+    }
     if (memfd_ < 0) method_ = InsertMethod::MultiRowInsert;
   }
 }

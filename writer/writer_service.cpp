@@ -36,6 +36,7 @@ std::optional<StartFailure> WriterService::start() {
   if (!migrate(*db, embeddedMigrations(), clock_(), migration_, db_error))
     return StartFailure{StartFailure::Kind::Migration, "schema migration failed: " + db_error.describe(),
                         "check the database user's rights (CREATE, ALTER, DROP, INDEX on the database)"};
+  metrics_.db_up.set(1);
   log_.info("schema", {{"version_before", migration_.version_before},
                        {"version", migration_.version_after},
                        {"applied", migration_.applied.size()}});

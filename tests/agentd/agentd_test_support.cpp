@@ -28,7 +28,8 @@ HepReceiver::HepReceiver(Kind kind, int port) : kind_(kind), port_(port) { start
 HepReceiver::~HepReceiver() { stop(); }
 
 void HepReceiver::start() {
-  fd_ = ::socket(AF_INET, kind_ == Kind::Udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+  // CLOEXEC: the agent is spawned from this process and must not inherit the listener.
+  fd_ = ::socket(AF_INET, (kind_ == Kind::Udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
   REQUIRE(fd_ >= 0);
   const int one = 1, big = 16 << 20;
   ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -39,7 +40,9 @@ void HepReceiver::start() {
   sa.sin_family = AF_INET;
   sa.sin_port = htons(uint16_t(port_));
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+  const int bound = ::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+  INFO("bind 127.0.0.1:" << port_ << ": " << std::strerror(errno));
+  REQUIRE(bound == 0);
   socklen_t len = sizeof sa;
   ::getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len);
   port_ = ntohs(sa.sin_port);
@@ -106,7 +109,7 @@ void HepReceiver::run() {
           onPacket(std::string_view(buf.data(), size_t(n)), 0);
         }
       } else {
-        const int c = ::accept(fd_, nullptr, nullptr);
+        const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
         if (c >= 0) conns.push_back(std::make_unique<Conn>(Conn{c, connections_++, HepStreamFramer()}));
       }
     }

@@ -2,7 +2,6 @@
 // Counts are the tshark counts in corpus/SOURCES.md (UDP/5060 payloads that are not SIP are the
 // keep-alives these captures hold).
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <set>
 
@@ -66,9 +65,7 @@ CaptureResult parseCapture(const std::string& rel, uint16_t port) {
   return parseAll(payloads, rel);
 }
 
-uint16_t be16(const std::string& s, size_t at) {
-  return uint16_t(uint8_t(s[at]) << 8 | uint8_t(s[at + 1]));
-}
+uint16_t be16(const std::string& s, size_t at) { return uint16_t(uint8_t(s[at]) << 8 | uint8_t(s[at + 1])); }
 
 // Test-only HEP3 walk: the SIP payload (chunk 15, payload type 1), or empty.
 std::string hep3SipPayload(const std::string& hep) {
@@ -87,7 +84,8 @@ std::string hep3SipPayload(const std::string& hep) {
 
 }  // namespace
 
-TEST_CASE("sngrep aaa.pcap: 81 SIP messages parse; the other UDP/5060 datagrams are keep-alives", "[sip][pcap]") {
+TEST_CASE("sngrep aaa.pcap: 81 SIP messages parse; the other UDP/5060 datagrams are keep-alives",
+          "[sip][pcap]") {
   const auto res = parseCapture("pcap/sngrep_aaa.pcap", 5060);
   CHECK(res.parsed == 81);
   CHECK(res.keep_alives == res.datagrams - 81);
@@ -103,7 +101,8 @@ TEST_CASE("heplify rtp_rtcp_sip_ipv4_udp.pcap: 14 SIP messages parse", "[sip][pc
   CHECK(res.methods.count("INVITE") == 1);
 }
 
-TEST_CASE("heplify FAX T.38 capture: 92 SIP messages parse and the T.38 re-INVITE is seen", "[sip][pcap][sdp]") {
+TEST_CASE("heplify FAX T.38 capture: 92 SIP messages parse and the T.38 re-INVITE is seen",
+          "[sip][pcap][sdp]") {
   std::string error;
   const auto payloads =
       test::readUdpPayloads(test::corpusPath("pcap/heplify_FAX-Call-t38-CA-TDM-SIP-FB-1.pcap"), 5060, error);
@@ -130,13 +129,15 @@ TEST_CASE("Kamailio + sipp capture: 260 SIP messages of 20 calls parse", "[sip][
 
 TEST_CASE("heplify sip_ipv6_udp.pcap: 6 SIP messages over IPv6 parse", "[sip][pcap]") {
   std::string error;
-  const auto payloads = test::readUdpPayloads(test::corpusPath("pcap/heplify_sip_ipv6_udp.pcap"), 5060, error);
+  const auto payloads =
+      test::readUdpPayloads(test::corpusPath("pcap/heplify_sip_ipv6_udp.pcap"), 5060, error);
   REQUIRE(error.empty());
   REQUIRE(payloads.size() == 6);
   for (const auto& d : payloads) CHECK(d.ip_version == 6);
   // This capture writes IPv6 addresses without brackets (the RFC 5118 4.2 mistake): stored,
   // flagged, and the address is still extracted whole.
-  const auto res = parseAll(payloads, "ipv6", uint32_t(SipFlag::BadRequestUri) | uint32_t(SipFlag::MalformedHeader));
+  const auto res =
+      parseAll(payloads, "ipv6", uint32_t(SipFlag::BadRequestUri) | uint32_t(SipFlag::MalformedHeader));
   SipMessage msg;
   REQUIRE(parseSipMessage(payloads[0].payload, msg).ok());
   CHECK(msg.request_uri.host == "fec0:0:0:0:216:d3ff:fe0d:22c");
@@ -166,7 +167,7 @@ TEST_CASE("HEP3 payloads from hep-js end lines in bare LF and still parse", "[si
   SipMessage msg;
   for (const auto& d : datagrams) {
     const std::string sip = hep3SipPayload(d.payload);
-    if (sip.empty()) continue;  // the log and RTCP-JSON packets
+    if (sip.empty()) continue;                        // the log and RTCP-JSON packets
     CHECK(sip.find("\r\n") == sip.find("\r\n\r\n"));  // only the header end has a CR
     const ParseOutcome r = parseSipMessage(sip, msg);
     INFO(msg.start_line << ": " << r.reason << " flags " << flagList(r.flags));
@@ -178,9 +179,11 @@ TEST_CASE("HEP3 payloads from hep-js end lines in bare LF and still parse", "[si
   CHECK(starts == std::vector<std::string>{"INVITE", "100", "407", "OPTIONS", "200", "PUBLISH"});
 }
 
-TEST_CASE("Kamailio siptrace HEP3 carries the same 260 SIP messages as the plain capture", "[sip][pcap][hep]") {
+TEST_CASE("Kamailio siptrace HEP3 carries the same 260 SIP messages as the plain capture",
+          "[sip][pcap][hep]") {
   std::string error;
-  const auto datagrams = test::readUdpPayloads(test::corpusPath("hep/kamailio/hep3-kamailio-udp.pcap"), 9060, error);
+  const auto datagrams =
+      test::readUdpPayloads(test::corpusPath("hep/kamailio/hep3-kamailio-udp.pcap"), 9060, error);
   REQUIRE(error.empty());
   std::vector<test::CapturedPayload> sip;
   for (const auto& d : datagrams) {
@@ -196,7 +199,8 @@ TEST_CASE("Kamailio siptrace HEP3 carries the same 260 SIP messages as the plain
 }
 
 TEST_CASE("The heplify-server HEP3 vector's 200 OK carries an SDP without a final CRLF", "[sip][hep][sdp]") {
-  const std::string hep = test::readFile(test::corpusPath("hep/vectors/heplify-server_hep3_200ok_options.hep"));
+  const std::string hep =
+      test::readFile(test::corpusPath("hep/vectors/heplify-server_hep3_200ok_options.hep"));
   REQUIRE(hep.size() == 778);
   auto p = test::parseBytes(hep3SipPayload(hep));
   REQUIRE(p->bytes.size() == 673);

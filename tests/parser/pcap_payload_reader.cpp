@@ -38,8 +38,8 @@ bool linkLayer(int dlt, const uint8_t* p, size_t len, size_t& off, uint16_t& eth
       ethertype = 0;  // decided from the IP version nibble below
       return true;
     case DLT_RAW:
-    case 228: // DLT_IPV4
-    case 229: // DLT_IPV6
+    case 228:  // DLT_IPV4
+    case 229:  // DLT_IPV6
       off = 0;
       ethertype = 0;
       return true;
@@ -51,7 +51,7 @@ bool linkLayer(int dlt, const uint8_t* p, size_t len, size_t& off, uint16_t& eth
 }  // namespace
 
 static std::vector<CapturedPayload> readPayloads(const std::string& path, uint16_t port, uint8_t proto,
-                                            std::string& error) {
+                                                 std::string& error) {
   std::vector<CapturedPayload> out;
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   pcap_t* pcap = pcap_open_offline(path.c_str(), errbuf);

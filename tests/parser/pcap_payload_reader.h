@@ -1,7 +1,7 @@
 #pragma once
-// Test-only: the UDP (or TCP segment) payloads of a pcap/pcapng file, so parser tests can run on real captures.
-// Handles Ethernet (with 802.1Q/802.1ad tags), Linux SLL v1/v2, raw IP and BSD loopback link
-// types; IPv4 and IPv6 (extension headers skipped); fragments are skipped, not reassembled.
+// Test-only: the UDP (or TCP segment) payloads of a pcap/pcapng file, so parser tests can run on real
+// captures. Handles Ethernet (with 802.1Q/802.1ad tags), Linux SLL v1/v2, raw IP and BSD loopback link types;
+// IPv4 and IPv6 (extension headers skipped); fragments are skipped, not reassembled.
 #include <cstdint>
 #include <string>
 #include <vector>

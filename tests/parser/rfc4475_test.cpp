@@ -1,6 +1,5 @@
 // RFC 4475 torture messages: every expectation below is taken from corpus/rfc4475/EXPECTED.md.
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <string>
 
@@ -68,7 +67,8 @@ TEST_CASE("RFC 4475 wsinv: folding, LWS before colon and odd header case are und
   CHECK(m.sdp.present);
 }
 
-TEST_CASE("RFC 4475 intmeth: extension method and raw NUL/BEL/DEL in a quoted display name", "[sip][rfc4475]") {
+TEST_CASE("RFC 4475 intmeth: extension method and raw NUL/BEL/DEL in a quoted display name",
+          "[sip][rfc4475]") {
   auto p = valid("intmeth");
   const SipMessage& m = p->msg;
   const std::string_view method = "!interesting-Method0123456789_*+`.%indeed'~";
@@ -167,7 +167,8 @@ TEST_CASE("RFC 4475 longreq: 34 Via fields in many spellings and a very long Cal
   CHECK(m.from.uri.host == "example.net");
 }
 
-TEST_CASE("RFC 4475 dblreq: a datagram holds one REGISTER; the trailing INVITE is ignored", "[sip][rfc4475]") {
+TEST_CASE("RFC 4475 dblreq: a datagram holds one REGISTER; the trailing INVITE is ignored",
+          "[sip][rfc4475]") {
   auto p = valid("dblreq");
   const SipMessage& m = p->msg;
   CHECK(m.method == "REGISTER");
@@ -339,7 +340,8 @@ TEST_CASE("RFC 4475 cparam01/02 and regescrt: Contact parameters and escaped hea
   CHECK(c->msg.cseq_number == 14398234);
 }
 
-TEST_CASE("RFC 4475 inv2543: without Content-Length the body runs to the end of the datagram", "[sip][rfc4475]") {
+TEST_CASE("RFC 4475 inv2543: without Content-Length the body runs to the end of the datagram",
+          "[sip][rfc4475]") {
   auto p = valid("inv2543");
   const SipMessage& m = p->msg;
   CHECK(m.method == "INVITE");
@@ -370,11 +372,13 @@ TEST_CASE("Every RFC 4475 invalid message is rejected or flagged with a reason",
       {"badvers", ParseError::Ok, SipFlag::UnsupportedVersion, "badvers.31417@c.example.com"},
       {"bigcode", ParseError::BadStatusCode, {}, {}},
       {"clerr", ParseError::Ok, SipFlag::ContentLengthExceedsBody, "clerr.0ha0isndaksdjweiafasdk3"},
-      {"escruri", ParseError::Ok, SipFlag::BadRequestUri, "escruri.23940-asdfhj-aje3br-234q098w-fawerh2q-h4n5"},
+      {"escruri", ParseError::Ok, SipFlag::BadRequestUri,
+       "escruri.23940-asdfhj-aje3br-234q098w-fawerh2q-h4n5"},
       {"insuf", ParseError::MissingCallId, {}, {}},
       {"ltgtruri", ParseError::Ok, SipFlag::BadRequestUri, "ltgtruri.1@192.0.2.5"},
       {"lwsruri", ParseError::Ok, SipFlag::BadRequestUri, "lwsruri.asdfasdoeoi2323-asdfwrn23-asd834rk423"},
-      {"lwsstart", ParseError::Ok, SipFlag::StartLineWhitespace, "lwsstart.dfknq234oi243099adsdfnawe3@example.com"},
+      {"lwsstart", ParseError::Ok, SipFlag::StartLineWhitespace,
+       "lwsstart.dfknq234oi243099adsdfnawe3@example.com"},
       {"mcl01", ParseError::BadContentLength, {}, {}},
       {"mismatch01", ParseError::Ok, SipFlag::MethodMismatch, "mismatch01.dj0234sxdfl3"},
       {"mismatch02", ParseError::Ok, SipFlag::MethodMismatch, "mismatch02.dj0234sxdfl3"},

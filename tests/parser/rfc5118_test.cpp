@@ -57,7 +57,8 @@ TEST_CASE("RFC 5118 ipv6-good: bracketed IPv6 hosts in Request-URI, Via and Cont
   CHECK(m.cseq_method == "REGISTER");
 }
 
-TEST_CASE("RFC 5118 ipv6-bad: an unbracketed IPv6 Request-URI is flagged, not misread as a port", "[sip][rfc5118]") {
+TEST_CASE("RFC 5118 ipv6-bad: an unbracketed IPv6 Request-URI is flagged, not misread as a port",
+          "[sip][rfc5118]") {
   auto p = wire("ipv6-bad");
   CHECK(p->outcome.has(SipFlag::BadRequestUri));
   CHECK(p->msg.request_uri.text == "sip:2001:db8::10");
@@ -67,7 +68,8 @@ TEST_CASE("RFC 5118 ipv6-bad: an unbracketed IPv6 Request-URI is flagged, not mi
   CHECK(p->msg.call_id == "SSG9559905523997077@hlau_4100");
 }
 
-TEST_CASE("RFC 5118 port-ambiguous and port-unambiguous: the port is outside the brackets only", "[sip][rfc5118]") {
+TEST_CASE("RFC 5118 port-ambiguous and port-unambiguous: the port is outside the brackets only",
+          "[sip][rfc5118]") {
   auto a = wire("port-ambiguous");
   CHECK(a->msg.request_uri.host == "[2001:db8::10:5070]");
   CHECK(a->msg.request_uri.port == 0);  // default port applies
@@ -93,7 +95,8 @@ TEST_CASE("RFC 5118 via-received-param: received with and without brackets", "[s
   CHECK(b->msg.cseq_number == 921);
 }
 
-TEST_CASE("RFC 5118 ipv6-in-sdp and mult-ip-in-sdp: IPv6 connection addresses in SDP", "[sip][rfc5118][sdp]") {
+TEST_CASE("RFC 5118 ipv6-in-sdp and mult-ip-in-sdp: IPv6 connection addresses in SDP",
+          "[sip][rfc5118][sdp]") {
   auto a = wire("ipv6-in-sdp");
   CHECK(a->msg.request_uri.user == "user");
   CHECK(a->msg.request_uri.host == "[2001:db8::10]");

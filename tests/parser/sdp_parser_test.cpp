@@ -1,7 +1,8 @@
 // SDP summary: connection addresses, media, codec names.
+#include "parser/sdp_parser.h"
+
 #include <catch2/catch.hpp>
 
-#include "parser/sdp_parser.h"
 #include "parser_test_support.h"
 #include "pcap_payload_reader.h"
 

@@ -39,15 +39,17 @@ TEST_CASE("A request with bare LF line ends parses like CRLF", "[sip][parse]") {
 }
 
 TEST_CASE("Leading CRLFs before the start line are ignored", "[sip][parse]") {
-  auto p = parse("\r\n\r\nOPTIONS sip:a@b SIP/2.0\r\nCall-ID: c\r\nFrom: <sip:x@y>;tag=1\r\nTo: <sip:a@b>\r\n"
-                 "CSeq: 2 OPTIONS\r\nVia: SIP/2.0/TCP h\r\n\r\n");
+  auto p = parse(
+      "\r\n\r\nOPTIONS sip:a@b SIP/2.0\r\nCall-ID: c\r\nFrom: <sip:x@y>;tag=1\r\nTo: <sip:a@b>\r\n"
+      "CSeq: 2 OPTIONS\r\nVia: SIP/2.0/TCP h\r\n\r\n");
   REQUIRE(p->outcome.ok());
   CHECK(p->outcome.flags == 0);
   CHECK(p->msg.method == "OPTIONS");
   CHECK(p->msg.content_length == -1);
 }
 
-TEST_CASE("Search fields come from P-Asserted-Identity, X-CID, Reason, User-Agent and Server", "[sip][parse]") {
+TEST_CASE("Search fields come from P-Asserted-Identity, X-CID, Reason, User-Agent and Server",
+          "[sip][parse]") {
   auto p = parse(
       "BYE sip:+15551230000@gw.example.net;user=phone SIP/2.0\r\n"
       "v: SIP/2.0/UDP [2001:db8::1]:5070;branch=z9hG4bKx;rport\r\n"
@@ -79,7 +81,8 @@ TEST_CASE("Search fields come from P-Asserted-Identity, X-CID, Reason, User-Agen
   CHECK(m.transactionMethod() == "BYE");
 }
 
-TEST_CASE("Folded and escaped values are rewritten into the arena and survive a move", "[sip][parse][arena]") {
+TEST_CASE("Folded and escaped values are rewritten into the arena and survive a move",
+          "[sip][parse][arena]") {
   std::string text =
       "INVITE sip:b%6Fb@example.com SIP/2.0\r\n"
       "From: \"A \\\"quoted\\\" name\"\r\n"
@@ -171,7 +174,8 @@ TEST_CASE("Hard errors: not SIP, bad start lines, bad status codes, bad lengths"
       {"SIP/2.0 200 OK\r\nCall-ID: x\r\nno colon here\r\n\r\n", ParseError::BadHeader},
       {"SIP/2.0 200 OK\r\n bad continuation\r\nCall-ID: x\r\n\r\n", ParseError::BadHeader},
       {"SIP/2.0 200 OK\r\nCall-ID:   \r\n\r\n", ParseError::MissingCallId},
-      {"SIP/2.0 200 OK\r\nCall-ID: x\r\nContent-Length: 99999999999999999999\r\n\r\n", ParseError::BadContentLength},
+      {"SIP/2.0 200 OK\r\nCall-ID: x\r\nContent-Length: 99999999999999999999\r\n\r\n",
+       ParseError::BadContentLength},
       {"SIP/2.0 200 OK\r\nCall-ID: x\r\nContent-Length: 12abc\r\n\r\n", ParseError::BadContentLength},
       {"SIP/2.0 200 OK\r\nCall-ID: x\r\nContent-Length: -1\r\n\r\n", ParseError::BadContentLength},
   };

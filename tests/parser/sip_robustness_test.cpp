@@ -1,7 +1,6 @@
 // Truncated, mutated and random input: the parser never crashes, never reads outside the input,
 // and a cut message is always reported (error or flag), never passed off as complete.
 #include <catch2/catch.hpp>
-
 #include <random>
 
 #include "parser_test_support.h"
@@ -35,7 +34,8 @@ std::vector<std::string> seedMessages() {
 
 }  // namespace
 
-TEST_CASE("A message cut at any offset is rejected or flagged, never taken as complete", "[sip][robustness]") {
+TEST_CASE("A message cut at any offset is rejected or flagged, never taken as complete",
+          "[sip][robustness]") {
   for (const std::string& full : seedMessages()) {
     auto whole = test::parseBytes(full);
     REQUIRE(whole->outcome.ok());
@@ -46,7 +46,8 @@ TEST_CASE("A message cut at any offset is rejected or flagged, never taken as co
       const std::string prefix = full.substr(0, cut);
       const ParseOutcome r = parseSipMessage(prefix, msg);
       INFO(whole->msg.call_id << " cut at " << cut << ": " << parseErrorName(r.error) << " " << r.reason);
-      const bool cut_reported = r.has(SipFlag::ContentLengthExceedsBody) || r.has(SipFlag::NoHeaderTerminator);
+      const bool cut_reported =
+          r.has(SipFlag::ContentLengthExceedsBody) || r.has(SipFlag::NoHeaderTerminator);
       CHECK((!r.ok() || cut_reported));
       if (r.ok()) {
         CHECK(!msg.call_id.empty());
@@ -67,7 +68,8 @@ TEST_CASE("Seeded random bytes never crash the parser", "[sip][robustness]") {
   }
 }
 
-TEST_CASE("Mutated real messages never crash the parser and keep views inside the input", "[sip][robustness]") {
+TEST_CASE("Mutated real messages never crash the parser and keep views inside the input",
+          "[sip][robustness]") {
   std::mt19937 rng(3261);
   const auto seeds = seedMessages();
   const std::string specials = "\r\n\t :;,<>\"\\%@[]=?/";
@@ -78,10 +80,18 @@ TEST_CASE("Mutated real messages never crash the parser and keep views inside th
     for (int e = 0; e < edits && !bytes.empty(); ++e) {
       const size_t at = rng() % bytes.size();
       switch (rng() % 4) {
-        case 0: bytes[at] = specials[rng() % specials.size()]; break;
-        case 1: bytes[at] = char(rng()); break;
-        case 2: bytes.insert(at, 1, specials[rng() % specials.size()]); break;
-        default: bytes.erase(at, 1 + rng() % 16); break;
+        case 0:
+          bytes[at] = specials[rng() % specials.size()];
+          break;
+        case 1:
+          bytes[at] = char(rng());
+          break;
+        case 2:
+          bytes.insert(at, 1, specials[rng() % specials.size()]);
+          break;
+        default:
+          bytes.erase(at, 1 + rng() % 16);
+          break;
       }
     }
     const ParseOutcome r = parseSipMessage(bytes, msg);

@@ -1,10 +1,10 @@
 // SipStreamFramer: SIP over TCP split by Content-Length, on real message bytes.
-#include <catch2/catch.hpp>
+#include "parser/sip_stream_framer.h"
 
+#include <catch2/catch.hpp>
 #include <map>
 #include <random>
 
-#include "parser/sip_stream_framer.h"
 #include "parser_test_support.h"
 #include "pcap_payload_reader.h"
 
@@ -22,9 +22,14 @@ void drain(SipStreamFramer& framer, Collected& out) {
   for (;;) {
     const SipFrame f = framer.next();
     switch (f.kind) {
-      case SipFrame::Kind::NeedMore: return;
-      case SipFrame::Kind::Message: out.messages.emplace_back(f.bytes); break;
-      case SipFrame::Kind::KeepAlive: out.keep_alive_bytes += f.bytes.size(); break;
+      case SipFrame::Kind::NeedMore:
+        return;
+      case SipFrame::Kind::Message:
+        out.messages.emplace_back(f.bytes);
+        break;
+      case SipFrame::Kind::KeepAlive:
+        out.keep_alive_bytes += f.bytes.size();
+        break;
       case SipFrame::Kind::Skipped:
         REQUIRE(!f.reason.empty());
         out.skipped_bytes += f.bytes.size();
@@ -33,7 +38,8 @@ void drain(SipStreamFramer& framer, Collected& out) {
   }
 }
 
-Collected frameSegments(const std::vector<std::string_view>& segments, size_t max = SipStreamFramer::kDefaultMaxMessageBytes) {
+Collected frameSegments(const std::vector<std::string_view>& segments,
+                        size_t max = SipStreamFramer::kDefaultMaxMessageBytes) {
   SipStreamFramer framer(max);
   Collected out;
   for (std::string_view s : segments) {
@@ -102,7 +108,8 @@ TEST_CASE("On a stream, RFC 4475 dblreq holds two messages", "[sip][framer][rfc4
   CHECK(second->msg.content_length == 150);
 }
 
-TEST_CASE("The framer splits the derived multi-message TCP capture into its 7 SIP messages", "[sip][framer][pcap]") {
+TEST_CASE("The framer splits the derived multi-message TCP capture into its 7 SIP messages",
+          "[sip][framer][pcap]") {
   std::string error;
   const auto segments = test::readTcpPayloads(
       test::corpusPath("pcap/derived/tcp_multi_msg_per_segment_from_heplify_sip_ipv4_tcp.pcap"), 5060, error);
@@ -209,7 +216,8 @@ TEST_CASE("The framer discards a message larger than its limit and stays in sync
     const std::string stream = small + *big + small;
     for (size_t seg : {size_t(1), size_t(7), size_t(100), stream.size()}) {
       std::vector<std::string_view> segments;
-      for (size_t i = 0; i < stream.size(); i += seg) segments.push_back(std::string_view(stream).substr(i, seg));
+      for (size_t i = 0; i < stream.size(); i += seg)
+        segments.push_back(std::string_view(stream).substr(i, seg));
       const Collected c = frameSegments(segments, 1024);
       INFO("message of " << big->size() << " bytes, segment size " << seg);
       CHECK(c.messages == std::vector<std::string>{small, small});
@@ -244,7 +252,9 @@ TEST_CASE("Random bytes never crash the framer and its buffer stays bounded", "[
       const size_t len = rng() % 200;
       for (size_t i = 0; i < len; ++i) {
         const unsigned pick = rng() % 4;
-        bytes += pick == 0 ? char(rng()) : pick == 1 ? alphabet[rng() % alphabet.size()] : seed[rng() % seed.size()];
+        bytes += pick == 0   ? char(rng())
+                 : pick == 1 ? alphabet[rng() % alphabet.size()]
+                             : seed[rng() % seed.size()];
       }
       if (rng() % 5 == 0) bytes += seed;  // sometimes a real message
       framer.append(bytes);

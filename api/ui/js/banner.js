@@ -15,3 +15,9 @@ export function clearBanner() {
   banner.hidden = true;
   replaceChildren(banner);
 }
+
+// An ApiError as one line, naming the parameter the api blamed (once).
+export function errorText(e) {
+  const message = String(e.message || e);
+  return e.parameter && !message.startsWith(e.parameter) ? `${e.parameter}: ${message}` : message;
+}

@@ -4,7 +4,7 @@
 import uPlot from '../vendor/uPlot.esm.js';
 import { getJson } from './api.js';
 import { byId, h, replaceChildren, visibleText } from './dom.js';
-import { clearBanner, showBanner } from './banner.js';
+import { clearBanner, errorText, showBanner } from './banner.js';
 import { formatTimeUs } from './format.js';
 import { RANGES, apiParams, hashFor } from './query.js';
 
@@ -90,7 +90,7 @@ export async function showDashboard(params) {
   } catch (e) {
     if (mySeq !== seq) return;
     replaceChildren(out);
-    showBanner(e.parameter ? `${e.parameter}: ${e.message}` : e.message);
+    showBanner(errorText(e));
     return;
   }
   if (mySeq !== seq) return;

@@ -8,7 +8,7 @@ import { byId, h, replaceChildren, s, visibleText } from './dom.js';
 import { DetailPanel } from './detail.js';
 import { callColor, endpoint, formatClockUs, formatDeltaUs, formatTimeUs, sipLabel } from './format.js';
 import { hashFor } from './query.js';
-import { clearBanner, showBanner } from './banner.js';
+import { clearBanner, errorText, showBanner } from './banner.js';
 import { runDownload } from './search.js';
 
 const GUTTER = 150;     // time + delta column
@@ -61,7 +61,7 @@ export async function showFlow(params) {
   } catch (e) {
     if (mySeq !== seq) return;
     replaceChildren(ladder);
-    showBanner(e.parameter ? `${e.parameter}: ${e.message}` : e.message);
+    showBanner(errorText(e));
     return;
   }
   if (mySeq !== seq) return;
@@ -159,7 +159,7 @@ export function drawLadder(flowHosts, messages, legs) {
 
     const group = s('g', {
       class: ['arrow', m.status ? 'response' : 'request', inferred ? 'inferred' : null],
-      tabindex: 0, role: 'button', 'data-testid': 'ladder-arrow', dataset: { id: m.id },
+      tabindex: 0, role: 'button', 'data-testid': 'ladder-arrow', dataset: { id: m.id, leg },
       'aria-label': `${row.label} from ${hosts[row.from]} to ${hosts[row.to]}`,
     });
     const x1 = x(row.from);

@@ -4,7 +4,7 @@ import { download, getJson } from './api.js';
 import { byId, h, replaceChildren, visibleText } from './dom.js';
 import { DetailPanel, flowHash } from './detail.js';
 import { callColor, callTint, endpoint, formatDurationMs, formatTimeUs, sipLabel, statusClass } from './format.js';
-import { showBanner, clearBanner } from './banner.js';
+import { clearBanner, errorText, showBanner } from './banner.js';
 import {
   FILTERS, RANGES, apiParams, hashFor, paramsFromState, stateFromParams,
 } from './query.js';
@@ -191,7 +191,7 @@ function showError(e) {
     field.classList.add('invalid');
     if (!FILTERS.find((f) => f.name === e.parameter)?.simple) byId('advanced').open = true;
   }
-  showBanner(e.parameter ? `${e.parameter}: ${e.message}` : e.message);
+  showBanner(errorText(e));
 }
 
 function render() {

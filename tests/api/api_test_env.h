@@ -1,0 +1,101 @@
+#pragma once
+// The environment of the api integration tests:
+//
+//   * truth(): every SIP message the tests put into the pipeline, with the fields a search can
+//     match, computed here from the input bytes (HEP decoded with sipvault_hep, SIP parsed with
+//     sipvault_sip): the corpus captures hep/kamailio/hep3-kamailio-udp.pcap and
+//     hep/hep-wireshark_hep.pcap, plus a few messages derived from the kamailio INVITE/200 for
+//     what the corpus lacks (B2BUA legs, X-CID, HEP correlation, TCP, IPv6, invalid UTF-8).
+//   * loadPipeline(): fills database kDatabase on the CTest fixture MariaDB through the REAL
+//     pipeline: sipvault-collector, sipvault-parser and sipvault-writer processes, HEP sent over
+//     UDP; then creates the admin once with sipvault-api --create-admin. Run once per ctest run by
+//     the api_pipeline_loader fixture test; tests run it themselves when the data is missing (a
+//     test binary started by hand).
+//   * api(): one sipvault-api process per test process, on a free port, over that database.
+//   * ApiClient: HTTP requests (Poco::Net::HTTPClientSession) with a bearer token.
+#include <Poco/JSON/Object.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sipvault::apitest {
+
+inline constexpr const char* kDatabase = "sipvault_apitest";
+
+struct TruthMessage {
+  uint64_t time_us = 0;
+  std::string src_ip, dst_ip;  // text, as the API prints them
+  uint16_t src_port = 0, dst_port = 0;
+  std::string transport;       // "udp" / "tcp"
+  uint32_t capture_id = 0;
+  std::string correlation_id;
+  std::string payload;         // the raw SIP message
+  bool is_request = false;
+  std::string method;          // request method or CSeq method
+  uint16_t status = 0;
+  std::string call_id, from_user, to_user, ruri_user, from_tag, to_tag, user_agent, x_cid;
+};
+
+// Call-IDs of the derived messages (see api_test_env.cpp for what each one is).
+inline constexpr const char* kLegA = "b2b-leg-a@192.0.2.10";     // incoming leg of a B2BUA
+inline constexpr const char* kLegB = "b2b-leg-b@192.0.2.20";     // its outgoing leg: same numbers, overlapping set-up
+inline constexpr const char* kLegX = "xcid-leg@192.0.2.20";      // points at leg A with X-CID
+inline constexpr const char* kLegC = "corr-leg@192.0.2.20";      // points at leg A with the HEP correlation id
+inline constexpr const char* kRepeat = "b2b-repeat@192.0.2.10";  // same numbers as A, 3 s later: not a leg
+inline constexpr const char* kTcpV6 = "tcp-v6@2001:db8::1";      // TCP over IPv6, User-Agent not UTF-8
+
+[[nodiscard]] const std::vector<TruthMessage>& truth();
+// Every HEP packet sent into the collector (SIP and the corpus' non-SIP packets).
+[[nodiscard]] const std::vector<std::string>& hepPackets();
+
+[[nodiscard]] bool pipelineLoaded();
+// Throws std::runtime_error naming what failed.
+void loadPipeline();
+void ensurePipelineLoaded();
+
+struct HttpResult {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
+  [[nodiscard]] Poco::JSON::Object::Ptr json() const;  // throws if not a JSON object
+};
+
+class ApiClient {
+ public:
+  ApiClient(int port, std::string token = "") : port_(port), token_(std::move(token)) {}
+  HttpResult get(const std::string& target) const { return request("GET", target, ""); }
+  HttpResult post(const std::string& target, const std::string& body) const { return request("POST", target, body); }
+  HttpResult del(const std::string& target) const { return request("DELETE", target, ""); }
+  HttpResult request(const std::string& method, const std::string& target, const std::string& body,
+                     const std::map<std::string, std::string>& headers = {}) const;
+  void setToken(std::string token) { token_ = std::move(token); }
+
+ private:
+  int port_;
+  std::string token_;
+};
+
+struct ApiProcessInfo {
+  int port = 0;
+  std::string admin_password;
+  std::string ui_dir;      // a UI directory made for the tests
+  std::string secret_file; // a file next to (outside) ui_dir that must never be served
+  std::string log_path;
+};
+
+// Starts sipvault-api once per process (loading the pipeline first if needed).
+[[nodiscard]] const ApiProcessInfo& api();
+// A client logged in as the admin (one login per process).
+[[nodiscard]] const ApiClient& admin();
+// Logs in; the token or "" when refused.
+[[nodiscard]] std::string login(const std::string& user, const std::string& password);
+
+// Percent-encodes a query value or path segment.
+[[nodiscard]] std::string enc(const std::string& s);
+// "192.0.2.1"-style text of 4/16 raw bytes.
+[[nodiscard]] std::string ipString(const std::string& raw);
+
+}  // namespace sipvault::apitest
