@@ -58,7 +58,9 @@ std::optional<StartError> AgentRuntime::start() {
   to.reconnect_max = options_.reconnect_max;
   to.connect_timeout = options_.connect_timeout;
   try {
-    output_ = std::make_unique<HepOutput>(options_.servers, to, options_.queue_batches, metrics_, log_);
+    // One capture thread sends by itself; several share a sender thread.
+    const auto mode = sources.size() == 1 ? HepOutput::Mode::Inline : HepOutput::Mode::Threaded;
+    output_ = std::make_unique<HepOutput>(mode, options_.servers, to, options_.queue_batches, metrics_, log_);
   } catch (const std::exception& e) {
     return StartError{kExitConfig, e.what(), "fix -H / agent.hep_server (udp:HOST:PORT or tcp:HOST:PORT)"};
   }
@@ -69,6 +71,7 @@ std::optional<StartError> AgentRuntime::start() {
 
   ReplayOptions replay{options_.speed, options_.rate_pps, options_.batch_packets};
   replay.final_wait = std::chrono::milliseconds(options_.immediate ? 10 : options_.buffer_timeout_ms + 20);
+  replay.inline_output = sources.size() == 1;
   const HepIdentity identity{options_.hep_version, options_.capture_id, options_.auth_key, options_.node_name,
                              options_.compress};
   for (auto& s : sources)

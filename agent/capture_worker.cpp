@@ -55,12 +55,19 @@ void CaptureWorker::onFrame(const pcap_pkthdr& h, const uint8_t* bytes) {
   ++frames_;
   last_ts_ = {uint32_t(h.ts.tv_sec), uint32_t(h.ts.tv_usec)};
   (void)decoder_.decode(source_->linkType(), netdecode::Bytes(bytes, h.caplen), last_ts_);
-  if (framer_.current().size() >= replay_.batch_packets) submit(!source_->live());
+  if (framer_.current().size() >= replay_.batch_packets) {
+    submit(!source_->live());
+    if (!source_->live()) serviceOutput();
+  }
 }
 
 void CaptureWorker::submit(bool wait) {
   if (framer_.current().empty()) return;
   (void)output_.submit(framer_.take(), wait);
+}
+
+void CaptureWorker::serviceOutput() {
+  if (replay_.inline_output) output_.service();
 }
 
 void CaptureWorker::publishCounters(bool with_pcap_stats) {
@@ -89,7 +96,8 @@ void CaptureWorker::runLive() {
   const PcapSource::FrameFn fn = [this](const pcap_pkthdr& h, const uint8_t* b) { onFrame(h, b); };
   last_housekeeping_ = Clock::now();
   while (!stop_) {
-    const PcapSource::Result r = source_->waitAndDispatch(1000, fn);
+    const int timeout_ms = replay_.inline_output ? int(output_.serviceIn().count()) : 1000;
+    const PcapSource::Result r = source_->waitAndDispatch(timeout_ms, fn);
     if (r == PcapSource::Result::Broken) break;
     if (r == PcapSource::Result::Error) {
       log_.error("capture_failed", {{"source", source_->name()}, {"error", source_->lastError()}});
@@ -97,6 +105,7 @@ void CaptureWorker::runLive() {
       return;
     }
     submit(false);
+    serviceOutput();
     const auto now = Clock::now();
     const bool second = now - last_housekeeping_ >= 1s;
     if (second) {
@@ -141,7 +150,11 @@ void CaptureWorker::runReplay() {
       if (target > Clock::now()) {
         submit(true);  // what is ready goes now, not after the wait
         // The frame stays valid: nothing reads the file while we sleep.
-        while (!stop_ && target > Clock::now()) std::this_thread::sleep_until(std::min(target, Clock::now() + 100ms));
+        while (!stop_ && target > Clock::now()) {
+          serviceOutput();
+          const auto slice = replay_.inline_output ? std::min<std::chrono::milliseconds>(output_.serviceIn(), 100ms) : 100ms;
+          std::this_thread::sleep_until(std::min(target, Clock::now() + slice));
+        }
         if (stop_) break;
       }
     }

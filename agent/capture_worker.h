@@ -35,6 +35,8 @@ struct ReplayOptions {
   // Live: at stop, how long to wait for the kernel to hand over its last, unfinished block of
   // frames (the pcap buffer timeout, plus a margin) before reading it.
   std::chrono::milliseconds final_wait{120};
+  // The output is HepOutput::Mode::Inline and this thread services it.
+  bool inline_output = false;
 };
 
 class CaptureWorker {
@@ -61,6 +63,7 @@ class CaptureWorker {
   void runReplay();
   void onFrame(const pcap_pkthdr& header, const uint8_t* bytes);
   void submit(bool wait);
+  void serviceOutput();
   void publishCounters(bool with_pcap_stats);
   void finish();
 

@@ -1,35 +1,45 @@
 #include "agent/hep_output.h"
 
+#include <algorithm>
+
 namespace sipvault::agent {
 
 using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
 
-HepOutput::HepOutput(const std::vector<HostPort>& servers, const TransportOptions& options, size_t queue_batches,
-                     AgentMetrics& metrics, Log log)
-    : queue_(queue_batches), metrics_(metrics), log_(log), first_connect_wait_(options.connect_timeout) {
+HepOutput::HepOutput(Mode mode, const std::vector<HostPort>& servers, const TransportOptions& options,
+                     size_t queue_batches, AgentMetrics& metrics, Log log)
+    : mode_(mode),
+      queue_(queue_batches),
+      metrics_(metrics),
+      log_(log),
+      first_connect_wait_(options.connect_timeout),
+      tcp_queue_bytes_(options.tcp_queue_bytes) {
   for (const HostPort& s : servers) transports_.push_back(makeTransport(s, options, metrics, log));
 }
 
-HepOutput::~HepOutput() {
-  if (thread_.joinable()) drainAndStop(0ms);
-}
+HepOutput::~HepOutput() { drainAndStop(0ms); }
 
 void HepOutput::start() {
-  // Give TCP collectors their first connect before traffic flows, so that a healthy primary
-  // is not skipped for a secondary merely because its handshake was still under way.
-  const auto deadline = std::chrono::steady_clock::now() + first_connect_wait_;
+  const auto deadline = Clock::now() + first_connect_wait_;
   for (;;) {
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = Clock::now();
     serviceAll(now);
     if (!anyBusy() || now >= deadline) break;
     std::this_thread::sleep_for(2ms);
   }
-  thread_ = std::thread([this] { run(); });
+  if (mode_ == Mode::Threaded) thread_ = std::thread([this] { run(); });
 }
 
 bool HepOutput::submit(HepBatch&& batch, bool wait) {
   if (batch.empty()) return true;
   const size_t n = batch.size();
+  if (mode_ == Mode::Inline) {
+    if (wait) waitForRoom(batch);
+    const auto now = Clock::now();
+    route(batch, now);
+    return true;
+  }
   if (!wait) {
     if (queue_.push(std::move(batch), 0ms)) {
       metrics_.queued_batches.add(1);
@@ -48,10 +58,40 @@ bool HepOutput::submit(HepBatch&& batch, bool wait) {
   return false;
 }
 
+void HepOutput::waitForRoom(const HepBatch& batch) {
+  // Only a connected collector that is merely slower than the file is waited for; one that
+  // is away gets the batch queued or dropped (counted) like in a live capture.
+  for (const auto& t : transports_) {
+    const auto now = Clock::now();
+    if (!t->healthy(now)) continue;
+    while (t->healthy(Clock::now()) && t->pendingBytes() > 0 &&
+           t->pendingBytes() + batch.bytes.size() > tcp_queue_bytes_) {
+      std::this_thread::sleep_for(1ms);
+      t->service(Clock::now());
+    }
+    break;
+  }
+}
+
+void HepOutput::service() { serviceAll(Clock::now()); }
+
+std::chrono::milliseconds HepOutput::serviceIn() const {
+  const auto now = Clock::now();
+  std::chrono::milliseconds in = 1000ms;
+  for (const auto& t : transports_) in = std::min(in, t->serviceIn(now));
+  return in;
+}
+
 bool HepOutput::anyBusy() const {
   for (const auto& t : transports_)
     if (t->busy()) return true;
   return false;
+}
+
+size_t HepOutput::pendingPackets() const {
+  size_t n = 0;
+  for (const auto& t : transports_) n += t->pendingPackets();
+  return n;
 }
 
 void HepOutput::serviceAll(SteadyTime now) {
@@ -90,9 +130,8 @@ void HepOutput::route(const HepBatch& batch, SteadyTime now) {
 void HepOutput::run() {
   for (;;) {
     // Short waits while a TCP queue is being written or a connect is pending, long otherwise.
-    const auto wait = anyBusy() ? 5ms : 100ms;
-    std::optional<HepBatch> batch = queue_.pop(wait);
-    const auto now = std::chrono::steady_clock::now();
+    std::optional<HepBatch> batch = queue_.pop(std::min<std::chrono::milliseconds>(serviceIn(), 100ms));
+    const auto now = Clock::now();
     if (batch) {
       metrics_.queued_batches.add(-1);
       route(*batch, now);
@@ -100,20 +139,27 @@ void HepOutput::run() {
     serviceAll(now);
     if (!batch && queue_.closed()) {
       // Closed and drained: keep writing TCP queues until they are empty or time is up.
-      size_t pending = 0;
-      for (const auto& t : transports_) pending += t->pendingPackets();
       const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
-      if (pending == 0 || now_ns >= drain_deadline_ns_.load()) break;
+      if (pendingPackets() == 0 || now_ns >= drain_deadline_ns_.load()) break;
       std::this_thread::sleep_for(2ms);
     }
   }
 }
 
 void HepOutput::drainAndStop(std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (stopped_) return;
+  stopped_ = true;
+  const auto deadline = Clock::now() + timeout;
   drain_deadline_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
   queue_.close();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) {
+    thread_.join();
+  } else {
+    while (pendingPackets() > 0 && Clock::now() < deadline) {
+      serviceAll(Clock::now());
+      std::this_thread::sleep_for(2ms);
+    }
+  }
   size_t left = 0;
   while (auto b = queue_.pop(0ms)) {
     metrics_.queued_batches.add(-1);

@@ -120,7 +120,22 @@ void TcpTransport::updateGauge() {
 }
 
 void TcpTransport::send(const HepBatch& batch, size_t first, SteadyTime now) {
-  // Reclaim the written prefix before growing (amortised: only when it is most of the buffer).
+  size_t begin = first == 0 ? 0 : batch.ends[first - 1];
+  size_t partial = 0;  // bytes of packet `first` already in the kernel
+  if (state_ == State::Connected && pendingBytes() == 0) {
+    // Nothing queued: write straight from the batch, queue only what the kernel did not take.
+    const ssize_t n = ::send(fd_, batch.bytes.data() + begin, batch.bytes.size() - begin, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) lost(now, "send: " + errnoText(errno));
+    const size_t written = n > 0 ? size_t(n) : 0;
+    metrics_.sent_bytes.inc(written);
+    while (first < batch.size() && batch.ends[first] <= begin + written) {
+      ++first;
+      metrics_.sent.inc();
+    }
+    if (first == batch.size()) return;
+    partial = begin + written - (first == 0 ? 0 : batch.ends[first - 1]);
+    begin = first == 0 ? 0 : batch.ends[first - 1];
+  }
   // Keeps the start of a half-written front packet: it may have to go again whole.
   const size_t front = head_ - front_written_;
   if (front > 0 && front >= buf_.size() / 2) {
@@ -130,12 +145,17 @@ void TcpTransport::send(const HepBatch& batch, size_t first, SteadyTime now) {
   size_t full = 0;
   for (size_t i = first; i < batch.size(); ++i) {
     const std::string_view p = batch.packet(i);
-    if (pendingBytes() + p.size() > options_.tcp_queue_bytes) {
+    // A packet partly written already must follow whole, or the stream would be corrupt.
+    if (!(i == first && partial > 0) && pendingBytes() + p.size() > options_.tcp_queue_bytes) {
       ++full;
       continue;
     }
     buf_.append(p);
     lens_.push_back(static_cast<uint32_t>(p.size()));
+  }
+  if (partial > 0) {
+    head_ += partial;
+    front_written_ = partial;
   }
   if (full) {
     metrics_.drop(DropReason::TcpQueueFull, full);
@@ -148,6 +168,14 @@ void TcpTransport::send(const HepBatch& batch, size_t first, SteadyTime now) {
   }
   if (state_ == State::Connected) writeQueue(now);
   updateGauge();
+}
+
+std::chrono::milliseconds TcpTransport::serviceIn(SteadyTime now) const {
+  using std::chrono::milliseconds;
+  if (busy()) return milliseconds(5);
+  if (state_ == State::Idle)
+    return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(next_attempt_ - now) + milliseconds(1));
+  return milliseconds(1000);
 }
 
 void TcpTransport::startConnect(SteadyTime now) {
@@ -210,21 +238,25 @@ void TcpTransport::writeQueue(SteadyTime now) {
       break;
     }
     head_ += size_t(n);
-    metrics_.sent_bytes.inc(uint64_t(n));
-    // Count packets as sent once their last byte is in the kernel.
-    size_t left = front_written_ + size_t(n);
-    while (!lens_.empty() && left >= lens_.front()) {
-      left -= lens_.front();
-      lens_.pop_front();
-      metrics_.sent.inc();
-    }
-    front_written_ = left;
+    countWritten(size_t(n));
   }
   if (pendingBytes() == 0) {
     buf_.clear();
     head_ = 0;
   }
   updateGauge();
+}
+
+void TcpTransport::countWritten(size_t bytes) {
+  metrics_.sent_bytes.inc(bytes);
+  // Count packets as sent once their last byte is in the kernel.
+  size_t left = front_written_ + bytes;
+  while (!lens_.empty() && left >= lens_.front()) {
+    left -= lens_.front();
+    lens_.pop_front();
+    metrics_.sent.inc();
+  }
+  front_written_ = left;
 }
 
 void TcpTransport::service(SteadyTime now) {

@@ -52,6 +52,10 @@ class HepTransport {
   [[nodiscard]] virtual size_t pendingPackets() const { return 0; }
   // Whether service() has something to do soon (a queue to write, a connect in progress).
   [[nodiscard]] virtual bool busy() const { return false; }
+  // How soon service() is wanted: soon while busy, at the reconnect time when away, else long.
+  [[nodiscard]] virtual std::chrono::milliseconds serviceIn(SteadyTime now) const {
+    return std::chrono::milliseconds(1000);
+  }
   // Gives up what is still queued (at the end of the drain timeout); returns how many packets.
   virtual size_t discardPending() { return 0; }
 };
@@ -96,6 +100,7 @@ class TcpTransport final : public HepTransport {
   [[nodiscard]] bool busy() const override {
     return state_ == State::Connecting || (state_ == State::Connected && pendingBytes() > 0);
   }
+  [[nodiscard]] std::chrono::milliseconds serviceIn(SteadyTime now) const override;
   size_t discardPending() override;
 
  private:
@@ -104,6 +109,7 @@ class TcpTransport final : public HepTransport {
   void finishConnect(SteadyTime now);
   void lost(SteadyTime now, const std::string& why);
   void writeQueue(SteadyTime now);
+  void countWritten(size_t bytes);
   void updateGauge();
 
   std::string name_;

@@ -4,9 +4,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "agent/agent_options.h"
-
 #include <cerrno>
+
+#include "agent/agent_options.h"
 
 namespace sipvault::agent {
 

@@ -183,17 +183,27 @@ class Router {
     R("GET", "/metrics", "metrics", Access::Viewer, [this](const ApiRequest& q, A) { return system_.metrics(q); });
   }
 
-  // Reads the body, at most `limit` bytes; false when there is more.
+  // Reads the body, at most `limit` bytes; false when there is more. An oversized body of up to
+  // kDrainBytes is still read (and dropped), so that a client that sends it all before reading
+  // gets the 413 instead of a reset connection; beyond that the connection is closed.
+  static constexpr uint64_t kDrainBytes = 1 << 20;
   static bool readBody(Poco::Net::HTTPServerRequest& hreq, size_t limit, std::string& body) {
-    if (hreq.getContentLength64() != Poco::Net::HTTPMessage::UNKNOWN_CONTENT_LENGTH &&
-        static_cast<uint64_t>(hreq.getContentLength64()) > limit)
-      return false;
+    const auto declared = hreq.getContentLength64();
+    const bool known = declared != Poco::Net::HTTPMessage::UNKNOWN_CONTENT_LENGTH;
     std::istream& in = hreq.stream();
     char buf[8192];
+    uint64_t total = 0;
+    if (known && static_cast<uint64_t>(declared) > kDrainBytes) return false;
     while (in) {
       in.read(buf, sizeof buf);
-      body.append(buf, static_cast<size_t>(in.gcount()));
-      if (body.size() > limit) return false;
+      const auto n = static_cast<size_t>(in.gcount());
+      total += n;
+      if (total <= limit) body.append(buf, n);
+      if (total > kDrainBytes) break;
+    }
+    if (total > limit) {
+      body.clear();
+      return false;
     }
     return true;
   }
@@ -323,7 +333,7 @@ class Router {
     setCommonHeaders(hresp, ui);
     for (const auto& [name, value] : r.headers) hresp.set(name, value);
     hresp.setContentLength64(static_cast<Poco::Int64>(r.body.size()));
-    if (r.status == 413 || r.status == 414) hresp.setKeepAlive(false);  // the rest of the request is unread
+    if (r.status == 413) hresp.setKeepAlive(false);  // the rest of the body may be unread
     std::ostream& out = hresp.send();
     if (hreq.getMethod() != "HEAD") out.write(r.body.data(), static_cast<std::streamsize>(r.body.size()));
   }

@@ -20,6 +20,7 @@
 #include <ctime>
 #include <cstdio>
 #include <cstring>
+#include <unistd.h>
 #include <random>
 #include <string>
 #include <vector>
@@ -43,6 +44,34 @@ double threadCpuSeconds() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
+}
+
+// CPU seconds (user + system) used so far by a local process, from /proc; -1 when unknown.
+double processCpuSeconds(long pid) {
+  if (pid <= 0) return -1;
+  FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (!f) return -1;
+  char buf[2048];
+  const size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = 0;
+  const char* p = std::strrchr(buf, ')');  // the command name may contain spaces
+  unsigned long utime = 0, stime = 0;
+  if (!p || std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2) return -1;
+  return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
+}
+
+// The server's pid when it runs on this machine (read from its pid file), else 0.
+long localServerPid(sipvault::DbConnection& db) {
+  sipvault::DbError err;
+  auto path = db.queryValue("SELECT @@pid_file", err);
+  if (!path) return 0;
+  FILE* f = std::fopen(path->c_str(), "r");
+  if (!f) return 0;
+  long pid = 0;
+  if (std::fscanf(f, "%ld", &pid) != 1) pid = 0;
+  std::fclose(f);
+  return pid;
 }
 
 void replaceAll(std::string& s, const std::string& from, const std::string& to) {
@@ -284,6 +313,8 @@ int main(int argc, char** argv) {
   const double convert_cpu = threadCpuSeconds() - convert_cpu0;
 
   sipvault::RowInserter inserter(*method);
+  const long server_pid = localServerPid(*conn);
+  const double server_cpu0 = processCpuSeconds(server_pid);
   t = Clock::now();
   const double insert_cpu0 = threadCpuSeconds();
   uint64_t skipped_total = 0;
@@ -297,12 +328,14 @@ int main(int argc, char** argv) {
   }
   const double insert_s = secondsSince(t);
   const double insert_cpu = threadCpuSeconds() - insert_cpu0;
+  const double server_cpu = server_cpu0 < 0 ? -1 : processCpuSeconds(server_pid) - server_cpu0;
   auto count = conn->queryValue("SELECT COUNT(*) FROM sip_messages", err);
   std::printf(
       "variant=%s method=%s rows=%zu batch_rows=%zu | convert %.0f rows/s (%.2f us CPU/row) | insert %.0f rows/s "
-      "(%.2f s, client %.2f us CPU/row) | raw %.0f B -> stored %.0f B/row | counted %s skipped %llu\n",
+      "(%.2f s, client %.2f us CPU/row, server %.1f us CPU/row) | raw %.0f B -> stored %.0f B/row | counted %s skipped %llu\n",
       variant.c_str(), sipvault::insertMethodName(inserter.method()).data(), rows, batch_rows, rows / convert_s,
-      convert_cpu * 1e6 / rows, rows / insert_s, insert_s, insert_cpu * 1e6 / rows, double(raw_bytes) / rows,
+      convert_cpu * 1e6 / rows, rows / insert_s, insert_s, insert_cpu * 1e6 / rows,
+      server_cpu < 0 ? -1.0 : server_cpu * 1e6 / rows, double(raw_bytes) / rows,
       double(stored_bytes) / rows, count ? count->c_str() : "?", static_cast<unsigned long long>(skipped_total));
   if (!keep) (void)server->execute("DROP DATABASE IF EXISTS sipvault_bench", err);
   return count && std::stoul(*count) == rows ? 0 : 1;

@@ -43,8 +43,10 @@ struct MediaSection {
   std::string_view formats;  // the fmt list of the m= line
   bool rtp = false;          // RTP/AVP, RTP/SAVP, ...: numeric formats are payload types
   size_t rtpmap_count = 0;
-  std::array<int, kMaxRtpmaps> rtpmap_pt;
-  std::array<std::string_view, kMaxRtpmaps> rtpmap_name;
+  // Plain arrays, only the first rtpmap_count entries are ever read: no zero fill per message.
+  int rtpmap_pt[kMaxRtpmaps];
+  const char* rtpmap_name[kMaxRtpmaps];
+  uint32_t rtpmap_name_len[kMaxRtpmaps];
 };
 
 void addCodec(SdpSummary& out, std::string_view name) {
@@ -67,7 +69,7 @@ void resolveCodecs(const MediaSection& m, SdpSummary& out) {
     std::string_view name;
     for (size_t i = 0; i < m.rtpmap_count; ++i)
       if (m.rtpmap_pt[i] == pt) {
-        name = m.rtpmap_name[i];
+        name = std::string_view(m.rtpmap_name[i], m.rtpmap_name_len[i]);
         break;
       }
     if (name.empty() && pt < 128) name = staticPayloadName(unsigned(pt));
@@ -163,6 +165,10 @@ std::string_view staticPayloadName(unsigned pt) {
 
 void parseSdp(std::string_view body, SdpSummary& out) {
   out = SdpSummary{};
+  parseSdpInto(body, out);
+}
+
+void parseSdpInto(std::string_view body, SdpSummary& out) {
   MediaSection section;
   bool in_media = false;
   size_t media_total = 0;
@@ -229,7 +235,8 @@ void parseSdp(std::string_view body, SdpSummary& out) {
           const std::string_view enc(enc_begin, size_t(v - enc_begin));
           if (pt >= 0 && !enc.empty()) {
             section.rtpmap_pt[section.rtpmap_count] = pt;
-            section.rtpmap_name[section.rtpmap_count] = enc;
+            section.rtpmap_name[section.rtpmap_count] = enc.data();
+            section.rtpmap_name_len[section.rtpmap_count] = uint32_t(enc.size());
             ++section.rtpmap_count;
           }
         }

@@ -11,6 +11,8 @@ namespace sipvault {
 // Fills `out` from an SDP body (CRLF or LF line ends). `out.present` is set when the body has at
 // least one SDP line ("v=", "c=", "m=", ...).
 void parseSdp(std::string_view body, SdpSummary& out);
+// The same without clearing `out` first: for a default-constructed (all-empty) summary.
+void parseSdpInto(std::string_view body, SdpSummary& out);
 
 // The first application/sdp part of a multipart body whose Content-Type is `content_type`
 // (e.g. `multipart/mixed;boundary=7a9c`); empty when there is none or the boundary is missing.

@@ -799,10 +799,10 @@ ParseOutcome parseSipMessage(std::string_view in, SipMessage& m) {
 
   if (!m.body.empty() && !m.content_type.empty()) {
     if (isSdpContentType(m.content_type)) {
-      parseSdp(m.body, m.sdp);
+      parseSdpInto(m.body, m.sdp);  // m.sdp is still all-empty from the reset
     } else if (istartsWith(m.content_type, "multipart/")) {
       const std::string_view part = findMultipartSdp(m.body, m.content_type);
-      if (!part.empty()) parseSdp(part, m.sdp);
+      if (!part.empty()) parseSdpInto(part, m.sdp);
     }
   }
   return c.r;

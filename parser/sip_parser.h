@@ -21,7 +21,8 @@
 //     BadStartLine     SIP-shaped but no usable method / version       (4475 extra/test)
 //     BadStatusCode    status code not exactly 3 digits in 100..699     (4475 bigcode)
 //     Truncated        the buffer ends inside a line of the start line or header section
-//     BadHeader        a header line without a colon or with an invalid name
+//     BadHeader        a header line without a colon or with an invalid name (the header
+//                      section is not what it seems, e.g. a body without the blank line)
 //     MissingCallId    no Call-ID or an empty one                       (4475 insuf)
 //     BadContentLength Content-Length not a non-negative integer, or two different values:
 //                      the body boundary is unknown                     (4475 ncl, mcl01)
@@ -37,6 +38,7 @@
 //
 // Limits: every read is bounds-checked; time is linear in the input size; at most kMaxVias Via
 // hops and kMaxSdpMedia / kMaxSdpCodecs SDP entries are kept (counts saturate).
+// Thread-safety: all functions are reentrant; use one SipMessage per thread.
 #include <cstdint>
 #include <string_view>
 

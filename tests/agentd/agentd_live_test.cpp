@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -139,7 +140,7 @@ TEST_CASE("/metrics serves the agent's counters", "[agentd][live][metrics]") {
   CHECK(agent.proc->stop() == 0);
 }
 
-TEST_CASE("-u nobody: the agent gives up root after opening the capture and keeps capturing",
+TEST_CASE("With -u nobody the agent gives up root after opening the capture and keeps capturing",
           "[agentd][live][privileges]") {
   if (!canCapture()) return;
   HepReceiver rx(HepReceiver::Kind::Udp);
@@ -160,9 +161,34 @@ TEST_CASE("-u nobody: the agent gives up root after opening the capture and keep
   CHECK(agent.proc->stop() == 0);
 }
 
-TEST_CASE("-u with an unknown user refuses to run on as root", "[agentd][live][privileges]") {
+TEST_CASE("An unknown -u user makes the agent refuse to run on as root", "[agentd][live][privileges]") {
   if (!canCapture()) return;
   AgentRun r = runAgent({"-i", "lo", "-f", "udp port 9", "-u", "no-such-user-sipvault"}, 10s);
   CHECK(r.exit_code == 69);
   CHECK(r.log.find("unknown user") != std::string::npos);
+}
+
+TEST_CASE("Two captures share one sender thread: lo captured twice yields every message twice",
+          "[agentd][live][threads]") {
+  if (!canCapture()) return;
+  HepReceiver rx(HepReceiver::Kind::Tcp);
+  const int sip_port = test::freePort();
+  auto proc = startAgent({"-i", "lo", "-i", "lo", "-f", "udp port " + std::to_string(sip_port), "-H",
+                          "tcp:127.0.0.1:" + std::to_string(rx.port()), "--stats-interval", "0"},
+                         "live-two.log");
+  REQUIRE(proc->waitForLog("event=hep_output", 10s));
+  std::this_thread::sleep_for(200ms);
+  const std::string start_log = proc->log();
+  INFO(start_log);
+  CHECK(start_log.find("event=capture_open") != start_log.rfind("event=capture_open"));  // two of them
+  const auto sent = sendSip(sip_port, 20, "twice");
+  rx.waitFor(40, 5s);
+  CHECK(proc->stop() == 0);
+  std::map<std::string, int> got;
+  for (const auto& h : rx.packets()) ++got[h.payload];
+  CHECK(rx.count() == 40);
+  for (const auto& s : sent) CHECK(got[s] == 2);
+  const std::string log = proc->log();
+  CHECK(logValue(log, "stopped", "frames") == 40);
+  CHECK(logValue(log, "stopped", "sent") == 40);
 }

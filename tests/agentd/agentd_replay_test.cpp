@@ -322,7 +322,7 @@ TEST_CASE("Captures the corpus lacks, written with pcap_dump: SLL2, BSD null, IP
   }
 }
 
-TEST_CASE("--rate and --pace spread a replay over time; the default is as fast as possible",
+TEST_CASE("Replay speed: --rate and --pace spread a replay over time; the default is as fast as possible",
           "[agentd][replay][pacing]") {
   std::vector<PcapFrame> frames;
   for (int i = 0; i < 4; ++i)  // 0.3 s apart in the capture

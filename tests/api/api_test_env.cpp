@@ -94,9 +94,14 @@ struct Derived {
   const char* dst;
   uint16_t dport;
   uint64_t offset_us;
-  uint8_t proto = kIpProtoUdp;
+  uint8_t proto;
   std::string correlation;
 };
+
+Derived leg(std::string payload, const char* src, uint16_t sport, const char* dst, uint16_t dport, uint64_t offset_us,
+            uint8_t proto = kIpProtoUdp, std::string correlation = "") {
+  return Derived{std::move(payload), src, sport, dst, dport, offset_us, proto, std::move(correlation)};
+}
 
 std::string hep3(const Derived& d, uint64_t base_us) {
   PacketView p;
@@ -139,22 +144,22 @@ std::vector<std::string> buildHepPackets() {
   const std::vector<Derived> derived = {
       // A B2BUA at 192.0.2.20: incoming leg A, outgoing leg B with the same numbers; B is set up
       // while A waits (overlapping set-up), so B is an inferred leg of A.
-      {derive(invite, kLegA, "4930111", "4930222"), "192.0.2.10", 5060, "192.0.2.20", 5060, 0},
-      {derive(invite, kLegB, "4930111", "4930222"), "192.0.2.20", 5062, "192.0.2.30", 5060, 5000},
+      leg(derive(invite, kLegA, "4930111", "4930222"), "192.0.2.10", 5060, "192.0.2.20", 5060, 0),
+      leg(derive(invite, kLegB, "4930111", "4930222"), "192.0.2.20", 5062, "192.0.2.30", 5060, 5000),
       // Legs that point at A explicitly, with other numbers.
-      {derive(invite, kLegX, "4930333", "4930444", std::string("X-CID: ") + kLegA + "\r\n"), "192.0.2.20", 5062,
-       "192.0.2.40", 5060, 6000},
-      {derive(invite, kLegC, "4930555", "4930666"), "192.0.2.20", 5062, "192.0.2.50", 5060, 7000, kIpProtoUdp,
-       kLegA},
-      {derive(ok, kLegB, "4930111", "4930222"), "192.0.2.30", 5060, "192.0.2.20", 5062, 40000},
-      {derive(ok, kLegA, "4930111", "4930222"), "192.0.2.20", 5060, "192.0.2.10", 5060, 50000},
+      leg(derive(invite, kLegX, "4930333", "4930444", std::string("X-CID: ") + kLegA + "\r\n"), "192.0.2.20", 5062,
+       "192.0.2.40", 5060, 6000),
+      leg(derive(invite, kLegC, "4930555", "4930666"), "192.0.2.20", 5062, "192.0.2.50", 5060, 7000, kIpProtoUdp,
+       kLegA),
+      leg(derive(ok, kLegB, "4930111", "4930222"), "192.0.2.30", 5060, "192.0.2.20", 5062, 40000),
+      leg(derive(ok, kLegA, "4930111", "4930222"), "192.0.2.20", 5060, "192.0.2.10", 5060, 50000),
       // The same numbers again 3 s later: a new call, not a leg of A.
-      {derive(invite, kRepeat, "4930111", "4930222"), "192.0.2.10", 5060, "192.0.2.20", 5060, 3000000},
-      {derive(ok, kRepeat, "4930111", "4930222"), "192.0.2.20", 5060, "192.0.2.10", 5060, 3050000},
+      leg(derive(invite, kRepeat, "4930111", "4930222"), "192.0.2.10", 5060, "192.0.2.20", 5060, 3000000),
+      leg(derive(ok, kRepeat, "4930111", "4930222"), "192.0.2.20", 5060, "192.0.2.10", 5060, 3050000),
       // SIP over TCP between IPv6 hosts; its User-Agent is not valid UTF-8.
-      {derive(invite, kTcpV6, "4940777", "4940888", "User-Agent: bad\xff\xfe agent\r\n"), "2001:db8::1", 5060,
-       "2001:db8::2", 5060, 10000000, kIpProtoTcp},
-      {derive(ok, kTcpV6, "4940777", "4940888"), "2001:db8::2", 5060, "2001:db8::1", 5060, 10020000, kIpProtoTcp},
+      leg(derive(invite, kTcpV6, "4940777", "4940888", "User-Agent: bad\xff\xfe agent\r\n"), "2001:db8::1", 5060,
+       "2001:db8::2", 5060, 10000000, kIpProtoTcp),
+      leg(derive(ok, kTcpV6, "4940777", "4940888"), "2001:db8::2", 5060, "2001:db8::1", 5060, 10020000, kIpProtoTcp),
   };
   for (const Derived& d : derived) out.push_back(hep3(d, base));
   return out;
