@@ -7,8 +7,8 @@ file(WRITE "${OUT}.tmp"
   "#include <string_view>\n"
   "namespace sipvault::api {\n"
   "namespace {\n"
-  "const char kBytes[] = {${bytes} 0};\n"
+  "const unsigned char kBytes[] = {${bytes} 0};\n"
   "}  // namespace\n"
-  "std::string_view ${FUNCTION}() { return {kBytes, sizeof kBytes - 1}; }\n"
+  "std::string_view ${FUNCTION}() { return {reinterpret_cast<const char*>(kBytes), sizeof kBytes - 1}; }\n"
   "}  // namespace sipvault::api\n")
 file(RENAME "${OUT}.tmp" "${OUT}")
