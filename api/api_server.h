@@ -5,9 +5,11 @@
 // the security headers.
 //
 // Limits (answered before any handler runs):
-//   request target longer than api.max_query_bytes -> 414; body over api.max_body_bytes -> 413;
-//   header lines and counts are bounded by Poco (field name 256, value 8192 bytes, 100 fields),
-//   beyond which Poco answers 400.
+//   request target longer than api.max_query_bytes -> 414 (Poco itself refuses targets over 16 KiB
+//   with 400); body over api.max_body_bytes -> 413 (a body of up to 1 MiB is read and dropped
+//   first, so that clients that send it all see the answer; larger ones get the connection
+//   closed); header lines and counts are bounded by Poco (field name 256, value 8192 bytes, 100
+//   fields), beyond which Poco answers 400.
 // Every response carries X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer and
 // X-Frame-Options: DENY; UI files get Content-Security-Policy: default-src 'self', API responses
 // Content-Security-Policy: default-src 'none' and Cache-Control: no-store.

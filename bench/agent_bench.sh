@@ -5,7 +5,7 @@
 # the same traffic at the same time as the floor. Medians of RUNS runs per rate.
 #
 #   bench/agent_bench.sh [BUILD_DIR]          (default: build/release)
-#   RATES="10000 50000" RUNS=3 SECONDS_PER_RUN=10 OUTPUT=udp bench/agent_bench.sh build/release
+#   RATES="10000 50000" RUNS=3 SECONDS_PER_RUN=10 OUTPUT=udp AGENT_ARGS="" bench/agent_bench.sh build/release
 #
 # Needs root (live capture, tcpreplay), tcpreplay + tcprewrite (apt-get install tcpreplay),
 # tcpdump, python3. Traffic: sipvault-loadgen --write-pcap (INVITE/100/180/200/ACK/BYE/200 per
@@ -18,6 +18,7 @@ rates=${RATES:-"10000 50000"}
 runs=${RUNS:-3}
 secs=${SECONDS_PER_RUN:-10}
 output=${OUTPUT:-udp}
+agent_args=${AGENT_ARGS:-}
 agent=$build/agent/sipvault-agent
 loadgen=$build/bench/sipvault-loadgen
 for f in "$agent" "$loadgen"; do
@@ -76,7 +77,7 @@ hwm_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 hz=$(getconf CLK_TCK)
 median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f", m}'; }
 
-echo "sipvault-agent live capture on lo: $pcap_packets-packet SIP/UDP call pcap looped by tcpreplay; HEP3/$output to a local sink"
+echo "sipvault-agent live capture on lo: $pcap_packets-packet SIP/UDP call pcap looped by tcpreplay; HEP3/$output to a local sink ${agent_args:+(agent: $agent_args)}"
 echo "host: $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg); ${secs}s per run, median of $runs"
 printf "%-8s %-4s %10s %9s %10s %8s %10s %12s %12s %10s\n" rate run agent_cpu% "(kernel)" tcpdump% ratio agent_MiB tcpdump_MiB hep_sent pcap_drop
 
@@ -89,7 +90,8 @@ for rate in $rates; do
     python3 "$work/sink.py" "$output" "$work/port" > "$work/sink.out" &
     sink=$!; pids+=("$sink")
     while [ ! -s "$work/port" ]; do sleep 0.05; done
-    "$agent" -i lo -f "udp port 5060" -H "$output:127.0.0.1:$(cat "$work/port")" --stats-interval 0 \
+    # shellcheck disable=SC2086
+    "$agent" -i lo -f "udp port 5060" -H "$output:127.0.0.1:$(cat "$work/port")" --stats-interval 0 $agent_args \
       > "$work/agent.log" 2>&1 &
     ag=$!; pids+=("$ag")
     tcpdump -i lo -n -s 65535 -w /dev/null "udp port 5060" 2> "$work/tcpdump.log" &

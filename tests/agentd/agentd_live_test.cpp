@@ -192,3 +192,29 @@ TEST_CASE("Two captures share one sender thread: lo captured twice yields every 
   CHECK(logValue(log, "stopped", "frames") == 40);
   CHECK(logValue(log, "stopped", "sent") == 40);
 }
+
+TEST_CASE("Started unprivileged with CAP_NET_RAW/CAP_NET_ADMIN (as the systemd unit does), it captures and drops both",
+          "[agentd][live][privileges]") {
+  if (!canCapture()) return;
+  HepReceiver rx(HepReceiver::Kind::Udp);
+  const int sip_port = test::freePort();
+  // setpriv stands in for systemd's DynamicUser + AmbientCapabilities + CapabilityBoundingSet.
+  test::ChildProcess proc({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                           "--inh-caps=+net_raw,+net_admin", "--ambient-caps=+net_raw,+net_admin",
+                           "--bounding-set=-all,+net_raw,+net_admin", agentPath(), "-i", "lo", "-f",
+                           "udp port " + std::to_string(sip_port), "-H", "udp:127.0.0.1:" + std::to_string(rx.port()),
+                           "--stats-interval", "0"},
+                          tempPath("live-caps.log"));
+  REQUIRE(proc.waitForLog("event=hep_output", 10s));
+  std::this_thread::sleep_for(200ms);
+  INFO(proc.log());
+  CHECK(proc.log().find("capabilities_kept") == std::string::npos);
+  CHECK(procStatus(proc.pid(), "Uid") == "\t65534\t65534\t65534\t65534");
+  CHECK(procStatus(proc.pid(), "CapEff") == "\t0000000000000000");
+  CHECK(procStatus(proc.pid(), "CapPrm") == "\t0000000000000000");
+  CHECK(procStatus(proc.pid(), "CapAmb") == "\t0000000000000000");
+  const auto sent = sendSip(sip_port, 4, "caps");
+  CHECK(rx.waitFor(4, 5s));
+  CHECK(rx.count() == 4);
+  CHECK(proc.stop() == 0);
+}
