@@ -45,24 +45,6 @@ std::string defaultFilter(bool ethernet) {
   return ethernet ? sip + " or (vlan and (" + sip + " or (vlan and (" + sip + "))))" : sip;
 }
 
-std::vector<std::string> repeatedOption(const std::vector<std::string>& argv, std::string_view short_name,
-                                        std::string_view long_name) {
-  std::vector<std::string> out;
-  const std::string s = "-" + std::string(short_name), l = "--" + std::string(long_name);
-  for (size_t i = 1; i < argv.size(); ++i) {
-    const std::string& a = argv[i];
-    if (a == "--") break;
-    if (a == s || a == l) {
-      if (i + 1 < argv.size()) out.push_back(argv[++i]);
-    } else if (a.rfind(l + "=", 0) == 0) {
-      out.push_back(a.substr(l.size() + 1));
-    } else if (a.size() > s.size() && a.rfind(s, 0) == 0 && a[1] != '-') {
-      out.push_back(a.substr(s.size()));
-    }
-  }
-  return out;
-}
-
 AgentOptions AgentOptions::fromConfig(const Poco::Util::AbstractConfiguration& c) {
   AgentOptions o;
   o.interfaces = splitList(c.getString("agent.interface", ""));

@@ -96,9 +96,4 @@ struct AgentOptions {
 // fragments). On Ethernet the same again behind one 802.1Q tag and behind two (QinQ).
 [[nodiscard]] std::string defaultFilter(bool ethernet);
 
-// Values of an option given several times on a command line (-H a -H b, --hep-server=c ...),
-// in order. Poco keeps only the last value of a bound option; this recovers the others.
-[[nodiscard]] std::vector<std::string> repeatedOption(const std::vector<std::string>& argv,
-                                                      std::string_view short_name, std::string_view long_name);
-
 }  // namespace sipvault::agent

@@ -84,16 +84,6 @@ class AgentApp : public StageApp {
   }
 
   int runStage(const std::vector<std::string>&) override {
-    // Poco keeps one value per bound option; -H and -i may be given several times.
-    for (const auto& [s, l, key] : {std::tuple{"H", "hep-server", "agent.hep_server"},
-                                    std::tuple{"i", "interface", "agent.interface"}}) {
-      const auto values = agent::repeatedOption(argv(), s, l);
-      if (values.size() > 1) {
-        std::string joined;
-        for (const auto& v : values) joined += (joined.empty() ? "" : ",") + v;
-        config().setString(key, joined);
-      }
-    }
     agent::AgentOptions opt;
     try {
       opt = agent::AgentOptions::fromConfig(config());

@@ -125,7 +125,18 @@ void StageApp::defineOptions(Poco::Util::OptionSet& options) {
 }
 
 void StageApp::handleOption(const std::string& name, const std::string& value) {
+  // A repeatable option given several times on the command line collects its values as a comma
+  // list (-H a -H b -> "a,b"); its first occurrence replaces what a config file said.
+  std::string previous;
+  for (const StageOption& o : stage_options_)
+    if (o.name == name && o.repeatable && !o.arg_name.empty() && repeated_keys_.count(o.key))
+      previous = config().getString(o.key, "");
   ServerApplication::handleOption(name, value);
+  for (const StageOption& o : stage_options_) {
+    if (o.name != name || !o.repeatable || o.arg_name.empty()) continue;
+    if (!previous.empty()) config().setString(o.key, previous + "," + value);
+    repeated_keys_.insert(o.key);
+  }
   if (name == "help") {
     help_requested_ = true;
     stopOptionsProcessing();
@@ -144,8 +155,10 @@ void StageApp::setupLogging() {
   if (config().getBool("log.syslog", false)) sink = new Poco::SyslogChannel("sipvault-" + stage_);
   else sink = new Poco::ConsoleChannel(std::cout);
   Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(new LogfmtFormatter(stage_), sink));
+  // Every logger that exists already (the stage's own was made in the constructor) and every
+  // later one: setChannel("") applies to all loggers by name prefix "".
   Poco::Logger::root().setChannel(channel);
-  logger().setChannel(channel);
+  Poco::Logger::setChannel("", channel);
   const std::string level = config().getString("log.level", "information");
   try {
     Poco::Logger::setLevel("", Poco::Logger::parseLevel(level));

@@ -13,6 +13,7 @@
 #include <Poco/Util/ServerApplication.h>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,7 @@ class StageApp : public Poco::Util::ServerApplication {
   std::string summary_;
   std::vector<StageOption> stage_options_;
   bool help_requested_ = false;
+  std::set<std::string> repeated_keys_;  // repeatable options already seen on the command line
   MetricsRegistry metrics_;
   Log log_;
   std::unique_ptr<Poco::Net::HTTPServer> metrics_server_;

@@ -120,14 +120,6 @@ TEST_CASE("HepFramer v2 and v1 encode what those versions carry", "[agentd][fram
   }
 }
 
-TEST_CASE("Repeated -H and -i values are all kept, in order", "[agentd][options]") {
-  const std::vector<std::string> argv{"agent", "-H", "udp:a:1", "-Hudp:b:2", "--hep-server=tcp:c:3",
-                                      "--hep-server", "tcp:d:4", "-i", "lo", "-r", "x"};
-  CHECK(repeatedOption(argv, "H", "hep-server") ==
-        std::vector<std::string>{"udp:a:1", "udp:b:2", "tcp:c:3", "tcp:d:4"});
-  CHECK(repeatedOption(argv, "i", "interface") == std::vector<std::string>{"lo"});
-}
-
 TEST_CASE("Options: defaults, failover list and refused combinations", "[agentd][options]") {
   AgentOptions o = optionsFrom({{"agent.interface", "eth0, eth1"}, {"agent.hep_server", "tcp:h1:9060,h2:9061"}});
   CHECK(o.interfaces == std::vector<std::string>{"eth0", "eth1"});
