@@ -8,6 +8,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
 
 #include <array>
 #include <atomic>
@@ -396,7 +397,9 @@ bool ApiServer::start(std::string& error) {
     params->setTimeout(Poco::Timespan(60, 0));
     params->setKeepAliveTimeout(Poco::Timespan(15, 0));
     params->setServerName("sipvault-api");
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(router_), socket, params);
+    // Its own pool: Poco's default pool holds at most 16 threads, whatever api.http_threads says.
+    threads_ = std::make_unique<Poco::ThreadPool>(2, std::max(2, ctx_.options.http_threads));
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(router_), *threads_, socket, params);
     server_->start();
     bound_ = socket.address().toString();
   } catch (const Poco::Exception& e) {
@@ -413,6 +416,7 @@ void ApiServer::stop() {
   for (int i = 0; i < 500 && server_->currentConnections() > 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   server_.reset();
+  threads_->joinAll();
 }
 
 }  // namespace sipvault::api

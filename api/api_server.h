@@ -21,6 +21,9 @@
 #include "api/api_context.h"
 #include "api/static_files.h"
 
+namespace Poco {
+class ThreadPool;
+}
 namespace Poco::Net {
 class HTTPServer;
 }
@@ -46,6 +49,7 @@ class ApiServer {
  private:
   ApiContext& ctx_;
   std::shared_ptr<Router> router_;
+  std::unique_ptr<Poco::ThreadPool> threads_;  // outlives server_ (declared first, destroyed last)
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   std::string bound_;
 };

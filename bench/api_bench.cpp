@@ -489,20 +489,26 @@ int measure(const Args& args) {
          return "/api/v1/messages?from=" + std::to_string(h / 1000) + "&to=" + std::to_string((h + kHourUs) / 1000) +
                 "&to_user=" + s.to_user.substr(0, 8) + "*&status=4xx&limit=100";
        }},
+      // No indexed column: the server reads the whole range (reported, no target).
+      {"scan: status=486 + UA substring (24 h)", 0,
+       [&](const Sample&) { return "/api/v1/messages?" + range + "&status=486&user_agent=sbc&limit=100"; }},
       {"call flow (24 h)", 50,
        [&](const Sample& s) { return "/api/v1/calls/" + enc(s.call_id) + "/flow?" + range; }},
       {"one-call pcap export (24 h)", 50,
        [&](const Sample& s) { return "/api/v1/export.pcap?" + range + "&call_id=" + enc(s.call_id); }},
   };
-  std::printf("\n%llu messages over %.0f h; %d requests per query (+10 warm-up), one keep-alive connection\n\n",
+  std::printf("\n%llu messages over %.0f h; %d requests per query (+10 warm-up; scans: 1/20 of that), one keep-alive "
+              "connection\n\n",
               static_cast<unsigned long long>(messages), (to_us - from_us) / 3.6e9, args.iterations);
   std::printf("%-42s %8s %8s %8s %8s %10s  %s\n", "query", "p50 ms", "p95 ms", "max ms", "target", "avg items",
               "verdict");
   int failures = 0;
+  size_t next_sample = 0;  // each query gets its own sample calls, so no query reads pages cached by another
   for (const Query& q : queries) {
     Result r{q.name, q.target_ms, {}};
-    for (int i = 0; i < args.iterations + 10; ++i) {
-      const Sample& s = samples[static_cast<size_t>(i) % samples.size()];
+    const int runs = q.target_ms > 0 ? args.iterations : std::max(5, args.iterations / 20);
+    for (int i = 0; i < runs + 10; ++i) {
+      const Sample& s = samples[next_sample++ % samples.size()];
       const auto t = Clock::now();
       const int status = http.request("GET", q.target(s), "", body);
       const double ms = secondsSince(t) * 1000;
@@ -516,11 +522,13 @@ int measure(const Args& args) {
       r.answer_bytes += body.size();
     }
     const double p95 = percentile(r.ms, 0.95);
-    const bool ok = p95 <= q.target_ms;
+    const bool ok = q.target_ms <= 0 || p95 <= q.target_ms;
     failures += ok ? 0 : 1;
-    std::printf("%-42s %8.1f %8.1f %8.1f %8.0f %10.1f  %s\n", q.name.c_str(), percentile(r.ms, 0.5), p95,
-                *std::max_element(r.ms.begin(), r.ms.end()), q.target_ms,
-                static_cast<double>(r.answer_items) / r.ms.size(), ok ? "ok" : "OVER TARGET");
+    const std::string target = q.target_ms > 0 ? std::to_string(static_cast<int>(q.target_ms)) : "-";
+    std::printf("%-42s %8.1f %8.1f %8.1f %8s %10.1f  %s\n", q.name.c_str(), percentile(r.ms, 0.5), p95,
+                *std::max_element(r.ms.begin(), r.ms.end()), target.c_str(),
+                static_cast<double>(r.answer_items) / r.ms.size(),
+                q.target_ms <= 0 ? "(no target)" : ok ? "ok" : "OVER TARGET");
     std::fflush(stdout);
   }
   return failures ? 1 : 0;
