@@ -136,8 +136,12 @@ class Router {
       r = ApiResponse::error(500, "internal", "internal error");
     }
     send(hreq, hresp, r, ui);
-    metrics_->record(route, r.status,
-                     std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+    metrics_->record(route, r.status, elapsed);
+    // An access log at debug level (--log-level debug); the target is not logged (it may hold numbers).
+    ctx_.log.debug("request", {{"method", hreq.getMethod()}, {"route", route}, {"status", r.status},
+                               {"us", elapsed.count()}, {"bytes", r.body.size()}});
   }
 
  private:

@@ -16,8 +16,9 @@ class ExportHandler {
   [[nodiscard]] ApiResponse text(const ApiRequest& req);
 
  private:
-  // The export's messages (raw included); an error response when the request is bad.
-  std::optional<ApiResponse> load(const ApiRequest& req, std::vector<MessageRecord>& rows, ApiResponse& headers_out);
+  // The export's messages (raw included) into `rows`, and the common headers into `response`;
+  // an error response instead when the request is bad or the query fails.
+  std::optional<ApiResponse> load(const ApiRequest& req, std::vector<MessageRecord>& rows, ApiResponse& response);
   ApiContext& ctx_;
 };
 

@@ -55,7 +55,7 @@ if [ "$skip_load" = 0 ]; then
   "$build/bench/api_bench" load --db-socket "$sock" --messages "$messages"
 fi
 
-rm -f "$db_dir/admin-password"
+rm -f "$db_dir/admin-password" "$db_dir/api.log"
 "$build/api/sipvault-api" --listen "127.0.0.1:$api_port" --db-socket "$sock" --db-name sipvault_bench \
   --create-admin bench --admin-password-file "$db_dir/admin-password" --db-pool-size 8 \
   >"$db_dir/api.log" 2>&1 &
@@ -69,6 +69,7 @@ if [ ! -s "$db_dir/admin-password" ]; then
   # The user exists from an earlier run: give it a known password through a fresh database user row.
   mariadb --no-defaults -S "$sock" -uroot sipvault_bench -e "DELETE FROM api_users WHERE username='bench'"
   kill -TERM "$api_pid"; wait "$api_pid" 2>/dev/null || true
+  rm -f "$db_dir/api.log"
   "$build/api/sipvault-api" --listen "127.0.0.1:$api_port" --db-socket "$sock" --db-name sipvault_bench \
     --create-admin bench --admin-password-file "$db_dir/admin-password" >"$db_dir/api.log" 2>&1 &
   api_pid=$!
