@@ -33,7 +33,8 @@ struct DumpResult {
 
 DumpResult runHepdump(std::vector<std::string> args) {
   static int n = 0;
-  const std::string out = std::string(SIPVAULT_BINARY_DIR) + "/tests/hepdump/run" + std::to_string(++n) + ".out";
+  const std::string out = std::string(SIPVAULT_BINARY_DIR) + "/tests/hepdump/run" + std::to_string(::getpid()) + "-" +
+                          std::to_string(++n) + ".out";
   args.insert(args.begin(), test::binaryPath("tools/hepdump", "sipvault-hepdump"));
   // stdout and stderr share the log: JSON lines start with '{', the totals line does not.
   test::ChildProcess p(args, out);
@@ -136,7 +137,7 @@ TEST_CASE("hepdump with --count stops early and invalid HEP prints an error obje
 
 TEST_CASE("hepdump listens on UDP and stops at --count", "[hepdump][e2e]") {
   const int port = test::freePort();
-  const std::string out = std::string(SIPVAULT_BINARY_DIR) + "/tests/hepdump/live.out";
+  const std::string out = std::string(SIPVAULT_BINARY_DIR) + "/tests/hepdump/live" + std::to_string(::getpid()) + ".out";
   test::ChildProcess p({test::binaryPath("tools/hepdump", "sipvault-hepdump"), "-l",
                         "udp:127.0.0.1:" + std::to_string(port), "-n", "2", "-t", "20"},
                        out);
