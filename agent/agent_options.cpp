@@ -1,19 +1,13 @@
 #include "agent/agent_options.h"
 
+#include "common/config_values.h"
+
 #include <Poco/Exception.h>
 #include <Poco/NumberParser.h>
-#include <Poco/StringTokenizer.h>
 #include <Poco/Util/AbstractConfiguration.h>
 
 namespace sipvault::agent {
 namespace {
-
-std::vector<std::string> splitList(const std::string& text) {
-  std::vector<std::string> out;
-  Poco::StringTokenizer tok(text, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
-  for (const auto& t : tok) out.push_back(t);
-  return out;
-}
 
 [[noreturn]] void bad(const std::string& key, const std::string& why) {
   throw Poco::InvalidArgumentException("agent." + key + ": " + why);

@@ -1,5 +1,7 @@
 #include "api/api_options.h"
 
+#include "common/config_values.h"
+
 #include <Poco/Exception.h>
 #include <Poco/Util/AbstractConfiguration.h>
 #include <unistd.h>
@@ -8,20 +10,6 @@
 
 namespace sipvault::api {
 namespace {
-
-int64_t intInRange(const Poco::Util::AbstractConfiguration& c, const std::string& key, int64_t def, int64_t lo,
-                   int64_t hi) {
-  int64_t v = def;
-  try {
-    v = c.getInt64(key, def);
-  } catch (const Poco::SyntaxException&) {
-    throw Poco::InvalidArgumentException(key + " = " + c.getString(key, "") + " (not a number)");
-  }
-  if (v < lo || v > hi)
-    throw Poco::InvalidArgumentException(key + " = " + std::to_string(v) + " (allowed " + std::to_string(lo) + ".." +
-                                         std::to_string(hi) + ")");
-  return v;
-}
 
 std::string executablePath() {
   char buf[PATH_MAX];

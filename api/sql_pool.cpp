@@ -1,5 +1,7 @@
 #include "api/sql_pool.h"
 
+#include "writer/connector_session.h"
+
 #include <cppconn/connection.h>
 #include <cppconn/exception.h>
 #include <cppconn/prepared_statement.h>
@@ -16,18 +18,6 @@ namespace {
 // Prepared statements kept per session. Search SQL varies with the filters given, so the cache is
 // bounded; when full it is simply emptied (cheap: preparing is one round trip).
 constexpr size_t kStatementCacheSize = 128;
-
-void fillError(DbError& error, const sql::SQLException& e) {
-  error.code = e.getErrorCode();
-  error.sql_state = e.getSQLState();
-  error.message = e.what();
-}
-
-void fillError(DbError& error, const std::exception& e) {
-  error.code = 0;
-  error.sql_state.clear();
-  error.message = e.what();
-}
 
 }  // namespace
 
@@ -60,32 +50,11 @@ SqlSession::~SqlSession() = default;
 std::unique_ptr<SqlSession> SqlSession::open(const DbOptions& options, std::chrono::seconds statement_timeout,
                                              DbError& error) {
   try {
-    // get_driver_instance() is not thread-safe the first time it runs.
-    static std::mutex driver_mu;
-    sql::mysql::MySQL_Driver* driver;
-    {
-      std::lock_guard lock(driver_mu);
-      driver = sql::mysql::get_mysql_driver_instance();
-    }
-    sql::ConnectOptionsMap props;
-    if (options.socket.empty())
-      props["hostName"] = sql::SQLString("tcp://" + options.host + ":" + std::to_string(options.port));
-    else
-      props["hostName"] = sql::SQLString("unix://" + options.socket);
-    props["userName"] = sql::SQLString(options.user);
-    props["password"] = sql::SQLString(options.password);
-    props["schema"] = sql::SQLString(options.name);
-    props["OPT_CONNECT_TIMEOUT"] = static_cast<int>(options.connect_timeout.count());
-    // The server stops a statement at statement_timeout; the socket timeout is a backstop.
-    const int io = static_cast<int>(std::max(options.io_timeout, statement_timeout + std::chrono::seconds(5)).count());
-    props["OPT_READ_TIMEOUT"] = io;
-    props["OPT_WRITE_TIMEOUT"] = io;
-    props["OPT_RECONNECT"] = false;  // the pool replaces lost sessions itself
-    props["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
     auto impl = std::make_unique<Impl>();
-    impl->conn.reset(driver->connect(props));
+    // The server stops a statement at statement_timeout; the socket timeout is a backstop.
+    impl->conn = openConnectorSession(
+        options, {.io_timeout = std::max(options.io_timeout, statement_timeout + std::chrono::seconds(5))});
     std::unique_ptr<sql::Statement> st(impl->conn->createStatement());
-    st->execute("SET SESSION sql_mode='STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION', time_zone='+00:00'");
     if (statement_timeout.count() > 0) {
       // MariaDB's name; MySQL 8 calls it max_execution_time (ms, SELECT only).
       try {
@@ -99,9 +68,9 @@ std::unique_ptr<SqlSession> SqlSession::open(const DbOptions& options, std::chro
     }
     return std::unique_ptr<SqlSession>(new SqlSession(std::move(impl)));
   } catch (const sql::SQLException& e) {
-    fillError(error, e);
+    fillDbError(error, e);
   } catch (const std::exception& e) {
-    fillError(error, e);
+    fillDbError(error, e);
   }
   if (error.code == 0 && error.message.empty()) error.message = "unknown connection error";
   return nullptr;
@@ -112,21 +81,12 @@ bool SqlSession::query(std::string_view text, std::span<const SqlParam> params, 
   try {
     sql::PreparedStatement& ps = impl_->prepare(text, params);
     std::unique_ptr<sql::ResultSet> rs(ps.executeQuery());
-    const unsigned columns = rs->getMetaData()->getColumnCount();
-    while (rs->next()) {
-      DbRow row;
-      row.reserve(columns);
-      for (unsigned i = 1; i <= columns; ++i) {
-        if (rs->isNull(i)) row.emplace_back(std::nullopt);
-        else row.emplace_back(std::string(rs->getString(i).asStdString()));
-      }
-      rows.push_back(std::move(row));
-    }
+    readRows(*rs, rows);
     return true;
   } catch (const sql::SQLException& e) {
-    fillError(error, e);
+    fillDbError(error, e);
   } catch (const std::exception& e) {
-    fillError(error, e);
+    fillDbError(error, e);
   }
   // A statement that failed may be in a bad state; prepare it again next time.
   impl_->statements.erase(std::string(text));
@@ -141,9 +101,9 @@ bool SqlSession::execute(std::string_view text, std::span<const SqlParam> params
     if (affected) *affected = n < 0 ? 0 : static_cast<uint64_t>(n);
     return true;
   } catch (const sql::SQLException& e) {
-    fillError(error, e);
+    fillDbError(error, e);
   } catch (const std::exception& e) {
-    fillError(error, e);
+    fillDbError(error, e);
   }
   impl_->statements.erase(std::string(text));
   return false;

@@ -1,28 +1,12 @@
 #include "collector/collector_options.h"
 
+#include "common/config_values.h"
+
 #include <Poco/Exception.h>
 #include <Poco/NumberParser.h>
-#include <Poco/StringTokenizer.h>
 #include <Poco/Util/AbstractConfiguration.h>
 
 namespace sipvault {
-namespace {
-
-std::vector<std::string> splitList(const std::string& text) {
-  std::vector<std::string> out;
-  Poco::StringTokenizer tok(text, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
-  for (const auto& t : tok) out.push_back(t);
-  return out;
-}
-
-std::string joinList(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
-  return s;
-}
-
-}  // namespace
-
 CollectorOptions CollectorOptions::fromConfig(const Poco::Util::AbstractConfiguration& c) {
   CollectorOptions o;
   o.udp_listen = splitList(c.getString("collector.udp", joinList(o.udp_listen)));

@@ -1,5 +1,7 @@
 #include "writer/db_connection.h"
 
+#include "writer/connector_session.h"
+
 #include <cppconn/connection.h>
 #include <cppconn/exception.h>
 #include <cppconn/resultset.h>
@@ -68,57 +70,17 @@ struct DbConnection::Impl {
 DbConnection::DbConnection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 DbConnection::~DbConnection() = default;
 
-namespace {
-
-void fillError(DbError& error, const sql::SQLException& e) {
-  error.code = e.getErrorCode();
-  error.sql_state = e.getSQLState();
-  error.message = e.what();
-}
-
-void fillError(DbError& error, const std::exception& e) {
-  error.code = 0;
-  error.sql_state.clear();
-  error.message = e.what();
-}
-
-}  // namespace
 
 std::unique_ptr<DbConnection> DbConnection::connect(const DbOptions& options, bool select_db, DbError& error) {
   try {
-    // get_driver_instance() is not thread-safe the first time it runs.
-    static std::mutex driver_mu;
-    sql::mysql::MySQL_Driver* driver;
-    {
-      std::lock_guard lock(driver_mu);
-      driver = sql::mysql::get_mysql_driver_instance();
-    }
-    sql::ConnectOptionsMap props;
-    if (options.socket.empty()) {
-      props["hostName"] = sql::SQLString("tcp://" + options.host + ":" + std::to_string(options.port));
-    } else {
-      props["hostName"] = sql::SQLString("unix://" + options.socket);
-    }
-    props["userName"] = sql::SQLString(options.user);
-    props["password"] = sql::SQLString(options.password);
-    if (select_db) props["schema"] = sql::SQLString(options.name);
-    props["OPT_CONNECT_TIMEOUT"] = static_cast<int>(options.connect_timeout.count());
-    props["OPT_READ_TIMEOUT"] = static_cast<int>(options.io_timeout.count());
-    props["OPT_WRITE_TIMEOUT"] = static_cast<int>(options.io_timeout.count());
-    props["OPT_LOCAL_INFILE"] = 1;
-    props["OPT_RECONNECT"] = false;  // a silent reconnect would lose session state mid-batch
-    props["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
     auto impl = std::make_unique<Impl>();
-    impl->conn.reset(driver->connect(props));
+    impl->conn = openConnectorSession(options, {.select_db = select_db, .local_infile = true});
     impl->stmt.reset(impl->conn->createStatement());
-    // A known session: strict (errors, not silent truncation, on INSERT), backslash escapes on
-    // (appendLiteral relies on them), UTC for any time function.
-    impl->stmt->execute("SET SESSION sql_mode='STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION', time_zone='+00:00'");
     return std::unique_ptr<DbConnection>(new DbConnection(std::move(impl)));
   } catch (const sql::SQLException& e) {
-    fillError(error, e);
+    fillDbError(error, e);
   } catch (const std::exception& e) {
-    fillError(error, e);
+    fillDbError(error, e);
   }
   if (error.code == 0 && error.message.empty()) error.message = "unknown connection error";
   return nullptr;
@@ -138,9 +100,9 @@ bool DbConnection::execute(std::string_view sql, DbError& error, uint64_t* affec
     if (affected) *affected = n < 0 ? 0 : static_cast<uint64_t>(n);
     return true;
   } catch (const sql::SQLException& e) {
-    fillError(error, e);
+    fillDbError(error, e);
   } catch (const std::exception& e) {
-    fillError(error, e);
+    fillDbError(error, e);
   }
   return false;
 }
@@ -149,21 +111,12 @@ bool DbConnection::query(std::string_view sql, DbRows& rows, DbError& error) {
   rows.clear();
   try {
     std::unique_ptr<sql::ResultSet> rs(impl_->stmt->executeQuery(sql::SQLString(std::string(sql))));
-    const unsigned columns = rs->getMetaData()->getColumnCount();
-    while (rs->next()) {
-      DbRow row;
-      row.reserve(columns);
-      for (unsigned i = 1; i <= columns; ++i) {
-        if (rs->isNull(i)) row.emplace_back(std::nullopt);
-        else row.emplace_back(std::string(rs->getString(i).asStdString()));
-      }
-      rows.push_back(std::move(row));
-    }
+    readRows(*rs, rows);
     return true;
   } catch (const sql::SQLException& e) {
-    fillError(error, e);
+    fillDbError(error, e);
   } catch (const std::exception& e) {
-    fillError(error, e);
+    fillDbError(error, e);
   }
   return false;
 }

@@ -1,0 +1,34 @@
+#pragma once
+// Connector/C++ plumbing shared by the writer's DbConnection and the api's SqlSession (the two
+// places that talk to MariaDB): opening a session with our settings, mapping exceptions to
+// DbError, and reading a result set into DbRows. Only those two files include this header.
+#include <cppconn/connection.h>
+#include <cppconn/exception.h>
+#include <cppconn/resultset.h>
+
+#include <chrono>
+#include <exception>
+#include <memory>
+
+#include "writer/db_connection.h"
+
+namespace sipvault {
+
+struct ConnectorSessionOptions {
+  bool select_db = true;       // USE options.name (false: the server only, e.g. to create it)
+  bool local_infile = false;   // allow LOAD DATA LOCAL INFILE (the writer's bulk path)
+  std::chrono::seconds io_timeout{0};  // socket read/write timeout; 0 = options.io_timeout
+};
+
+// Opens a session: TCP or Unix socket from `options`, utf8mb4, no silent reconnect (callers
+// replace lost sessions themselves), strict sql_mode and UTC. Throws sql::SQLException.
+[[nodiscard]] std::unique_ptr<sql::Connection> openConnectorSession(const DbOptions& options,
+                                                                    const ConnectorSessionOptions& session);
+
+void fillDbError(DbError& error, const sql::SQLException& e);
+void fillDbError(DbError& error, const std::exception& e);
+
+// Appends every row of `rs` to `rows` (NULL -> nullopt, everything else as bytes).
+void readRows(sql::ResultSet& rs, DbRows& rows);
+
+}  // namespace sipvault
