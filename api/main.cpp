@@ -5,6 +5,7 @@
 #include "api/api_options.h"
 #include "api/api_service.h"
 #include "common/stage_app.h"
+#include "writer/db_stage_options.h"
 
 namespace sipvault {
 
@@ -12,21 +13,15 @@ class ApiApp : public StageApp {
  public:
   ApiApp()
       : StageApp("api", "REST API and web UI for searching captured SIP (MariaDB), with call flows and pcap export.",
-                 {
+                 withDbStageOptions({
                      {"listen", "l", "api.listen", "ADDR", "HTTP listen address (default 0.0.0.0:8080)"},
                      {"ui-dir", "", "api.ui_dir", "DIR", "directory of the web UI files"},
-                     {"db-host", "", "db.host", "HOST", "MariaDB host"},
-                     {"db-port", "", "db.port", "PORT", "MariaDB port"},
-                     {"db-socket", "", "db.socket", "PATH", "MariaDB Unix socket (instead of host/port)"},
-                     {"db-user", "", "db.user", "USER", "database user"},
-                     {"db-password", "", "db.password", "PASSWORD", "database password"},
-                     {"db-name", "", "db.name", "NAME", "database name"},
                      {"db-pool-size", "", "api.db_pool_size", "N", "database sessions at most (default 8)"},
                      {"create-admin", "", "api.admin_user", "USER",
                       "create this admin with a random password if missing (written to api.admin_password_file)"},
                      {"admin-password-file", "", "api.admin_password_file", "FILE",
                       "where a new admin's password is written (default var/api-admin-password)"},
-                 }) {}
+                 })) {}
 
  protected:
   std::string helpFooter() const override {

@@ -3,6 +3,7 @@
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include "common/stage_app.h"
+#include "writer/db_stage_options.h"
 #include "writer/writer_service.h"
 
 namespace sipvault {
@@ -11,20 +12,14 @@ class WriterApp : public StageApp {
  public:
   WriterApp()
       : StageApp("writer", "Stores parsed SIP (SipBatch over ZeroMQ) in MariaDB with hourly partitions and retention.",
-                 {
+                 withDbStageOptions({
                      {"listen", "l", "writer.listen", "ENDPOINTS", "ZeroMQ input (bind:tcp://... / connect:...)"},
-                     {"db-host", "", "db.host", "HOST", "MariaDB host"},
-                     {"db-port", "", "db.port", "PORT", "MariaDB port"},
-                     {"db-socket", "", "db.socket", "PATH", "MariaDB Unix socket (instead of host/port)"},
-                     {"db-user", "", "db.user", "USER", "database user"},
-                     {"db-password", "", "db.password", "PASSWORD", "database password"},
-                     {"db-name", "", "db.name", "NAME", "database name"},
                      {"retention-hours", "", "writer.retention_hours", "H", "hours of data kept (default 168)"},
                      {"partitions-ahead-hours", "", "writer.partitions_ahead_hours", "H",
                       "hourly partitions prepared ahead (default 6)"},
                      {"batch-rows", "", "writer.batch_rows", "N", "rows per insert batch (default 2000)"},
                      {"flush-ms", "", "writer.flush_ms", "MS", "longest wait before a partial batch is written (200)"},
-                 }) {}
+                 })) {}
 
  protected:
   std::string helpFooter() const override {
