@@ -1,4 +1,5 @@
 #include "api/api_options.h"
+#include "writer/db_stage_options.h"
 
 #include "common/config_values.h"
 
@@ -63,16 +64,7 @@ ApiOptions ApiOptions::fromConfig(const Poco::Util::AbstractConfiguration& c) {
   o.pool.statement_timeout =
       std::chrono::seconds(intInRange(c, "api.query_timeout_s", o.pool.statement_timeout.count(), 0, 86400));
 
-  o.db.host = c.getString("db.host", o.db.host);
-  o.db.port = static_cast<uint16_t>(intInRange(c, "db.port", o.db.port, 1, 65535));
-  o.db.socket = c.getString("db.socket", o.db.socket);
-  o.db.user = c.getString("db.user", o.db.user);
-  o.db.password = c.getString("db.password", o.db.password);
-  o.db.name = c.getString("db.name", o.db.name);
-  if (o.db.name.empty()) throw Poco::InvalidArgumentException("db.name is empty");
-  o.db.connect_timeout =
-      std::chrono::seconds(intInRange(c, "db.connect_timeout_s", o.db.connect_timeout.count(), 1, 3600));
-  o.db.io_timeout = std::chrono::seconds(intInRange(c, "db.io_timeout_s", o.db.io_timeout.count(), 1, 86400));
+  o.db = readDbOptions(c, o.db);
   return o;
 }
 

@@ -1,9 +1,14 @@
 #pragma once
-// The database options every stage that talks to MariaDB offers (writer, api), bound to the db.*
-// keys that DbOptions is read from.
+// The database options every stage that talks to MariaDB offers (writer, api): the command-line
+// options bound to the db.* keys, and reading DbOptions from those keys.
 #include <vector>
 
 #include "common/stage_app.h"
+#include "writer/db_connection.h"
+
+namespace Poco::Util {
+class AbstractConfiguration;
+}
 
 namespace sipvault {
 
@@ -23,5 +28,9 @@ namespace sipvault {
   for (StageOption& o : dbStageOptions()) options.push_back(std::move(o));
   return options;
 }
+
+// DbOptions from the db.* keys, `defaults` where a key is absent; throws
+// Poco::InvalidArgumentException naming the key on a bad value.
+[[nodiscard]] DbOptions readDbOptions(const Poco::Util::AbstractConfiguration& config, DbOptions defaults);
 
 }  // namespace sipvault
