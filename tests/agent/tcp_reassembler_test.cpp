@@ -161,7 +161,7 @@ TEST_CASE("A TCP hole is skipped when held bytes exceed the per-stream bound", "
   CHECK(h.consumer.marked.begin()->second == std::string(part(0, 100)) + "|" + std::string(part(200, 1500)));
 }
 
-TEST_CASE("FIN closes a direction once all its bytes are in; RST closes both", "[netdecode][tcp]") {
+TEST_CASE("FIN closes a direction once all its bytes are in - RST closes both", "[netdecode][tcp]") {
   Harness h;
   (void)h.send(0, {}, kTcpSyn);
   (void)h.send(9000, {}, kTcpSyn, {1000, 0}, true);

@@ -85,7 +85,7 @@ struct LiveAgent {
 
 }  // namespace
 
-TEST_CASE("SIGUSR1 logs the counters; SIGTERM flushes what the kernel still holds and exits 0",
+TEST_CASE("SIGUSR1 logs the counters - SIGTERM flushes what the kernel still holds and exits 0",
           "[agentd][live][signals]") {
   if (!canCapture()) return;
   HepReceiver rx(HepReceiver::Kind::Tcp);

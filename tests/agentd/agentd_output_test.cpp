@@ -83,7 +83,7 @@ TEST_CASE("TCP output survives a collector restart: reconnects and later packets
   CHECK(log.find("event=hep_disconnected") != std::string::npos);
 }
 
-TEST_CASE("A full TCP queue drops whole packets and counts them; the rest still arrives",
+TEST_CASE("A full TCP queue drops whole packets and counts them - the rest still arrives",
           "[agentd][output][tcp][queue]") {
   constexpr int kMessages = 400;
   const std::string path = numberedCapture("numbered_400.pcap", kMessages, 900);

@@ -93,7 +93,7 @@ TEST_CASE("Replaying sngrep aaa.pcap sends its 81 SIP messages once each, byte-e
   CHECK(logValue(r.run.log, "stopped", "dropped") == 0);
 }
 
-TEST_CASE("HEP v2 and v1 output carry the same messages; v2 keeps time and capture id",
+TEST_CASE("HEP v2 and v1 output carry the same messages - v2 keeps time and capture id",
           "[agentd][replay][hep2][hep1]") {
   const std::string file = corpus("pcap/sngrep_aaa.pcap");
   const auto truth = sipOnly(readTruth(file));
@@ -236,7 +236,7 @@ TEST_CASE("Raw IP, IP-in-IP and ERSPAN captures yield their SIP", "[agentd][repl
   CHECK(replay(corpus("pcap/heplify_erspan_sip_ipv4_udp.pcapng"), {"-f", ""}, 140).packets.size() == 140);
 }
 
-TEST_CASE("Large UDP captures with RTP yield tshark's SIP counts; the rest is skipped",
+TEST_CASE("Large UDP captures with RTP yield tshark's SIP counts - the rest is skipped",
           "[agentd][replay][udp]") {
   const std::string rtp = corpus("pcap/heplify_rtp_rtcp_sip_ipv4_udp.pcap");
   const auto all = readTruth(rtp);
@@ -322,7 +322,7 @@ TEST_CASE("Captures the corpus lacks, written with pcap_dump: SLL2, BSD null, IP
   }
 }
 
-TEST_CASE("Replay speed: --rate and --pace spread a replay over time; the default is as fast as possible",
+TEST_CASE("Replay speed: --rate and --pace spread a replay over time - the default is as fast as possible",
           "[agentd][replay][pacing]") {
   std::vector<PcapFrame> frames;
   for (int i = 0; i < 4; ++i)  // 0.3 s apart in the capture

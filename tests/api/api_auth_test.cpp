@@ -48,7 +48,7 @@ TEST_CASE("every endpoint but login and health needs a valid bearer token", "[ap
   CHECK(health.json()->getValue<std::string>("database") == "ok");
 }
 
-TEST_CASE("login checks the password and returns an expiring token; logout ends the session",
+TEST_CASE("login checks the password and returns an expiring token - logout ends the session",
           "[api][auth][integration]") {
   const ApiClient anonymous(api().port);
   HttpResult r = anonymous.post("/api/v1/login", json({{"username", "admin"}, {"password", api().admin_password}}));

@@ -84,7 +84,7 @@ std::string hep3SipPayload(const std::string& hep) {
 
 }  // namespace
 
-TEST_CASE("sngrep aaa.pcap: 81 SIP messages parse; the other UDP/5060 datagrams are keep-alives",
+TEST_CASE("sngrep aaa.pcap: 81 SIP messages parse - the other UDP/5060 datagrams are keep-alives",
           "[sip][pcap]") {
   const auto res = parseCapture("pcap/sngrep_aaa.pcap", 5060);
   CHECK(res.parsed == 81);

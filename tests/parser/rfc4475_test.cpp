@@ -167,7 +167,7 @@ TEST_CASE("RFC 4475 longreq: 34 Via fields in many spellings and a very long Cal
   CHECK(m.from.uri.host == "example.net");
 }
 
-TEST_CASE("RFC 4475 dblreq: a datagram holds one REGISTER; the trailing INVITE is ignored",
+TEST_CASE("RFC 4475 dblreq: a datagram holds one REGISTER - the trailing INVITE is ignored",
           "[sip][rfc4475]") {
   auto p = valid("dblreq");
   const SipMessage& m = p->msg;

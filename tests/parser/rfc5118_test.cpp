@@ -23,7 +23,7 @@ constexpr uint32_t kBodyLengthFlags =
 
 }  // namespace
 
-TEST_CASE("Every RFC 5118 message is parsed; only ipv6-bad is flagged", "[sip][rfc5118]") {
+TEST_CASE("Every RFC 5118 message is parsed - only ipv6-bad is flagged", "[sip][rfc5118]") {
   const auto files = test::corpusFiles("rfc5118/wire", ".sip");
   REQUIRE(files.size() == 12);
   for (const auto& f : files) {
