@@ -26,7 +26,9 @@ struct CollectorMetrics {
   Counter& tcp_closed_bad_stream;
   Gauge& tcp_connections;
   Gauge& queue_depth;
-  std::array<Counter*, 6> decode_errors{};  // indexed by HepError
+  // Indexed by HepError; the assert keeps the array in step with the enum.
+  static_assert(static_cast<size_t>(HepError::InflateFailed) == 5, "one counter per HepError");
+  std::array<Counter*, 6> decode_errors{};
 
   Counter& decodeError(HepError e) { return *decode_errors[static_cast<size_t>(e)]; }
 };

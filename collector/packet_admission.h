@@ -17,7 +17,7 @@ class PacketAdmission {
   PacketAdmission(std::string auth_key, std::set<uint32_t> capture_ids)
       : auth_key_(std::move(auth_key)), capture_ids_(std::move(capture_ids)) {}
 
-  // IP-in-IP packets carry no HEP fields and are checked only against nothing (from_hep=false).
+  // IP-in-IP packets carry no auth key or capture id, so with from_hep=false they are always accepted.
   [[nodiscard]] Admission check(const PacketView& p, bool from_hep) const;
 
  private:

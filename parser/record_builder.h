@@ -25,7 +25,9 @@ struct ParserMetrics {
   Counter& rejects_dropped;
   Counter& batches_out;
   Counter& send_waits;   // writers not taking batches: backpressure
-  std::array<Counter*, 9> rejects{};  // by ParseError
+  // By ParseError (index 0, Ok, unused); the assert keeps the array in step with the enum.
+  static_assert(static_cast<size_t>(ParseError::BadContentLength) == 8, "one counter per ParseError");
+  std::array<Counter*, 9> rejects{};
 };
 
 // Copies the search fields of a parsed message into the wire form.

@@ -8,8 +8,7 @@ void HepDumper::dump(std::span<const uint8_t> bytes, std::string_view source) {
   if (done()) return;
   HepDecodeResult r = decodeHep(bytes, scratch_);
   if (!r) {
-    ++totals_.errors;
-    out_ << hepErrorJson(r.error, source) << '\n';
+    reportError(r.error, source);
     return;
   }
   ++totals_.packets;
@@ -22,6 +21,12 @@ void HepDumper::dump(std::span<const uint8_t> bytes, std::string_view source) {
   } else {
     out_ << hepPacketJson(p, nullptr, nullptr) << '\n';
   }
+}
+
+void HepDumper::reportError(const HepDecodeError& error, std::string_view source) {
+  if (done()) return;
+  ++totals_.errors;
+  out_ << hepErrorJson(error, source) << '\n';
 }
 
 void HepDumper::onPacket(const PacketView& view) {
@@ -42,8 +47,7 @@ size_t HepDumper::onStreamData(const netdecode::TcpStreamInfo& info, std::string
     HepStreamFramer::Frame f = framer.next();
     if (f.status == HepStreamFramer::Status::NeedMore) break;
     if (f.status == HepStreamFramer::Status::Error) {
-      ++totals_.errors;
-      out_ << hepErrorJson({f.error, 0, "TCP stream is not HEP3"}, source) << '\n';
+      reportError({f.error, 0, "TCP stream is not HEP3"}, source);
       break;
     }
     dump(f.packet, source);

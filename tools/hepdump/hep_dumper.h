@@ -29,6 +29,8 @@ class HepDumper : public netdecode::PacketSink, public netdecode::TcpStreamConsu
 
   // One HEP unit; `source` names where it came from (for error objects).
   void dump(std::span<const uint8_t> bytes, std::string_view source);
+  // A unit that could not even be framed (a TCP stream that is not HEP3): one error object.
+  void reportError(const HepDecodeError& error, std::string_view source);
   [[nodiscard]] bool done() const { return max_packets_ && totals_.packets + totals_.errors >= max_packets_; }
   [[nodiscard]] const HepDumpTotals& totals() const { return totals_; }
 

@@ -98,7 +98,7 @@ std::string dumpLive(const std::string& address, std::chrono::milliseconds timeo
         HepStreamFramer::Frame f = c.framer.next();
         if (f.status == HepStreamFramer::Status::NeedMore) break;
         if (f.status == HepStreamFramer::Status::Error) {
-          dumper.dump(std::span<const uint8_t>(), "tcp stream is not HEP3");
+          dumper.reportError({f.error, 0, "TCP stream is not HEP3"}, address);
           keep = false;
           break;
         }
