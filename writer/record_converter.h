@@ -21,6 +21,9 @@ inline constexpr std::string_view kNoSipFieldsReason = "no SIP fields from parse
 
 class RecordConverter {
  public:
+  // `codec` compresses the raw message (writer.raw_codec; see raw_codec.h).
+  explicit RecordConverter(RawCodec codec = RawCodec::Lz4) : raw_encoder_(codec) {}
+
   void append(const wire::SipRecord& record, RowBatch& batch);
 
  private:

@@ -505,12 +505,14 @@ TEST_CASE("message JSON replaces invalid UTF-8 and escapes control characters", 
   // A deflated stored message comes back byte-exact.
   std::string stored;
   const std::string long_raw = raw + std::string(200, 'a');
-  RawEncoder encoder;
-  m.flags = encoder.encode(long_raw, stored);
-  m.stored_raw = stored;
-  m.raw_len = static_cast<uint32_t>(long_raw.size());
-  CHECK(m.flags == kRawDeflated);
-  CHECK(m.raw() == long_raw);
-  m.raw_len += 1;
-  CHECK_FALSE(m.raw().has_value());
+  for (const RawCodec codec : {RawCodec::Deflate, RawCodec::Lz4}) {
+    RawEncoder encoder(codec);
+    m.flags = encoder.encode(long_raw, stored);
+    m.stored_raw = stored;
+    m.raw_len = static_cast<uint32_t>(long_raw.size());
+    CHECK(m.flags == (codec == RawCodec::Lz4 ? kRawLz4 : kRawDeflated));
+    CHECK(m.raw() == long_raw);
+    m.raw_len += 1;
+    CHECK_FALSE(m.raw().has_value());
+  }
 }

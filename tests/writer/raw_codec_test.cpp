@@ -5,9 +5,11 @@
 
 using namespace sipvault;
 
-TEST_CASE("Raw codec round-trips every RFC 4475 message byte for byte", "[writer][raw_codec]") {
-  RawEncoder enc;
+TEST_CASE("Raw codec round-trips every RFC 4475 message byte for byte, with both codecs", "[writer][raw_codec]") {
+  const RawCodec codec = GENERATE(RawCodec::Lz4, RawCodec::Deflate);
+  RawEncoder enc(codec);
   std::string stored;
+  size_t compressed = 0;
   for (const auto& dir : {"valid", "invalid", "extra"}) {
     for (const auto& e : std::filesystem::directory_iterator(test::corpusDir() / "rfc4475" / dir)) {
       const std::string raw = test::readFile(e.path());
@@ -16,14 +18,38 @@ TEST_CASE("Raw codec round-trips every RFC 4475 message byte for byte", "[writer
       auto back = decodeRaw(stored, static_cast<uint32_t>(raw.size()), flags);
       REQUIRE(back.has_value());
       CHECK(*back == raw);
-      if (flags & kRawDeflated) CHECK(stored.size() < raw.size());
+      CHECK((flags & (codec == RawCodec::Lz4 ? kRawDeflated : kRawLz4)) == 0);
+      if (flags != 0) {
+        CHECK(stored.size() < raw.size());
+        ++compressed;
+      }
     }
   }
+  CHECK(compressed > 10);
+}
+
+TEST_CASE("Raw codec LZ4 is the default and writes the length prefix", "[writer][raw_codec]") {
+  const std::string raw = test::readFile(test::corpusDir() / "rfc4475/valid/longreq.dat");
+  RawEncoder enc;
+  std::string stored;
+  REQUIRE(enc.encode(raw, stored) == kRawLz4);
+  const uint32_t prefix = uint8_t(stored[0]) | uint8_t(stored[1]) << 8 | uint8_t(stored[2]) << 16 |
+                          uint32_t(uint8_t(stored[3])) << 24;
+  CHECK(prefix == raw.size());
+  const auto n = static_cast<uint32_t>(raw.size());
+  CHECK(decodeRaw(stored, n, kRawLz4) == raw);
+  CHECK_FALSE(decodeRaw(stored, n + 1, kRawLz4).has_value());                              // prefix mismatch
+  CHECK_FALSE(decodeRaw(stored.substr(0, stored.size() - 3), n, kRawLz4).has_value());     // truncated block
+  CHECK_FALSE(decodeRaw(stored, n, kRawLz4 | kRawDeflated).has_value());                   // contradictory flags
+  CHECK_FALSE(decodeRaw(stored, n, kRawDeflated).has_value());                             // wrong codec
+  std::string lying = stored;  // a prefix that claims more than the block holds
+  lying[0] = static_cast<char>(uint8_t(lying[0]) + 1);
+  CHECK_FALSE(decodeRaw(lying, n + 1, kRawLz4).has_value());
 }
 
 TEST_CASE("Raw codec deflates a typical SIP message and writes the COMPRESS() length prefix", "[writer][raw_codec]") {
   const std::string raw = test::readFile(test::corpusDir() / "rfc4475/valid/longreq.dat");
-  RawEncoder enc;
+  RawEncoder enc(RawCodec::Deflate);
   std::string stored;
   REQUIRE(enc.encode(raw, stored) == kRawDeflated);
   REQUIRE(stored.size() > 4);
@@ -46,7 +72,7 @@ TEST_CASE("Raw codec keeps short messages verbatim", "[writer][raw_codec]") {
 
 TEST_CASE("Raw codec refuses corrupt or mismatching stored values", "[writer][raw_codec]") {
   const std::string raw = test::readFile(test::corpusDir() / "rfc4475/valid/mpart01.dat");
-  RawEncoder enc;
+  RawEncoder enc(RawCodec::Deflate);
   std::string stored;
   REQUIRE(enc.encode(raw, stored) == kRawDeflated);
   const auto n = static_cast<uint32_t>(raw.size());

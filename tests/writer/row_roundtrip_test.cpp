@@ -25,8 +25,9 @@ void prepare(test::TestDatabase& db) {
   REQUIRE(PartitionMaintainer({}).runOnce(db.conn(), kNow, outcome, error));
 }
 
-void store(test::TestDatabase& db, InsertMethod method, const std::vector<wire::SipRecord>& records) {
-  RecordConverter conv;
+void store(test::TestDatabase& db, InsertMethod method, const std::vector<wire::SipRecord>& records,
+           RawCodec codec = RawCodec::Lz4) {
+  RecordConverter conv(codec);
   RowBatch batch;
   for (const auto& r : records) conv.append(r, batch);
   RowInserter inserter(method);
@@ -155,7 +156,7 @@ TEST_CASE("Deflated raw messages read back with the server's UNCOMPRESS()", "[wr
   prepare(db);
   std::vector<wire::SipRecord> records;
   for (const auto& f : test::rfc4475Valid()) records.push_back(test::sipRecordFor(f.bytes, kNow));
-  store(db, InsertMethod::LoadData, records);
+  store(db, InsertMethod::LoadData, records, RawCodec::Deflate);
   DbRows rows;
   DbError error;
   REQUIRE(db.conn().query("SELECT IF(flags & 1, UNCOMPRESS(raw), raw), flags & 1 FROM sip_messages ORDER BY id", rows,
