@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it (README command 2):
 #   1. install missing packages, build the `dev` preset, run every CTest label
 #      (unit, integration, e2e, browser) -- integration tests start their own private MariaDB;
-#   2. build the unit tests with the `asan` preset (ASan + UBSan) and run them;
+#   2. build everything with the `asan` preset (ASan + UBSan) and run the unit and integration
+#      tests on it (the integration tests start the sanitized daemons against a real MariaDB);
 #   3. build the `fuzz` preset (clang + libFuzzer) and run each fuzz target briefly (fuzz-smoke).
 # Exit status is non-zero when any step fails.
 set -euo pipefail
@@ -24,14 +25,18 @@ fi
 step "dev: all labels"
 ctest --test-dir build/dev --output-on-failure -j "$jobs" --timeout 600
 
-# The unit test executables (every pure library: HEP, SIP, packet decoder, writer's pure parts,
-# common) under AddressSanitizer + UndefinedBehaviorSanitizer.
-asan_targets=(proto_tests parser_tests parser_daemon_tests netdecode_tests common_tests writer_unit_tests)
-step "asan build (${asan_targets[*]})"
+# Unit and integration tests again under AddressSanitizer + UndefinedBehaviorSanitizer: every pure
+# library, and the daemons (collector, parser, writer, api, agent) as the integration tests run them.
+# Sanitizer reports fail the test (halt_on_error; leaks in third-party libraries are suppressed in
+# tests/sanitizer/lsan.supp, ours are not).
+step "asan build"
 cmake --preset asan >/dev/null
-cmake --build --preset asan -j "$jobs" --target "${asan_targets[@]}"
-step "asan: unit"
-ctest --test-dir build/asan --output-on-failure -j "$jobs" -L unit --timeout 900
+cmake --build --preset asan -j "$jobs"
+step "asan: unit + integration"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/sanitizer/lsan.supp:print_suppressions=0}
+ctest --test-dir build/asan --output-on-failure -j "$jobs" -L '^(unit|integration)$' --timeout 900
 
 step "fuzz build"
 cmake --preset fuzz >/dev/null
