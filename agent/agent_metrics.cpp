@@ -14,6 +14,8 @@ AgentMetrics::AgentMetrics(MetricsRegistry& r)
       tcp_connects(r.counter("agent_tcp_connects_total", "TCP connections to a collector established")),
       tcp_disconnects(r.counter("agent_tcp_disconnects_total", "TCP connections to a collector lost")),
       tcp_connect_failures(r.counter("agent_tcp_connect_failures_total", "TCP connection attempts that failed")),
+      tls_handshake_failures(
+          r.counter("agent_tls_handshake_failures_total", "TLS handshakes with a collector that failed")),
       failovers(r.counter("agent_failovers_total", "changes of the collector that receives the traffic")),
       queued_bytes(r.gauge("agent_tcp_queued_bytes", "HEP bytes waiting in TCP send queues")),
       queued_batches(r.gauge("agent_queued_batches", "batches waiting for the sender thread")) {

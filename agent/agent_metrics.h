@@ -36,6 +36,7 @@ struct AgentMetrics {
   Counter& tcp_connects;
   Counter& tcp_disconnects;
   Counter& tcp_connect_failures;
+  Counter& tls_handshake_failures;  // tls: handshakes refused (certificate, protocol) or timed out
   Counter& failovers;      // the collector receiving traffic changed
   Gauge& queued_bytes;     // HEP bytes waiting in TCP send queues
   Gauge& queued_batches;   // batches waiting for the sender

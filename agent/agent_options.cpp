@@ -68,9 +68,8 @@ AgentOptions AgentOptions::fromConfig(const Poco::Util::AbstractConfiguration& c
     o.servers.clear();
     for (const std::string& s : servers) {
       auto hp = parseHostPort(s);
-      if (!hp || hp->port == 0) bad("hep_server", "'" + s + "' is not udp:HOST:PORT or tcp:HOST:PORT");
+      if (!hp || hp->port == 0) bad("hep_server", "'" + s + "' is not udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT");
       if (hp->scheme.empty()) hp->scheme = "udp";
-      if (hp->scheme != "udp" && hp->scheme != "tcp") bad("hep_server", "'" + s + "': only udp: and tcp: are supported");
       o.servers.push_back(*hp);
     }
   }
@@ -83,8 +82,15 @@ AgentOptions AgentOptions::fromConfig(const Poco::Util::AbstractConfiguration& c
   if (o.hep_version != 3 && (!o.auth_key.empty() || !o.node_name.empty() || o.compress))
     bad("hep_version", "auth key, node name and compression need HEP v3");
   for (const HostPort& s : o.servers)
-    if (s.scheme == "tcp" && o.hep_version != 3)
-      bad("hep_version", "HEP over TCP needs v3 (v1/v2 have no length field to frame a stream)");
+    if ((s.scheme == "tcp" || s.scheme == "tls") && o.hep_version != 3)
+      bad("hep_version", "HEP over TCP/TLS needs v3 (v1/v2 have no length field to frame a stream)");
+  o.tls.ca = c.getString("agent.tls_ca", "");
+  o.tls.cert = c.getString("agent.tls_cert", "");
+  o.tls.key = c.getString("agent.tls_key", "");
+  o.tls_insecure = c.getBool("agent.tls_insecure", false);
+  if (o.tls.cert.empty() != o.tls.key.empty())
+    bad(o.tls.cert.empty() ? "tls_cert" : "tls_key", "give both agent.tls_cert and agent.tls_key, or neither");
+  if (o.tls_insecure && !o.tls.ca.empty()) bad("tls_insecure", "agent.tls_ca is set: drop one of the two");
 
   o.queue_batches = static_cast<size_t>(intIn(c, "queue_batches", int(o.queue_batches), 1, 1 << 16));
   o.batch_packets = static_cast<size_t>(intIn(c, "batch_packets", int(o.batch_packets), 1, 1024));

@@ -9,6 +9,7 @@
 
 #include "agent/decode/packet_decoder.h"
 #include "common/endpoint.h"
+#include "common/tls_context.h"
 
 namespace Poco::Util {
 class AbstractConfiguration;
@@ -48,9 +49,16 @@ struct AgentOptions {
   bool promiscuous = false;  // agent.promiscuous
 
   // HEP collectors in failover order: the first healthy one gets the traffic.
-  // agent.hep_server (comma-separated; -H may be repeated). "udp:HOST:PORT" / "tcp:HOST:PORT";
-  // no scheme means UDP.
+  // agent.hep_server (comma-separated; -H may be repeated). "udp:HOST:PORT" / "tcp:HOST:PORT" /
+  // "tls:HOST:PORT" (HEP over TLS, usually port 9061); no scheme means UDP.
   std::vector<HostPort> servers{HostPort{"udp", "127.0.0.1", 9060}};
+  // For tls: servers. tls.ca: PEM CA bundle the collector's certificate must chain to ("" = the
+  // system store); the certificate must also name the HOST of hep_server. agent.tls_ca
+  // tls.cert / tls.key: our certificate and key, for collectors that require one (mutual TLS).
+  // agent.tls_cert, agent.tls_key. Read before privileges are dropped.
+  TlsFiles tls;
+  // Encrypt without checking the collector's certificate at all (warned at start). agent.tls_insecure
+  bool tls_insecure = false;
   // HEP version 3 (default), 2 or 1. agent.hep_version
   int hep_version = 3;
   // HEP capture id (chunk 12; v2 carries 16 bits), auth key (chunk 14, "" = none), node name

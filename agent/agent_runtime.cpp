@@ -42,6 +42,16 @@ std::optional<StartError> AgentRuntime::start() {
                                {"datalink", s->datalink()},
                                {"filter", s->filter()}});
 
+  // TLS files, which may be readable by root only.
+  std::shared_ptr<TlsContext> tls;
+  for (const HostPort& s : options_.servers) {
+    if (s.scheme != "tls" || tls) continue;
+    tls = TlsContext::client(options_.tls, !options_.tls_insecure, error);
+    if (!tls)
+      return StartError{kExitConfig, "agent.tls: " + error,
+                        "fix agent.tls_ca / agent.tls_cert / agent.tls_key (PEM files), or agent.tls_insecure=true"};
+  }
+
   // 2. Privileges: nothing below needs them.
   if (!options_.user.empty()) {
     if (!switchUser(options_.user, error))
@@ -57,12 +67,13 @@ std::optional<StartError> AgentRuntime::start() {
   to.reconnect_min = options_.reconnect_min;
   to.reconnect_max = options_.reconnect_max;
   to.connect_timeout = options_.connect_timeout;
+  to.tls = tls;
   try {
     // One capture thread sends by itself; several share a sender thread.
     const auto mode = sources.size() == 1 ? HepOutput::Mode::Inline : HepOutput::Mode::Threaded;
     output_ = std::make_unique<HepOutput>(mode, options_.servers, to, options_.queue_batches, metrics_, log_);
   } catch (const std::exception& e) {
-    return StartError{kExitConfig, e.what(), "fix -H / agent.hep_server (udp:HOST:PORT or tcp:HOST:PORT)"};
+    return StartError{kExitConfig, e.what(), "fix -H / agent.hep_server (udp:, tcp: or tls:HOST:PORT)"};
   }
   output_->start();
   std::string servers;
@@ -118,6 +129,7 @@ void AgentRuntime::logStats(std::string_view event) const {
                     {"pcap_ifdropped", m.pcap_ifdropped.value()},
                     {"tcp_connects", m.tcp_connects.value()},
                     {"tcp_disconnects", m.tcp_disconnects.value()},
+                    {"tls_handshake_failures", m.tls_handshake_failures.value()},
                     {"tcp_queued_bytes", m.queued_bytes.value()}});
 }
 

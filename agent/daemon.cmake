@@ -1,4 +1,4 @@
-# sipvault-agent: libpcap capture -> sipvault_netdecode -> HEP v3/v2/v1 over UDP/TCP.
+# sipvault-agent: libpcap capture -> sipvault_netdecode -> HEP v3/v2/v1 over UDP/TCP/TLS.
 # Included from agent/CMakeLists.txt outside fuzz builds (needs libpcap and Poco via sipvault_common).
 pkg_check_modules(PCAP REQUIRED IMPORTED_TARGET libpcap)
 find_package(Threads REQUIRED)
@@ -15,7 +15,7 @@ add_library(sipvault_agent_lib STATIC
   privileges.cpp
   sip_start_line.cpp)
 target_include_directories(sipvault_agent_lib PUBLIC ${PROJECT_SOURCE_DIR})
-target_link_libraries(sipvault_agent_lib PUBLIC sipvault_netdecode sipvault_hep sipvault_common PkgConfig::PCAP
+target_link_libraries(sipvault_agent_lib PUBLIC sipvault_netdecode sipvault_hep sipvault_common sipvault_tls PkgConfig::PCAP
   Threads::Threads)
 
 add_executable(sipvault-agent main.cpp)

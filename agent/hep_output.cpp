@@ -107,10 +107,10 @@ void HepOutput::route(const HepBatch& batch, SteadyTime now) {
     }
   }
   if (target < 0) {
-    // Nobody healthy: let the first TCP collector hold it for its reconnect, else the first.
+    // Nobody healthy: let the first TCP/TLS collector hold it for its reconnect, else the first.
     target = 0;
     for (size_t i = 0; i < transports_.size(); ++i) {
-      if (transports_[i]->name().rfind("tcp:", 0) == 0) {
+      if (transports_[i]->name().rfind("tcp:", 0) == 0 || transports_[i]->name().rfind("tls:", 0) == 0) {
         target = int(i);
         break;
       }

@@ -103,12 +103,21 @@ void UdpTransport::send(const HepBatch& batch, size_t first, SteadyTime now) {
 // TCP
 
 TcpTransport::TcpTransport(const HostPort& server, const TransportOptions& options, AgentMetrics& metrics, Log log)
-    : name_("tcp:" + server.toString()), options_(options), metrics_(metrics), log_(log) {
+    : name_((server.scheme == "tls" ? "tls:" : "tcp:") + server.toString()),
+      server_name_(server.host),
+      options_(options),
+      metrics_(metrics),
+      log_(log) {
+  if (server.scheme == "tls") {
+    tls_ctx_ = options.tls;
+    if (!tls_ctx_) throw std::runtime_error("HEP server " + name_ + " needs the TLS settings (agent.tls_*)");
+  }
   if (!resolveSockaddr(server, SOCK_STREAM, addr_, addr_len_))
     throw std::runtime_error("HEP server " + server.toString() + " does not resolve");
 }
 
 TcpTransport::~TcpTransport() {
+  tls_.reset();
   if (fd_ >= 0) ::close(fd_);
   metrics_.queued_bytes.add(-gauge_bytes_);
 }
@@ -123,10 +132,14 @@ void TcpTransport::send(const HepBatch& batch, size_t first, SteadyTime now) {
   size_t begin = first == 0 ? 0 : batch.ends[first - 1];
   size_t partial = 0;  // bytes of packet `first` already in the kernel
   if (state_ == State::Connected && pendingBytes() == 0) {
-    // Nothing queued: write straight from the batch, queue only what the kernel did not take.
-    const ssize_t n = ::send(fd_, batch.bytes.data() + begin, batch.bytes.size() - begin, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) lost(now, "send: " + errnoText(errno));
-    const size_t written = n > 0 ? size_t(n) : 0;
+    // Nothing queued: write straight from the batch, queue only what the connection did not take.
+    // (TLS: bytes it refused with "would block" are offered again from the queue, as it requires.)
+    size_t written = 0;
+    while (begin + written < batch.bytes.size()) {
+      const ssize_t n = writeSome(batch.bytes.data() + begin + written, batch.bytes.size() - begin - written, now);
+      if (n <= 0) break;
+      written += size_t(n);
+    }
     metrics_.sent_bytes.inc(written);
     while (first < batch.size() && batch.ends[first] <= begin + written) {
       ++first;
@@ -200,18 +213,84 @@ void TcpTransport::startConnect(SteadyTime now) {
 }
 
 void TcpTransport::finishConnect(SteadyTime now) {
+  if (!tls_ctx_) {
+    connected(now);
+    return;
+  }
+  tls_ = TlsSession::connect(*tls_ctx_, fd_, server_name_);
+  if (!tls_) {
+    tlsFailed(now, "cannot set up a TLS session for " + server_name_, false);
+    return;
+  }
+  state_ = State::Handshaking;
+  connect_deadline_ = now + options_.connect_timeout;
+  stepHandshake(now);
+}
+
+void TcpTransport::stepHandshake(SteadyTime now) {
+  switch (tls_->handshake()) {
+    case TlsIo::Done:
+      // Under TLS 1.3 a collector's refusal of our missing certificate would only come after we
+      // had written the first packets, which it would discard.
+      if (tls_->clientCertificateMissing())
+        tlsFailed(now, "the collector asks for a client certificate and none is set (agent.tls_cert, agent.tls_key)",
+                  true);
+      else
+        connected(now);
+      return;
+    case TlsIo::WantRead:
+    case TlsIo::WantWrite:
+      if (now < connect_deadline_) return;
+      // A collector that sends no session ticket never confirms our certificate; it had the
+      // whole connect timeout to refuse it.
+      if (tls_->awaitingVerdict()) connected(now);
+      else tlsFailed(now, "handshake timed out", false);
+      return;
+    case TlsIo::Closed:
+      tlsFailed(now, "closed by the collector during the handshake", false);
+      return;
+    case TlsIo::Failed:
+      tlsFailed(now, tls_->failure(), tls_->failureKind() == TlsFailure::Certificate);
+      return;
+  }
+}
+
+void TcpTransport::tlsFailed(SteadyTime now, const std::string& why, bool certificate) {
+  const bool handshaking = state_ != State::Connected;
+  // A certificate refused once connected (a collector that sends no TLS 1.3 ticket, see
+  // TlsSession::handshake) is a failed handshake all the same.
+  if (handshaking || certificate) {
+    metrics_.tls_handshake_failures.inc();
+    metrics_.tcp_connect_failures.inc();
+    if (!handshaking) backoff_ = backoff_before_connect_;  // keep backing off, as for any failed connect
+    state_ = State::Handshaking;  // logged (rate-limited) as a failed connect, not a disconnect
+  }
+  lost(now, "tls: " + why);
+}
+
+void TcpTransport::tlsLost(SteadyTime now, bool closed) {
+  if (closed) lost(now, "closed by peer");
+  else tlsFailed(now, tls_->failure(), tls_->failureKind() == TlsFailure::Certificate);
+}
+
+void TcpTransport::connected(SteadyTime now) {
   state_ = State::Connected;
+  backoff_before_connect_ = backoff_;
   backoff_ = {};
   metrics_.tcp_connects.inc();
   // A packet cut in half by the last connection goes again whole.
   head_ -= front_written_;
   front_written_ = 0;
-  log_.info("hep_connected", {{"server", name_}, {"queued_packets", lens_.size()}});
+  if (tls_)
+    log_.info("hep_connected", {{"server", name_}, {"queued_packets", lens_.size()}, {"tls", tls_->describe()}});
+  else
+    log_.info("hep_connected", {{"server", name_}, {"queued_packets", lens_.size()}});
   writeQueue(now);
 }
 
 void TcpTransport::lost(SteadyTime now, const std::string& why) {
   const bool was_connected = state_ == State::Connected;
+  tls_.reset();
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   state_ = State::Idle;
@@ -230,13 +309,8 @@ void TcpTransport::lost(SteadyTime now, const std::string& why) {
 
 void TcpTransport::writeQueue(SteadyTime now) {
   while (state_ == State::Connected && pendingBytes() > 0) {
-    const ssize_t n = ::send(fd_, buf_.data() + head_, pendingBytes(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      lost(now, "send: " + errnoText(errno));
-      break;
-    }
+    const ssize_t n = writeSome(buf_.data() + head_, pendingBytes(), now);
+    if (n <= 0) break;
     head_ += size_t(n);
     countWritten(size_t(n));
   }
@@ -264,6 +338,11 @@ void TcpTransport::service(SteadyTime now) {
     if (now >= next_attempt_) startConnect(now);
     return;
   }
+  if (state_ == State::Handshaking) {
+    // Stepping costs one non-blocking call; no poll needed to know it would block.
+    stepHandshake(now);
+    return;
+  }
   pollfd p{fd_, short(state_ == State::Connecting ? POLLOUT : POLLIN | (pendingBytes() ? POLLOUT : 0)), 0};
   const int r = ::poll(&p, 1, 0);
   if (state_ == State::Connecting) {
@@ -283,7 +362,13 @@ void TcpTransport::service(SteadyTime now) {
     }
     return;
   }
-  if (r > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR))) {
+  if (tls_) {
+    if ((r > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR))) || tls_->hasBufferedInput()) readTls(now);
+    if (state_ != State::Connected) {
+      updateGauge();
+      return;
+    }
+  } else if (r > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR))) {
     // Collectors never talk back: readable means closed (EOF or error). Discard anything else.
     char scratch[512];
     const ssize_t n = ::recv(fd_, scratch, sizeof scratch, MSG_DONTWAIT);
@@ -294,6 +379,53 @@ void TcpTransport::service(SteadyTime now) {
     }
   }
   if (pendingBytes() > 0) writeQueue(now);
+}
+
+ssize_t TcpTransport::writeSome(const char* data, size_t size, SteadyTime now) {
+  if (tls_) {
+    size_t written = 0;
+    switch (tls_->write({reinterpret_cast<const uint8_t*>(data), size}, written)) {
+      case TlsIo::Done:
+        return ssize_t(written);
+      case TlsIo::WantRead:
+      case TlsIo::WantWrite:
+        return 0;
+      case TlsIo::Closed:
+        tlsLost(now, true);
+        return -1;
+      case TlsIo::Failed:
+        tlsLost(now, false);
+        return -1;
+    }
+  }
+  for (;;) {
+    const ssize_t n = ::send(fd_, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0) return n;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+    lost(now, "send: " + errnoText(errno));
+    return -1;
+  }
+}
+
+void TcpTransport::readTls(SteadyTime now) {
+  uint8_t scratch[4096];
+  for (int i = 0; i < 16 && tls_; ++i) {
+    size_t got = 0;
+    switch (tls_->read(scratch, got)) {
+      case TlsIo::Done:
+        continue;  // a collector has nothing to say: ignore it
+      case TlsIo::WantRead:
+      case TlsIo::WantWrite:
+        return;
+      case TlsIo::Closed:
+        tlsLost(now, true);
+        return;
+      case TlsIo::Failed:
+        tlsLost(now, false);
+        return;
+    }
+  }
 }
 
 size_t TcpTransport::discardPending() {
@@ -308,7 +440,7 @@ size_t TcpTransport::discardPending() {
 
 std::unique_ptr<HepTransport> makeTransport(const HostPort& server, const TransportOptions& options,
                                             AgentMetrics& metrics, Log log) {
-  if (server.scheme == "tcp") return std::make_unique<TcpTransport>(server, options, metrics, log);
+  if (server.scheme == "tcp" || server.scheme == "tls") return std::make_unique<TcpTransport>(server, options, metrics, log);
   return std::make_unique<UdpTransport>(server, options, metrics, log);
 }
 

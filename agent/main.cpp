@@ -55,7 +55,11 @@ class AgentApp : public StageApp {
                      {"rate", "", "agent.rate", "PPS", "replay at PPS frames per second"},
                      {"once", "", "agent.once", "", "exit when the input ends, after flushing (implied by -r)"},
                      {"hep-server", "H", "agent.hep_server", "udp:HOST:PORT",
-                      "collector (udp: or tcp:); repeat for failover, the first healthy one is used", true},
+                      "collector (udp:, tcp: or tls:); repeat for failover, the first healthy one is used", true},
+                     {"tls-ca", "", "agent.tls_ca", "FILE", "tls: the collector's certificate must chain to this CA (PEM)"},
+                     {"tls-cert", "", "agent.tls_cert", "FILE", "tls: our client certificate (PEM), for mutual TLS"},
+                     {"tls-key", "", "agent.tls_key", "FILE", "tls: the client certificate's private key (PEM)"},
+                     {"tls-insecure", "", "agent.tls_insecure", "", "tls: do not verify the collector's certificate"},
                      {"hep-version", "", "agent.hep_version", "N", "HEP version 3 (default), 2 or 1"},
                      {"capture-id", "", "agent.capture_id", "ID", "HEP capture id (default 2001)"},
                      {"auth-key", "", "agent.auth_key", "KEY", "HEP auth key (v3)"},
@@ -79,6 +83,7 @@ class AgentApp : public StageApp {
     return "Examples:\n"
            "  sipvault-agent -i eth0 -H udp:10.0.0.5:9060 -u nobody\n"
            "  sipvault-agent -i any -f 'port 5060' -H tcp:hep1:9060 -H tcp:hep2:9060\n"
+           "  sipvault-agent -i eth0 -H tls:hep1.example.net:9061 --tls-ca /etc/sipvault/ca.pem\n"
            "  sipvault-agent -r calls.pcap --rate 1000 -H udp:127.0.0.1:9060\n"
            "SIGUSR1 logs the counters; SIGTERM flushes and exits. Config keys: deploy/config/agent.ini.";
   }
@@ -91,6 +96,11 @@ class AgentApp : public StageApp {
       return fail(kExitConfig, e.displayText(), "fix the value in the config file or on the command line");
     }
     installSignalHandlers();
+    bool tls_used = false;
+    for (const HostPort& s : opt.servers) tls_used = tls_used || s.scheme == "tls";
+    if (tls_used && opt.tls_insecure)
+      log().warn("tls_insecure", {{"detail", "agent.tls_insecure=true: the collector's certificate is not checked; "
+                                             "anyone on the path can read and redirect the HEP"}});
 
     agent::AgentRuntime runtime(opt, metrics(), log());
     if (auto err = runtime.start()) return fail(err->exit_code, err->problem, err->fix);

@@ -31,6 +31,11 @@ std::string defaultUiDir() {
 ApiOptions ApiOptions::fromConfig(const Poco::Util::AbstractConfiguration& c) {
   ApiOptions o;
   o.listen = c.getString("api.listen", o.listen);
+  o.tls_cert = c.getString("api.tls_cert", "");
+  o.tls_key = c.getString("api.tls_key", "");
+  if (o.tls_cert.empty() != o.tls_key.empty())
+    throw Poco::InvalidArgumentException(o.tls_cert.empty() ? "api.tls_cert" : "api.tls_key",
+                                         "HTTPS needs both api.tls_cert and api.tls_key");
   o.ui_dir = c.getString("api.ui_dir", "");
   if (o.ui_dir.empty()) o.ui_dir = defaultUiDir();
   o.http_threads = static_cast<int>(intInRange(c, "api.http_threads", o.http_threads, 1, 1024));

@@ -17,6 +17,10 @@ namespace sipvault::api {
 
 struct ApiOptions {
   std::string listen = "0.0.0.0:8080";  // api.listen: HOST:PORT of the HTTP server
+  // api.tls_cert, api.tls_key: PEM certificate chain and private key. Both set = api.listen
+  // speaks HTTPS only (TLS 1.2+), and cookies get the Secure attribute; both empty = plain HTTP.
+  std::string tls_cert;
+  std::string tls_key;
   // api.ui_dir: the web UI's files. Default: the source tree's api/ui for a binary run from the
   // build tree, else ${prefix}/share/sipvault/ui (see defaultUiDir()).
   std::string ui_dir;
@@ -36,6 +40,8 @@ struct ApiOptions {
   std::string admin_password_file = "var/api-admin-password";
   SqlPoolOptions pool;  // api.db_pool_size, api.db_acquire_timeout_ms, api.query_timeout_s
   DbOptions db;         // db.host, db.port, db.socket, db.user, db.password, db.name, db.connect_timeout_s
+
+  [[nodiscard]] bool https() const { return !tls_cert.empty(); }
 
   // Reads the keys above; throws Poco::Exception naming the key on a bad value.
   static ApiOptions fromConfig(const Poco::Util::AbstractConfiguration& config);

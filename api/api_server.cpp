@@ -1,5 +1,6 @@
 #include "api/api_server.h"
 
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
@@ -7,7 +8,10 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/NetSSL.h>
+#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/String.h>
 #include <Poco/ThreadPool.h>
 
 #include <array>
@@ -15,6 +19,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "api/auth_handler.h"
@@ -90,6 +95,22 @@ class HttpMetrics {
   std::atomic<uint64_t> sum_us_{0};
 };
 
+// The HTTPS listener's context: our certificate, no client certificates, TLS 1.2+, OpenSSL's
+// default cipher list. Throws Poco::Exception (naming OpenSSL's reason) when a file does not load.
+Poco::Net::Context::Ptr makeTlsContext(const ApiOptions& o) {
+  static std::once_flag once;
+  std::call_once(once, [] { Poco::Net::initializeSSL(); });
+  Poco::Net::Context::Params p;
+  p.certificateFile = o.tls_cert;
+  p.privateKeyFile = o.tls_key;
+  p.verificationMode = Poco::Net::Context::VERIFY_NONE;
+  p.loadDefaultCAs = false;
+  p.cipherList = "DEFAULT";
+  Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, p);
+  ctx->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+  return ctx;
+}
+
 void setCommonHeaders(Poco::Net::HTTPServerResponse& resp, bool ui) {
   resp.set("X-Content-Type-Options", "nosniff");
   resp.set("Referrer-Policy", "no-referrer");
@@ -135,7 +156,7 @@ class Router {
       ctx_.log.error("request_failed", {{"route", route}, {"error", e.what()}});
       r = ApiResponse::error(500, "internal", "internal error");
     }
-    send(hreq, hresp, r, ui);
+    send(hreq, hresp, r, ui, ctx_.options.https());
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
     metrics_->record(route, r.status, elapsed);
@@ -332,11 +353,15 @@ class Router {
   }
 
   static void send(Poco::Net::HTTPServerRequest& hreq, Poco::Net::HTTPServerResponse& hresp, const ApiResponse& r,
-                   bool ui) {
+                   bool ui, bool https) {
     hresp.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
     hresp.setContentType(r.content_type);
     setCommonHeaders(hresp, ui);
-    for (const auto& [name, value] : r.headers) hresp.set(name, value);
+    for (const auto& [name, value] : r.headers) {
+      // Under HTTPS a cookie must never travel over plain HTTP (a downgraded or mistyped URL).
+      if (https && Poco::icompare(name, "Set-Cookie") == 0) hresp.add(name, withSecureAttribute(value));
+      else hresp.set(name, value);
+    }
     hresp.setContentLength64(static_cast<Poco::Int64>(r.body.size()));
     if (r.status == 413) hresp.setKeepAlive(false);  // the rest of the body may be unread
     std::ostream& out = hresp.send();
@@ -381,6 +406,36 @@ class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
 
 }  // namespace
 
+bool ApiServer::checkTls(const ApiOptions& options, std::string& error) {
+  if (!options.https()) return true;
+  try {
+    (void)makeTlsContext(options);
+    return true;
+  } catch (const Poco::Exception& e) {
+    error = "api.tls_cert " + options.tls_cert + " / api.tls_key " + options.tls_key + ": " + e.displayText();
+    return false;
+  }
+}
+
+std::string withSecureAttribute(std::string_view set_cookie) {
+  // Attributes follow the first ';' (RFC 6265 section 4.1.1); names are case-insensitive.
+  const size_t semi = set_cookie.find(';');
+  if (semi != std::string_view::npos) {
+    std::string_view rest = set_cookie.substr(semi);
+    while (!rest.empty()) {
+      rest.remove_prefix(1);  // ';'
+      const size_t next = rest.find(';');
+      std::string_view attr = rest.substr(0, next);
+      while (!attr.empty() && attr.front() == ' ') attr.remove_prefix(1);
+      while (!attr.empty() && attr.back() == ' ') attr.remove_suffix(1);
+      if (Poco::icompare(std::string(attr), "Secure") == 0) return std::string(set_cookie);
+      if (next == std::string_view::npos) break;
+      rest = rest.substr(next);
+    }
+  }
+  return std::string(set_cookie) + "; Secure";
+}
+
 ApiServer::ApiServer(ApiContext& ctx, StaticFiles files)
     : ctx_(ctx), router_(std::make_shared<Router>(ctx, std::move(files))) {}
 
@@ -393,7 +448,10 @@ bool ApiServer::start(std::string& error) {
     return false;
   }
   try {
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(ep->host, ep->port), 128);
+    const Poco::Net::SocketAddress address(ep->host, ep->port);
+    Poco::Net::ServerSocket socket = ctx_.options.https()
+                                         ? Poco::Net::SecureServerSocket(address, 128, makeTlsContext(ctx_.options))
+                                         : Poco::Net::ServerSocket(address, 128);
     auto* params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(ctx_.options.http_threads);
     params->setMaxQueued(ctx_.options.http_queue);

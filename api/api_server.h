@@ -14,9 +14,14 @@
 // X-Frame-Options: DENY; UI files get Content-Security-Policy: default-src 'self', API responses
 // Content-Security-Policy: default-src 'none' and Cache-Control: no-store.
 //
+// HTTPS (api.tls_cert + api.tls_key): the listener is a Poco::Net::SecureServerSocket and speaks
+// TLS 1.2+ only; a client that does not (plain HTTP) fails its handshake on the server thread
+// that took it, and gets the connection closed. Every Set-Cookie then carries Secure.
+//
 // start() and stop() from one thread; requests are served on the server's threads.
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "api/api_context.h"
 #include "api/static_files.h"
@@ -41,6 +46,8 @@ class ApiServer {
 
   // Binds api.listen and starts serving. False with `error` (naming the address) when it cannot.
   [[nodiscard]] bool start(std::string& error);
+  // Whether api.tls_cert / api.tls_key load (true when HTTPS is off); `error` names the file.
+  [[nodiscard]] static bool checkTls(const ApiOptions& options, std::string& error);
   // Stops accepting and waits for running requests.
   void stop();
   // "HOST:PORT" actually bound (after start).
@@ -53,5 +60,8 @@ class ApiServer {
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   std::string bound_;
 };
+
+// `set_cookie` (a Set-Cookie value) with the Secure attribute, added unless already there.
+[[nodiscard]] std::string withSecureAttribute(std::string_view set_cookie);
 
 }  // namespace sipvault::api

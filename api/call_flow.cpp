@@ -12,7 +12,7 @@ namespace sipvault::api {
 namespace {
 
 struct Candidate {
-  std::string call_id;
+  CallRef ref;
   std::string relation;
 };
 
@@ -38,106 +38,115 @@ std::optional<Setup> setupOf(const std::vector<MessageRecord>& messages, uint64_
 
 }  // namespace
 
-bool buildCallFlow(MessageStore& store, const std::string& call_id, uint64_t from_us, uint64_t to_us,
+bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, uint64_t to_us,
                    const FlowOptions& options, CallFlow& out, DbError& error) {
   out = CallFlow{};
-  out.call_id = call_id;
-  std::map<std::string, size_t> leg_of;  // call_id -> index in out.legs
+  out.call_id = call.stored;
+  // Legs are keyed by CallRef, not by Call-ID text: a row keeps only the first 255 bytes of a
+  // Call-ID, and the writer's key of the full one is what finds the rest of a long Call-ID's call.
+  std::map<CallRef, size_t> leg_of;  // call -> index in out.legs
   std::vector<MessageRecord> all;
 
+  const CallRef self = call;
   std::vector<MessageRecord> main;
-  const std::string ids[] = {call_id};
-  if (!store.byCallIds(from_us, to_us, ids, false, main, error)) return false;
+  if (!store.byCalls(from_us, to_us, std::span(&self, 1), false, main, error)) return false;
   if (main.empty()) return true;
-  out.legs.push_back({call_id, "self"});
-  leg_of[call_id] = 0;
+  out.legs.push_back({self.stored, "self", self});
+  leg_of[self] = 0;
 
   // Breadth-first over explicit links; `pending` holds legs whose links are not yet followed.
   std::vector<size_t> pending{0};
-  std::map<std::string, std::vector<MessageRecord>> messages_of;
-  messages_of[call_id] = std::move(main);
+  std::map<CallRef, std::vector<MessageRecord>> messages_of;
+  messages_of[self] = std::move(main);
   while (!pending.empty() && out.legs.size() < options.max_legs) {
     const size_t leg = pending.front();
     pending.erase(pending.begin());
-    const std::string leg_id = out.legs[leg].call_id;
+    const CallRef leg_ref = out.legs[leg].ref;
     std::vector<Candidate> candidates;
-    auto consider = [&](const std::string& id, const char* relation) {
-      if (id.empty() || leg_of.count(id)) return;
+    auto consider = [&](const CallRef& ref, const char* relation) {
+      if (ref.stored.empty() || leg_of.count(ref)) return;
       for (const Candidate& c : candidates)
-        if (c.call_id == id) return;
-      candidates.push_back({id, relation});
+        if (c.ref == ref) return;
+      candidates.push_back({ref, relation});
     };
-    // Links from this leg to others...
-    for (const MessageRecord& m : messages_of[leg_id]) {
-      consider(m.x_cid, "x-cid");
-      consider(m.correlation_id, "correlation");
+    // Links from this leg to others (the columns hold the first 255 bytes of the linked Call-ID;
+    // a longer one is not found from this side, but the other side's link below finds it)...
+    for (const MessageRecord& m : messages_of[leg_ref]) {
+      if (!m.x_cid.empty()) consider(CallRef::of(m.x_cid), "x-cid");
+      if (!m.correlation_id.empty()) consider(CallRef::of(m.correlation_id), "correlation");
     }
     // ...and from others to this leg.
     std::vector<MessageRecord> pointing;
-    if (!store.referencing(from_us, to_us, leg_id, pointing, error)) return false;
-    for (const MessageRecord& m : pointing) consider(m.call_id, m.x_cid == leg_id ? "x-cid" : "correlation");
+    if (!store.referencing(from_us, to_us, leg_ref, pointing, error)) return false;
+    for (const MessageRecord& m : pointing)
+      consider(m.call(), m.x_cid == leg_ref.stored ? "x-cid" : "correlation");
     if (candidates.empty()) continue;
 
-    std::vector<std::string> wanted;
-    for (const Candidate& c : candidates) wanted.push_back(c.call_id);
+    std::vector<CallRef> wanted;
+    for (const Candidate& c : candidates) wanted.push_back(c.ref);
     std::vector<MessageRecord> found;
-    if (!store.byCallIds(from_us, to_us, wanted, false, found, error)) return false;
+    if (!store.byCalls(from_us, to_us, wanted, false, found, error)) return false;
     for (const Candidate& c : candidates) {
       if (out.legs.size() >= options.max_legs) break;
       std::vector<MessageRecord> mine;
       for (const MessageRecord& m : found)
-        if (m.call_id == c.call_id) mine.push_back(m);
+        if (belongsTo(m, c.ref)) mine.push_back(m);
       if (mine.empty()) continue;  // a link to a call with nothing stored in the range
-      leg_of[c.call_id] = out.legs.size();
+      leg_of[c.ref] = out.legs.size();
       pending.push_back(out.legs.size());
-      out.legs.push_back({c.call_id, c.relation});
-      messages_of[c.call_id] = std::move(mine);
+      out.legs.push_back({c.ref.stored, c.relation, c.ref});
+      messages_of[c.ref] = std::move(mine);
     }
   }
 
   // B2BUA legs by numbers: a call between the same numbers whose set-up overlaps ours (a B2BUA
   // sends the outgoing INVITE after the incoming one arrived and answers the incoming one after
   // the outgoing one was answered). Repeated calls between the same numbers do not overlap.
-  const std::vector<MessageRecord>& own = messages_of[call_id];
+  const std::vector<MessageRecord>& own = messages_of[self];
   auto request = std::find_if(own.begin(), own.end(), [](const MessageRecord& m) { return m.isRequest(); });
   const std::optional<Setup> own_setup = setupOf(own, options.inferred_window_us);
   if (request != own.end() && own_setup && out.legs.size() < options.max_legs) {
     const std::string b = request->to_user.empty() ? request->ruri_user : request->to_user;
     if (!request->from_user.empty() && !b.empty()) {
       const uint64_t t = request->capture_us;
-      std::vector<std::string> same;
+      std::vector<CallRef> same;
       if (!store.sameNumbers(t > options.inferred_window_us ? t - options.inferred_window_us : 0,
-                             t + options.inferred_window_us, request->from_user, b, call_id, options.max_legs * 4,
+                             t + options.inferred_window_us, request->from_user, b, self, options.max_legs * 4,
                              same, error))
         return false;
-      same.erase(std::remove_if(same.begin(), same.end(), [&](const std::string& id) { return leg_of.count(id) > 0; }),
+      same.erase(std::remove_if(same.begin(), same.end(), [&](const CallRef& ref) { return leg_of.count(ref) > 0; }),
                  same.end());
       if (!same.empty()) {
         std::vector<MessageRecord> found;
-        if (!store.byCallIds(from_us, to_us, same, false, found, error)) return false;
-        for (const std::string& id : same) {
+        if (!store.byCalls(from_us, to_us, same, false, found, error)) return false;
+        for (const CallRef& ref : same) {
           if (out.legs.size() >= options.max_legs) break;
           std::vector<MessageRecord> mine;
           for (const MessageRecord& m : found)
-            if (m.call_id == id) mine.push_back(m);
+            if (belongsTo(m, ref)) mine.push_back(m);
           const std::optional<Setup> setup = setupOf(mine, options.inferred_window_us);
           if (!setup || std::max(setup->start, own_setup->start) > std::min(setup->end, own_setup->end)) continue;
-          leg_of[id] = out.legs.size();
-          out.legs.push_back({id, "inferred"});
-          messages_of[id] = std::move(mine);
+          leg_of[ref] = out.legs.size();
+          out.legs.push_back({ref.stored, "inferred", ref});
+          messages_of[ref] = std::move(mine);
         }
       }
     }
   }
 
-  for (auto& [id, list] : messages_of)
-    if (leg_of.count(id)) all.insert(all.end(), std::make_move_iterator(list.begin()), std::make_move_iterator(list.end()));
+  for (auto& [ref, list] : messages_of) {
+    if (leg_of.count(ref))
+      all.insert(all.end(), std::make_move_iterator(list.begin()), std::make_move_iterator(list.end()));
+  }
   std::sort(all.begin(), all.end(), [](const MessageRecord& a, const MessageRecord& b) {
     return a.capture_us != b.capture_us ? a.capture_us < b.capture_us : a.id < b.id;
   });
   out.messages = std::move(all);
   out.message_leg.reserve(out.messages.size());
-  for (const MessageRecord& m : out.messages) out.message_leg.push_back(leg_of[m.call_id]);
+  for (const MessageRecord& m : out.messages) {
+    auto leg = leg_of.find(m.call());  // always there: every message came from a leg
+    out.message_leg.push_back(leg == leg_of.end() ? 0 : leg->second);
+  }
   out.hosts = hostsInOrder(out.messages);
   return true;
 }
@@ -152,6 +161,7 @@ Poco::JSON::Object::Ptr callFlowJson(const CallFlow& flow) {
   for (const FlowLeg& leg : flow.legs) {
     Poco::JSON::Object::Ptr l = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
     l->set("call_id", jsonText(leg.call_id));
+    l->set("call_ref", encodeCallRef(leg.ref));
     l->set("relation", leg.relation);
     legs->add(l);
   }

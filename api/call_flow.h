@@ -31,20 +31,22 @@ struct FlowOptions {
 };
 
 struct FlowLeg {
-  std::string call_id;
+  std::string call_id;   // as stored (the first kCallIdWidth bytes of a longer Call-ID)
   std::string relation;  // "self", "x-cid", "correlation", "inferred"
+  CallRef ref;           // the call exactly (see CallRef)
 };
 
 struct CallFlow {
-  std::string call_id;
+  std::string call_id;  // as stored
   std::vector<FlowLeg> legs;
   std::vector<MessageRecord> messages;  // time-ordered
   std::vector<size_t> message_leg;      // index into legs, per message
   std::vector<std::string> hosts;       // "ip:port", order of first appearance
 };
 
-// Fills `out`; out.messages stays empty when the call has no message in [from_us, to_us].
-[[nodiscard]] bool buildCallFlow(MessageStore& store, const std::string& call_id, uint64_t from_us, uint64_t to_us,
+// Fills `out` for `call` (CallRef::of(call_id) for a Call-ID as given); out.messages stays empty
+// when the call has no message in [from_us, to_us]. out.call_id is the call's stored Call-ID.
+[[nodiscard]] bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, uint64_t to_us,
                                  const FlowOptions& options, CallFlow& out, DbError& error);
 
 [[nodiscard]] Poco::JSON::Object::Ptr callFlowJson(const CallFlow& flow);

@@ -32,6 +32,7 @@ CallSummary summarizeCall(std::span<const MessageRecord> messages) {
     }
   }
   c.call_id = messages.front().call_id;
+  c.call = messages.front().call();
   c.first_us = messages.front().capture_us;
   c.last_us = messages.front().capture_us;
   c.method = first_request->method;
@@ -50,6 +51,7 @@ CallSummary summarizeCall(std::span<const MessageRecord> messages) {
 Poco::JSON::Object::Ptr callSummaryJson(const CallSummary& c) {
   Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
   o->set("call_id", jsonText(c.call_id));
+  o->set("call_ref", encodeCallRef(c.call));
   o->set("first_time", formatTimeUs(c.first_us));
   o->set("last_time", formatTimeUs(c.last_us));
   o->set("first_time_us", c.first_us);

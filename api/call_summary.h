@@ -19,6 +19,7 @@ namespace sipvault::api {
 
 struct CallSummary {
   std::string call_id;
+  CallRef call;
   uint64_t first_us = 0;
   uint64_t last_us = 0;
   std::string from_user;

@@ -37,7 +37,7 @@ Poco::JSON::Object::Ptr newObject() { return new Poco::JSON::Object(Poco::JSON_P
 }  // namespace
 
 std::optional<MessageRecord> MessageRecord::fromRow(const DbRow& row, bool with_raw) {
-  if (row.size() != (with_raw ? 26u : 25u)) return std::nullopt;
+  if (row.size() != (with_raw ? 27u : 26u)) return std::nullopt;
   MessageRecord m;
   const bool ok = number(row[0], m.id) && number(row[1], m.capture_us) && text(row[2], m.method) &&
                   number(row[3], m.status) && number(row[4], m.cseq) && text(row[5], m.call_id) &&
@@ -47,11 +47,11 @@ std::optional<MessageRecord> MessageRecord::fromRow(const DbRow& row, bool with_
                   text(row[15], m.src_ip) && text(row[16], m.dst_ip) && number(row[17], m.src_port) &&
                   number(row[18], m.dst_port) && number(row[19], m.ip_proto) && number(row[20], m.capture_id) &&
                   text(row[21], m.node) && number(row[22], m.vlan) && number(row[23], m.raw_len) &&
-                  number(row[24], m.flags);
+                  number(row[24], m.flags) && number(row[25], m.call_id_hash);
   if (!ok) return std::nullopt;
   if (with_raw) {
-    if (!row[25]) return std::nullopt;
-    m.stored_raw = *row[25];
+    if (!row[26]) return std::nullopt;
+    m.stored_raw = *row[26];
   }
   return m;
 }
@@ -93,6 +93,7 @@ Poco::JSON::Object::Ptr messageJson(const MessageRecord& m) {
   o->set("status", m.status);
   o->set("is_request", m.isRequest());
   o->set("call_id", jsonText(m.call_id));
+  o->set("call_ref", encodeCallRef(m.call()));
   o->set("from_user", jsonText(m.from_user));
   o->set("to_user", jsonText(m.to_user));
   o->set("ruri_user", jsonText(m.ruri_user));

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/search_filter.h"
 #include "writer/db_connection.h"
 
 namespace sipvault::api {
@@ -22,11 +23,11 @@ namespace sipvault::api {
 inline constexpr std::string_view kMessageColumns =
     "id, capture_us, method, status, cseq, call_id, from_user, to_user, ruri_user, from_tag, to_tag, user_agent, "
     "via_branch, x_cid, correlation_id, src_ip, dst_ip, src_port, dst_port, ip_proto, capture_id, node, vlan, "
-    "raw_len, flags";
+    "raw_len, flags, call_id_hash";
 inline constexpr std::string_view kMessageColumnsWithRaw =
     "id, capture_us, method, status, cseq, call_id, from_user, to_user, ruri_user, from_tag, to_tag, user_agent, "
     "via_branch, x_cid, correlation_id, src_ip, dst_ip, src_port, dst_port, ip_proto, capture_id, node, vlan, "
-    "raw_len, flags, raw";
+    "raw_len, flags, call_id_hash, raw";
 
 struct MessageRecord {
   uint64_t id = 0;
@@ -45,9 +46,14 @@ struct MessageRecord {
   uint16_t vlan = 0;
   uint32_t raw_len = 0;
   uint16_t flags = 0;
+  // The writer's search key of the FULL Call-ID (writer/search_key.h): `call_id` holds only its
+  // first kCallIdWidth bytes, so this is what finds the other messages of a long Call-ID.
+  uint64_t call_id_hash = 0;
   std::optional<std::string> stored_raw;  // the `raw` column as stored (see writer/raw_codec.h)
 
   [[nodiscard]] bool isRequest() const { return status == 0; }
+  // The call this message belongs to.
+  [[nodiscard]] CallRef call() const { return {call_id_hash, call_id}; }
   // The original message bytes (inflated); nullopt when not selected or corrupt.
   [[nodiscard]] std::optional<std::string> raw() const;
 

@@ -74,12 +74,11 @@ bool MessageStore::byId(const MessageCursor& key, std::optional<MessageRecord>& 
   return true;
 }
 
-bool MessageStore::byCallIds(uint64_t from_us, uint64_t to_us, std::span<const std::string> call_ids, bool with_raw,
-                             std::vector<MessageRecord>& out, DbError& error) {
-  const std::set<std::string, std::less<>> wanted(call_ids.begin(), call_ids.end());
+bool MessageStore::byCalls(uint64_t from_us, uint64_t to_us, std::span<const CallRef> calls, bool with_raw,
+                           std::vector<MessageRecord>& out, DbError& error) {
   std::vector<MessageRecord> found;
-  for (size_t start = 0; start < call_ids.size(); start += kMaxInList) {
-    const size_t n = std::min(kMaxInList, call_ids.size() - start);
+  for (size_t start = 0; start < calls.size(); start += kMaxInList) {
+    const size_t n = std::min(kMaxInList, calls.size() - start);
     size_t padded = 1;
     while (padded < n) padded *= 2;
     SqlQuery q;
@@ -87,19 +86,19 @@ bool MessageStore::byCallIds(uint64_t from_us, uint64_t to_us, std::span<const s
     q.text(" AND ").number(to_us).text(" AND call_id_hash IN (");
     for (size_t i = 0; i < padded; ++i) {
       if (i) q.text(", ");
-      q.number(searchKey(call_ids[start + std::min(i, n - 1)]));
+      q.number(calls[start + std::min(i, n - 1)].hash);
     }
     q.text(") ORDER BY capture_us, id LIMIT ").number(kMaxRowsPerStatement);
     std::vector<MessageRecord> chunk;
     if (!fetch(q, with_raw, chunk, error)) return false;
     for (MessageRecord& m : chunk) {
       // The key only narrows the search: keep the messages whose stored Call-ID is one of ours.
-      const bool ours = std::any_of(call_ids.begin() + start, call_ids.begin() + start + n,
-                                    [&](const std::string& id) { return storedEquals(m.call_id, id, kCallIdWidth); });
+      const bool ours = std::any_of(calls.begin() + start, calls.begin() + start + n,
+                                    [&](const CallRef& c) { return belongsTo(m, c); });
       if (ours) found.push_back(std::move(m));
     }
   }
-  if (call_ids.size() > kMaxInList) {
+  if (calls.size() > kMaxInList) {
     std::stable_sort(found.begin(), found.end(), [](const MessageRecord& a, const MessageRecord& b) {
       return a.capture_us != b.capture_us ? a.capture_us < b.capture_us : a.id < b.id;
     });
@@ -111,63 +110,67 @@ bool MessageStore::byCallIds(uint64_t from_us, uint64_t to_us, std::span<const s
 bool MessageStore::callPage(const SearchFilter& filter, const std::optional<CallCursor>& after, uint64_t limit,
                             std::vector<CallKey>& out, DbError& error) {
   SqlQuery q;
-  q.text("SELECT call_id, MIN(capture_us) AS first_us FROM sip_messages WHERE ").append(searchCondition(filter));
-  q.text(" GROUP BY call_id");
+  q.text("SELECT call_id, call_id_hash, MIN(capture_us) AS first_us FROM sip_messages WHERE ")
+      .append(searchCondition(filter));
+  q.text(" GROUP BY call_id, call_id_hash");
   if (after) {
     q.text(" HAVING first_us > ").number(after->first_us).text(" OR (first_us = ").number(after->first_us);
     q.text(" AND call_id > ").bytes(after->call_id).text(")");
   }
-  q.text(" ORDER BY first_us, call_id LIMIT ").number(std::min(limit, kMaxRowsPerStatement));
+  q.text(" ORDER BY first_us, call_id, call_id_hash LIMIT ").number(std::min(limit, kMaxRowsPerStatement));
   DbRows rows;
   if (!pool_.query(q, rows, error)) return false;
   for (const DbRow& row : rows) {
     CallKey key;
-    if (row.size() != 2 || !row[0] || !toNumber(row[1], key.first_us)) {
+    if (row.size() != 3 || !row[0] || !toNumber(row[1], key.call.hash) || !toNumber(row[2], key.first_us)) {
       error = badRow();
       return false;
     }
-    key.call_id = *row[0];
+    key.call.stored = *row[0];
     out.push_back(std::move(key));
   }
   return true;
 }
 
-bool MessageStore::referencing(uint64_t from_us, uint64_t to_us, const std::string& value,
+bool MessageStore::referencing(uint64_t from_us, uint64_t to_us, const CallRef& call,
                                std::vector<MessageRecord>& out, DbError& error) {
+  // The writer keys correlation_hash on the full correlation id (or X-CID), like call_id_hash on
+  // the full Call-ID: equal keys for a link to this call, whatever the columns cut.
   SqlQuery q;
   q.text("SELECT ").text(kMessageColumns).text(" FROM sip_messages WHERE capture_us BETWEEN ").number(from_us);
-  q.text(" AND ").number(to_us).text(" AND correlation_hash = ").number(searchKey(value));
+  q.text(" AND ").number(to_us).text(" AND correlation_hash = ").number(call.hash);
   q.text(" ORDER BY capture_us, id LIMIT ").number(kMaxRowsPerStatement);
   std::vector<MessageRecord> found;
   if (!fetch(q, false, found, error)) return false;
   for (MessageRecord& m : found)
-    if (storedEquals(m.correlation_id, value, kLongWidth) || storedEquals(m.x_cid, value, kLongWidth))
+    if (storedEquals(m.correlation_id, call.stored, kLongWidth) || storedEquals(m.x_cid, call.stored, kLongWidth))
       out.push_back(std::move(m));
   return true;
 }
 
 bool MessageStore::sameNumbers(uint64_t from_us, uint64_t to_us, const std::string& from_user,
-                               const std::string& to_user, const std::string& exclude, uint64_t limit,
-                               std::vector<std::string>& out, DbError& error) {
+                               const std::string& to_user, const CallRef& exclude, uint64_t limit,
+                               std::vector<CallRef>& out, DbError& error) {
   SqlQuery q;
-  q.text("SELECT DISTINCT call_id FROM sip_messages WHERE capture_us BETWEEN ").number(from_us);
+  q.text("SELECT DISTINCT call_id, call_id_hash FROM sip_messages WHERE capture_us BETWEEN ").number(from_us);
   q.text(" AND ").number(to_us).text(" AND status = 0 AND ");
   appendHashedMatch(q, "from_user", from_user, kUserWidth);
   q.text(" AND ((");
   appendHashedMatch(q, "to_user", to_user, kUserWidth);
   q.text(") OR (");
   appendHashedMatch(q, "ruri_user", to_user, kUserWidth);
-  q.text(")) AND NOT (");
-  appendHashedMatch(q, "call_id", exclude, kCallIdWidth);
+  q.text(")) AND NOT (call_id_hash = ").number(exclude.hash).text(" AND call_id = ").bytes(exclude.stored);
   q.text(") LIMIT ").number(limit);
   DbRows rows;
   if (!pool_.query(q, rows, error)) return false;
   for (const DbRow& row : rows) {
-    if (row.size() != 1 || !row[0]) {
+    CallRef ref;
+    if (row.size() != 2 || !row[0] || !toNumber(row[1], ref.hash)) {
       error = badRow();
       return false;
     }
-    out.push_back(*row[0]);
+    ref.stored = *row[0];
+    out.push_back(std::move(ref));
   }
   return true;
 }

@@ -21,8 +21,13 @@ namespace sipvault::api {
 // The most rows any one statement returns, whatever the request asked.
 inline constexpr uint64_t kMaxRowsPerStatement = 100000;
 
+// Whether a stored message belongs to `call`.
+[[nodiscard]] inline bool belongsTo(const MessageRecord& m, const CallRef& call) {
+  return m.call_id_hash == call.hash && m.call_id == call.stored;
+}
+
 struct CallKey {
-  std::string call_id;
+  CallRef call;
   uint64_t first_us = 0;  // first matching message in the range
 };
 
@@ -44,22 +49,22 @@ class MessageStore {
                             bool with_raw, std::vector<MessageRecord>& out, DbError& error);
   // One message by its public id; `out` stays empty when there is none.
   [[nodiscard]] bool byId(const MessageCursor& key, std::optional<MessageRecord>& out, DbError& error);
-  // Every message of the given Call-IDs inside [from_us, to_us], time-ordered.
-  [[nodiscard]] bool byCallIds(uint64_t from_us, uint64_t to_us, std::span<const std::string> call_ids, bool with_raw,
-                               std::vector<MessageRecord>& out, DbError& error);
+  // Every message of the given calls inside [from_us, to_us], time-ordered.
+  [[nodiscard]] bool byCalls(uint64_t from_us, uint64_t to_us, std::span<const CallRef> calls, bool with_raw,
+                             std::vector<MessageRecord>& out, DbError& error);
   // Distinct Call-IDs with a message matching `filter`, ordered by their first matching message,
   // after `after`; at most `limit`.
   [[nodiscard]] bool callPage(const SearchFilter& filter, const std::optional<CallCursor>& after, uint64_t limit,
                               std::vector<CallKey>& out, DbError& error);
-  // Messages in [from_us, to_us] whose correlation id or X-CID is `value` (the correlation_hash
-  // index): they belong to legs that point at the call `value`.
-  [[nodiscard]] bool referencing(uint64_t from_us, uint64_t to_us, const std::string& value,
+  // Messages in [from_us, to_us] whose correlation id or X-CID is the Call-ID of `call` (the
+  // correlation_hash index): they belong to legs that point at that call.
+  [[nodiscard]] bool referencing(uint64_t from_us, uint64_t to_us, const CallRef& call,
                                  std::vector<MessageRecord>& out, DbError& error);
-  // Call-IDs other than `exclude` with a request from `from_user` to `to_user` (To or R-URI user)
+  // Calls other than `exclude` with a request from `from_user` to `to_user` (To or R-URI user)
   // in [from_us, to_us]; at most `limit`.
   [[nodiscard]] bool sameNumbers(uint64_t from_us, uint64_t to_us, const std::string& from_user,
-                                 const std::string& to_user, const std::string& exclude, uint64_t limit,
-                                 std::vector<std::string>& out, DbError& error);
+                                 const std::string& to_user, const CallRef& exclude, uint64_t limit,
+                                 std::vector<CallRef>& out, DbError& error);
   // Counts by interval, method and status class for `filter`.
   [[nodiscard]] bool statsBuckets(const SearchFilter& filter, uint64_t step_us, std::vector<StatsBucketRow>& out,
                                   DbError& error);

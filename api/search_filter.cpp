@@ -8,15 +8,16 @@
 #include "api/base64.h"
 #include "api/time_text.h"
 #include "proto/packet.h"
+#include "writer/search_key.h"
+#include "writer/stored_rows.h"
 
 namespace sipvault::api {
 namespace {
 
-constexpr size_t kMaxTextValue = 1024;
-
-constexpr std::array<std::string_view, 20> kFilterNames = {
-    "from",   "to",     "call_id", "from_user", "to_user",  "from_tag", "to_tag",    "method", "status", "user_agent",
-    "src_ip", "dst_ip", "ip",      "port",      "src_port", "dst_port", "transport", "capture_id", "limit", "cursor"};
+constexpr std::array<std::string_view, 21> kFilterNames = {
+    "from",     "to",       "call_id",   "call_ref",   "from_user", "to_user", "from_tag",
+    "to_tag",   "method",   "status",    "user_agent", "src_ip",    "dst_ip",  "ip",
+    "port",     "src_port", "dst_port",  "transport",  "capture_id", "limit",  "cursor"};
 
 bool isFilterName(std::string_view name) {
   return std::find(kFilterNames.begin(), kFilterNames.end(), name) != kFilterNames.end();
@@ -38,8 +39,8 @@ std::optional<T> parseUnsigned(std::string_view text, T max) {
 }
 
 std::optional<ParamError> checkText(std::string_view name, std::string_view value) {
-  if (value.size() > kMaxTextValue)
-    return ParamError{std::string(name), "longer than " + std::to_string(kMaxTextValue) + " bytes"};
+  const size_t max = name == "call_id" ? kMaxCallIdValue : kMaxTextValue;
+  if (value.size() > max) return ParamError{std::string(name), "longer than " + std::to_string(max) + " bytes"};
   for (unsigned char c : value)
     if (c < 0x20 || c == 0x7f) return ParamError{std::string(name), "contains a control character"};
   return std::nullopt;
@@ -158,6 +159,9 @@ std::optional<ParamError> parseSearchFilter(const QueryParams& params, uint64_t 
     if (auto e = checkText(name, value)) return e;
     if (name == "call_id") {
       out.call_id = value;
+    } else if (name == "call_ref") {
+      out.call_ref = decodeCallRef(value);
+      if (!out.call_ref) return ParamError{name, "not a call_ref from this api"};
     } else if (name == "from_user") {
       out.from_user = numberMatch(value);
     } else if (name == "to_user") {
@@ -200,6 +204,26 @@ std::optional<ParamError> parseSearchFilter(const QueryParams& params, uint64_t 
     }
   }
   return std::nullopt;
+}
+
+CallRef CallRef::of(std::string_view call_id) {
+  return {searchKey(call_id), std::string(call_id.substr(0, kCallIdWidth))};
+}
+
+std::string encodeCallRef(const CallRef& ref) {
+  return base64UrlEncode("r1:" + std::to_string(ref.hash) + ":" + ref.stored);
+}
+
+std::optional<CallRef> decodeCallRef(std::string_view text) {
+  auto raw = base64UrlDecode(text);
+  if (!raw || raw->rfind("r1:", 0) != 0) return std::nullopt;
+  const std::string_view rest = std::string_view(*raw).substr(3);
+  const size_t colon = rest.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  auto hash = parseUnsigned<uint64_t>(rest.substr(0, colon), UINT64_MAX);
+  const std::string_view stored = rest.substr(colon + 1);
+  if (!hash || stored.empty() || stored.size() > kCallIdWidth) return std::nullopt;
+  return CallRef{*hash, std::string(stored)};
 }
 
 std::string encodeMessageCursor(const MessageCursor& c) {

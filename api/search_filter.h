@@ -9,6 +9,8 @@
 //   from, to        RFC 3339 or epoch ms; default: the `default_range` before `to` (to = now);
 //                   only `from` given: up to now. from > to is an error (named "from").
 //   call_id         exact Call-ID
+//   call_ref        one call exactly, as the api names it (`call_ref` of a message or call):
+//                   also for Call-IDs that are not UTF-8 or longer than the stored column
 //   from_user       A-number; `*` matches any run of characters (`4930*`, `*123`, `49*0`)
 //   to_user         B-number: To user or Request-URI user; `*` as above
 //   from_tag, to_tag  exact
@@ -21,7 +23,9 @@
 //   capture_id      HEP capture id, 0..4294967295
 //   limit           1..max_limit (default_limit when absent)
 //   cursor          opaque; kept as text here, decoded by the endpoint (see decode*Cursor)
-// Text values may not contain control characters (NUL, CR, LF, ...) and are at most 1024 bytes.
+// Text values may not contain control characters (NUL, CR, LF, ...) and are at most
+// kMaxTextValue bytes; call_id up to kMaxCallIdValue (SIP sets no limit and a capture keeps the
+// whole Call-ID, so a long one can still be looked up; the 8 KiB request target bounds it too).
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -32,6 +36,26 @@
 #include "api/query_params.h"
 
 namespace sipvault::api {
+
+inline constexpr size_t kMaxTextValue = 1024;
+inline constexpr size_t kMaxCallIdValue = 4096;
+
+// One call as stored: the writer's search key of the FULL Call-ID (writer/search_key.h) and the
+// call_id column, which keeps only the first 255 bytes (writer/stored_rows.h kCallIdWidth).
+// Together they name a call exactly, also when its Call-ID is longer than the column (only the
+// key still knows the whole value), when long Call-IDs share their first 255 bytes, and when the
+// bytes are not UTF-8 (JSON text cannot carry them; clients pass the opaque call_ref instead).
+struct CallRef {
+  uint64_t hash = 0;
+  std::string stored;
+
+  // From a whole Call-ID (a request parameter, a path segment, a correlation id).
+  [[nodiscard]] static CallRef of(std::string_view call_id);
+  auto operator<=>(const CallRef&) const = default;
+};
+// Opaque base64url text for clients ("call_ref" in JSON, the call_ref parameter).
+[[nodiscard]] std::string encodeCallRef(const CallRef& ref);
+[[nodiscard]] std::optional<CallRef> decodeCallRef(std::string_view text);
 
 struct ParamError {
   std::string parameter;
@@ -53,6 +77,7 @@ struct SearchFilter {
   uint64_t from_us = 0;
   uint64_t to_us = 0;  // inclusive
   std::optional<std::string> call_id;
+  std::optional<CallRef> call_ref;
   std::optional<NumberMatch> from_user;
   std::optional<NumberMatch> to_user;
   std::optional<std::string> from_tag;

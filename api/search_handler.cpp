@@ -6,6 +6,7 @@
 
 #include "api/call_flow.h"
 #include "api/call_summary.h"
+#include "writer/stored_rows.h"
 
 namespace sipvault::api {
 
@@ -68,37 +69,48 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
   }
   const bool more = keys.size() > f.limit;
   if (more) keys.resize(f.limit);
-  std::vector<std::string> ids;
-  for (const CallKey& k : keys) ids.push_back(k.call_id);
+  std::vector<CallRef> calls;
+  for (const CallKey& k : keys) calls.push_back(k.call);
   std::vector<MessageRecord> rows;
-  if (!ids.empty() && !ctx_.messages.byCallIds(f.from_us, f.to_us, ids, false, rows, error)) {
+  if (!calls.empty() && !ctx_.messages.byCalls(f.from_us, f.to_us, calls, false, rows, error)) {
     ctx_.log.error("query_failed", {{"endpoint", "calls"}, {"error", error.describe()}});
     return ApiResponse::databaseError(error);
   }
-  std::map<std::string, std::vector<MessageRecord>> by_call;
-  for (MessageRecord& m : rows) by_call[m.call_id].push_back(std::move(m));
+  std::map<CallRef, std::vector<MessageRecord>> by_call;
+  for (MessageRecord& m : rows) by_call[m.call()].push_back(std::move(m));
   Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
   for (const CallKey& k : keys) {
-    auto it = by_call.find(k.call_id);
+    auto it = by_call.find(k.call);
     if (it == by_call.end()) continue;
     items->add(callSummaryJson(summarizeCall(it->second)));
   }
   Poco::JSON::Object::Ptr o = jsonObject();
   o->set("items", items);
-  if (more) o->set("next_cursor", encodeCallCursor({keys.back().first_us, keys.back().call_id}));
+  if (more) o->set("next_cursor", encodeCallCursor({keys.back().first_us, keys.back().call.stored}));
   else o->set("next_cursor", Poco::Dynamic::Var());
   return ApiResponse::json(200, o);
 }
 
 ApiResponse SearchHandler::flow(const ApiRequest& req, const std::string& call_id) {
-  if (auto e = onlyParams(req.query, {"from", "to"})) return ApiResponse::badParameter(*e);
+  if (auto e = onlyParams(req.query, {"from", "to", "call_ref"})) return ApiResponse::badParameter(*e);
   uint64_t from_us = 0, to_us = 0;
   if (auto e = parseTimeRange(req.query, req.now_us, ctx_.options.flow_range_us, from_us, to_us))
     return ApiResponse::badParameter(*e);
-  if (call_id.empty() || call_id.size() > 1024) return ApiResponse::error(404, "not_found", "no such call");
+  if (call_id.empty() || call_id.size() > kMaxCallIdValue) return ApiResponse::error(404, "not_found", "no such call");
+  CallRef call = CallRef::of(call_id);
+  // call_ref names the call exactly when its Call-ID is not UTF-8 or longer than the column (the
+  // path then holds the text the api showed for it, or the Call-ID's bytes; either must match).
+  for (const auto& [name, value] : req.query) {
+    if (name != "call_ref" || value.empty()) continue;
+    auto ref = decodeCallRef(value);
+    if (!ref) return ApiResponse::badParameter({"call_ref", "not a call_ref from this api"});
+    if (jsonText(ref->stored) != call_id && ref->stored != std::string_view(call_id).substr(0, kCallIdWidth))
+      return ApiResponse::badParameter({"call_ref", "names another call than the path's Call-ID"});
+    call = std::move(*ref);
+  }
   CallFlow flow;
   DbError error;
-  if (!buildCallFlow(ctx_.messages, call_id, from_us, to_us, ctx_.options.flow, flow, error)) {
+  if (!buildCallFlow(ctx_.messages, call, from_us, to_us, ctx_.options.flow, flow, error)) {
     ctx_.log.error("query_failed", {{"endpoint", "flow"}, {"error", error.describe()}});
     return ApiResponse::databaseError(error);
   }

@@ -46,6 +46,9 @@ SqlQuery searchCondition(const SearchFilter& f) {
     q.text(" AND ");
     appendHashedMatch(q, "call_id", *f.call_id, kCallIdWidth);
   }
+  if (f.call_ref) {
+    q.text(" AND call_id_hash = ").number(f.call_ref->hash).text(" AND call_id = ").bytes(f.call_ref->stored);
+  }
   if (f.from_user) {
     q.text(" AND ");
     numberMatch(q, "from_user", *f.from_user);

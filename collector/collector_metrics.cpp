@@ -20,7 +20,26 @@ CollectorMetrics::CollectorMetrics(MetricsRegistry& r)
       tcp_closed_idle(r.counter("collector_tcp_closed_total", "TCP connections closed", R"(reason="idle")")),
       tcp_closed_bad_stream(r.counter("collector_tcp_closed_total", "TCP connections closed", R"(reason="not_hep")")),
       tcp_connections(r.gauge("collector_tcp_connections", "open TCP connections")),
-      queue_depth(r.gauge("collector_queue_batches", "batches waiting for the bus")) {
+      tls_frames(r.counter("collector_received_total", "HEP/IP-in-IP units received", R"(transport="tls")")),
+      tls_refused(r.counter("collector_tls_refused_total", "TLS connections refused at the limit")),
+      tls_closed_idle(r.counter("collector_tls_closed_total", "TLS connections closed", R"(reason="idle")")),
+      tls_closed_bad_stream(r.counter("collector_tls_closed_total", "TLS connections closed", R"(reason="not_hep")")),
+      tls_closed_error(r.counter("collector_tls_closed_total", "TLS connections closed", R"(reason="tls_error")")),
+      tls_handshakes(r.counter("collector_tls_handshakes_total", "TLS handshakes completed")),
+      tls_failed_protocol(r.counter("collector_tls_handshake_failures_total", "TLS handshakes that failed",
+                                    R"(reason="protocol")")),
+      tls_failed_certificate(r.counter("collector_tls_handshake_failures_total", "TLS handshakes that failed",
+                                       R"(reason="certificate")")),
+      tls_failed_timeout(r.counter("collector_tls_handshake_failures_total", "TLS handshakes that failed",
+                                   R"(reason="timeout")")),
+      tls_connections(r.gauge("collector_tls_connections", "open TLS connections")),
+      queue_depth(r.gauge("collector_queue_batches", "batches waiting for the bus")),
+      batches_acked(r.counter("collector_batches_acked_total", "batches a writer acked as durable")),
+      batches_resent(r.counter("collector_batches_resent_total", "batches pushed again for want of an ack")),
+      batches_gave_up(r.counter("collector_batches_gave_up_total", "batches dropped unacked after max_resends")),
+      acks_malformed(r.counter("collector_acks_malformed_total", "ack messages that did not decode")),
+      ack_window_bytes(r.gauge("collector_ack_window_bytes", "bytes of pushed batches waiting for an ack")),
+      ack_window_batches(r.gauge("collector_ack_window_batches", "pushed batches waiting for an ack")) {
   for (size_t i = 0; i < decode_errors.size(); ++i) {
     const std::string reason(toString(static_cast<HepError>(i)));
     decode_errors[i] =

@@ -25,7 +25,25 @@ struct CollectorMetrics {
   Counter& tcp_closed_idle;
   Counter& tcp_closed_bad_stream;
   Gauge& tcp_connections;
+  // HEP over TLS (collector.tls): the TCP stream counters again, plus the handshakes.
+  Counter& tls_frames;
+  Counter& tls_refused;
+  Counter& tls_closed_idle;
+  Counter& tls_closed_bad_stream;
+  Counter& tls_closed_error;           // TLS error or alert after the handshake
+  Counter& tls_handshakes;             // handshakes completed
+  Counter& tls_failed_protocol;        // handshake failed: not TLS, no common version/cipher, cut off
+  Counter& tls_failed_certificate;     // handshake failed: client certificate missing or not trusted
+  Counter& tls_failed_timeout;         // handshake not finished within collector.tls_handshake_timeout_s
+  Gauge& tls_connections;
   Gauge& queue_depth;
+  // At-least-once delivery (collector.ack_input set): batches held until a writer acks them.
+  Counter& batches_acked;
+  Counter& batches_resent;        // pushed again after collector.ack_timeout_ms without an ack
+  Counter& batches_gave_up;       // dropped after collector.max_resends resends without an ack
+  Counter& acks_malformed;        // ack messages that did not decode (skipped)
+  Gauge& ack_window_bytes;        // bytes of unacked batches held
+  Gauge& ack_window_batches;
   // Indexed by HepError; the assert keeps the array in step with the enum.
   static_assert(static_cast<size_t>(HepError::InflateFailed) == 5, "one counter per HepError");
   std::array<Counter*, 6> decode_errors{};

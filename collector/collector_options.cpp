@@ -15,6 +15,14 @@ CollectorOptions CollectorOptions::fromConfig(const Poco::Util::AbstractConfigur
   o.tcp_listen = splitList(c.getString("collector.tcp", joinList(o.tcp_listen)));
   o.tcp_max_connections = c.getInt("collector.tcp_max_connections", o.tcp_max_connections);
   o.tcp_idle_timeout = std::chrono::seconds(c.getInt("collector.tcp_idle_timeout_s", int(o.tcp_idle_timeout.count())));
+  o.tls_listen = splitList(c.getString("collector.tls", ""));
+  o.tls_cert = c.getString("collector.tls_cert", "");
+  o.tls_key = c.getString("collector.tls_key", "");
+  o.tls_ca = c.getString("collector.tls_ca", "");
+  o.tls_handshake_timeout = std::chrono::seconds(
+      intInRange(c, "collector.tls_handshake_timeout_s", o.tls_handshake_timeout.count(), 1, 600));
+  if (!o.tls_listen.empty() && (o.tls_cert.empty() || o.tls_key.empty()))
+    throw Poco::InvalidArgumentException("collector.tls_cert / collector.tls_key: required when collector.tls is set");
   o.ipip = c.getBool("collector.ipip", o.ipip);
   o.ipip_bind = c.getString("collector.ipip_bind", o.ipip_bind);
   o.auth_key = c.getString("collector.auth_key", o.auth_key);
@@ -30,6 +38,12 @@ CollectorOptions CollectorOptions::fromConfig(const Poco::Util::AbstractConfigur
   o.batch_time = std::chrono::milliseconds(c.getInt("collector.batch_ms", int(o.batch_time.count())));
   o.queue_batches = c.getInt("collector.queue_batches", o.queue_batches);
   o.bus_hwm = c.getInt("collector.bus_hwm", o.bus_hwm);
+  o.ack_input = c.getString("collector.ack_input", o.ack_input);
+  o.ack_timeout = std::chrono::milliseconds(intInRange(c, "collector.ack_timeout_ms", o.ack_timeout.count(), 10, 600000));
+  o.max_resends = static_cast<int>(intInRange(c, "collector.max_resends", o.max_resends, 0, 1000));
+  o.ack_window_bytes = size_t(intInRange(c, "collector.ack_window_mb", int64_t(o.ack_window_bytes >> 20), 1, 65536)) << 20;
+  o.drain_timeout =
+      std::chrono::milliseconds(intInRange(c, "collector.drain_timeout_ms", o.drain_timeout.count(), 0, 3600000));
   if (o.udp_sockets < 1 || o.udp_sockets > 64) throw Poco::InvalidArgumentException("collector.udp_sockets: 1..64");
   if (o.batch_packets < 1) throw Poco::InvalidArgumentException("collector.batch_packets: must be >= 1");
   if (o.queue_batches < 1) throw Poco::InvalidArgumentException("collector.queue_batches: must be >= 1");

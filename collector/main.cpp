@@ -3,6 +3,7 @@
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "collector/bus_publisher.h"
@@ -11,6 +12,7 @@
 #include "collector/tcp_listener.h"
 #include "collector/udp_listener.h"
 #include "common/stage_app.h"
+#include "common/tls_context.h"
 
 namespace sipvault {
 
@@ -21,12 +23,25 @@ class CollectorApp : public StageApp {
                  {
                      {"udp", "u", "collector.udp", "ADDRS", "HEP/UDP listen addresses, comma-separated (\"\" = off)"},
                      {"tcp", "t", "collector.tcp", "ADDRS", "HEP/TCP listen addresses, comma-separated (\"\" = off)"},
+                     {"tls", "", "collector.tls", "ADDRS", "HEP over TLS listen addresses, e.g. 0.0.0.0:9061 (default off)"},
+                     {"tls-cert", "", "collector.tls_cert", "FILE", "TLS certificate chain (PEM)"},
+                     {"tls-key", "", "collector.tls_key", "FILE", "TLS private key (PEM)"},
+                     {"tls-ca", "", "collector.tls_ca", "FILE", "require TLS client certificates signed by this CA (PEM)"},
+                     {"tls-handshake-timeout", "", "collector.tls_handshake_timeout_s", "S",
+                      "drop a TLS client whose handshake takes longer (default 10)"},
                      {"udp-sockets", "", "collector.udp_sockets", "N", "SO_REUSEPORT sockets (threads) per UDP address"},
                      {"ipip", "", "collector.ipip", "", "also read IP-in-IP (IP proto 4) mirrors; needs CAP_NET_RAW"},
                      {"auth-key", "", "collector.auth_key", "KEY", "require this HEP auth key"},
                      {"capture-ids", "", "collector.capture_ids", "IDS", "accept only these capture ids"},
                      {"output", "o", "collector.output", "ENDPOINTS", "ZeroMQ output (bind:tcp://... / connect:...)"},
                      {"id", "", "collector.id", "N", "this collector's id"},
+                     {"ack-input", "", "collector.ack_input", "ENDPOINTS",
+                      "where writers publish acks (bind:tcp://127.0.0.1:5561); set = at-least-once delivery"},
+                     {"ack-timeout-ms", "", "collector.ack_timeout_ms", "MS", "resend a batch unacked this long (5000)"},
+                     {"max-resends", "", "collector.max_resends", "N", "resends before a batch is dropped (3)"},
+                     {"ack-window-mb", "", "collector.ack_window_mb", "MB", "unacked bytes held before backpressure (256)"},
+                     {"drain-timeout-ms", "", "collector.drain_timeout_ms", "MS",
+                      "on SIGTERM, wait this long for the queue to drain and for acks (10000)"},
                  }) {}
 
  protected:
@@ -45,6 +60,19 @@ class CollectorApp : public StageApp {
     std::string err;
     auto endpoints = parseBusEndpoints(opt.output, err);
     if (!endpoints) return fail(kExitConfig, "collector.output: " + err, "e.g. bind:tcp://127.0.0.1:5560");
+    std::optional<AckSettings> acks;
+    if (!opt.ack_input.empty()) {
+      auto ack_endpoints = parseBusEndpoints(opt.ack_input, err);
+      if (!ack_endpoints) return fail(kExitConfig, "collector.ack_input: " + err, "e.g. bind:tcp://127.0.0.1:5561");
+      acks = AckSettings{*ack_endpoints, randomSenderId(), opt.ack_timeout, opt.max_resends, opt.ack_window_bytes};
+    }
+
+    std::shared_ptr<TlsContext> tls_context;
+    if (!opt.tls_listen.empty()) {
+      tls_context = TlsContext::server({opt.tls_cert, opt.tls_key, opt.tls_ca}, err);
+      if (!tls_context)
+        return fail(kExitConfig, "collector.tls: " + err, "fix collector.tls_cert / tls_key / tls_ca (PEM files)");
+    }
 
     CollectorMetrics counters(metrics());
     PacketAdmission admission(opt.auth_key, opt.capture_ids);
@@ -55,7 +83,7 @@ class CollectorApp : public StageApp {
     std::vector<std::unique_ptr<TcpListener>> tcp;
     std::unique_ptr<IpIpListener> ipip;
     try {
-      publisher = std::make_unique<BusPublisher>(zmq_ctx, *endpoints, opt.bus_hwm, queue, counters);
+      publisher = std::make_unique<BusPublisher>(zmq_ctx, *endpoints, opt.bus_hwm, queue, counters, acks);
       for (const auto& a : opt.udp_listen)
         udp.push_back(std::make_unique<UdpListener>(a, opt.udp_sockets, opt.udp_rcvbuf, admission, counters, queue,
                                                     opt.collector_id, opt.batch_packets, opt.batch_time));
@@ -63,6 +91,11 @@ class CollectorApp : public StageApp {
         tcp.push_back(std::make_unique<TcpListener>(a, opt.tcp_max_connections, opt.tcp_idle_timeout, admission,
                                                     counters, queue, opt.collector_id, opt.batch_packets,
                                                     opt.batch_time));
+      // TLS listeners join the TCP ones: same loop, same limits, started and stopped with them.
+      for (const auto& a : opt.tls_listen)
+        tcp.push_back(std::make_unique<TcpListener>(
+            a, opt.tcp_max_connections, opt.tcp_idle_timeout, admission, counters, queue, opt.collector_id,
+            opt.batch_packets, opt.batch_time, TlsListenerOptions{tls_context, opt.tls_handshake_timeout, log()}));
       if (opt.ipip)
         ipip = std::make_unique<IpIpListener>(opt.ipip_bind, admission, counters, queue, opt.collector_id,
                                               opt.batch_packets, opt.batch_time);
@@ -70,8 +103,8 @@ class CollectorApp : public StageApp {
       return fail(kExitUnavailable, e.what(),
                   "run as root or grant CAP_NET_RAW (setcap cap_net_raw+ep sipvault-collector), or drop --ipip");
     } catch (const zmq::error_t& e) {
-      return fail(kExitUnavailable, "ZeroMQ output " + opt.output + ": " + e.what(),
-                  "free the address or change collector.output");
+      return fail(kExitUnavailable, "ZeroMQ output " + opt.output + " / ack input " + opt.ack_input + ": " + e.what(),
+                  "free the address or change collector.output / collector.ack_input");
     } catch (const std::exception& e) {
       return fail(kExitUnavailable, e.what(), "free the port or change the listen address");
     }
@@ -85,13 +118,18 @@ class CollectorApp : public StageApp {
     }
     for (auto& l : tcp) {
       l->start();
-      log().info("listening", {{"transport", "tcp"}, {"addr", l->boundAddress()}});
+      log().info("listening", {{"transport", l->tls() ? "tls" : "tcp"}, {"addr", l->boundAddress()}});
     }
     if (ipip) {
       ipip->start();
       log().info("listening", {{"transport", "ipip"}, {"addr", opt.ipip_bind.empty() ? "*" : opt.ipip_bind}});
     }
     for (const auto& a : publisher->boundAddresses()) log().info("bus_bound", {{"addr", a}});
+    if (acks) {
+      for (const auto& a : publisher->ackBoundAddresses()) log().info("ack_bound", {{"addr", a}});
+      log().info("acks_on", {{"sender_id", acks->sender_id}, {"ack_timeout_ms", opt.ack_timeout.count()},
+                             {"max_resends", opt.max_resends}});
+    }
 
     waitForShutdown();
     log().info("draining", {{"queued_batches", queue.size()}});
@@ -101,10 +139,23 @@ class CollectorApp : public StageApp {
     for (auto& l : tcp) l->stop();
     if (ipip) ipip->stop();
     queue.close();
-    publisher->drainAndStop(std::chrono::seconds(10));
+    // With acks this also waits until writers confirmed every batch (resending as needed).
+    publisher->drainAndStop(opt.drain_timeout);
+    if (acks) {
+      const std::vector<uint64_t> unacked = publisher->unacked();
+      if (unacked.empty())
+        log().info("all_acked", {{"acked", counters.batches_acked.value()}});
+      else
+        log().warn("unacked_at_exit", {{"batches", unacked.size()},
+                                       {"first_sequence", unacked.front()},
+                                       {"last_sequence", unacked.back()},
+                                       {"sender_id", acks->sender_id}});
+    }
     log().info("stopped", {{"accepted", counters.accepted.value()},
                            {"batches_sent", counters.batches_sent.value()},
-                           {"undelivered_batches", publisher->undelivered()}});
+                           {"undelivered_batches", publisher->undelivered()},
+                           {"resent", counters.batches_resent.value()},
+                           {"gave_up", counters.batches_gave_up.value()}});
     return kExitOk;
   }
 };

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,32 +13,60 @@
 #include <stdexcept>
 
 #include "common/endpoint.h"
+#include "common/tls_context.h"
 #include "proto/hep_stream_framer.h"
 
 namespace sipvault {
+namespace {
+
+// TLS records read from one connection per loop turn before the others get theirs.
+constexpr int kTlsReadsPerTurn = 16;
+
+}  // namespace
 
 struct TcpListener::Connection {
   int fd = -1;
+  std::string peer;  // "IP:PORT", for logs
   HepStreamFramer framer;
   std::chrono::steady_clock::time_point last_activity;
+  // TLS only.
+  std::unique_ptr<TlsSession> tls;
+  bool handshaking = false;
+  std::chrono::steady_clock::time_point handshake_deadline;
+  bool buffered = false;    // the read budget ran out with records left: serve without waiting
+  bool want_write = false;  // the session needs the socket writable to read on
+
+  [[nodiscard]] short events() const {
+    if (tls && handshaking) return tls->pollEvents();
+    return short(POLLIN | (want_write ? POLLOUT : 0));
+  }
   ~Connection() {
+    tls.reset();  // before the socket it writes to goes
     if (fd >= 0) ::close(fd);
   }
 };
 
 TcpListener::TcpListener(const std::string& address, int max_connections, std::chrono::seconds idle_timeout,
                          const PacketAdmission& admission, CollectorMetrics& metrics, BatchQueue& queue,
-                         uint32_t collector_id, int batch_packets, std::chrono::milliseconds batch_time)
+                         uint32_t collector_id, int batch_packets, std::chrono::milliseconds batch_time,
+                         std::optional<TlsListenerOptions> tls)
     : max_connections_(max_connections),
       idle_timeout_(idle_timeout),
       metrics_(metrics),
+      counters_(tls ? StreamCounters{&metrics.tls_frames, &metrics.tls_refused, &metrics.tls_closed_idle,
+                                     &metrics.tls_closed_bad_stream, &metrics.tls_connections}
+                    : StreamCounters{&metrics.tcp_frames, &metrics.tcp_refused, &metrics.tcp_closed_idle,
+                                     &metrics.tcp_closed_bad_stream, &metrics.tcp_connections}),
+      tls_(std::move(tls)),
       batch_(queue, metrics, collector_id, batch_packets, batch_time),
       ingest_(admission, metrics, batch_) {
+  const char* what = tls_ ? "TLS" : "TCP";
+  if (tls_ && !tls_->context) throw std::runtime_error("TLS listener " + address + " has no certificate");
   auto hp = parseHostPort(address);
   sockaddr_storage sa{};
   socklen_t len = 0;
   if (!hp || !resolveSockaddr(*hp, SOCK_STREAM, sa, len))
-    throw std::runtime_error("TCP listen address '" + address + "' is not HOST:PORT");
+    throw std::runtime_error(std::string(what) + " listen address '" + address + "' is not HOST:PORT");
   listen_fd_ = ::socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (listen_fd_ < 0) throw std::runtime_error("socket(): " + std::string(strerror(errno)));
   int one = 1;
@@ -45,7 +75,7 @@ TcpListener::TcpListener(const std::string& address, int max_connections, std::c
     const std::string why = strerror(errno);
     ::close(listen_fd_);
     listen_fd_ = -1;
-    throw std::runtime_error("cannot listen on TCP " + address + ": " + why);
+    throw std::runtime_error("cannot listen on " + std::string(what) + " " + address + ": " + why);
   }
   sockaddr_storage bound{};
   socklen_t blen = sizeof bound;
@@ -65,31 +95,44 @@ void TcpListener::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void TcpListener::acceptAll() {
+void TcpListener::updateGauge() {
+  const auto n = static_cast<int64_t>(connections_.size());
+  counters_.connections->add(n - gauge_reported_);
+  gauge_reported_ = n;
+}
+
+void TcpListener::acceptAll(std::chrono::steady_clock::time_point now) {
   for (;;) {
-    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    sockaddr_storage peer{};
+    socklen_t peer_len = sizeof peer;
+    const int fd =
+        ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
     if (static_cast<int>(connections_.size()) >= max_connections_) {
       ::close(fd);
-      metrics_.tcp_refused.inc();
+      counters_.refused->inc();
       continue;
     }
     auto c = std::make_unique<Connection>();
     c->fd = fd;
-    c->last_activity = std::chrono::steady_clock::now();
+    c->last_activity = now;
+    if (tls_) {
+      c->peer = sockaddrToString(reinterpret_cast<sockaddr*>(&peer));
+      c->tls = TlsSession::accept(*tls_->context, fd);
+      if (!c->tls) {
+        handshakeFailed(*c, metrics_.tls_failed_protocol, "protocol", "cannot create a TLS session (out of memory)");
+        continue;
+      }
+      c->handshaking = true;
+      c->handshake_deadline = now + tls_->handshake_timeout;
+    }
     connections_.push_back(std::move(c));
-    metrics_.tcp_connections.set(static_cast<int64_t>(connections_.size()));
   }
 }
 
-bool TcpListener::readFrom(Connection& c) {
-  uint8_t buf[65536];
-  const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
-  if (n == 0) return false;
-  if (n < 0) return errno == EAGAIN || errno == EINTR;
-  c.last_activity = std::chrono::steady_clock::now();
-  if (!c.framer.feed(std::span<const uint8_t>(buf, size_t(n)))) {
-    metrics_.tcp_closed_bad_stream.inc();
+bool TcpListener::deliver(Connection& c, std::span<const uint8_t> bytes) {
+  if (!c.framer.feed(bytes)) {
+    counters_.closed_bad_stream->inc();
     return false;
   }
   const uint64_t received = nowMicros();
@@ -98,40 +141,140 @@ bool TcpListener::readFrom(Connection& c) {
     if (f.status == HepStreamFramer::Status::NeedMore) return true;
     if (f.status == HepStreamFramer::Status::Error) {
       metrics_.decodeError(f.error).inc();
-      metrics_.tcp_closed_bad_stream.inc();
+      counters_.closed_bad_stream->inc();
       return false;
     }
-    metrics_.tcp_frames.inc();
+    counters_.frames->inc();
     ingest_.ingest(f.packet, received);
   }
 }
 
+bool TcpListener::readPlain(Connection& c, std::chrono::steady_clock::time_point now) {
+  uint8_t buf[65536];
+  const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
+  if (n == 0) return false;
+  if (n < 0) return errno == EAGAIN || errno == EINTR;
+  c.last_activity = now;
+  return deliver(c, std::span<const uint8_t>(buf, size_t(n)));
+}
+
+bool TcpListener::readTls(Connection& c, std::chrono::steady_clock::time_point now) {
+  uint8_t buf[65536];
+  c.buffered = false;
+  for (int turn = 0; turn < kTlsReadsPerTurn; ++turn) {
+    size_t got = 0;
+    switch (c.tls->read(buf, got)) {
+      case TlsIo::Done:
+        c.last_activity = now;
+        if (!deliver(c, std::span<const uint8_t>(buf, got))) return false;
+        continue;
+      case TlsIo::WantRead:
+        c.want_write = false;
+        return true;
+      case TlsIo::WantWrite:
+        c.want_write = true;
+        return true;
+      case TlsIo::Closed:
+        return false;
+      case TlsIo::Failed: {
+        metrics_.tls_closed_error.inc();
+        uint64_t suppressed = 0;
+        if (tls_log_.allow(suppressed))
+          tls_->log.warn("tls_connection_error", {{"listen", bound_},
+                                                  {"peer", c.peer},
+                                                  {"error", c.tls->failure()},
+                                                  {"suppressed", suppressed}});
+        return false;
+      }
+    }
+  }
+  c.buffered = c.tls->hasBufferedInput();
+  return true;
+}
+
+void TcpListener::handshakeFailed(const Connection& c, Counter& counter, const char* reason, const std::string& error) {
+  counter.inc();
+  uint64_t suppressed = 0;
+  if (tls_log_.allow(suppressed))
+    tls_->log.warn("tls_handshake_failed", {{"listen", bound_},
+                                            {"peer", c.peer},
+                                            {"reason", reason},
+                                            {"error", error},
+                                            {"suppressed", suppressed}});
+}
+
+bool TcpListener::service(Connection& c, std::chrono::steady_clock::time_point now) {
+  if (!c.tls) return readPlain(c, now);
+  if (c.handshaking) {
+    switch (c.tls->handshake()) {
+      case TlsIo::Done:
+        c.handshaking = false;
+        c.last_activity = now;
+        metrics_.tls_handshakes.inc();
+        tls_->log.debug("tls_connected", {{"listen", bound_}, {"peer", c.peer}, {"tls", c.tls->describe()}});
+        break;  // the client's first records may already be in: read them now
+      case TlsIo::WantRead:
+      case TlsIo::WantWrite:
+        return true;
+      case TlsIo::Closed:
+        handshakeFailed(c, metrics_.tls_failed_protocol, "protocol", "connection closed during the handshake");
+        return false;
+      case TlsIo::Failed:
+        if (c.tls->failureKind() == TlsFailure::Certificate)
+          handshakeFailed(c, metrics_.tls_failed_certificate, "certificate", c.tls->failure());
+        else
+          handshakeFailed(c, metrics_.tls_failed_protocol, "protocol", c.tls->failure());
+        return false;
+    }
+  }
+  return readTls(c, now);
+}
+
 void TcpListener::run() {
+  if (tls_) {
+    // OpenSSL writes with write(2): a client gone mid-handshake must give EPIPE, not kill the
+    // process. Blocked in this thread only; the signal stays pending here, harmlessly.
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+  }
   std::vector<pollfd> fds;
   while (!stopping_.load(std::memory_order_relaxed)) {
-    const auto now = std::chrono::steady_clock::now();
+    auto now = std::chrono::steady_clock::now();
     batch_.flushIfDue(now);
     fds.clear();
     fds.push_back({listen_fd_, POLLIN, 0});
-    for (auto& c : connections_) fds.push_back({c->fd, POLLIN, 0});
-    if (::poll(fds.data(), fds.size(), 5) < 0) continue;
-    if (fds[0].revents & POLLIN) acceptAll();
-    // fds[i + 1] belongs to connections_[i] as they were before acceptAll appended new ones.
+    bool buffered = false;
+    for (auto& c : connections_) {
+      fds.push_back({c->fd, c->events(), 0});
+      buffered = buffered || c->buffered;
+    }
+    if (::poll(fds.data(), fds.size(), buffered ? 0 : 5) < 0) continue;
+    now = std::chrono::steady_clock::now();
+    // fds[i + 1] belongs to connections_[i] as they were before acceptAll appends new ones.
     const size_t polled = fds.size() - 1;
+    if (fds[0].revents & POLLIN) acceptAll(now);
     for (size_t i = polled; i-- > 0;) {
       Connection& c = *connections_[i];
       bool keep = true;
-      if (fds[i + 1].revents & (POLLIN | POLLHUP | POLLERR)) keep = readFrom(c);
-      else if (now - c.last_activity > idle_timeout_) {
-        metrics_.tcp_closed_idle.inc();
+      // The deadline holds even for a client that trickles bytes to keep the handshake going.
+      if (c.handshaking && now > c.handshake_deadline) {
+        handshakeFailed(c, metrics_.tls_failed_timeout, "timeout", "no complete handshake in time");
+        keep = false;
+      } else if ((fds[i + 1].revents & (POLLIN | POLLOUT | POLLHUP | POLLERR)) || c.buffered) {
+        keep = service(c, now);
+      } else if (now - c.last_activity > idle_timeout_) {
+        counters_.closed_idle->inc();
         keep = false;
       }
       if (!keep) connections_.erase(connections_.begin() + static_cast<long>(i));
     }
-    metrics_.tcp_connections.set(static_cast<int64_t>(connections_.size()));
+    updateGauge();
   }
   batch_.flush();
   connections_.clear();
+  updateGauge();
 }
 
 }  // namespace sipvault

@@ -1,5 +1,6 @@
 #include "collector/udp_listener.h"
 
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -85,10 +86,8 @@ void UdpListener::run(Worker& w) {
   std::array<mmsghdr, kBatch> msgs{};
   std::array<iovec, kBatch> iovs{};
   std::array<std::array<char, CMSG_SPACE(sizeof(uint32_t))>, kBatch> controls{};
-  pollfd pfd{w.fd, POLLIN, 0};
-  while (!stopping_.load(std::memory_order_relaxed)) {
-    w.batch->flushIfDue(std::chrono::steady_clock::now());
-    if (::poll(&pfd, 1, 5) <= 0) continue;
+  // Reads up to kBatch datagrams without waiting; returns how many.
+  auto readBurst = [&]() -> int {
     for (int i = 0; i < kBatch; ++i) {
       iovs[i] = {buffers.data() + size_t(i) * kMaxDatagram, kMaxDatagram};
       msgs[i].msg_hdr = {};
@@ -98,7 +97,7 @@ void UdpListener::run(Worker& w) {
       msgs[i].msg_hdr.msg_controllen = controls[i].size();
     }
     const int n = ::recvmmsg(w.fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
-    if (n <= 0) continue;
+    if (n <= 0) return 0;
     const uint64_t received = nowMicros();
     for (int i = 0; i < n; ++i) {
       metrics_.udp_datagrams.inc();
@@ -114,7 +113,25 @@ void UdpListener::run(Worker& w) {
         w.last_kernel_drops = drops;
       }
     }
+    return n;
+  };
+  pollfd pfd{w.fd, POLLIN, 0};
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    w.batch->flushIfDue(std::chrono::steady_clock::now());
+    if (::poll(&pfd, 1, 5) <= 0) continue;
+    (void)readBurst();
   }
+  // Stopping: what the kernel already queued for us is read and forwarded, and nothing is lost
+  // uncounted. A drop-all socket filter makes the kernel refuse new datagrams from here on,
+  // counting them (Udp InErrors, SO_RXQ_OVFL); then the queue is read empty and the socket closed,
+  // so later datagrams count as NoPorts. Closing with datagrams still queued would lose them silently.
+  sock_filter drop_all{BPF_RET | BPF_K, 0, 0, 0};
+  sock_fprog refuse{1, &drop_all};
+  setsockopt(w.fd, SOL_SOCKET, SO_ATTACH_FILTER, &refuse, sizeof refuse);
+  while (readBurst() > 0) {
+  }
+  ::close(w.fd);
+  w.fd = -1;
   w.batch->flush();
 }
 

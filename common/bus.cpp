@@ -44,8 +44,27 @@ BusSocket::BusSocket(zmq::context_t& ctx, Kind kind, const std::vector<BusEndpoi
       bound_.push_back(socket_.get(zmq::sockopt::last_endpoint));
     } else {
       socket_.connect(ep.address);
+      connected_.push_back(ep.address);
     }
   }
+}
+
+void BusSocket::detach() {
+  for (const std::string& a : bound_) {
+    try {
+      socket_.unbind(a);
+    } catch (const zmq::error_t&) {
+      // Already gone (context ending): nothing left to detach from.
+    }
+  }
+  for (const std::string& a : connected_) {
+    try {
+      socket_.disconnect(a);
+    } catch (const zmq::error_t&) {
+    }
+  }
+  bound_.clear();
+  connected_.clear();
 }
 
 SendResult BusSocket::send(std::string_view bytes, std::chrono::milliseconds timeout) {

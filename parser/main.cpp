@@ -49,7 +49,9 @@ class ParserApp : public StageApp {
     std::atomic<bool> stop{false};
     ParserWorker worker(*input, *output, opt, counters);
     uint64_t undelivered = 0;
-    std::thread loop([&] { undelivered = worker.run(stop, std::chrono::seconds(10)); });
+    // Drain bound on stop: about what the input sockets can hold locally (one HWM per collector).
+    const int drain_max_batches = opt.bus_hwm * static_cast<int>(in_eps->size());
+    std::thread loop([&] { undelivered = worker.run(stop, std::chrono::seconds(10), drain_max_batches); });
     log().info("started", {{"id", opt.parser_id}, {"input", opt.input}, {"output", opt.output}});
     waitForShutdown();
     log().info("draining");

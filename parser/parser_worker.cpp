@@ -4,10 +4,12 @@
 
 namespace sipvault {
 
-bool ParserWorker::sendUntil(const std::string& bytes, const std::atomic<bool>& stop,
-                             std::chrono::steady_clock::time_point deadline) {
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+bool ParserWorker::sendUntil(const std::string& bytes, const std::atomic<bool>& stop, Clock::time_point deadline) {
   for (;;) {
-    const SendResult r = output_.send(bytes, std::chrono::milliseconds(100));
+    const SendResult r = output_.send(bytes, milliseconds(100));
     if (r == SendResult::Sent) {
       metrics_.batches_out.inc();
       return true;
@@ -16,37 +18,51 @@ bool ParserWorker::sendUntil(const std::string& bytes, const std::atomic<bool>& 
     metrics_.send_waits.inc();
     // While running, wait as long as it takes (backpressure reaches the collectors through the
     // batches we no longer pull). When stopping, give writers until the deadline.
-    if (stop.load() && std::chrono::steady_clock::now() > deadline) return false;
+    if (stop.load() && Clock::now() > deadline) return false;
   }
 }
 
-uint64_t ParserWorker::run(const std::atomic<bool>& stop, std::chrono::milliseconds drain_deadline) {
+bool ParserWorker::convert(wire::PacketBatch& in, wire::SipBatch& out) {
+  out.Clear();
+  builder_.build(in, out);
+  if (in.sender_id() != 0) {
+    wire::BatchRef* origin = out.add_origins();
+    origin->set_sender_id(in.sender_id());
+    origin->set_sequence(in.sequence());
+  }
+  if (out.records_size() == 0 && out.origins_size() == 0) return false;
+  out.set_parser_id(options_.parser_id);
+  out.set_sequence(++sequence_);
+  return true;
+}
+
+uint64_t ParserWorker::run(const std::atomic<bool>& stop, milliseconds drain_deadline, int drain_max_batches) {
   uint64_t undelivered = 0;
-  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  Clock::time_point deadline = Clock::time_point::max();
+  int drain_left = drain_max_batches;
   wire::PacketBatch in;
   wire::SipBatch out;
   std::string bytes;
   for (;;) {
-    if (stop.load() && deadline == std::chrono::steady_clock::time_point::max())
-      deadline = std::chrono::steady_clock::now() + drain_deadline;
+    const bool stopping = stop.load();
+    if (stopping && deadline == Clock::time_point::max()) deadline = Clock::now() + drain_deadline;
     zmq::message_t message;
-    // Once stopping, keep pulling what is already queued locally (short timeout), then leave.
-    if (!input_.receive(message, std::chrono::milliseconds(stop.load() ? 50 : 200))) {
-      if (stop.load()) break;
+    // Once stopping, take what is already queued (a 10 ms gap ends it) and at most
+    // drain_max_batches, so continuous load cannot keep us here; then cut the input off.
+    if (stopping && (drain_left-- <= 0 || Clock::now() > deadline)) break;
+    if (!input_.receive(message, milliseconds(stopping ? 10 : 200))) {
+      if (stopping) break;
       continue;
     }
     if (!in.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
       metrics_.batches_bad.inc();
       continue;
     }
-    out.Clear();
-    builder_.build(in, out);
-    if (out.records_size() == 0) continue;
-    out.set_parser_id(options_.parser_id);
-    out.set_sequence(++sequence_);
+    if (!convert(in, out)) continue;
     out.SerializeToString(&bytes);
     if (!sendUntil(bytes, stop, deadline)) ++undelivered;
   }
+  input_.detach();
   return undelivered;
 }
 

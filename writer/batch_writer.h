@@ -10,10 +10,21 @@
 // as an error and counted (writer_rows_dropped_total{reason="db_rejected"}).
 // Drain: after beginDrain(), the thread writes what is pending and queued; if the sink still fails
 // once drain_timeout has passed, what is left is dropped, logged and counted
-// (reason="shutdown_db_down") so that shutdown ends.
+// (reason="shutdown_db_down") so that shutdown ends. (With the spool, the sink takes it instead.)
+// Acks (/work/notes/ACK_CONTRACT.md, writer rule): the acks of a queued batch ride with the insert
+// batch that holds its rows and are handed to `on_durable` right after the sink answered Written;
+// insert batches are written in order, so everything before is durable too. A queued batch with
+// no rows is acked with the insert batch pending when it arrives, or at once when none is.
+// Batches the database refused as data are acked too (given up for good: resending cannot help);
+// rows dropped at the drain timeout are not (the collector resends them to a writer that works).
+// Idle: when nothing is pending and the queue stayed empty for 100 ms (0 while the sink says it
+// has more to do), the thread calls sink.idle() (spool replay).
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <span>
 #include <thread>
+#include <vector>
 
 #include "common/log.h"
 #include "writer/row_queue.h"
@@ -31,9 +42,13 @@ struct BatchPolicy {
   std::chrono::milliseconds drain_timeout{30000}; // writer.drain_timeout_s (seconds in the config)
 };
 
+// Told which PacketBatches are durable; called on the DB thread.
+using DurableListener = std::function<void(std::span<const BatchRef>)>;
+
 class BatchWriter {
  public:
-  BatchWriter(RowQueue& queue, RowSink& sink, BatchPolicy policy, WriterMetrics& metrics, Log log);
+  BatchWriter(RowQueue& queue, RowSink& sink, BatchPolicy policy, WriterMetrics& metrics, Log log,
+              DurableListener on_durable = {});
   ~BatchWriter();
 
   void start();
@@ -44,8 +59,10 @@ class BatchWriter {
   void join();
 
  private:
+  enum class FlushOutcome { Written, Refused, Abandoned };
   void run();
-  void flush(RowBatch& pending);
+  [[nodiscard]] FlushOutcome flush(RowBatch& pending);
+  void durable(std::vector<BatchRef>& acks);
   [[nodiscard]] bool drainExpired() const;
 
   RowQueue& queue_;
@@ -53,6 +70,7 @@ class BatchWriter {
   const BatchPolicy policy_;
   WriterMetrics& metrics_;
   Log log_;
+  DurableListener on_durable_;
   RateLimiter retry_log_{std::chrono::seconds(5)};
   std::atomic<int64_t> drain_deadline_ns_{0};  // 0 = not draining
   bool abandon_ = false;                        // drain timed out with the sink down: drop the rest

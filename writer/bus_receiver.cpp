@@ -5,11 +5,14 @@
 namespace sipvault {
 
 BusReceiver::BusReceiver(zmq::context_t& ctx, const std::vector<BusEndpoint>& endpoints, int high_water_mark,
-                         RowQueue& queue, WriterMetrics& metrics, Log log)
+                         RowQueue& queue, WriterMetrics& metrics, Log log, DuplicateWindowOptions dedup,
+                         RawCodec codec)
     : socket_(ctx, BusSocket::Kind::Pull, endpoints, high_water_mark, std::chrono::milliseconds(0)),
       queue_(queue),
       metrics_(metrics),
-      log_(log) {}
+      log_(log),
+      converter_(codec),
+      dedup_(dedup) {}
 
 BusReceiver::~BusReceiver() {
   stop_ = true;
@@ -44,18 +47,39 @@ void BusReceiver::handle(const zmq::message_t& message) {
   }
   metrics_.bus_batches.inc();
   metrics_.bus_records.inc(static_cast<uint64_t>(batch.records_size()));
-  if (batch.records_size() == 0) return;
-  RowBatch rows;
-  for (const wire::SipRecord& record : batch.records()) converter_.append(record, rows);
+  QueuedBatch queued;
+  for (const wire::BatchRef& origin : batch.origins())
+    if (origin.sender_id() != 0) queued.acks.push_back({origin.sender_id(), origin.sequence()});
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now().time_since_epoch()).count();
+  uint64_t duplicates = 0;
+  for (const wire::SipRecord& record : batch.records()) {
+    const wire::CapturedPacket& p = record.packet();
+    if (dedup_.enabled() &&
+        dedup_.isDuplicate(packetContentKey(p.src_ip(), p.src_port(), p.dst_ip(), p.dst_port(), p.ip_proto(), p.payload()),
+                           p.capture_time_us(), now_ms)) {
+      ++duplicates;
+      continue;
+    }
+    converter_.append(record, queued.rows);
+  }
+  if (dedup_.enabled()) {
+    metrics_.duplicates_dropped.inc(duplicates);
+    metrics_.dedup_evictions.inc(dedup_.evictions() - evictions_seen_);
+    evictions_seen_ = dedup_.evictions();
+    metrics_.dedup_entries.set(static_cast<int64_t>(dedup_.size()));
+  }
+  if (queued.rows.empty() && queued.acks.empty()) return;
+  const size_t rows = queued.rows.size();
   const auto start = std::chrono::steady_clock::now();
   bool waited = false;
   const auto blocked = [this] {
     metrics_.backpressure_waits.inc();
     metrics_.backpressure_active.set(1);
   };
-  if (!queue_.push(std::move(rows), waited, blocked)) {
+  if (!queue_.push(std::move(queued), waited, blocked)) {
     // Only after close(), which happens once this thread has ended; kept for safety.
-    log_.error("queue_closed", {{"rows_not_queued", batch.records_size()}});
+    log_.error("queue_closed", {{"rows_not_queued", rows}});
     return;
   }
   if (waited) {

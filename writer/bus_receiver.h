@@ -4,6 +4,9 @@
 // slow or absent database only shows here as a full queue: push() blocks, this thread stops
 // pulling, and ZeroMQ's high-water mark pushes back on the parsers (counted as backpressure).
 // A frame that is not a SipBatch is dropped, counted and logged (rate-limited).
+// Records the duplicate window has seen are dropped and counted (duplicate_window.h). The
+// SipBatch's origins travel with its rows (QueuedBatch::acks); a SipBatch left with no rows is
+// still queued when it has origins, so that it gets acked in its turn.
 #include <atomic>
 #include <string>
 #include <thread>
@@ -11,6 +14,7 @@
 
 #include "common/bus.h"
 #include "common/log.h"
+#include "writer/duplicate_window.h"
 #include "writer/record_converter.h"
 #include "writer/row_queue.h"
 #include "writer/writer_metrics.h"
@@ -21,7 +25,7 @@ class BusReceiver {
  public:
   // Binds/connects the PULL socket now; throws zmq::error_t when an endpoint cannot be used.
   BusReceiver(zmq::context_t& ctx, const std::vector<BusEndpoint>& endpoints, int high_water_mark, RowQueue& queue,
-              WriterMetrics& metrics, Log log);
+              WriterMetrics& metrics, Log log, DuplicateWindowOptions dedup = {}, RawCodec codec = RawCodec::Lz4);
   ~BusReceiver();
 
   [[nodiscard]] std::vector<std::string> boundAddresses() const { return socket_.boundAddresses(); }
@@ -41,6 +45,8 @@ class BusReceiver {
   WriterMetrics& metrics_;
   Log log_;
   RecordConverter converter_;
+  DuplicateWindow dedup_;
+  uint64_t evictions_seen_ = 0;
   RateLimiter bad_log_{std::chrono::seconds(10)};
   std::atomic<bool> stop_{false};
   std::thread thread_;

@@ -1,5 +1,6 @@
 // sipvault-writer: pulls SipBatch messages from ZeroMQ and stores them in MariaDB (hourly
-// partitions, retention, batched inserts). Wiring only; the parts live in sipvault_writer_lib.
+// partitions, retention, batched inserts, outage spool, duplicate window, acks to collectors).
+// Wiring only; the parts live in sipvault_writer_lib.
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include "common/stage_app.h"
@@ -19,6 +20,25 @@ class WriterApp : public StageApp {
                       "hourly partitions prepared ahead (default 6)"},
                      {"batch-rows", "", "writer.batch_rows", "N", "rows per insert batch (default 2000)"},
                      {"flush-ms", "", "writer.flush_ms", "MS", "longest wait before a partial batch is written (200)"},
+                     {"drain-timeout-s", "", "writer.drain_timeout_s", "S",
+                      "on SIGTERM without a spool, how long a database that is away is retried (30)"},
+                     {"spool-dir", "", "writer.spool_dir", "DIR",
+                      "outage spool: batches go here while the database is away, replayed in order (\"\" = off)"},
+                     {"spool-max-mb", "", "writer.spool_max_mb", "MB",
+                      "spool size limit; when full, backpressure instead of loss (1024)"},
+                     {"spool-after-ms", "", "writer.spool_after_ms", "MS",
+                      "how long the database may fail before batches are spooled (2000)"},
+                     {"spool-fsync-ms", "", "writer.spool_fsync_ms", "MS",
+                      "0 = fdatasync every spooled batch (default); N = at most every N ms"},
+                     {"raw-codec", "", "writer.raw_codec", "lz4|deflate",
+                      "raw message compression: lz4 (default) or deflate (SQL UNCOMPRESS() can read it)"},
+                     {"ack-output", "", "writer.ack_output", "ENDPOINTS",
+                      "publish acks of durable batches to collectors (connect:tcp://...:5561; \"\" = off)"},
+                     {"dedup-window-ms", "", "writer.dedup_window_ms", "MS",
+                      "same packet captured within this is stored once (250; 0 = off; keep below SIP T1 500)"},
+                     {"dedup-memory-s", "", "writer.dedup_memory_s", "S", "how long packets are remembered (30)"},
+                     {"dedup-max-entries", "", "writer.dedup_max_entries", "N",
+                      "packets remembered at most; oldest forgotten first (1000000)"},
                  })) {}
 
  protected:
@@ -43,10 +63,14 @@ class WriterApp : public StageApp {
     for (const auto& a : service.boundAddresses()) log().info("bus_bound", {{"addr", a}});
     log().info("started", {{"db", opt.db.describe()},
                            {"insert_method", insertMethodName(opt.insert_method)},
+                           {"raw_codec", opt.raw_codec == RawCodec::Lz4 ? "lz4" : "deflate"},
                            {"batch_rows", opt.batch.batch_rows},
                            {"flush_ms", opt.batch.flush.count()},
                            {"retention_hours", opt.partitions.retention.count()},
-                           {"partitions_ahead_hours", opt.partitions.ahead.count()}});
+                           {"partitions_ahead_hours", opt.partitions.ahead.count()},
+                           {"spool_dir", opt.spool_files.dir.empty() ? "off" : opt.spool_files.dir.string()},
+                           {"acks", opt.ack_output.empty() ? "off" : opt.ack_output},
+                           {"dedup_window_ms", opt.dedup.window_us / 1000}});
     waitForShutdown();
     service.stop();
     return kExitOk;

@@ -2,7 +2,7 @@
 
 namespace sipvault {
 
-bool RowQueue::push(RowBatch&& batch, bool& waited, const std::function<void()>& on_block) {
+bool RowQueue::push(QueuedBatch&& batch, bool& waited, const std::function<void()>& on_block) {
   std::unique_lock lock(mu_);
   waited = false;
   const size_t n = batch.size();
@@ -23,11 +23,11 @@ bool RowQueue::push(RowBatch&& batch, bool& waited, const std::function<void()>&
   return true;
 }
 
-std::optional<RowBatch> RowQueue::pop(std::chrono::steady_clock::time_point deadline) {
+std::optional<QueuedBatch> RowQueue::pop(std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(mu_);
   if (!not_empty_.wait_until(lock, deadline, [&] { return closed_ || !batches_.empty(); })) return std::nullopt;
   if (batches_.empty()) return std::nullopt;
-  RowBatch out = std::move(batches_.front());
+  QueuedBatch out = std::move(batches_.front());
   batches_.pop_front();
   rows_ -= out.size();
   not_full_.notify_all();

@@ -13,10 +13,23 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <vector>
 
+#include "common/batch_ack.h"
 #include "writer/stored_rows.h"
 
 namespace sipvault {
+
+// The rows of one SipBatch, and the PacketBatches (SipBatch.origins) to ack once they are durable.
+struct QueuedBatch {
+  QueuedBatch() = default;
+  // Implicit: plain rows are a batch with nothing to ack.
+  QueuedBatch(RowBatch r, std::vector<BatchRef> a = {}) : rows(std::move(r)), acks(std::move(a)) {}
+  RowBatch rows;
+  std::vector<BatchRef> acks;
+
+  [[nodiscard]] size_t size() const { return rows.size(); }
+};
 
 class RowQueue {
  public:
@@ -25,9 +38,9 @@ class RowQueue {
   // Adds `batch`, waiting for room. False when the queue was closed (the batch is not taken).
   // `waited` tells whether it had to wait; `on_block`, when given, runs (without the lock) just
   // before the wait starts, so that a wait that lasts is visible while it lasts.
-  [[nodiscard]] bool push(RowBatch&& batch, bool& waited, const std::function<void()>& on_block = {});
+  [[nodiscard]] bool push(QueuedBatch&& batch, bool& waited, const std::function<void()>& on_block = {});
   // Takes the oldest batch, waiting until `deadline`. nullopt on timeout, or when closed and empty.
-  [[nodiscard]] std::optional<RowBatch> pop(std::chrono::steady_clock::time_point deadline);
+  [[nodiscard]] std::optional<QueuedBatch> pop(std::chrono::steady_clock::time_point deadline);
   void close();
 
   [[nodiscard]] size_t rows() const;
@@ -39,7 +52,7 @@ class RowQueue {
   mutable std::mutex mu_;
   std::condition_variable not_full_;
   std::condition_variable not_empty_;
-  std::deque<RowBatch> batches_;
+  std::deque<QueuedBatch> batches_;
   size_t rows_ = 0;
   bool closed_ = false;
 };

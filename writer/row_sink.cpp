@@ -4,8 +4,11 @@
 
 namespace sipvault {
 
-DbSink::DbSink(DbOptions db, InsertMethod method, WriterMetrics& metrics)
-    : db_options_(std::move(db)), inserter_(method), metrics_(metrics) {}
+DbSink::DbSink(DbOptions db, InsertMethod method, WriterMetrics& metrics, SessionPreparer prepare)
+    : db_options_(std::move(db)),
+      inserter_(std::make_unique<RowInserter>(method)),
+      metrics_(metrics),
+      prepare_(std::move(prepare)) {}
 
 DbSink::~DbSink() = default;
 
@@ -19,10 +22,20 @@ SinkResult DbSink::write(const RowBatch& batch, std::string& error) {
       return SinkResult::RetryLater;
     }
     metrics_.db_reconnects.inc();
+    if (prepare_) {
+      InsertMethod method = inserter_->method();
+      if (!prepare_(*db_, method, error)) {
+        db_.reset();
+        metrics_.db_up.set(0);
+        return SinkResult::RetryLater;
+      }
+      prepare_ = nullptr;
+      if (method != inserter_->method()) inserter_ = std::make_unique<RowInserter>(method);
+    }
   }
   const auto start = std::chrono::steady_clock::now();
   uint64_t skipped = 0;
-  if (!inserter_.insert(*db_, batch, db_error, skipped)) {
+  if (!inserter_->insert(*db_, batch, db_error, skipped)) {
     metrics_.insert_errors.inc();
     error = db_error.describe();
     if (db_error.dataRejected()) return SinkResult::Rejected;

@@ -1,8 +1,7 @@
 #pragma once
 // Where the DB thread sends a flushed RowBatch. DbSink is the real one (MariaDB); tests use a
-// recording fake. The outage spool (a later issue) fits here as a decorator: a sink that, when
-// its inner DbSink answers RetryLater for long enough, appends the batch to disk, reports Written,
-// and replays the spool once the database is back.
+// recording fake. SpoolingSink (spooling_sink.h) decorates a DbSink with the outage spool.
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -15,7 +14,7 @@
 namespace sipvault {
 
 enum class SinkResult {
-  Written,     // committed; the batch can be released
+  Written,     // durable (committed, or appended to the spool); the batch can be released and acked
   RetryLater,  // not written (database away, timeout, lock...): keep it and try again
   Rejected,    // the database refused the data itself; retrying the same rows will not help
 };
@@ -25,19 +24,28 @@ class RowSink {
   virtual ~RowSink() = default;
   // Writes the whole batch or nothing. `error` describes a failure.
   [[nodiscard]] virtual SinkResult write(const RowBatch& batch, std::string& error) = 0;
+  // Called by the DB thread when it has nothing to write: time for background work such as
+  // replaying the spool. True when there is more to do right away (call again without waiting).
+  virtual bool idle() { return false; }
 };
+
+// Runs on a new session before its first insert, until it has succeeded once: the schema
+// migration of a writer that started (with a spool) while the database was away. It may change
+// the insert method (LOAD DATA turned off on the server). False with `error` -> RetryLater.
+using SessionPreparer = std::function<bool(DbConnection& db, InsertMethod& method, std::string& error)>;
 
 // Inserts through one DbConnection, (re)connecting lazily. Used by one thread.
 class DbSink : public RowSink {
  public:
-  DbSink(DbOptions db, InsertMethod method, WriterMetrics& metrics);
+  DbSink(DbOptions db, InsertMethod method, WriterMetrics& metrics, SessionPreparer prepare = {});
   ~DbSink() override;
   [[nodiscard]] SinkResult write(const RowBatch& batch, std::string& error) override;
 
  private:
   DbOptions db_options_;
-  RowInserter inserter_;
+  std::unique_ptr<RowInserter> inserter_;
   WriterMetrics& metrics_;
+  SessionPreparer prepare_;  // empty once it has succeeded
   std::unique_ptr<DbConnection> db_;
 };
 

@@ -36,6 +36,25 @@ struct WriterMetrics {
   Counter& rows_dropped_shutdown;// writer_rows_dropped_total{reason="shutdown_db_down"}: still
                                  // unwritten when the drain timeout ran out (logged loudly)
 
+  // Outage spool (spooling_sink.h); all 0 when writer.spool_dir is empty.
+  Counter& spool_batches;        // writer_spool_appended_batches_total: batches appended to the spool
+  Counter& spool_rows;           // writer_spool_appended_rows_total
+  Counter& spool_appended_bytes; // writer_spool_appended_bytes_total: record payload bytes appended
+  Counter& spool_replayed_batches; // writer_spool_replayed_batches_total: spooled batches committed
+  Counter& spool_replayed_rows;  // writer_spool_replayed_rows_total
+  Gauge& spool_bytes;            // writer_spool_bytes: segment files on disk now
+  Gauge& spool_records;          // writer_spool_records: batches waiting in the spool
+  Counter& spool_corrupt_records;// writer_spool_corrupt_records_total: damaged records skipped (torn tail, CRC)
+  Counter& spool_corrupt_bytes;  // writer_spool_corrupt_bytes_total
+  Counter& spool_full;           // writer_spool_full_total: appends refused at writer.spool_max_mb (backpressure)
+  Counter& spool_errors;         // writer_spool_errors_total: spool I/O errors (the batch is kept and retried)
+
+  // Duplicate window (duplicate_window.h) and acks.
+  Counter& duplicates_dropped;   // writer_duplicates_dropped_total: records dropped as duplicates
+  Counter& dedup_evictions;      // writer_dedup_evictions_total: entries forgotten early at writer.dedup_max_entries
+  Gauge& dedup_entries;          // writer_dedup_entries: packets remembered now
+  Counter& acks_published;       // writer_acks_published_total: PacketBatches acked as durable
+
   // Partition maintenance.
   Counter& partitions_created;   // writer_partitions_created_total
   Counter& partitions_dropped;   // writer_partitions_dropped_total

@@ -3,6 +3,8 @@
 
 #include "common/config_values.h"
 
+#include <algorithm>
+
 #include <Poco/Exception.h>
 #include <Poco/Util/AbstractConfiguration.h>
 
@@ -16,6 +18,10 @@ WriterOptions WriterOptions::fromConfig(const Poco::Util::AbstractConfiguration&
   auto m = parseInsertMethod(method);
   if (!m) throw Poco::InvalidArgumentException("writer.insert_method = " + method + " (load_data or insert)");
   o.insert_method = *m;
+  const std::string codec = c.getString("writer.raw_codec", "lz4");
+  if (codec == "lz4") o.raw_codec = RawCodec::Lz4;
+  else if (codec == "deflate") o.raw_codec = RawCodec::Deflate;
+  else throw Poco::InvalidArgumentException("writer.raw_codec = " + codec + " (lz4 or deflate)");
 
   o.batch.batch_rows = static_cast<size_t>(intInRange(c, "writer.batch_rows", static_cast<int64_t>(o.batch.batch_rows), 1, 1000000));
   o.batch.flush = std::chrono::milliseconds(intInRange(c, "writer.flush_ms", o.batch.flush.count(), 1, 3600000));
@@ -34,6 +40,30 @@ WriterOptions WriterOptions::fromConfig(const Poco::Util::AbstractConfiguration&
       std::chrono::seconds(intInRange(c, "writer.maintenance_interval_s", o.partitions.interval.count(), 1, 86400));
 
   o.db = readDbOptions(c, o.db);
+
+  o.spool_files.dir = c.getString("writer.spool_dir", o.spool_files.dir.string());
+  o.spool_files.max_bytes = static_cast<uint64_t>(intInRange(c, "writer.spool_max_mb",
+                                                             static_cast<int64_t>(o.spool_files.max_bytes >> 20), 16,
+                                                             int64_t{16} << 20))
+                            << 20;
+  // Small segments for a small spool, so that replayed space is given back in steps.
+  o.spool_files.segment_bytes = std::min<uint64_t>(o.spool_files.segment_bytes, o.spool_files.max_bytes / 4);
+  o.spool_files.fsync_interval =
+      std::chrono::milliseconds(intInRange(c, "writer.spool_fsync_ms", o.spool_files.fsync_interval.count(), 0, 60000));
+  o.spool.spool_after =
+      std::chrono::milliseconds(intInRange(c, "writer.spool_after_ms", o.spool.spool_after.count(), 0, 3600000));
+  o.spool.probe_initial = o.batch.retry_initial;
+  o.spool.probe_max = o.batch.retry_max;
+  o.spool.rejected_attempts = o.batch.rejected_attempts;
+
+  o.ack_output = c.getString("writer.ack_output", o.ack_output);
+
+  o.dedup.window_us =
+      static_cast<uint64_t>(intInRange(c, "writer.dedup_window_ms", static_cast<int64_t>(o.dedup.window_us / 1000), 0, 10000)) *
+      1000;
+  o.dedup.memory_ms = intInRange(c, "writer.dedup_memory_s", o.dedup.memory_ms / 1000, 1, 3600) * 1000;
+  o.dedup.max_entries = static_cast<size_t>(
+      intInRange(c, "writer.dedup_max_entries", static_cast<int64_t>(o.dedup.max_entries), 1000, 100000000));
   return o;
 }
 

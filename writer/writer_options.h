@@ -6,8 +6,12 @@
 
 #include "writer/batch_writer.h"
 #include "writer/db_connection.h"
+#include "writer/duplicate_window.h"
 #include "writer/partition_maintainer.h"
+#include "writer/raw_codec.h"
 #include "writer/row_inserter.h"
+#include "writer/row_spool.h"
+#include "writer/spooling_sink.h"
 
 namespace Poco::Util {
 class AbstractConfiguration;
@@ -24,12 +28,29 @@ struct WriterOptions {
   size_t queue_rows = 100000;
   // LOAD DATA from memory ("load_data", default) or multi-row INSERT ("insert"). writer.insert_method
   InsertMethod insert_method = InsertMethod::LoadData;
+  // How the raw message is compressed: "lz4" (default, cheapest) or "deflate" (MariaDB COMPRESS()
+  // format, readable with UNCOMPRESS() in plain SQL). writer.raw_codec; see raw_codec.h.
+  RawCodec raw_codec = RawCodec::Lz4;
   // writer.batch_rows, writer.flush_ms, writer.retry_initial_ms, writer.retry_max_ms, writer.drain_timeout_s
   BatchPolicy batch;
   // writer.retention_hours, writer.partitions_ahead_hours, writer.maintenance_interval_s
   PartitionOptions partitions;
   // db.host, db.port, db.socket, db.user, db.password, db.name, db.connect_timeout_s, db.io_timeout_s
   DbOptions db;
+
+  // Outage spool (spooling_sink.h, row_spool.h). spool_files.dir "" = no spool (default here; the
+  // shipped writer.ini sets one): the batch then waits in memory until the database is back.
+  // writer.spool_dir, writer.spool_max_mb (1024), writer.spool_fsync_ms (0 = fdatasync every batch)
+  RowSpoolOptions spool_files;
+  // writer.spool_after_ms (2000): how long the database may fail before batches go to the spool.
+  // Probes of a database that is away follow writer.retry_initial_ms / retry_max_ms.
+  SpoolPolicy spool;
+  // Where to publish acks to collectors (ZeroMQ PUB, endpoint list, e.g.
+  // connect:tcp://127.0.0.1:5561); "" = no acks (default). writer.ack_output
+  std::string ack_output;
+  // Duplicate window: writer.dedup_window_ms (250; 0 = off), writer.dedup_memory_s (30),
+  // writer.dedup_max_entries (1000000)
+  DuplicateWindowOptions dedup;
 
   // Reads the keys above from `config`; throws Poco::Exception naming the key on a bad value.
   static WriterOptions fromConfig(const Poco::Util::AbstractConfiguration& config);

@@ -1,6 +1,7 @@
 #include "writer/writer_service.h"
 
 #include <chrono>
+#include <thread>
 
 namespace sipvault {
 
@@ -26,29 +27,113 @@ std::optional<StartFailure> WriterService::start() {
   if (!endpoints)
     return StartFailure{StartFailure::Kind::Config, "writer.listen: " + err, "e.g. bind:tcp://127.0.0.1:5570"};
 
+  std::optional<std::vector<BusEndpoint>> ack_endpoints;
+  if (!options_.ack_output.empty()) {
+    ack_endpoints = parseBusEndpoints(options_.ack_output, err);
+    if (!ack_endpoints)
+      return StartFailure{StartFailure::Kind::Config, "writer.ack_output: " + err, "e.g. connect:tcp://127.0.0.1:5561"};
+  }
+  if (!options_.spool_files.dir.empty()) {
+    spool_ = RowSpool::open(options_.spool_files, err);
+    if (!spool_)
+      return StartFailure{StartFailure::Kind::Spool, "writer.spool_dir: " + err,
+                          "make the directory writable for this user, or give each writer its own writer.spool_dir"};
+    const SpoolRecovery& r = spool_->recovery();
+    if (r.records || r.torn_tail_bytes || r.bad_segments || r.cursor_reset)
+      log_.warn("spool_recovered", {{"records", r.records},
+                                    {"bytes", r.bytes},
+                                    {"segments", r.segments},
+                                    {"torn_tail_bytes", r.torn_tail_bytes},
+                                    {"bad_segments", r.bad_segments},
+                                    {"cursor_reset", r.cursor_reset ? "yes" : "no"},
+                                    {"next", "replayed before newer batches"}});
+  }
+
   DbError db_error;
   std::unique_ptr<DbConnection> db = DbConnection::open(options_.db, db_error);
-  if (!db)
+  InsertMethod method = options_.insert_method;
+  SessionPreparer deferred_schema;
+  if (!db && !spool_)
     return StartFailure{StartFailure::Kind::Database,
                         "cannot connect to database " + options_.db.describe() + ": " + db_error.describe(),
                         "start MariaDB (deploy/mariadb.sh start DATADIR PORT) or fix db.host/db.port/db.socket/"
                         "db.user/db.password/db.name"};
-  if (!migrate(*db, embeddedMigrations(), clock_(), migration_, db_error))
-    return StartFailure{StartFailure::Kind::Migration, "schema migration failed: " + db_error.describe(),
-                        "check the database user's rights (CREATE, ALTER, DROP, INDEX on the database)"};
-  metrics_.db_up.set(1);
-  log_.info("schema", {{"version_before", migration_.version_before},
-                       {"version", migration_.version_after},
-                       {"applied", migration_.applied.size()}});
-  if (migration_.database_is_newer)
-    log_.warn("schema_newer_than_binary", {{"version", migration_.version_before},
-                                           {"known", embeddedMigrations().empty() ? 0 : embeddedMigrations().back().version}});
-  runMaintenance(db);  // partitions for the current hour on; failures are retried by the loop
+  if (!db) {
+    // With a spool there is somewhere to put batches: run, and migrate once the database answers.
+    log_.warn("database_unreachable_at_start", {{"db", options_.db.describe()},
+                                                {"error", db_error.describe()},
+                                                {"next", "batches go to the spool; schema migrated when it answers"}});
+    metrics_.db_up.set(0);
+    deferred_schema = [this](DbConnection& conn, InsertMethod& m, std::string& error) {
+      if (!prepareSchema(conn, m, error)) return false;
+      requestMaintenance();  // partitions for the current hour, now that the tables exist
+      return true;
+    };
+  } else {
+    std::string schema_error;
+    if (!prepareSchema(*db, method, schema_error))
+      return StartFailure{StartFailure::Kind::Migration, "schema migration failed: " + schema_error,
+                          "check the database user's rights (CREATE, ALTER, DROP, INDEX on the database)"};
+    metrics_.db_up.set(1);
+    runMaintenance(db);  // partitions for the current hour on; failures are retried by the loop
+  }
 
-  InsertMethod method = options_.insert_method;
+  try {
+    receiver_ =
+        std::make_unique<BusReceiver>(zmq_, *endpoints, options_.bus_hwm, queue_, metrics_, log_, options_.dedup,
+                                      options_.raw_codec);
+  } catch (const zmq::error_t& e) {
+    return StartFailure{StartFailure::Kind::Bus, "ZeroMQ input " + options_.listen + ": " + e.what(),
+                        "free the address or change writer.listen"};
+  }
+  DurableListener on_durable;
+  if (ack_endpoints) {
+    try {
+      acks_ = std::make_unique<AckPublisher>(zmq_, *ack_endpoints);
+    } catch (const zmq::error_t& e) {
+      return StartFailure{StartFailure::Kind::Bus, "ZeroMQ ack output " + options_.ack_output + ": " + e.what(),
+                          "free the address or change writer.ack_output"};
+    }
+    on_durable = [this](std::span<const BatchRef> refs) {
+      acks_->publish(refs);
+      metrics_.acks_published.inc(refs.size());
+    };
+  }
+  sink_ = std::make_unique<DbSink>(options_.db, method, metrics_, std::move(deferred_schema));
+  RowSink* sink = sink_.get();
+  if (spool_) {
+    spooling_sink_ = std::make_unique<SpoolingSink>(*sink_, std::move(spool_), options_.spool, metrics_, log_);
+    sink = spooling_sink_.get();
+  }
+  batch_writer_ = std::make_unique<BatchWriter>(queue_, *sink, options_.batch, metrics_, log_, std::move(on_durable));
+  batch_writer_->start();
+  receiver_->start();
+  // The start-up session becomes the maintenance thread's own connection.
+  maintenance_thread_ = std::thread([this, conn = std::move(db)]() mutable { maintenanceLoop(std::move(conn)); });
+  started_ = true;
+  return std::nullopt;
+}
+
+bool WriterService::prepareSchema(DbConnection& db, InsertMethod& method, std::string& error) {
+  DbError db_error;
+  MigrationReport report;
+  if (!migrate(db, embeddedMigrations(), clock_(), report, db_error)) {
+    error = "schema migration: " + db_error.describe();
+    return false;
+  }
+  log_.info("schema", {{"version_before", report.version_before},
+                       {"version", report.version_after},
+                       {"applied", report.applied.size()}});
+  if (report.database_is_newer)
+    log_.warn("schema_newer_than_binary", {{"version", report.version_before},
+                                           {"known", embeddedMigrations().empty() ? 0 : embeddedMigrations().back().version}});
+  {
+    std::lock_guard lock(mu_);
+    migration_ = report;
+  }
   if (method == InsertMethod::LoadData) {
     // LOAD DATA LOCAL needs local_infile on the server; without it every insert would fail.
-    auto local_infile = db->queryValue("SELECT @@GLOBAL.local_infile", db_error);
+    auto local_infile = db.queryValue("SELECT @@GLOBAL.local_infile", db_error);
     if (local_infile && *local_infile == "0") {
       log_.warn("load_data_disabled", {{"server", "local_infile=OFF"},
                                        {"using", "insert"},
@@ -56,21 +141,15 @@ std::optional<StartFailure> WriterService::start() {
       method = InsertMethod::MultiRowInsert;
     }
   }
+  return true;
+}
 
-  try {
-    receiver_ = std::make_unique<BusReceiver>(zmq_, *endpoints, options_.bus_hwm, queue_, metrics_, log_);
-  } catch (const zmq::error_t& e) {
-    return StartFailure{StartFailure::Kind::Bus, "ZeroMQ input " + options_.listen + ": " + e.what(),
-                        "free the address or change writer.listen"};
+void WriterService::requestMaintenance() {
+  {
+    std::lock_guard lock(mu_);
+    maintenance_due_ = true;
   }
-  sink_ = std::make_unique<DbSink>(options_.db, method, metrics_);
-  batch_writer_ = std::make_unique<BatchWriter>(queue_, *sink_, options_.batch, metrics_, log_);
-  batch_writer_->start();
-  receiver_->start();
-  // The start-up session becomes the maintenance thread's own connection.
-  maintenance_thread_ = std::thread([this, conn = std::move(db)]() mutable { maintenanceLoop(std::move(conn)); });
-  started_ = true;
-  return std::nullopt;
+  stop_cv_.notify_all();
 }
 
 void WriterService::runMaintenance(std::unique_ptr<DbConnection>& db) {
@@ -109,7 +188,10 @@ void WriterService::runMaintenance(std::unique_ptr<DbConnection>& db) {
 
 void WriterService::maintenanceLoop(std::unique_ptr<DbConnection> db) {
   std::unique_lock lock(mu_);
-  while (!stop_cv_.wait_for(lock, options_.partitions.interval, [this] { return stopping_; })) {
+  while (true) {
+    stop_cv_.wait_for(lock, options_.partitions.interval, [this] { return stopping_ || maintenance_due_; });
+    if (stopping_) return;
+    maintenance_due_ = false;
     lock.unlock();
     runMaintenance(db);
     lock.lock();
@@ -129,6 +211,8 @@ void WriterService::stop() {
   receiver_->join();
   queue_.close();
   batch_writer_->join();
+  acks_.reset();  // lingers up to 1 s so that the drain's last acks reach the collectors
+  spooling_sink_.reset();  // syncs the spool and releases its lock
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -139,7 +223,11 @@ void WriterService::stop() {
                         {"rows_rejects", metrics_.rows_rejects.value()},
                         {"rows_other", metrics_.rows_other.value()},
                         {"rows_dropped", metrics_.rows_dropped_rejected.value() +
-                                             metrics_.rows_dropped_shutdown.value()}});
+                                             metrics_.rows_dropped_shutdown.value()},
+                        {"duplicates_dropped", metrics_.duplicates_dropped.value()},
+                        {"rows_spooled", metrics_.spool_rows.value()},
+                        {"rows_replayed", metrics_.spool_replayed_rows.value()},
+                        {"spool_records_left", metrics_.spool_records.value()}});
 }
 
 }  // namespace sipvault

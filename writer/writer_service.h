@@ -1,11 +1,16 @@
 #pragma once
-// sipvault-writer assembled: ZeroMQ receiver thread -> RowQueue -> DB thread (BatchWriter + DbSink),
-// plus a partition-maintenance thread with its own connection.
+// sipvault-writer assembled: ZeroMQ receiver thread (duplicate window) -> RowQueue -> DB thread
+// (BatchWriter + DbSink, wrapped in the SpoolingSink when writer.spool_dir is set; acks published
+// from there), plus a partition-maintenance thread with its own connection.
 //
-//   start():  connect (the database must answer now), apply migrations, prepare partitions,
-//             bind/connect the bus, start the threads.
-//   stop():   stop pulling, drain: everything received is written (or, if the database stays
-//             away for writer.drain_timeout_s, dropped loudly and counted), then join.
+//   start():  open the spool (recovering what a previous run left), connect, apply migrations,
+//             prepare partitions, bind/connect the bus and the ack output, start the threads. The
+//             database must answer now, unless there is a spool: then batches are spooled and the
+//             migration runs on the DB thread's first session. A spool left non-empty is replayed
+//             before newer batches.
+//   stop():   stop pulling, drain: everything received is written or spooled and acked (without a
+//             spool, if the database stays away for writer.drain_timeout_s, dropped loudly and
+//             counted, not acked), then join.
 // Thread-safety: call start/stop from one thread.
 #include <condition_variable>
 #include <functional>
@@ -16,19 +21,21 @@
 #include <thread>
 #include <vector>
 
+#include "common/batch_ack.h"
 #include "common/log.h"
 #include "writer/batch_writer.h"
 #include "writer/bus_receiver.h"
 #include "writer/migrator.h"
 #include "writer/row_queue.h"
 #include "writer/row_sink.h"
+#include "writer/spooling_sink.h"
 #include "writer/writer_metrics.h"
 #include "writer/writer_options.h"
 
 namespace sipvault {
 
 struct StartFailure {
-  enum class Kind { Config, Database, Migration, Bus } kind;
+  enum class Kind { Config, Database, Migration, Bus, Spool } kind;
   std::string problem;  // one line naming what failed
   std::string fix;      // what the operator can do
 };
@@ -46,11 +53,20 @@ class WriterService {
   void stop();
 
   [[nodiscard]] std::vector<std::string> boundAddresses() const;
-  [[nodiscard]] const MigrationReport& migrationReport() const { return migration_; }
+  // What the migration at start did (empty until it ran, when the database was away at start).
+  [[nodiscard]] MigrationReport migrationReport() const {
+    std::lock_guard lock(mu_);
+    return migration_;
+  }
 
  private:
+  // Migrates the schema and checks LOAD DATA; at start, or on the DB thread's first session when
+  // the database was away at start (with a spool).
+  [[nodiscard]] bool prepareSchema(DbConnection& db, InsertMethod& method, std::string& error);
   void maintenanceLoop(std::unique_ptr<DbConnection> db);
   void runMaintenance(std::unique_ptr<DbConnection>& db);
+  // Wakes the maintenance thread for a round now.
+  void requestMaintenance();
 
   const WriterOptions options_;
   WriterMetrics& metrics_;
@@ -59,14 +75,18 @@ class WriterService {
   MigrationReport migration_;
   zmq::context_t zmq_{1};
   RowQueue queue_;
+  std::unique_ptr<RowSpool> spool_;            // until handed to spooling_sink_
   std::unique_ptr<DbSink> sink_;
+  std::unique_ptr<SpoolingSink> spooling_sink_;
+  std::unique_ptr<AckPublisher> acks_;         // used by the DB thread only
   std::unique_ptr<BatchWriter> batch_writer_;
   std::unique_ptr<BusReceiver> receiver_;
   PartitionMaintainer maintainer_;
   std::thread maintenance_thread_;
-  std::mutex mu_;
+  mutable std::mutex mu_;  // migration_, stopping_, maintenance_due_
   std::condition_variable stop_cv_;
   bool stopping_ = false;
+  bool maintenance_due_ = false;
   bool started_ = false;
 };
 

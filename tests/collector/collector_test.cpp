@@ -15,52 +15,13 @@
 #include "common/bus.h"
 #include "proto/hep_codec.h"
 #include "sipvault.pb.h"
+#include "tests/collector/collector_test_support.h"
 
 using namespace sipvault;
+using namespace sipvault::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-PacketView samplePacket(int i, std::string_view payload) {
-  PacketView p;
-  p.src = *IpAddress::parse("192.0.2.10");
-  p.dst = *IpAddress::parse("192.0.2.20");
-  p.src_port = static_cast<uint16_t>(5000 + i);
-  p.dst_port = 5060;
-  p.ip_proto = kIpProtoUdp;
-  p.ts_sec = 1700000000 + i;
-  p.ts_usec = 123;
-  p.capture_id = 7;
-  p.payload = payload;
-  return p;
-}
-
-std::string encode(int version, const PacketView& p) {
-  std::string out;
-  HepEncodeResult r = version == 3 ? encodeHep3(p, out) : version == 2 ? encodeHep2(p, out) : encodeHep1(p, out);
-  REQUIRE(r.ok());
-  return out;
-}
-
-void sendUdp(int port, const std::string& bytes) {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(port));
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-  ::close(fd);
-}
-
-int connectTcp(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(port));
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
-  return fd;
-}
 
 struct RunningCollector {
   int hep_port = test::freePort();
@@ -83,29 +44,13 @@ struct RunningCollector {
   }
 };
 
-// Pulls batches until `want` packets arrived or the time is up.
-std::vector<wire::CapturedPacket> pullPackets(int bus_port, size_t want, std::chrono::milliseconds timeout) {
-  zmq::context_t ctx(1);
-  BusSocket pull(ctx, BusSocket::Kind::Pull, {{false, "tcp://127.0.0.1:" + std::to_string(bus_port)}}, 100);
-  std::vector<wire::CapturedPacket> out;
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (out.size() < want && std::chrono::steady_clock::now() < until) {
-    zmq::message_t m;
-    if (!pull.receive(m, 100ms)) continue;
-    wire::PacketBatch batch;
-    REQUIRE(batch.ParseFromArray(m.data(), static_cast<int>(m.size())));
-    for (const auto& p : batch.packets()) out.push_back(p);
-  }
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("HEP v1, v2 and v3 over UDP come out of the collector as packets with their fields",
           "[collector][integration]") {
   RunningCollector c;
   const std::string sip = "OPTIONS sip:a@b SIP/2.0\r\nCall-ID: x\r\n\r\n";
-  for (int i = 0; i < 30; ++i) sendUdp(c.hep_port, encode(1 + i % 3, samplePacket(i, sip)));
+  for (int i = 0; i < 30; ++i) sendUdp(c.hep_port, encodeHep(1 + i % 3, samplePacket(i, sip)));
   sendUdp(c.hep_port, "this is not HEP at all");
   auto packets = pullPackets(c.bus_port, 30, 10s);
   REQUIRE(packets.size() == 30);
@@ -129,7 +74,7 @@ TEST_CASE("HEP v1, v2 and v3 over UDP come out of the collector as packets with 
 TEST_CASE("HEP3 over TCP is framed across split reads and several packets per read", "[collector][integration]") {
   RunningCollector c;
   std::string stream;
-  for (int i = 0; i < 20; ++i) stream += encode(3, samplePacket(i, "INVITE sip:b@c SIP/2.0\r\n\r\n"));
+  for (int i = 0; i < 20; ++i) stream += encodeHep(3, samplePacket(i, "INVITE sip:b@c SIP/2.0\r\n\r\n"));
   const int fd = connectTcp(c.hep_port);
   // Uneven writes: 1 byte, 7 bytes, then growing pieces, so packets straddle every kind of boundary.
   size_t off = 0, piece = 1;
@@ -156,7 +101,7 @@ TEST_CASE("a TCP stream that is not HEP is closed and counted, other connections
   CHECK(::recv(bad, &b, 1, 0) == 0);  // the collector hung up
   ::close(bad);
   const int good = connectTcp(c.hep_port);
-  const std::string pkt = encode(3, samplePacket(1, "BYE sip:x SIP/2.0\r\n\r\n"));
+  const std::string pkt = encodeHep(3, samplePacket(1, "BYE sip:x SIP/2.0\r\n\r\n"));
   ::send(good, pkt.data(), pkt.size(), 0);
   CHECK(pullPackets(c.bus_port, 1, 10s).size() == 1);
   ::close(good);
@@ -171,9 +116,9 @@ TEST_CASE("with an auth key, packets with a wrong or missing key are dropped and
   PacketView wrong = good;
   wrong.auth_key = "guess";
   PacketView missing = samplePacket(2, "OPTIONS sip:a SIP/2.0\r\n\r\n");
-  sendUdp(c.hep_port, encode(3, wrong));
-  sendUdp(c.hep_port, encode(3, missing));
-  sendUdp(c.hep_port, encode(3, good));
+  sendUdp(c.hep_port, encodeHep(3, wrong));
+  sendUdp(c.hep_port, encodeHep(3, missing));
+  sendUdp(c.hep_port, encodeHep(3, good));
   auto packets = pullPackets(c.bus_port, 2, 3s);
   REQUIRE(packets.size() == 1);
   CHECK(packets[0].src_port() == 5001);

@@ -101,3 +101,22 @@ TEST_CASE("the rate limiter lets one line through per interval and counts the re
   CHECK_FALSE(rl.allow(suppressed));
   CHECK_FALSE(rl.allow(suppressed));
 }
+
+TEST_CASE("a detached PULL socket receives nothing more, neither queued nor new", "[common][bus]") {
+  zmq::context_t ctx(1);
+  BusSocket push(ctx, BusSocket::Kind::Push, {{true, "tcp://127.0.0.1:*"}}, 100);
+  BusSocket pull(ctx, BusSocket::Kind::Pull, {{false, push.boundAddresses()[0]}}, 100);
+  REQUIRE(push.send("first", std::chrono::milliseconds(2000)) == SendResult::Sent);
+  zmq::message_t m;
+  REQUIRE(pull.receive(m, std::chrono::milliseconds(2000)));
+  CHECK(m.to_string() == "first");
+  pull.detach();
+  // The PUSH side notices the peer is gone; with immediate=1 it then has nowhere to send.
+  int sent = 0;
+  for (int i = 0; i < 20; ++i)
+    if (push.send("later", std::chrono::milliseconds(10)) == SendResult::Sent) ++sent;
+  int received = 0;
+  while (pull.receive(m, std::chrono::milliseconds(50))) ++received;
+  CHECK(received == 0);
+  INFO("sends the PUSH accepted before it saw the disconnect: " << sent);
+}

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <thread>
 
+#include "tests/writer/writer_test_util.h"
 #include "writer/batch_writer.h"
 
 using namespace sipvault;
@@ -76,14 +77,34 @@ struct Harness {
   RowQueue queue{100000};
   FakeSink sink;
   std::unique_ptr<BatchWriter> writer;
+  struct Ack {
+    uint64_t sequence;
+    size_t rows_written_before;  // what the sink had written when the ack was given
+  };
+  std::mutex acks_mu;
+  std::vector<Ack> acks;
 
   explicit Harness(BatchPolicy policy) {
-    writer = std::make_unique<BatchWriter>(queue, sink, policy, metrics, Log::get("test"));
+    writer = std::make_unique<BatchWriter>(queue, sink, policy, metrics, Log::get("test"),
+                                           [this](std::span<const BatchRef> refs) {
+                                             std::lock_guard lock(acks_mu);
+                                             for (const BatchRef& r : refs)
+                                               acks.push_back({r.sequence, sink.captures().size()});
+                                           });
     writer->start();
   }
-  void push(RowBatch b) {
+  void push(QueuedBatch b) {
     bool waited = false;
     REQUIRE(queue.push(std::move(b), waited));
+  }
+  std::vector<Ack> acked() {
+    std::lock_guard lock(acks_mu);
+    return acks;
+  }
+  std::vector<uint64_t> ackedSequences() {
+    std::vector<uint64_t> out;
+    for (const Ack& a : acked()) out.push_back(a.sequence);
+    return out;
   }
   void finish() {
     writer->beginDrain();
@@ -177,4 +198,59 @@ TEST_CASE("Batch writer gives up at the drain timeout when the sink stays down, 
   CHECK(Clock::now() - t < 3s);
   CHECK(h.sink.captures().empty());
   CHECK(h.metrics.rows_dropped_shutdown.value() == 25);
+}
+
+TEST_CASE("Batch writer acks a batch only once the insert batch holding its rows is written",
+          "[writer][batching][acks]") {
+  Harness h(policy(10, 20ms));
+  h.sink.script({SinkResult::RetryLater, SinkResult::RetryLater});
+  h.push(QueuedBatch(rows(10, 0), {{7, 1}}));
+  h.push(QueuedBatch(rows(10, 10), {{7, 2}, {8, 1}}));
+  h.finish();
+  const auto acks = h.acked();
+  REQUIRE(acks.size() == 3);
+  CHECK(acks[0].sequence == 1);
+  CHECK(acks[0].rows_written_before >= 10);  // after its rows, never before
+  CHECK(acks[1].sequence == 2);
+  CHECK(acks[1].rows_written_before == 20);
+  CHECK(acks[2].sequence == 1);
+  CHECK(h.metrics.insert_retries.value() == 2);
+}
+
+TEST_CASE("Batch writer acks a batch without rows with the insert batch pending when it came, or at once",
+          "[writer][batching][acks]") {
+  Harness h(policy(1000, 60s));  // nothing flushes by size or time during the test
+  h.push(QueuedBatch(RowBatch{}, {{1, 1}}));  // nothing pending: acked at once
+  REQUIRE(test::waitFor([&] { return h.acked().size() == 1; }, 5s));
+  CHECK(h.acked()[0].rows_written_before == 0);
+  h.push(QueuedBatch(rows(10, 0), {{1, 2}}));
+  h.push(QueuedBatch(RowBatch{}, {{1, 3}}));  // all its records were duplicates: behind sequence 2
+  std::this_thread::sleep_for(200ms);
+  CHECK(h.acked().size() == 1);  // 2 and 3 wait for the insert batch
+  h.finish();
+  CHECK(h.ackedSequences() == std::vector<uint64_t>{1, 2, 3});
+  CHECK(h.acked()[2].rows_written_before == 10);
+}
+
+TEST_CASE("Batch writer acks batches the database refused as data, but not rows dropped at the drain timeout",
+          "[writer][batching][acks]") {
+  {
+    Harness h(policy(10, 20ms));
+    h.sink.script({SinkResult::Rejected, SinkResult::Rejected, SinkResult::Rejected});
+    h.push(QueuedBatch(rows(10, 0), {{1, 1}}));
+    h.finish();
+    CHECK(h.metrics.rows_dropped_rejected.value() == 10);
+    CHECK(h.ackedSequences() == std::vector<uint64_t>{1});  // resending cannot help
+  }
+  {
+    BatchPolicy p = policy(10, 20ms);
+    p.drain_timeout = 200ms;
+    Harness h(p);
+    h.sink.alwaysFail();
+    h.push(QueuedBatch(rows(10, 0), {{1, 1}}));
+    h.push(QueuedBatch(RowBatch{}, {{1, 2}}));
+    h.finish();
+    CHECK(h.metrics.rows_dropped_shutdown.value() == 10);
+    CHECK(h.acked().empty());  // the collector resends them to a writer that works
+  }
 }

@@ -119,7 +119,8 @@ TEST_CASE("sipvault-writer on SIGTERM stops pulling, writes everything it receiv
   // Neither size nor time would flush during the test: only the drain writes the rows.
   Process p({"--db-socket", db.options().socket, "--db-name", db.name(), "--listen",
              "bind:tcp://127.0.0.1:" + std::to_string(bus_port), "--metrics-listen",
-             "127.0.0.1:" + std::to_string(metrics_port), "--batch-rows", "1000000", "--flush-ms", "600000"},
+             "127.0.0.1:" + std::to_string(metrics_port), "--batch-rows", "1000000", "--flush-ms", "600000",
+             "--dedup-window-ms", "0"},  // the corpus is cycled: its messages repeat within microseconds
             logPath("writer-drain"));
   zmq::context_t ctx(1);
   BusSocket push(ctx, BusSocket::Kind::Push, {{false, "tcp://127.0.0.1:" + std::to_string(bus_port)}}, 100);

@@ -17,6 +17,7 @@ TEST_CASE("Writer options default to the documented values", "[writer][options]"
   CHECK(o.partitions.retention == std::chrono::hours(168));
   CHECK(o.partitions.ahead == std::chrono::hours(6));
   CHECK(o.insert_method == InsertMethod::LoadData);
+  CHECK(o.raw_codec == RawCodec::Lz4);
   CHECK(o.db.port == 3306);
   CHECK(o.db.name == "sipvault");
 }
@@ -29,6 +30,7 @@ TEST_CASE("Writer options read every writer.* and db.* key", "[writer][options]"
   c->setString("writer.retention_hours", "2");
   c->setString("writer.partitions_ahead_hours", "3");
   c->setString("writer.insert_method", "insert");
+  c->setString("writer.raw_codec", "deflate");
   c->setString("db.host", "db.example");
   c->setString("db.port", "3307");
   c->setString("db.socket", "/run/mysqld/mysqld.sock");
@@ -42,6 +44,7 @@ TEST_CASE("Writer options read every writer.* and db.* key", "[writer][options]"
   CHECK(o.partitions.retention == std::chrono::hours(2));
   CHECK(o.partitions.ahead == std::chrono::hours(3));
   CHECK(o.insert_method == InsertMethod::MultiRowInsert);
+  CHECK(o.raw_codec == RawCodec::Deflate);
   CHECK(o.db.host == "db.example");
   CHECK(o.db.port == 3307);
   CHECK(o.db.socket == "/run/mysqld/mysqld.sock");
@@ -55,6 +58,7 @@ TEST_CASE("Writer options refuse bad values naming the key", "[writer][options]"
                                                                             {"writer.retention_hours", "0"},
                                                                             {"db.port", "70000"},
                                                                             {"writer.insert_method", "copy"},
+                                                                            {"writer.raw_codec", "zstd"},
                                                                             {"writer.flush_ms", "soon"}}) {
     Poco::AutoPtr<Poco::Util::MapConfiguration> c(new Poco::Util::MapConfiguration);
     c->setString(key, value);
@@ -65,5 +69,48 @@ TEST_CASE("Writer options refuse bad values naming the key", "[writer][options]"
     } catch (const Poco::Exception& e) {
       CHECK(e.displayText().find(key.substr(key.find('.') + 1)) != std::string::npos);
     }
+  }
+}
+
+TEST_CASE("Writer options read the spool, ack and duplicate-window keys, off by default where documented",
+          "[writer][options]") {
+  Poco::AutoPtr<Poco::Util::MapConfiguration> c(new Poco::Util::MapConfiguration);
+  const WriterOptions d = WriterOptions::fromConfig(*c);
+  CHECK(d.spool_files.dir.empty());
+  CHECK(d.spool_files.max_bytes == 1024ull << 20);
+  CHECK(d.spool_files.fsync_interval == std::chrono::milliseconds(0));
+  CHECK(d.spool.spool_after == std::chrono::milliseconds(2000));
+  CHECK(d.ack_output.empty());
+  CHECK(d.dedup.window_us == 250000);
+  CHECK(d.dedup.memory_ms == 30000);
+  CHECK(d.dedup.max_entries == 1000000);
+
+  c->setString("writer.spool_dir", "/var/spool/sv");
+  c->setString("writer.spool_max_mb", "64");
+  c->setString("writer.spool_after_ms", "500");
+  c->setString("writer.spool_fsync_ms", "100");
+  c->setString("writer.retry_initial_ms", "20");
+  c->setString("writer.ack_output", "connect:tcp://127.0.0.1:5561");
+  c->setString("writer.dedup_window_ms", "0");
+  c->setString("writer.dedup_memory_s", "60");
+  c->setString("writer.dedup_max_entries", "5000");
+  const WriterOptions o = WriterOptions::fromConfig(*c);
+  CHECK(o.spool_files.dir == "/var/spool/sv");
+  CHECK(o.spool_files.max_bytes == 64ull << 20);
+  CHECK(o.spool_files.segment_bytes == 16ull << 20);  // a quarter of the spool at most
+  CHECK(o.spool_files.fsync_interval == std::chrono::milliseconds(100));
+  CHECK(o.spool.spool_after == std::chrono::milliseconds(500));
+  CHECK(o.spool.probe_initial == std::chrono::milliseconds(20));
+  CHECK(o.ack_output == "connect:tcp://127.0.0.1:5561");
+  CHECK(o.dedup.window_us == 0);
+  CHECK(o.dedup.memory_ms == 60000);
+  CHECK(o.dedup.max_entries == 5000);
+
+  for (auto [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"writer.spool_max_mb", "1"}, {"writer.dedup_window_ms", "-1"}, {"writer.dedup_memory_s", "0"}}) {
+    Poco::AutoPtr<Poco::Util::MapConfiguration> bad(new Poco::Util::MapConfiguration);
+    bad->setString(key, value);
+    INFO(key << " = " << value);
+    CHECK_THROWS_AS(WriterOptions::fromConfig(*bad), Poco::Exception);
   }
 }

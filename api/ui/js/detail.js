@@ -40,10 +40,13 @@ function base64ToBytes(b64) {
   return bytes;
 }
 
-// A flow link around one message: from an hour before to an hour after it.
-export function flowHash(callId, firstUs, lastUs = firstUs) {
+// A flow link around one message: from an hour before to an hour after it. `callRef` (the api's
+// call_ref) names the call exactly, also when its Call-ID is not UTF-8 or longer than 255 bytes
+// (then `callId`, the text the api printed, is not enough to find it).
+export function flowHash(callId, firstUs, lastUs = firstUs, callRef = '') {
   return hashFor('flow', {
     call_id: callId,
+    ...(callRef ? { call_ref: callRef } : {}),
     from: String(Math.floor(firstUs / 1000) - 3600e3),
     to: String(Math.ceil(lastUs / 1000) + 3600e3),
   });
@@ -97,7 +100,7 @@ export class DetailPanel {
     const title = `${sipLabel(m)} · ${endpoint(m.src_ip, m.src_port)} → ${endpoint(m.dst_ip, m.dst_port)}`;
     const actions = h('div', { class: 'detail-actions' });
     if (m.call_id) {
-      actions.append(h('a', { class: 'button', href: flowHash(m.call_id, m.time_us) }, 'Call flow'));
+      actions.append(h('a', { class: 'button', href: flowHash(m.call_id, m.time_us, m.time_us, m.call_ref) }, 'Call flow'));
     }
     const rawButton = h('button', { type: 'button', class: 'button' }, 'Download raw');
     rawButton.addEventListener('click', () => {

@@ -67,18 +67,23 @@ export function byId(id) {
   return node;
 }
 
-// Control characters other than tab/CR/LF are made visible as Unicode "control pictures"
-// (NUL -> ␀) and U+FFFD (the API's stand-in for invalid UTF-8) is kept: both are wrapped so the
+// Control characters other than tab/LF are made visible as Unicode "control pictures" (NUL -> ␀;
+// a CR is one too: callers split lines at CRLF/LF, so any CR left is a bare one that would
+// otherwise look like a line break), U+FFFD (the API's stand-in for invalid UTF-8) is kept, and
+// invisible format characters that can disguise text (bidi overrides and isolates, zero-width
+// characters, line/paragraph separators, BOM) are shown as <U+XXXX>: all wrapped so the
 // stylesheet can mark them. Returns nodes for one line of untrusted text.
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/g;
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f\ufffd\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 export function visibleText(text) {
   const nodes = [];
   let last = 0;
   for (const match of text.matchAll(CONTROL)) {
     if (match.index > last) nodes.push(document.createTextNode(text.slice(last, match.index)));
     const code = match[0].charCodeAt(0);
-    const picture = code === 0x7f ? '\u2421' : code === 0xfffd ? '\ufffd' : String.fromCharCode(0x2400 + code);
-    const title = code === 0xfffd ? 'invalid UTF-8 byte(s)' : `control character 0x${code.toString(16).padStart(2, '0')}`;
+    const hex = code.toString(16).toUpperCase().padStart(4, '0');
+    const picture = code === 0x7f ? '\u2421' : code === 0xfffd ? '\ufffd' : code < 0x20 ? String.fromCharCode(0x2400 + code) : `<U+${hex}>`;
+    const title = code === 0xfffd ? 'invalid UTF-8 byte(s)'
+      : code < 0x80 ? `control character 0x${code.toString(16).padStart(2, '0')}` : `invisible format character U+${hex}`;
     nodes.push(h('span', { class: 'ctrl', title }, picture));
     last = match.index + match[0].length;
   }

@@ -35,21 +35,25 @@ function select(group) {
   if (group) group.classList.add('selected');
 }
 
-// Route entry: #/flow?call_id=...&from=...&to=...
+// Route entry: #/flow?call_id=...[&call_ref=...]&from=...&to=...
 export async function showFlow(params) {
   const mySeq = ++seq;
   clearBanner();
   closeFlowDetail();
   const callId = params.get('call_id') || '';
+  const callRef = params.get('call_ref') || '';
+  // call_ref names the call exactly (a Call-ID that is not UTF-8 or longer than 255 bytes is not
+  // found by its printed text); without it, the Call-ID text.
+  const call = callRef ? { call_ref: callRef } : { call_id: callId };
   const range = { from: params.get('from') || '', to: params.get('to') || '' };
   const title = byId('flow-title');
   const ladder = byId('ladder');
   replaceChildren(title, 'Call flow ', h('span', { class: 'mono call-id' }, visibleText(callId)));
   replaceChildren(byId('flow-legs'));
   byId('flow-summary').textContent = '';
-  byId('flow-search').href = hashFor('search', { call_id: callId, ...(range.from ? { from: range.from, to: range.to } : {}) });
-  byId('flow-pcap').onclick = () => runDownload(byId('flow-pcap'), 'export.pcap', { call_id: callId, ...range }, 'sipvault-call.pcap');
-  byId('flow-txt').onclick = () => runDownload(byId('flow-txt'), 'export.txt', { call_id: callId, ...range }, 'sipvault-call.txt');
+  byId('flow-search').href = hashFor('search', { ...call, ...(range.from ? { from: range.from, to: range.to } : {}) });
+  byId('flow-pcap').onclick = () => runDownload(byId('flow-pcap'), 'export.pcap', { ...call, ...range }, 'sipvault-call.pcap');
+  byId('flow-txt').onclick = () => runDownload(byId('flow-txt'), 'export.txt', { ...call, ...range }, 'sipvault-call.txt');
   if (!callId) {
     replaceChildren(ladder, h('p', { class: 'hint' }, 'No Call-ID given.'));
     return;
@@ -57,7 +61,7 @@ export async function showFlow(params) {
   replaceChildren(ladder, h('p', { class: 'muted pad' }, 'Loading call flow…'));
   let flow;
   try {
-    flow = await getJson(`calls/${encodeURIComponent(callId)}/flow`, range);
+    flow = await getJson(`calls/${encodeURIComponent(callId)}/flow`, { ...range, ...(callRef ? { call_ref: callRef } : {}) });
   } catch (e) {
     if (mySeq !== seq) return;
     replaceChildren(ladder);

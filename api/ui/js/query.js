@@ -27,7 +27,10 @@ export const FILTERS = [
   { name: 'capture_id', label: 'Capture ID', placeholder: '2001' },
   { name: 'limit', label: 'Limit', placeholder: '100 (max 10000)' },
 ];
-export const FILTER_NAMES = FILTERS.map((f) => f.name);
+// Filters a link may carry but the form does not show: call_ref (the api's exact name of a call,
+// for Call-IDs its text cannot reach; see detail.js flowHash). Submitting the form drops them.
+export const HIDDEN_FILTERS = ['call_ref'];
+export const FILTER_NAMES = [...FILTERS.map((f) => f.name), ...HIDDEN_FILTERS];
 
 export const RANGES = [
   { value: '15m', label: 'last 15 minutes', ms: 15 * 60e3 },

@@ -216,15 +216,16 @@ function noResults() {
   return h('p', { class: 'hint' }, 'No messages match. Widen the time range or remove a filter.');
 }
 
-// Messages in time order -> groups per Call-ID, in order of each call's first message.
+// Messages in time order -> groups per call (call_ref: Call-IDs that print alike stay apart), in
+// order of each call's first message.
 function groupByCall(items) {
   const groups = new Map();
   for (const m of items) {
-    const key = m.call_id || '';
-    if (!groups.has(key)) groups.set(key, []);
-    groups.get(key).push(m);
+    const key = m.call_ref || m.call_id || '';
+    if (!groups.has(key)) groups.set(key, { callId: m.call_id || '', callRef: m.call_ref || '', messages: [] });
+    groups.get(key).messages.push(m);
   }
-  return [...groups.entries()].map(([callId, messages]) => ({ callId, messages }));
+  return [...groups.values()];
 }
 
 function exportButtons(label, params, baseName) {
@@ -258,9 +259,9 @@ function exportResults(kind) {
   runDownload(byId(`export-${kind}`), `export.${kind}`, current.query, `sipvault-search.${kind}`);
 }
 
-function callExportParams(callId, firstUs, lastUs) {
+function callExportParams(callId, firstUs, lastUs, callRef = '') {
   return {
-    call_id: callId,
+    ...(callRef ? { call_ref: callRef } : { call_id: callId }),
     from: String(Math.floor(firstUs / 1000) - 3600e3),
     to: String(Math.ceil(lastUs / 1000) + 3600e3),
   };
@@ -289,8 +290,8 @@ function messagesTable(groups) {
         h('span', { class: 'group-numbers mono' }, visibleText(`${a || '?'} → ${b || '?'}`)),
         h('span', { class: 'muted' }, `${group.messages.length} msg`),
         h('span', { class: 'group-actions' },
-          group.callId ? h('a', { href: flowHash(group.callId, first.time_us, last.time_us), class: 'flow-link' }, 'Call flow') : null,
-          group.callId ? exportButtons(`call ${group.callId}`, callExportParams(group.callId, first.time_us, last.time_us), 'sipvault-call') : null))));
+          group.callId ? h('a', { href: flowHash(group.callId, first.time_us, last.time_us, group.callRef), class: 'flow-link' }, 'Call flow') : null,
+          group.callId ? exportButtons(`call ${group.callId}`, callExportParams(group.callId, first.time_us, last.time_us, group.callRef), 'sipvault-call') : null))));
     for (const m of group.messages) body.append(messageRow(m));
     table.append(body);
   }
@@ -329,7 +330,7 @@ const CALL_COLUMNS = ['', 'First (UTC)', 'Duration', 'A-number', 'B-number', 'Me
 function callsTable(calls) {
   const body = h('tbody');
   for (const c of calls) {
-    const href = flowHash(c.call_id, c.first_time_us, c.last_time_us);
+    const href = flowHash(c.call_id, c.first_time_us, c.last_time_us, c.call_ref);
     const status = Number(c.final_status) || 0;
     const row = h('tr', { class: 'call-row', tabindex: '0', style: callStyle(c.call_id) },
       h('td', { class: 'swatch-cell' }),
@@ -342,7 +343,7 @@ function callsTable(calls) {
       h('td', { class: 'num' }, String(c.message_count ?? '')),
       h('td', { class: 'mono hosts' }, visibleText((c.hosts || []).join(', '))),
       h('td', { class: 'mono call-id' }, h('a', { href, class: 'flow-link' }, visibleText(c.call_id || ''))),
-      h('td', { class: 'nowrap' }, exportButtons(`call ${c.call_id}`, callExportParams(c.call_id, c.first_time_us, c.last_time_us), 'sipvault-call')));
+      h('td', { class: 'nowrap' }, exportButtons(`call ${c.call_id}`, callExportParams(c.call_id, c.first_time_us, c.last_time_us, c.call_ref), 'sipvault-call')));
     const open = (event) => {
       if (event.target.closest('a, button')) return;
       location.hash = href;

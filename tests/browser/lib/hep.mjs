@@ -4,8 +4,9 @@
 //   chunk: vendor u16 | type u16 | length u16 (incl. these 6 bytes) | value
 //   generic (vendor 0) types used here: 1 family u8 (2 = IPv4), 2 ip proto u8, 3/4 IPv4 src/dst,
 //   7/8 src/dst port u16, 9 ts sec u32, 10 ts usec u32, 11 payload type u8 (1 = SIP),
-//   12 capture id u32, 15 payload
+//   12 capture id u32, 15 payload, 16 compressed payload (zlib), 17 correlation id, 19 node name
 // All integers big-endian.
+import { deflateSync } from 'node:zlib';
 
 function chunk(type, value) {
   const header = Buffer.alloc(6);
@@ -27,11 +28,15 @@ const u32 = (n) => {
 };
 const ipv4 = (text) => Buffer.from(text.split('.').map(Number));
 
-// One HEP3 packet carrying `payload` (Buffer or string, sent as is) as SIP over UDP/IPv4.
-export function buildHep3({ srcIp, dstIp, srcPort, dstPort, timeUs, captureId = 0, payload }) {
+// One HEP3 packet carrying `payload` (Buffer or string, sent as is) as SIP over IPv4 (UDP unless
+// `ipProto` says otherwise). Optional: `correlationId` (chunk 17) and `node` (chunk 19) as Buffers,
+// and `compress` (the payload zlib-deflated in chunk 16, for messages over HEP's 16-bit length).
+export function buildHep3({ srcIp, dstIp, srcPort, dstPort, timeUs, captureId = 0, payload, ipProto = 17,
+  correlationId = null, node = null, compress = false }) {
+  const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'latin1');
   const body = Buffer.concat([
     chunk(1, u8(2)),
-    chunk(2, u8(17)),
+    chunk(2, u8(ipProto)),
     chunk(3, ipv4(srcIp)),
     chunk(4, ipv4(dstIp)),
     chunk(7, u16(srcPort)),
@@ -40,7 +45,9 @@ export function buildHep3({ srcIp, dstIp, srcPort, dstPort, timeUs, captureId = 
     chunk(10, u32(timeUs % 1e6)),
     chunk(11, u8(1)),
     chunk(12, u32(captureId)),
-    chunk(15, Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'latin1')),
+    ...(correlationId ? [chunk(17, correlationId)] : []),
+    ...(node ? [chunk(19, node)] : []),
+    compress ? chunk(16, deflateSync(bytes, { level: 9 })) : chunk(15, bytes),
   ]);
   if (body.length + 6 > 0xffff) throw new Error('HEP3 packet too large');
   const head = Buffer.alloc(6);

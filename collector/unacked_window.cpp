@@ -1,0 +1,64 @@
+#include "collector/unacked_window.h"
+
+namespace sipvault {
+
+UnackedWindow::UnackedWindow(size_t max_bytes, std::chrono::milliseconds ack_timeout, int max_resends)
+    : max_bytes_(max_bytes), ack_timeout_(ack_timeout), max_resends_(max_resends) {}
+
+void UnackedWindow::add(uint64_t sequence, std::string bytes, Clock::time_point sent_at) {
+  ack(sequence);  // keeps bytes_ exact if a sequence is ever reused
+  bytes_ += bytes.size();
+  held_.emplace(sequence, Held{std::move(bytes), sent_at, 0});
+}
+
+bool UnackedWindow::ack(uint64_t sequence) {
+  auto it = held_.find(sequence);
+  if (it == held_.end()) return false;
+  bytes_ -= it->second.bytes.size();
+  held_.erase(it);
+  return true;
+}
+
+std::vector<uint64_t> UnackedWindow::resendDue(Clock::time_point now) const {
+  // A linear scan: the window holds ack_timeout worth of batches (hundreds to a few thousand),
+  // and the caller scans a few times per ack timeout, not per batch.
+  std::vector<uint64_t> due;
+  for (const auto& [seq, h] : held_)
+    if (h.resends < max_resends_ && overdue(h, now)) due.push_back(seq);
+  return due;
+}
+
+const std::string* UnackedWindow::find(uint64_t sequence) const {
+  auto it = held_.find(sequence);
+  return it == held_.end() ? nullptr : &it->second.bytes;
+}
+
+void UnackedWindow::markResent(uint64_t sequence, Clock::time_point now) {
+  auto it = held_.find(sequence);
+  if (it == held_.end()) return;
+  it->second.last_sent = now;
+  ++it->second.resends;
+}
+
+std::vector<uint64_t> UnackedWindow::takeExhausted(Clock::time_point now) {
+  std::vector<uint64_t> gone;
+  for (auto it = held_.begin(); it != held_.end();) {
+    if (it->second.resends >= max_resends_ && overdue(it->second, now)) {
+      gone.push_back(it->first);
+      bytes_ -= it->second.bytes.size();
+      it = held_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return gone;
+}
+
+std::vector<uint64_t> UnackedWindow::sequences() const {
+  std::vector<uint64_t> out;
+  out.reserve(held_.size());
+  for (const auto& [seq, h] : held_) out.push_back(seq);
+  return out;
+}
+
+}  // namespace sipvault

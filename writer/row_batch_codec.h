@@ -1,0 +1,92 @@
+#pragma once
+// A RowBatch as bytes, for the outage spool (row_spool.h stores these as opaque records). The
+// rows are stored already converted (search keys computed, raw deflated), so a replay only
+// inserts. Acks (RowBatch::acks) are not stored: a spooled batch is acked when it is appended.
+//
+//   +----------+-------------------+------------------+-----------------+------------------------+
+//   | ver (1)  | messages (varint) | rejects (varint) | others (varint) | rows, in that order    |
+//   | = 1      |                   |                  |                 |                        |
+//   +----------+-------------------+------------------+-----------------+------------------------+
+//   row   = its fields in the order of visitRowFields() below (stored_rows.h struct order)
+//   field = number: unsigned LEB128 varint (1..10 bytes)
+//         | bytes:  varint length, then the bytes
+//
+// Pure (no I/O, no allocation beyond the output). decodeRowBatch treats its input as untrusted:
+// every read is bounds-checked, counts are checked against the bytes left, a number wider than
+// its column is refused; it returns false (output unspecified) instead of crashing.
+#include <concepts>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "writer/stored_rows.h"
+
+namespace sipvault {
+
+inline constexpr uint8_t kRowBatchCodecVersion = 1;
+
+// Appends the encoding of `batch` (rows only) to `out`.
+void encodeRowBatch(const RowBatch& batch, std::string& out);
+// Replaces `batch`'s rows with the decoded ones. False on any malformed input.
+[[nodiscard]] bool decodeRowBatch(std::string_view bytes, RowBatch& batch);
+
+// The one field list both directions use: calls f(field) for every stored field of a row, where
+// Row may be const (encoding) or not (decoding).
+template <typename Packet, typename F>
+  requires std::same_as<std::remove_const_t<Packet>, PacketColumns>
+void visitPacketFields(Packet& p, F& f) {
+  f(p.capture_us);
+  f(p.correlation_id);
+  f(p.src_ip);
+  f(p.dst_ip);
+  f(p.src_port);
+  f(p.dst_port);
+  f(p.ip_proto);
+  f(p.payload_type);
+  f(p.vlan);
+  f(p.capture_id);
+  f(p.node);
+  f(p.raw_len);
+  f(p.flags);
+  f(p.raw);
+}
+
+template <typename Row, typename F>
+  requires std::same_as<std::remove_const_t<Row>, SipMessageRow>
+void visitRowFields(Row& r, F& f) {
+  visitPacketFields(r.packet, f);
+  f(r.call_id_hash);
+  f(r.from_user_hash);
+  f(r.to_user_hash);
+  f(r.ruri_user_hash);
+  f(r.correlation_hash);
+  f(r.method);
+  f(r.status);
+  f(r.cseq);
+  f(r.call_id);
+  f(r.from_user);
+  f(r.from_tag);
+  f(r.to_user);
+  f(r.to_tag);
+  f(r.ruri_user);
+  f(r.user_agent);
+  f(r.via_branch);
+  f(r.x_cid);
+}
+
+template <typename Row, typename F>
+  requires std::same_as<std::remove_const_t<Row>, RejectRow>
+void visitRowFields(Row& r, F& f) {
+  visitPacketFields(r.packet, f);
+  f(r.reason);
+}
+
+template <typename Row, typename F>
+  requires std::same_as<std::remove_const_t<Row>, OtherRow>
+void visitRowFields(Row& r, F& f) {
+  visitPacketFields(r.packet, f);
+  f(r.correlation_hash);
+}
+
+}  // namespace sipvault
