@@ -6,7 +6,7 @@
 // Two modes:
 // - fire and forget (no ack input): a batch is done once ZeroMQ took it. What a parser holds when
 //   it dies, or what sits in ZeroMQ pipes, is lost.
-// - at-least-once (AckSettings given, /work/notes/ACK_CONTRACT.md): every batch is stamped with
+// - at-least-once (AckSettings given, RELIABILITY.md section 1): every batch is stamped with
 //   this process's sender_id and a sequence, held in an UnackedWindow until a writer acks it over
 //   the ack SUB socket, and pushed again after ack_timeout (at most max_resends times, then given
 //   up and counted). A full window stops taking from the queue (backpressure as above).

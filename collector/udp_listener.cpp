@@ -1,6 +1,7 @@
 #include "collector/udp_listener.h"
 
 #include <linux/filter.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -18,6 +19,8 @@ namespace {
 
 constexpr int kBatch = 64;          // datagrams per recvmmsg
 constexpr size_t kMaxDatagram = 65536;
+// How often the socket's drop count is read while the listener runs.
+constexpr std::chrono::milliseconds kDropPoll{250};
 
 }  // namespace
 
@@ -27,6 +30,7 @@ struct UdpListener::Worker {
   std::unique_ptr<BatchBuilder> batch;
   std::unique_ptr<HepIngest> ingest;
   uint32_t last_kernel_drops = 0;
+  std::chrono::steady_clock::time_point next_drop_poll{};
   ~Worker() {
     if (fd >= 0) ::close(fd);
   }
@@ -80,6 +84,24 @@ void UdpListener::stop() {
     if (w->thread.joinable()) w->thread.join();
 }
 
+// The kernel's running count of datagrams it dropped on this socket (sk_drops), as a delta into
+// the counter. SO_RXQ_OVFL reports the same count, but only on the next datagram queued, so drops
+// after the last queued datagram (the end of an overload) would stay unreported; SO_MEMINFO reads it
+// directly.
+void UdpListener::countKernelDrops(Worker& w, uint32_t drops) {
+  if (drops > w.last_kernel_drops) {
+    metrics_.kernel_udp_drops.inc(drops - w.last_kernel_drops);
+    w.last_kernel_drops = drops;
+  }
+}
+
+void UdpListener::pollKernelDrops(Worker& w) {
+  std::array<uint32_t, SK_MEMINFO_VARS> meminfo{};
+  socklen_t len = sizeof meminfo;
+  if (::getsockopt(w.fd, SOL_SOCKET, SO_MEMINFO, meminfo.data(), &len) == 0 && len > SK_MEMINFO_DROPS * sizeof(uint32_t))
+    countKernelDrops(w, meminfo[SK_MEMINFO_DROPS]);
+}
+
 void UdpListener::run(Worker& w) {
   // One contiguous buffer for kBatch datagrams; allocated once per thread.
   std::vector<uint8_t> buffers(kBatch * kMaxDatagram);
@@ -109,15 +131,19 @@ void UdpListener::run(Worker& w) {
       if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
         uint32_t drops = 0;
         std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
-        if (drops > w.last_kernel_drops) metrics_.kernel_udp_drops.inc(drops - w.last_kernel_drops);
-        w.last_kernel_drops = drops;
+        countKernelDrops(w, drops);
       }
     }
     return n;
   };
   pollfd pfd{w.fd, POLLIN, 0};
   while (!stopping_.load(std::memory_order_relaxed)) {
-    w.batch->flushIfDue(std::chrono::steady_clock::now());
+    const auto now = std::chrono::steady_clock::now();
+    w.batch->flushIfDue(now);
+    if (now >= w.next_drop_poll) {
+      pollKernelDrops(w);
+      w.next_drop_poll = now + kDropPoll;
+    }
     if (::poll(&pfd, 1, 5) <= 0) continue;
     (void)readBurst();
   }
@@ -130,6 +156,7 @@ void UdpListener::run(Worker& w) {
   setsockopt(w.fd, SOL_SOCKET, SO_ATTACH_FILTER, &refuse, sizeof refuse);
   while (readBurst() > 0) {
   }
+  pollKernelDrops(w);
   ::close(w.fd);
   w.fd = -1;
   w.batch->flush();

@@ -28,6 +28,8 @@ class UdpListener {
  private:
   struct Worker;
   void run(Worker& w);
+  void countKernelDrops(Worker& w, uint32_t drops);
+  void pollKernelDrops(Worker& w);
 
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> stopping_{false};

@@ -1,6 +1,6 @@
 #pragma once
 // The batches a collector pushed but the writers have not yet acked (at-least-once delivery,
-// /work/notes/ACK_CONTRACT.md). Pure bookkeeping: no sockets, no threads, the clock is passed in.
+// RELIABILITY.md section 1). Pure bookkeeping: no sockets, no threads, the clock is passed in.
 //
 // A batch enters when it is first sent and leaves when acked. If no ack comes within
 // `ack_timeout` of its last send it is due for a resend; after `max_resends` resends without an ack

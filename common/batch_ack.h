@@ -1,5 +1,5 @@
 #pragma once
-// Acks from writers to collectors (at-least-once delivery, /work/notes/ACK_CONTRACT.md).
+// Acks from writers to collectors (at-least-once delivery, RELIABILITY.md section 1).
 //
 // Data flows over PUSH/PULL (common/bus.h); acks flow back on a separate PUB/SUB link, straight from
 // every writer to every collector. An ack says "these batches of this sender are durable"; the

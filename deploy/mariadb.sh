@@ -13,7 +13,8 @@
 # one does nothing. Works as root (mariadbd runs with --user=root). Sized for a small box:
 # 512M buffer pool, no binlog, log flushed once a second (innodb_flush_log_at_trx_commit=2),
 # no doublewrite: this is a scratch server, not a production configuration (see writer/README.md).
-# Environment: SIPVAULT_MARIADB_BUFFER_POOL (default 512M), SIPVAULT_MARIADB_WAIT_S (default 60).
+# Environment: SIPVAULT_MARIADB_BUFFER_POOL (default 512M), SIPVAULT_MARIADB_LOG_FILE_SIZE (default 256M),
+# SIPVAULT_MARIADB_WAIT_S (default 60).
 set -euo pipefail
 
 die() { echo "mariadb.sh: $*" >&2; exit 1; }
@@ -71,7 +72,7 @@ max_connections=200
 max_allowed_packet=64M
 performance_schema=OFF
 innodb_buffer_pool_size=${SIPVAULT_MARIADB_BUFFER_POOL:-512M}
-innodb_log_file_size=256M
+innodb_log_file_size=${SIPVAULT_MARIADB_LOG_FILE_SIZE:-256M}
 innodb_log_buffer_size=32M
 innodb_flush_log_at_trx_commit=2
 innodb_doublewrite=0

@@ -2,7 +2,7 @@
 // The parser's loop: pull a PacketBatch, build a SipBatch, push it to a writer. Single-threaded;
 // run more processes for more throughput.
 //
-// At-least-once delivery (/work/notes/ACK_CONTRACT.md): the SipBatch carries the (sender_id,
+// At-least-once delivery (RELIABILITY.md section 1): the SipBatch carries the (sender_id,
 // sequence) of the PacketBatch it came from in `origins`, so the writer can ack it to the collector.
 // A PacketBatch that yields no records still produces an (empty) SipBatch with its origin, so it gets
 // acked; from senders that want no acks (sender_id 0) such empty batches are skipped as before.

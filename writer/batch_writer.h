@@ -11,7 +11,7 @@
 // Drain: after beginDrain(), the thread writes what is pending and queued; if the sink still fails
 // once drain_timeout has passed, what is left is dropped, logged and counted
 // (reason="shutdown_db_down") so that shutdown ends. (With the spool, the sink takes it instead.)
-// Acks (/work/notes/ACK_CONTRACT.md, writer rule): the acks of a queued batch ride with the insert
+// Acks (RELIABILITY.md section 1, "writer rule"): the acks of a queued batch ride with the insert
 // batch that holds its rows and are handed to `on_durable` right after the sink answered Written;
 // insert batches are written in order, so everything before is durable too. A queued batch with
 // no rows is acked with the insert batch pending when it arrives, or at once when none is.

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <set>
 #include <string>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "proto/hep_codec.h"
 #include "sipvault.pb.h"
 #include "tests/collector/collector_test_support.h"
+#include "tls_test_support.h"
 
 using namespace sipvault;
 using namespace sipvault::test;
@@ -164,4 +166,33 @@ TEST_CASE("the collector's --help lists the options and exits 0", "[collector][i
   CHECK(p.wait(10s) == 0);
   CHECK(p.log().find("--auth-key") != std::string::npos);
   CHECK(p.log().find("--config") != std::string::npos);
+}
+
+TEST_CASE("every UDP datagram the kernel dropped while the collector was pushed back is counted",
+          "[collector][integration][backpressure]") {
+  // Nobody pulls the output: one-packet batches fill the one-batch queue, the listener blocks, the
+  // socket buffer fills and the kernel drops the rest. Those drops happen after the last datagram
+  // the kernel queued, which is what a per-datagram SO_RXQ_OVFL count cannot report.
+  const std::string ini = std::string(SIPVAULT_BINARY_DIR) + "/tests/collector/kernel-drops.ini";
+  std::ofstream(ini) << "[collector]\nudp_rcvbuf = 65536\nbatch_packets = 1\nqueue_batches = 1\nbus_hwm = 1\n";
+  RunningCollector c({"--config=" + ini});
+  const std::string sip = "OPTIONS sip:drops@example.org SIP/2.0\r\nCall-ID: drops\r\n\r\n";
+  constexpr int kSent = 3000;
+  for (int i = 0; i < kSent; ++i) sendUdp(c.hep_port, encodeHep(3, samplePacket(i, sip)));
+  const auto packets = pullPackets(c.bus_port, kSent, 5s);
+  REQUIRE(packets.size() < static_cast<size_t>(kSent));  // the buffer really overflowed
+  std::string metrics;
+  const auto until = std::chrono::steady_clock::now() + 5s;
+  uint64_t dropped = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    REQUIRE(test::runShell("curl -s http://127.0.0.1:" + std::to_string(c.metrics_port) + "/metrics", metrics) == 0);
+    const std::string key = "sipvault_collector_dropped_total{reason=\"kernel_udp_buffer\"} ";
+    const size_t at = metrics.find(key);
+    REQUIRE(at != std::string::npos);
+    dropped = std::stoull(metrics.substr(at + key.size()));
+    if (packets.size() + dropped == kSent) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  INFO("received " << packets.size() << ", counted as kernel drops " << dropped);
+  CHECK(packets.size() + dropped == static_cast<size_t>(kSent));
 }
