@@ -125,8 +125,9 @@ void BusPublisher::takeAcks(milliseconds wait) {
   const uint64_t malformed_before = ack_socket_->malformed();
   if (ack_socket_->receive(acked_scratch_, wait) == 0 && ack_socket_->malformed() == malformed_before) return;
   metrics_.acks_malformed.inc(ack_socket_->malformed() - malformed_before);
+  const Clock::time_point now = Clock::now();
   for (uint64_t seq : acked_scratch_)
-    if (window_->ack(seq)) metrics_.batches_acked.inc();  // duplicate/late acks are not counted
+    if (window_->ack(seq, now)) metrics_.batches_acked.inc();  // duplicate/late acks are not counted
   updateWindowGauges();
 }
 

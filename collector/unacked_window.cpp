@@ -1,5 +1,8 @@
 #include "collector/unacked_window.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace sipvault {
 
 UnackedWindow::UnackedWindow(size_t max_bytes, std::chrono::milliseconds ack_timeout, int max_resends)
@@ -9,6 +12,30 @@ void UnackedWindow::add(uint64_t sequence, std::string bytes, Clock::time_point 
   ack(sequence);  // keeps bytes_ exact if a sequence is ever reused
   bytes_ += bytes.size();
   held_.emplace(sequence, Held{std::move(bytes), sent_at, 0});
+}
+
+bool UnackedWindow::ack(uint64_t sequence, Clock::time_point now) {
+  auto it = held_.find(sequence);
+  if (it != held_.end() && it->second.resends == 0)
+    sampleLatency(std::chrono::duration_cast<std::chrono::microseconds>(now - it->second.last_sent));
+  return ack(sequence);
+}
+
+void UnackedWindow::sampleLatency(std::chrono::microseconds latency) {
+  const double r = static_cast<double>(latency.count());
+  if (srtt_us_ < 0) {
+    srtt_us_ = r;
+    rttvar_us_ = r / 2;
+  } else {
+    rttvar_us_ = 0.75 * rttvar_us_ + 0.25 * std::abs(srtt_us_ - r);
+    srtt_us_ = 0.875 * srtt_us_ + 0.125 * r;
+  }
+}
+
+std::chrono::microseconds UnackedWindow::timeout() const {
+  const std::chrono::microseconds floor = ack_timeout_;
+  if (srtt_us_ < 0) return floor;
+  return std::max(floor, std::chrono::microseconds(static_cast<int64_t>(srtt_us_ + 4 * rttvar_us_)));
 }
 
 bool UnackedWindow::ack(uint64_t sequence) {

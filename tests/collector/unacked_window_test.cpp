@@ -98,3 +98,30 @@ TEST_CASE("sender ids are random and never 0", "[collector][ack]") {
   CHECK(b != 0);
   CHECK(a != b);
 }
+
+TEST_CASE("slow acks stretch the resend timeout, quick acks keep the configured one", "[collector][ack][window]") {
+  UnackedWindow w(1 << 20, 5s, 3);
+  const Clock::time_point t0{};
+  CHECK(w.timeout() == 5s);
+  // Quick acks (100 ms): the configured timeout stays the floor.
+  for (uint64_t i = 1; i <= 20; ++i) {
+    w.add(i, "x", t0 + std::chrono::seconds(i));
+    CHECK(w.ack(i, t0 + std::chrono::seconds(i) + 100ms));
+  }
+  CHECK(w.timeout() == 5s);
+  // A pipeline that takes 12 s to make batches durable (overload): no batch is resent at 5 s.
+  Clock::time_point t = t0 + 100s;
+  for (uint64_t i = 21; i <= 60; ++i, t += 1s) {
+    w.add(i, "x", t);
+    CHECK(w.ack(i, t + 12s));
+  }
+  CHECK(w.timeout() > 12s);
+  w.add(61, "x", t);
+  CHECK(w.resendDue(t + 6s).empty());
+  CHECK(w.resendDue(t + w.timeout()) == std::vector<uint64_t>{61});
+  // The ack of a resent batch says nothing about latency (it may answer either send).
+  const auto before = w.timeout();
+  w.markResent(61, t + 13s);
+  CHECK(w.ack(61, t + 100s));
+  CHECK(w.timeout() == before);
+}
