@@ -5,7 +5,7 @@
 //
 //   deploy/mariadb.sh start /tmp/sv-bench 33062
 //   writer_bench --db-socket /tmp/sv-bench/mysqld.sock [--rows 200000] [--batch-rows 2000]
-//                [--method load_data|insert] [--variant NAME] [--keep]
+//                [--method bulk|load_data|insert] [--variant NAME] [--keep]
 //
 // Variants rewrite the shipped schema (writer/sql/001_initial_schema.sql) to compare choices:
 //   shipped     as shipped: InnoDB, PRIMARY KEY (id, capture_us), 5 BIGINT hash indexes
@@ -225,7 +225,7 @@ int main(int argc, char** argv) {
   sipvault::DbOptions db;
   db.socket = "";
   size_t rows = 200000, batch_rows = 2000;
-  std::string method_name = "load_data", variant = "shipped";
+  std::string method_name = "bulk", variant = "shipped";
   bool keep = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -247,7 +247,7 @@ int main(int argc, char** argv) {
     else {
       std::fprintf(stderr,
                    "usage: writer_bench [--db-socket PATH | --db-host H --db-port P] [--rows N] [--batch-rows N]\n"
-                   "                    [--method load_data|insert] [--variant shipped|idx3|noidx|pk_time|myisam|aria|raw_plain|raw_deflate] [--keep]\n");
+                   "                    [--method bulk|load_data|insert] [--variant shipped|idx3|noidx|pk_time|myisam|aria|raw_plain|raw_deflate] [--keep]\n");
       return 64;
     }
   }

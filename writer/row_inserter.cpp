@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -82,6 +83,29 @@ struct ValuesEncoder {
   }
 };
 
+// Array-binding values: one DbBulkColumn per column, views into the rows (nothing copied).
+struct BulkEncoder {
+  std::vector<DbBulkColumn>& columns;
+  size_t column = 0;
+  size_t request_bytes = 0;  // an estimate of the request size, kept well under max_allowed_packet
+
+  DbBulkColumn& next(bool is_bytes) {
+    if (column == columns.size()) columns.emplace_back().is_bytes = is_bytes;
+    return columns[column++];
+  }
+  void number(uint64_t v) {
+    next(false).numbers.push_back(v);
+    request_bytes += 9;
+  }
+  void bytes(std::string_view s) {
+    DbBulkColumn& c = next(true);
+    c.data.push_back(s.data());
+    c.lengths.push_back(static_cast<unsigned long>(s.size()));
+    request_bytes += s.size() + 4;
+  }
+  void endRow() { column = 0; }
+};
+
 bool writeAll(int fd, std::string_view data) {
   if (ftruncate(fd, 0) != 0) return false;
   size_t done = 0;
@@ -96,13 +120,19 @@ bool writeAll(int fd, std::string_view data) {
 }  // namespace
 
 std::optional<InsertMethod> parseInsertMethod(std::string_view text) {
+  if (text == "bulk") return InsertMethod::Bulk;
   if (text == "load_data") return InsertMethod::LoadData;
   if (text == "insert") return InsertMethod::MultiRowInsert;
   return std::nullopt;
 }
 
 std::string_view insertMethodName(InsertMethod method) {
-  return method == InsertMethod::LoadData ? "load_data" : "insert";
+  switch (method) {
+    case InsertMethod::Bulk: return "bulk";
+    case InsertMethod::LoadData: return "load_data";
+    case InsertMethod::MultiRowInsert: break;
+  }
+  return "insert";
 }
 
 RowInserter::RowInserter(InsertMethod method) : method_(method) {
@@ -144,6 +174,32 @@ bool RowInserter::loadTable(DbConnection& db, std::string_view table, std::strin
 }
 
 template <typename Row>
+bool RowInserter::bulkTable(DbConnection& db, std::string_view table, std::string_view columns,
+                            const std::vector<Row>& rows, std::vector<DbBulkColumn>& values, DbError& error,
+                            uint64_t& rows_skipped) {
+  if (rows.empty()) return true;
+  std::string sql = "INSERT INTO ";
+  sql += table;
+  sql += " (";
+  sql += columns;
+  sql += ") VALUES (";
+  for (size_t i = 0, n = static_cast<size_t>(std::count(columns.begin(), columns.end(), ',')) + 1; i < n; ++i)
+    sql += i ? ",?" : "?";
+  sql += ')';
+  size_t i = 0;
+  while (i < rows.size()) {
+    for (DbBulkColumn& c : values) c.clear();
+    BulkEncoder enc{values};
+    size_t n = 0;
+    for (; i < rows.size() && enc.request_bytes < kMaxStatementBytes; ++i, ++n) encodeRow(rows[i], enc);
+    uint64_t affected = 0;
+    if (!db.executeBulk(sql, values, n, error, &affected)) return false;
+    if (affected < n) rows_skipped += n - affected;
+  }
+  return true;
+}
+
+template <typename Row>
 bool RowInserter::insertTable(DbConnection& db, std::string_view table, std::string_view columns,
                               const std::vector<Row>& rows, DbError& error) {
   size_t i = 0;
@@ -169,7 +225,11 @@ bool RowInserter::insert(DbConnection& db, const RowBatch& batch, DbError& error
   if (batch.empty()) return true;
   if (!db.execute("START TRANSACTION", error)) return false;
   bool ok;
-  if (method_ == InsertMethod::LoadData) {
+  if (method_ == InsertMethod::Bulk) {
+    ok = bulkTable(db, "sip_messages", kSipMessageColumns, batch.messages, bulk_values_[0], error, rows_skipped) &&
+         bulkTable(db, "sip_rejects", kRejectColumns, batch.rejects, bulk_values_[1], error, rows_skipped) &&
+         bulkTable(db, "hep_other", kOtherColumns, batch.others, bulk_values_[2], error, rows_skipped);
+  } else if (method_ == InsertMethod::LoadData) {
     ok = loadTable(db, "sip_messages", kSipMessageColumns, batch.messages, error, rows_skipped) &&
          loadTable(db, "sip_rejects", kRejectColumns, batch.rejects, error, rows_skipped) &&
          loadTable(db, "hep_other", kOtherColumns, batch.others, error, rows_skipped);

@@ -16,7 +16,7 @@ WriterOptions WriterOptions::fromConfig(const Poco::Util::AbstractConfiguration&
   o.queue_rows = static_cast<size_t>(intInRange(c, "writer.queue_rows", static_cast<int64_t>(o.queue_rows), 1, 100000000));
   const std::string method = c.getString("writer.insert_method", std::string(insertMethodName(o.insert_method)));
   auto m = parseInsertMethod(method);
-  if (!m) throw Poco::InvalidArgumentException("writer.insert_method = " + method + " (load_data or insert)");
+  if (!m) throw Poco::InvalidArgumentException("writer.insert_method = " + method + " (bulk, load_data or insert)");
   o.insert_method = *m;
   const std::string codec = c.getString("writer.raw_codec", "lz4");
   if (codec == "lz4") o.raw_codec = RawCodec::Lz4;

@@ -26,8 +26,9 @@ struct WriterOptions {
   int bus_hwm = 100;
   // Rows held between the receiver and the DB thread before the receiver stops pulling. writer.queue_rows
   size_t queue_rows = 100000;
-  // LOAD DATA from memory ("load_data", default) or multi-row INSERT ("insert"). writer.insert_method
-  InsertMethod insert_method = InsertMethod::LoadData;
+  // Array-bound prepared INSERT ("bulk", default), LOAD DATA from memory ("load_data") or multi-row
+  // INSERT ("insert"); see row_inserter.h. writer.insert_method
+  InsertMethod insert_method = InsertMethod::Bulk;
   // How the raw message is compressed: "lz4" (default, cheapest) or "deflate" (MariaDB COMPRESS()
   // format, readable with UNCOMPRESS() in plain SQL). writer.raw_codec; see raw_codec.h.
   RawCodec raw_codec = RawCodec::Lz4;

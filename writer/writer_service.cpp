@@ -131,6 +131,10 @@ bool WriterService::prepareSchema(DbConnection& db, InsertMethod& method, std::s
     std::lock_guard lock(mu_);
     migration_ = report;
   }
+  if (method == InsertMethod::Bulk && !db.supportsBulk()) {
+    log_.warn("bulk_unsupported", {{"server", "not MariaDB >= 10.2.6 (no array binding)"}, {"using", "insert"}});
+    method = InsertMethod::MultiRowInsert;
+  }
   if (method == InsertMethod::LoadData) {
     // LOAD DATA LOCAL needs local_infile on the server; without it every insert would fail.
     auto local_infile = db.queryValue("SELECT @@GLOBAL.local_infile", db_error);

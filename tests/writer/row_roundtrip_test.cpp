@@ -73,7 +73,7 @@ std::string fit(const std::string& value, size_t width, bool& cut) {
 }  // namespace
 
 TEST_CASE("Rows read back equal the records written, raw byte-exact after inflating", "[writer][roundtrip][db]") {
-  const InsertMethod method = GENERATE(InsertMethod::LoadData, InsertMethod::MultiRowInsert);
+  const InsertMethod method = GENERATE(InsertMethod::Bulk, InsertMethod::LoadData, InsertMethod::MultiRowInsert);
   INFO("method " << insertMethodName(method));
   test::TestDatabase db("roundtrip");
   prepare(db);
@@ -172,7 +172,7 @@ TEST_CASE("Deflated raw messages read back with the server's UNCOMPRESS()", "[wr
 }
 
 TEST_CASE("Rejects and non-SIP payloads land in their own tables", "[writer][roundtrip][db]") {
-  const InsertMethod method = GENERATE(InsertMethod::LoadData, InsertMethod::MultiRowInsert);
+  const InsertMethod method = GENERATE(InsertMethod::Bulk, InsertMethod::LoadData, InsertMethod::MultiRowInsert);
   test::TestDatabase db("tables");
   prepare(db);
   std::vector<wire::SipRecord> records;

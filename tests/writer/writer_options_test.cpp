@@ -16,7 +16,7 @@ TEST_CASE("Writer options default to the documented values", "[writer][options]"
   CHECK(o.batch.flush == std::chrono::milliseconds(200));
   CHECK(o.partitions.retention == std::chrono::hours(168));
   CHECK(o.partitions.ahead == std::chrono::hours(6));
-  CHECK(o.insert_method == InsertMethod::LoadData);
+  CHECK(o.insert_method == InsertMethod::Bulk);
   CHECK(o.raw_codec == RawCodec::Lz4);
   CHECK(o.db.port == 3306);
   CHECK(o.db.name == "sipvault");
