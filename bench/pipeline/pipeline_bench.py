@@ -15,6 +15,7 @@ collector's counter. Prints a Markdown table and writes JSON next to bench/READM
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -254,6 +255,7 @@ def main():
         base = search(lambda r, s: run_kamailio(args, db, r, s, args.baseline_insert_mode),
                       [int(x) for x in args.baseline_rates.split(",")], args.probe, args.duration, log)
     subprocess.run([os.path.join(ROOT, "deploy/mariadb.sh"), "stop", db.datadir], stdout=subprocess.DEVNULL)
+    shutil.rmtree(db.datadir, ignore_errors=True)  # several GB of bench rows; made afresh by the next run
     summary = {"date": time.strftime("%Y-%m-%d %H:%M"), "sipvault_best": best, "baseline_best": base,
                "ratio": round(best["rate"] / base["rate"], 1) if best and base else None, "runs": results}
     with open(os.path.join(args.work, "results.json"), "w") as f:

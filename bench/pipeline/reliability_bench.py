@@ -18,6 +18,7 @@ Prints a Markdown summary and writes JSON to bench/results/reliability-<mode>-<d
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -138,7 +139,9 @@ def main():
     ap.add_argument("--duration", type=int)
     ap.add_argument("--sample", type=float, default=5)
     ap.add_argument("--db-port", type=int, default=33997)
-    ap.add_argument("--work", default=None)
+    ap.add_argument("--work", default=None,
+                    help="keep logs and the database here; by default a temporary directory, whose database "
+                         "(tens of GB after a soak) is deleted at the end and only the logs are kept")
     ap.add_argument("--db-buffer-pool", default="4G", help="innodb_buffer_pool_size of the private MariaDB")
     ap.add_argument("--db-log-file-size", default="2G", help="innodb_log_file_size")
     args = ap.parse_args()
@@ -222,6 +225,8 @@ def main():
         json.dump(result, f, indent=1)
     subprocess.run([os.path.join(ROOT, "deploy/mariadb.sh"), "stop", db.datadir, str(db.port)],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not args.work:
+        shutil.rmtree(db.datadir, ignore_errors=True)
     summary = {k: v for k, v in result.items() if k != "samples"}
     print(json.dumps(summary, indent=1))
     print("written:", out, "logs:", work)

@@ -33,7 +33,7 @@ void storeAt(test::TestDatabase& db, const std::vector<uint64_t>& times) {
   RecordConverter conv;
   const std::string raw = test::readFile(test::corpusDir() / "rfc4475/valid/wsinv.dat");
   for (uint64_t t : times) conv.append(test::sipRecordFor(raw, t), batch);
-  RowInserter inserter(InsertMethod::LoadData);
+  RowInserter inserter(InsertMethod::Bulk);
   DbError error;
   uint64_t skipped = 0;
   REQUIRE(inserter.insert(db.conn(), batch, error, skipped));
@@ -155,4 +155,32 @@ TEST_CASE("A maintenance round is skipped while another writer holds the lock", 
   REQUIRE(PartitionMaintainer({}).runOnce(db.conn(), kNow, outcome, error));
   CHECK_FALSE(outcome.skipped);
   CHECK(outcome.created > 0);
+}
+
+TEST_CASE("A session's prepared bulk INSERT keeps working while another session reorganizes and drops partitions",
+          "[writer][partitions][db]") {
+  // A DbConnection keeps its prepared statements for its whole life (db.conn() here, the DB
+  // thread's session in the writer); partition maintenance runs on another connection
+  // (writer_service.cpp), so the server has to re-prepare after each ALTER TABLE.
+  test::TestDatabase db("parts_prepared");
+  migrateAt(db, kNow);
+  DbError error;
+  auto maintenance = DbConnection::open(db.options(), error);
+  REQUIRE(maintenance);
+  PartitionOptions opt;
+  opt.retention = hours(1);
+  opt.ahead = hours(1);
+  PartitionMaintainer m(opt);
+  MaintenanceOutcome outcome;
+  storeAt(db, {kNow, kNow + 1});  // prepares before any hourly partition exists
+  REQUIRE(m.runOnce(*maintenance, kNow, outcome, error));
+  storeAt(db, {kNow + 2});
+  // Three hours later: 14:00 and 15:00 are dropped, 17:00 and 18:00 split off p_future.
+  REQUIRE(m.runOnce(*maintenance, kHour14 + 3 * kHourUs + 5, outcome, error));
+  REQUIRE(outcome.dropped > 0);
+  REQUIRE(outcome.created > 0);
+  const uint64_t at17 = kHour14 + 3 * kHourUs + 7;
+  storeAt(db, {at17, at17 + 1, at17 + 2});
+  CHECK(db.count("SELECT COUNT(*) FROM sip_messages") == 3);
+  CHECK(db.count("SELECT COUNT(*) FROM sip_messages PARTITION (" + hourPartitionName(kHour14 + 3 * kHourUs) + ")") == 3);
 }
