@@ -1,6 +1,6 @@
 #include "api/sql_pool.h"
 
-#include "writer/connector_session.h"
+#include "api/connector_session.h"
 
 #include <cppconn/connection.h>
 #include <cppconn/exception.h>

@@ -1,4 +1,4 @@
-#include "writer/connector_session.h"
+#include "api/connector_session.h"
 
 #include <cppconn/resultset_metadata.h>
 #include <cppconn/statement.h>

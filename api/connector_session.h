@@ -1,7 +1,7 @@
 #pragma once
-// Connector/C++ plumbing shared by the writer's DbConnection and the api's SqlSession (the two
-// places that talk to MariaDB): opening a session with our settings, mapping exceptions to
-// DbError, and reading a result set into DbRows. Only those two files include this header.
+// Connector/C++ plumbing of the api's SqlPool (sql_pool.h): opening a session with our settings,
+// mapping exceptions to DbError, and reading a result set into DbRows. (The writer talks to
+// MariaDB through Connector/C instead, for array binding: writer/db_connection.h.)
 #include <cppconn/connection.h>
 #include <cppconn/exception.h>
 #include <cppconn/resultset.h>
