@@ -35,6 +35,9 @@ sock="$dir/mysqld.sock"
 pidfile="$dir/mysqld.pid"
 cnf="$dir/my.cnf"
 errlog="$dir/mysqld.log"
+# Temporary tables and files of this server only: never the shared /tmp, where two servers
+# bootstrapping at once (parallel tests) were seen to lose a temporary table.
+tmp="$dir/tmp"
 wait_s=${SIPVAULT_MARIADB_WAIT_S:-60}
 
 # The PID in our PID file, if that process is alive and is a mariadbd started with our config.
@@ -60,6 +63,7 @@ user=root
 datadir=$data
 socket=$sock
 pid-file=$pidfile
+tmpdir=$tmp
 log-error=$errlog
 port=$port
 bind-address=127.0.0.1
@@ -91,6 +95,13 @@ FLUSH PRIVILEGES;
 EOF
 }
 
+# Creates the system tables in an empty $data (unknown options go to the bootstrap mariadbd).
+install_db() {
+  mkdir -p "$data" "$tmp"
+  mariadb-install-db --no-defaults --datadir="$data" --tmpdir="$tmp" --user=root \
+    --auth-root-authentication-method=normal --skip-test-db >>"$dir/install.log" 2>&1
+}
+
 start() {
   local port=$1
   [[ "$port" =~ ^[0-9]+$ ]] && [ "$port" -gt 0 ] && [ "$port" -lt 65536 ] || die "bad port '$port'"
@@ -102,10 +113,9 @@ start() {
   fi
   rm -f "$pidfile" "$sock"
   write_config "$port"
+  mkdir -p "$tmp"
   if [ ! -d "$data/mysql" ]; then
-    mkdir -p "$data"
-    mariadb-install-db --no-defaults --datadir="$data" --user=root --auth-root-authentication-method=normal \
-      --skip-test-db >"$dir/install.log" 2>&1 || die "mariadb-install-db failed, see $dir/install.log"
+    install_db || { rm -rf "$data"; install_db; } || die "mariadb-install-db failed twice, see $dir/install.log"
   fi
   # Detached from our stdio so that callers (CTest fixtures) do not wait on the server.
   setsid mariadbd --defaults-file="$cnf" </dev/null >>"$errlog" 2>&1 &
