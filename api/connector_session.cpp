@@ -8,8 +8,7 @@
 
 namespace sipvault {
 
-std::unique_ptr<sql::Connection> openConnectorSession(const DbOptions& options,
-                                                      const ConnectorSessionOptions& session) {
+std::unique_ptr<sql::Connection> openConnectorSession(const DbOptions& options, std::chrono::seconds io_timeout) {
   // get_driver_instance() is not thread-safe the first time it runs.
   static std::mutex driver_mu;
   sql::mysql::MySQL_Driver* driver;
@@ -24,17 +23,15 @@ std::unique_ptr<sql::Connection> openConnectorSession(const DbOptions& options,
     props["hostName"] = sql::SQLString("unix://" + options.socket);
   props["userName"] = sql::SQLString(options.user);
   props["password"] = sql::SQLString(options.password);
-  if (session.select_db) props["schema"] = sql::SQLString(options.name);
-  const auto io = session.io_timeout.count() > 0 ? session.io_timeout : options.io_timeout;
+  props["schema"] = sql::SQLString(options.name);
   props["OPT_CONNECT_TIMEOUT"] = static_cast<int>(options.connect_timeout.count());
-  props["OPT_READ_TIMEOUT"] = static_cast<int>(io.count());
-  props["OPT_WRITE_TIMEOUT"] = static_cast<int>(io.count());
-  if (session.local_infile) props["OPT_LOCAL_INFILE"] = 1;
-  props["OPT_RECONNECT"] = false;  // a silent reconnect would lose session state mid-batch
+  props["OPT_READ_TIMEOUT"] = static_cast<int>(io_timeout.count());
+  props["OPT_WRITE_TIMEOUT"] = static_cast<int>(io_timeout.count());
+  props["OPT_RECONNECT"] = false;  // a silent reconnect would lose session state
   props["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
   std::unique_ptr<sql::Connection> conn(driver->connect(props));
-  // A known session: strict (errors, not silent truncation, on INSERT), backslash escapes on
-  // (the writer's literal quoting relies on them), UTC for any time function.
+  // A known session, the same as the writer's (writer/db_connection.cpp): strict, backslash
+  // escapes on, UTC for any time function.
   std::unique_ptr<sql::Statement> st(conn->createStatement());
   st->execute("SET SESSION sql_mode='STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION', time_zone='+00:00'");
   return conn;

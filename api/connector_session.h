@@ -14,16 +14,11 @@
 
 namespace sipvault {
 
-struct ConnectorSessionOptions {
-  bool select_db = true;       // USE options.name (false: the server only, e.g. to create it)
-  bool local_infile = false;   // allow LOAD DATA LOCAL INFILE (the writer's bulk path)
-  std::chrono::seconds io_timeout{0};  // socket read/write timeout; 0 = options.io_timeout
-};
-
-// Opens a session: TCP or Unix socket from `options`, utf8mb4, no silent reconnect (callers
-// replace lost sessions themselves), strict sql_mode and UTC. Throws sql::SQLException.
+// Opens a session on options.name: TCP or Unix socket from `options`, utf8mb4, socket read/write
+// timeout `io_timeout`, no silent reconnect (callers replace lost sessions themselves), strict
+// sql_mode and UTC. Throws sql::SQLException.
 [[nodiscard]] std::unique_ptr<sql::Connection> openConnectorSession(const DbOptions& options,
-                                                                    const ConnectorSessionOptions& session);
+                                                                    std::chrono::seconds io_timeout);
 
 void fillDbError(DbError& error, const sql::SQLException& e);
 void fillDbError(DbError& error, const std::exception& e);

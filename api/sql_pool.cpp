@@ -52,8 +52,8 @@ std::unique_ptr<SqlSession> SqlSession::open(const DbOptions& options, std::chro
   try {
     auto impl = std::make_unique<Impl>();
     // The server stops a statement at statement_timeout; the socket timeout is a backstop.
-    impl->conn = openConnectorSession(
-        options, {.io_timeout = std::max(options.io_timeout, statement_timeout + std::chrono::seconds(5))});
+    impl->conn =
+        openConnectorSession(options, std::max(options.io_timeout, statement_timeout + std::chrono::seconds(5)));
     std::unique_ptr<sql::Statement> st(impl->conn->createStatement());
     if (statement_timeout.count() > 0) {
       // MariaDB's name; MySQL 8 calls it max_execution_time (ms, SELECT only).

@@ -16,9 +16,11 @@ void UnackedWindow::add(uint64_t sequence, std::string bytes, Clock::time_point 
 
 bool UnackedWindow::ack(uint64_t sequence, Clock::time_point now) {
   auto it = held_.find(sequence);
-  if (it != held_.end() && it->second.resends == 0)
+  if (it == held_.end()) return false;
+  if (it->second.resends == 0)
     sampleLatency(std::chrono::duration_cast<std::chrono::microseconds>(now - it->second.last_sent));
-  return ack(sequence);
+  forget(it);
+  return true;
 }
 
 void UnackedWindow::sampleLatency(std::chrono::microseconds latency) {
@@ -41,9 +43,13 @@ std::chrono::microseconds UnackedWindow::timeout() const {
 bool UnackedWindow::ack(uint64_t sequence) {
   auto it = held_.find(sequence);
   if (it == held_.end()) return false;
-  bytes_ -= it->second.bytes.size();
-  held_.erase(it);
+  forget(it);
   return true;
+}
+
+UnackedWindow::HeldMap::iterator UnackedWindow::forget(HeldMap::iterator it) {
+  bytes_ -= it->second.bytes.size();
+  return held_.erase(it);
 }
 
 std::vector<uint64_t> UnackedWindow::resendDue(Clock::time_point now) const {
@@ -72,8 +78,7 @@ std::vector<uint64_t> UnackedWindow::takeExhausted(Clock::time_point now) {
   for (auto it = held_.begin(); it != held_.end();) {
     if (it->second.resends >= max_resends_ && overdue(it->second, now)) {
       gone.push_back(it->first);
-      bytes_ -= it->second.bytes.size();
-      it = held_.erase(it);
+      it = forget(it);
     } else {
       ++it;
     }

@@ -64,7 +64,9 @@ class UnackedWindow {
     int resends = 0;
   };
   [[nodiscard]] bool overdue(const Held& h, Clock::time_point now) const { return now - h.last_sent >= timeout(); }
+  using HeldMap = std::map<uint64_t, Held>;  // by sequence: sequences grow with send order
   void sampleLatency(std::chrono::microseconds latency);
+  HeldMap::iterator forget(HeldMap::iterator it);  // removes a batch; the next one
 
   const size_t max_bytes_;
   const std::chrono::milliseconds ack_timeout_;
@@ -72,7 +74,7 @@ class UnackedWindow {
   // Ack latency estimate in microseconds; srtt_ < 0 until the first sample.
   double srtt_us_ = -1;
   double rttvar_us_ = 0;
-  std::map<uint64_t, Held> held_;  // by sequence: sequences grow with send order
+  HeldMap held_;
   size_t bytes_ = 0;
 };
 
