@@ -12,7 +12,7 @@
 #include <array>
 #include <string>
 
-#include "agent/decode/decode_counters.h"
+#include "netdecode/decode_counters.h"
 #include "common/metrics.h"
 
 namespace sipvault::agent {

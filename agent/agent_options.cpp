@@ -6,7 +6,10 @@
 #include <Poco/NumberParser.h>
 #include <Poco/Util/AbstractConfiguration.h>
 
+#include <cstdint>
+
 namespace sipvault::agent {
+
 namespace {
 
 [[noreturn]] void bad(const std::string& key, const std::string& why) {
@@ -14,9 +17,7 @@ namespace {
 }
 
 int intIn(const Poco::Util::AbstractConfiguration& c, const std::string& key, int def, int lo, int hi) {
-  const int v = c.getInt("agent." + key, def);
-  if (v < lo || v > hi) bad(key, std::to_string(v) + " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
-  return v;
+  return static_cast<int>(intInRange(c, "agent." + key, def, lo, hi));
 }
 
 }  // namespace
@@ -47,9 +48,9 @@ AgentOptions AgentOptions::fromConfig(const Poco::Util::AbstractConfiguration& c
     bad(o.read_file.empty() ? "interface" : "read", "give exactly one of -i IFACE (live) or -r FILE (replay)");
   o.filter_set = c.hasProperty("agent.filter");
   o.filter = c.getString("agent.filter", "");
-  o.once = c.getBool("agent.once", false) || !o.read_file.empty();
+  o.once = boolValue(c, "agent.once", false) || !o.read_file.empty();
 
-  const bool pace = c.getBool("agent.pace", false);
+  const bool pace = boolValue(c, "agent.pace", false);
   o.rate_pps = c.getDouble("agent.rate", 0);
   if (o.rate_pps < 0) bad("rate", "must be >= 0");
   if (pace && o.rate_pps > 0) bad("rate", "give either --pace or --rate, not both");
@@ -60,8 +61,8 @@ AgentOptions AgentOptions::fromConfig(const Poco::Util::AbstractConfiguration& c
   o.snaplen = intIn(c, "snaplen", o.snaplen, 256, 262144);
   o.pcap_buffer_kib = intIn(c, "pcap_buffer_kib", o.pcap_buffer_kib, 64, 1 << 20);
   o.buffer_timeout_ms = intIn(c, "buffer_timeout_ms", o.buffer_timeout_ms, 1, 10000);
-  o.immediate = c.getBool("agent.immediate", o.immediate);
-  o.promiscuous = c.getBool("agent.promiscuous", o.promiscuous);
+  o.immediate = boolValue(c, "agent.immediate", o.immediate);
+  o.promiscuous = boolValue(c, "agent.promiscuous", o.promiscuous);
 
   std::vector<std::string> servers = splitList(c.getString("agent.hep_server", ""));
   if (!servers.empty()) {
@@ -74,11 +75,11 @@ AgentOptions AgentOptions::fromConfig(const Poco::Util::AbstractConfiguration& c
     }
   }
   o.hep_version = intIn(c, "hep_version", o.hep_version, 1, 3);
-  o.capture_id = c.getUInt("agent.capture_id", o.capture_id);
+  o.capture_id = static_cast<uint32_t>(intInRange(c, "agent.capture_id", o.capture_id, 0, UINT32_MAX));
   if (o.hep_version == 2 && o.capture_id > 0xffff) bad("capture_id", "HEP v2 carries a 16-bit capture id");
   o.auth_key = c.getString("agent.auth_key", o.auth_key);
   o.node_name = c.getString("agent.node_name", o.node_name);
-  o.compress = c.getBool("agent.compress", o.compress);
+  o.compress = boolValue(c, "agent.compress", o.compress);
   if (o.hep_version != 3 && (!o.auth_key.empty() || !o.node_name.empty() || o.compress))
     bad("hep_version", "auth key, node name and compression need HEP v3");
   for (const HostPort& s : o.servers)
@@ -87,7 +88,7 @@ AgentOptions AgentOptions::fromConfig(const Poco::Util::AbstractConfiguration& c
   o.tls.ca = c.getString("agent.tls_ca", "");
   o.tls.cert = c.getString("agent.tls_cert", "");
   o.tls.key = c.getString("agent.tls_key", "");
-  o.tls_insecure = c.getBool("agent.tls_insecure", false);
+  o.tls_insecure = boolValue(c, "agent.tls_insecure", false);
   if (o.tls.cert.empty() != o.tls.key.empty())
     bad(o.tls.cert.empty() ? "tls_cert" : "tls_key", "give both agent.tls_cert and agent.tls_key, or neither");
   if (o.tls_insecure && !o.tls.ca.empty()) bad("tls_insecure", "agent.tls_ca is set: drop one of the two");

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/decode/packet_decoder.h"
+#include "netdecode/packet_decoder.h"
 #include "common/endpoint.h"
 #include "common/tls_context.h"
 

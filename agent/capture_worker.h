@@ -20,7 +20,7 @@
 
 #include "agent/agent_metrics.h"
 #include "agent/agent_options.h"
-#include "agent/decode/packet_decoder.h"
+#include "netdecode/packet_decoder.h"
 #include "agent/hep_framer.h"
 #include "agent/hep_output.h"
 #include "agent/pcap_source.h"

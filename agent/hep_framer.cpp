@@ -1,11 +1,13 @@
 #include "agent/hep_framer.h"
 
-#include "agent/sip_start_line.h"
+#include "sip/sip_start_line.h"
 
 namespace sipvault::agent {
 
+using namespace sipvault::sip;
+
 void HepFramer::onPacket(const PacketView& view) {
-  if (!looksLikeSip(view.payload)) {
+  if (!sip::looksLikeSip(view.payload)) {
     ++non_sip;
     return;
   }

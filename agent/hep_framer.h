@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "agent/decode/packet_sink.h"
+#include "netdecode/packet_sink.h"
 #include "agent/hep_batch.h"
 #include "proto/hep_codec.h"
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 namespace sipvault::agent {
+
 namespace {
 
 constexpr size_t kMaxDatagramsPerCall = 64;

@@ -15,7 +15,8 @@
 #include "agent/agent_runtime.h"
 #include "common/stage_app.h"
 
-namespace sipvault {
+namespace sipvault::agent {
+
 namespace {
 
 // Signals only set flags and poke a pipe: a handler (not a blocked mask) so that the signal is
@@ -89,12 +90,9 @@ class AgentApp : public StageApp {
   }
 
   int runStage(const std::vector<std::string>&) override {
-    agent::AgentOptions opt;
-    try {
-      opt = agent::AgentOptions::fromConfig(config());
-    } catch (const Poco::Exception& e) {
-      return fail(kExitConfig, e.displayText(), "fix the value in the config file or on the command line");
-    }
+    const auto options = readOptions<AgentOptions>();
+    if (!options) return kExitConfig;
+    const AgentOptions& opt = *options;
     installSignalHandlers();
     bool tls_used = false;
     for (const HostPort& s : opt.servers) tls_used = tls_used || s.scheme == "tls";
@@ -102,7 +100,7 @@ class AgentApp : public StageApp {
       log().warn("tls_insecure", {{"detail", "agent.tls_insecure=true: the collector's certificate is not checked; "
                                              "anyone on the path can read and redirect the HEP"}});
 
-    agent::AgentRuntime runtime(opt, metrics(), log());
+    AgentRuntime runtime(opt, metrics(), log());
     if (auto err = runtime.start()) return fail(err->exit_code, err->problem, err->fix);
 
     using Clock = std::chrono::steady_clock;
@@ -127,6 +125,6 @@ class AgentApp : public StageApp {
   }
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::agent
 
-SIPVAULT_STAGE_MAIN(sipvault::AgentApp)
+SIPVAULT_STAGE_MAIN(sipvault::agent::AgentApp)

@@ -15,7 +15,7 @@
 #include <optional>
 #include <string>
 
-#include "agent/decode/link_layer.h"
+#include "netdecode/link_layer.h"
 
 namespace sipvault::agent {
 

@@ -7,6 +7,8 @@
 
 namespace sipvault::api {
 
+using namespace sipvault::store;
+
 Poco::JSON::Object::Ptr jsonObject() { return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER); }
 
 ApiResponse ApiResponse::json(int status, const Poco::JSON::Object::Ptr& object) {

@@ -40,7 +40,7 @@ struct ApiResponse {
     return error(400, "bad_parameter", e.parameter + ": " + e.message, e.parameter);
   }
   // 503 for a pool timeout, else 500; the detail goes to the log, not to the client.
-  [[nodiscard]] static ApiResponse databaseError(const DbError& e);
+  [[nodiscard]] static ApiResponse databaseError(const store::DbError& e);
 };
 
 // A new JSON object that keeps keys in insertion order.

@@ -1,5 +1,5 @@
 #include "api/api_options.h"
-#include "writer/db_stage_options.h"
+#include "store/db_stage_options.h"
 
 #include "common/config_values.h"
 
@@ -10,6 +10,8 @@
 #include <climits>
 
 namespace sipvault::api {
+
+using namespace sipvault::store;
 namespace {
 
 std::string executablePath() {

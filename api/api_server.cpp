@@ -31,6 +31,8 @@
 #include "common/endpoint.h"
 
 namespace sipvault::api {
+
+using namespace sipvault::store;
 namespace {
 
 enum class Access { Public, Viewer, Admin };

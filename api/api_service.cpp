@@ -2,12 +2,27 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
 #include "api/password_hash.h"
+#include "store/db_connection.h"
+#include "store/migrator.h"
 
 namespace sipvault::api {
+
+using namespace sipvault::store;
+
+namespace {
+
+uint64_t nowUs() {
+  return uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count());
+}
+
+}  // namespace
 
 ApiService::ApiService(ApiOptions options, MetricsRegistry& metrics, Log log)
     : options_(std::move(options)),
@@ -30,20 +45,18 @@ ApiService::ApiService(ApiOptions options, MetricsRegistry& metrics, Log log)
 
 ApiService::~ApiService() { stop(); }
 
-std::optional<ApiStartFailure> ApiService::start() {
+std::optional<StartFailure> ApiService::start() {
   DbError error;
   if (!pool_.ping(error))
-    return ApiStartFailure{ApiStartFailure::Kind::Unavailable,
-                           "cannot reach the database " + options_.db.describe() + ": " + error.describe(),
-                           "start MariaDB (deploy/mariadb.sh start DIR PORT) or fix db.host/db.port/db.user"};
-  if (!auth_.createTables(error))
-    return ApiStartFailure{ApiStartFailure::Kind::Unavailable, "cannot create the api tables: " + error.describe(),
-                           "grant CREATE on the database to " + options_.db.user};
+    return StartFailure{StartFailure::Kind::Unavailable,
+                        "cannot reach the database " + options_.db.describe() + ": " + error.describe(),
+                        "start MariaDB (deploy/mariadb.sh start DIR PORT) or fix db.host/db.port/db.user"};
+  if (auto failure = migrateSchema()) return failure;
   if (auto failure = ensureAdmin()) return failure;
   std::string listen_error;
   if (!server_->start(listen_error))
-    return ApiStartFailure{ApiStartFailure::Kind::Unavailable, listen_error,
-                           "free the port or set api.listen / --listen"};
+    return StartFailure{StartFailure::Kind::Unavailable, listen_error,
+                        "free the port or set api.listen / --listen"};
   log_.info("listening", {{"addr", server_->boundAddress()}, {"ui_dir", options_.ui_dir},
                           {"db", options_.db.describe()}, {"db_pool", options_.pool.size}});
   return std::nullopt;
@@ -53,15 +66,31 @@ void ApiService::stop() {
   if (server_) server_->stop();
 }
 
-std::optional<ApiStartFailure> ApiService::ensureAdmin() {
+std::optional<StartFailure> ApiService::migrateSchema() {
+  // The api's tables are store/ migrations like the capture tables: whichever of writer and api
+  // starts first brings the database up to date (the migrator serializes them on a server lock).
+  DbError error;
+  auto db = DbConnection::open(options_.db, error);
+  MigrationReport report;
+  if (!db || !migrate(*db, embeddedMigrations(), nowUs(), report, error))
+    return StartFailure{StartFailure::Kind::Unavailable, "schema migration failed: " + error.describe(),
+                        "grant CREATE and ALTER on the database to " + options_.db.user};
+  if (report.database_is_newer)
+    log_.warn("schema_newer", {{"database_version", report.version_before},
+                               {"detail", "the database was migrated by a newer sipvault; upgrade this api"}});
+  if (!report.applied.empty()) log_.info("schema_migrated", {{"version", report.version_after}});
+  return std::nullopt;
+}
+
+std::optional<StartFailure> ApiService::ensureAdmin() {
   if (options_.admin_user.empty()) return std::nullopt;
   if (!validUsername(options_.admin_user))
-    return ApiStartFailure{ApiStartFailure::Kind::Config, "api.admin_user '" + options_.admin_user + "' is not a valid name",
+    return StartFailure{StartFailure::Kind::Config, "api.admin_user '" + options_.admin_user + "' is not a valid name",
                            "use 1-64 of A-Z a-z 0-9 . _ @ -"};
   DbError error;
   bool exists = false;
   if (!auth_.userExists(options_.admin_user, exists, error))
-    return ApiStartFailure{ApiStartFailure::Kind::Unavailable, "cannot read api_users: " + error.describe(),
+    return StartFailure{StartFailure::Kind::Unavailable, "cannot read api_users: " + error.describe(),
                            "check the database"};
   if (exists) {
     log_.info("admin_exists", {{"username", options_.admin_user}});
@@ -69,7 +98,7 @@ std::optional<ApiStartFailure> ApiService::ensureAdmin() {
   }
   auto password = randomPassword();
   if (!password)
-    return ApiStartFailure{ApiStartFailure::Kind::Unavailable, "no random bytes for the admin password",
+    return StartFailure{StartFailure::Kind::Unavailable, "no random bytes for the admin password",
                            "check the system's random source"};
   switch (auth_.createUser(options_.admin_user, *password, Role::Admin, error)) {
     case AuthStore::Outcome::Ok: break;
@@ -77,7 +106,7 @@ std::optional<ApiStartFailure> ApiService::ensureAdmin() {
       log_.info("admin_exists", {{"username", options_.admin_user}});
       return std::nullopt;
     default:
-      return ApiStartFailure{ApiStartFailure::Kind::Unavailable, "cannot create the admin: " + error.describe(),
+      return StartFailure{StartFailure::Kind::Unavailable, "cannot create the admin: " + error.describe(),
                              "check the database"};
   }
   // The password file is written before the password is logged, owner-readable only.
@@ -91,7 +120,7 @@ std::optional<ApiStartFailure> ApiService::ensureAdmin() {
     out.close();
     ::umask(old_mask);
     if (!out)
-      return ApiStartFailure{ApiStartFailure::Kind::Config,
+      return StartFailure{StartFailure::Kind::Config,
                              "admin '" + options_.admin_user + "' was created but its password could not be written to " +
                                  file.string() + " (password: " + *password + ")",
                              "set api.admin_password_file to a writable path"};

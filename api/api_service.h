@@ -16,15 +16,10 @@
 #include "api/message_store.h"
 #include "api/sql_pool.h"
 #include "common/log.h"
+#include "common/start_failure.h"
 #include "common/metrics.h"
 
 namespace sipvault::api {
-
-struct ApiStartFailure {
-  enum class Kind { Config, Unavailable } kind = Kind::Unavailable;
-  std::string problem;
-  std::string fix;
-};
 
 class ApiService {
  public:
@@ -32,12 +27,13 @@ class ApiService {
   ApiService(ApiOptions options, MetricsRegistry& metrics, Log log);
   ~ApiService();
 
-  [[nodiscard]] std::optional<ApiStartFailure> start();
+  [[nodiscard]] std::optional<StartFailure> start();
   void stop();
   [[nodiscard]] const std::string& boundAddress() const { return server_->boundAddress(); }
 
  private:
-  std::optional<ApiStartFailure> ensureAdmin();
+  std::optional<StartFailure> migrateSchema();
+  std::optional<StartFailure> ensureAdmin();
 
   ApiOptions options_;
   MetricsRegistry& metrics_;

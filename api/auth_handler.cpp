@@ -9,6 +9,8 @@
 #include "api/time_text.h"
 
 namespace sipvault::api {
+
+using namespace sipvault::store;
 namespace {
 
 constexpr int kMaxJsonDepth = 16;

@@ -7,43 +7,13 @@
 #include "api/time_text.h"
 
 namespace sipvault::api {
+
+using namespace sipvault::store;
 namespace {
 
 constexpr std::string_view kSessionPrefix = "svs_";
 constexpr std::string_view kTokenPrefix = "svt_";
 constexpr size_t kSecretBytes = 32;
-
-constexpr std::string_view kCreateUsers =
-    "CREATE TABLE IF NOT EXISTS api_users ("
-    " username VARBINARY(64) NOT NULL,"
-    " role VARBINARY(16) NOT NULL,"
-    " password_hash VARBINARY(255) NOT NULL,"
-    " created_us BIGINT UNSIGNED NOT NULL,"
-    " PRIMARY KEY (username)"
-    ") ENGINE=InnoDB";
-constexpr std::string_view kCreateSessions =
-    "CREATE TABLE IF NOT EXISTS api_sessions ("
-    " token_hash BINARY(32) NOT NULL,"
-    " username VARBINARY(64) NOT NULL,"
-    " created_us BIGINT UNSIGNED NOT NULL,"
-    " expires_us BIGINT UNSIGNED NOT NULL,"
-    " PRIMARY KEY (token_hash),"
-    " KEY ix_user (username),"
-    " KEY ix_expires (expires_us)"
-    ") ENGINE=InnoDB";
-constexpr std::string_view kCreateTokens =
-    "CREATE TABLE IF NOT EXISTS api_tokens ("
-    " id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,"
-    " token_hash BINARY(32) NOT NULL,"
-    " name VARBINARY(128) NOT NULL,"
-    " username VARBINARY(64) NOT NULL,"
-    " role VARBINARY(16) NOT NULL,"
-    " created_us BIGINT UNSIGNED NOT NULL,"
-    " expires_us BIGINT UNSIGNED NOT NULL,"
-    " PRIMARY KEY (id),"
-    " UNIQUE KEY ux_token (token_hash),"
-    " KEY ix_user (username)"
-    ") ENGINE=InnoDB";
 
 bool toNumber(const std::optional<std::string>& cell, uint64_t& out) {
   if (!cell) return false;
@@ -82,12 +52,6 @@ bool validUsername(std::string_view name) {
 
 AuthStore::AuthStore(SqlPool& pool, std::chrono::seconds session_ttl)
     : pool_(pool), session_ttl_(session_ttl), dummy_hash_(hashPassword("not a password").value_or("")) {}
-
-bool AuthStore::createTables(DbError& error) {
-  for (std::string_view ddl : {kCreateUsers, kCreateSessions, kCreateTokens})
-    if (!pool_.execute(SqlQuery{std::string(ddl), {}}, error)) return false;
-  return true;
-}
 
 AuthStore::Outcome AuthStore::createUser(std::string_view username, std::string_view password, Role role,
                                          DbError& error) {

@@ -58,33 +58,31 @@ class AuthStore {
  public:
   AuthStore(SqlPool& pool, std::chrono::seconds session_ttl);
 
-  [[nodiscard]] bool createTables(DbError& error);
-
   enum class Outcome { Ok, NotFound, Exists, Denied, Error };
 
   // Exists when the name is taken; Error (with `error`) on a database failure.
-  [[nodiscard]] Outcome createUser(std::string_view username, std::string_view password, Role role, DbError& error);
-  [[nodiscard]] bool listUsers(std::vector<UserInfo>& out, DbError& error);
+  [[nodiscard]] Outcome createUser(std::string_view username, std::string_view password, Role role, store::DbError& error);
+  [[nodiscard]] bool listUsers(std::vector<UserInfo>& out, store::DbError& error);
   // Deletes the user and their sessions and tokens. NotFound when there is no such user.
-  [[nodiscard]] Outcome deleteUser(std::string_view username, DbError& error);
-  [[nodiscard]] bool countAdmins(uint64_t& count, DbError& error);
-  [[nodiscard]] bool userExists(std::string_view username, bool& exists, DbError& error);
+  [[nodiscard]] Outcome deleteUser(std::string_view username, store::DbError& error);
+  [[nodiscard]] bool countAdmins(uint64_t& count, store::DbError& error);
+  [[nodiscard]] bool userExists(std::string_view username, bool& exists, store::DbError& error);
 
   // Checks the password (constant time; unknown users cost the same) and opens a session.
   // Denied on a wrong user or password.
   [[nodiscard]] Outcome login(std::string_view username, std::string_view password, std::string& token,
-                              uint64_t& expires_us, Role& role, DbError& error);
-  [[nodiscard]] bool endSession(const std::string& token_hash, DbError& error);
+                              uint64_t& expires_us, Role& role, store::DbError& error);
+  [[nodiscard]] bool endSession(const std::string& token_hash, store::DbError& error);
 
   // The principal for a bearer token; `out` stays empty when the token is unknown or expired.
   [[nodiscard]] bool authenticate(std::string_view bearer, uint64_t now_us, std::optional<Principal>& out,
-                                  DbError& error);
+                                  store::DbError& error);
 
   // A new API token; `token` is the secret, shown once.
   [[nodiscard]] bool createToken(std::string_view name, Role role, std::string_view owner, uint64_t expires_us,
-                                 std::string& token, TokenInfo& info, DbError& error);
-  [[nodiscard]] bool listTokens(std::vector<TokenInfo>& out, DbError& error);
-  [[nodiscard]] Outcome deleteToken(uint64_t id, DbError& error);
+                                 std::string& token, TokenInfo& info, store::DbError& error);
+  [[nodiscard]] bool listTokens(std::vector<TokenInfo>& out, store::DbError& error);
+  [[nodiscard]] Outcome deleteToken(uint64_t id, store::DbError& error);
 
  private:
   SqlPool& pool_;

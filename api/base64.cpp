@@ -3,6 +3,7 @@
 #include <cstdint>
 
 namespace sipvault::api {
+
 namespace {
 
 constexpr char kStd[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -9,6 +9,8 @@
 #include "api/call_summary.h"
 
 namespace sipvault::api {
+
+using namespace sipvault::store;
 namespace {
 
 struct Candidate {

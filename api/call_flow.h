@@ -47,7 +47,7 @@ struct CallFlow {
 // Fills `out` for `call` (CallRef::of(call_id) for a Call-ID as given); out.messages stays empty
 // when the call has no message in [from_us, to_us]. out.call_id is the call's stored Call-ID.
 [[nodiscard]] bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, uint64_t to_us,
-                                 const FlowOptions& options, CallFlow& out, DbError& error);
+                                 const FlowOptions& options, CallFlow& out, store::DbError& error);
 
 [[nodiscard]] Poco::JSON::Object::Ptr callFlowJson(const CallFlow& flow);
 

@@ -8,6 +8,8 @@
 
 namespace sipvault {
 
+using namespace sipvault::store;
+
 std::unique_ptr<sql::Connection> openConnectorSession(const DbOptions& options, std::chrono::seconds io_timeout) {
   // get_driver_instance() is not thread-safe the first time it runs.
   static std::mutex driver_mu;
@@ -30,7 +32,7 @@ std::unique_ptr<sql::Connection> openConnectorSession(const DbOptions& options, 
   props["OPT_RECONNECT"] = false;  // a silent reconnect would lose session state
   props["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
   std::unique_ptr<sql::Connection> conn(driver->connect(props));
-  // A known session, the same as the writer's (writer/db_connection.cpp): strict, backslash
+  // A known session, the same as the writer's (store/db_connection.cpp): strict, backslash
   // escapes on, UTC for any time function.
   std::unique_ptr<sql::Statement> st(conn->createStatement());
   st->execute("SET SESSION sql_mode='STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION', time_zone='+00:00'");

@@ -1,7 +1,7 @@
 #pragma once
 // Connector/C++ plumbing of the api's SqlPool (sql_pool.h): opening a session with our settings,
 // mapping exceptions to DbError, and reading a result set into DbRows. (The writer talks to
-// MariaDB through Connector/C instead, for array binding: writer/db_connection.h.)
+// MariaDB through Connector/C instead, for array binding: store/db_connection.h.)
 #include <cppconn/connection.h>
 #include <cppconn/exception.h>
 #include <cppconn/resultset.h>
@@ -10,20 +10,20 @@
 #include <exception>
 #include <memory>
 
-#include "writer/db_connection.h"
+#include "store/db_connection.h"
 
 namespace sipvault {
 
 // Opens a session on options.name: TCP or Unix socket from `options`, utf8mb4, socket read/write
 // timeout `io_timeout`, no silent reconnect (callers replace lost sessions themselves), strict
 // sql_mode and UTC. Throws sql::SQLException.
-[[nodiscard]] std::unique_ptr<sql::Connection> openConnectorSession(const DbOptions& options,
+[[nodiscard]] std::unique_ptr<sql::Connection> openConnectorSession(const store::DbOptions& options,
                                                                     std::chrono::seconds io_timeout);
 
-void fillDbError(DbError& error, const sql::SQLException& e);
-void fillDbError(DbError& error, const std::exception& e);
+void fillDbError(store::DbError& error, const sql::SQLException& e);
+void fillDbError(store::DbError& error, const std::exception& e);
 
 // Appends every row of `rs` to `rows` (NULL -> nullopt, everything else as bytes).
-void readRows(sql::ResultSet& rs, DbRows& rows);
+void readRows(sql::ResultSet& rs, store::DbRows& rows);
 
 }  // namespace sipvault

@@ -5,6 +5,8 @@
 #include "api/time_text.h"
 
 namespace sipvault::api {
+
+using namespace sipvault::store;
 namespace {
 
 // "sipvault-20261126T124945Z" from the first message (or the range start).

@@ -7,9 +7,11 @@
 #include "api/api_server.h"
 #include "api/api_service.h"
 #include "common/stage_app.h"
-#include "writer/db_stage_options.h"
+#include "store/db_stage_options.h"
 
-namespace sipvault {
+namespace sipvault::api {
+
+using namespace sipvault::store;
 
 class ApiApp : public StageApp {
  public:
@@ -36,23 +38,17 @@ class ApiApp : public StageApp {
   }
 
   int runStage(const std::vector<std::string>&) override {
-    api::ApiOptions opt;
-    try {
-      opt = api::ApiOptions::fromConfig(config());
-    } catch (const Poco::Exception& e) {
-      return fail(kExitConfig, e.displayText(), "fix the value in the config file or on the command line");
-    }
+    const auto options = readOptions<ApiOptions>();
+    if (!options) return kExitConfig;
+    const ApiOptions& opt = *options;
     std::string tls_error;
-    if (!api::ApiServer::checkTls(opt, tls_error))
+    if (!ApiServer::checkTls(opt, tls_error))
       return fail(kExitConfig, tls_error, "point api.tls_cert / api.tls_key at a PEM certificate chain and its key");
     // OpenSSL writes with write(2): a browser that goes away mid-response must give EPIPE, not
     // end the process.
     ::signal(SIGPIPE, SIG_IGN);
-    api::ApiService service(opt, metrics(), log());
-    if (auto failure = service.start()) {
-      return fail(failure->kind == api::ApiStartFailure::Kind::Config ? kExitConfig : kExitUnavailable,
-                  failure->problem, failure->fix);
-    }
+    ApiService service(opt, metrics(), log());
+    if (auto failure = service.start()) return fail(*failure);
     waitForShutdown();
     log().info("stopping");
     service.stop();
@@ -61,6 +57,6 @@ class ApiApp : public StageApp {
   }
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::api
 
-SIPVAULT_STAGE_MAIN(sipvault::ApiApp)
+SIPVAULT_STAGE_MAIN(sipvault::api::ApiApp)

@@ -11,9 +11,11 @@
 #include "api/sip_sections.h"
 #include "api/time_text.h"
 #include "proto/packet_convert.h"
-#include "writer/raw_codec.h"
+#include "store/raw_codec.h"
 
 namespace sipvault::api {
+
+using namespace sipvault::store;
 namespace {
 
 template <typename T>

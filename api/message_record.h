@@ -2,7 +2,7 @@
 // One stored SIP message as the api reads it from sip_messages, and its JSON form (the "Message
 // object" of api/API_CONTRACT.md). Pure; thread-safe.
 //
-// kMessageColumns is the SELECT list fromRow() expects, in order; kMessageColumnsWithRaw adds the
+// store::kSipMessageReadColumns is the SELECT list fromRow() expects, in order; ...WithRaw adds the
 // stored raw message and its flags. Rows come from SqlSession (numbers as decimal text, bytes
 // exact). A row that does not fit (wrong column count, a non-number) yields nullopt, never a throw.
 //
@@ -16,18 +16,10 @@
 #include <string_view>
 
 #include "api/search_filter.h"
-#include "writer/db_connection.h"
+#include "store/db_connection.h"
+#include "store/stored_rows.h"
 
 namespace sipvault::api {
-
-inline constexpr std::string_view kMessageColumns =
-    "id, capture_us, method, status, cseq, call_id, from_user, to_user, ruri_user, from_tag, to_tag, user_agent, "
-    "via_branch, x_cid, correlation_id, src_ip, dst_ip, src_port, dst_port, ip_proto, capture_id, node, vlan, "
-    "raw_len, flags, call_id_hash";
-inline constexpr std::string_view kMessageColumnsWithRaw =
-    "id, capture_us, method, status, cseq, call_id, from_user, to_user, ruri_user, from_tag, to_tag, user_agent, "
-    "via_branch, x_cid, correlation_id, src_ip, dst_ip, src_port, dst_port, ip_proto, capture_id, node, vlan, "
-    "raw_len, flags, call_id_hash, raw";
 
 struct MessageRecord {
   uint64_t id = 0;
@@ -46,10 +38,10 @@ struct MessageRecord {
   uint16_t vlan = 0;
   uint32_t raw_len = 0;
   uint16_t flags = 0;
-  // The writer's search key of the FULL Call-ID (writer/search_key.h): `call_id` holds only its
+  // The writer's search key of the FULL Call-ID (store/search_key.h): `call_id` holds only its
   // first kCallIdWidth bytes, so this is what finds the other messages of a long Call-ID.
   uint64_t call_id_hash = 0;
-  std::optional<std::string> stored_raw;  // the `raw` column as stored (see writer/raw_codec.h)
+  std::optional<std::string> stored_raw;  // the `raw` column as stored (see store/raw_codec.h)
 
   [[nodiscard]] bool isRequest() const { return status == 0; }
   // The call this message belongs to.
@@ -57,8 +49,8 @@ struct MessageRecord {
   // The original message bytes (inflated); nullopt when not selected or corrupt.
   [[nodiscard]] std::optional<std::string> raw() const;
 
-  // From a row selected with kMessageColumns, or kMessageColumnsWithRaw when `with_raw`.
-  [[nodiscard]] static std::optional<MessageRecord> fromRow(const DbRow& row, bool with_raw);
+  // From a row selected with store::kSipMessageReadColumns (...WithRaw when `with_raw`).
+  [[nodiscard]] static std::optional<MessageRecord> fromRow(const store::DbRow& row, bool with_raw);
 };
 
 // "192.0.2.1" / "2001:db8::1" from 4 or 16 raw bytes; "" otherwise.

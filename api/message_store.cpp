@@ -5,10 +5,12 @@
 #include <set>
 
 #include "api/search_sql.h"
-#include "writer/search_key.h"
-#include "writer/stored_rows.h"
+#include "store/search_key.h"
+#include "store/stored_rows.h"
 
 namespace sipvault::api {
+
+using namespace sipvault::store;
 namespace {
 
 // Call-ID lists are sent in chunks, padded to a power of two so that a handful of statement
@@ -23,7 +25,7 @@ bool toNumber(const std::optional<std::string>& cell, uint64_t& out) {
 
 DbError badRow() { return DbError{0, "", "unexpected row shape from the database"}; }
 
-std::string_view columnsFor(bool with_raw) { return with_raw ? kMessageColumnsWithRaw : kMessageColumns; }
+std::string_view columnsFor(bool with_raw) { return with_raw ? kSipMessageReadColumnsWithRaw : kSipMessageReadColumns; }
 
 // The stored form of a value: the writer cuts long values to the column width.
 bool storedEquals(const std::string& stored, const std::string& value, size_t width) {
@@ -66,7 +68,7 @@ bool MessageStore::search(const SearchFilter& filter, const std::optional<Messag
 
 bool MessageStore::byId(const MessageCursor& key, std::optional<MessageRecord>& out, DbError& error) {
   SqlQuery q;
-  q.text("SELECT ").text(kMessageColumnsWithRaw).text(" FROM sip_messages WHERE capture_us = ").number(key.capture_us);
+  q.text("SELECT ").text(kSipMessageReadColumnsWithRaw).text(" FROM sip_messages WHERE capture_us = ").number(key.capture_us);
   q.text(" AND id = ").number(key.id);
   std::vector<MessageRecord> found;
   if (!fetch(q, true, found, error)) return false;
@@ -137,7 +139,7 @@ bool MessageStore::referencing(uint64_t from_us, uint64_t to_us, const CallRef& 
   // The writer keys correlation_hash on the full correlation id (or X-CID), like call_id_hash on
   // the full Call-ID: equal keys for a link to this call, whatever the columns cut.
   SqlQuery q;
-  q.text("SELECT ").text(kMessageColumns).text(" FROM sip_messages WHERE capture_us BETWEEN ").number(from_us);
+  q.text("SELECT ").text(kSipMessageReadColumns).text(" FROM sip_messages WHERE capture_us BETWEEN ").number(from_us);
   q.text(" AND ").number(to_us).text(" AND correlation_hash = ").number(call.hash);
   q.text(" ORDER BY capture_us, id LIMIT ").number(kMaxRowsPerStatement);
   std::vector<MessageRecord> found;

@@ -9,6 +9,7 @@
 #include "api/base64.h"
 
 namespace sipvault::api {
+
 namespace {
 
 constexpr size_t kSaltBytes = 16;

@@ -9,6 +9,7 @@
 #include <tuple>
 
 namespace sipvault::api {
+
 namespace {
 
 constexpr size_t kEthernetHeader = 14;

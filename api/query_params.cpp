@@ -1,6 +1,7 @@
 #include "api/query_params.h"
 
 namespace sipvault::api {
+
 namespace {
 
 int hexValue(char c) {

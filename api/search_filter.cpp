@@ -8,10 +8,12 @@
 #include "api/base64.h"
 #include "api/time_text.h"
 #include "proto/packet.h"
-#include "writer/search_key.h"
-#include "writer/stored_rows.h"
+#include "store/search_key.h"
+#include "store/stored_rows.h"
 
 namespace sipvault::api {
+
+using namespace sipvault::store;
 namespace {
 
 constexpr std::array<std::string_view, 21> kFilterNames = {

@@ -40,8 +40,8 @@ namespace sipvault::api {
 inline constexpr size_t kMaxTextValue = 1024;
 inline constexpr size_t kMaxCallIdValue = 4096;
 
-// One call as stored: the writer's search key of the FULL Call-ID (writer/search_key.h) and the
-// call_id column, which keeps only the first 255 bytes (writer/stored_rows.h kCallIdWidth).
+// One call as stored: the writer's search key of the FULL Call-ID (store/search_key.h) and the
+// call_id column, which keeps only the first 255 bytes (store/stored_rows.h kCallIdWidth).
 // Together they name a call exactly, also when its Call-ID is longer than the column (only the
 // key still knows the whole value), when long Call-IDs share their first 255 bytes, and when the
 // bytes are not UTF-8 (JSON text cannot carry them; clients pass the opaque call_ref instead).

@@ -6,9 +6,11 @@
 
 #include "api/call_flow.h"
 #include "api/call_summary.h"
-#include "writer/stored_rows.h"
+#include "store/stored_rows.h"
 
 namespace sipvault::api {
+
+using namespace sipvault::store;
 
 ApiResponse SearchHandler::messages(const ApiRequest& req) {
   SearchFilter f;

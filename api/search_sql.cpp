@@ -1,9 +1,11 @@
 #include "api/search_sql.h"
 
-#include "writer/search_key.h"
-#include "writer/stored_rows.h"
+#include "store/search_key.h"
+#include "store/stored_rows.h"
 
 namespace sipvault::api {
+
+using namespace sipvault::store;
 namespace {
 
 void numberMatch(SqlQuery& q, std::string_view column, const NumberMatch& m) {

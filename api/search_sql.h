@@ -1,10 +1,10 @@
 #pragma once
 // SQL for the search filters (search_filter.h) against the writer's sip_messages table
-// (writer/sql/001_initial_schema.sql). Pure: builds text and parameters, runs nothing.
+// (store/sql/001_initial_schema.sql). Pure: builds text and parameters, runs nothing.
 //
 // Every condition starts with the time range, `capture_us BETWEEN ? AND ?`, so that the server
 // reads only the hourly partitions of that range. Exact number and Call-ID matches use the
-// indexed 64-bit search keys (writer/search_key.h) and then compare the stored value, since keys
+// indexed 64-bit search keys (store/search_key.h) and then compare the stored value, since keys
 // may collide; `*` wildcards become a LIKE on the stored value inside the time range. All values
 // are bound parameters (sql_query.h); nothing from the request is pasted into SQL text.
 #include <string>

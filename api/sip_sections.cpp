@@ -1,6 +1,7 @@
 #include "api/sip_sections.h"
 
 namespace sipvault::api {
+
 namespace {
 
 std::string_view trim(std::string_view s) {

@@ -13,6 +13,8 @@
 #include <unordered_map>
 
 namespace sipvault::api {
+
+using namespace sipvault::store;
 namespace {
 
 // Prepared statements kept per session. Search SQL varies with the filters given, so the cache is

@@ -1,7 +1,7 @@
 #pragma once
 // The api's database access: a bounded pool of MariaDB sessions that run prepared statements only
 // (MySQL Connector/C++ 1.1, the legacy cppconn API). Connection settings, error values and the
-// text-row result type are shared with the writer (writer/db_connection.h).
+// text-row result type are shared with the writer (store/db_connection.h).
 //
 // SqlSession: one connection plus a cache of its prepared statements (keyed by SQL text, bounded).
 //   Not thread-safe; a session is used by one request at a time through the pool.
@@ -23,7 +23,7 @@
 
 #include "api/sql_query.h"
 #include "common/metrics.h"
-#include "writer/db_connection.h"
+#include "store/db_connection.h"
 
 namespace sipvault::api {
 
@@ -38,14 +38,14 @@ class SqlSession {
 
   // Connects to options.name; sets a strict sql_mode, UTC and `statement_timeout` (MariaDB
   // max_statement_time, 0 = none) for the session. nullptr with `error` set when it cannot.
-  [[nodiscard]] static std::unique_ptr<SqlSession> open(const DbOptions& options,
-                                                        std::chrono::seconds statement_timeout, DbError& error);
+  [[nodiscard]] static std::unique_ptr<SqlSession> open(const store::DbOptions& options,
+                                                        std::chrono::seconds statement_timeout, store::DbError& error);
 
   // Prepares (or reuses) `sql`, binds `params` in order and runs it. Rows come back as text
   // (numbers in decimal, binary columns byte-exact), NULL as nullopt.
-  [[nodiscard]] bool query(std::string_view sql, std::span<const SqlParam> params, DbRows& rows, DbError& error);
+  [[nodiscard]] bool query(std::string_view sql, std::span<const SqlParam> params, store::DbRows& rows, store::DbError& error);
   // For statements without a result set; `affected` gets the affected-row count when given.
-  [[nodiscard]] bool execute(std::string_view sql, std::span<const SqlParam> params, DbError& error,
+  [[nodiscard]] bool execute(std::string_view sql, std::span<const SqlParam> params, store::DbError& error,
                              uint64_t* affected = nullptr);
 
  private:
@@ -63,17 +63,17 @@ struct SqlPoolOptions {
 class SqlPool {
  public:
   // `metrics` must outlive the pool; the pool registers its gauges and counters there.
-  SqlPool(DbOptions db, SqlPoolOptions options, MetricsRegistry& metrics);
+  SqlPool(store::DbOptions db, SqlPoolOptions options, MetricsRegistry& metrics);
   ~SqlPool();
   SqlPool(const SqlPool&) = delete;
   SqlPool& operator=(const SqlPool&) = delete;
 
-  [[nodiscard]] bool query(const SqlQuery& q, DbRows& rows, DbError& error);
-  [[nodiscard]] bool execute(const SqlQuery& q, DbError& error, uint64_t* affected = nullptr);
+  [[nodiscard]] bool query(const SqlQuery& q, store::DbRows& rows, store::DbError& error);
+  [[nodiscard]] bool execute(const SqlQuery& q, store::DbError& error, uint64_t* affected = nullptr);
   // Statements that must share one session (LAST_INSERT_ID(), a transaction): `fn` gets the
   // session; no retry. False with `error` when no session could be had or `fn` returned false.
   template <typename Fn>
-  [[nodiscard]] bool withSession(DbError& error, Fn&& fn) {
+  [[nodiscard]] bool withSession(store::DbError& error, Fn&& fn) {
     std::unique_ptr<SqlSession> s = acquire(error);
     if (!s) return false;
     const bool ok = fn(*s, error);
@@ -82,17 +82,17 @@ class SqlPool {
   }
 
   // Opens one session now (start-up check). False with `error` when the database is unreachable.
-  [[nodiscard]] bool ping(DbError& error);
+  [[nodiscard]] bool ping(store::DbError& error);
 
-  [[nodiscard]] const DbOptions& dbOptions() const { return db_; }
+  [[nodiscard]] const store::DbOptions& dbOptions() const { return db_; }
 
  private:
-  std::unique_ptr<SqlSession> acquire(DbError& error);
+  std::unique_ptr<SqlSession> acquire(store::DbError& error);
   void release(std::unique_ptr<SqlSession> session, bool reusable);
   template <typename Fn>
-  bool run(DbError& error, Fn&& fn);
+  bool run(store::DbError& error, Fn&& fn);
 
-  DbOptions db_;
+  store::DbOptions db_;
   SqlPoolOptions options_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 namespace sipvault::api {
+
 namespace {
 
 constexpr off_t kMaxFileBytes = 32 << 20;

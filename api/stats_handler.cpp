@@ -11,6 +11,8 @@
 #include "api/time_text.h"
 
 namespace sipvault::api {
+
+using namespace sipvault::store;
 namespace {
 
 constexpr uint64_t kMaxBuckets = 10000;

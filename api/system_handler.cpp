@@ -2,6 +2,8 @@
 
 namespace sipvault::api {
 
+using namespace sipvault::store;
+
 ApiResponse SystemHandler::health(const ApiRequest&) {
   DbError error;
   const bool db_ok = ctx_.pool.ping(error);

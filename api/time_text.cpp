@@ -5,6 +5,7 @@
 #include <ctime>
 
 namespace sipvault::api {
+
 namespace {
 
 bool digits(std::string_view s, size_t pos, size_t n, int& out) {

@@ -7,7 +7,7 @@
 //   api_bench measure --db-socket PATH [--db-name sipvault_bench] --url http://127.0.0.1:PORT
 //                     --user admin --password-file FILE [--iterations 200]
 //
-// load: creates the writer's schema (writer/sql, with hourly partitions over the whole window)
+// load: creates the writer's schema (store/sql, with hourly partitions over the whole window)
 //   and inserts the messages with the writer's own RowInserter (LOAD DATA from memory), in time
 //   order as a writer would. Calls of 7 messages (answered: INVITE 100 180 200 ACK BYE 200;
 //   1 in 6 refused: INVITE 407 ACK INVITE 100 486 ACK), unique Call-IDs, A- and B-numbers drawn
@@ -36,20 +36,23 @@
 #include <string>
 #include <vector>
 
-#include "writer/db_connection.h"
-#include "writer/migrator.h"
+#include "store/db_connection.h"
+#include "store/migrator.h"
 #include "writer/partition_maintainer.h"
-#include "writer/raw_codec.h"
+#include "store/raw_codec.h"
 #include "writer/row_inserter.h"
-#include "writer/search_key.h"
-#include "writer/stored_rows.h"
+#include "store/search_key.h"
+#include "store/stored_rows.h"
+
+using namespace sipvault::store;
+using namespace sipvault::writer;
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using sipvault::DbConnection;
-using sipvault::DbError;
-using sipvault::DbOptions;
+using sipvault::store::DbConnection;
+using sipvault::store::DbError;
+using sipvault::store::DbOptions;
 
 constexpr uint64_t kHourUs = 3600ull * 1000000;
 constexpr size_t kNumberPool = 50000;
@@ -155,8 +158,8 @@ const char* const kAgents[] = {"Yealink SIP-T46S 66.86.0.15", "Grandstream GXP21
 const char* const kServer = "sipvault-bench-sbc/1.0";
 
 // The 7 messages of a call, as rows.
-void callRows(const CallPlan& c, std::mt19937_64& rng, sipvault::RawEncoder& enc,
-              std::vector<sipvault::SipMessageRow>& out) {
+void callRows(const CallPlan& c, std::mt19937_64& rng, sipvault::store::RawEncoder& enc,
+              std::vector<sipvault::store::SipMessageRow>& out) {
   const std::string a = number('a', c.a), b = number('b', c.b);
   const std::string ua_ip = ip4(10, 2, (c.ua_host >> 8) & 0xff, c.ua_host & 0xff);
   const std::string px_ip = ip4(10, 1, 0, static_cast<uint8_t>(1 + c.proxy));
@@ -217,7 +220,7 @@ void callRows(const CallPlan& c, std::mt19937_64& rng, sipvault::RawEncoder& enc
     if (s.with_sdp) text += "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(sdp.size()) + "\r\n\r\n" + sdp;
     else text += "Content-Length: 0\r\n\r\n";
 
-    sipvault::SipMessageRow& r = out.emplace_back();
+    sipvault::store::SipMessageRow& r = out.emplace_back();
     r.packet.capture_us = c.start_us + s.at_ms * 1000 + rng() % 1000;
     r.packet.src_ip = s.from_caller ? ua_ip : px_ip;
     r.packet.dst_ip = s.from_caller ? px_ip : ua_ip;
@@ -229,11 +232,11 @@ void callRows(const CallPlan& c, std::mt19937_64& rng, sipvault::RawEncoder& enc
     r.packet.raw_len = static_cast<uint32_t>(text.size());
     r.packet.flags = enc.encode(text, r.packet.raw);
     r.call_id = cid;
-    r.call_id_hash = sipvault::searchKey(r.call_id);
+    r.call_id_hash = sipvault::store::searchKey(r.call_id);
     r.from_user = a;
-    r.from_user_hash = sipvault::searchKey(a);
+    r.from_user_hash = sipvault::store::searchKey(a);
     r.to_user = b;
-    r.to_user_hash = sipvault::searchKey(b);
+    r.to_user_hash = sipvault::store::searchKey(b);
     if (s.request) {
       r.ruri_user = b;
       r.ruri_user_hash = r.to_user_hash;
@@ -260,17 +263,17 @@ int load(const Args& args) {
   auto db = open(args.db, true);
   // Schema as the writer creates it, with hourly partitions over the whole window: migrate "an
   // hour before the window" so p_past ends there, then let the maintainer prepare the hours.
-  sipvault::MigrationReport report;
+  sipvault::store::MigrationReport report;
   DbError e;
-  if (!sipvault::migrate(*db, sipvault::embeddedMigrations(), start_us - kHourUs, report, e)) {
+  if (!sipvault::store::migrate(*db, sipvault::store::embeddedMigrations(), start_us - kHourUs, report, e)) {
     std::fprintf(stderr, "api_bench: migrate: %s\n", e.describe().c_str());
     return 70;
   }
-  sipvault::PartitionOptions popt;
+  sipvault::writer::PartitionOptions popt;
   popt.ahead = std::chrono::hours(args.hours + 2);
   popt.retention = std::chrono::hours(24 * 365);
-  sipvault::MaintenanceOutcome outcome;
-  if (!sipvault::PartitionMaintainer(popt).runOnce(*db, start_us, outcome, e)) {
+  sipvault::writer::MaintenanceOutcome outcome;
+  if (!sipvault::writer::PartitionMaintainer(popt).runOnce(*db, start_us, outcome, e)) {
     std::fprintf(stderr, "api_bench: partitions: %s\n", e.describe().c_str());
     return 70;
   }
@@ -287,20 +290,20 @@ int load(const Args& args) {
         0.25 + std::exp(-std::pow((hod - 11) / 3.0, 2)) + 0.8 * std::exp(-std::pow((hod - 16) / 3.0, 2));
     total_weight += weight[static_cast<size_t>(h)];
   }
-  sipvault::RowInserter inserter(sipvault::InsertMethod::LoadData);
-  sipvault::RawEncoder encoder;
+  sipvault::writer::RowInserter inserter(sipvault::writer::InsertMethod::LoadData);
+  sipvault::store::RawEncoder encoder;
   std::vector<std::pair<CallPlan, std::string>> samples;  // reservoir of (call, Call-ID)
   uint64_t serial = 0, inserted = 0, raw_bytes = 0;
   const auto t0 = Clock::now();
   double insert_s = 0;
-  std::vector<sipvault::SipMessageRow> spill;  // messages of earlier hours' calls that fall later
+  std::vector<sipvault::store::SipMessageRow> spill;  // messages of earlier hours' calls that fall later
   for (int h = 0; h < args.hours; ++h) {
     const uint64_t hour_start = start_us + static_cast<uint64_t>(h) * kHourUs;
     const uint64_t n = static_cast<uint64_t>(std::llround(calls * weight[static_cast<size_t>(h)] / total_weight));
     std::vector<uint64_t> starts(n);
     for (auto& s : starts) s = hour_start + rng() % kHourUs;
     std::sort(starts.begin(), starts.end());
-    std::vector<sipvault::SipMessageRow> rows = std::move(spill);
+    std::vector<sipvault::store::SipMessageRow> rows = std::move(spill);
     spill.clear();
     for (uint64_t s : starts) {
       CallPlan c{s, static_cast<uint32_t>(rng() % kNumberPool), static_cast<uint32_t>(rng() % kNumberPool),
@@ -320,7 +323,7 @@ int load(const Args& args) {
       rows.erase(cut, rows.end());
     }
     for (size_t i = 0; i < rows.size(); i += 10000) {
-      sipvault::RowBatch batch;
+      sipvault::store::RowBatch batch;
       for (size_t j = i; j < std::min(rows.size(), i + 10000); ++j) {
         raw_bytes += rows[j].packet.raw.size();
         batch.messages.push_back(std::move(rows[j]));
@@ -356,7 +359,7 @@ int load(const Args& args) {
   exec(*db, sql);
   exec(*db, "INSERT INTO bench_meta VALUES (" + std::to_string(start_us) + "," + std::to_string(end_us) + "," +
                 std::to_string(inserted) + ")");
-  sipvault::DbRows analyzed;
+  sipvault::store::DbRows analyzed;
   (void)db->query("ANALYZE TABLE sip_messages", analyzed, e);  // fresh index statistics for the planner
   return 0;
 }
@@ -434,7 +437,7 @@ size_t itemCount(const std::string& body) {
 int measure(const Args& args) {
   auto db = open(args.db, true);
   DbError e;
-  sipvault::DbRows rows;
+  sipvault::store::DbRows rows;
   if (!db->query("SELECT start_us, end_us, messages FROM bench_meta", rows, e) || rows.empty()) {
     std::fprintf(stderr, "api_bench: no bench_meta (run `api_bench load` first): %s\n", e.describe().c_str());
     return 69;

@@ -9,8 +9,10 @@
 #include <string>
 
 #include "bench/loadgen/call_generator.h"
-#include "parser/sip_parser.h"
+#include "sip/sip_parser.h"
 #include "proto/hep_codec.h"
+
+using namespace sipvault::sip;
 
 namespace {
 

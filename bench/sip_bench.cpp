@@ -13,8 +13,10 @@
 #include <iterator>
 #include <string>
 
-#include "parser/sip_parser.h"
-#include "parser/sip_stream_framer.h"
+#include "sip/sip_parser.h"
+#include "sip/sip_stream_framer.h"
+
+using namespace sipvault::sip;
 
 namespace {
 

@@ -7,7 +7,7 @@
 //   writer_bench --db-socket /tmp/sv-bench/mysqld.sock [--rows 200000] [--batch-rows 2000]
 //                [--method bulk|load_data|insert] [--variant NAME] [--keep]
 //
-// Variants rewrite the shipped schema (writer/sql/001_initial_schema.sql) to compare choices:
+// Variants rewrite the shipped schema (store/sql/001_initial_schema.sql) to compare choices:
 //   shipped     as shipped: InnoDB, PRIMARY KEY (id, capture_us), 5 BIGINT hash indexes
 //   idx3        only call_id_hash, from_user_hash, to_user_hash indexed
 //   noidx       no secondary index
@@ -27,12 +27,15 @@
 #include <vector>
 
 #include "sipvault.pb.h"
-#include "writer/db_connection.h"
-#include "writer/migrator.h"
+#include "store/db_connection.h"
+#include "store/migrator.h"
 #include "writer/partition_maintainer.h"
-#include "writer/raw_codec.h"
+#include "store/raw_codec.h"
 #include "writer/record_converter.h"
 #include "writer/row_inserter.h"
+
+using namespace sipvault::store;
+using namespace sipvault::writer;
 
 namespace {
 
@@ -63,8 +66,8 @@ double processCpuSeconds(long pid) {
 }
 
 // The server's pid when it runs on this machine (read from its pid file), else 0.
-long localServerPid(sipvault::DbConnection& db) {
-  sipvault::DbError err;
+long localServerPid(sipvault::store::DbConnection& db) {
+  sipvault::store::DbError err;
   auto path = db.queryValue("SELECT @@pid_file", err);
   if (!path) return 0;
   FILE* f = std::fopen(path->c_str(), "r");
@@ -81,7 +84,7 @@ void replaceAll(std::string& s, const std::string& from, const std::string& to) 
 
 std::string schemaVariant(const std::string& variant, bool& ok) {
   ok = true;
-  std::string sql(sipvault::embeddedMigrations()[0].sql);
+  std::string sql(sipvault::store::embeddedMigrations()[0].sql);
   if (variant == "shipped" || variant == "raw_plain" || variant == "raw_deflate") return sql;
   if (variant == "idx3") {
     replaceAll(sql, "  KEY ix_ruri_user (ruri_user_hash),\n", "");
@@ -222,7 +225,7 @@ void deflateReport(const std::vector<sipvault::wire::SipRecord>& records) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  sipvault::DbOptions db;
+  sipvault::store::DbOptions db;
   db.socket = "";
   size_t rows = 200000, batch_rows = 2000;
   std::string method_name = "bulk", variant = "shipped";
@@ -251,7 +254,7 @@ int main(int argc, char** argv) {
       return 64;
     }
   }
-  auto method = sipvault::parseInsertMethod(method_name);
+  auto method = sipvault::writer::parseInsertMethod(method_name);
   bool variant_ok = false;
   const std::string schema = schemaVariant(variant, variant_ok);
   if (!method || !variant_ok || batch_rows == 0) {
@@ -259,8 +262,8 @@ int main(int argc, char** argv) {
     return 64;
   }
 
-  sipvault::DbError err;
-  auto server = sipvault::DbConnection::openServer(db, err);
+  sipvault::store::DbError err;
+  auto server = sipvault::store::DbConnection::openServer(db, err);
   if (!server) {
     std::fprintf(stderr, "cannot connect: %s (start one: deploy/mariadb.sh start /tmp/sv-bench 33062)\n",
                  err.describe().c_str());
@@ -272,17 +275,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", err.describe().c_str());
     return 69;
   }
-  auto conn = sipvault::DbConnection::open(db, err);
+  auto conn = sipvault::store::DbConnection::open(db, err);
   const uint64_t now_us = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-  const sipvault::Migration migration{1, "bench_schema", schema};
-  sipvault::MigrationReport report;
-  if (!conn || !sipvault::migrate(*conn, std::span(&migration, 1), now_us, report, err)) {
+  const sipvault::store::Migration migration{1, "bench_schema", schema};
+  sipvault::store::MigrationReport report;
+  if (!conn || !sipvault::store::migrate(*conn, std::span(&migration, 1), now_us, report, err)) {
     std::fprintf(stderr, "schema: %s\n", err.describe().c_str());
     return 69;
   }
-  sipvault::PartitionMaintainer maintainer({});
-  sipvault::MaintenanceOutcome outcome;
+  sipvault::writer::PartitionMaintainer maintainer({});
+  sipvault::writer::MaintenanceOutcome outcome;
   if (!maintainer.runOnce(*conn, now_us, outcome, err)) {
     std::fprintf(stderr, "partitions: %s\n", err.describe().c_str());
     return 69;
@@ -296,9 +299,9 @@ int main(int argc, char** argv) {
   // Conversion (hashing, deflate, copies) on its own: in the writer it runs on the receiver thread.
   t = Clock::now();
   const double convert_cpu0 = threadCpuSeconds();
-  std::vector<sipvault::RowBatch> batches;
-  sipvault::RecordConverter converter(variant == "raw_deflate" ? sipvault::RawCodec::Deflate
-                                                                : sipvault::RawCodec::Lz4);
+  std::vector<sipvault::store::RowBatch> batches;
+  sipvault::writer::RecordConverter converter(variant == "raw_deflate" ? sipvault::store::RawCodec::Deflate
+                                                                : sipvault::store::RawCodec::Lz4);
   size_t raw_bytes = 0, stored_bytes = 0;
   for (size_t i = 0; i < records.size(); ++i) {
     if (i % batch_rows == 0) batches.emplace_back();
@@ -306,7 +309,7 @@ int main(int argc, char** argv) {
     auto& row = batches.back().messages.back();
     if (variant == "raw_plain") {
       row.packet.raw = records[i].packet().payload();
-      row.packet.flags &= static_cast<uint16_t>(~(sipvault::kRawDeflated | sipvault::kRawLz4));
+      row.packet.flags &= static_cast<uint16_t>(~(sipvault::store::kRawDeflated | sipvault::store::kRawLz4));
     }
     raw_bytes += row.packet.raw_len;
     stored_bytes += row.packet.raw.size();
@@ -314,7 +317,7 @@ int main(int argc, char** argv) {
   const double convert_s = secondsSince(t);
   const double convert_cpu = threadCpuSeconds() - convert_cpu0;
 
-  sipvault::RowInserter inserter(*method);
+  sipvault::writer::RowInserter inserter(*method);
   const long server_pid = localServerPid(*conn);
   const double server_cpu0 = processCpuSeconds(server_pid);
   t = Clock::now();
@@ -335,7 +338,7 @@ int main(int argc, char** argv) {
   std::printf(
       "variant=%s method=%s rows=%zu batch_rows=%zu | convert %.0f rows/s (%.2f us CPU/row) | insert %.0f rows/s "
       "(%.2f s, client %.2f us CPU/row, server %.1f us CPU/row) | raw %.0f B -> stored %.0f B/row | counted %s skipped %llu\n",
-      variant.c_str(), sipvault::insertMethodName(inserter.method()).data(), rows, batch_rows, rows / convert_s,
+      variant.c_str(), sipvault::writer::insertMethodName(inserter.method()).data(), rows, batch_rows, rows / convert_s,
       convert_cpu * 1e6 / rows, rows / insert_s, insert_s, insert_cpu * 1e6 / rows,
       server_cpu < 0 ? -1.0 : server_cpu * 1e6 / rows, double(raw_bytes) / rows,
       double(stored_bytes) / rows, count ? count->c_str() : "?", static_cast<unsigned long long>(skipped_total));

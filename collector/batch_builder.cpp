@@ -2,7 +2,7 @@
 
 #include "proto/packet_convert.h"
 
-namespace sipvault {
+namespace sipvault::collector {
 
 BatchBuilder::BatchBuilder(BatchQueue& queue, CollectorMetrics& metrics, uint32_t collector_id, int max_packets,
                            std::chrono::milliseconds max_age)
@@ -36,4 +36,4 @@ void BatchBuilder::flush() {
   metrics_.queue_depth.set(static_cast<int64_t>(queue_.size()));
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::collector

@@ -11,7 +11,7 @@
 #include "proto/packet.h"
 #include "sipvault.pb.h"
 
-namespace sipvault {
+namespace sipvault::collector {
 
 using BatchQueue = BoundedQueue<std::string>;
 
@@ -37,4 +37,4 @@ class BatchBuilder {
   uint64_t sequence_ = 0;
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::collector

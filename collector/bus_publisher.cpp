@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <random>
 
-namespace sipvault {
+namespace sipvault::collector {
 
 using Clock = UnackedWindow::Clock;
 using std::chrono::milliseconds;
@@ -167,4 +167,4 @@ void BusPublisher::drainAndStop(milliseconds deadline) {
   if (thread_.joinable()) thread_.join();
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::collector

@@ -28,7 +28,7 @@
 #include "common/bus.h"
 #include "common/log.h"
 
-namespace sipvault {
+namespace sipvault::collector {
 
 struct AckSettings {
   std::vector<BusEndpoint> input;  // where writers publish acks (collector binds, typically)
@@ -87,4 +87,4 @@ class BusPublisher {
   std::atomic<uint64_t> undelivered_{0};
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::collector

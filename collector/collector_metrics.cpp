@@ -2,7 +2,7 @@
 
 #include <string>
 
-namespace sipvault {
+namespace sipvault::collector {
 
 CollectorMetrics::CollectorMetrics(MetricsRegistry& r)
     : udp_datagrams(r.counter("collector_received_total", "HEP/IP-in-IP units received", R"(transport="udp")")),
@@ -47,4 +47,4 @@ CollectorMetrics::CollectorMetrics(MetricsRegistry& r)
   }
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::collector

@@ -5,7 +5,7 @@
 #include "common/metrics.h"
 #include "proto/hep_codec.h"
 
-namespace sipvault {
+namespace sipvault::collector {
 
 struct CollectorMetrics {
   explicit CollectorMetrics(MetricsRegistry& r);
@@ -51,4 +51,4 @@ struct CollectorMetrics {
   Counter& decodeError(HepError e) { return *decode_errors[static_cast<size_t>(e)]; }
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::collector

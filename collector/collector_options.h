@@ -10,7 +10,7 @@ namespace Poco::Util {
 class AbstractConfiguration;
 }
 
-namespace sipvault {
+namespace sipvault::collector {
 
 struct CollectorOptions {
   // HEP over UDP: listen addresses (HOST:PORT; IPv4 or [IPv6]); "" = off. Key collector.udp
@@ -74,4 +74,4 @@ struct CollectorOptions {
   static CollectorOptions fromConfig(const Poco::Util::AbstractConfiguration& config);
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::collector

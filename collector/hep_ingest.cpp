@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-namespace sipvault {
+namespace sipvault::collector {
 
 uint64_t nowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -37,4 +37,4 @@ void HepIngest::ingestDecoded(const PacketView& packet, uint64_t received_us) {
   if (admit(packet, false)) batch_.add(packet, wire::ORIGIN_IPIP, received_us);
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::collector

@@ -5,15 +5,15 @@
 #include <span>
 #include <string>
 
-#include "collector/batch_builder.h"
-#include "collector/packet_admission.h"
+#include "collector/ingest_context.h"
 
-namespace sipvault {
+namespace sipvault::collector {
 
 class HepIngest {
  public:
-  HepIngest(const PacketAdmission& admission, CollectorMetrics& metrics, BatchBuilder& batch)
-      : admission_(admission), metrics_(metrics), batch_(batch) {}
+  // `batch` is the calling thread's own; `context` is shared.
+  HepIngest(const IngestContext& context, BatchBuilder& batch)
+      : admission_(context.admission), metrics_(context.metrics), batch_(batch) {}
 
   // Handles one datagram or one framed TCP packet. False when it was not valid HEP.
   bool ingest(std::span<const uint8_t> bytes, uint64_t received_us);
@@ -32,4 +32,4 @@ class HepIngest {
 // Microseconds since the epoch, for received_time_us.
 [[nodiscard]] uint64_t nowMicros();
 
-}  // namespace sipvault
+}  // namespace sipvault::collector

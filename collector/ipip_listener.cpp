@@ -9,9 +9,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "agent/decode/packet_decoder.h"
+#include "netdecode/packet_decoder.h"
 
-namespace sipvault {
+namespace sipvault::collector {
 namespace {
 
 // Hands decoded inner packets to the ingest path.
@@ -47,12 +47,8 @@ int openRaw(int protocol, const std::string& bind_address) {
 
 }  // namespace
 
-IpIpListener::IpIpListener(const std::string& bind_address, const PacketAdmission& admission,
-                           CollectorMetrics& metrics, BatchQueue& queue, uint32_t collector_id, int batch_packets,
-                           std::chrono::milliseconds batch_time)
-    : metrics_(metrics),
-      batch_(queue, metrics, collector_id, batch_packets, batch_time),
-      ingest_(admission, metrics, batch_) {
+IpIpListener::IpIpListener(const std::string& bind_address, const IngestContext& context)
+    : metrics_(context.metrics), batch_(context.newBatch()), ingest_(context, batch_) {
   fd_ = openRaw(IPPROTO_IPIP, bind_address);    // IPv4 inside IPv4
   try {
     fd6_ = openRaw(IPPROTO_IPV6, bind_address);  // IPv6 inside IPv4 (protocol 41)
@@ -100,4 +96,4 @@ void IpIpListener::run() {
   batch_.flush();
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::collector

@@ -12,7 +12,7 @@
 
 #include "collector/hep_ingest.h"
 
-namespace sipvault {
+namespace sipvault::collector {
 
 struct IpIpPermissionError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -21,8 +21,7 @@ struct IpIpPermissionError : std::runtime_error {
 class IpIpListener {
  public:
   // bind_address: a local IPv4 address to receive on, or "" for all.
-  IpIpListener(const std::string& bind_address, const PacketAdmission& admission, CollectorMetrics& metrics,
-               BatchQueue& queue, uint32_t collector_id, int batch_packets, std::chrono::milliseconds batch_time);
+  IpIpListener(const std::string& bind_address, const IngestContext& context);
   ~IpIpListener();
 
   void start();
@@ -40,4 +39,4 @@ class IpIpListener {
   std::atomic<bool> stopping_{false};
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::collector

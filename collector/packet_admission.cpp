@@ -1,6 +1,6 @@
 #include "collector/packet_admission.h"
 
-namespace sipvault {
+namespace sipvault::collector {
 
 Admission PacketAdmission::check(const PacketView& p, bool from_hep) const {
   if (!from_hep) return Admission::Accept;
@@ -11,4 +11,4 @@ Admission PacketAdmission::check(const PacketView& p, bool from_hep) const {
   return Admission::Accept;
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::collector

@@ -7,7 +7,7 @@
 
 #include "proto/packet.h"
 
-namespace sipvault {
+namespace sipvault::collector {
 
 enum class Admission { Accept, KeepAlive, BadAuthKey, CaptureIdNotAllowed };
 
@@ -25,4 +25,4 @@ class PacketAdmission {
   std::set<uint32_t> capture_ids_;
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::collector

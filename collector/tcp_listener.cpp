@@ -16,7 +16,8 @@
 #include "common/tls_context.h"
 #include "proto/hep_stream_framer.h"
 
-namespace sipvault {
+namespace sipvault::collector {
+
 namespace {
 
 // TLS records read from one connection per loop turn before the others get theirs.
@@ -47,19 +48,17 @@ struct TcpListener::Connection {
 };
 
 TcpListener::TcpListener(const std::string& address, int max_connections, std::chrono::seconds idle_timeout,
-                         const PacketAdmission& admission, CollectorMetrics& metrics, BatchQueue& queue,
-                         uint32_t collector_id, int batch_packets, std::chrono::milliseconds batch_time,
-                         std::optional<TlsListenerOptions> tls)
+                         const IngestContext& context, std::optional<TlsListenerOptions> tls)
     : max_connections_(max_connections),
       idle_timeout_(idle_timeout),
-      metrics_(metrics),
-      counters_(tls ? StreamCounters{&metrics.tls_frames, &metrics.tls_refused, &metrics.tls_closed_idle,
-                                     &metrics.tls_closed_bad_stream, &metrics.tls_connections}
-                    : StreamCounters{&metrics.tcp_frames, &metrics.tcp_refused, &metrics.tcp_closed_idle,
-                                     &metrics.tcp_closed_bad_stream, &metrics.tcp_connections}),
+      metrics_(context.metrics),
+      counters_(tls ? StreamCounters{&metrics_.tls_frames, &metrics_.tls_refused, &metrics_.tls_closed_idle,
+                                     &metrics_.tls_closed_bad_stream, &metrics_.tls_connections}
+                    : StreamCounters{&metrics_.tcp_frames, &metrics_.tcp_refused, &metrics_.tcp_closed_idle,
+                                     &metrics_.tcp_closed_bad_stream, &metrics_.tcp_connections}),
       tls_(std::move(tls)),
-      batch_(queue, metrics, collector_id, batch_packets, batch_time),
-      ingest_(admission, metrics, batch_) {
+      batch_(context.newBatch()),
+      ingest_(context, batch_) {
   const char* what = tls_ ? "TLS" : "TCP";
   if (tls_ && !tls_->context) throw std::runtime_error("TLS listener " + address + " has no certificate");
   auto hp = parseHostPort(address);
@@ -277,4 +276,4 @@ void TcpListener::run() {
   updateGauge();
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::collector

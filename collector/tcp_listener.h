@@ -23,8 +23,10 @@
 #include "common/log.h"
 
 namespace sipvault {
-
 class TlsContext;
+}
+
+namespace sipvault::collector {
 
 // What turns a TCP listener into a TLS one.
 struct TlsListenerOptions {
@@ -38,9 +40,7 @@ class TcpListener {
   // Binds and listens; throws std::runtime_error with a clear message on failure.
   // With `tls`, every connection speaks TLS (see above).
   TcpListener(const std::string& address, int max_connections, std::chrono::seconds idle_timeout,
-              const PacketAdmission& admission, CollectorMetrics& metrics, BatchQueue& queue, uint32_t collector_id,
-              int batch_packets, std::chrono::milliseconds batch_time,
-              std::optional<TlsListenerOptions> tls = std::nullopt);
+              const IngestContext& context, std::optional<TlsListenerOptions> tls = std::nullopt);
   ~TcpListener();
 
   void start();
@@ -83,4 +83,4 @@ class TcpListener {
   std::string bound_;
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::collector

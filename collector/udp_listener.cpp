@@ -14,7 +14,8 @@
 
 #include "common/endpoint.h"
 
-namespace sipvault {
+namespace sipvault::collector {
+
 namespace {
 
 constexpr int kBatch = 64;          // datagrams per recvmmsg
@@ -36,10 +37,8 @@ struct UdpListener::Worker {
   }
 };
 
-UdpListener::UdpListener(const std::string& address, int sockets, int rcvbuf, const PacketAdmission& admission,
-                         CollectorMetrics& metrics, BatchQueue& queue, uint32_t collector_id, int batch_packets,
-                         std::chrono::milliseconds batch_time)
-    : admission_(admission), metrics_(metrics) {
+UdpListener::UdpListener(const std::string& address, int sockets, int rcvbuf, const IngestContext& context)
+    : context_(context), metrics_(context.metrics) {
   auto hp = parseHostPort(address);
   sockaddr_storage sa{};
   socklen_t len = 0;
@@ -62,8 +61,8 @@ UdpListener::UdpListener(const std::string& address, int sockets, int rcvbuf, co
     }
     if (::bind(w->fd, reinterpret_cast<sockaddr*>(&sa), len) != 0)
       throw std::runtime_error("cannot bind UDP " + address + ": " + strerror(errno));
-    w->batch = std::make_unique<BatchBuilder>(queue, metrics, collector_id, batch_packets, batch_time);
-    w->ingest = std::make_unique<HepIngest>(admission, metrics, *w->batch);
+    w->batch = std::make_unique<BatchBuilder>(context.newBatch());
+    w->ingest = std::make_unique<HepIngest>(context, *w->batch);
     workers_.push_back(std::move(w));
   }
   sockaddr_storage bound{};
@@ -162,4 +161,4 @@ void UdpListener::run(Worker& w) {
   w.batch->flush();
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::collector

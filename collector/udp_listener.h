@@ -10,14 +10,12 @@
 
 #include "collector/hep_ingest.h"
 
-namespace sipvault {
+namespace sipvault::collector {
 
 class UdpListener {
  public:
   // Opens and binds the sockets; throws std::runtime_error with a clear message on failure.
-  UdpListener(const std::string& address, int sockets, int rcvbuf, const PacketAdmission& admission,
-              CollectorMetrics& metrics, BatchQueue& queue, uint32_t collector_id, int batch_packets,
-              std::chrono::milliseconds batch_time);
+  UdpListener(const std::string& address, int sockets, int rcvbuf, const IngestContext& context);
   ~UdpListener();
 
   void start();
@@ -34,8 +32,8 @@ class UdpListener {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> stopping_{false};
   std::string bound_;
-  const PacketAdmission& admission_;
+  const IngestContext& context_;
   CollectorMetrics& metrics_;
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::collector

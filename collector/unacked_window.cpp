@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace sipvault {
+namespace sipvault::collector {
 
 UnackedWindow::UnackedWindow(size_t max_bytes, std::chrono::milliseconds ack_timeout, int max_resends)
     : max_bytes_(max_bytes), ack_timeout_(ack_timeout), max_resends_(max_resends) {}
@@ -93,4 +93,4 @@ std::vector<uint64_t> UnackedWindow::sequences() const {
   return out;
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::collector

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-namespace sipvault {
+namespace sipvault::collector {
 
 class UnackedWindow {
  public:
@@ -78,4 +78,4 @@ class UnackedWindow {
   size_t bytes_ = 0;
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::collector

@@ -33,4 +33,12 @@ int64_t intInRange(const Poco::Util::AbstractConfiguration& c, const std::string
   return v;
 }
 
+bool boolValue(const Poco::Util::AbstractConfiguration& c, const std::string& key, bool def) {
+  try {
+    return c.getBool(key, def);
+  } catch (const Poco::SyntaxException&) {
+    throw Poco::InvalidArgumentException(key + " = " + c.getString(key, "") + " (not true/false, yes/no, on/off, 1/0)");
+  }
+}
+
 }  // namespace sipvault

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace sipvault {
@@ -40,6 +41,14 @@ class MetricsRegistry {
   // labels: already formatted label pairs, e.g. R"(reason="truncated")", or "".
   Counter& counter(std::string name, std::string help, std::string labels = "");
   Gauge& gauge(std::string name, std::string help, std::string labels = "");
+  // counter() or gauge() by type, for the X-macro lists below.
+  template <class Metric>
+  Metric& make(std::string name, std::string help, std::string labels) {
+    if constexpr (std::is_same_v<Metric, Counter>)
+      return counter(std::move(name), std::move(help), std::move(labels));
+    else
+      return gauge(std::move(name), std::move(help), std::move(labels));
+  }
   // A gauge computed when scraped (queue depth, RSS, ...).
   void callbackGauge(std::string name, std::string help, std::function<double()> fn);
 
@@ -60,3 +69,14 @@ class MetricsRegistry {
 };
 
 }  // namespace sipvault
+
+// A component's metrics declared once, the way netdecode/decode_counters.h declares its counters:
+//   #define MY_METRICS(X) X(field, Counter, "name_total", "help", "labels") ...
+//   struct MyMetrics {
+//     explicit MyMetrics(MetricsRegistry& registry);
+//     MetricsRegistry& registry;
+//     MY_METRICS(SIPVAULT_METRIC_FIELD)
+//   };
+//   MyMetrics::MyMetrics(MetricsRegistry& r) : registry(r) MY_METRICS(SIPVAULT_METRIC_INIT) {}
+#define SIPVAULT_METRIC_FIELD(field, Metric, name, help, labels) Metric& field;
+#define SIPVAULT_METRIC_INIT(field, Metric, name, help, labels) , field(r.make<Metric>(name, help, labels))

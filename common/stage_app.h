@@ -10,14 +10,17 @@
 //      --log-level LEVEL      log.level: trace, debug, information, notice, warning, error (default information)
 //      --syslog               log.syslog=true: log to syslog instead of stdout
 //      --metrics-listen ADDR  metrics.listen: HOST:PORT for /metrics and /healthz ("" = off)
+#include <Poco/Exception.h>
 #include <Poco/Util/ServerApplication.h>
 
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "common/log.h"
+#include "common/start_failure.h"
 #include "common/metrics.h"
 
 namespace Poco::Net {
@@ -34,13 +37,6 @@ struct StageOption {
   std::string help;
   bool repeatable = false;
 };
-
-// Exit codes (sysexits-style, as Poco uses).
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitUsage = 64;
-inline constexpr int kExitUnavailable = 69;  // a dependency (database, port) is not available
-inline constexpr int kExitSoftware = 70;
-inline constexpr int kExitConfig = 78;
 
 class StageApp : public Poco::Util::ServerApplication {
  public:
@@ -61,6 +57,23 @@ class StageApp : public Poco::Util::ServerApplication {
 
   // Reports a start-up problem: one clear line naming the problem and the fix, then an exit code.
   int fail(int exit_code, std::string_view problem, std::string_view fix);
+  int fail(const StartFailure& failure) { return fail(failure.exitCode(), failure.problem, failure.fix); }
+
+  // The one way a stage reads its Options: Options::fromConfig(config()). A bad value (any
+  // exception fromConfig throws: a number that is not one, out of range, a missing companion key)
+  // is reported as a config failure and nullopt returned; runStage then returns kExitConfig.
+  template <class Options>
+  [[nodiscard]] std::optional<Options> readOptions() {
+    try {
+      return Options::fromConfig(config());
+    } catch (const Poco::Exception& e) {
+      fail(kExitConfig, e.displayText(), kFixConfigValue);
+    } catch (const std::exception& e) {
+      fail(kExitConfig, e.what(), kFixConfigValue);
+    }
+    return std::nullopt;
+  }
+  static constexpr std::string_view kFixConfigValue = "fix the value in the config file or on the command line";
 
  private:
   void initialize(Poco::Util::Application& self) override;

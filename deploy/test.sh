@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (README command 2):
-#   1. install missing packages, build the `dev` preset, run every CTest label
+#   1. install missing packages, build the `dev` preset, check the layering (tools/check_layers.py:
+#      no daemon includes another daemon's folder, no library includes a daemon), run every CTest label
 #      (unit, integration, e2e, browser) -- integration tests start their own private MariaDB;
 #   2. build everything with the `asan` preset (ASan + UBSan) and run the unit and integration
 #      tests on it (the integration tests start the sanitized daemons against a real MariaDB);
@@ -16,6 +17,9 @@ step() { printf '\n[test] === %s (%ss elapsed)\n' "$*" "$(( $(date +%s) - start 
 
 step "setup + dev build"
 deploy/setup.sh dev
+
+step "layering (ARCHITECTURE.md)"
+python3 tools/check_layers.py
 
 if [ -f tests/browser/package.json ]; then
   step "browser test dependencies (npm playwright-core, Debian chromium)"

@@ -3,9 +3,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "agent/decode/ip_header.h"
-#include "agent/decode/ipip_decap.h"
-#include "agent/decode/packet_decoder.h"
+#include "netdecode/ip_header.h"
+#include "netdecode/ipip_decap.h"
+#include "netdecode/packet_decoder.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "agent/decode/packet_decoder.h"
+#include "netdecode/packet_decoder.h"
 
 namespace {
 

@@ -6,9 +6,11 @@
 #include <string_view>
 #include <vector>
 
-#include "parser/sdp_parser.h"
-#include "parser/sip_parser.h"
-#include "parser/sip_stream_framer.h"
+#include "sip/sdp_parser.h"
+#include "sip/sip_parser.h"
+#include "sip/sip_stream_framer.h"
+
+using namespace sipvault::sip;
 
 using namespace sipvault;
 

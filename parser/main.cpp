@@ -8,7 +8,7 @@
 #include "common/stage_app.h"
 #include "parser/parser_worker.h"
 
-namespace sipvault {
+namespace sipvault::parser {
 
 class ParserApp : public StageApp {
  public:
@@ -29,7 +29,9 @@ class ParserApp : public StageApp {
   }
 
   int runStage(const std::vector<std::string>&) override {
-    const ParserOptions opt = ParserOptions::fromConfig(config());
+    const auto options = readOptions<ParserOptions>();
+    if (!options) return kExitConfig;
+    const ParserOptions& opt = *options;
     std::string err;
     auto in_eps = parseBusEndpoints(opt.input, err);
     if (!in_eps) return fail(kExitConfig, "parser.input: " + err, "e.g. connect:tcp://127.0.0.1:5560");
@@ -65,6 +67,6 @@ class ParserApp : public StageApp {
   }
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::parser
 
-SIPVAULT_STAGE_MAIN(sipvault::ParserApp)
+SIPVAULT_STAGE_MAIN(sipvault::parser::ParserApp)

@@ -8,7 +8,7 @@ namespace Poco::Util {
 class AbstractConfiguration;
 }
 
-namespace sipvault {
+namespace sipvault::parser {
 
 struct ParserOptions {
   // ZeroMQ input: every collector's output, connected (common/bus.h syntax). parser.input
@@ -29,4 +29,4 @@ struct ParserOptions {
   static ParserOptions fromConfig(const Poco::Util::AbstractConfiguration& config);
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::parser

@@ -2,7 +2,7 @@
 
 #include <string>
 
-namespace sipvault {
+namespace sipvault::parser {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -66,4 +66,4 @@ uint64_t ParserWorker::run(const std::atomic<bool>& stop, milliseconds drain_dea
   return undelivered;
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::parser

@@ -18,7 +18,7 @@
 #include "common/bus.h"
 #include "parser/record_builder.h"
 
-namespace sipvault {
+namespace sipvault::parser {
 
 class ParserWorker {
  public:
@@ -45,4 +45,4 @@ class ParserWorker {
   uint64_t sequence_ = 0;
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::parser

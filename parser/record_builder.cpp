@@ -4,7 +4,9 @@
 
 #include "proto/packet.h"
 
-namespace sipvault {
+namespace sipvault::parser {
+
+using namespace sipvault::sip;
 
 ParserMetrics::ParserMetrics(MetricsRegistry& r)
     : batches_in(r.counter("parser_batches_in_total", "packet batches received")),
@@ -103,4 +105,4 @@ void RecordBuilder::build(wire::PacketBatch& in, wire::SipBatch& out) {
   }
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::parser

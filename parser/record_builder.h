@@ -8,10 +8,10 @@
 
 #include "common/metrics.h"
 #include "parser/parser_options.h"
-#include "parser/sip_parser.h"
+#include "sip/sip_parser.h"
 #include "sipvault.pb.h"
 
-namespace sipvault {
+namespace sipvault::parser {
 
 struct ParserMetrics {
   explicit ParserMetrics(MetricsRegistry& r);
@@ -26,12 +26,12 @@ struct ParserMetrics {
   Counter& batches_out;
   Counter& send_waits;   // writers not taking batches: backpressure
   // By ParseError (index 0, Ok, unused); the assert keeps the array in step with the enum.
-  static_assert(static_cast<size_t>(ParseError::BadContentLength) == 8, "one counter per ParseError");
+  static_assert(static_cast<size_t>(sip::ParseError::BadContentLength) == 8, "one counter per sip::ParseError");
   std::array<Counter*, 9> rejects{};
 };
 
 // Copies the search fields of a parsed message into the wire form.
-void fillSipFields(const SipMessage& msg, uint32_t flags, wire::SipFields* out);
+void fillSipFields(const sip::SipMessage& msg, uint32_t flags, wire::SipFields* out);
 
 class RecordBuilder {
  public:
@@ -43,7 +43,7 @@ class RecordBuilder {
  private:
   const ParserOptions& options_;
   ParserMetrics& metrics_;
-  SipMessage message_;  // reused across packets: its arena allocation is kept
+  sip::SipMessage message_;  // reused across packets: its arena allocation is kept
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::parser

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
-namespace sipvault {
+namespace sipvault::writer {
+
+using namespace sipvault::store;
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -11,9 +13,9 @@ int64_t nowNs() { return Clock::now().time_since_epoch().count(); }
 
 }  // namespace
 
-BatchWriter::BatchWriter(RowQueue& queue, RowSink& sink, BatchPolicy policy, WriterMetrics& metrics, Log log,
+BatchWriter::BatchWriter(RowQueue& queue, RowSink& sink, BatchPolicy policy, InsertMetrics& metrics, Gauge& queue_rows, Log log,
                          DurableListener on_durable)
-    : queue_(queue), sink_(sink), policy_(policy), metrics_(metrics), log_(log), on_durable_(std::move(on_durable)) {}
+    : queue_(queue), sink_(sink), policy_(policy), metrics_(metrics), queue_rows_(queue_rows), log_(log), on_durable_(std::move(on_durable)) {}
 
 BatchWriter::~BatchWriter() {
   if (thread_.joinable()) {
@@ -49,7 +51,7 @@ void BatchWriter::run() {
     const auto idle_wait = sink_busy ? std::chrono::milliseconds(0) : std::chrono::milliseconds(100);
     const auto deadline = pending.empty() ? Clock::now() + idle_wait : first_at + policy_.flush;
     std::optional<QueuedBatch> got = queue_.pop(deadline);
-    metrics_.queue_rows.set(static_cast<int64_t>(queue_.rows()));
+    queue_rows_.set(static_cast<int64_t>(queue_.rows()));
     if (got) {
       if (got->rows.empty()) {
         // No rows: durable as soon as what came before is.
@@ -131,4 +133,4 @@ BatchWriter::FlushOutcome BatchWriter::flush(RowBatch& pending) {
   }
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

@@ -31,7 +31,7 @@
 #include "writer/row_sink.h"
 #include "writer/writer_metrics.h"
 
-namespace sipvault {
+namespace sipvault::writer {
 
 struct BatchPolicy {
   size_t batch_rows = 2000;                       // writer.batch_rows
@@ -47,7 +47,8 @@ using DurableListener = std::function<void(std::span<const BatchRef>)>;
 
 class BatchWriter {
  public:
-  BatchWriter(RowQueue& queue, RowSink& sink, BatchPolicy policy, WriterMetrics& metrics, Log log,
+  // `queue_rows` is the receiver's gauge of the queue depth, kept current from this side too.
+  BatchWriter(RowQueue& queue, RowSink& sink, BatchPolicy policy, InsertMetrics& metrics, Gauge& queue_rows, Log log,
               DurableListener on_durable = {});
   ~BatchWriter();
 
@@ -61,14 +62,15 @@ class BatchWriter {
  private:
   enum class FlushOutcome { Written, Refused, Abandoned };
   void run();
-  [[nodiscard]] FlushOutcome flush(RowBatch& pending);
+  [[nodiscard]] FlushOutcome flush(store::RowBatch& pending);
   void durable(std::vector<BatchRef>& acks);
   [[nodiscard]] bool drainExpired() const;
 
   RowQueue& queue_;
   RowSink& sink_;
   const BatchPolicy policy_;
-  WriterMetrics& metrics_;
+  InsertMetrics& metrics_;
+  Gauge& queue_rows_;
   Log log_;
   DurableListener on_durable_;
   RateLimiter retry_log_{std::chrono::seconds(5)};
@@ -77,4 +79,4 @@ class BatchWriter {
   std::thread thread_;
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

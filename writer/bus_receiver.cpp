@@ -2,10 +2,12 @@
 
 #include "sipvault.pb.h"
 
-namespace sipvault {
+namespace sipvault::writer {
+
+using namespace sipvault::store;
 
 BusReceiver::BusReceiver(zmq::context_t& ctx, const std::vector<BusEndpoint>& endpoints, int high_water_mark,
-                         RowQueue& queue, WriterMetrics& metrics, Log log, DuplicateWindowOptions dedup,
+                         RowQueue& queue, ReceiverMetrics& metrics, Log log, DuplicateWindowOptions dedup,
                          RawCodec codec)
     : socket_(ctx, BusSocket::Kind::Pull, endpoints, high_water_mark, std::chrono::milliseconds(0)),
       queue_(queue),
@@ -90,4 +92,4 @@ void BusReceiver::handle(const zmq::message_t& message) {
   metrics_.queue_rows.set(static_cast<int64_t>(queue_.rows()));
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

@@ -19,13 +19,13 @@
 #include "writer/row_queue.h"
 #include "writer/writer_metrics.h"
 
-namespace sipvault {
+namespace sipvault::writer {
 
 class BusReceiver {
  public:
   // Binds/connects the PULL socket now; throws zmq::error_t when an endpoint cannot be used.
   BusReceiver(zmq::context_t& ctx, const std::vector<BusEndpoint>& endpoints, int high_water_mark, RowQueue& queue,
-              WriterMetrics& metrics, Log log, DuplicateWindowOptions dedup = {}, RawCodec codec = RawCodec::Lz4);
+              ReceiverMetrics& metrics, Log log, DuplicateWindowOptions dedup = {}, store::RawCodec codec = store::RawCodec::Lz4);
   ~BusReceiver();
 
   [[nodiscard]] std::vector<std::string> boundAddresses() const { return socket_.boundAddresses(); }
@@ -42,7 +42,7 @@ class BusReceiver {
 
   BusSocket socket_;
   RowQueue& queue_;
-  WriterMetrics& metrics_;
+  ReceiverMetrics& metrics_;
   Log log_;
   RecordConverter converter_;
   DuplicateWindow dedup_;
@@ -52,4 +52,4 @@ class BusReceiver {
   std::thread thread_;
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-namespace sipvault {
+namespace sipvault::writer {
 namespace {
 
 // A wyhash-style 64-bit hash: 16 bytes per step through a 64x64->128 multiply. Not a stored
@@ -147,4 +147,4 @@ void DuplicateWindow::grow() {
   for (size_t n = 0; n < count_; ++n) indexInsert(static_cast<uint32_t>(n));
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

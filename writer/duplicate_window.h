@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-namespace sipvault {
+namespace sipvault::writer {
 
 struct DuplicateWindowOptions {
   uint64_t window_us = 250000;    // writer.dedup_window_ms; 0 = off (nothing is dropped or remembered)
@@ -71,4 +71,4 @@ class DuplicateWindow {
   uint64_t evictions_ = 0;
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

@@ -4,10 +4,12 @@
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include "common/stage_app.h"
-#include "writer/db_stage_options.h"
+#include "store/db_stage_options.h"
 #include "writer/writer_service.h"
 
-namespace sipvault {
+namespace sipvault::writer {
+
+using namespace sipvault::store;
 
 class WriterApp : public StageApp {
  public:
@@ -48,18 +50,12 @@ class WriterApp : public StageApp {
   }
 
   int runStage(const std::vector<std::string>&) override {
-    WriterOptions opt;
-    try {
-      opt = WriterOptions::fromConfig(config());
-    } catch (const Poco::Exception& e) {
-      return fail(kExitConfig, e.displayText(), "fix the value in the config file or on the command line");
-    }
+    const auto options = readOptions<WriterOptions>();
+    if (!options) return kExitConfig;
+    const WriterOptions& opt = *options;
     WriterMetrics writer_metrics(metrics());
     WriterService service(opt, writer_metrics, log());
-    if (auto failure = service.start()) {
-      const int code = failure->kind == StartFailure::Kind::Config ? kExitConfig : kExitUnavailable;
-      return fail(code, failure->problem, failure->fix);
-    }
+    if (auto failure = service.start()) return fail(*failure);
     for (const auto& a : service.boundAddresses()) log().info("bus_bound", {{"addr", a}});
     log().info("started", {{"db", opt.db.describe()},
                            {"insert_method", insertMethodName(opt.insert_method)},
@@ -77,6 +73,6 @@ class WriterApp : public StageApp {
   }
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::writer
 
-SIPVAULT_STAGE_MAIN(sipvault::WriterApp)
+SIPVAULT_STAGE_MAIN(sipvault::writer::WriterApp)

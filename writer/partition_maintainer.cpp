@@ -2,7 +2,9 @@
 
 #include <charconv>
 
-namespace sipvault {
+namespace sipvault::writer {
+
+using namespace sipvault::store;
 
 bool PartitionMaintainer::listPartitions(DbConnection& db, const std::string& table, std::vector<PartitionInfo>& out,
                                          DbError& error) {
@@ -63,4 +65,4 @@ bool PartitionMaintainer::runOnce(DbConnection& db, uint64_t now_us, Maintenance
   return ok;
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "writer/db_connection.h"
+#include "store/db_connection.h"
 #include "writer/partition_plan.h"
 
-namespace sipvault {
+namespace sipvault::writer {
 
 struct PartitionOptions {
   std::chrono::hours retention{7 * 24};  // writer.retention_hours
@@ -34,11 +34,11 @@ class PartitionMaintainer {
   explicit PartitionMaintainer(PartitionOptions options) : options_(std::move(options)) {}
 
   // One round for every table at time now_us. On error, `outcome` counts what was done before it.
-  [[nodiscard]] bool runOnce(DbConnection& db, uint64_t now_us, MaintenanceOutcome& outcome, DbError& error);
+  [[nodiscard]] bool runOnce(store::DbConnection& db, uint64_t now_us, MaintenanceOutcome& outcome, store::DbError& error);
 
   // The partitions of `table` in the connected database, in order.
-  [[nodiscard]] static bool listPartitions(DbConnection& db, const std::string& table,
-                                           std::vector<PartitionInfo>& out, DbError& error);
+  [[nodiscard]] static bool listPartitions(store::DbConnection& db, const std::string& table,
+                                           std::vector<PartitionInfo>& out, store::DbError& error);
 
   [[nodiscard]] const PartitionOptions& options() const { return options_; }
 
@@ -46,4 +46,4 @@ class PartitionMaintainer {
   PartitionOptions options_;
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
-namespace sipvault {
+namespace sipvault::writer {
 
 std::string hourPartitionName(uint64_t hour_start_us) {
   const std::time_t t = static_cast<std::time_t>(hour_start_us / 1000000u);
@@ -61,4 +61,4 @@ std::vector<std::string> partitionStatements(std::string_view table, const Parti
   return out;
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-namespace sipvault {
+namespace sipvault::writer {
 
 inline constexpr uint64_t kHourUs = 3600ull * 1000000ull;
 
@@ -47,4 +47,4 @@ struct PartitionPlan {
 // ALTER TABLE statements carrying out `plan` on `table` (drop first, then one REORGANIZE).
 [[nodiscard]] std::vector<std::string> partitionStatements(std::string_view table, const PartitionPlan& plan);
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

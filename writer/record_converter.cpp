@@ -4,9 +4,11 @@
 #include <limits>
 
 #include "proto/packet.h"
-#include "writer/search_key.h"
+#include "store/search_key.h"
 
-namespace sipvault {
+namespace sipvault::writer {
+
+using namespace sipvault::store;
 namespace {
 
 void cut(std::string& dst, std::string_view src, size_t width, uint16_t& flags) {
@@ -84,4 +86,4 @@ void RecordConverter::append(const wire::SipRecord& record, RowBatch& batch) {
   cut(row.x_cid, s.x_cid(), kLongWidth, flags);
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

@@ -12,23 +12,23 @@
 #include <string>
 
 #include "sipvault.pb.h"
-#include "writer/raw_codec.h"
-#include "writer/stored_rows.h"
+#include "store/raw_codec.h"
+#include "store/stored_rows.h"
 
-namespace sipvault {
+namespace sipvault::writer {
 
 inline constexpr std::string_view kNoSipFieldsReason = "no SIP fields from parser";
 
 class RecordConverter {
  public:
   // `codec` compresses the raw message (writer.raw_codec; see raw_codec.h).
-  explicit RecordConverter(RawCodec codec = RawCodec::Lz4) : raw_encoder_(codec) {}
+  explicit RecordConverter(store::RawCodec codec = store::RawCodec::Lz4) : raw_encoder_(codec) {}
 
-  void append(const wire::SipRecord& record, RowBatch& batch);
+  void append(const wire::SipRecord& record, store::RowBatch& batch);
 
  private:
-  void fillPacket(const wire::CapturedPacket& p, PacketColumns& out);
-  RawEncoder raw_encoder_;
+  void fillPacket(const wire::CapturedPacket& p, store::PacketColumns& out);
+  store::RawEncoder raw_encoder_;
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

@@ -3,7 +3,9 @@
 #include <limits>
 #include <vector>
 
-namespace sipvault {
+namespace sipvault::writer {
+
+using namespace sipvault::store;
 namespace {
 
 // Every row has at least this many fields, each at least one byte: a count that would need more
@@ -130,4 +132,4 @@ bool decodeRowBatch(std::string_view bytes, RowBatch& batch) {
          decodeRows(batch.others, others, d) && d.atEnd();
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

@@ -20,21 +20,21 @@
 #include <string_view>
 #include <type_traits>
 
-#include "writer/stored_rows.h"
+#include "store/stored_rows.h"
 
-namespace sipvault {
+namespace sipvault::writer {
 
 inline constexpr uint8_t kRowBatchCodecVersion = 1;
 
 // Appends the encoding of `batch` (rows only) to `out`.
-void encodeRowBatch(const RowBatch& batch, std::string& out);
+void encodeRowBatch(const store::RowBatch& batch, std::string& out);
 // Replaces `batch`'s rows with the decoded ones. False on any malformed input.
-[[nodiscard]] bool decodeRowBatch(std::string_view bytes, RowBatch& batch);
+[[nodiscard]] bool decodeRowBatch(std::string_view bytes, store::RowBatch& batch);
 
 // The one field list both directions use: calls f(field) for every stored field of a row, where
 // Row may be const (encoding) or not (decoding).
 template <typename Packet, typename F>
-  requires std::same_as<std::remove_const_t<Packet>, PacketColumns>
+  requires std::same_as<std::remove_const_t<Packet>, store::PacketColumns>
 void visitPacketFields(Packet& p, F& f) {
   f(p.capture_us);
   f(p.correlation_id);
@@ -53,7 +53,7 @@ void visitPacketFields(Packet& p, F& f) {
 }
 
 template <typename Row, typename F>
-  requires std::same_as<std::remove_const_t<Row>, SipMessageRow>
+  requires std::same_as<std::remove_const_t<Row>, store::SipMessageRow>
 void visitRowFields(Row& r, F& f) {
   visitPacketFields(r.packet, f);
   f(r.call_id_hash);
@@ -76,17 +76,17 @@ void visitRowFields(Row& r, F& f) {
 }
 
 template <typename Row, typename F>
-  requires std::same_as<std::remove_const_t<Row>, RejectRow>
+  requires std::same_as<std::remove_const_t<Row>, store::RejectRow>
 void visitRowFields(Row& r, F& f) {
   visitPacketFields(r.packet, f);
   f(r.reason);
 }
 
 template <typename Row, typename F>
-  requires std::same_as<std::remove_const_t<Row>, OtherRow>
+  requires std::same_as<std::remove_const_t<Row>, store::OtherRow>
 void visitRowFields(Row& r, F& f) {
   visitPacketFields(r.packet, f);
   f(r.correlation_hash);
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

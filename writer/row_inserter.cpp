@@ -7,7 +7,9 @@
 #include <array>
 #include <charconv>
 
-namespace sipvault {
+namespace sipvault::writer {
+
+using namespace sipvault::store;
 namespace {
 
 constexpr size_t kMaxStatementBytes = 4u << 20;  // well under the server's max_allowed_packet
@@ -244,4 +246,4 @@ bool RowInserter::insert(DbConnection& db, const RowBatch& batch, DbError& error
   return false;
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

@@ -22,10 +22,10 @@
 #include <string_view>
 #include <vector>
 
-#include "writer/db_connection.h"
-#include "writer/stored_rows.h"
+#include "store/db_connection.h"
+#include "store/stored_rows.h"
 
-namespace sipvault {
+namespace sipvault::writer {
 
 enum class InsertMethod { Bulk, LoadData, MultiRowInsert };
 
@@ -43,26 +43,26 @@ class RowInserter {
   // Inserts every row of `batch`; false (and rolled back) with `error` set on failure.
   // `rows_skipped` gets how many rows the server acknowledged less than it was sent (LOAD DATA
   // turns a per-row problem into a warning and skips the row); normally 0.
-  [[nodiscard]] bool insert(DbConnection& db, const RowBatch& batch, DbError& error, uint64_t& rows_skipped);
+  [[nodiscard]] bool insert(store::DbConnection& db, const store::RowBatch& batch, store::DbError& error, uint64_t& rows_skipped);
 
   [[nodiscard]] InsertMethod method() const { return method_; }
 
  private:
   template <typename Row>
-  bool loadTable(DbConnection& db, std::string_view table, std::string_view columns, const std::vector<Row>& rows,
-                 DbError& error, uint64_t& rows_skipped);
+  bool loadTable(store::DbConnection& db, std::string_view table, std::string_view columns, const std::vector<Row>& rows,
+                 store::DbError& error, uint64_t& rows_skipped);
   template <typename Row>
-  bool bulkTable(DbConnection& db, std::string_view table, std::string_view columns, const std::vector<Row>& rows,
-                 std::vector<DbBulkColumn>& values, DbError& error, uint64_t& rows_skipped);
+  bool bulkTable(store::DbConnection& db, std::string_view table, std::string_view columns, const std::vector<Row>& rows,
+                 std::vector<store::DbBulkColumn>& values, store::DbError& error, uint64_t& rows_skipped);
   template <typename Row>
-  bool insertTable(DbConnection& db, std::string_view table, std::string_view columns, const std::vector<Row>& rows,
-                   DbError& error);
+  bool insertTable(store::DbConnection& db, std::string_view table, std::string_view columns, const std::vector<Row>& rows,
+                   store::DbError& error);
 
   InsertMethod method_;
   int memfd_ = -1;
   std::string buffer_;
   // Array-binding values per table (messages, rejects, others), reused so their capacity stays.
-  std::array<std::vector<DbBulkColumn>, 3> bulk_values_;
+  std::array<std::vector<store::DbBulkColumn>, 3> bulk_values_;
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

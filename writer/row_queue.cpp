@@ -1,6 +1,6 @@
 #include "writer/row_queue.h"
 
-namespace sipvault {
+namespace sipvault::writer {
 
 bool RowQueue::push(QueuedBatch&& batch, bool& waited, const std::function<void()>& on_block) {
   std::unique_lock lock(mu_);
@@ -51,4 +51,4 @@ bool RowQueue::closed() const {
   return closed_;
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

@@ -16,16 +16,16 @@
 #include <vector>
 
 #include "common/batch_ack.h"
-#include "writer/stored_rows.h"
+#include "store/stored_rows.h"
 
-namespace sipvault {
+namespace sipvault::writer {
 
 // The rows of one SipBatch, and the PacketBatches (SipBatch.origins) to ack once they are durable.
 struct QueuedBatch {
   QueuedBatch() = default;
   // Implicit: plain rows are a batch with nothing to ack.
-  QueuedBatch(RowBatch r, std::vector<BatchRef> a = {}) : rows(std::move(r)), acks(std::move(a)) {}
-  RowBatch rows;
+  QueuedBatch(store::RowBatch r, std::vector<BatchRef> a = {}) : rows(std::move(r)), acks(std::move(a)) {}
+  store::RowBatch rows;
   std::vector<BatchRef> acks;
 
   [[nodiscard]] size_t size() const { return rows.size(); }
@@ -57,4 +57,4 @@ class RowQueue {
   bool closed_ = false;
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

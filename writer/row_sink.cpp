@@ -2,9 +2,11 @@
 
 #include <chrono>
 
-namespace sipvault {
+namespace sipvault::writer {
 
-DbSink::DbSink(DbOptions db, InsertMethod method, WriterMetrics& metrics, SessionPreparer prepare)
+using namespace sipvault::store;
+
+DbSink::DbSink(DbOptions db, InsertMethod method, InsertMetrics& metrics, SessionPreparer prepare)
     : db_options_(std::move(db)),
       inserter_(std::make_unique<RowInserter>(method)),
       metrics_(metrics),
@@ -57,4 +59,4 @@ SinkResult DbSink::write(const RowBatch& batch, std::string& error) {
   return SinkResult::Written;
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

@@ -6,12 +6,12 @@
 #include <string>
 
 #include "common/log.h"
-#include "writer/db_connection.h"
+#include "store/db_connection.h"
 #include "writer/row_inserter.h"
-#include "writer/stored_rows.h"
+#include "store/stored_rows.h"
 #include "writer/writer_metrics.h"
 
-namespace sipvault {
+namespace sipvault::writer {
 
 enum class SinkResult {
   Written,     // durable (committed, or appended to the spool); the batch can be released and acked
@@ -23,7 +23,7 @@ class RowSink {
  public:
   virtual ~RowSink() = default;
   // Writes the whole batch or nothing. `error` describes a failure.
-  [[nodiscard]] virtual SinkResult write(const RowBatch& batch, std::string& error) = 0;
+  [[nodiscard]] virtual SinkResult write(const store::RowBatch& batch, std::string& error) = 0;
   // Called by the DB thread when it has nothing to write: time for background work such as
   // replaying the spool. True when there is more to do right away (call again without waiting).
   virtual bool idle() { return false; }
@@ -32,21 +32,21 @@ class RowSink {
 // Runs on a new session before its first insert, until it has succeeded once: the schema
 // migration of a writer that started (with a spool) while the database was away. It may change
 // the insert method (LOAD DATA turned off on the server). False with `error` -> RetryLater.
-using SessionPreparer = std::function<bool(DbConnection& db, InsertMethod& method, std::string& error)>;
+using SessionPreparer = std::function<bool(store::DbConnection& db, InsertMethod& method, std::string& error)>;
 
 // Inserts through one DbConnection, (re)connecting lazily. Used by one thread.
 class DbSink : public RowSink {
  public:
-  DbSink(DbOptions db, InsertMethod method, WriterMetrics& metrics, SessionPreparer prepare = {});
+  DbSink(store::DbOptions db, InsertMethod method, InsertMetrics& metrics, SessionPreparer prepare = {});
   ~DbSink() override;
-  [[nodiscard]] SinkResult write(const RowBatch& batch, std::string& error) override;
+  [[nodiscard]] SinkResult write(const store::RowBatch& batch, std::string& error) override;
 
  private:
-  DbOptions db_options_;
+  store::DbOptions db_options_;
   std::unique_ptr<RowInserter> inserter_;
-  WriterMetrics& metrics_;
+  InsertMetrics& metrics_;
   SessionPreparer prepare_;  // empty once it has succeeded
-  std::unique_ptr<DbConnection> db_;
+  std::unique_ptr<store::DbConnection> db_;
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

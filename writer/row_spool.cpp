@@ -14,7 +14,8 @@
 #include <optional>
 #include <vector>
 
-namespace sipvault {
+namespace sipvault::writer {
+
 namespace {
 
 constexpr std::string_view kSegmentMagic = "SVSPOOL1";
@@ -448,4 +449,4 @@ bool RowSpool::syncIfDue(std::string& error) {
   return sync(error);
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

@@ -44,7 +44,7 @@
 #include <string>
 #include <string_view>
 
-namespace sipvault {
+namespace sipvault::writer {
 
 struct RowSpoolOptions {
   std::filesystem::path dir;                      // writer.spool_dir
@@ -130,4 +130,4 @@ class RowSpool {
   SpoolRecovery recovery_;
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

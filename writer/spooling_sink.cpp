@@ -4,14 +4,17 @@
 
 #include "writer/row_batch_codec.h"
 
-namespace sipvault {
+namespace sipvault::writer {
 
-SpoolingSink::SpoolingSink(RowSink& inner, std::unique_ptr<RowSpool> spool, SpoolPolicy policy, WriterMetrics& metrics,
+using namespace sipvault::store;
+
+SpoolingSink::SpoolingSink(RowSink& inner, std::unique_ptr<RowSpool> spool, SpoolPolicy policy, SpoolMetrics& metrics, InsertMetrics& insert,
                            Log log)
     : inner_(inner),
       spool_(std::move(spool)),
       policy_(policy),
       metrics_(metrics),
+      insert_(insert),
       log_(log),
       probe_backoff_(policy.probe_initial) {
   updateMetrics();
@@ -127,7 +130,7 @@ void SpoolingSink::replay(Clock::time_point until) {
     }
     if (result == SinkResult::Rejected) {
       log_.error("batch_dropped", {{"reason", "db_rejected"}, {"rows", replay_batch_.size()}, {"from", "spool"}, {"error", error}});
-      metrics_.rows_dropped_rejected.inc(replay_batch_.size());
+      insert_.rows_dropped_rejected.inc(replay_batch_.size());
     } else {
       metrics_.spool_replayed_batches.inc();
       metrics_.spool_replayed_rows.inc(replay_batch_.size());
@@ -156,4 +159,4 @@ void SpoolingSink::updateMetrics() {
   corrupt_bytes_seen_ = spool_->corruptBytes();
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

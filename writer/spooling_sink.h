@@ -31,7 +31,7 @@
 #include "writer/row_spool.h"
 #include "writer/writer_metrics.h"
 
-namespace sipvault {
+namespace sipvault::writer {
 
 struct SpoolPolicy {
   std::chrono::milliseconds spool_after{2000};    // writer.spool_after_ms
@@ -44,10 +44,10 @@ struct SpoolPolicy {
 class SpoolingSink : public RowSink {
  public:
   // `inner` must outlive this sink.
-  SpoolingSink(RowSink& inner, std::unique_ptr<RowSpool> spool, SpoolPolicy policy, WriterMetrics& metrics, Log log);
+  SpoolingSink(RowSink& inner, std::unique_ptr<RowSpool> spool, SpoolPolicy policy, SpoolMetrics& metrics, InsertMetrics& insert, Log log);
   ~SpoolingSink() override;
 
-  [[nodiscard]] SinkResult write(const RowBatch& batch, std::string& error) override;
+  [[nodiscard]] SinkResult write(const store::RowBatch& batch, std::string& error) override;
   bool idle() override;
 
   [[nodiscard]] const RowSpool& spool() const { return *spool_; }
@@ -57,14 +57,15 @@ class SpoolingSink : public RowSink {
 
   // Replays until the spool is empty, the database fails, or `until`.
   void replay(Clock::time_point until);
-  [[nodiscard]] SinkResult append(const RowBatch& batch, std::string& error);
+  [[nodiscard]] SinkResult append(const store::RowBatch& batch, std::string& error);
   void probeLater(const std::string& error);
   void updateMetrics();
 
   RowSink& inner_;
   std::unique_ptr<RowSpool> spool_;
   const SpoolPolicy policy_;
-  WriterMetrics& metrics_;
+  SpoolMetrics& metrics_;
+  InsertMetrics& insert_;  // rows_dropped_rejected: a replayed batch the database refuses
   Log log_;
   std::optional<Clock::time_point> outage_since_;  // first RetryLater of the current outage
   Clock::time_point next_probe_{};                 // no database attempt for the spool before this
@@ -73,10 +74,10 @@ class SpoolingSink : public RowSink {
   uint64_t replayed_since_spooling_ = 0;
   std::string encoded_;                            // reused buffers: no allocation per batch once warm
   std::string record_;
-  RowBatch replay_batch_;
+  store::RowBatch replay_batch_;
   uint64_t corrupt_records_seen_ = 0;
   uint64_t corrupt_bytes_seen_ = 0;
   RateLimiter log_limit_{std::chrono::seconds(5)};
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

@@ -1,64 +1,96 @@
 #pragma once
-// The writer's Prometheus metrics (names get the "sipvault_" prefix), registered once and updated
-// from the receiver, DB and maintenance threads (atomics).
+// The writer's Prometheus metrics (names get the "sipvault_" prefix), declared once per component
+// as an X-macro list: X(field, Counter|Gauge, name, help, labels). Field, name, help and labels
+// stand on one line and cannot drift apart. Each class gets only its own component's metrics;
+// WriterMetrics bundles them for WriterService. Updated from the receiver, DB and maintenance
+// threads (atomics); dashboards depend on the names, which do not change.
 #include "common/metrics.h"
 
-namespace sipvault {
+namespace sipvault::writer {
 
-struct WriterMetrics {
-  explicit WriterMetrics(MetricsRegistry& r);
+// BusReceiver: ZeroMQ intake, backpressure, the duplicate window.
+#define SIPVAULT_WRITER_RECEIVER_METRICS(X) \
+  X(bus_batches, Counter, "writer_bus_batches_total", "SipBatch messages received from ZeroMQ", "")                                          \
+  X(bus_records, Counter, "writer_bus_records_total", "records received from ZeroMQ", "")                                                    \
+  X(bus_bad_messages, Counter, "writer_bus_bad_messages_total", "ZeroMQ frames that were not a SipBatch (dropped)", "")                      \
+  X(backpressure_waits, Counter, "writer_backpressure_waits_total", "times the insert queue was full and the receiver stopped pulling", "")  \
+  X(backpressure_us, Counter, "writer_backpressure_microseconds_total", "time the receiver waited for queue room", "")                       \
+  X(backpressure_active, Gauge, "writer_backpressure_active", "1 while the receiver waits for queue room", "")                               \
+  X(queue_rows, Gauge, "writer_queue_rows", "rows queued between the receiver and the DB thread", "")                                        \
+  X(duplicates_dropped, Counter, "writer_duplicates_dropped_total", "records dropped by the duplicate window", "")                           \
+  X(dedup_evictions, Counter, "writer_dedup_evictions_total", "duplicate-window entries forgotten early (full)", "")                         \
+  X(dedup_entries, Gauge, "writer_dedup_entries", "packets the duplicate window remembers", "")                                             
 
-  // Receiver (ZeroMQ) side.
-  Counter& bus_batches;          // writer_bus_batches_total: SipBatch messages received
-  Counter& bus_records;          // writer_bus_records_total: records in them
-  Counter& bus_bad_messages;     // writer_bus_bad_messages_total: frames that are not a SipBatch (dropped)
-  Counter& backpressure_waits;   // writer_backpressure_waits_total: times the queue was full and the
-                                 // receiver stopped pulling (ZeroMQ then pushes back upstream)
-  Counter& backpressure_us;      // writer_backpressure_microseconds_total: time spent waiting so
-  Gauge& backpressure_active;    // writer_backpressure_active: 1 while the receiver waits right now
-  Gauge& queue_rows;             // writer_queue_rows: rows between receiver and DB thread
-
-  // DB side.
-  Counter& rows_sip;             // writer_rows_written_total{table="sip_messages"}
-  Counter& rows_rejects;         // writer_rows_written_total{table="sip_rejects"}
-  Counter& rows_other;           // writer_rows_written_total{table="hep_other"}
-  Counter& insert_batches;       // writer_insert_batches_total: committed insert transactions
-  Counter& insert_latency_us;    // writer_insert_latency_microseconds_total (sum; / batches = mean)
-  Gauge& insert_latency_last_us; // writer_insert_latency_last_microseconds
-  Gauge& insert_latency_max_us;  // writer_insert_latency_max_microseconds (since start)
-  Counter& insert_errors;        // writer_insert_errors_total: failed attempts (each is retried)
-  Counter& insert_retries;       // writer_insert_retries_total: attempts after the first for a batch
-  Counter& db_reconnects;        // writer_db_connects_total: sessions opened by the insert path
-  Gauge& db_up;                  // writer_db_up: 1 while the last insert attempt succeeded
-  Counter& rows_skipped;         // writer_rows_skipped_total: rows the server skipped inside a LOAD DATA
-  Counter& rows_dropped_rejected;// writer_rows_dropped_total{reason="db_rejected"}: batches the server
-                                 // refused as data, after retries (logged loudly)
-  Counter& rows_dropped_shutdown;// writer_rows_dropped_total{reason="shutdown_db_down"}: still
-                                 // unwritten when the drain timeout ran out (logged loudly)
-
-  // Outage spool (spooling_sink.h); all 0 when writer.spool_dir is empty.
-  Counter& spool_batches;        // writer_spool_appended_batches_total: batches appended to the spool
-  Counter& spool_rows;           // writer_spool_appended_rows_total
-  Counter& spool_appended_bytes; // writer_spool_appended_bytes_total: record payload bytes appended
-  Counter& spool_replayed_batches; // writer_spool_replayed_batches_total: spooled batches committed
-  Counter& spool_replayed_rows;  // writer_spool_replayed_rows_total
-  Gauge& spool_bytes;            // writer_spool_bytes: segment files on disk now
-  Gauge& spool_records;          // writer_spool_records: batches waiting in the spool
-  Counter& spool_corrupt_records;// writer_spool_corrupt_records_total: damaged records skipped (torn tail, CRC)
-  Counter& spool_corrupt_bytes;  // writer_spool_corrupt_bytes_total
-  Counter& spool_full;           // writer_spool_full_total: appends refused at writer.spool_max_mb (backpressure)
-  Counter& spool_errors;         // writer_spool_errors_total: spool I/O errors (the batch is kept and retried)
-
-  // Duplicate window (duplicate_window.h) and acks.
-  Counter& duplicates_dropped;   // writer_duplicates_dropped_total: records dropped as duplicates
-  Counter& dedup_evictions;      // writer_dedup_evictions_total: entries forgotten early at writer.dedup_max_entries
-  Gauge& dedup_entries;          // writer_dedup_entries: packets remembered now
-  Counter& acks_published;       // writer_acks_published_total: PacketBatches acked as durable
-
-  // Partition maintenance.
-  Counter& partitions_created;   // writer_partitions_created_total
-  Counter& partitions_dropped;   // writer_partitions_dropped_total
-  Counter& maintenance_errors;   // writer_partition_maintenance_errors_total
+struct ReceiverMetrics {
+  explicit ReceiverMetrics(MetricsRegistry& registry);
+  MetricsRegistry& registry;
+  SIPVAULT_WRITER_RECEIVER_METRICS(SIPVAULT_METRIC_FIELD)
 };
 
-}  // namespace sipvault
+// DbSink and BatchWriter: rows committed, insert latency and errors, rows given up on.
+#define SIPVAULT_WRITER_INSERT_METRICS(X) \
+  X(rows_sip, Counter, "writer_rows_written_total", "rows committed to the database", "table=\"sip_messages\"")        \
+  X(rows_rejects, Counter, "writer_rows_written_total", "rows committed to the database", "table=\"sip_rejects\"")     \
+  X(rows_other, Counter, "writer_rows_written_total", "rows committed to the database", "table=\"hep_other\"")         \
+  X(insert_batches, Counter, "writer_insert_batches_total", "insert transactions committed", "")                       \
+  X(insert_latency_us, Counter, "writer_insert_latency_microseconds_total", "sum of committed insert latencies", "")   \
+  X(insert_latency_last_us, Gauge, "writer_insert_latency_last_microseconds", "latency of the last insert", "")        \
+  X(insert_latency_max_us, Gauge, "writer_insert_latency_max_microseconds", "largest insert latency since start", "")  \
+  X(insert_errors, Counter, "writer_insert_errors_total", "failed insert attempts (retried)", "")                      \
+  X(insert_retries, Counter, "writer_insert_retries_total", "insert attempts after the first for a batch", "")         \
+  X(db_reconnects, Counter, "writer_db_connects_total", "database sessions opened by the insert path", "")             \
+  X(db_up, Gauge, "writer_db_up", "1 while the last insert attempt succeeded", "")                                     \
+  X(rows_skipped, Counter, "writer_rows_skipped_total", "rows the server skipped inside a LOAD DATA", "")              \
+  X(rows_dropped_rejected, Counter, "writer_rows_dropped_total", "rows given up on", "reason=\"db_rejected\"")         \
+  X(rows_dropped_shutdown, Counter, "writer_rows_dropped_total", "rows given up on", "reason=\"shutdown_db_down\"")   
+
+struct InsertMetrics {
+  explicit InsertMetrics(MetricsRegistry& registry);
+  MetricsRegistry& registry;
+  SIPVAULT_WRITER_INSERT_METRICS(SIPVAULT_METRIC_FIELD)
+};
+
+// SpoolingSink: the outage spool (all 0 when writer.spool_dir is empty).
+#define SIPVAULT_WRITER_SPOOL_METRICS(X) \
+  X(spool_batches, Counter, "writer_spool_appended_batches_total", "batches appended to the outage spool", "")                \
+  X(spool_rows, Counter, "writer_spool_appended_rows_total", "rows appended to the outage spool", "")                         \
+  X(spool_appended_bytes, Counter, "writer_spool_appended_bytes_total", "record bytes appended to the outage spool", "")      \
+  X(spool_replayed_batches, Counter, "writer_spool_replayed_batches_total", "spooled batches committed to the database", "")  \
+  X(spool_replayed_rows, Counter, "writer_spool_replayed_rows_total", "spooled rows committed to the database", "")           \
+  X(spool_bytes, Gauge, "writer_spool_bytes", "bytes of spool segment files on disk", "")                                     \
+  X(spool_records, Gauge, "writer_spool_records", "batches waiting in the outage spool", "")                                  \
+  X(spool_corrupt_records, Counter, "writer_spool_corrupt_records_total", "damaged spool records skipped", "")                \
+  X(spool_corrupt_bytes, Counter, "writer_spool_corrupt_bytes_total", "bytes of damaged spool records skipped", "")           \
+  X(spool_full, Counter, "writer_spool_full_total", "spool appends refused because the spool is full", "")                    \
+  X(spool_errors, Counter, "writer_spool_errors_total", "spool I/O errors", "")                                              
+
+struct SpoolMetrics {
+  explicit SpoolMetrics(MetricsRegistry& registry);
+  MetricsRegistry& registry;
+  SIPVAULT_WRITER_SPOOL_METRICS(SIPVAULT_METRIC_FIELD)
+};
+
+// WriterService: acks and partition maintenance.
+#define SIPVAULT_WRITER_SERVICE_METRICS(X) \
+  X(acks_published, Counter, "writer_acks_published_total", "PacketBatches acked to collectors as durable", "")    \
+  X(partitions_created, Counter, "writer_partitions_created_total", "hourly partitions created", "")               \
+  X(partitions_dropped, Counter, "writer_partitions_dropped_total", "hourly partitions dropped by retention", "")  \
+  X(maintenance_errors, Counter, "writer_partition_maintenance_errors_total", "failed maintenance rounds", "")    
+
+struct ServiceMetrics {
+  explicit ServiceMetrics(MetricsRegistry& registry);
+  MetricsRegistry& registry;
+  SIPVAULT_WRITER_SERVICE_METRICS(SIPVAULT_METRIC_FIELD)
+};
+
+// Every component of one writer.
+struct WriterMetrics {
+  explicit WriterMetrics(MetricsRegistry& registry)
+      : receiver(registry), insert(registry), spool(registry), service(registry) {}
+  ReceiverMetrics receiver;
+  InsertMetrics insert;
+  SpoolMetrics spool;
+  ServiceMetrics service;
+};
+
+}  // namespace sipvault::writer

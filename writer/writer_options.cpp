@@ -1,5 +1,5 @@
 #include "writer/writer_options.h"
-#include "writer/db_stage_options.h"
+#include "store/db_stage_options.h"
 
 #include "common/config_values.h"
 
@@ -8,7 +8,9 @@
 #include <Poco/Exception.h>
 #include <Poco/Util/AbstractConfiguration.h>
 
-namespace sipvault {
+namespace sipvault::writer {
+
+using namespace sipvault::store;
 WriterOptions WriterOptions::fromConfig(const Poco::Util::AbstractConfiguration& c) {
   WriterOptions o;
   o.listen = c.getString("writer.listen", o.listen);
@@ -67,4 +69,4 @@ WriterOptions WriterOptions::fromConfig(const Poco::Util::AbstractConfiguration&
   return o;
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

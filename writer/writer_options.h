@@ -5,10 +5,10 @@
 #include <string>
 
 #include "writer/batch_writer.h"
-#include "writer/db_connection.h"
+#include "store/db_connection.h"
 #include "writer/duplicate_window.h"
 #include "writer/partition_maintainer.h"
-#include "writer/raw_codec.h"
+#include "store/raw_codec.h"
 #include "writer/row_inserter.h"
 #include "writer/row_spool.h"
 #include "writer/spooling_sink.h"
@@ -17,7 +17,7 @@ namespace Poco::Util {
 class AbstractConfiguration;
 }
 
-namespace sipvault {
+namespace sipvault::writer {
 
 struct WriterOptions {
   // ZeroMQ input, an endpoint list (common/bus.h). writer.listen
@@ -31,13 +31,13 @@ struct WriterOptions {
   InsertMethod insert_method = InsertMethod::Bulk;
   // How the raw message is compressed: "lz4" (default, cheapest) or "deflate" (MariaDB COMPRESS()
   // format, readable with UNCOMPRESS() in plain SQL). writer.raw_codec; see raw_codec.h.
-  RawCodec raw_codec = RawCodec::Lz4;
+  store::RawCodec raw_codec = store::RawCodec::Lz4;
   // writer.batch_rows, writer.flush_ms, writer.retry_initial_ms, writer.retry_max_ms, writer.drain_timeout_s
   BatchPolicy batch;
   // writer.retention_hours, writer.partitions_ahead_hours, writer.maintenance_interval_s
   PartitionOptions partitions;
   // db.host, db.port, db.socket, db.user, db.password, db.name, db.connect_timeout_s, db.io_timeout_s
-  DbOptions db;
+  store::DbOptions db;
 
   // Outage spool (spooling_sink.h, row_spool.h). spool_files.dir "" = no spool (default here; the
   // shipped writer.ini sets one): the batch then waits in memory until the database is back.
@@ -57,4 +57,4 @@ struct WriterOptions {
   static WriterOptions fromConfig(const Poco::Util::AbstractConfiguration& config);
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

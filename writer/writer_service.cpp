@@ -3,7 +3,9 @@
 #include <chrono>
 #include <thread>
 
-namespace sipvault {
+namespace sipvault::writer {
+
+using namespace sipvault::store;
 
 uint64_t systemNowUs() {
   return static_cast<uint64_t>(
@@ -36,7 +38,7 @@ std::optional<StartFailure> WriterService::start() {
   if (!options_.spool_files.dir.empty()) {
     spool_ = RowSpool::open(options_.spool_files, err);
     if (!spool_)
-      return StartFailure{StartFailure::Kind::Spool, "writer.spool_dir: " + err,
+      return StartFailure{StartFailure::Kind::Unavailable, "writer.spool_dir: " + err,
                           "make the directory writable for this user, or give each writer its own writer.spool_dir"};
     const SpoolRecovery& r = spool_->recovery();
     if (r.records || r.torn_tail_bytes || r.bad_segments || r.cursor_reset)
@@ -54,7 +56,7 @@ std::optional<StartFailure> WriterService::start() {
   InsertMethod method = options_.insert_method;
   SessionPreparer deferred_schema;
   if (!db && !spool_)
-    return StartFailure{StartFailure::Kind::Database,
+    return StartFailure{StartFailure::Kind::Unavailable,
                         "cannot connect to database " + options_.db.describe() + ": " + db_error.describe(),
                         "start MariaDB (deploy/mariadb.sh start DATADIR PORT) or fix db.host/db.port/db.socket/"
                         "db.user/db.password/db.name"};
@@ -63,7 +65,7 @@ std::optional<StartFailure> WriterService::start() {
     log_.warn("database_unreachable_at_start", {{"db", options_.db.describe()},
                                                 {"error", db_error.describe()},
                                                 {"next", "batches go to the spool; schema migrated when it answers"}});
-    metrics_.db_up.set(0);
+    metrics_.insert.db_up.set(0);
     deferred_schema = [this](DbConnection& conn, InsertMethod& m, std::string& error) {
       if (!prepareSchema(conn, m, error)) return false;
       requestMaintenance();  // partitions for the current hour, now that the tables exist
@@ -72,18 +74,18 @@ std::optional<StartFailure> WriterService::start() {
   } else {
     std::string schema_error;
     if (!prepareSchema(*db, method, schema_error))
-      return StartFailure{StartFailure::Kind::Migration, "schema migration failed: " + schema_error,
+      return StartFailure{StartFailure::Kind::Unavailable, "schema migration failed: " + schema_error,
                           "check the database user's rights (CREATE, ALTER, DROP, INDEX on the database)"};
-    metrics_.db_up.set(1);
+    metrics_.insert.db_up.set(1);
     runMaintenance(db);  // partitions for the current hour on; failures are retried by the loop
   }
 
   try {
     receiver_ =
-        std::make_unique<BusReceiver>(zmq_, *endpoints, options_.bus_hwm, queue_, metrics_, log_, options_.dedup,
+        std::make_unique<BusReceiver>(zmq_, *endpoints, options_.bus_hwm, queue_, metrics_.receiver, log_, options_.dedup,
                                       options_.raw_codec);
   } catch (const zmq::error_t& e) {
-    return StartFailure{StartFailure::Kind::Bus, "ZeroMQ input " + options_.listen + ": " + e.what(),
+    return StartFailure{StartFailure::Kind::Unavailable, "ZeroMQ input " + options_.listen + ": " + e.what(),
                         "free the address or change writer.listen"};
   }
   DurableListener on_durable;
@@ -91,21 +93,21 @@ std::optional<StartFailure> WriterService::start() {
     try {
       acks_ = std::make_unique<AckPublisher>(zmq_, *ack_endpoints);
     } catch (const zmq::error_t& e) {
-      return StartFailure{StartFailure::Kind::Bus, "ZeroMQ ack output " + options_.ack_output + ": " + e.what(),
+      return StartFailure{StartFailure::Kind::Unavailable, "ZeroMQ ack output " + options_.ack_output + ": " + e.what(),
                           "free the address or change writer.ack_output"};
     }
     on_durable = [this](std::span<const BatchRef> refs) {
       acks_->publish(refs);
-      metrics_.acks_published.inc(refs.size());
+      metrics_.service.acks_published.inc(refs.size());
     };
   }
-  sink_ = std::make_unique<DbSink>(options_.db, method, metrics_, std::move(deferred_schema));
+  sink_ = std::make_unique<DbSink>(options_.db, method, metrics_.insert, std::move(deferred_schema));
   RowSink* sink = sink_.get();
   if (spool_) {
-    spooling_sink_ = std::make_unique<SpoolingSink>(*sink_, std::move(spool_), options_.spool, metrics_, log_);
+    spooling_sink_ = std::make_unique<SpoolingSink>(*sink_, std::move(spool_), options_.spool, metrics_.spool, metrics_.insert, log_);
     sink = spooling_sink_.get();
   }
-  batch_writer_ = std::make_unique<BatchWriter>(queue_, *sink, options_.batch, metrics_, log_, std::move(on_durable));
+  batch_writer_ = std::make_unique<BatchWriter>(queue_, *sink, options_.batch, metrics_.insert, metrics_.receiver.queue_rows, log_, std::move(on_durable));
   batch_writer_->start();
   receiver_->start();
   // The start-up session becomes the maintenance thread's own connection.
@@ -161,22 +163,22 @@ void WriterService::runMaintenance(std::unique_ptr<DbConnection>& db) {
   if (!db) {
     db = DbConnection::open(options_.db, error);
     if (!db) {
-      metrics_.maintenance_errors.inc();
+      metrics_.service.maintenance_errors.inc();
       log_.warn("partition_maintenance_failed", {{"error", error.describe()}});
       return;
     }
   }
   // A long metadata-lock wait would also hold up the inserts queued behind it.
   if (!db->execute("SET SESSION lock_wait_timeout = 30", error)) {
-    metrics_.maintenance_errors.inc();
+    metrics_.service.maintenance_errors.inc();
     log_.warn("partition_maintenance_failed", {{"error", error.describe()}});
     if (error.connectionLost()) db.reset();
     return;
   }
   MaintenanceOutcome outcome;
   const bool ok = maintainer_.runOnce(*db, clock_(), outcome, error);
-  metrics_.partitions_created.inc(static_cast<uint64_t>(outcome.created));
-  metrics_.partitions_dropped.inc(static_cast<uint64_t>(outcome.dropped));
+  metrics_.service.partitions_created.inc(static_cast<uint64_t>(outcome.created));
+  metrics_.service.partitions_dropped.inc(static_cast<uint64_t>(outcome.dropped));
   if (outcome.created || outcome.dropped)
     log_.info("partitions", {{"created", outcome.created}, {"dropped", outcome.dropped}});
   if (outcome.future_rows_copied > 100000)
@@ -184,7 +186,7 @@ void WriterService::runMaintenance(std::unique_ptr<DbConnection>& db) {
                                  {"why", "captures dated after the prepared hours; every hourly split copies them"},
                                  {"fix", "check sender clocks; ALTER TABLE ... TRUNCATE PARTITION p_future drops them"}});
   if (!ok) {
-    metrics_.maintenance_errors.inc();
+    metrics_.service.maintenance_errors.inc();
     log_.warn("partition_maintenance_failed", {{"error", error.describe()}});
     if (error.connectionLost()) db.reset();
   }
@@ -223,15 +225,15 @@ void WriterService::stop() {
   }
   stop_cv_.notify_all();
   if (maintenance_thread_.joinable()) maintenance_thread_.join();
-  log_.info("stopped", {{"rows_sip", metrics_.rows_sip.value()},
-                        {"rows_rejects", metrics_.rows_rejects.value()},
-                        {"rows_other", metrics_.rows_other.value()},
-                        {"rows_dropped", metrics_.rows_dropped_rejected.value() +
-                                             metrics_.rows_dropped_shutdown.value()},
-                        {"duplicates_dropped", metrics_.duplicates_dropped.value()},
-                        {"rows_spooled", metrics_.spool_rows.value()},
-                        {"rows_replayed", metrics_.spool_replayed_rows.value()},
-                        {"spool_records_left", metrics_.spool_records.value()}});
+  log_.info("stopped", {{"rows_sip", metrics_.insert.rows_sip.value()},
+                        {"rows_rejects", metrics_.insert.rows_rejects.value()},
+                        {"rows_other", metrics_.insert.rows_other.value()},
+                        {"rows_dropped", metrics_.insert.rows_dropped_rejected.value() +
+                                             metrics_.insert.rows_dropped_shutdown.value()},
+                        {"duplicates_dropped", metrics_.receiver.duplicates_dropped.value()},
+                        {"rows_spooled", metrics_.spool.spool_rows.value()},
+                        {"rows_replayed", metrics_.spool.spool_replayed_rows.value()},
+                        {"spool_records_left", metrics_.spool.spool_records.value()}});
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

@@ -23,22 +23,17 @@
 
 #include "common/batch_ack.h"
 #include "common/log.h"
+#include "common/start_failure.h"
 #include "writer/batch_writer.h"
 #include "writer/bus_receiver.h"
-#include "writer/migrator.h"
+#include "store/migrator.h"
 #include "writer/row_queue.h"
 #include "writer/row_sink.h"
 #include "writer/spooling_sink.h"
 #include "writer/writer_metrics.h"
 #include "writer/writer_options.h"
 
-namespace sipvault {
-
-struct StartFailure {
-  enum class Kind { Config, Database, Migration, Bus, Spool } kind;
-  std::string problem;  // one line naming what failed
-  std::string fix;      // what the operator can do
-};
+namespace sipvault::writer {
 
 // Microseconds since the Unix epoch; injectable so that tests can move time.
 using WallClock = std::function<uint64_t()>;
@@ -54,7 +49,7 @@ class WriterService {
 
   [[nodiscard]] std::vector<std::string> boundAddresses() const;
   // What the migration at start did (empty until it ran, when the database was away at start).
-  [[nodiscard]] MigrationReport migrationReport() const {
+  [[nodiscard]] store::MigrationReport migrationReport() const {
     std::lock_guard lock(mu_);
     return migration_;
   }
@@ -62,9 +57,9 @@ class WriterService {
  private:
   // Migrates the schema and checks LOAD DATA; at start, or on the DB thread's first session when
   // the database was away at start (with a spool).
-  [[nodiscard]] bool prepareSchema(DbConnection& db, InsertMethod& method, std::string& error);
-  void maintenanceLoop(std::unique_ptr<DbConnection> db);
-  void runMaintenance(std::unique_ptr<DbConnection>& db);
+  [[nodiscard]] bool prepareSchema(store::DbConnection& db, InsertMethod& method, std::string& error);
+  void maintenanceLoop(std::unique_ptr<store::DbConnection> db);
+  void runMaintenance(std::unique_ptr<store::DbConnection>& db);
   // Wakes the maintenance thread for a round now.
   void requestMaintenance();
 
@@ -72,7 +67,7 @@ class WriterService {
   WriterMetrics& metrics_;
   Log log_;
   WallClock clock_;
-  MigrationReport migration_;
+  store::MigrationReport migration_;
   zmq::context_t zmq_{1};
   RowQueue queue_;
   std::unique_ptr<RowSpool> spool_;            // until handed to spooling_sink_
@@ -90,4 +85,4 @@ class WriterService {
   bool started_ = false;
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::writer

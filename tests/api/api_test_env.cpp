@@ -22,9 +22,12 @@
 #include <thread>
 
 #include "child_process.h"
-#include "parser/sip_parser.h"
+#include "sip/sip_parser.h"
 #include "proto/hep_codec.h"
-#include "tests/writer/test_database.h"
+#include "tests/support/test_database.h"
+
+using namespace sipvault::sip;
+using namespace sipvault::store;
 
 namespace sipvault::apitest {
 namespace {

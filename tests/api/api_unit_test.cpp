@@ -24,8 +24,10 @@
 #include "api/static_files.h"
 #include "api/time_text.h"
 #include "proto/packet.h"
-#include "writer/raw_codec.h"
-#include "writer/search_key.h"
+#include "store/raw_codec.h"
+#include "store/search_key.h"
+
+using namespace sipvault::store;
 
 using namespace sipvault;
 using namespace sipvault::api;

@@ -19,6 +19,8 @@
 #include "tests/collector/collector_test_support.h"
 #include "tls_test_support.h"
 
+using namespace sipvault::collector;
+
 using namespace sipvault;
 using namespace sipvault::test;
 using namespace std::chrono_literals;

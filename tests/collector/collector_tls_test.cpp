@@ -18,6 +18,7 @@
 #include "sipvault.pb.h"
 #include "tests/collector/collector_test_support.h"
 #include "tls_test_support.h"
+#include "tests/support/metrics_scrape.h"
 
 using namespace sipvault;
 using sipvault::test::connectTcp;
@@ -89,12 +90,9 @@ struct TlsCollector {
 
   // A counter or gauge from /metrics ("collector_tls_handshakes_total", with labels as printed).
   uint64_t metric(const std::string& name) const {
-    std::string out;
-    REQUIRE(test::runShell("curl -s http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics", out) == 0);
-    const std::string key = "\nsipvault_" + name + " ";
-    const size_t at = out.find(key);
-    REQUIRE(at != std::string::npos);
-    return std::stoull(out.substr(at + key.size()));
+    const std::optional<uint64_t> value = test::scrapeMetric(metrics_port, name);
+    REQUIRE(value);
+    return *value;
   }
   bool waitForMetric(const std::string& name, uint64_t value, std::chrono::milliseconds timeout) const {
     const auto until = std::chrono::steady_clock::now() + timeout;

@@ -4,6 +4,8 @@
 #include "collector/unacked_window.h"
 #include "sipvault.pb.h"
 
+using namespace sipvault::collector;
+
 using namespace sipvault;
 using namespace std::chrono_literals;
 using Clock = UnackedWindow::Clock;

@@ -18,6 +18,8 @@
 #include "proto/hep_codec.h"
 #include "tools/hepdump/hep_json.h"
 
+using namespace sipvault::hepdump;
+
 using namespace sipvault;
 using namespace std::chrono_literals;
 

@@ -26,7 +26,7 @@ OUT_DIR receives one file per message (NN-name.sip, the exact payload bytes) and
 
 expect: "message" = stored in sip_messages, found through the REST api by its Call-ID and its HEP
 capture id (index-based, set by the sender), raw bytes equal to the file; "reject" = not a usable
-SIP message (the parser's hard errors, parser/sip_parser.h), kept raw in sip_rejects; "dropped" =
+SIP message (the parser's hard errors, sip/sip_parser.h), kept raw in sip_rejects; "dropped" =
 beyond the collector's inflate bound (proto/hep_codec.h kMaxInflatedPayload, 1 MiB): refused by the
 collector and counted (collector_dropped_total{reason="hep_inflate_failed"}).
 

@@ -6,6 +6,8 @@
 #include "parser/parser_worker.h"
 #include "proto/packet.h"
 
+using namespace sipvault::parser;
+
 using namespace sipvault;
 using namespace std::chrono_literals;
 

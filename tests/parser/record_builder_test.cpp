@@ -4,6 +4,8 @@
 #include "parser/record_builder.h"
 #include "proto/packet.h"
 
+using namespace sipvault::parser;
+
 using namespace sipvault;
 
 namespace {

@@ -61,7 +61,7 @@ def hep3(payload, *, time_us, capture_id, ip_proto, compress, node=None, correla
     return packet
 
 
-# --- stored raw (writer/raw_codec.h) ------------------------------------------------------------
+# --- stored raw (store/raw_codec.h) ------------------------------------------------------------
 
 def lz4_block(src, size):
     out = bytearray()
@@ -173,7 +173,7 @@ import urllib.request  # noqa: E402  (after the helpers that do not need it)
 
 # --- search truth (api/API_CONTRACT.md, api/search_sql.cpp) --------------------------------------
 
-CALL_ID_WIDTH, USER_WIDTH, TAG_WIDTH, LONG_WIDTH = 255, 128, 128, 255  # writer/stored_rows.h
+CALL_ID_WIDTH, USER_WIDTH, TAG_WIDTH, LONG_WIDTH = 255, 128, 128, 255  # store/stored_rows.h
 MAX_TEXT = {"call_id": 4096}  # every other text parameter: 1024 bytes
 
 

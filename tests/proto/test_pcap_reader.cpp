@@ -17,12 +17,6 @@ uint16_t be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
 
 }  // namespace
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 std::vector<CapturedSegment> readSegments(const std::string& path) {
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   pcap_t* pcap = pcap_open_offline(path.c_str(), errbuf);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "proto/packet.h"
+#include "tests/support/test_files.h"  // readFile, corpusPath
 
 namespace sipvault::test {
 
@@ -23,13 +24,5 @@ struct CapturedSegment {
 // Every UDP / TCP (non-empty payload) segment in file order. Fails the current test (Catch2
 // REQUIRE) when the file cannot be opened or has an unsupported link type.
 std::vector<CapturedSegment> readSegments(const std::string& path);
-
-// Path of a file under the shared corpus, e.g. corpusPath("hep/vectors/x.hep").
-inline std::string corpusPath(const std::string& relative) {
-  return std::string(SIPVAULT_CORPUS_DIR) + "/" + relative;
-}
-
-// Whole file contents (for the raw .hep vectors).
-std::string readFile(const std::string& path);
 
 }  // namespace sipvault::test

@@ -7,7 +7,10 @@
 #include "tests/writer/writer_test_util.h"
 #include "writer/batch_writer.h"
 
+using namespace sipvault::writer;
+
 using namespace sipvault;
+using namespace sipvault::store;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
@@ -85,7 +88,7 @@ struct Harness {
   std::vector<Ack> acks;
 
   explicit Harness(BatchPolicy policy) {
-    writer = std::make_unique<BatchWriter>(queue, sink, policy, metrics, Log::get("test"),
+    writer = std::make_unique<BatchWriter>(queue, sink, policy, metrics.insert, metrics.receiver.queue_rows, Log::get("test"),
                                            [this](std::span<const BatchRef> refs) {
                                              std::lock_guard lock(acks_mu);
                                              for (const BatchRef& r : refs)
@@ -168,9 +171,9 @@ TEST_CASE("Batch writer retries a batch the sink could not write, and loses noth
   h.finish();
   CHECK(h.sink.attempts() == 5);  // 3 failures, then both batches
   CHECK(h.sink.captures().size() == 20);
-  CHECK(h.metrics.insert_retries.value() == 3);
-  CHECK(h.metrics.rows_dropped_rejected.value() == 0);
-  CHECK(h.metrics.rows_dropped_shutdown.value() == 0);
+  CHECK(h.metrics.insert.insert_retries.value() == 3);
+  CHECK(h.metrics.insert.rows_dropped_rejected.value() == 0);
+  CHECK(h.metrics.insert.rows_dropped_shutdown.value() == 0);
 }
 
 TEST_CASE("Batch writer drops a batch the database refuses as data, loudly and counted", "[writer][batching][retry]") {
@@ -179,7 +182,7 @@ TEST_CASE("Batch writer drops a batch the database refuses as data, loudly and c
   h.push(rows(10));
   h.push(rows(7, 100));
   h.finish();
-  CHECK(h.metrics.rows_dropped_rejected.value() == 10);
+  CHECK(h.metrics.insert.rows_dropped_rejected.value() == 10);
   CHECK(h.sink.captures().size() == 7);  // the next batch goes through
 }
 
@@ -197,7 +200,7 @@ TEST_CASE("Batch writer gives up at the drain timeout when the sink stays down, 
   h.finish();
   CHECK(Clock::now() - t < 3s);
   CHECK(h.sink.captures().empty());
-  CHECK(h.metrics.rows_dropped_shutdown.value() == 25);
+  CHECK(h.metrics.insert.rows_dropped_shutdown.value() == 25);
 }
 
 TEST_CASE("Batch writer acks a batch only once the insert batch holding its rows is written",
@@ -214,7 +217,7 @@ TEST_CASE("Batch writer acks a batch only once the insert batch holding its rows
   CHECK(acks[1].sequence == 2);
   CHECK(acks[1].rows_written_before == 20);
   CHECK(acks[2].sequence == 1);
-  CHECK(h.metrics.insert_retries.value() == 2);
+  CHECK(h.metrics.insert.insert_retries.value() == 2);
 }
 
 TEST_CASE("Batch writer acks a batch without rows with the insert batch pending when it came, or at once",
@@ -239,7 +242,7 @@ TEST_CASE("Batch writer acks batches the database refused as data, but not rows 
     h.sink.script({SinkResult::Rejected, SinkResult::Rejected, SinkResult::Rejected});
     h.push(QueuedBatch(rows(10, 0), {{1, 1}}));
     h.finish();
-    CHECK(h.metrics.rows_dropped_rejected.value() == 10);
+    CHECK(h.metrics.insert.rows_dropped_rejected.value() == 10);
     CHECK(h.ackedSequences() == std::vector<uint64_t>{1});  // resending cannot help
   }
   {
@@ -250,7 +253,7 @@ TEST_CASE("Batch writer acks batches the database refused as data, but not rows 
     h.push(QueuedBatch(rows(10, 0), {{1, 1}}));
     h.push(QueuedBatch(RowBatch{}, {{1, 2}}));
     h.finish();
-    CHECK(h.metrics.rows_dropped_shutdown.value() == 10);
+    CHECK(h.metrics.insert.rows_dropped_shutdown.value() == 10);
     CHECK(h.acked().empty());  // the collector resends them to a writer that works
   }
 }

@@ -6,6 +6,8 @@
 #include "tests/writer/writer_corpus.h"
 #include "writer/duplicate_window.h"
 
+using namespace sipvault::writer;
+
 using namespace sipvault;
 
 namespace {

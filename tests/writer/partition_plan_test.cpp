@@ -2,6 +2,8 @@
 
 #include "writer/partition_plan.h"
 
+using namespace sipvault::writer;
+
 using namespace sipvault;
 using std::chrono::hours;
 

@@ -1,11 +1,14 @@
 #include <catch2/catch.hpp>
 
-#include "tests/writer/test_database.h"
+#include "tests/support/test_database.h"
 #include "tests/writer/writer_corpus.h"
-#include "writer/migrator.h"
+#include "store/migrator.h"
 #include "writer/partition_maintainer.h"
 #include "writer/record_converter.h"
 #include "writer/row_inserter.h"
+
+using namespace sipvault::store;
+using namespace sipvault::writer;
 
 using namespace sipvault;
 using std::chrono::hours;

@@ -2,9 +2,12 @@
 
 #include "proto/packet.h"
 #include "tests/writer/writer_corpus.h"
-#include "writer/raw_codec.h"
+#include "store/raw_codec.h"
 #include "writer/record_converter.h"
-#include "writer/search_key.h"
+#include "store/search_key.h"
+
+using namespace sipvault::store;
+using namespace sipvault::writer;
 
 using namespace sipvault;
 

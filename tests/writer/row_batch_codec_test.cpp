@@ -4,7 +4,10 @@
 #include "writer/record_converter.h"
 #include "writer/row_batch_codec.h"
 
+using namespace sipvault::writer;
+
 using namespace sipvault;
+using namespace sipvault::store;
 
 namespace {
 

@@ -5,7 +5,10 @@
 
 #include "writer/row_queue.h"
 
+using namespace sipvault::writer;
+
 using namespace sipvault;
+using namespace sipvault::store;
 using namespace std::chrono_literals;
 
 namespace {

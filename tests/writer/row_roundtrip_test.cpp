@@ -1,14 +1,17 @@
 #include <catch2/catch.hpp>
 
 #include "proto/packet.h"
-#include "tests/writer/test_database.h"
+#include "tests/support/test_database.h"
 #include "tests/writer/writer_corpus.h"
-#include "writer/migrator.h"
+#include "store/migrator.h"
 #include "writer/partition_maintainer.h"
-#include "writer/raw_codec.h"
+#include "store/raw_codec.h"
 #include "writer/record_converter.h"
 #include "writer/row_inserter.h"
-#include "writer/search_key.h"
+#include "store/search_key.h"
+
+using namespace sipvault::store;
+using namespace sipvault::writer;
 
 using namespace sipvault;
 using namespace std::string_literals;
@@ -25,7 +28,7 @@ void prepare(test::TestDatabase& db) {
   REQUIRE(PartitionMaintainer({}).runOnce(db.conn(), kNow, outcome, error));
 }
 
-void store(test::TestDatabase& db, InsertMethod method, const std::vector<wire::SipRecord>& records,
+void storeRecords(test::TestDatabase& db, InsertMethod method, const std::vector<wire::SipRecord>& records,
            RawCodec codec = RawCodec::Lz4) {
   RecordConverter conv(codec);
   RowBatch batch;
@@ -91,7 +94,7 @@ TEST_CASE("Rows read back equal the records written, raw byte-exact after inflat
     records.push_back(std::move(r));
   }
   records.push_back(trickyRecord());
-  store(db, method, records);
+  storeRecords(db, method, records);
 
   DbRows rows;
   DbError error;
@@ -156,7 +159,7 @@ TEST_CASE("Deflated raw messages read back with the server's UNCOMPRESS()", "[wr
   prepare(db);
   std::vector<wire::SipRecord> records;
   for (const auto& f : test::rfc4475Valid()) records.push_back(test::sipRecordFor(f.bytes, kNow));
-  store(db, InsertMethod::LoadData, records, RawCodec::Deflate);
+  storeRecords(db, InsertMethod::LoadData, records, RawCodec::Deflate);
   DbRows rows;
   DbError error;
   REQUIRE(db.conn().query("SELECT IF(flags & 1, UNCOMPRESS(raw), raw), flags & 1 FROM sip_messages ORDER BY id", rows,
@@ -190,7 +193,7 @@ TEST_CASE("Rejects and non-SIP payloads land in their own tables", "[writer][rou
   rtcp.mutable_packet()->set_correlation_id("wsinv.ndaksdj@192.0.2.1");
   rtcp.mutable_packet()->set_payload(R"({"sender_information":{"packets":42},"ssrc":305419896,"type":200})");
   records.push_back(rtcp);
-  store(db, method, records);
+  storeRecords(db, method, records);
 
   CHECK(db.count("SELECT COUNT(*) FROM sip_messages") == 0);
   CHECK(db.count("SELECT COUNT(*) FROM sip_rejects") == records.size() - 1);
@@ -218,7 +221,7 @@ TEST_CASE("A message is found by the search key of its Call-ID and verified on i
   prepare(db);
   std::vector<wire::SipRecord> records;
   for (const auto& f : test::rfc4475Valid()) records.push_back(test::sipRecordFor(f.bytes, kNow));
-  store(db, InsertMethod::LoadData, records);
+  storeRecords(db, InsertMethod::LoadData, records);
   // What the api does: hash the searched value, narrow by index, compare the stored value.
   const std::string wanted = "esc01.239409asdfakjkn23onasd0-3234";  // rfc4475/EXPECTED.md
   std::string sql = "SELECT call_id FROM sip_messages WHERE call_id_hash = " + num(searchKey(wanted)) + " AND call_id = ";

@@ -10,6 +10,8 @@
 #include "tests/writer/writer_corpus.h"
 #include "writer/row_spool.h"
 
+using namespace sipvault::writer;
+
 using namespace sipvault;
 
 namespace {

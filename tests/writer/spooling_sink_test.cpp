@@ -6,7 +6,10 @@
 #include "tests/writer/spool_test_dir.h"
 #include "writer/spooling_sink.h"
 
+using namespace sipvault::writer;
+
 using namespace sipvault;
+using namespace sipvault::store;
 using namespace std::chrono_literals;
 
 namespace {
@@ -70,7 +73,7 @@ struct Harness {
     std::string error;
     auto spool = RowSpool::open({dir.path(), max_bytes, 64 * 1024, 0ms}, error);
     REQUIRE(spool);
-    sink = std::make_unique<SpoolingSink>(db, std::move(spool), policy, metrics, Log::get("test"));
+    sink = std::make_unique<SpoolingSink>(db, std::move(spool), policy, metrics.spool, metrics.insert, Log::get("test"));
   }
   SinkResult write(const RowBatch& b) {
     std::string error;
@@ -89,7 +92,7 @@ TEST_CASE("Spooling sink writes straight to the database while it answers", "[wr
   CHECK(h.write(rows(10, 0)) == SinkResult::Written);
   CHECK(h.db.committed == iota(0, 10));
   CHECK(h.sink->spool().empty());
-  CHECK(h.metrics.spool_batches.value() == 0);
+  CHECK(h.metrics.spool.spool_batches.value() == 0);
 }
 
 TEST_CASE("Spooling sink answers RetryLater until spool_after, then spools and answers Written",
@@ -103,10 +106,10 @@ TEST_CASE("Spooling sink answers RetryLater until spool_after, then spools and a
   h.writeUntilDone(rows(10, 0));
   CHECK(std::chrono::steady_clock::now() - start >= 300ms);
   CHECK(h.sink->spool().records() == 1);
-  CHECK(h.metrics.spool_batches.value() == 1);
-  CHECK(h.metrics.spool_rows.value() == 10);
-  CHECK(h.metrics.spool_records.value() == 1);
-  CHECK(h.metrics.spool_bytes.value() > 0);
+  CHECK(h.metrics.spool.spool_batches.value() == 1);
+  CHECK(h.metrics.spool.spool_rows.value() == 10);
+  CHECK(h.metrics.spool.spool_records.value() == 1);
+  CHECK(h.metrics.spool.spool_bytes.value() > 0);
   // The database is only probed now: the next batch goes behind the first without waiting.
   CHECK(h.write(rows(10, 10)) == SinkResult::Written);
   CHECK(h.sink->spool().records() == 2);
@@ -124,10 +127,10 @@ TEST_CASE("Spooling sink replays in order, older batches before newer ones, once
   CHECK(h.write(rows(100, 500)) == SinkResult::Written);
   CHECK(h.db.committed == iota(0, 600));         // the spool first, then the new batch
   CHECK(h.sink->spool().empty());
-  CHECK(h.metrics.spool_replayed_batches.value() == 5);
-  CHECK(h.metrics.spool_replayed_rows.value() == 500);
-  CHECK(h.metrics.spool_records.value() == 0);
-  CHECK(h.metrics.spool_bytes.value() == 0);
+  CHECK(h.metrics.spool.spool_replayed_batches.value() == 5);
+  CHECK(h.metrics.spool.spool_replayed_rows.value() == 500);
+  CHECK(h.metrics.spool.spool_records.value() == 0);
+  CHECK(h.metrics.spool.spool_bytes.value() == 0);
 }
 
 TEST_CASE("Spooling sink replays while idle", "[writer][spool][sink]") {
@@ -148,7 +151,7 @@ TEST_CASE("A restarted writer replays the spool it left before anything newer", 
   for (uint64_t b = 0; b < 3; ++b) h.writeUntilDone(rows(50, b * 50));
   h.open();  // a new process: the spool is recovered from disk
   CHECK(h.sink->spool().records() == 3);
-  CHECK(h.metrics.spool_records.value() == 3);
+  CHECK(h.metrics.spool.spool_records.value() == 3);
   h.db.down = false;
   CHECK(h.write(rows(50, 150)) == SinkResult::Written);
   CHECK(h.db.committed == iota(0, 200));
@@ -164,7 +167,7 @@ TEST_CASE("Spooling sink with a full spool answers RetryLater and keeps nothing 
     ++written;
   }
   REQUIRE(written < 1000);
-  CHECK(h.metrics.spool_full.value() == 1);
+  CHECK(h.metrics.spool.spool_full.value() == 1);
   CHECK(h.write(rows(20, next)) == SinkResult::RetryLater);  // still full: the caller keeps the batch
   h.db.down = false;
   std::this_thread::sleep_for(5ms);
@@ -181,11 +184,11 @@ TEST_CASE("A spooled batch the database refuses as data is dropped after the att
   h.writeUntilDone(rows(3, 7));
   h.db.down = false;
   h.db.refuse = true;
-  for (int i = 0; i < 10 && h.metrics.rows_dropped_rejected.value() == 0; ++i) {
+  for (int i = 0; i < 10 && h.metrics.insert.rows_dropped_rejected.value() == 0; ++i) {
     std::this_thread::sleep_for(2ms);
     h.sink->idle();
   }
-  CHECK(h.metrics.rows_dropped_rejected.value() == 7);
+  CHECK(h.metrics.insert.rows_dropped_rejected.value() == 7);
   h.db.refuse = false;
   std::this_thread::sleep_for(2ms);
   h.sink->idle();

@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "common/bus.h"
-#include "tests/writer/test_database.h"
+#include "tests/support/test_database.h"
 #include "tests/writer/writer_corpus.h"
 #include "tests/writer/writer_test_util.h"
 

@@ -13,18 +13,9 @@
 #include <vector>
 
 #include "sipvault.pb.h"
+#include "tests/support/test_files.h"
 
 namespace sipvault::test {
-
-inline std::string readFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-inline std::filesystem::path corpusDir() { return SIPVAULT_CORPUS_DIR; }
 
 // The value of the first header named `name` (or its compact form), trimmed; "" when absent.
 // Good enough for the well-formed corpus messages used here; not a SIP parser.

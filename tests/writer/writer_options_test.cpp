@@ -6,7 +6,10 @@
 
 #include "writer/writer_options.h"
 
+using namespace sipvault::writer;
+
 using namespace sipvault;
+using namespace sipvault::store;
 
 TEST_CASE("Writer options default to the documented values", "[writer][options]") {
   Poco::AutoPtr<Poco::Util::MapConfiguration> c(new Poco::Util::MapConfiguration);

@@ -6,12 +6,15 @@
 
 #include "common/batch_ack.h"
 #include "common/bus.h"
-#include "tests/writer/test_database.h"
+#include "tests/support/test_database.h"
 #include "tests/writer/writer_corpus.h"
 #include "tests/writer/writer_test_util.h"
 #include "writer/writer_service.h"
 
+using namespace sipvault::writer;
+
 using namespace sipvault;
+using namespace sipvault::store;
 using namespace std::chrono_literals;
 
 namespace {
@@ -130,13 +133,13 @@ TEST_CASE("Writer writes a batch once batch_rows rows have arrived, without wait
   for (size_t i = 0; i < records.size(); i += 50)
     p.send(std::vector<wire::SipRecord>(records.begin() + i, records.begin() + i + 50));
   CHECK(test::waitFor([&] { return db.count("SELECT COUNT(*) FROM sip_messages") == 200; }, 10s));
-  CHECK(test::waitFor([&] { return p.metrics.insert_batches.value() == 2; }, 5s));  // counted just after COMMIT
+  CHECK(test::waitFor([&] { return p.metrics.insert.insert_batches.value() == 2; }, 5s));  // counted just after COMMIT
   std::this_thread::sleep_for(200ms);
   CHECK(db.count("SELECT COUNT(*) FROM sip_messages") == 200);  // the last 50 wait for more rows or the flush time
   p.service.stop();  // drain
   CHECK(db.count("SELECT COUNT(*) FROM sip_messages") == 250);
-  CHECK(p.metrics.rows_sip.value() == 250);
-  CHECK(p.metrics.bus_records.value() == 250);
+  CHECK(p.metrics.insert.rows_sip.value() == 250);
+  CHECK(p.metrics.receiver.bus_records.value() == 250);
 }
 
 TEST_CASE("Writer writes a partial batch after flush_ms", "[writer][service][batching][db]") {
@@ -151,7 +154,7 @@ TEST_CASE("Writer writes a partial batch after flush_ms", "[writer][service][bat
   CHECK(db.count("SELECT COUNT(*) FROM sip_messages") == 0);
   CHECK(test::waitFor([&] { return db.count("SELECT COUNT(*) FROM sip_messages") == 10; }, 10s));
   CHECK(std::chrono::steady_clock::now() - sent_at >= 400ms);
-  CHECK(test::waitFor([&] { return p.metrics.insert_batches.value() == 1; }, 5s));
+  CHECK(test::waitFor([&] { return p.metrics.insert.insert_batches.value() == 1; }, 5s));
 }
 
 TEST_CASE("Frames that are not a SipBatch are counted and dropped, the rest is stored", "[writer][service][db]") {
@@ -162,7 +165,7 @@ TEST_CASE("Frames that are not a SipBatch are counted and dropped, the rest is s
   REQUIRE(p.push->send(std::string("\xff\xff\xff\xff not protobuf", 17), 5s) == SendResult::Sent);
   p.send(corpusRecords(5));
   CHECK(test::waitFor([&] { return db.count("SELECT COUNT(*) FROM sip_messages") == 5; }, 10s));
-  CHECK(p.metrics.bus_bad_messages.value() == 1);
+  CHECK(p.metrics.receiver.bus_bad_messages.value() == 1);
 }
 
 TEST_CASE("Writer keeps rows in memory while the database is away and stores them when it is back",
@@ -194,10 +197,10 @@ TEST_CASE("Writer keeps rows in memory while the database is away and stores the
       sent += 100;
     }
   });
-  CHECK(test::waitFor([&] { return p.metrics.backpressure_waits.value() > 0; }, 30s));
+  CHECK(test::waitFor([&] { return p.metrics.receiver.backpressure_waits.value() > 0; }, 30s));
   CHECK(test::waitFor([&] { return would_block.load() > 0; }, 60s));  // upstream feels it
-  CHECK(p.metrics.insert_errors.value() > 0);
-  CHECK(p.metrics.db_up.value() == 0);
+  CHECK(p.metrics.insert.insert_errors.value() > 0);
+  CHECK(p.metrics.insert.db_up.value() == 0);
 
   REQUIRE(server.start());
   sender.join();
@@ -206,11 +209,11 @@ TEST_CASE("Writer keeps rows in memory while the database is away and stores the
   CHECK(test::waitFor([&] { return count() == total; }, 60s));
   p.service.stop();
   CHECK(count() == total);
-  CHECK(p.metrics.rows_sip.value() == total);
-  CHECK(p.metrics.rows_dropped_rejected.value() == 0);
-  CHECK(p.metrics.rows_dropped_shutdown.value() == 0);
-  CHECK(p.metrics.insert_retries.value() > 0);
-  CHECK(p.metrics.db_up.value() == 1);
+  CHECK(p.metrics.insert.rows_sip.value() == total);
+  CHECK(p.metrics.insert.rows_dropped_rejected.value() == 0);
+  CHECK(p.metrics.insert.rows_dropped_shutdown.value() == 0);
+  CHECK(p.metrics.insert.insert_retries.value() > 0);
+  CHECK(p.metrics.insert.db_up.value() == 1);
 }
 
 TEST_CASE("Writer with a spool acks batches once spooled while the database is away, and replays them after a restart",
@@ -251,25 +254,25 @@ TEST_CASE("Writer with a spool acks batches once spooled while the database is a
   for (uint64_t seq = 4; seq <= 6; ++seq) p->sendWithOrigin(batches[seq - 1], kSender, seq);
   // Durable in the spool: acked while the database is still down.
   REQUIRE(ackedUpTo(6));
-  CHECK(p->metrics.spool_rows.value() == 60);
+  CHECK(p->metrics.spool.spool_rows.value() == 60);
   // A resend of batch 4 (its ack "came late"): every record a duplicate; acked, nothing stored twice.
   p->sendWithOrigin(batches[3], kSender, 4);
   REQUIRE(ackedUpTo(7));
   CHECK(acked == std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 4});
-  CHECK(p->metrics.duplicates_dropped.value() == 20);
+  CHECK(p->metrics.receiver.duplicates_dropped.value() == 20);
 
   // Stopped with the database down: returns promptly, the spool keeps what it has.
   const auto t = std::chrono::steady_clock::now();
   p->service.stop();
   CHECK(std::chrono::steady_clock::now() - t < 5s);
-  CHECK(p->metrics.rows_dropped_shutdown.value() == 0);
+  CHECK(p->metrics.insert.rows_dropped_shutdown.value() == 0);
   p.reset();
 
   REQUIRE(server.start());
   Pipeline restarted(o);
   CHECK(test::waitFor([&] { return server.count("sip_messages") == 120; }, 30s));
-  CHECK(restarted.metrics.spool_replayed_rows.value() == 60);
-  CHECK(test::waitFor([&] { return restarted.metrics.spool_records.value() == 0; }, 5s));
+  CHECK(restarted.metrics.spool.spool_replayed_rows.value() == 60);
+  CHECK(test::waitFor([&] { return restarted.metrics.spool.spool_records.value() == 0; }, 5s));
   restarted.service.stop();
   CHECK(server.count("sip_messages") == 120);
   std::filesystem::remove_all(spool_dir);
@@ -296,14 +299,14 @@ TEST_CASE("Writer with a spool starts while the database is away and migrates on
   std::vector<uint64_t> acked;
 
   Pipeline p(o);  // starts: no database, but a spool
-  CHECK(p.metrics.db_up.value() == 0);
+  CHECK(p.metrics.insert.db_up.value() == 0);
   std::this_thread::sleep_for(300ms);
   for (uint64_t seq = 1; seq <= 3; ++seq) p.sendWithOrigin(distinctRecords(10, 20000 + 100 * seq), 42, seq);
   CHECK(test::waitFor([&] {
     (void)acks.receive(acked, 20ms);
     return acked.size() == 3;
   }, 20s));
-  CHECK(p.metrics.spool_rows.value() == 30);
+  CHECK(p.metrics.spool.spool_rows.value() == 30);
 
   REQUIRE(server.start());
   CHECK(test::waitFor([&] { return server.count("sip_messages") == 30; }, 30s));

@@ -2,7 +2,9 @@
 
 #include "tools/hepdump/hep_json.h"
 
-namespace sipvault {
+namespace sipvault::hepdump {
+
+using namespace sipvault::sip;
 
 void HepDumper::dump(std::span<const uint8_t> bytes, std::string_view source) {
   if (done()) return;
@@ -57,4 +59,4 @@ size_t HepDumper::onStreamData(const netdecode::TcpStreamInfo& info, std::string
 
 void HepDumper::onStreamClosed(const netdecode::TcpStreamInfo& info) { framers_.erase(info.stream_id); }
 
-}  // namespace sipvault
+}  // namespace sipvault::hepdump

@@ -9,12 +9,12 @@
 #include <string>
 #include <string_view>
 
-#include "agent/decode/packet_sink.h"
-#include "agent/decode/tcp_stream_consumer.h"
-#include "parser/sip_parser.h"
+#include "netdecode/packet_sink.h"
+#include "netdecode/tcp_stream_consumer.h"
+#include "sip/sip_parser.h"
 #include "proto/hep_stream_framer.h"
 
-namespace sipvault {
+namespace sipvault::hepdump {
 
 struct HepDumpTotals {
   uint64_t packets = 0;  // valid HEP packets printed
@@ -45,8 +45,8 @@ class HepDumper : public netdecode::PacketSink, public netdecode::TcpStreamConsu
   uint64_t max_packets_;
   HepDumpTotals totals_;
   std::string scratch_;
-  SipMessage sip_;
+  sip::SipMessage sip_;
   std::map<uint64_t, HepStreamFramer> framers_;  // per TCP stream direction
 };
 
-}  // namespace sipvault
+}  // namespace sipvault::hepdump

@@ -8,7 +8,10 @@
 
 #include "proto/packet_convert.h"
 
-namespace sipvault {
+namespace sipvault::hepdump {
+
+using namespace sipvault::sip;
+
 namespace {
 
 using Poco::JSON::Array;
@@ -140,4 +143,4 @@ std::string hepErrorJson(const HepDecodeError& error, std::string_view source) {
   return stringify(o);
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::hepdump

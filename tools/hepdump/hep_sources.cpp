@@ -11,10 +11,10 @@
 #include <memory>
 #include <vector>
 
-#include "agent/decode/packet_decoder.h"
+#include "netdecode/packet_decoder.h"
 #include "common/endpoint.h"
 
-namespace sipvault {
+namespace sipvault::hepdump {
 
 std::string dumpCaptureFile(const std::string& path, const std::string& bpf_filter, HepDumper& dumper) {
   char err[PCAP_ERRBUF_SIZE] = {};
@@ -110,4 +110,4 @@ std::string dumpLive(const std::string& address, std::chrono::milliseconds timeo
   return {};
 }
 
-}  // namespace sipvault
+}  // namespace sipvault::hepdump

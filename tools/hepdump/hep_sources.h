@@ -7,7 +7,7 @@
 
 #include "tools/hepdump/hep_dumper.h"
 
-namespace sipvault {
+namespace sipvault::hepdump {
 
 // Returns "" on success, else the problem (file unreadable, unsupported link type, bad filter).
 [[nodiscard]] std::string dumpCaptureFile(const std::string& path, const std::string& bpf_filter, HepDumper& dumper);
@@ -17,4 +17,4 @@ namespace sipvault {
 [[nodiscard]] std::string dumpLive(const std::string& address, std::chrono::milliseconds timeout, HepDumper& dumper,
                                    const volatile bool& stop);
 
-}  // namespace sipvault
+}  // namespace sipvault::hepdump

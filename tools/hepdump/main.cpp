@@ -10,6 +10,8 @@
 
 #include "tools/hepdump/hep_sources.h"
 
+using namespace sipvault::hepdump;
+
 namespace {
 
 volatile bool g_stop = false;
@@ -58,13 +60,13 @@ class HepDumpApp : public Poco::Util::Application {
       std::cerr << "sipvault-hepdump: give exactly one of -r FILE or -l ADDR (see --help)\n";
       return EXIT_USAGE;
     }
-    sipvault::HepDumper dumper(std::cout, config().getUInt64("hepdump.count", 0));
+    sipvault::hepdump::HepDumper dumper(std::cout, config().getUInt64("hepdump.count", 0));
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
     const std::string problem =
         file.empty()
-            ? sipvault::dumpLive(listen, std::chrono::seconds(config().getInt("hepdump.timeout", 0)), dumper, g_stop)
-            : sipvault::dumpCaptureFile(file, config().getString("hepdump.filter", "port 9060"), dumper);
+            ? sipvault::hepdump::dumpLive(listen, std::chrono::seconds(config().getInt("hepdump.timeout", 0)), dumper, g_stop)
+            : sipvault::hepdump::dumpCaptureFile(file, config().getString("hepdump.filter", "port 9060"), dumper);
     std::cout.flush();
     const auto& t = dumper.totals();
     std::cerr << "hep_packets=" << t.packets << " hep_errors=" << t.errors << " sip_parsed=" << t.sip

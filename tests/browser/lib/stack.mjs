@@ -3,7 +3,7 @@
 //   HEP/UDP ─► sipvault-collector ─ZeroMQ─► sipvault-parser ─ZeroMQ─► sipvault-writer ─► MariaDB
 //                                                                      sipvault-api ◄─┘ (HTTP + UI)
 //
-// MariaDB is the CTest fixture's private server (tests/writer/CMakeLists.txt); this module only
+// MariaDB is the CTest fixture's private server (tests/support/CMakeLists.txt); this module only
 // creates a fresh database on it and drops it on stop. Binaries and locations come from the
 // environment CMake sets (tests/browser/CMakeLists.txt):
 //   SIPVAULT_COLLECTOR, SIPVAULT_PARSER, SIPVAULT_WRITER, SIPVAULT_API   binaries in the build tree

@@ -1,0 +1,48 @@
+#pragma once
+// Versioned schema migrations: store/sql/NNN_name.sql, embedded in the binary at build time and
+// applied in order on start. Table `schema_version` (version, name, applied_at) records what ran.
+//
+// Script format (pure helpers below, unit-tested):
+//   * a statement ends with ';' at the end of a line; lines starting with '--' are comments;
+//   * {{FIRST_HOUR_US}} is replaced with the start of the current UTC hour in µs (the initial
+//     p_past bound; see 001_initial_schema.sql);
+//   * statements must be idempotent (IF NOT EXISTS ...): DDL auto-commits, so a migration cut
+//     short is re-run from its first statement.
+// Several writers starting at once serialize on a server lock (GET_LOCK) per database.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/db_connection.h"
+
+namespace sipvault::store {
+
+struct Migration {
+  int version = 0;        // NNN from the file name
+  std::string_view name;  // the rest of the file name, without .sql
+  std::string_view sql;   // the script
+};
+
+// The scripts compiled into this binary, ascending by version.
+[[nodiscard]] std::span<const Migration> embeddedMigrations();
+
+// Statements of a script in order, without comment lines and without the final ';'.
+[[nodiscard]] std::vector<std::string> splitStatements(std::string_view script);
+// Replaces every {{FIRST_HOUR_US}} with the start of now_us's UTC hour.
+[[nodiscard]] std::string expandPlaceholders(std::string_view sql, uint64_t now_us);
+
+struct MigrationReport {
+  int version_before = 0;            // 0 = empty database
+  int version_after = 0;
+  std::vector<int> applied;          // versions applied by this call
+  bool database_is_newer = false;    // the database has versions this binary does not know
+};
+
+// Brings the database `db` is connected to up to the newest of `migrations`. Idempotent.
+// False with `error` set when a statement fails (the report says how far it got).
+[[nodiscard]] bool migrate(DbConnection& db, std::span<const Migration> migrations, uint64_t now_us,
+                           MigrationReport& report, DbError& error);
+
+}  // namespace sipvault::store

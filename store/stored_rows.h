@@ -1,0 +1,175 @@
+#pragma once
+// The rows the writer stores, one struct per table (store/sql/001_initial_schema.sql), and the
+// single place that lists each table's columns in insert order (encodeRow). Plain values: a
+// RowBatch owns all its bytes and may move between threads.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sipvault::store {
+
+// Widths of the VARBINARY columns (bytes). Longer values are cut to fit and the row gets
+// kFieldTruncated; the *_hash columns and the raw message always keep the full value.
+inline constexpr size_t kMethodWidth = 64;
+inline constexpr size_t kCallIdWidth = 255;
+inline constexpr size_t kUserWidth = 128;   // from_user, to_user, ruri_user
+inline constexpr size_t kTagWidth = 128;    // from_tag, to_tag, via_branch
+inline constexpr size_t kLongWidth = 255;   // user_agent, x_cid, correlation_id, reject reason
+inline constexpr size_t kNodeWidth = 64;
+inline constexpr size_t kIpWidth = 16;
+
+// Columns every table has: capture metadata and the stored raw message (see raw_codec.h).
+struct PacketColumns {
+  uint64_t capture_us = 0;     // capture time, µs since the Unix epoch (UTC); the partition key
+  std::string correlation_id;  // HEP chunk 17
+  std::string src_ip;          // 4 (IPv4) or 16 (IPv6) bytes, network order; empty when unknown
+  std::string dst_ip;
+  uint16_t src_port = 0;
+  uint16_t dst_port = 0;
+  uint8_t ip_proto = 0;        // IANA: 17 UDP, 6 TCP, 132 SCTP
+  uint8_t payload_type = 0;    // HEP payload type: 1 SIP, 5 RTCP JSON, 100 log, ...
+  uint16_t vlan = 0;
+  uint32_t capture_id = 0;     // HEP capture (agent/node) id
+  std::string node;            // HEP chunk 19, node / group name
+  uint32_t raw_len = 0;        // length of the original message
+  uint16_t flags = 0;          // kRawDeflated | kFieldTruncated
+  std::string raw;             // encoded per `flags`
+};
+
+// Table sip_messages: one parsed SIP message.
+struct SipMessageRow {
+  PacketColumns packet;
+  uint64_t call_id_hash = 0;      // searchKey(call_id), full value
+  uint64_t from_user_hash = 0;    // searchKey(from_user)
+  uint64_t to_user_hash = 0;      // searchKey(to_user)
+  uint64_t ruri_user_hash = 0;    // searchKey(ruri_user); 0 on responses
+  uint64_t correlation_hash = 0;  // searchKey(correlation_id), or of x_cid when there is none
+  std::string method;             // request method, or the CSeq method of a response
+  uint16_t status = 0;            // response code; 0 = request
+  uint64_t cseq = 0;              // CSeq number
+  std::string call_id;
+  std::string from_user;
+  std::string from_tag;
+  std::string to_user;
+  std::string to_tag;
+  std::string ruri_user;
+  std::string user_agent;         // User-Agent, or Server on responses
+  std::string via_branch;         // top Via branch
+  std::string x_cid;              // X-CID header (B2BUA leg correlation)
+};
+
+// Table sip_rejects: a SIP payload the parser refused, kept raw with the reason.
+struct RejectRow {
+  PacketColumns packet;
+  std::string reason;
+};
+
+// Table hep_other: a non-SIP HEP payload (RTCP JSON, logs, ...).
+struct OtherRow {
+  PacketColumns packet;
+  uint64_t correlation_hash = 0;  // searchKey(correlation_id)
+};
+
+struct RowBatch {
+  std::vector<SipMessageRow> messages;
+  std::vector<RejectRow> rejects;
+  std::vector<OtherRow> others;
+
+  [[nodiscard]] size_t size() const { return messages.size() + rejects.size() + others.size(); }
+  [[nodiscard]] bool empty() const { return size() == 0; }
+  void clear() {
+    messages.clear();
+    rejects.clear();
+    others.clear();
+  }
+  // Moves every row of `other` to the end of this batch.
+  void append(RowBatch&& other);
+};
+
+// Column lists in insert order, comma-separated, matching encodeRow below.
+inline constexpr std::string_view kSipMessageColumns =
+    "capture_us,call_id_hash,from_user_hash,to_user_hash,ruri_user_hash,correlation_hash,method,status,cseq,"
+    "call_id,from_user,from_tag,to_user,to_tag,ruri_user,user_agent,via_branch,x_cid,correlation_id,"
+    "src_ip,dst_ip,src_port,dst_port,ip_proto,payload_type,vlan,capture_id,node,raw_len,flags,raw";
+inline constexpr std::string_view kRejectColumns =
+    "capture_us,reason,correlation_id,src_ip,dst_ip,src_port,dst_port,ip_proto,payload_type,vlan,capture_id,node,"
+    "raw_len,flags,raw";
+inline constexpr std::string_view kOtherColumns =
+    "capture_us,correlation_hash,correlation_id,src_ip,dst_ip,src_port,dst_port,ip_proto,payload_type,vlan,"
+    "capture_id,node,raw_len,flags,raw";
+
+// What readers select from sip_messages, in this order (the api's MessageRecord::fromRow): the
+// stored columns a search shows, without the raw message; ...WithRaw adds it last.
+inline constexpr std::string_view kSipMessageReadColumns =
+    "id, capture_us, method, status, cseq, call_id, from_user, to_user, ruri_user, from_tag, to_tag, user_agent, "
+    "via_branch, x_cid, correlation_id, src_ip, dst_ip, src_port, dst_port, ip_proto, capture_id, node, vlan, "
+    "raw_len, flags, call_id_hash";
+inline constexpr std::string_view kSipMessageReadColumnsWithRaw =
+    "id, capture_us, method, status, cseq, call_id, from_user, to_user, ruri_user, from_tag, to_tag, user_agent, "
+    "via_branch, x_cid, correlation_id, src_ip, dst_ip, src_port, dst_port, ip_proto, capture_id, node, vlan, "
+    "raw_len, flags, call_id_hash, raw";
+
+// Feeds a row's values, in column order, to an encoder with
+//   void number(uint64_t); void bytes(std::string_view); void endRow();
+template <typename Encoder>
+void encodeAddresses(const PacketColumns& p, Encoder& e) {
+  e.bytes(p.src_ip);
+  e.bytes(p.dst_ip);
+  e.number(p.src_port);
+  e.number(p.dst_port);
+  e.number(p.ip_proto);
+  e.number(p.payload_type);
+  e.number(p.vlan);
+  e.number(p.capture_id);
+  e.bytes(p.node);
+  e.number(p.raw_len);
+  e.number(p.flags);
+  e.bytes(p.raw);
+}
+
+template <typename Encoder>
+void encodeRow(const SipMessageRow& r, Encoder& e) {
+  e.number(r.packet.capture_us);
+  e.number(r.call_id_hash);
+  e.number(r.from_user_hash);
+  e.number(r.to_user_hash);
+  e.number(r.ruri_user_hash);
+  e.number(r.correlation_hash);
+  e.bytes(r.method);
+  e.number(r.status);
+  e.number(r.cseq);
+  e.bytes(r.call_id);
+  e.bytes(r.from_user);
+  e.bytes(r.from_tag);
+  e.bytes(r.to_user);
+  e.bytes(r.to_tag);
+  e.bytes(r.ruri_user);
+  e.bytes(r.user_agent);
+  e.bytes(r.via_branch);
+  e.bytes(r.x_cid);
+  e.bytes(r.packet.correlation_id);
+  encodeAddresses(r.packet, e);
+  e.endRow();
+}
+
+template <typename Encoder>
+void encodeRow(const RejectRow& r, Encoder& e) {
+  e.number(r.packet.capture_us);
+  e.bytes(r.reason);
+  e.bytes(r.packet.correlation_id);
+  encodeAddresses(r.packet, e);
+  e.endRow();
+}
+
+template <typename Encoder>
+void encodeRow(const OtherRow& r, Encoder& e) {
+  e.number(r.packet.capture_us);
+  e.number(r.correlation_hash);
+  e.bytes(r.packet.correlation_id);
+  encodeAddresses(r.packet, e);
+  e.endRow();
+}
+
+}  // namespace sipvault::store
