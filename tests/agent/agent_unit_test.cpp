@@ -19,13 +19,6 @@ using namespace sipvault::agent;
 
 namespace {
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 AgentOptions optionsFrom(std::initializer_list<std::pair<std::string, std::string>> kv) {
   Poco::AutoPtr<Poco::Util::MapConfiguration> c(new Poco::Util::MapConfiguration);
   for (const auto& [k, v] : kv) c->setString(k, v);
