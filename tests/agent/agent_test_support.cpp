@@ -1,5 +1,7 @@
 #include "agent_test_support.h"
 
+#include "tests/support/test_files.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
@@ -276,14 +278,7 @@ std::vector<TruthMessage> sipOnly(const std::vector<TruthMessage>& all) {
 
 std::string corpus(const std::string& relative) { return std::string(SIPVAULT_CORPUS_DIR) + "/" + relative; }
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  INFO(path);
-  REQUIRE(in.good());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string readFile(const std::string& path) { return test::readFile(path); }
 
 std::string tempPath(const std::string& name) {
   return std::string(SIPVAULT_BINARY_DIR) + "/tests/agent/" + name;

@@ -25,6 +25,7 @@
 #include "sip/sip_parser.h"
 #include "proto/hep_codec.h"
 #include "tests/support/test_database.h"
+#include "tests/support/url_encoding.h"
 
 using namespace sipvault::sip;
 using namespace sipvault::store;
@@ -440,20 +441,7 @@ HttpResult ApiClient::request(const std::string& method, const std::string& targ
   return r;
 }
 
-std::string enc(const std::string& s) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kDigits[c >> 4];
-      out += kDigits[c & 15];
-    }
-  }
-  return out;
-}
+std::string enc(const std::string& s) { return test::percentEncode(s); }
 
 std::string ipString(const std::string& raw) {
   char buf[INET6_ADDRSTRLEN] = {};
