@@ -71,12 +71,12 @@ class MetricsRegistry {
 }  // namespace sipvault
 
 // A component's metrics declared once, the way netdecode/decode_counters.h declares its counters:
-//   #define MY_METRICS(X) X(field, Counter, "name_total", "help", "labels") ...
+//   #define MY_METRICS(X) X(field, Counter, "name_total", "labels", "help") ...
 //   struct MyMetrics {
 //     explicit MyMetrics(MetricsRegistry& registry);
 //     MetricsRegistry& registry;
 //     MY_METRICS(SIPVAULT_METRIC_FIELD)
 //   };
 //   MyMetrics::MyMetrics(MetricsRegistry& r) : registry(r) MY_METRICS(SIPVAULT_METRIC_INIT) {}
-#define SIPVAULT_METRIC_FIELD(field, Metric, name, help, labels) Metric& field;
-#define SIPVAULT_METRIC_INIT(field, Metric, name, help, labels) , field(r.make<Metric>(name, help, labels))
+#define SIPVAULT_METRIC_FIELD(field, Metric, name, labels, help) Metric& field;
+#define SIPVAULT_METRIC_INIT(field, Metric, name, labels, help) , field(r.make<Metric>(name, help, labels))
