@@ -14,7 +14,7 @@ using namespace sipvault::apitest;
 namespace {
 
 // Every stored message lies between these (epoch ms).
-const std::string kAll = "from=0&to=4102444800000";
+const std::string kAll = "from=0s&to=4102444800000ms";
 
 using Key = std::string;  // time|src:port|call_id: identifies a message in truth and in answers
 
@@ -155,8 +155,10 @@ TEST_CASE("every search filter returns exactly the messages that match it", "[ap
       {"capture_id=3001", [](auto& t) { return t.capture_id == 3001; }},
       {"from=" + enc(rfc3339(mid.time_us)) + "&to=" + enc(rfc3339(later.time_us)),
        [&](auto& t) { return t.time_us >= mid.time_us && t.time_us <= later.time_us; }},
-      {"from=" + std::to_string(mid.time_us / 1000) + "&to=" + std::to_string(later.time_us / 1000),
+      {"from=" + std::to_string(mid.time_us / 1000) + "ms&to=" + std::to_string(later.time_us / 1000) + "ms",
        [&](auto& t) { return t.time_us >= mid.time_us / 1000 * 1000 && t.time_us <= later.time_us / 1000 * 1000; }},
+      {"from=" + std::to_string(mid.time_us / 1000000) + "s&to=" + std::to_string(later.time_us) + "us",
+       [&](auto& t) { return t.time_us >= mid.time_us / 1000000 * 1000000 && t.time_us <= later.time_us; }},
       // Combinations.
       {"from_user=sipp&status=200&dst_port=5080",
        [](auto& t) { return t.from_user == "sipp" && t.status == 200 && t.dst_port == 5080; }},
@@ -204,13 +206,15 @@ TEST_CASE("the default time range is the last hour", "[api][messages][integratio
   const uint64_t now = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   if (now > newest + 3600ull * 1000000) CHECK(r.json()->getArray("items")->size() == 0);
-  CHECK(searchAll("from=0&call_id=" + enc(truth().front().call_id)).size() == 13);
+  CHECK(searchAll("from=0s&call_id=" + enc(truth().front().call_id)).size() == 13);
 }
 
 TEST_CASE("unknown parameters and bad values are a 400 that names the parameter", "[api][messages][integration]") {
   const std::vector<std::pair<std::string, std::string>> bad = {
       {"bogus=1", "bogus"},
       {"from=yesterday", "from"},
+      {"from=1795697385", "from"},      // a bare number: seconds or milliseconds? (issue 12)
+      {"to=1795697385000", "to"},
       {"to=2026-13-01T00:00:00Z", "to"},
       {"from=2026-11-26T12:00:00Z&to=2026-11-26T11:00:00Z", "from"},
       {"status=9xx", "status"},
@@ -253,8 +257,8 @@ TEST_CASE("unknown parameters and bad values are a 400 that names the parameter"
   HttpResult r = admin().get("/api/v1/calls?" + kAll + "&cursor=" + enc(cursor));
   CHECK(r.status == 400);
   CHECK(admin().get("/api/v1/stats?" + kAll + "&step=0").status == 400);
-  CHECK(admin().get("/api/v1/stats?from=0&to=4102444800000&step=60").status == 400);  // too many intervals
-  CHECK(admin().get("/api/v1/calls/x/flow?from=0&status=200").status == 400);
+  CHECK(admin().get("/api/v1/stats?from=0s&to=4102444800000ms&step=60").status == 400);  // too many intervals
+  CHECK(admin().get("/api/v1/calls/x/flow?from=0s&status=200").status == 400);
 }
 
 TEST_CASE("SQL injection attempts in every parameter give a 400 or nothing, never more rows",

@@ -90,18 +90,29 @@ std::string ip4(const char* text) { return std::string(IpAddress::parse(text)->r
 
 }  // namespace
 
-TEST_CASE("time parameters accept RFC 3339 and epoch milliseconds, and nothing else", "[api][time]") {
+TEST_CASE("time parameters accept RFC 3339, ISO 8601 without seconds and epoch with a unit, and nothing else",
+          "[api][time]") {
   CHECK(parseTimeParam("1970-01-01T00:00:00Z") == 0u);
   CHECK(parseTimeParam("2026-11-26T12:49:45Z") == 1795697385000000u);
   CHECK(parseTimeParam("2026-11-26T12:49:45.061749Z") == 1795697385061749u);
   CHECK(parseTimeParam("2026-11-26T12:49:45.5Z") == 1795697385500000u);
   CHECK(parseTimeParam("2026-11-26T13:49:45+01:00") == 1795697385000000u);
   CHECK(parseTimeParam("2026-11-26t12:49:45z") == 1795697385000000u);
-  CHECK(parseTimeParam("1795697385061") == 1795697385061000u);
+  CHECK(parseTimeParam("1795697385061ms") == 1795697385061000u);
+  CHECK(parseTimeParam("1795697385s") == 1795697385000000u);
+  CHECK(parseTimeParam("1795697385061749us") == 1795697385061749u);
+  CHECK(parseTimeParam("0s") == 0u);
+  // ISO 8601 without seconds (issue 12): what people type.
+  CHECK(parseTimeParam("2026-11-26T13:49+01:00") == 1795697340000000u);
+  CHECK(parseTimeParam("2026-11-26T12:49Z") == 1795697340000000u);
   CHECK(parseTimeParam("2024-02-29T00:00:00Z").has_value());
   for (const char* bad : {"", "yesterday", "2026-11-26", "2026-11-26T12:49:45", "2026-13-01T00:00:00Z",
                           "2025-02-29T00:00:00Z", "2026-11-26T24:00:00Z", "2026-11-26T12:49:45.Z",
-                          "2026-11-26T12:49:45Zjunk", "-1", "12.5", "9999999999999999", "1969-12-31T23:59:59Z"}) {
+                          "2026-11-26T12:49:45Zjunk", "-1", "12.5", "9999999999999999", "1969-12-31T23:59:59Z",
+                          // a bare number is ambiguous (seconds or milliseconds), a unit must say
+                          "1795697385061", "1795697385", "0", "1795697385sec", "1795697385S", "ms", "1795697385 s",
+                          "9999999999999999ms", "253402300800s", "2026-11-26T12:49", "2026-11-26T12:4Z",
+                          "2026-11-26T12:49.5Z", "2026-11-26T12:49:Z"}) {
     INFO(bad);
     CHECK_FALSE(parseTimeParam(bad).has_value());
   }
@@ -142,7 +153,7 @@ TEST_CASE("base64 and base64url round-trip and refuse foreign characters", "[api
 
 TEST_CASE("search filters parse every parameter of the contract", "[api][filter]") {
   SearchFilter f;
-  REQUIRE_FALSE(parse("from=2026-11-26T12:00:00Z&to=1795697385000&call_id=abc%40host&from_user=4930*&to_user=1000"
+  REQUIRE_FALSE(parse("from=2026-11-26T12:00:00Z&to=1795697385000ms&call_id=abc%40host&from_user=4930*&to_user=1000"
                       "&from_tag=t1&to_tag=t2&method=invite,Bye&method=ACK&status=200,4xx&status=180"
                       "&user_agent=kamailio&src_ip=192.0.2.1&dst_ip=2001:db8::2&ip=10.0.0.1&port=5060&src_port=5080"
                       "&dst_port=5070&transport=TCP&capture_id=2001&limit=50&cursor=xyz",
@@ -179,9 +190,9 @@ TEST_CASE("search filter defaults: the last hour, 100 rows, empty values ignored
   CHECK(f.limit == 100u);
   CHECK_FALSE(f.call_id);
   CHECK(f.statuses.empty());
-  REQUIRE_FALSE(parse("from=1795690000000", f));
+  REQUIRE_FALSE(parse("from=1795690000000ms", f));
   CHECK(f.to_us == kNow);  // only `from`: up to now
-  REQUIRE_FALSE(parse("to=1795690000000", f));
+  REQUIRE_FALSE(parse("to=1795690000s", f));
   CHECK(f.from_us == 1795690000000000u - 3600000000u);
   static constexpr std::string_view kExtra[] = {"step"};
   CHECK_FALSE(parseSearchFilter(params("step=60"), kNow, {}, kExtra, f).has_value());
@@ -190,7 +201,9 @@ TEST_CASE("search filter defaults: the last hour, 100 rows, empty values ignored
 TEST_CASE("bad search parameters are named in the error", "[api][filter]") {
   CHECK(errorParam("nope=1") == "nope");
   CHECK(errorParam("from=x") == "from");
-  CHECK(errorParam("from=1795697385000&to=1795697384000") == "from");
+  CHECK(errorParam("from=1795697385000ms&to=1795697384000ms") == "from");
+  CHECK(errorParam("from=1795697385") == "from");  // bare: seconds or ms?
+  CHECK(errorParam("from=0s&to=1795697385000") == "to");
   CHECK(errorParam("call_id=a&call_id=b") == "call_id");
   CHECK(errorParam("call_id=a%0Ab") == "call_id");
   CHECK(errorParam("from_user=" + std::string(1025, '1')) == "from_user");
@@ -211,7 +224,7 @@ TEST_CASE("bad search parameters are named in the error", "[api][filter]") {
 
 TEST_CASE("search SQL binds every value and starts with the time range", "[api][sql]") {
   SearchFilter f;
-  REQUIRE_FALSE(parse("from=0&to=1000&call_id=x'--&from_user=49*1&to_user=1000&method=INVITE,BYE&status=4xx,200"
+  REQUIRE_FALSE(parse("from=0s&to=1000ms&call_id=x'--&from_user=49*1&to_user=1000&method=INVITE,BYE&status=4xx,200"
                       "&user_agent=50%25_off&src_ip=192.0.2.1&ip=::1&port=5060&transport=udp&capture_id=7"
                       "&from_tag=a&to_tag=b&src_port=1&dst_port=2&dst_ip=192.0.2.2",
                       f));

@@ -298,7 +298,7 @@ def main():
     if not check(status == 200, "admin login: %d" % status):
         return finish(started)
     api.token = json.loads(body)["token"]
-    window = "from=%d&to=%d" % (base_us // 1000 - 1000, base_us // 1000 + 60000)
+    window = "from=%dms&to=%dms" % (base_us // 1000 - 1000, base_us // 1000 + 60000)
 
     status, page = api.json("/api/v1/messages?%s&limit=10000" % window)
     check(status == 200 and len(page["items"]) == len(stored),

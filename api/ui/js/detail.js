@@ -3,7 +3,7 @@
 import { getJson, saveBlob } from './api.js';
 import { h, replaceChildren, visibleText } from './dom.js';
 import { callColor, endpoint, formatTimeUs, sipLabel, statusClass } from './format.js';
-import { hashFor } from './query.js';
+import { hashFor, isoTime } from './query.js';
 
 // Splits raw SIP into start line, header lines (name / value, folded continuations) and body.
 export function renderRawSip(raw) {
@@ -47,8 +47,8 @@ export function flowHash(callId, firstUs, lastUs = firstUs, callRef = '') {
   return hashFor('flow', {
     call_id: callId,
     ...(callRef ? { call_ref: callRef } : {}),
-    from: String(Math.floor(firstUs / 1000) - 3600e3),
-    to: String(Math.ceil(lastUs / 1000) + 3600e3),
+    from: isoTime(Math.floor(firstUs / 1000) - 3600e3),
+    to: isoTime(Math.ceil(lastUs / 1000) + 3600e3),
   });
 }
 

@@ -6,7 +6,7 @@ import { DetailPanel, flowHash } from './detail.js';
 import { callColor, callTint, endpoint, formatDurationMs, formatTimeUs, sipLabel, statusClass } from './format.js';
 import { clearBanner, errorText, showBanner } from './banner.js';
 import {
-  FILTERS, RANGES, apiParams, hashFor, paramsFromState, stateFromParams,
+  FILTERS, RANGES, apiParams, hashFor, isoTime, paramsFromState, stateFromParams, timeToMs,
 } from './query.js';
 
 let form;
@@ -22,7 +22,7 @@ function input(filter) {
   let control;
   if (filter.choices) {
     control = h('select', { id, name: filter.name },
-      filter.choices.map((c) => h('option', { value: c }, c || 'any')));
+      filter.choices.map((c, i) => h('option', { value: c }, filter.choiceLabels?.[i] || c || 'any')));
   } else {
     control = h('input', {
       id, name: filter.name, type: 'text', placeholder: filter.placeholder || '', spellcheck: 'false',
@@ -75,8 +75,8 @@ function syncTimeInputs() {
   }
   if (!custom) {
     const q = apiParams({ filters: {}, range: form.elements.range.value });
-    form.elements.from.value = formatTimeUs(Number(q.from) * 1000).slice(0, 19);
-    form.elements.to.value = formatTimeUs(Number(q.to) * 1000).slice(0, 19);
+    form.elements.from.value = formatTimeUs(timeToMs(q.from) * 1000).slice(0, 19);
+    form.elements.to.value = formatTimeUs(timeToMs(q.to) * 1000).slice(0, 19);
   }
 }
 
@@ -152,6 +152,7 @@ async function runSearch(state) {
   const query = apiParams(state);
   current = { state, query, view: state.view, items: [], cursor: null };
   byId('results-bar').hidden = false;
+  showExportButtons(false);
   summary.textContent = 'Searching…';
   replaceChildren(results, h('p', { class: 'muted pad' }, 'Searching…'));
   try {
@@ -194,8 +195,14 @@ function showError(e) {
   showBanner(errorText(e));
 }
 
+// "Download results" only when there is something to download (an empty pcap helps nobody).
+function showExportButtons(visible) {
+  byId('export-actions').hidden = !visible;
+}
+
 function render() {
   const { items, cursor, view } = current;
+  showExportButtons(items.length > 0);
   if (view === 'calls') {
     summary.textContent = `${items.length} call${items.length === 1 ? '' : 's'}${cursor ? ' (more available)' : ''}`;
     replaceChildren(results, items.length ? callsTable(items) : noResults());
@@ -247,7 +254,7 @@ export async function runDownload(button, path, params, name) {
   try {
     await download(path, params, name);
   } catch (e) {
-    showBanner(`Download failed: ${e.message}`);
+    showBanner(`Download failed: ${errorText(e)}`);
   } finally {
     button.disabled = false;
     button.textContent = text;
@@ -262,8 +269,8 @@ function exportResults(kind) {
 function callExportParams(callId, firstUs, lastUs, callRef = '') {
   return {
     ...(callRef ? { call_ref: callRef } : { call_id: callId }),
-    from: String(Math.floor(firstUs / 1000) - 3600e3),
-    to: String(Math.ceil(lastUs / 1000) + 3600e3),
+    from: isoTime(Math.floor(firstUs / 1000) - 3600e3),
+    to: isoTime(Math.ceil(lastUs / 1000) + 3600e3),
   };
 }
 
