@@ -187,6 +187,8 @@ std::optional<ParamError> parseLinkedLegs(const QueryParams& query, const Search
   }
   if (!linked) return std::nullopt;
   if (!filter.call_id && !filter.call_ref) return ParamError{"legs", "legs=linked needs call_id or call_ref"};
+  if (filter.call_id && filter.call_id->find('*') != std::string::npos)
+    return ParamError{"call_id", "legs=linked needs one exact Call-ID, not a * pattern"};
   static constexpr std::string_view kAllowed[] = {"legs", "from", "to", "call_id", "call_ref", "limit", "cursor"};
   for (const auto& [name, value] : query) {
     if (!value.empty() && std::find(std::begin(kAllowed), std::end(kAllowed), name) == std::end(kAllowed))

@@ -296,7 +296,8 @@ TEST_CASE("export with legs=linked holds every leg the call's flow shows (issue 
            {"legs=linked", "legs"},
            {"legs=all&call_id=" + enc(kLegA), "legs"},
            {"legs=linked&call_id=" + enc(kLegA) + "&status=200", "status"},
-           {"legs=linked&call_id=" + enc(kLegA) + "&method=INVITE", "method"}}) {
+           {"legs=linked&call_id=" + enc(kLegA) + "&method=INVITE", "method"},
+           {"legs=linked&call_id=" + enc("b2b-leg-*"), "call_id"}}) {
     INFO(query);
     HttpResult r = admin().get("/api/v1/export.txt?" + kAll + "&" + query);
     CHECK(r.status == 400);

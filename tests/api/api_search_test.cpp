@@ -70,6 +70,16 @@ bool glob(std::string_view pattern, std::string_view text) {
   return !text.empty() && pattern.front() == text.front() && glob(pattern.substr(1), text.substr(1));
 }
 
+// `needle` in `text`, ASCII letters in either case (the user_agent filter).
+bool icontains(std::string_view text, std::string_view needle) {
+  auto lower = [](std::string_view v) {
+    std::string out(v);
+    for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    return out;
+  };
+  return lower(text).find(lower(needle)) != std::string::npos;
+}
+
 const TruthMessage& firstWith(const std::function<bool(const TruthMessage&)>& match) {
   for (const TruthMessage& t : truth())
     if (match(t)) return t;
@@ -141,8 +151,14 @@ TEST_CASE("every search filter returns exactly the messages that match it", "[ap
       {"status=100,180", [](auto& t) { return t.status == 100 || t.status == 180; }},
       {"status=1xx", [](auto& t) { return t.status >= 100 && t.status < 200; }},
       {"status=4xx,180", [](auto& t) { return (t.status >= 400 && t.status < 500) || t.status == 180; }},
-      {"user_agent=kamailio", [](auto& t) { return t.user_agent.find("kamailio") != std::string::npos; }},
-      {"user_agent=HEPGEN-UA", [](auto& t) { return t.user_agent.find("HEPGEN-UA") != std::string::npos; }},
+      {"user_agent=kamailio", [](auto& t) { return icontains(t.user_agent, "kamailio"); }},
+      {"user_agent=HEPGEN-UA", [](auto& t) { return icontains(t.user_agent, "HEPGEN-UA"); }},
+      // Case-insensitive (issue 12): what a support engineer types.
+      {"user_agent=KAMAILIO", [](auto& t) { return icontains(t.user_agent, "kamailio"); }},
+      {"user_agent=hepgen-ua", [](auto& t) { return icontains(t.user_agent, "HEPGEN-UA"); }},
+      // A Call-ID pattern (issue 12): `*` as in numbers.
+      {"call_id=" + enc("*@192.0.2.20"), [](auto& t) { return glob("*@192.0.2.20", t.call_id); }},
+      {"call_id=" + enc("b2b-leg-*"), [](auto& t) { return glob("b2b-leg-*", t.call_id); }},
       {"src_ip=192.168.1.1", [](auto& t) { return t.src_ip == "192.168.1.1"; }},
       {"dst_ip=192.0.2.20", [](auto& t) { return t.dst_ip == "192.0.2.20"; }},
       {"ip=192.0.2.20", [](auto& t) { return t.src_ip == "192.0.2.20" || t.dst_ip == "192.0.2.20"; }},
@@ -175,7 +191,7 @@ TEST_CASE("every search filter returns exactly the messages that match it", "[ap
          return t.src_ip == "127.0.0.1" && t.method == "INVITE" && t.status >= 100 && t.status < 200 &&
                 glob("si*", t.from_user);
        }},
-      {"user_agent=agent&transport=tcp", [](auto& t) { return t.user_agent.find("agent") != std::string::npos && t.transport == "tcp"; }},
+      {"user_agent=agent&transport=tcp", [](auto& t) { return icontains(t.user_agent, "agent") && t.transport == "tcp"; }},
   };
   for (const Case& c : cases) {
     INFO("query: " << c.query);
@@ -273,10 +289,10 @@ TEST_CASE("SQL injection attempts in every parameter give a 400 or nothing, neve
   // What a literal reading of each value selects (user_agent is a substring, from_user/to_user
   // take `*`, everything else is exact): the api may return that, or a 400, never more.
   auto literal = [](const std::string& param, const std::string& v, const TruthMessage& t) {
-    if (param == "user_agent") return t.user_agent.find(v) != std::string::npos;
+    if (param == "user_agent") return icontains(t.user_agent, v);
     if (param == "from_user") return glob(v, t.from_user);
     if (param == "to_user") return glob(v, t.to_user) || glob(v, t.ruri_user);
-    if (param == "call_id") return t.call_id == v;
+    if (param == "call_id") return glob(v, t.call_id);
     if (param == "from_tag") return t.from_tag == v;
     if (param == "to_tag") return t.to_tag == v;
     return false;

@@ -247,6 +247,14 @@ TEST_CASE("search SQL binds every value and starts with the time range", "[api][
   for (const SqlParam& p : q.params)
     if (auto* s = std::get_if<std::string>(&p)) found |= *s == SqlQuery::toHex("%50\\%\\_off%");
   CHECK(found);
+  CHECK(q.sql.find("LOWER(CONVERT(user_agent USING latin1)) LIKE LOWER(CONVERT(UNHEX(?) USING latin1))") !=
+        std::string::npos);
+  // A Call-ID with `*` is a pattern on the stored column, not a hashed lookup.
+  REQUIRE_FALSE(parse("call_id=*%40host", f));
+  const SqlQuery w = searchCondition(f);
+  CHECK(w.sql.find("call_id LIKE UNHEX(?)") != std::string::npos);
+  CHECK(w.sql.find("call_id_hash") == std::string::npos);
+  CHECK(std::get<std::string>(w.params.back()) == SqlQuery::toHex("%@host"));
 }
 
 TEST_CASE("LIKE patterns escape %, _ and backslash, and turn * into %", "[api][sql]") {

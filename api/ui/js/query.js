@@ -12,7 +12,7 @@
 export const FILTERS = [
   { name: 'from_user', label: 'A-number (From user)', placeholder: '4930* or sipp', simple: true },
   { name: 'to_user', label: 'B-number (To / R-URI user)', placeholder: '1000', simple: true },
-  { name: 'call_id', label: 'Call-ID', placeholder: 'exact Call-ID', simple: true },
+  { name: 'call_id', label: 'Call-ID', placeholder: 'Call-ID (* = any characters)', simple: true },
   // legs=linked: the Call-ID with every leg its call flow shows (X-CID, correlation, inferred).
   { name: 'legs', label: 'Legs', choices: ['', 'linked'], choiceLabels: ['this Call-ID', 'with linked legs'], simple: true },
   { name: 'method', label: 'Method', placeholder: 'INVITE,BYE' },
