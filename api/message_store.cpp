@@ -74,6 +74,24 @@ bool MessageStore::byId(const MessageCursor& key, std::optional<MessageRecord>& 
   return true;
 }
 
+bool MessageStore::byIds(std::span<const MessageCursor> keys, std::vector<MessageRecord>& out, DbError& error) {
+  for (size_t start = 0; start < keys.size(); start += kMaxInList) {
+    const auto chunk = keys.subspan(start, std::min(kMaxInList, keys.size() - start));
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (const MessageCursor& k : chunk) lo = std::min(lo, k.capture_us), hi = std::max(hi, k.capture_us);
+    SqlQuery q;
+    q.text("SELECT ").text(kMessageColumnsWithRaw).text(" FROM sip_messages WHERE capture_us BETWEEN ").number(lo);
+    q.text(" AND ").number(hi).text(" AND (capture_us, id) IN (");
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      if (i) q.text(", ");
+      q.text("(").number(chunk[i].capture_us).text(", ").number(chunk[i].id).text(")");
+    }
+    q.text(") LIMIT ").number(chunk.size());
+    if (!fetch(q, true, out, error)) return false;
+  }
+  return true;
+}
+
 bool MessageStore::byCalls(uint64_t from_us, uint64_t to_us, std::span<const CallRef> calls, bool with_raw,
                            std::vector<MessageRecord>& out, DbError& error) {
   std::vector<MessageRecord> found;

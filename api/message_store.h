@@ -49,6 +49,9 @@ class MessageStore {
                             bool with_raw, std::vector<MessageRecord>& out, DbError& error);
   // One message by its public id; `out` stays empty when there is none.
   [[nodiscard]] bool byId(const MessageCursor& key, std::optional<MessageRecord>& out, DbError& error);
+  // The messages with these public ids, raw included (appended in no particular order; ids with
+  // no message are skipped). Sent in chunks of kMaxInList.
+  [[nodiscard]] bool byIds(std::span<const MessageCursor> keys, std::vector<MessageRecord>& out, DbError& error);
   // Every message of the given calls inside [from_us, to_us], time-ordered.
   [[nodiscard]] bool byCalls(uint64_t from_us, uint64_t to_us, std::span<const CallRef> calls, bool with_raw,
                              std::vector<MessageRecord>& out, DbError& error);

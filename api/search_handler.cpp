@@ -108,6 +108,23 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
   }
   std::map<CallRef, std::vector<MessageRecord>> by_call;
   for (MessageRecord& m : rows) by_call[m.call()].push_back(std::move(m));
+  // The few messages that may carry a call's Q.850 Reason, with their raw (call_summary.h).
+  std::vector<MessageCursor> sources;
+  for (const auto& [call, messages] : by_call) {
+    const auto mine = reasonSources(messages);
+    sources.insert(sources.end(), mine.begin(), mine.end());
+  }
+  std::vector<MessageRecord> with_raw;
+  if (!sources.empty() && !ctx_.messages.byIds(sources, with_raw, error)) {
+    ctx_.log.error("query_failed", {{"endpoint", "calls"}, {"error", error.describe()}});
+    return ApiResponse::databaseError(error);
+  }
+  for (MessageRecord& r : with_raw) {
+    auto it = by_call.find(r.call());
+    if (it == by_call.end()) continue;
+    for (MessageRecord& m : it->second)
+      if (m.id == r.id && m.capture_us == r.capture_us) m.stored_raw = std::move(r.stored_raw);
+  }
   Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
   for (const CallKey& k : keys) {
     auto it = by_call.find(k.call);

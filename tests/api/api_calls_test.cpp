@@ -335,6 +335,37 @@ TEST_CASE("calls filtered by a status class are listed in the order of their fir
   }
 }
 
+TEST_CASE("calls say how they ended: state, the final response's reason phrase and a Q.850 cause (issue 12)",
+          "[api][calls][integration]") {
+  HttpResult r = admin().get("/api/v1/calls?" + kAll + "&limit=1000");
+  REQUIRE(r.status == 200);
+  std::map<std::string, Poco::JSON::Object::Ptr> calls;
+  auto items = r.json()->getArray("items");
+  for (size_t i = 0; i < items->size(); ++i) {
+    auto c = items->getObject(static_cast<unsigned>(i));
+    calls[c->getValue<std::string>("call_id")] = c;
+  }
+  REQUIRE(calls.count(kBusyLate) == 1);
+  CHECK(calls[kBusyLate]->getValue<std::string>("state") == "busy");
+  CHECK(calls[kBusyLate]->getValue<std::string>("final_reason") == "Busy Here");
+  REQUIRE_FALSE(calls[kBusyLate]->get("q850").isEmpty());
+  CHECK(calls[kBusyLate]->getObject("q850")->getValue<int>("cause") == 17);
+  CHECK(calls[kBusyLate]->getObject("q850")->getValue<std::string>("text") == "User busy");
+  CHECK(calls[kFailSoon]->getValue<std::string>("state") == "failed");
+  CHECK(calls[kFailSoon]->getValue<std::string>("final_reason") == "Not Found");
+  CHECK(calls[kFailSoon]->get("q850").isEmpty());
+  CHECK(calls[kLegA]->getValue<std::string>("state") == "answered");
+  CHECK(calls[kLegA]->getValue<std::string>("final_reason") == "OK");
+  CHECK(calls["qgf3dm9rudi@127.0.0.1"]->getValue<std::string>("final_reason") == "Proxy Authentication Required");
+  // Responses in message lists carry the phrase of their code.
+  HttpResult m = admin().get("/api/v1/messages?" + kAll + "&call_id=" + enc(kBusyLate));
+  REQUIRE(m.status == 200);
+  auto list = m.json()->getArray("items");
+  REQUIRE(list->size() == 2);
+  CHECK(list->getObject(0)->getValue<std::string>("status_text").empty());  // the INVITE
+  CHECK(list->getObject(1)->getValue<std::string>("status_text") == "Busy Here");
+}
+
 TEST_CASE("export.pcap keeps capture times and checksums that tshark accepts", "[api][export][integration]") {
   HttpResult r = admin().get("/api/v1/export.pcap?" + kAll + "&call_id=" + enc(kTcpV6));
   REQUIRE(r.status == 200);

@@ -168,8 +168,9 @@ std::vector<std::string> buildHepPackets() {
   if (busy == ok || not_found == ok) throw std::runtime_error("kamailio corpus 200 has no 'SIP/2.0 200 OK' line");
   derived.push_back(leg(derive(invite, kBusyLate, "4950111", "4950222"), "192.0.2.10", 5060, "192.0.2.20", 5060,
                         20000000));
-  derived.push_back(leg(derive(busy, kBusyLate, "4950111", "4950222"), "192.0.2.20", 5060, "192.0.2.10", 5060,
-                        25000000));
+  derived.push_back(leg(derive(busy, kBusyLate, "4950111", "4950222",
+                               "Reason: SIP;cause=486, Q.850;cause=17;text=\"User busy\"\r\n"),
+                        "192.0.2.20", 5060, "192.0.2.10", 5060, 25000000));
   derived.push_back(leg(derive(invite, kFailSoon, "4950333", "4950444"), "192.0.2.10", 5060, "192.0.2.20", 5060,
                         21000000));
   derived.push_back(leg(derive(not_found, kFailSoon, "4950333", "4950444"), "192.0.2.20", 5060, "192.0.2.10", 5060,

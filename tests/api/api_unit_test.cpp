@@ -20,6 +20,7 @@
 #include "api/query_params.h"
 #include "api/search_filter.h"
 #include "api/search_sql.h"
+#include "api/sip_response.h"
 #include "api/sip_sections.h"
 #include "api/static_files.h"
 #include "api/time_text.h"
@@ -535,5 +536,34 @@ TEST_CASE("message JSON replaces invalid UTF-8 and escapes control characters", 
     CHECK(m.raw() == long_raw);
     m.raw_len += 1;
     CHECK_FALSE(m.raw().has_value());
+  }
+}
+
+TEST_CASE("SIP responses: standard reason phrases, call states and Q.850 causes (issue 12)", "[api][sip]") {
+  CHECK(standardReason(486) == "Busy Here");
+  CHECK(standardReason(200) == "OK");
+  CHECK(standardReason(100) == "Trying");
+  CHECK(standardReason(608) == "Rejected");
+  CHECK(standardReason(299).empty());
+  CHECK(standardReason(0).empty());
+  CHECK(callState("INVITE", 200, false) == "answered");
+  CHECK(callState("INVITE", 486, false) == "busy");
+  CHECK(callState("INVITE", 600, false) == "busy");
+  CHECK(callState("INVITE", 487, true) == "cancelled");
+  CHECK(callState("INVITE", 0, true) == "cancelled");
+  CHECK(callState("INVITE", 0, false) == "no answer");
+  CHECK(callState("INVITE", 480, false) == "no answer");
+  CHECK(callState("INVITE", 408, false) == "no answer");
+  CHECK(callState("INVITE", 404, false) == "failed");
+  CHECK(callState("INVITE", 503, false) == "failed");
+  CHECK(callState("INVITE", 302, false) == "failed");
+  CHECK(callState("REGISTER", 200, false).empty());
+  CHECK(parseQ850Reason("Q.850;cause=17;text=\"User busy\"") == Q850Reason{17, "User busy"});
+  CHECK(parseQ850Reason(" q.850 ; CAUSE = 16 ") == Q850Reason{16, ""});
+  CHECK(parseQ850Reason("Q.850;text=\"a;b\";cause=31") == Q850Reason{31, "a;b"});
+  for (const char* bad : {"SIP;cause=200", "Q.850", "Q.850;cause=", "Q.850;cause=abc", "Q.850;cause=1234", "", ";;;",
+                          "Q.850;text=\"no cause\""}) {
+    INFO(bad);
+    CHECK_FALSE(parseQ850Reason(bad).has_value());
   }
 }

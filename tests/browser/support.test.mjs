@@ -47,11 +47,11 @@ function sip(startLine, { callId, cseq, method, fromTag, toTag = '', extra = [],
 
 // One call's messages [offset ms, from, to, text] for a leg that fails with `status reason`.
 // Numbers a -> b (another pair than A's makes a call that is no inferred leg of A).
-function failedLeg({ callId, caller, callee, t0, status, reason, extra = [], trying = true, a, b }) {
+function failedLeg({ callId, caller, callee, t0, status, reason, extra = [], finalExtra = [], trying = true, a, b }) {
   const base = { callId, cseq: 1, method: 'INVITE', fromTag: `f${callId.slice(0, 4)}`, viaHost: `${caller.ip}:${caller.port}`, a, b };
   const msgs = [[0, caller, callee, sip('INVITE sip:4930222@192.0.2.30 SIP/2.0', { ...base, extra })]];
   if (trying) msgs.push([t0.trying, callee, caller, sip('SIP/2.0 100 Trying', base)]);
-  msgs.push([t0.final, callee, caller, sip(`SIP/2.0 ${status} ${reason}`, { ...base, toTag: 'u1' })]);
+  msgs.push([t0.final, callee, caller, sip(`SIP/2.0 ${status} ${reason}`, { ...base, toTag: 'u1', extra: finalExtra })]);
   msgs.push([t0.final + 5, caller, callee, sip('ACK sip:4930222@192.0.2.30 SIP/2.0', { ...base, method: 'ACK', toTag: 'u1' })]);
   return msgs.map(([offset, from, to, text]) => ({ offset: t0.start + offset, from, to, text, callId }));
 }
@@ -84,7 +84,10 @@ before(async () => {
   mkdirSync(DOWNLOADS, { recursive: true });
   baseMs = Date.now() - 5 * 60e3;
   const messages = [
-    ...failedLeg({ callId: LEG_A, caller: UA, callee: PROXY_IN, t0: { start: 0, trying: 2, final: 2000 }, status: 486, reason: 'Busy Here' }),
+    ...failedLeg({
+      callId: LEG_A, caller: UA, callee: PROXY_IN, t0: { start: 0, trying: 2, final: 2000 }, status: 486, reason: 'Busy Here',
+      finalExtra: ['Reason: Q.850;cause=17;text="User busy"'],
+    }),
     ...failedLeg({
       callId: LEG_B, caller: PROXY_OUT, callee: UAS, t0: { start: 5, trying: 3, final: 1985 }, status: 486, reason: 'Busy Here',
       extra: [`X-CID: ${LEG_A}`],
@@ -201,6 +204,34 @@ test('with status=4xx the Calls list is in the order of its "First (UTC)" column
   assert.deepEqual(rows.map((r) => r.callId), [LEG_A, LEG_B, CALL_404]);
   const firsts = rows.map((r) => r.first);
   assert.deepEqual(firsts, [...firsts].sort(), `ordered by First (UTC): ${firsts.join(', ')}`);
+});
+
+test('responses are named with their reason phrase, calls with their outcome and Q.850 cause (Missing 1)', async () => {
+  await openFlowOfLegA();
+  const labels = await page.$$eval('svg.ladder-svg g.arrow .arrow-label', (l) => l.map((x) => x.textContent));
+  assert.deepEqual([...new Set(labels)].sort(), ['100 Trying', '486 Busy Here', 'ACK', 'INVITE']);
+  await page.goto(`${stack.baseUrl}/#/search?from_user=4930*&range=1h&view=calls`);
+  await page.waitForSelector('tr.call-row');
+  const calls = await page.$$eval('tr.call-row', (trs) => trs.map((tr) => ({
+    callId: tr.querySelector('td.call-id').textContent,
+    final: tr.querySelector('[data-testid="call-final"]').textContent,
+    state: tr.querySelector('[data-testid="call-state"]').textContent,
+  })));
+  const byId = new Map(calls.map((c) => [c.callId, c]));
+  assert.deepEqual(byId.get(LEG_A), { callId: LEG_A, final: '486 Busy Here', state: 'busy · Q.850 17 User busy' });
+  assert.deepEqual(byId.get(LEG_B), { callId: LEG_B, final: '486 Busy Here', state: 'busy' });
+  assert.deepEqual(byId.get(CALL_404), { callId: CALL_404, final: '404 Not Found', state: 'failed' });
+  const headers = await page.$$eval('table.calls th', (th) => th.map((x) => x.textContent));
+  assert.ok(headers.includes('State'));
+  await page.screenshot({ path: path.join(SHOTS, '05-calls-state.png') });
+  // The message table and the detail too.
+  await page.goto(`${stack.baseUrl}/#/search?call_id=${encodeURIComponent(CALL_404)}&range=1h`);
+  await page.waitForSelector('tr.msg');
+  const cells = await page.$$eval('tr.msg td.label', (tds) => tds.map((td) => td.textContent));
+  assert.deepEqual(cells, ['INVITE', '404 Not Found', 'ACK']);
+  await page.click('tr.msg >> nth=1');
+  await page.waitForSelector('#detail pre.sip');
+  assert.match(await page.textContent('#detail h2'), /^404 Not Found · /);
 });
 
 test('the UI never sends a bare epoch number as a time (REST friction)', async () => {

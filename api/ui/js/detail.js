@@ -97,7 +97,9 @@ export class DetailPanel {
   }
 
   render(m, context) {
-    const title = `${sipLabel(m)} · ${endpoint(m.src_ip, m.src_port)} → ${endpoint(m.dst_ip, m.dst_port)}`;
+    // A response's own reason phrase ("SIP/2.0 403 Wrong password") rather than the code's standard one.
+    const own = /^SIP\/2\.0 \d{3} (.+)$/.exec(m.start_line || '');
+    const title = `${sipLabel(m, own ? own[1] : '')} · ${endpoint(m.src_ip, m.src_port)} → ${endpoint(m.dst_ip, m.dst_port)}`;
     const actions = h('div', { class: 'detail-actions' });
     if (m.call_id) {
       actions.append(h('a', { class: 'button', href: flowHash(m.call_id, m.time_us, m.time_us, m.call_ref) }, 'Call flow'));

@@ -3,7 +3,9 @@
 import { download, getJson } from './api.js';
 import { byId, h, replaceChildren, visibleText } from './dom.js';
 import { DetailPanel, flowHash } from './detail.js';
-import { callColor, callTint, endpoint, formatDurationMs, formatTimeUs, sipLabel, statusClass } from './format.js';
+import {
+  callColor, callTint, endpoint, finalLabel, formatDurationMs, formatTimeUs, sipLabel, stateLabel, statusClass,
+} from './format.js';
 import { clearBanner, errorText, showBanner } from './banner.js';
 import {
   FILTERS, RANGES, apiParams, hashFor, isoTime, paramsFromState, stateFromParams, timeToMs,
@@ -332,7 +334,7 @@ function markSelected(row) {
   if (row) row.classList.add('selected');
 }
 
-const CALL_COLUMNS = ['', 'First (UTC)', 'Duration', 'A-number', 'B-number', 'Method', 'Final', 'Msgs', 'Elements', 'Call-ID', 'Export'];
+const CALL_COLUMNS = ['', 'First (UTC)', 'Duration', 'A-number', 'B-number', 'Method', 'Final', 'State', 'Msgs', 'Elements', 'Call-ID', 'Export'];
 
 function callsTable(calls) {
   const body = h('tbody');
@@ -346,7 +348,9 @@ function callsTable(calls) {
       h('td', { class: 'mono' }, visibleText(c.from_user || '')),
       h('td', { class: 'mono' }, visibleText(c.to_user || '')),
       h('td', null, visibleText(c.method || '')),
-      h('td', { class: ['num', statusClass({ status })] }, status ? String(status) : '—'),
+      h('td', { class: ['nowrap', statusClass({ status })], 'data-testid': 'call-final' }, finalLabel(c) || '—'),
+      h('td', { class: ['nowrap', 'call-state', c.state ? `state-${c.state.replace(' ', '-')}` : null], 'data-testid': 'call-state' },
+        visibleText(stateLabel(c)) || '—'),
       h('td', { class: 'num' }, String(c.message_count ?? '')),
       h('td', { class: 'mono hosts' }, visibleText((c.hosts || []).join(', '))),
       h('td', { class: 'mono call-id' }, h('a', { href, class: 'flow-link' }, visibleText(c.call_id || ''))),
