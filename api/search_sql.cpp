@@ -85,12 +85,13 @@ SqlQuery searchCondition(const SearchFilter& f) {
     }
     q.text(")");
   }
-  // Case-insensitive (ASCII letters): both sides read as latin1, one character per byte, so any
-  // stored bytes compare and nothing is lost in a conversion.
+  // Case-insensitive: both sides read as latin1 (one character per byte, so any stored bytes
+  // compare and nothing is lost in a conversion), lower-cased, then compared byte for byte
+  // (latin1_bin: no accent folding of the default latin1_swedish_ci).
   if (f.user_agent) {
     q.text(" AND LOWER(CONVERT(user_agent USING latin1)) LIKE LOWER(CONVERT(")
         .bytes(likePattern(*f.user_agent, false, true))
-        .text(" USING latin1))");
+        .text(" USING latin1)) COLLATE latin1_bin");
   }
   if (f.src_ip) q.text(" AND src_ip = ").bytes(*f.src_ip);
   if (f.dst_ip) q.text(" AND dst_ip = ").bytes(*f.dst_ip);

@@ -248,8 +248,8 @@ TEST_CASE("search SQL binds every value and starts with the time range", "[api][
   for (const SqlParam& p : q.params)
     if (auto* s = std::get_if<std::string>(&p)) found |= *s == SqlQuery::toHex("%50\\%\\_off%");
   CHECK(found);
-  CHECK(q.sql.find("LOWER(CONVERT(user_agent USING latin1)) LIKE LOWER(CONVERT(UNHEX(?) USING latin1))") !=
-        std::string::npos);
+  CHECK(q.sql.find("LOWER(CONVERT(user_agent USING latin1)) LIKE LOWER(CONVERT(UNHEX(?) USING latin1)) COLLATE "
+                   "latin1_bin") != std::string::npos);
   // A Call-ID with `*` is a pattern on the stored column, not a hashed lookup.
   REQUIRE_FALSE(parse("call_id=*%40host", f));
   const SqlQuery w = searchCondition(f);
