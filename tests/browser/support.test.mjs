@@ -28,6 +28,8 @@ const UAS = { ip: '192.0.2.30', port: 5060 };
 const LEG_A = `a-leg-${process.pid}@192.0.2.10`;
 const LEG_B = `b-leg-${process.pid}@192.0.2.20`;
 const CALL_404 = `c404-${process.pid}@192.0.2.10`;
+// Not UTF-8 (bytes FF FE, sent as latin1): only the api's call_ref finds it.
+const CALL_BYTES = `bytes-\xff\xfe-${process.pid}@192.0.2.10`;
 
 function sip(startLine, { callId, cseq, method, fromTag, toTag = '', extra = [], viaHost, a = '4930111', b = '4930222' }) {
   return [
@@ -93,8 +95,9 @@ before(async () => {
       extra: [`X-CID: ${LEG_A}`],
     }),
     ...failedLeg({ callId: CALL_404, caller: UA, callee: PROXY_IN, t0: { start: 1000, trying: 2, final: 100 }, status: 404, reason: 'Not Found', trying: false, a: '4930333', b: '4930444' }),
+    ...failedLeg({ callId: CALL_BYTES, caller: UA, callee: PROXY_IN, t0: { start: 3000, trying: 2, final: 100 }, status: 603, reason: 'Decline', trying: false, a: '4960555', b: '4960666' }),
   ];
-  assert.equal(messages.filter((m) => m.callId !== CALL_404).length, 8);
+  assert.equal(messages.filter((m) => m.callId === LEG_A || m.callId === LEG_B).length, 8);
   stack = await startStack({ out: OUT });
   await sendHep(stack, messages.map((m) => buildHep3({
     srcIp: m.from.ip, dstIp: m.to.ip, srcPort: m.from.port, dstPort: m.to.port,
@@ -172,6 +175,27 @@ test('"Messages" fills the Call-ID field, shows date-times and lists both legs (
   await page.screenshot({ path: path.join(SHOTS, '02-messages-of-both-legs.png') });
 });
 
+test('"Messages" of a call only call_ref can name shows it as a visible, removable chip (Broken 2)', async () => {
+  await page.goto(`${stack.baseUrl}/#/search?from_user=4960555&range=1h`);
+  await page.waitForSelector('tr.msg');
+  await page.click('tbody.call-group a.flow-link');
+  await page.waitForSelector('svg.ladder-svg g.arrow');
+  await page.click('#flow-search');
+  await page.waitForSelector('tr.msg');
+  assert.match(decodeURIComponent(new URL(page.url()).hash), /call_ref=/, 'the exact call, by call_ref');
+  assert.equal(await page.isVisible('[data-testid="call-ref-chip"]'), true, 'the call_ref filter is shown');
+  const shown = await page.textContent('#call-ref-text');
+  assert.ok(shown.startsWith('bytes-') && shown.includes('\ufffd') && shown.endsWith('@192.0.2.10'), shown);
+  assert.equal(await page.locator('tr.msg').count(), 3);
+  // Removing it and searching again drops the filter.
+  await page.click('[data-testid="call-ref-chip"] button');
+  await page.fill('#f-from_user', '4960555');
+  await page.selectOption('#f-legs', '');
+  await page.click('#search-button');
+  await page.waitForFunction(() => !location.hash.includes('call_ref'));
+  assert.equal(await page.isVisible('[data-testid="call-ref-chip"]'), false);
+});
+
 test('export buttons only with results; an unknown Call-ID has no ladder and no downloads (Broken 4)', async () => {
   await page.goto(`${stack.baseUrl}/#/search?from_user=nobody-here&range=1h`);
   await page.waitForFunction(() => /No messages match/.test(document.querySelector('#results').textContent));
@@ -196,7 +220,7 @@ test('export buttons only with results; an unknown Call-ID has no ladder and no 
 });
 
 test('with status=4xx the Calls list is in the order of its "First (UTC)" column (Broken 5)', async () => {
-  await page.goto(`${stack.baseUrl}/#/search?status=4xx&range=1h&view=calls`);
+  await page.goto(`${stack.baseUrl}/#/search?status=4xx&range=1h&view=calls`);  // CALL_BYTES got a 603
   await page.waitForSelector('tr.call-row');
   const rows = await page.$$eval('tr.call-row', (trs) => trs.map((tr) => ({
     first: tr.cells[1].textContent, callId: tr.querySelector('td.call-id').textContent,

@@ -7,7 +7,7 @@ import { getJson } from './api.js';
 import { byId, h, replaceChildren, s, visibleText } from './dom.js';
 import { DetailPanel } from './detail.js';
 import { callColor, endpoint, formatClockUs, formatDeltaUs, formatTimeUs, sipLabel } from './format.js';
-import { formTime, hashFor, normalizeTime, timeToMs } from './query.js';
+import { callRefBytes, formTime, hashFor, normalizeTime, timeToMs } from './query.js';
 import { clearBanner, errorText, showBanner } from './banner.js';
 import { runDownload } from './search.js';
 
@@ -40,14 +40,9 @@ function select(group) {
 // bytes; any other call is found by its Call-ID, which the search form can show.
 function refNeeded(callId, callRef) {
   if (!callRef) return false;
-  try {
-    const raw = atob(callRef.replace(/-/g, '+').replace(/_/g, '/'));
-    const stored = raw.slice(raw.indexOf(':', 3) + 1);
-    const bytes = new TextEncoder().encode(callId);
-    return !raw.startsWith('r1:') || bytes.length >= 255 || stored !== String.fromCharCode(...bytes);
-  } catch {
-    return true;
-  }
+  const stored = callRefBytes(callRef);
+  const bytes = new TextEncoder().encode(callId);
+  return !stored || bytes.length >= 255 || stored.length !== bytes.length || stored.some((b, i) => b !== bytes[i]);
 }
 
 // The flow's actions: shown only with a flow on screen (an unknown Call-ID has nothing to export).

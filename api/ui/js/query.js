@@ -30,9 +30,22 @@ export const FILTERS = [
   { name: 'capture_id', label: 'Capture ID', placeholder: '2001' },
   { name: 'limit', label: 'Limit', placeholder: '100 (max 10000)' },
 ];
-// Filters a link may carry but the form does not show: call_ref (the api's exact name of a call,
-// for Call-IDs its text cannot reach; see detail.js flowHash). Submitting the form drops them.
+// Filters a link may carry that are no text field: call_ref (the api's exact name of a call, for
+// Call-IDs its text cannot reach; see detail.js flowHash). The form shows it as a removable
+// "Exact call" chip (search.js), so no search filters by something the user cannot see.
 export const HIDDEN_FILTERS = ['call_ref'];
+
+// The stored Call-ID bytes inside a call_ref (base64url of "r1:<key>:<bytes>"), or null.
+export function callRefBytes(callRef) {
+  try {
+    const raw = atob(String(callRef).replace(/-/g, '+').replace(/_/g, '/'));
+    const colon = raw.indexOf(':', 3);
+    if (!raw.startsWith('r1:') || colon < 0) return null;
+    return Uint8Array.from(raw.slice(colon + 1), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
 export const FILTER_NAMES = [...FILTERS.map((f) => f.name), ...HIDDEN_FILTERS];
 
 export const RANGES = [

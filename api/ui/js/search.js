@@ -8,7 +8,7 @@ import {
 } from './format.js';
 import { clearBanner, errorText, showBanner } from './banner.js';
 import {
-  FILTERS, RANGES, apiParams, hashFor, isoTime, paramsFromState, stateFromParams, timeToMs,
+  FILTERS, RANGES, apiParams, callRefBytes, hashFor, isoTime, paramsFromState, stateFromParams, timeToMs,
 } from './query.js';
 
 let form;
@@ -51,12 +51,20 @@ function buildForm() {
       h('button', { type: 'submit', class: 'primary', id: 'search-button' }, 'Search'),
       h('button', { type: 'reset', id: 'reset-button' }, 'Clear')));
 
+  // call_ref from a link (a Call-ID its text cannot find): shown, and removable, never hidden.
+  const chipRemove = h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Remove the exact call filter' }, '×');
+  const chip = h('span', { id: 'call-ref-chip', class: 'call-ref-chip', 'data-testid': 'call-ref-chip', hidden: true },
+    h('span', { class: 'muted' }, 'Exact call '), h('span', { class: 'mono', id: 'call-ref-text' }), chipRemove);
+  chipRemove.addEventListener('click', () => showCallRef(''));
+  simple.append(chip);
+
   range.addEventListener('change', syncTimeInputs);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     submit(current ? current.state.view : 'messages');
   });
   form.addEventListener('reset', () => setTimeout(() => {
+    showCallRef('');
     form.elements.range.value = '1h';
     syncTimeInputs();
   }));
@@ -82,9 +90,19 @@ function syncTimeInputs() {
   }
 }
 
+// The "Exact call" chip for `callRef` ('' hides it): the Call-ID it names, as text.
+function showCallRef(callRef) {
+  const chip = byId('call-ref-chip');
+  const bytes = callRef ? callRefBytes(callRef) : null;
+  chip.hidden = !bytes;
+  chip.dataset.ref = bytes ? callRef : '';
+  replaceChildren(byId('call-ref-text'), bytes ? visibleText(new TextDecoder().decode(bytes)) : '');
+}
+
 function readForm(view) {
   const filters = {};
   for (const filter of FILTERS) filters[filter.name] = form.elements[filter.name].value;
+  if (byId('call-ref-chip').dataset.ref) filters.call_ref = byId('call-ref-chip').dataset.ref;
   return {
     filters,
     range: form.elements.range.value,
@@ -99,6 +117,7 @@ function fillForm(state) {
     form.elements[filter.name].value = state.filters[filter.name] || '';
     form.elements[filter.name].classList.remove('invalid');
   }
+  showCallRef(state.filters.call_ref || '');
   form.elements.range.value = state.range;
   syncTimeInputs();
   if (state.range === 'custom') {
