@@ -13,7 +13,7 @@ using namespace sipvault::apitest;
 
 namespace {
 
-// Every stored message lies between these (epoch ms).
+// Every stored message lies between these (epoch time with its unit).
 const std::string kAll = "from=0s&to=4102444800000ms";
 
 using Key = std::string;  // time|src:port|call_id: identifies a message in truth and in answers
