@@ -16,6 +16,7 @@
 
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -206,7 +207,8 @@ class Router {
       [this](const ApiRequest& q, A) { return exports_.text(q); });
     R("GET", "/api/v1/stats", "stats", Access::Viewer, [this](const ApiRequest& q, A) { return stats_.stats(q); });
     R("GET", "/api/v1/health", "health", Access::Public, [this](const ApiRequest& q, A) { return system_.health(q); });
-    R("GET", "/api/v1/openapi.json", "openapi", Access::Viewer,
+    // Documentation, not data: public so that generators and Swagger tools can read it.
+    R("GET", "/api/v1/openapi.json", "openapi", Access::Public,
       [this](const ApiRequest& q, A) { return system_.openapi(q); });
     R("GET", "/metrics", "metrics", Access::Viewer, [this](const ApiRequest& q, A) { return system_.metrics(q); });
   }
@@ -309,11 +311,10 @@ class Router {
 
     if (match->access != Access::Public) {
       const std::string auth = hreq.get("Authorization", "");
-      constexpr std::string_view kBearer = "Bearer ";
       std::optional<Principal> who;
-      if (auth.size() > kBearer.size() && std::string_view(auth).substr(0, kBearer.size()) == kBearer) {
+      if (auto token = bearerToken(auth)) {
         DbError error;
-        if (!ctx_.auth.authenticate(std::string_view(auth).substr(kBearer.size()), req.now_us, who, error)) {
+        if (!ctx_.auth.authenticate(*token, req.now_us, who, error)) {
           ctx_.log.error("auth_db_error", {{"error", error.describe()}});
           return ApiResponse::databaseError(error);
         }
@@ -417,6 +418,20 @@ bool ApiServer::checkTls(const ApiOptions& options, std::string& error) {
     error = "api.tls_cert " + options.tls_cert + " / api.tls_key " + options.tls_key + ": " + e.displayText();
     return false;
   }
+}
+
+std::optional<std::string_view> bearerToken(std::string_view authorization) {
+  // credentials = auth-scheme 1*SP token68; the scheme is case-insensitive (RFC 7235 section 2.1).
+  constexpr std::string_view kScheme = "bearer";
+  if (authorization.size() <= kScheme.size()) return std::nullopt;
+  for (size_t i = 0; i < kScheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) return std::nullopt;
+  std::string_view rest = authorization.substr(kScheme.size());
+  if (rest.front() != ' ') return std::nullopt;
+  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  while (!rest.empty() && rest.back() == ' ') rest.remove_suffix(1);
+  if (rest.empty()) return std::nullopt;
+  return rest;
 }
 
 std::string withSecureAttribute(std::string_view set_cookie) {

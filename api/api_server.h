@@ -20,6 +20,7 @@
 //
 // start() and stop() from one thread; requests are served on the server's threads.
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -60,6 +61,10 @@ class ApiServer {
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   std::string bound_;
 };
+
+// The token of an `Authorization: Bearer <token>` header value; the scheme in any case
+// ("bearer", "BEARER"), one or more spaces before the token. nullopt for any other scheme.
+[[nodiscard]] std::optional<std::string_view> bearerToken(std::string_view authorization);
 
 // `set_cookie` (a Set-Cookie value) with the Secure attribute, added unless already there.
 [[nodiscard]] std::string withSecureAttribute(std::string_view set_cookie);

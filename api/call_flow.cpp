@@ -180,4 +180,45 @@ Poco::JSON::Object::Ptr callFlowJson(const CallFlow& flow) {
   return o;
 }
 
+std::optional<ParamError> parseLinkedLegs(const QueryParams& query, const SearchFilter& filter, bool& linked) {
+  linked = false;
+  for (const auto& [name, value] : query) {
+    if (name != "legs" || value.empty()) continue;
+    if (value != "linked") return ParamError{"legs", "expected legs=linked (the call with its linked legs)"};
+    linked = true;
+  }
+  if (!linked) return std::nullopt;
+  if (!filter.call_id && !filter.call_ref) return ParamError{"legs", "legs=linked needs call_id or call_ref"};
+  if (filter.call_id && filter.call_id->find('*') != std::string::npos)
+    return ParamError{"call_id", "legs=linked needs one exact Call-ID, not a * pattern"};
+  static constexpr std::string_view kAllowed[] = {"legs", "from", "to", "call_id", "call_ref", "limit", "cursor"};
+  for (const auto& [name, value] : query) {
+    if (!value.empty() && std::find(std::begin(kAllowed), std::end(kAllowed), name) == std::end(kAllowed))
+      return ParamError{name, "cannot be combined with legs=linked (the result is the whole call)"};
+  }
+  return std::nullopt;
+}
+
+bool linkedLegMessages(MessageStore& store, const SearchFilter& filter, const FlowOptions& options,
+                       const std::optional<MessageCursor>& after, uint64_t limit, bool with_raw,
+                       std::vector<MessageRecord>& out, DbError& error) {
+  CallFlow flow;
+  const CallRef call = filter.call_ref ? *filter.call_ref : CallRef::of(filter.call_id.value_or(""));
+  if (!buildCallFlow(store, call, filter.from_us, filter.to_us, options, flow, error)) return false;
+  std::vector<CallRef> legs;
+  for (const FlowLeg& leg : flow.legs) legs.push_back(leg.ref);
+  std::vector<MessageRecord> all;
+  if (!legs.empty() && !store.byCalls(filter.from_us, filter.to_us, legs, with_raw, all, error)) return false;
+  std::stable_sort(all.begin(), all.end(), [](const MessageRecord& a, const MessageRecord& b) {
+    return a.capture_us != b.capture_us ? a.capture_us < b.capture_us : a.id < b.id;
+  });
+  for (MessageRecord& m : all) {
+    if (out.size() >= limit) break;
+    if (after && (m.capture_us < after->capture_us || (m.capture_us == after->capture_us && m.id <= after->id)))
+      continue;
+    out.push_back(std::move(m));
+  }
+  return true;
+}
+
 }  // namespace sipvault::api

@@ -17,6 +17,7 @@
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,5 +51,17 @@ struct CallFlow {
                                  const FlowOptions& options, CallFlow& out, store::DbError& error);
 
 [[nodiscard]] Poco::JSON::Object::Ptr callFlowJson(const CallFlow& flow);
+
+// `legs=linked` on a search (messages, calls, export): the call named by call_id / call_ref with
+// every leg its flow has, so that a list or a file holds what the ladder shows. Only the call, the
+// time range, limit and cursor combine with it; `linked` says whether it was asked for. Pure.
+[[nodiscard]] std::optional<ParamError> parseLinkedLegs(const QueryParams& query, const SearchFilter& filter,
+                                                        bool& linked);
+
+// The messages of every leg of `filter`'s call (see parseLinkedLegs), time-ordered, after `after`
+// (a message cursor), at most `limit`. Bounded like the flow: options.max_legs legs.
+[[nodiscard]] bool linkedLegMessages(MessageStore& store, const SearchFilter& filter, const FlowOptions& options,
+                                     const std::optional<MessageCursor>& after, uint64_t limit, bool with_raw,
+                                     std::vector<MessageRecord>& out, DbError& error);
 
 }  // namespace sipvault::api

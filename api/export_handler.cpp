@@ -1,5 +1,6 @@
 #include "api/export_handler.h"
 
+#include "api/call_flow.h"
 #include "api/pcap_export.h"
 #include "api/text_export.h"
 #include "api/time_text.h"
@@ -26,14 +27,20 @@ std::optional<ApiResponse> ExportHandler::load(const ApiRequest& req, std::vecto
   FilterDefaults defaults;
   defaults.range_us = ctx_.options.default_range_us;
   defaults.limit = defaults.max_limit;
-  if (auto e = parseSearchFilter(req.query, req.now_us, defaults, {}, f)) return ApiResponse::badParameter(*e);
+  static constexpr std::string_view kExtra[] = {"legs"};
+  if (auto e = parseSearchFilter(req.query, req.now_us, defaults, kExtra, f)) return ApiResponse::badParameter(*e);
+  bool linked = false;
+  if (auto e = parseLinkedLegs(req.query, f, linked)) return ApiResponse::badParameter(*e);
   std::optional<MessageCursor> after;
   if (!f.cursor.empty()) {
     after = decodeMessageCursor(f.cursor);
     if (!after) return ApiResponse::badParameter({"cursor", "not a cursor from next_cursor"});
   }
   DbError error;
-  if (!ctx_.messages.search(f, after, uint64_t{f.limit} + 1, true, rows, error)) {
+  const bool ok =
+      linked ? linkedLegMessages(ctx_.messages, f, ctx_.options.flow, after, uint64_t{f.limit} + 1, true, rows, error)
+             : ctx_.messages.search(f, after, uint64_t{f.limit} + 1, true, rows, error);
+  if (!ok) {
     ctx_.log.error("query_failed", {{"endpoint", "export"}, {"error", error.describe()}});
     return ApiResponse::databaseError(error);
   }

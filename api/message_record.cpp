@@ -8,6 +8,7 @@
 
 #include "api/base64.h"
 #include "api/search_filter.h"
+#include "api/sip_response.h"
 #include "api/sip_sections.h"
 #include "api/time_text.h"
 #include "proto/packet_convert.h"
@@ -93,6 +94,7 @@ Poco::JSON::Object::Ptr messageJson(const MessageRecord& m) {
   o->set("time_us", m.capture_us);
   o->set("method", jsonText(m.method));
   o->set("status", m.status);
+  o->set("status_text", std::string(standardReason(m.status)));
   o->set("is_request", m.isRequest());
   o->set("call_id", jsonText(m.call_id));
   o->set("call_ref", encodeCallRef(m.call()));

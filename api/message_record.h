@@ -2,7 +2,7 @@
 // One stored SIP message as the api reads it from sip_messages, and its JSON form (the "Message
 // object" of api/API_CONTRACT.md). Pure; thread-safe.
 //
-// store::kSipMessageReadColumns is the SELECT list fromRow() expects, in order; ...WithRaw adds the
+// kSipMessageReadColumns is the SELECT list fromRow() expects, in order; ...WithRaw adds the
 // stored raw message and its flags. Rows come from SqlSession (numbers as decimal text, bytes
 // exact). A row that does not fit (wrong column count, a non-number) yields nullopt, never a throw.
 //
@@ -49,7 +49,7 @@ struct MessageRecord {
   // The original message bytes (inflated); nullopt when not selected or corrupt.
   [[nodiscard]] std::optional<std::string> raw() const;
 
-  // From a row selected with store::kSipMessageReadColumns (...WithRaw when `with_raw`).
+  // From a row selected with kSipMessageReadColumns (...WithRaw when `with_raw`).
   [[nodiscard]] static std::optional<MessageRecord> fromRow(const store::DbRow& row, bool with_raw);
 };
 

@@ -76,6 +76,24 @@ bool MessageStore::byId(const MessageCursor& key, std::optional<MessageRecord>& 
   return true;
 }
 
+bool MessageStore::byIds(std::span<const MessageCursor> keys, std::vector<MessageRecord>& out, DbError& error) {
+  for (size_t start = 0; start < keys.size(); start += kMaxInList) {
+    const auto chunk = keys.subspan(start, std::min(kMaxInList, keys.size() - start));
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (const MessageCursor& k : chunk) lo = std::min(lo, k.capture_us), hi = std::max(hi, k.capture_us);
+    SqlQuery q;
+    q.text("SELECT ").text(kMessageColumnsWithRaw).text(" FROM sip_messages WHERE capture_us BETWEEN ").number(lo);
+    q.text(" AND ").number(hi).text(" AND (capture_us, id) IN (");
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      if (i) q.text(", ");
+      q.text("(").number(chunk[i].capture_us).text(", ").number(chunk[i].id).text(")");
+    }
+    q.text(") LIMIT ").number(chunk.size());
+    if (!fetch(q, true, out, error)) return false;
+  }
+  return true;
+}
+
 bool MessageStore::byCalls(uint64_t from_us, uint64_t to_us, std::span<const CallRef> calls, bool with_raw,
                            std::vector<MessageRecord>& out, DbError& error) {
   std::vector<MessageRecord> found;
@@ -111,9 +129,25 @@ bool MessageStore::byCalls(uint64_t from_us, uint64_t to_us, std::span<const Cal
 
 bool MessageStore::callPage(const SearchFilter& filter, const std::optional<CallCursor>& after, uint64_t limit,
                             std::vector<CallKey>& out, DbError& error) {
+  // A call is listed at its first message in the range (what its summary shows as first_time),
+  // not at its first matching one: with status=4xx the 486 comes seconds after the INVITE, and
+  // paging by it would put the calls out of order against their first times. Filters on what
+  // every message of a call shares (time, call) need no second pass.
+  SearchFilter whole_call;
+  whole_call.from_us = filter.from_us;
+  whole_call.to_us = filter.to_us;
+  whole_call.call_id = filter.call_id;
+  whole_call.call_ref = filter.call_ref;
+  const SqlQuery matching = searchCondition(filter);
   SqlQuery q;
-  q.text("SELECT call_id, call_id_hash, MIN(capture_us) AS first_us FROM sip_messages WHERE ")
-      .append(searchCondition(filter));
+  q.text("SELECT call_id, call_id_hash, MIN(capture_us) AS first_us FROM sip_messages WHERE ");
+  if (matching.sql == searchCondition(whole_call).sql) {
+    q.append(matching);
+  } else {
+    q.append(searchCondition(whole_call));
+    q.text(" AND (call_id_hash, call_id) IN (SELECT call_id_hash, call_id FROM sip_messages WHERE ");
+    q.append(matching).text(")");
+  }
   q.text(" GROUP BY call_id, call_id_hash");
   if (after) {
     q.text(" HAVING first_us > ").number(after->first_us).text(" OR (first_us = ").number(after->first_us);

@@ -28,7 +28,7 @@ inline constexpr uint64_t kMaxRowsPerStatement = 100000;
 
 struct CallKey {
   CallRef call;
-  uint64_t first_us = 0;  // first matching message in the range
+  uint64_t first_us = 0;  // first message in the range
 };
 
 // Counts per interval (stats endpoint).
@@ -49,11 +49,14 @@ class MessageStore {
                             bool with_raw, std::vector<MessageRecord>& out, store::DbError& error);
   // One message by its public id; `out` stays empty when there is none.
   [[nodiscard]] bool byId(const MessageCursor& key, std::optional<MessageRecord>& out, store::DbError& error);
+  // The messages with these public ids, raw included (appended in no particular order; ids with
+  // no message are skipped). Sent in chunks of kMaxInList.
+  [[nodiscard]] bool byIds(std::span<const MessageCursor> keys, std::vector<MessageRecord>& out, store::DbError& error);
   // Every message of the given calls inside [from_us, to_us], time-ordered.
   [[nodiscard]] bool byCalls(uint64_t from_us, uint64_t to_us, std::span<const CallRef> calls, bool with_raw,
                              std::vector<MessageRecord>& out, store::DbError& error);
-  // Distinct Call-IDs with a message matching `filter`, ordered by their first matching message,
-  // after `after`; at most `limit`.
+  // Distinct Call-IDs with a message matching `filter`, ordered by their first message in the
+  // filter's time range (matching or not: the summary's first_time), after `after`; at most `limit`.
   [[nodiscard]] bool callPage(const SearchFilter& filter, const std::optional<CallCursor>& after, uint64_t limit,
                               std::vector<CallKey>& out, store::DbError& error);
   // Messages in [from_us, to_us] whose correlation id or X-CID is the Call-ID of `call` (the

@@ -6,9 +6,9 @@
 // parameter, or a bad value yields a ParamError naming the parameter (HTTP 400). An empty value
 // (`from_user=`) counts as not given, so that forms can send every field.
 //
-//   from, to        RFC 3339 or epoch ms; default: the `default_range` before `to` (to = now);
+//   from, to        RFC 3339 / ISO 8601 or epoch with a unit (time_text.h); default: the `default_range` before `to` (to = now);
 //                   only `from` given: up to now. from > to is an error (named "from").
-//   call_id         exact Call-ID
+//   call_id         Call-ID; `*` matches any run of characters (also a literal '*')
 //   call_ref        one call exactly, as the api names it (`call_ref` of a message or call):
 //                   also for Call-IDs that are not UTF-8 or longer than the stored column
 //   from_user       A-number; `*` matches any run of characters (`4930*`, `*123`, `49*0`)
@@ -16,7 +16,7 @@
 //   from_tag, to_tag  exact
 //   method          comma list (and/or repeated) of SIP method tokens; upper-cased
 //   status          comma list (and/or repeated) of codes 100..699 or classes 1xx..6xx
-//   user_agent      substring of User-Agent (or Server)
+//   user_agent      substring of User-Agent (or Server), ASCII case-insensitive
 //   src_ip, dst_ip, ip   IPv4 or IPv6 literal; `ip` matches either side
 //   port, src_port, dst_port   0..65535; `port` matches either side
 //   transport       udp | tcp | sctp

@@ -2,6 +2,7 @@
 
 #include <Poco/JSON/Array.h>
 
+#include <algorithm>
 #include <map>
 
 #include "api/call_flow.h"
@@ -9,6 +10,11 @@
 #include "store/stored_rows.h"
 
 namespace sipvault::api {
+namespace {
+
+constexpr std::string_view kLinkedLegs[] = {"legs"};  // parseLinkedLegs (call_flow.h)
+
+}  // namespace
 
 using namespace sipvault::store;
 
@@ -16,7 +22,9 @@ ApiResponse SearchHandler::messages(const ApiRequest& req) {
   SearchFilter f;
   FilterDefaults defaults;
   defaults.range_us = ctx_.options.default_range_us;
-  if (auto e = parseSearchFilter(req.query, req.now_us, defaults, {}, f)) return ApiResponse::badParameter(*e);
+  bool linked = false;
+  if (auto e = parseSearchFilter(req.query, req.now_us, defaults, kLinkedLegs, f)) return ApiResponse::badParameter(*e);
+  if (auto e = parseLinkedLegs(req.query, f, linked)) return ApiResponse::badParameter(*e);
   std::optional<MessageCursor> after;
   if (!f.cursor.empty()) {
     after = decodeMessageCursor(f.cursor);
@@ -24,7 +32,10 @@ ApiResponse SearchHandler::messages(const ApiRequest& req) {
   }
   std::vector<MessageRecord> rows;
   DbError error;
-  if (!ctx_.messages.search(f, after, uint64_t{f.limit} + 1, false, rows, error)) {
+  const bool ok = linked ? linkedLegMessages(ctx_.messages, f, ctx_.options.flow, after, uint64_t{f.limit} + 1, false,
+                                             rows, error)
+                         : ctx_.messages.search(f, after, uint64_t{f.limit} + 1, false, rows, error);
+  if (!ok) {
     ctx_.log.error("query_failed", {{"endpoint", "messages"}, {"error", error.describe()}});
     return ApiResponse::databaseError(error);
   }
@@ -57,7 +68,9 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
   SearchFilter f;
   FilterDefaults defaults;
   defaults.range_us = ctx_.options.default_range_us;
-  if (auto e = parseSearchFilter(req.query, req.now_us, defaults, {}, f)) return ApiResponse::badParameter(*e);
+  bool linked = false;
+  if (auto e = parseSearchFilter(req.query, req.now_us, defaults, kLinkedLegs, f)) return ApiResponse::badParameter(*e);
+  if (auto e = parseLinkedLegs(req.query, f, linked)) return ApiResponse::badParameter(*e);
   std::optional<CallCursor> after;
   if (!f.cursor.empty()) {
     after = decodeCallCursor(f.cursor);
@@ -65,7 +78,24 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
   }
   std::vector<CallKey> keys;
   DbError error;
-  if (!ctx_.messages.callPage(f, after, uint64_t{f.limit} + 1, keys, error)) {
+  if (linked) {
+    // The flow's legs as calls, by their first message (at most max_legs: one page).
+    std::vector<MessageRecord> all;
+    if (!linkedLegMessages(ctx_.messages, f, ctx_.options.flow, std::nullopt, UINT64_MAX, false, all, error)) {
+      ctx_.log.error("query_failed", {{"endpoint", "calls"}, {"error", error.describe()}});
+      return ApiResponse::databaseError(error);
+    }
+    std::vector<CallKey> firsts;
+    for (const MessageRecord& m : all) {
+      CallRef call = m.call();
+      if (std::none_of(firsts.begin(), firsts.end(), [&](const CallKey& k) { return k.call == call; }))
+        firsts.push_back({std::move(call), m.capture_us});
+    }
+    for (CallKey& k : firsts) {
+      if (!after || k.first_us > after->first_us || (k.first_us == after->first_us && k.call.stored > after->call_id))
+        keys.push_back(std::move(k));
+    }
+  } else if (!ctx_.messages.callPage(f, after, uint64_t{f.limit} + 1, keys, error)) {
     ctx_.log.error("query_failed", {{"endpoint", "calls"}, {"error", error.describe()}});
     return ApiResponse::databaseError(error);
   }
@@ -80,6 +110,23 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
   }
   std::map<CallRef, std::vector<MessageRecord>> by_call;
   for (MessageRecord& m : rows) by_call[m.call()].push_back(std::move(m));
+  // The few messages that may carry a call's Q.850 Reason, with their raw (call_summary.h).
+  std::vector<MessageCursor> sources;
+  for (const auto& [call, messages] : by_call) {
+    const auto mine = reasonSources(messages);
+    sources.insert(sources.end(), mine.begin(), mine.end());
+  }
+  std::vector<MessageRecord> with_raw;
+  if (!sources.empty() && !ctx_.messages.byIds(sources, with_raw, error)) {
+    ctx_.log.error("query_failed", {{"endpoint", "calls"}, {"error", error.describe()}});
+    return ApiResponse::databaseError(error);
+  }
+  for (MessageRecord& r : with_raw) {
+    auto it = by_call.find(r.call());
+    if (it == by_call.end()) continue;
+    for (MessageRecord& m : it->second)
+      if (m.id == r.id && m.capture_us == r.capture_us) m.stored_raw = std::move(r.stored_raw);
+  }
   Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
   for (const CallKey& k : keys) {
     auto it = by_call.find(k.call);

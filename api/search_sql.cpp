@@ -44,7 +44,10 @@ void appendHashedMatch(SqlQuery& q, std::string_view column, std::string_view va
 SqlQuery searchCondition(const SearchFilter& f) {
   SqlQuery q;
   q.text("capture_us BETWEEN ").number(f.from_us).text(" AND ").number(f.to_us);
-  if (f.call_id) {
+  if (f.call_id && f.call_id->find('*') != std::string::npos) {
+    // `*` is a wildcard in a Call-ID too (it also matches a literal '*', which RFC 3261 allows).
+    q.text(" AND call_id LIKE ").bytes(likePattern(*f.call_id, true, false));
+  } else if (f.call_id) {
     q.text(" AND ");
     appendHashedMatch(q, "call_id", *f.call_id, kCallIdWidth);
   }
@@ -84,7 +87,14 @@ SqlQuery searchCondition(const SearchFilter& f) {
     }
     q.text(")");
   }
-  if (f.user_agent) q.text(" AND user_agent LIKE ").bytes(likePattern(*f.user_agent, false, true));
+  // Case-insensitive: both sides read as latin1 (one character per byte, so any stored bytes
+  // compare and nothing is lost in a conversion), lower-cased, then compared byte for byte
+  // (latin1_bin: no accent folding of the default latin1_swedish_ci).
+  if (f.user_agent) {
+    q.text(" AND LOWER(CONVERT(user_agent USING latin1)) LIKE LOWER(CONVERT(")
+        .bytes(likePattern(*f.user_agent, false, true))
+        .text(" USING latin1)) COLLATE latin1_bin");
+  }
   if (f.src_ip) q.text(" AND src_ip = ").bytes(*f.src_ip);
   if (f.dst_ip) q.text(" AND dst_ip = ").bytes(*f.dst_ip);
   if (f.ip) q.text(" AND (src_ip = ").bytes(*f.ip).text(" OR dst_ip = ").bytes(*f.ip).text(")");

@@ -1,5 +1,6 @@
 #include "api/time_text.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -28,22 +29,26 @@ int64_t daysFromCivil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
+constexpr uint64_t kMaxTimeUs = 253402300799999999ull;  // 9999-12-31T23:59:59.999999Z
+
 bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 std::optional<uint64_t> parseRfc3339(std::string_view s) {
-  // YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)
-  int year, month, day, hour, minute, second;
-  if (!digits(s, 0, 4, year) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, month) || s[7] != '-' ||
+  // YYYY-MM-DDTHH:MM[:SS[.frac]](Z|±HH:MM): RFC 3339, or ISO 8601 without seconds.
+  int year, month, day, hour, minute, second = 0;
+  if (!digits(s, 0, 4, year) || s.size() < 17 || s[4] != '-' || !digits(s, 5, 2, month) || s[7] != '-' ||
       !digits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, hour) ||
-      s[13] != ':' || !digits(s, 14, 2, minute) || s[16] != ':' || !digits(s, 17, 2, second))
+      s[13] != ':' || !digits(s, 14, 2, minute))
     return std::nullopt;
+  const bool has_seconds = s[16] == ':';
+  if (has_seconds && !digits(s, 17, 2, second)) return std::nullopt;
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (year < 1970 || month < 1 || month > 12 || day < 1 ||
       day > kDays[month - 1] + (month == 2 && leap(year) ? 1 : 0) || hour > 23 || minute > 59 || second > 60)
     return std::nullopt;
-  size_t pos = 19;
+  size_t pos = has_seconds ? 19 : 16;
   uint64_t micros = 0;
-  if (pos < s.size() && s[pos] == '.') {
+  if (has_seconds && pos < s.size() && s[pos] == '.') {
     ++pos;
     size_t n = 0;
     uint64_t scale = 100000;
@@ -78,18 +83,28 @@ std::optional<uint64_t> parseRfc3339(std::string_view s) {
 
 std::optional<uint64_t> parseTimeParam(std::string_view text) {
   if (text.empty()) return std::nullopt;
-  bool all_digits = true;
-  for (char c : text) all_digits = all_digits && c >= '0' && c <= '9';
-  if (all_digits) {
-    // Epoch milliseconds; 15 digits reach year 33658, plenty, and rule out overflow.
-    if (text.size() > 15) return std::nullopt;
-    uint64_t ms = 0;
-    for (char c : text) ms = ms * 10 + static_cast<uint64_t>(c - '0');
-    if (ms > 253402300799999ull) return std::nullopt;  // 9999-12-31T23:59:59.999Z
-    return ms * 1000;
+  size_t n = 0;
+  while (n < text.size() && text[n] >= '0' && text[n] <= '9') ++n;
+  if (n == text.size()) return std::nullopt;  // a bare number: seconds? ms? refused, not guessed
+  const bool letters_follow = std::all_of(text.begin() + static_cast<std::ptrdiff_t>(n), text.end(),
+                                         [](char c) { return c >= 'a' && c <= 'z'; });
+  if (n > 0 && letters_follow) {
+    if (n > 18) return std::nullopt;
+    // Epoch with its unit: 1796529849s, 1796529849398ms, 1796529849398123us. 18 digits cannot
+    // overflow; the 9999 limit below keeps the product in range.
+    const std::string_view unit = text.substr(n);
+    uint64_t per = 0;
+    if (unit == "s") per = 1000000;
+    else if (unit == "ms") per = 1000;
+    else if (unit == "us") per = 1;
+    else return std::nullopt;
+    uint64_t v = 0;
+    for (char c : text.substr(0, n)) v = v * 10 + static_cast<uint64_t>(c - '0');
+    if (v > kMaxTimeUs / per) return std::nullopt;
+    return v * per;
   }
   auto us = parseRfc3339(text);
-  if (!us || *us > 253402300799999999ull) return std::nullopt;
+  if (!us || *us > kMaxTimeUs) return std::nullopt;
   return us;
 }
 

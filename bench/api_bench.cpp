@@ -464,7 +464,7 @@ int measure(const Args& args) {
   Poco::JSON::Parser parser;
   http.setToken(parser.parse(body).extract<Poco::JSON::Object::Ptr>()->getValue<std::string>("token"));
 
-  const std::string range = "from=" + std::to_string(from_us / 1000) + "&to=" + std::to_string(to_us / 1000);
+  const std::string range = "from=" + std::to_string(from_us / 1000) + "ms&to=" + std::to_string(to_us / 1000) + "ms";
   struct Query {
     std::string name;
     double target_ms;  // 0: no target (reported only)
@@ -490,8 +490,8 @@ int measure(const Args& args) {
       {"combined: B prefix*+4xx, 1 h", 300,
        [&](const Sample& s) {
          const uint64_t h = s.start_us / kHourUs * kHourUs;
-         return "/api/v1/messages?from=" + std::to_string(h / 1000) + "&to=" + std::to_string((h + kHourUs) / 1000) +
-                "&to_user=" + s.to_user.substr(0, 8) + "*&status=4xx&limit=100";
+         return "/api/v1/messages?from=" + std::to_string(h / 1000) + "ms&to=" + std::to_string((h + kHourUs) / 1000) +
+                "ms&to_user=" + s.to_user.substr(0, 8) + "*&status=4xx&limit=100";
        },
        true},
       {"combined: B prefix*+4xx (24 h)", 300,

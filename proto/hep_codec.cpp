@@ -114,8 +114,10 @@ HepDecodeResult decodeHep12(std::span<const uint8_t> bytes) {
   } else {
     return fail(HepError::Malformed, 2, "v1/v2 address family is neither 2 nor 10");
   }
+  // The layout follows from version and family alone; the length byte only repeats it. Senders
+  // get it wrong (sngrep 1.6 writes 2), so a wrong one is reported as a quirk, not refused.
   const size_t hdr_len = kHep12BaseHeader + 2 * addr_len;
-  if (p[1] != hdr_len) return fail(HepError::BadLength, 1, "v1/v2 header length does not match family");
+  const bool wrong_length = p[1] != hdr_len;
   const size_t payload_at = hdr_len + (version == 2 ? kHep2TimeBlock : 0);
   if (size < payload_at) return fail(HepError::Truncated, size, "v1/v2 header cut short");
 
@@ -139,7 +141,9 @@ HepDecodeResult decodeHep12(std::span<const uint8_t> bytes) {
   }
   pv.payload_type = kPayloadSip;  // v1/v2 carry SIP only
   pv.payload = view(p + payload_at, size - payload_at);
-  return success(pv, size);
+  HepDecodeResult r = success(pv, size);
+  r.wrong_header_length = wrong_length;
+  return r;
 }
 
 HepDecodeResult decodeHep3(std::span<const uint8_t> bytes, std::string& inflate_scratch) {

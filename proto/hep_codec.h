@@ -18,6 +18,9 @@
 //
 //   version 1; family 2 = AF_INET (IPv4), 10 = Linux AF_INET6 (IPv6); proto = IANA number.
 //   hdr_len = 8 + both addresses = 16 (IPv4) or 40 (IPv6): it never counts the v2 time block.
+//   Decoding is liberal about hdr_len: version and family fix the layout, and real senders write
+//   other values (sngrep 1.6 sends v2 with hdr_len 2). Such a packet decodes, with
+//   HepDecodeResult::wrong_header_length set so that the receiver can count the quirk.
 //
 // HEP v2 = the v1 header with version 2, then a 12-byte time block, then the payload:
 //
@@ -67,7 +70,7 @@ enum class HepError : uint8_t {
   Truncated,           // the input ends before the packet does
   BadMagic,            // not HEP at all: neither "HEP3" nor a v1/v2 version byte
   UnsupportedVersion,  // "HEP" + another digit, or v1/v2 where only v3 is possible (TCP)
-  BadLength,           // a header length field that cannot be right (v3 total < 6, v1/v2 hdr_len)
+  BadLength,           // a header length field that cannot be right (v3 total < 6)
   Malformed,           // a chunk or field that breaks the format
   InflateFailed,       // compressed payload that does not inflate, or inflates past the bound
 };
@@ -83,6 +86,7 @@ struct HepDecodeResult {
   std::optional<PacketView> packet;  // set on success
   HepDecodeError error;              // meaningful only when !packet
   size_t consumed = 0;               // bytes that formed the packet (v3: total length)
+  bool wrong_header_length = false;  // v1/v2: hdr_len did not match the family (decoded anyway)
 
   [[nodiscard]] bool ok() const { return packet.has_value(); }
   explicit operator bool() const { return ok(); }

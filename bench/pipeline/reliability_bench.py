@@ -161,8 +161,8 @@ def main():
             api = Api(ports["api"], f.read().strip())
 
         def probe():
-            now_ms = int(time.time() * 1000)  # the api takes epoch milliseconds
-            q = "/api/v1/messages?from_user=49301*&limit=100&from=%d&to=%d" % (now_ms - 300000, now_ms)
+            now_ms = int(time.time() * 1000)  # epoch time with its unit (a bare number is a 400)
+            q = "/api/v1/messages?from_user=49301*&limit=100&from=%dms&to=%dms" % (now_ms - 300000, now_ms)
             try:
                 status, ms = api.timed_get(q)
                 return {"search_ms": round(ms, 2), "search_status": status}

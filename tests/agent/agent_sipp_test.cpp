@@ -12,24 +12,6 @@ using namespace sipvault;
 using namespace sipvault::agent_test;
 using namespace std::chrono_literals;
 
-namespace {
-
-// The messages a sipp -message_file says it sent: "UDP message sent (N bytes):\n\n" + N bytes.
-std::vector<std::string> sippSent(const std::string& log) {
-  std::vector<std::string> out;
-  const std::string marker = "message sent (";
-  for (size_t at = log.find(marker); at != std::string::npos; at = log.find(marker, at + 1)) {
-    const size_t n = std::stoul(log.substr(at + marker.size()));
-    const size_t body = log.find("):\n\n", at);
-    REQUIRE(body != std::string::npos);
-    REQUIRE(body + 4 + n <= log.size());
-    out.push_back(log.substr(body + 4, n));
-  }
-  return out;
-}
-
-}  // namespace
-
 TEST_CASE("Live capture on lo while sipp makes calls: every SIP message arrives exactly once",
           "[agent][e2e][sipp]") {
   if (::geteuid() != 0) {

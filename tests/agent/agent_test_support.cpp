@@ -278,6 +278,19 @@ std::vector<TruthMessage> sipOnly(const std::vector<TruthMessage>& all) {
 
 std::string corpus(const std::string& relative) { return std::string(SIPVAULT_CORPUS_DIR) + "/" + relative; }
 
+std::vector<std::string> sippSent(const std::string& log) {
+  std::vector<std::string> out;
+  const std::string marker = "message sent (";
+  for (size_t at = log.find(marker); at != std::string::npos; at = log.find(marker, at + 1)) {
+    const size_t n = std::stoul(log.substr(at + marker.size()));
+    const size_t body = log.find("):\n\n", at);
+    REQUIRE(body != std::string::npos);
+    REQUIRE(body + 4 + n <= log.size());
+    out.push_back(log.substr(body + 4, n));
+  }
+  return out;
+}
+
 std::string readFile(const std::string& path) { return test::readFile(path); }
 
 std::string tempPath(const std::string& name) {

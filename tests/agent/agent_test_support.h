@@ -102,6 +102,9 @@ struct PcapFrame {
 // Writes `frames` with libpcap's dumper (pcap_open_dead + pcap_dump).
 void writePcap(const std::string& path, int dlt, const std::vector<PcapFrame>& frames);
 
+// The messages a sipp -message_file says it sent: "UDP|TCP message sent (N bytes):\n\n" + N bytes.
+std::vector<std::string> sippSent(const std::string& log);
+
 // The agent binary of this build tree, run to completion or kept running.
 std::string agentPath();
 struct AgentRun {

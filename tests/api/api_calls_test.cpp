@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -17,7 +18,7 @@ using namespace sipvault::apitest;
 
 namespace {
 
-const std::string kAll = "from=0&to=4102444800000";
+const std::string kAll = "from=0s&to=4102444800000ms";
 
 std::vector<std::string> strings(const Poco::JSON::Array::Ptr& a) {
   std::vector<std::string> out;
@@ -173,7 +174,7 @@ TEST_CASE("the flow of a kamailio call has both proxy legs with the hosts in ord
   CHECK(messages->getObject(0)->getValue<std::string>("method") == "INVITE");
   CHECK(admin().get("/api/v1/calls/no-such-call/flow?" + kAll).status == 404);
   // Outside the time range there is nothing.
-  CHECK(admin().get("/api/v1/calls/" + enc(call_id) + "/flow?from=0&to=1000").status == 404);
+  CHECK(admin().get("/api/v1/calls/" + enc(call_id) + "/flow?from=0s&to=1000ms").status == 404);
 }
 
 TEST_CASE("a flow follows X-CID and HEP correlation links and infers the B2BUA leg, not a later repeat call",
@@ -239,6 +240,132 @@ TEST_CASE("export.pcap reads back in tshark as the same SIP messages, addresses 
   CHECK_FALSE(part.headers["x-sipvault-next-cursor"].empty());
 }
 
+TEST_CASE("export with legs=linked holds every leg the call's flow shows (issue 12)", "[api][export][integration]") {
+  HttpResult f = admin().get("/api/v1/calls/" + enc(kLegA) + "/flow?" + kAll);
+  REQUIRE(f.status == 200);
+  auto legs = f.json()->getArray("legs");
+  REQUIRE(legs->size() == 4);  // self, x-cid, correlation, inferred
+  std::multiset<std::string> want;
+  for (size_t i = 0; i < legs->size(); ++i) {
+    const auto leg = legs->getObject(static_cast<unsigned>(i))->getValue<std::string>("call_id");
+    want.merge(apiMessages(kAll + "&call_id=" + enc(leg)));
+  }
+  REQUIRE(want.size() == f.json()->getArray("messages")->size());
+  for (const char* id : {kLegA, kLegX}) {
+    INFO(id);
+    const std::string call = "call_id=" + enc(id);
+    const size_t in_flow =
+        admin().get("/api/v1/calls/" + enc(id) + "/flow?" + kAll).json()->getArray("messages")->size();
+    HttpResult only = admin().get("/api/v1/export.pcap?" + kAll + "&" + call);
+    HttpResult pcap = admin().get("/api/v1/export.pcap?" + kAll + "&" + call + "&legs=linked");
+    REQUIRE(pcap.status == 200);
+    CHECK(tsharkMessages(only.body).size() < in_flow);  // without legs=linked: one leg only
+    CHECK(std::stoul(pcap.headers["x-sipvault-messages"]) == in_flow);
+    CHECK(tsharkMessages(pcap.body).size() == in_flow);
+    if (std::string(id) == kLegA) CHECK(tsharkMessages(pcap.body) == want);
+    HttpResult txt = admin().get("/api/v1/export.txt?" + kAll + "&" + call + "&legs=linked");
+    REQUIRE(txt.status == 200);
+    for (const char* leg : {kLegA, kLegX, kLegC}) CHECK(txt.body.find(std::string("Call-ID: ") + leg) != std::string::npos);
+  }
+  // The same legs as messages (paged) and as calls: what the flow page's "Messages" shows.
+  std::multiset<std::string> paged;
+  std::string cursor;
+  do {
+    HttpResult r = admin().get("/api/v1/messages?" + kAll + "&call_id=" + enc(kLegA) + "&legs=linked&limit=2" +
+                               (cursor.empty() ? "" : "&cursor=" + cursor));
+    REQUIRE(r.status == 200);
+    auto items = r.json()->getArray("items");
+    for (size_t i = 0; i < items->size(); ++i) {
+      auto m = items->getObject(static_cast<unsigned>(i));
+      paged.insert(m->getValue<std::string>("call_id") + "|" + m->getValue<std::string>("src_ip") + "|" +
+                   std::to_string(m->getValue<int>("src_port")));
+    }
+    cursor = r.json()->get("next_cursor").isEmpty() ? "" : r.json()->getValue<std::string>("next_cursor");
+  } while (!cursor.empty() && paged.size() < 100);
+  CHECK(paged == want);
+  HttpResult calls = admin().get("/api/v1/calls?" + kAll + "&call_id=" + enc(kLegA) + "&legs=linked");
+  REQUIRE(calls.status == 200);
+  CHECK(calls.json()->getArray("items")->size() == legs->size());
+  // By call_ref too.
+  const std::string ref = legs->getObject(0)->getValue<std::string>("call_ref");
+  HttpResult by_ref = admin().get("/api/v1/export.pcap?" + kAll + "&call_ref=" + enc(ref) + "&legs=linked");
+  REQUIRE(by_ref.status == 200);
+  CHECK(tsharkMessages(by_ref.body) == want);
+  // Refused: without a call, another value, combined with a search filter.
+  for (const auto& [query, parameter] : std::vector<std::pair<std::string, std::string>>{
+           {"legs=linked", "legs"},
+           {"legs=all&call_id=" + enc(kLegA), "legs"},
+           {"legs=linked&call_id=" + enc(kLegA) + "&status=200", "status"},
+           {"legs=linked&call_id=" + enc(kLegA) + "&method=INVITE", "method"},
+           {"legs=linked&call_id=" + enc("b2b-leg-*"), "call_id"}}) {
+    INFO(query);
+    HttpResult r = admin().get("/api/v1/export.txt?" + kAll + "&" + query);
+    CHECK(r.status == 400);
+    CHECK(r.json()->getObject("error")->getValue<std::string>("parameter") == parameter);
+  }
+  // An unknown call: an empty file, no error.
+  HttpResult none = admin().get("/api/v1/export.txt?" + kAll + "&call_id=no-such-call&legs=linked");
+  CHECK(none.status == 200);
+  CHECK(none.headers["x-sipvault-messages"] == "0");
+}
+
+TEST_CASE("calls filtered by a status class are listed in the order of their first message (issue 12)",
+          "[api][calls][integration]") {
+  // kBusyLate's INVITE comes first and its 486 last; kFailSoon's INVITE and 404 between them.
+  for (const char* filter : {"&status=4xx", "&status=404,486", "&from_user=4950*", ""}) {
+    INFO(filter);
+    std::vector<std::pair<uint64_t, std::string>> listed;
+    std::string cursor;
+    do {
+      HttpResult r = admin().get("/api/v1/calls?" + kAll + filter + "&limit=1" + (cursor.empty() ? "" : "&cursor=" + cursor));
+      REQUIRE(r.status == 200);
+      auto o = r.json();
+      auto items = o->getArray("items");
+      for (size_t i = 0; i < items->size(); ++i) {
+        auto c = items->getObject(static_cast<unsigned>(i));
+        listed.emplace_back(c->getValue<uint64_t>("first_time_us"), c->getValue<std::string>("call_id"));
+      }
+      cursor = o->get("next_cursor").isEmpty() ? "" : o->getValue<std::string>("next_cursor");
+    } while (!cursor.empty() && listed.size() < 1000);
+    CHECK(std::is_sorted(listed.begin(), listed.end()));
+    std::vector<std::string> failed;
+    for (const auto& [t, id] : listed)
+      if (id == kBusyLate || id == kFailSoon) failed.push_back(id);
+    CHECK(failed == std::vector<std::string>{kBusyLate, kFailSoon});
+  }
+}
+
+TEST_CASE("calls say how they ended: state, the final response's reason phrase and a Q.850 cause (issue 12)",
+          "[api][calls][integration]") {
+  HttpResult r = admin().get("/api/v1/calls?" + kAll + "&limit=1000");
+  REQUIRE(r.status == 200);
+  std::map<std::string, Poco::JSON::Object::Ptr> calls;
+  auto items = r.json()->getArray("items");
+  for (size_t i = 0; i < items->size(); ++i) {
+    auto c = items->getObject(static_cast<unsigned>(i));
+    calls[c->getValue<std::string>("call_id")] = c;
+  }
+  REQUIRE(calls.count(kBusyLate) == 1);
+  CHECK(calls[kBusyLate]->getValue<std::string>("state") == "busy");
+  CHECK(calls[kBusyLate]->getValue<std::string>("final_reason") == "Busy Here");
+  REQUIRE_FALSE(calls[kBusyLate]->get("q850").isEmpty());
+  CHECK(calls[kBusyLate]->getObject("q850")->getValue<int>("cause") == 17);
+  CHECK(calls[kBusyLate]->getObject("q850")->getValue<std::string>("text") == "User busy");
+  CHECK(calls[kFailSoon]->getValue<std::string>("state") == "failed");
+  CHECK(calls[kFailSoon]->getValue<std::string>("final_reason") == "Not Found");
+  CHECK(calls[kFailSoon]->get("q850").isEmpty());
+  CHECK(calls[kLegA]->getValue<std::string>("state") == "answered");
+  CHECK(calls[kLegA]->getValue<std::string>("final_reason") == "OK");
+  CHECK(calls["qgf3dm9rudi@127.0.0.1"]->getValue<std::string>("final_reason") == "Proxy Authentication Required");
+  // Responses in message lists carry the phrase of their code.
+  HttpResult m = admin().get("/api/v1/messages?" + kAll + "&call_id=" + enc(kBusyLate));
+  REQUIRE(m.status == 200);
+  auto list = m.json()->getArray("items");
+  REQUIRE(list->size() == 2);
+  CHECK(list->getObject(0)->getValue<std::string>("status_text").empty());  // the INVITE
+  CHECK(list->getObject(1)->getValue<std::string>("status_text") == "Busy Here");
+}
+
 TEST_CASE("export.pcap keeps capture times and checksums that tshark accepts", "[api][export][integration]") {
   HttpResult r = admin().get("/api/v1/export.pcap?" + kAll + "&call_id=" + enc(kTcpV6));
   REQUIRE(r.status == 200);
@@ -282,7 +409,7 @@ TEST_CASE("stats count messages per interval by method and status class, with th
   const uint64_t t0 = truth().front().time_us / 1000000 * 1000000 - 60000000;  // a minute before
   const uint64_t step_s = 30;
   HttpResult r = admin().get("/api/v1/stats?from=" + std::to_string(t0 / 1000) +
-                             "&to=" + std::to_string((t0 + 180000000) / 1000) + "&step=" + std::to_string(step_s) +
+                             "ms&to=" + std::to_string((t0 + 180000000) / 1000) + "ms&step=" + std::to_string(step_s) +
                              "&capture_id=2001");
   REQUIRE(r.status == 200);
   auto o = r.json();

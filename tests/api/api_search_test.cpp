@@ -13,8 +13,8 @@ using namespace sipvault::apitest;
 
 namespace {
 
-// Every stored message lies between these (epoch ms).
-const std::string kAll = "from=0&to=4102444800000";
+// Every stored message lies between these (epoch time with its unit).
+const std::string kAll = "from=0s&to=4102444800000ms";
 
 using Key = std::string;  // time|src:port|call_id: identifies a message in truth and in answers
 
@@ -68,6 +68,16 @@ bool glob(std::string_view pattern, std::string_view text) {
     return false;
   }
   return !text.empty() && pattern.front() == text.front() && glob(pattern.substr(1), text.substr(1));
+}
+
+// `needle` in `text`, ASCII letters in either case (the user_agent filter).
+bool icontains(std::string_view text, std::string_view needle) {
+  auto lower = [](std::string_view v) {
+    std::string out(v);
+    for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    return out;
+  };
+  return lower(text).find(lower(needle)) != std::string::npos;
 }
 
 const TruthMessage& firstWith(const std::function<bool(const TruthMessage&)>& match) {
@@ -141,8 +151,14 @@ TEST_CASE("every search filter returns exactly the messages that match it", "[ap
       {"status=100,180", [](auto& t) { return t.status == 100 || t.status == 180; }},
       {"status=1xx", [](auto& t) { return t.status >= 100 && t.status < 200; }},
       {"status=4xx,180", [](auto& t) { return (t.status >= 400 && t.status < 500) || t.status == 180; }},
-      {"user_agent=kamailio", [](auto& t) { return t.user_agent.find("kamailio") != std::string::npos; }},
-      {"user_agent=HEPGEN-UA", [](auto& t) { return t.user_agent.find("HEPGEN-UA") != std::string::npos; }},
+      {"user_agent=kamailio", [](auto& t) { return icontains(t.user_agent, "kamailio"); }},
+      {"user_agent=HEPGEN-UA", [](auto& t) { return icontains(t.user_agent, "HEPGEN-UA"); }},
+      // Case-insensitive (issue 12): what a support engineer types.
+      {"user_agent=KAMAILIO", [](auto& t) { return icontains(t.user_agent, "kamailio"); }},
+      {"user_agent=hepgen-ua", [](auto& t) { return icontains(t.user_agent, "HEPGEN-UA"); }},
+      // A Call-ID pattern (issue 12): `*` as in numbers.
+      {"call_id=" + enc("*@192.0.2.20"), [](auto& t) { return glob("*@192.0.2.20", t.call_id); }},
+      {"call_id=" + enc("b2b-leg-*"), [](auto& t) { return glob("b2b-leg-*", t.call_id); }},
       {"src_ip=192.168.1.1", [](auto& t) { return t.src_ip == "192.168.1.1"; }},
       {"dst_ip=192.0.2.20", [](auto& t) { return t.dst_ip == "192.0.2.20"; }},
       {"ip=192.0.2.20", [](auto& t) { return t.src_ip == "192.0.2.20" || t.dst_ip == "192.0.2.20"; }},
@@ -155,8 +171,10 @@ TEST_CASE("every search filter returns exactly the messages that match it", "[ap
       {"capture_id=3001", [](auto& t) { return t.capture_id == 3001; }},
       {"from=" + enc(rfc3339(mid.time_us)) + "&to=" + enc(rfc3339(later.time_us)),
        [&](auto& t) { return t.time_us >= mid.time_us && t.time_us <= later.time_us; }},
-      {"from=" + std::to_string(mid.time_us / 1000) + "&to=" + std::to_string(later.time_us / 1000),
+      {"from=" + std::to_string(mid.time_us / 1000) + "ms&to=" + std::to_string(later.time_us / 1000) + "ms",
        [&](auto& t) { return t.time_us >= mid.time_us / 1000 * 1000 && t.time_us <= later.time_us / 1000 * 1000; }},
+      {"from=" + std::to_string(mid.time_us / 1000000) + "s&to=" + std::to_string(later.time_us) + "us",
+       [&](auto& t) { return t.time_us >= mid.time_us / 1000000 * 1000000 && t.time_us <= later.time_us; }},
       // Combinations.
       {"from_user=sipp&status=200&dst_port=5080",
        [](auto& t) { return t.from_user == "sipp" && t.status == 200 && t.dst_port == 5080; }},
@@ -173,7 +191,7 @@ TEST_CASE("every search filter returns exactly the messages that match it", "[ap
          return t.src_ip == "127.0.0.1" && t.method == "INVITE" && t.status >= 100 && t.status < 200 &&
                 glob("si*", t.from_user);
        }},
-      {"user_agent=agent&transport=tcp", [](auto& t) { return t.user_agent.find("agent") != std::string::npos && t.transport == "tcp"; }},
+      {"user_agent=agent&transport=tcp", [](auto& t) { return icontains(t.user_agent, "agent") && t.transport == "tcp"; }},
   };
   for (const Case& c : cases) {
     INFO("query: " << c.query);
@@ -204,13 +222,15 @@ TEST_CASE("the default time range is the last hour", "[api][messages][integratio
   const uint64_t now = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   if (now > newest + 3600ull * 1000000) CHECK(r.json()->getArray("items")->size() == 0);
-  CHECK(searchAll("from=0&call_id=" + enc(truth().front().call_id)).size() == 13);
+  CHECK(searchAll("from=0s&call_id=" + enc(truth().front().call_id)).size() == 13);
 }
 
 TEST_CASE("unknown parameters and bad values are a 400 that names the parameter", "[api][messages][integration]") {
   const std::vector<std::pair<std::string, std::string>> bad = {
       {"bogus=1", "bogus"},
       {"from=yesterday", "from"},
+      {"from=1795697385", "from"},      // a bare number: seconds or milliseconds? (issue 12)
+      {"to=1795697385000", "to"},
       {"to=2026-13-01T00:00:00Z", "to"},
       {"from=2026-11-26T12:00:00Z&to=2026-11-26T11:00:00Z", "from"},
       {"status=9xx", "status"},
@@ -253,8 +273,8 @@ TEST_CASE("unknown parameters and bad values are a 400 that names the parameter"
   HttpResult r = admin().get("/api/v1/calls?" + kAll + "&cursor=" + enc(cursor));
   CHECK(r.status == 400);
   CHECK(admin().get("/api/v1/stats?" + kAll + "&step=0").status == 400);
-  CHECK(admin().get("/api/v1/stats?from=0&to=4102444800000&step=60").status == 400);  // too many intervals
-  CHECK(admin().get("/api/v1/calls/x/flow?from=0&status=200").status == 400);
+  CHECK(admin().get("/api/v1/stats?from=0s&to=4102444800000ms&step=60").status == 400);  // too many intervals
+  CHECK(admin().get("/api/v1/calls/x/flow?from=0s&status=200").status == 400);
 }
 
 TEST_CASE("SQL injection attempts in every parameter give a 400 or nothing, never more rows",
@@ -269,10 +289,10 @@ TEST_CASE("SQL injection attempts in every parameter give a 400 or nothing, neve
   // What a literal reading of each value selects (user_agent is a substring, from_user/to_user
   // take `*`, everything else is exact): the api may return that, or a 400, never more.
   auto literal = [](const std::string& param, const std::string& v, const TruthMessage& t) {
-    if (param == "user_agent") return t.user_agent.find(v) != std::string::npos;
+    if (param == "user_agent") return icontains(t.user_agent, v);
     if (param == "from_user") return glob(v, t.from_user);
     if (param == "to_user") return glob(v, t.to_user) || glob(v, t.ruri_user);
-    if (param == "call_id") return t.call_id == v;
+    if (param == "call_id") return glob(v, t.call_id);
     if (param == "from_tag") return t.from_tag == v;
     if (param == "to_tag") return t.to_tag == v;
     return false;

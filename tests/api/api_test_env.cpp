@@ -145,7 +145,7 @@ std::vector<std::string> buildHepPackets() {
 
   // 2026-11-26T13:00:00Z: after the kamailio capture (12:49), on the same day.
   const uint64_t base = 1795698000ull * 1000000;
-  const std::vector<Derived> derived = {
+  std::vector<Derived> derived = {
       // A B2BUA at 192.0.2.20: incoming leg A, outgoing leg B with the same numbers; B is set up
       // while A waits (overlapping set-up), so B is an inferred leg of A.
       leg(derive(invite, kLegA, "4930111", "4930222"), "192.0.2.10", 5060, "192.0.2.20", 5060, 0),
@@ -165,6 +165,20 @@ std::vector<std::string> buildHepPackets() {
        "2001:db8::2", 5060, 10000000, kIpProtoTcp),
       leg(derive(ok, kTcpV6, "4940777", "4940888"), "2001:db8::2", 5060, "2001:db8::1", 5060, 10020000, kIpProtoTcp),
   };
+  // Two failed calls whose failures come in the other order than their INVITEs (issue 12: calls
+  // with status=4xx are listed by their first message, not by their first 4xx).
+  const std::string busy = replaceAll(ok, "SIP/2.0 200 OK", "SIP/2.0 486 Busy Here");
+  const std::string not_found = replaceAll(ok, "SIP/2.0 200 OK", "SIP/2.0 404 Not Found");
+  if (busy == ok || not_found == ok) throw std::runtime_error("kamailio corpus 200 has no 'SIP/2.0 200 OK' line");
+  derived.push_back(leg(derive(invite, kBusyLate, "4950111", "4950222"), "192.0.2.10", 5060, "192.0.2.20", 5060,
+                        20000000));
+  derived.push_back(leg(derive(busy, kBusyLate, "4950111", "4950222",
+                               "Reason: SIP;cause=486, Q.850;cause=17;text=\"User busy\"\r\n"),
+                        "192.0.2.20", 5060, "192.0.2.10", 5060, 25000000));
+  derived.push_back(leg(derive(invite, kFailSoon, "4950333", "4950444"), "192.0.2.10", 5060, "192.0.2.20", 5060,
+                        21000000));
+  derived.push_back(leg(derive(not_found, kFailSoon, "4950333", "4950444"), "192.0.2.20", 5060, "192.0.2.10", 5060,
+                        21500000));
   for (const Derived& d : derived) out.push_back(hep3(d, base));
   return out;
 }

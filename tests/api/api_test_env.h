@@ -46,6 +46,8 @@ inline constexpr const char* kLegX = "xcid-leg@192.0.2.20";      // points at le
 inline constexpr const char* kLegC = "corr-leg@192.0.2.20";      // points at leg A with the HEP correlation id
 inline constexpr const char* kRepeat = "b2b-repeat@192.0.2.10";  // same numbers as A, 3 s later: not a leg
 inline constexpr const char* kTcpV6 = "tcp-v6@2001:db8::1";      // TCP over IPv6, User-Agent not UTF-8
+inline constexpr const char* kBusyLate = "busy-late@192.0.2.10";  // INVITE, then 486 (Q.850 17) after 5 s
+inline constexpr const char* kFailSoon = "fail-soon@192.0.2.10";  // INVITE 1 s after kBusyLate's, 404 at once
 
 [[nodiscard]] const std::vector<TruthMessage>& truth();
 // Every HEP packet sent into the collector (SIP and the corpus' non-SIP packets).

@@ -20,6 +20,7 @@
 #include "api/query_params.h"
 #include "api/search_filter.h"
 #include "api/search_sql.h"
+#include "api/sip_response.h"
 #include "api/sip_sections.h"
 #include "api/static_files.h"
 #include "api/time_text.h"
@@ -92,18 +93,29 @@ std::string ip4(const char* text) { return std::string(IpAddress::parse(text)->r
 
 }  // namespace
 
-TEST_CASE("time parameters accept RFC 3339 and epoch milliseconds, and nothing else", "[api][time]") {
+TEST_CASE("time parameters accept RFC 3339, ISO 8601 without seconds and epoch with a unit, and nothing else",
+          "[api][time]") {
   CHECK(parseTimeParam("1970-01-01T00:00:00Z") == 0u);
   CHECK(parseTimeParam("2026-11-26T12:49:45Z") == 1795697385000000u);
   CHECK(parseTimeParam("2026-11-26T12:49:45.061749Z") == 1795697385061749u);
   CHECK(parseTimeParam("2026-11-26T12:49:45.5Z") == 1795697385500000u);
   CHECK(parseTimeParam("2026-11-26T13:49:45+01:00") == 1795697385000000u);
   CHECK(parseTimeParam("2026-11-26t12:49:45z") == 1795697385000000u);
-  CHECK(parseTimeParam("1795697385061") == 1795697385061000u);
+  CHECK(parseTimeParam("1795697385061ms") == 1795697385061000u);
+  CHECK(parseTimeParam("1795697385s") == 1795697385000000u);
+  CHECK(parseTimeParam("1795697385061749us") == 1795697385061749u);
+  CHECK(parseTimeParam("0s") == 0u);
+  // ISO 8601 without seconds (issue 12): what people type.
+  CHECK(parseTimeParam("2026-11-26T13:49+01:00") == 1795697340000000u);
+  CHECK(parseTimeParam("2026-11-26T12:49Z") == 1795697340000000u);
   CHECK(parseTimeParam("2024-02-29T00:00:00Z").has_value());
   for (const char* bad : {"", "yesterday", "2026-11-26", "2026-11-26T12:49:45", "2026-13-01T00:00:00Z",
                           "2025-02-29T00:00:00Z", "2026-11-26T24:00:00Z", "2026-11-26T12:49:45.Z",
-                          "2026-11-26T12:49:45Zjunk", "-1", "12.5", "9999999999999999", "1969-12-31T23:59:59Z"}) {
+                          "2026-11-26T12:49:45Zjunk", "-1", "12.5", "9999999999999999", "1969-12-31T23:59:59Z",
+                          // a bare number is ambiguous (seconds or milliseconds), a unit must say
+                          "1795697385061", "1795697385", "0", "1795697385sec", "1795697385S", "ms", "1795697385 s",
+                          "9999999999999999ms", "253402300800s", "2026-11-26T12:49", "2026-11-26T12:4Z",
+                          "2026-11-26T12:49.5Z", "2026-11-26T12:49:Z"}) {
     INFO(bad);
     CHECK_FALSE(parseTimeParam(bad).has_value());
   }
@@ -144,7 +156,7 @@ TEST_CASE("base64 and base64url round-trip and refuse foreign characters", "[api
 
 TEST_CASE("search filters parse every parameter of the contract", "[api][filter]") {
   SearchFilter f;
-  REQUIRE_FALSE(parse("from=2026-11-26T12:00:00Z&to=1795697385000&call_id=abc%40host&from_user=4930*&to_user=1000"
+  REQUIRE_FALSE(parse("from=2026-11-26T12:00:00Z&to=1795697385000ms&call_id=abc%40host&from_user=4930*&to_user=1000"
                       "&from_tag=t1&to_tag=t2&method=invite,Bye&method=ACK&status=200,4xx&status=180"
                       "&user_agent=kamailio&src_ip=192.0.2.1&dst_ip=2001:db8::2&ip=10.0.0.1&port=5060&src_port=5080"
                       "&dst_port=5070&transport=TCP&capture_id=2001&limit=50&cursor=xyz",
@@ -181,9 +193,9 @@ TEST_CASE("search filter defaults: the last hour, 100 rows, empty values ignored
   CHECK(f.limit == 100u);
   CHECK_FALSE(f.call_id);
   CHECK(f.statuses.empty());
-  REQUIRE_FALSE(parse("from=1795690000000", f));
+  REQUIRE_FALSE(parse("from=1795690000000ms", f));
   CHECK(f.to_us == kNow);  // only `from`: up to now
-  REQUIRE_FALSE(parse("to=1795690000000", f));
+  REQUIRE_FALSE(parse("to=1795690000s", f));
   CHECK(f.from_us == 1795690000000000u - 3600000000u);
   static constexpr std::string_view kExtra[] = {"step"};
   CHECK_FALSE(parseSearchFilter(params("step=60"), kNow, {}, kExtra, f).has_value());
@@ -192,7 +204,9 @@ TEST_CASE("search filter defaults: the last hour, 100 rows, empty values ignored
 TEST_CASE("bad search parameters are named in the error", "[api][filter]") {
   CHECK(errorParam("nope=1") == "nope");
   CHECK(errorParam("from=x") == "from");
-  CHECK(errorParam("from=1795697385000&to=1795697384000") == "from");
+  CHECK(errorParam("from=1795697385000ms&to=1795697384000ms") == "from");
+  CHECK(errorParam("from=1795697385") == "from");  // bare: seconds or ms?
+  CHECK(errorParam("from=0s&to=1795697385000") == "to");
   CHECK(errorParam("call_id=a&call_id=b") == "call_id");
   CHECK(errorParam("call_id=a%0Ab") == "call_id");
   CHECK(errorParam("from_user=" + std::string(1025, '1')) == "from_user");
@@ -213,7 +227,7 @@ TEST_CASE("bad search parameters are named in the error", "[api][filter]") {
 
 TEST_CASE("search SQL binds every value and starts with the time range", "[api][sql]") {
   SearchFilter f;
-  REQUIRE_FALSE(parse("from=0&to=1000&call_id=x'--&from_user=49*1&to_user=1000&method=INVITE,BYE&status=4xx,200"
+  REQUIRE_FALSE(parse("from=0s&to=1000ms&call_id=x'--&from_user=49*1&to_user=1000&method=INVITE,BYE&status=4xx,200"
                       "&user_agent=50%25_off&src_ip=192.0.2.1&ip=::1&port=5060&transport=udp&capture_id=7"
                       "&from_tag=a&to_tag=b&src_port=1&dst_port=2&dst_ip=192.0.2.2",
                       f));
@@ -236,6 +250,14 @@ TEST_CASE("search SQL binds every value and starts with the time range", "[api][
   for (const SqlParam& p : q.params)
     if (auto* s = std::get_if<std::string>(&p)) found |= *s == SqlQuery::toHex("%50\\%\\_off%");
   CHECK(found);
+  CHECK(q.sql.find("LOWER(CONVERT(user_agent USING latin1)) LIKE LOWER(CONVERT(UNHEX(?) USING latin1)) COLLATE "
+                   "latin1_bin") != std::string::npos);
+  // A Call-ID with `*` is a pattern on the stored column, not a hashed lookup.
+  REQUIRE_FALSE(parse("call_id=*%40host", f));
+  const SqlQuery w = searchCondition(f);
+  CHECK(w.sql.find("call_id LIKE UNHEX(?)") != std::string::npos);
+  CHECK(w.sql.find("call_id_hash") == std::string::npos);
+  CHECK(std::get<std::string>(w.params.back()) == SqlQuery::toHex("%@host"));
 }
 
 TEST_CASE("LIKE patterns escape %, _ and backslash, and turn * into %", "[api][sql]") {
@@ -516,5 +538,34 @@ TEST_CASE("message JSON replaces invalid UTF-8 and escapes control characters", 
     CHECK(m.raw() == long_raw);
     m.raw_len += 1;
     CHECK_FALSE(m.raw().has_value());
+  }
+}
+
+TEST_CASE("SIP responses: standard reason phrases, call states and Q.850 causes (issue 12)", "[api][sip]") {
+  CHECK(standardReason(486) == "Busy Here");
+  CHECK(standardReason(200) == "OK");
+  CHECK(standardReason(100) == "Trying");
+  CHECK(standardReason(608) == "Rejected");
+  CHECK(standardReason(299).empty());
+  CHECK(standardReason(0).empty());
+  CHECK(callState("INVITE", 200, false) == "answered");
+  CHECK(callState("INVITE", 486, false) == "busy");
+  CHECK(callState("INVITE", 600, false) == "busy");
+  CHECK(callState("INVITE", 487, true) == "cancelled");
+  CHECK(callState("INVITE", 0, true) == "cancelled");
+  CHECK(callState("INVITE", 0, false) == "no answer");
+  CHECK(callState("INVITE", 480, false) == "no answer");
+  CHECK(callState("INVITE", 408, false) == "no answer");
+  CHECK(callState("INVITE", 404, false) == "failed");
+  CHECK(callState("INVITE", 503, false) == "failed");
+  CHECK(callState("INVITE", 302, false) == "failed");
+  CHECK(callState("REGISTER", 200, false).empty());
+  CHECK(parseQ850Reason("Q.850;cause=17;text=\"User busy\"") == Q850Reason{17, "User busy"});
+  CHECK(parseQ850Reason(" q.850 ; CAUSE = 16 ") == Q850Reason{16, ""});
+  CHECK(parseQ850Reason("Q.850;text=\"a;b\";cause=31") == Q850Reason{31, "a;b"});
+  for (const char* bad : {"SIP;cause=200", "Q.850", "Q.850;cause=", "Q.850;cause=abc", "Q.850;cause=1234", "", ";;;",
+                          "Q.850;text=\"no cause\""}) {
+    INFO(bad);
+    CHECK_FALSE(parseQ850Reason(bad).has_value());
   }
 }

@@ -85,7 +85,7 @@ before(async () => {
     timeUs: base + m.index * 1000,
   }));
   stored = corpus.filter((m) => m.expect === 'message');
-  window_ = { from: Math.floor(base / 1000) - 1000, to: Math.floor(base / 1000) + 60_000 };
+  window_ = { from: `${Math.floor(base / 1000) - 1000}ms`, to: `${Math.floor(base / 1000) + 60_000}ms` };
   assert.ok(stored.length >= 20, 'the generator makes at least 20 storable hostile messages');
 
   stack = await startStack({ out: OUT });

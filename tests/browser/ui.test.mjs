@@ -198,7 +198,7 @@ test('a search by A-number lists the corpus calls, grouped and coloured per Call
   await page.waitForSelector('tr.call-row');
   assert.match(page.url(), /view=calls/);
   const calls = await page.$$eval('tr.call-row', (rows) => rows.map((r) => ({
-    callId: r.querySelector('td.call-id').textContent, count: Number(r.cells[7].textContent), from: r.cells[3].textContent,
+    callId: r.querySelector('td.call-id').textContent, count: Number(r.cells[8].textContent), from: r.cells[3].textContent,
   })));
   assert.equal(calls.length, corpus.calls.size);
   for (const call of calls) {
@@ -227,7 +227,7 @@ test('the search is in the URL: a reload or a shared link restores it', async ()
   assert.equal(await other.getAttribute('#advanced', 'open'), '', 'advanced filters shown when used');
   // Responses carry their CSeq method (contract), so BYEs and their answers.
   const labels = await other.$$eval('tr.msg td.label', (cells) => [...new Set(cells.map((c) => c.textContent))]);
-  assert.deepEqual(labels.sort(), ['200 (BYE)', 'BYE']);
+  assert.deepEqual(labels.sort(), ['200 OK (BYE)', 'BYE']);
   await other.close();
   assertCleanConsole();
 });
@@ -285,7 +285,7 @@ test('a call opens its ladder: a column per host, an arrow per message, clicking
   const own = arrows.filter((a) => a.leg === callId);
   assert.equal(own.length, truth.count, 'every message of the call from the capture');
   assert.equal(own[0].label, 'INVITE');
-  assert.ok(own.some((a) => a.label === '200 (INVITE)') && own.some((a) => a.label === 'BYE'));
+  assert.ok(own.some((a) => a.label === '200 OK') && own.some((a) => a.label === 'BYE'));
   flow.messages.forEach((m, i) => {
     assert.equal(arrows[i].inferred, Boolean(m.inferred), `arrow ${i} inferred`);
     assert.equal(arrows[i].dashed, Boolean(m.inferred), `arrow ${i} dashed when inferred`);

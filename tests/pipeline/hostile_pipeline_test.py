@@ -182,9 +182,18 @@ def glob(pattern, value):
     return re.fullmatch(rx, value, re.S) is not None
 
 
+# MariaDB's LOWER() of latin1 (its latin1 is cp1252): A-Z, the accented capitals C0-DE but D7,
+# and cp1252's S/OE/Z caron and Y diaeresis. The user_agent filter folds both sides with it.
+_LATIN1_LOWER = bytes(
+    c + 32 if 0x41 <= c <= 0x5A or (0xC0 <= c <= 0xDE and c != 0xD7)
+    else {0x8A: 0x9A, 0x8C: 0x9C, 0x8E: 0x9E, 0x9F: 0xFF}.get(c, c) for c in range(256))
+
+
 def matches(param, value, f):
     """Whether stored message fields `f` (bytes) match filter param=value; the api's semantics."""
     if param == "call_id":
+        if b"*" in value:  # a pattern on the stored Call-ID (issue 12)
+            return glob(value, f["call_id"][:CALL_ID_WIDTH])
         return f["call_id"] == value
     if param in ("from_user", "to_user"):
         cols = ["from_user"] if param == "from_user" else ["to_user", "ruri_user"]
@@ -193,8 +202,8 @@ def matches(param, value, f):
         return any(f[c] == value for c in cols)
     if param in ("from_tag", "to_tag"):
         return f[param][:TAG_WIDTH] == value[:TAG_WIDTH]
-    if param == "user_agent":
-        return value in f["user_agent"][:LONG_WIDTH]
+    if param == "user_agent":  # case-insensitive (issue 12)
+        return value.translate(_LATIN1_LOWER) in f["user_agent"][:LONG_WIDTH].translate(_LATIN1_LOWER)
     raise AssertionError(param)
 
 
@@ -298,7 +307,7 @@ def main():
     if not check(status == 200, "admin login: %d" % status):
         return finish(started)
     api.token = json.loads(body)["token"]
-    window = "from=%d&to=%d" % (base_us // 1000 - 1000, base_us // 1000 + 60000)
+    window = "from=%dms&to=%dms" % (base_us // 1000 - 1000, base_us // 1000 + 60000)
 
     status, page = api.json("/api/v1/messages?%s&limit=10000" % window)
     check(status == 200 and len(page["items"]) == len(stored),

@@ -544,12 +544,56 @@ TEST_CASE("HEP decode names the magic and version problems", "[hep][decode]") {
   CHECK(code("EEP3\x00\x06") == HepError::BadMagic);
   CHECK(code("GET / HTTP/1.1\r\n") == HepError::BadMagic);
   CHECK(code(std::string("\x03\x10\x02\x11", 4) + std::string(20, '\0')) == HepError::BadMagic);
-  // v1 with a header length that does not match the family, and an unknown family.
-  CHECK(code(std::string("\x01\x14\x02\x11", 4) + std::string(20, '\0')) == HepError::BadLength);
-  CHECK(code(std::string("\x01\x10\x0a\x11", 4) + std::string(40, '\0')) == HepError::BadLength);
+  // v1/v2 with an unknown family, and with a header cut short whatever its length byte says.
   CHECK(code(std::string("\x02\x10\x1c\x11", 4) + std::string(40, '\0')) == HepError::Malformed);
+  CHECK(code(std::string("\x01\x10\x0a\x11", 4) + std::string(30, '\0')) == HepError::Truncated);
+  CHECK(code(std::string("\x02\x02\x02\x11", 4) + std::string(20, '\0')) == HepError::Truncated);
   CHECK(toString(HepError::InflateFailed) == "inflate_failed");
   CHECK(toString(HepEncodeError::TooLarge) == "too_large");
+}
+
+TEST_CASE("HEP v1/v2 decode by version and family, whatever the header-length byte says (sngrep 1.6)",
+          "[hep][decode][v2]") {
+  for (const bool v6 : {false, true}) {
+    PacketView p = fullPacket();
+    if (v6) {
+      p.src = *IpAddress::parse("2001:db8::1");
+      p.dst = *IpAddress::parse("2001:db8::2");
+    }
+    p.capture_id = 2002;
+    for (const bool v2 : {true, false}) {
+      std::string good;
+      REQUIRE((v2 ? encodeHep2(p, good) : encodeHep1(p, good)).ok());
+      const auto right = decode(good);
+      REQUIRE(right.ok());
+      CHECK_FALSE(right.wrong_header_length);
+      for (const uint8_t length : {0, 1, 2, 7, 28, 255}) {
+        INFO("v6 " << v6 << " v2 " << v2 << " hdr_len " << int(length));
+        std::string quirky = good;
+        quirky[1] = static_cast<char>(length);
+        const auto r = decode(quirky);
+        REQUIRE(r.ok());
+        CHECK(r.wrong_header_length);
+        CHECK(r.consumed == quirky.size());
+        CHECK(r.packet->hep_version == (v2 ? 2 : 1));
+        CHECK(r.packet->src == p.src);
+        CHECK(r.packet->dst == p.dst);
+        CHECK(r.packet->src_port == p.src_port);
+        CHECK(r.packet->dst_port == p.dst_port);
+        CHECK(r.packet->payload == p.payload);
+        if (v2) {
+          CHECK(r.packet->capture_id == 2002u);
+          CHECK(r.packet->ts_sec == p.ts_sec);
+          CHECK(r.packet->ts_usec == p.ts_usec);
+        }
+        // Cut anywhere inside the fixed header: still Truncated, never a read past the end.
+        for (size_t cut = 0; cut < (v6 ? 40u : 16u) + (v2 ? 12u : 0u); ++cut) {
+          const auto t = decode(quirky.substr(0, cut));
+          CHECK_FALSE(t.ok());
+        }
+      }
+    }
+  }
 }
 
 TEST_CASE("HEP decode survives thousands of random and mutated inputs", "[hep][decode][garbage]") {

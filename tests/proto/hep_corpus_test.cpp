@@ -325,6 +325,33 @@ TEST_CASE("Kamailio HEPv2 capture decodes with little-endian time fields and re-
   CHECK(call_ids.size() == 20);
 }
 
+TEST_CASE("sngrep 1.6 HEPv2 decodes despite its wrong header-length byte (issue 12)", "[hep][corpus][sngrep]") {
+  // tests/proto/data/README.md: 12 packets of sngrep_aaa.pcap (IPv4), then 4 of sngrep_ipv6frag.pcap (IPv6).
+  const auto hep = readSegments(std::string(SIPVAULT_SOURCE_DIR) + "/tests/proto/data/sngrep16-hep2-udp.pcap");
+  REQUIRE(hep.size() == 16);
+  std::string scratch;
+  for (size_t i = 0; i < hep.size(); ++i) {
+    INFO("packet " << i);
+    const std::string& bytes = hep[i].payload;
+    REQUIRE(uint8_t(bytes[0]) == 2);
+    const bool v6 = i >= 12;
+    REQUIRE(uint8_t(bytes[2]) == (v6 ? 10 : 2));
+    CHECK(uint8_t(bytes[1]) != (v6 ? 40 : 16));  // the quirk: never the real header length
+    auto r = decodeHep(bytes, scratch);
+    REQUIRE(r.ok());
+    CHECK(r.wrong_header_length);
+    const PacketView& p = *r.packet;
+    CHECK(p.hep_version == 2);
+    CHECK(p.capture_id == 2002u);  // eep.send.id
+    CHECK(p.ip_proto == kIpProtoUdp);
+    CHECK(p.src.family == (v6 ? 6 : 4));
+    CHECK(p.ts_usec < 1000000u);
+    CHECK(p.ts_sec > 1000000000u);  // little-endian, as Kamailio: a plausible capture time
+    CHECK((p.payload.starts_with("SIP/2.0 ") || p.payload.find(" SIP/2.0\r\n") != std::string_view::npos));
+    CHECK_FALSE(callId(p.payload).empty());
+  }
+}
+
 TEST_CASE("Kamailio HEPv1 capture decodes and re-encodes byte for byte", "[hep][corpus][kamailio]") {
   const auto hep = udpTo9060("hep/kamailio/hep1-kamailio-udp.pcap");
   REQUIRE(hep.size() == 260);

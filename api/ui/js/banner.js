@@ -16,8 +16,12 @@ export function clearBanner() {
   replaceChildren(banner);
 }
 
-// An ApiError as one line, naming the parameter the api blamed (once).
+export const SESSION_ENDED = 'Your session has ended. Please log in again.';
+
+// An ApiError as one line, naming the parameter the api blamed (once). A 401 means the session
+// ended (elsewhere, or it expired): say that, not the api's "a valid bearer token is required".
 export function errorText(e) {
+  if (e && e.status === 401) return SESSION_ENDED;
   const message = String(e.message || e);
   return e.parameter && !message.startsWith(e.parameter) ? `${e.parameter}: ${message}` : message;
 }

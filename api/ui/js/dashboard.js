@@ -6,7 +6,7 @@ import { getJson } from './api.js';
 import { byId, h, replaceChildren, visibleText } from './dom.js';
 import { clearBanner, errorText, showBanner } from './banner.js';
 import { formatTimeUs } from './format.js';
-import { RANGES, apiParams, hashFor } from './query.js';
+import { RANGES, apiParams, hashFor, timeToMs } from './query.js';
 
 const STEPS = [10, 30, 60, 300, 900, 3600, 6 * 3600, 86400];
 const METHOD_COLORS = {
@@ -74,9 +74,9 @@ export async function showDashboard(params) {
 
   const window_ = apiParams({ filters: {}, range: rangeValue, from: params.get('from') || '', to: params.get('to') || '' });
   // Relative ranges show the window they mean; custom ones what the user typed.
-  form.elements.from.value = rangeValue === 'custom' ? params.get('from') || '' : formatTimeUs(Number(window_.from) * 1000).slice(0, 19);
-  form.elements.to.value = rangeValue === 'custom' ? params.get('to') || '' : formatTimeUs(Number(window_.to) * 1000).slice(0, 19);
-  const spanMs = Number(window_.to) - Number(window_.from);
+  form.elements.from.value = rangeValue === 'custom' ? params.get('from') || '' : formatTimeUs(timeToMs(window_.from) * 1000).slice(0, 19);
+  form.elements.to.value = rangeValue === 'custom' ? params.get('to') || '' : formatTimeUs(timeToMs(window_.to) * 1000).slice(0, 19);
+  const spanMs = timeToMs(window_.to) - timeToMs(window_.from);
   const stepChoice = form.elements.step.value;
   const step = stepChoice === 'auto' ? autoStep(Number.isFinite(spanMs) ? spanMs : 3600e3) : Number(stepChoice);
   const query = { ...window_, step: String(step) };

@@ -3,7 +3,7 @@
 import { getJson, saveBlob } from './api.js';
 import { h, replaceChildren, visibleText } from './dom.js';
 import { callColor, endpoint, formatTimeUs, sipLabel, statusClass } from './format.js';
-import { hashFor } from './query.js';
+import { hashFor, isoTime } from './query.js';
 
 // Splits raw SIP into start line, header lines (name / value, folded continuations) and body.
 export function renderRawSip(raw) {
@@ -47,8 +47,8 @@ export function flowHash(callId, firstUs, lastUs = firstUs, callRef = '') {
   return hashFor('flow', {
     call_id: callId,
     ...(callRef ? { call_ref: callRef } : {}),
-    from: String(Math.floor(firstUs / 1000) - 3600e3),
-    to: String(Math.ceil(lastUs / 1000) + 3600e3),
+    from: isoTime(Math.floor(firstUs / 1000) - 3600e3),
+    to: isoTime(Math.ceil(lastUs / 1000) + 3600e3),
   });
 }
 
@@ -97,7 +97,9 @@ export class DetailPanel {
   }
 
   render(m, context) {
-    const title = `${sipLabel(m)} · ${endpoint(m.src_ip, m.src_port)} → ${endpoint(m.dst_ip, m.dst_port)}`;
+    // A response's own reason phrase ("SIP/2.0 403 Wrong password") rather than the code's standard one.
+    const own = /^SIP\/2\.0 \d{3} (.+)$/.exec(m.start_line || '');
+    const title = `${sipLabel(m, own ? own[1] : '')} · ${endpoint(m.src_ip, m.src_port)} → ${endpoint(m.dst_ip, m.dst_port)}`;
     const actions = h('div', { class: 'detail-actions' });
     if (m.call_id) {
       actions.append(h('a', { class: 'button', href: flowHash(m.call_id, m.time_us, m.time_us, m.call_ref) }, 'Call flow'));

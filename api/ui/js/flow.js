@@ -7,7 +7,7 @@ import { getJson } from './api.js';
 import { byId, h, replaceChildren, s, visibleText } from './dom.js';
 import { DetailPanel } from './detail.js';
 import { callColor, endpoint, formatClockUs, formatDeltaUs, formatTimeUs, sipLabel } from './format.js';
-import { hashFor } from './query.js';
+import { callRefBytes, formTime, hashFor, normalizeTime, timeToMs } from './query.js';
 import { clearBanner, errorText, showBanner } from './banner.js';
 import { runDownload } from './search.js';
 
@@ -35,6 +35,21 @@ function select(group) {
   if (group) group.classList.add('selected');
 }
 
+// Does `callRef` (the api's call_ref: base64url of "r1:<key>:<stored Call-ID bytes>") name more
+// than `callId` already does? Only for a Call-ID that is not UTF-8 or longer than the 255 stored
+// bytes; any other call is found by its Call-ID, which the search form can show.
+function refNeeded(callId, callRef) {
+  if (!callRef) return false;
+  const stored = callRefBytes(callRef);
+  const bytes = new TextEncoder().encode(callId);
+  return !stored || bytes.length >= 255 || stored.length !== bytes.length || stored.some((b, i) => b !== bytes[i]);
+}
+
+// The flow's actions: shown only with a flow on screen (an unknown Call-ID has nothing to export).
+function showActions(visible) {
+  for (const id of ['flow-pcap', 'flow-txt']) byId(id).hidden = !visible;
+}
+
 // Route entry: #/flow?call_id=...[&call_ref=...]&from=...&to=...
 export async function showFlow(params) {
   const mySeq = ++seq;
@@ -45,17 +60,29 @@ export async function showFlow(params) {
   // call_ref names the call exactly (a Call-ID that is not UTF-8 or longer than 255 bytes is not
   // found by its printed text); without it, the Call-ID text.
   const call = callRef ? { call_ref: callRef } : { call_id: callId };
-  const range = { from: params.get('from') || '', to: params.get('to') || '' };
+  const range = { from: normalizeTime(params.get('from')), to: normalizeTime(params.get('to')) };
   const title = byId('flow-title');
   const ladder = byId('ladder');
+  const empty = byId('flow-empty');
   replaceChildren(title, 'Call flow ', h('span', { class: 'mono call-id' }, visibleText(callId)));
   replaceChildren(byId('flow-legs'));
   byId('flow-summary').textContent = '';
-  byId('flow-search').href = hashFor('search', { ...call, ...(range.from ? { from: range.from, to: range.to } : {}) });
-  byId('flow-pcap').onclick = () => runDownload(byId('flow-pcap'), 'export.pcap', { ...call, ...range }, 'sipvault-call.pcap');
-  byId('flow-txt').onclick = () => runDownload(byId('flow-txt'), 'export.txt', { ...call, ...range }, 'sipvault-call.txt');
+  showActions(false);
+  empty.hidden = true;
+  ladder.hidden = false;
+  const noFlow = (text) => {
+    replaceChildren(ladder);
+    ladder.hidden = true;
+    empty.textContent = text;
+    empty.hidden = false;
+  };
+  // Downloads and the message list cover every leg the ladder shows (legs=linked).
+  const linked = { ...call, ...range, legs: 'linked' };
+  byId('flow-pcap').onclick = () => runDownload(byId('flow-pcap'), 'export.pcap', linked, 'sipvault-call.pcap');
+  byId('flow-txt').onclick = () => runDownload(byId('flow-txt'), 'export.txt', linked, 'sipvault-call.txt');
+  setSearchLink(callId, callRef, range, 1);
   if (!callId) {
-    replaceChildren(ladder, h('p', { class: 'hint' }, 'No Call-ID given.'));
+    noFlow('No Call-ID given.');
     return;
   }
   replaceChildren(ladder, h('p', { class: 'muted pad' }, 'Loading call flow…'));
@@ -64,8 +91,11 @@ export async function showFlow(params) {
     flow = await getJson(`calls/${encodeURIComponent(callId)}/flow`, { ...range, ...(callRef ? { call_ref: callRef } : {}) });
   } catch (e) {
     if (mySeq !== seq) return;
-    replaceChildren(ladder);
-    showBanner(errorText(e));
+    if (e.status === 404) noFlow('No messages for this Call-ID in the time range.');
+    else {
+      replaceChildren(ladder);
+      showBanner(errorText(e));
+    }
     return;
   }
   if (mySeq !== seq) return;
@@ -73,14 +103,30 @@ export async function showFlow(params) {
   const legs = flow.legs && flow.legs.length ? flow.legs : [{ call_id: callId, relation: 'self' }];
   replaceChildren(byId('flow-legs'), legs.map(legChip));
   if (!messages.length) {
-    replaceChildren(ladder, h('p', { class: 'hint' }, 'No messages of this call in the time range.'));
+    noFlow('No messages for this Call-ID in the time range.');
     return;
   }
+  setSearchLink(callId, callRef, range, legs.length);
+  showActions(true);
   const first = messages[0].time_us;
   const last = messages[messages.length - 1].time_us;
   byId('flow-summary').textContent = `${messages.length} message${messages.length === 1 ? '' : 's'} · ${legs.length} leg${legs.length === 1 ? '' : 's'} · ` +
     `${formatTimeUs(first)} UTC · ${formatDeltaUs(last - first).replace('+', '')}`;
   replaceChildren(ladder, drawLadder(flow.hosts || [], messages, legs));
+}
+
+// "Messages": the search page with what it searches in its fields: the Call-ID (call_ref only
+// when the Call-ID text cannot find the call), "with linked legs" when the flow has more than
+// one, and the flow's time range as date-times.
+function setSearchLink(callId, callRef, range, legCount) {
+  const fromMs = timeToMs(range.from);
+  const toMs = timeToMs(range.to);
+  byId('flow-search').href = hashFor('search', {
+    ...(refNeeded(callId, callRef) ? { call_ref: callRef } : { call_id: callId }),
+    ...(legCount > 1 ? { legs: 'linked' } : {}),
+    ...(Number.isFinite(fromMs) && Number.isFinite(toMs)
+      ? { from: formTime(fromMs), to: formTime(toMs, { ceil: true }) } : {}),
+  });
 }
 
 function legChip(leg) {

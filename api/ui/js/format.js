@@ -44,12 +44,27 @@ export function endpoint(ip, port) {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-// The ladder / table label of a message: the method of a request, "486 (INVITE)" for a response.
-export function sipLabel(message) {
+// The ladder / table label of a message: the method of a request; for a response its code and
+// reason phrase, and the CSeq method when it is not INVITE: "486 Busy Here", "200 OK (BYE)".
+// `reason` (the message's own phrase, from its start line) wins over the code's standard one.
+export function sipLabel(message, reason = '') {
   if (message.is_request === false || message.status > 0) {
-    return message.method ? `${message.status} (${message.method})` : String(message.status);
+    const text = `${message.status} ${reason || message.status_text || ''}`.trim();
+    return message.method && message.method !== 'INVITE' ? `${text} (${message.method})` : text;
   }
   return message.method || '?';
+}
+
+// "486 Busy Here" for a call's final status (its standard phrase from the api), '' for none.
+export function finalLabel(call) {
+  const status = Number(call.final_status) || 0;
+  return status ? `${status} ${call.final_reason || ''}`.trim() : '';
+}
+
+// A call's outcome: "busy · Q.850 17 User busy", "answered", '' when the api has none.
+export function stateLabel(call) {
+  const q850 = call.q850 ? `Q.850 ${call.q850.cause}${call.q850.text ? ` ${call.q850.text}` : ''}` : '';
+  return [call.state || '', q850].filter(Boolean).join(' · ');
 }
 
 export function statusClass(message) {

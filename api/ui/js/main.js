@@ -5,7 +5,7 @@
 //   #/dashboard?...       message rates (js/dashboard.js)
 import { ApiError, login, logout, session, setUnauthorizedHandler } from './api.js';
 import { byId } from './dom.js';
-import { clearBanner, showBanner } from './banner.js';
+import { SESSION_ENDED, clearBanner, showBanner } from './banner.js';
 import { closeSearchDetail, initSearch, showSearch } from './search.js';
 import { closeFlowDetail, initFlow, showFlow } from './flow.js';
 import { initDashboard, showDashboard } from './dashboard.js';
@@ -88,7 +88,7 @@ function initLogin() {
   });
 }
 
-setUnauthorizedHandler(() => goToLogin('Your session has ended. Please log in again.'));
+setUnauthorizedHandler(() => goToLogin(SESSION_ENDED));
 initLogin();
 initSearch();
 initFlow();

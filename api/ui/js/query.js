@@ -5,13 +5,16 @@
 //   #/search?call_id=abc@host&from=2026-11-26T12:00:00Z&to=2026-11-26T13:00:00Z
 //
 // `range` (15m, 1h, 6h, 24h, 7d) is relative to the moment the search runs; `from`/`to` are
-// absolute (RFC 3339 or epoch ms) and win over `range`.
+// absolute (RFC 3339 / ISO 8601, "YYYY-MM-DD HH:MM[:SS]" read as UTC, or epoch time with its unit
+// as the API takes it: 1795000000s / ...ms / ...us) and win over `range`.
 
 // Every search filter of the contract, in the order the advanced form shows them.
 export const FILTERS = [
   { name: 'from_user', label: 'A-number (From user)', placeholder: '4930* or sipp', simple: true },
   { name: 'to_user', label: 'B-number (To / R-URI user)', placeholder: '1000', simple: true },
-  { name: 'call_id', label: 'Call-ID', placeholder: 'exact Call-ID', simple: true },
+  { name: 'call_id', label: 'Call-ID', placeholder: 'Call-ID (* = any characters)', simple: true },
+  // legs=linked: the Call-ID with every leg its call flow shows (X-CID, correlation, inferred).
+  { name: 'legs', label: 'Legs', choices: ['', 'linked'], choiceLabels: ['this Call-ID', 'with linked legs'], simple: true },
   { name: 'method', label: 'Method', placeholder: 'INVITE,BYE' },
   { name: 'status', label: 'Status', placeholder: '486 or 4xx or 200,180' },
   { name: 'from_tag', label: 'From tag' },
@@ -27,9 +30,22 @@ export const FILTERS = [
   { name: 'capture_id', label: 'Capture ID', placeholder: '2001' },
   { name: 'limit', label: 'Limit', placeholder: '100 (max 10000)' },
 ];
-// Filters a link may carry but the form does not show: call_ref (the api's exact name of a call,
-// for Call-IDs its text cannot reach; see detail.js flowHash). Submitting the form drops them.
+// Filters a link may carry that are no text field: call_ref (the api's exact name of a call, for
+// Call-IDs its text cannot reach; see detail.js flowHash). The form shows it as a removable
+// "Exact call" chip (search.js), so no search filters by something the user cannot see.
 export const HIDDEN_FILTERS = ['call_ref'];
+
+// The stored Call-ID bytes inside a call_ref (base64url of "r1:<key>:<bytes>"), or null.
+export function callRefBytes(callRef) {
+  try {
+    const raw = atob(String(callRef).replace(/-/g, '+').replace(/_/g, '/'));
+    const colon = raw.indexOf(':', 3);
+    if (!raw.startsWith('r1:') || colon < 0) return null;
+    return Uint8Array.from(raw.slice(colon + 1), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
 export const FILTER_NAMES = [...FILTERS.map((f) => f.name), ...HIDDEN_FILTERS];
 
 export const RANGES = [
@@ -42,11 +58,12 @@ export const RANGES = [
 ];
 export const DEFAULT_RANGE = '1h';
 
-// "2026-11-26 12:49" / "2026-11-26T12:49:45.5" (read as UTC) -> RFC 3339 with Z. Epoch ms and
-// values with an explicit zone pass unchanged; anything else too, and the API names it if bad.
+// "2026-11-26 12:49" / "2026-11-26T12:49:45.5" (read as UTC) -> RFC 3339 with Z. Values with an
+// explicit zone and epoch values with a unit pass unchanged; anything else too (a bare number
+// included), and the API names it if bad.
 export function normalizeTime(value) {
   const text = String(value || '').trim();
-  if (!text || /^\d+$/.test(text)) return text;
+  if (!text || /^\d+(s|ms|us)?$/.test(text)) return text;
   const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(\.\d+)?)?$/.exec(text);
   if (m) return `${m[1]}T${m[2]}${m[3] || ':00'}Z`;
   return text;
@@ -55,8 +72,21 @@ export function normalizeTime(value) {
 // Milliseconds since the epoch for a time parameter, or NaN.
 export function timeToMs(value) {
   const text = normalizeTime(value);
-  if (/^\d+$/.test(text)) return Number(text);
+  const epoch = /^(\d+)(s|ms|us)$/.exec(text);
+  if (epoch) return Number(epoch[1]) * { s: 1000, ms: 1, us: 0.001 }[epoch[2]];
+  if (/^\d+$/.test(text)) return NaN;  // a bare number: seconds or milliseconds? (the API refuses it too)
   return Date.parse(text);
+}
+
+// Epoch ms -> RFC 3339 UTC ("2026-11-26T12:49:45.061Z"), the form the UI sends to the API.
+export function isoTime(ms) {
+  return new Date(ms).toISOString();
+}
+
+// Epoch ms -> "2026-11-26 12:49:45" (UTC, whole seconds: down, or up with `ceil`), the form fields' format.
+export function formTime(ms, { ceil = false } = {}) {
+  const s = (ceil ? Math.ceil(ms / 1000) : Math.floor(ms / 1000)) * 1000;
+  return new Date(s).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 // The state of a search page, parsed from the hash query.
@@ -90,7 +120,7 @@ export function paramsFromState(state) {
   return params;
 }
 
-// The API query for a state at time `nowMs`: filters plus absolute from/to (epoch ms for relative
+// The API query for a state at time `nowMs`: filters plus absolute from/to (RFC 3339 for relative
 // ranges, so every request of one search uses the same window).
 export function apiParams(state, nowMs = Date.now()) {
   const params = {};
@@ -103,8 +133,8 @@ export function apiParams(state, nowMs = Date.now()) {
     if (state.to) params.to = normalizeTime(state.to);
   } else {
     const range = RANGES.find((r) => r.value === state.range) || RANGES[1];
-    params.from = String(nowMs - range.ms);
-    params.to = String(nowMs);
+    params.from = isoTime(nowMs - range.ms);
+    params.to = isoTime(nowMs);
   }
   return params;
 }

@@ -3,10 +3,12 @@
 import { download, getJson } from './api.js';
 import { byId, h, replaceChildren, visibleText } from './dom.js';
 import { DetailPanel, flowHash } from './detail.js';
-import { callColor, callTint, endpoint, formatDurationMs, formatTimeUs, sipLabel, statusClass } from './format.js';
+import {
+  callColor, callTint, endpoint, finalLabel, formatDurationMs, formatTimeUs, sipLabel, stateLabel, statusClass,
+} from './format.js';
 import { clearBanner, errorText, showBanner } from './banner.js';
 import {
-  FILTERS, RANGES, apiParams, hashFor, paramsFromState, stateFromParams,
+  FILTERS, RANGES, apiParams, callRefBytes, hashFor, isoTime, paramsFromState, stateFromParams, timeToMs,
 } from './query.js';
 
 let form;
@@ -22,7 +24,7 @@ function input(filter) {
   let control;
   if (filter.choices) {
     control = h('select', { id, name: filter.name },
-      filter.choices.map((c) => h('option', { value: c }, c || 'any')));
+      filter.choices.map((c, i) => h('option', { value: c }, filter.choiceLabels?.[i] || c || 'any')));
   } else {
     control = h('input', {
       id, name: filter.name, type: 'text', placeholder: filter.placeholder || '', spellcheck: 'false',
@@ -49,12 +51,20 @@ function buildForm() {
       h('button', { type: 'submit', class: 'primary', id: 'search-button' }, 'Search'),
       h('button', { type: 'reset', id: 'reset-button' }, 'Clear')));
 
+  // call_ref from a link (a Call-ID its text cannot find): shown, and removable, never hidden.
+  const chipRemove = h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Remove the exact call filter' }, '×');
+  const chip = h('span', { id: 'call-ref-chip', class: 'call-ref-chip', 'data-testid': 'call-ref-chip', hidden: true },
+    h('span', { class: 'muted' }, 'Exact call '), h('span', { class: 'mono', id: 'call-ref-text' }), chipRemove);
+  chipRemove.addEventListener('click', () => showCallRef(''));
+  simple.append(chip);
+
   range.addEventListener('change', syncTimeInputs);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     submit(current ? current.state.view : 'messages');
   });
   form.addEventListener('reset', () => setTimeout(() => {
+    showCallRef('');
     form.elements.range.value = '1h';
     syncTimeInputs();
   }));
@@ -75,14 +85,24 @@ function syncTimeInputs() {
   }
   if (!custom) {
     const q = apiParams({ filters: {}, range: form.elements.range.value });
-    form.elements.from.value = formatTimeUs(Number(q.from) * 1000).slice(0, 19);
-    form.elements.to.value = formatTimeUs(Number(q.to) * 1000).slice(0, 19);
+    form.elements.from.value = formatTimeUs(timeToMs(q.from) * 1000).slice(0, 19);
+    form.elements.to.value = formatTimeUs(timeToMs(q.to) * 1000).slice(0, 19);
   }
+}
+
+// The "Exact call" chip for `callRef` ('' hides it): the Call-ID it names, as text.
+function showCallRef(callRef) {
+  const chip = byId('call-ref-chip');
+  const bytes = callRef ? callRefBytes(callRef) : null;
+  chip.hidden = !bytes;
+  chip.dataset.ref = bytes ? callRef : '';
+  replaceChildren(byId('call-ref-text'), bytes ? visibleText(new TextDecoder().decode(bytes)) : '');
 }
 
 function readForm(view) {
   const filters = {};
   for (const filter of FILTERS) filters[filter.name] = form.elements[filter.name].value;
+  if (byId('call-ref-chip').dataset.ref) filters.call_ref = byId('call-ref-chip').dataset.ref;
   return {
     filters,
     range: form.elements.range.value,
@@ -97,6 +117,7 @@ function fillForm(state) {
     form.elements[filter.name].value = state.filters[filter.name] || '';
     form.elements[filter.name].classList.remove('invalid');
   }
+  showCallRef(state.filters.call_ref || '');
   form.elements.range.value = state.range;
   syncTimeInputs();
   if (state.range === 'custom') {
@@ -152,6 +173,7 @@ async function runSearch(state) {
   const query = apiParams(state);
   current = { state, query, view: state.view, items: [], cursor: null };
   byId('results-bar').hidden = false;
+  showExportButtons(false);
   summary.textContent = 'Searching…';
   replaceChildren(results, h('p', { class: 'muted pad' }, 'Searching…'));
   try {
@@ -194,8 +216,14 @@ function showError(e) {
   showBanner(errorText(e));
 }
 
+// "Download results" only when there is something to download (an empty pcap helps nobody).
+function showExportButtons(visible) {
+  byId('export-actions').hidden = !visible;
+}
+
 function render() {
   const { items, cursor, view } = current;
+  showExportButtons(items.length > 0);
   if (view === 'calls') {
     summary.textContent = `${items.length} call${items.length === 1 ? '' : 's'}${cursor ? ' (more available)' : ''}`;
     replaceChildren(results, items.length ? callsTable(items) : noResults());
@@ -247,7 +275,7 @@ export async function runDownload(button, path, params, name) {
   try {
     await download(path, params, name);
   } catch (e) {
-    showBanner(`Download failed: ${e.message}`);
+    showBanner(`Download failed: ${errorText(e)}`);
   } finally {
     button.disabled = false;
     button.textContent = text;
@@ -262,8 +290,8 @@ function exportResults(kind) {
 function callExportParams(callId, firstUs, lastUs, callRef = '') {
   return {
     ...(callRef ? { call_ref: callRef } : { call_id: callId }),
-    from: String(Math.floor(firstUs / 1000) - 3600e3),
-    to: String(Math.ceil(lastUs / 1000) + 3600e3),
+    from: isoTime(Math.floor(firstUs / 1000) - 3600e3),
+    to: isoTime(Math.ceil(lastUs / 1000) + 3600e3),
   };
 }
 
@@ -325,7 +353,7 @@ function markSelected(row) {
   if (row) row.classList.add('selected');
 }
 
-const CALL_COLUMNS = ['', 'First (UTC)', 'Duration', 'A-number', 'B-number', 'Method', 'Final', 'Msgs', 'Elements', 'Call-ID', 'Export'];
+const CALL_COLUMNS = ['', 'First (UTC)', 'Duration', 'A-number', 'B-number', 'Method', 'Final', 'State', 'Msgs', 'Elements', 'Call-ID', 'Export'];
 
 function callsTable(calls) {
   const body = h('tbody');
@@ -339,7 +367,9 @@ function callsTable(calls) {
       h('td', { class: 'mono' }, visibleText(c.from_user || '')),
       h('td', { class: 'mono' }, visibleText(c.to_user || '')),
       h('td', null, visibleText(c.method || '')),
-      h('td', { class: ['num', statusClass({ status })] }, status ? String(status) : '—'),
+      h('td', { class: ['nowrap', statusClass({ status })], 'data-testid': 'call-final' }, finalLabel(c) || '—'),
+      h('td', { class: ['nowrap', 'call-state', c.state ? `state-${c.state.replace(' ', '-')}` : null], 'data-testid': 'call-state' },
+        visibleText(stateLabel(c)) || '—'),
       h('td', { class: 'num' }, String(c.message_count ?? '')),
       h('td', { class: 'mono hosts' }, visibleText((c.hosts || []).join(', '))),
       h('td', { class: 'mono call-id' }, h('a', { href, class: 'flow-link' }, visibleText(c.call_id || ''))),
