@@ -33,7 +33,7 @@ netdecode::PacketDecoderOptions AgentOptions::defaultDecoderOptions() {
 
 std::string defaultFilter(bool ethernet) {
   const std::string sip =
-      "port 5060 or port 5061 or port 5080 or (ip[6:2] & 0x1fff != 0) or ip6[6] == 44";
+      "portrange 5060-5090 or (ip[6:2] & 0x1fff != 0) or ip6[6] == 44";
   // libpcap rejects "vlan" on cooked (any) and raw links, so it is only added for Ethernet.
   // Each "vlan" shifts the offsets of everything after it, so the tagged cases nest: one tag,
   // then two (QinQ) inside it.

@@ -99,7 +99,8 @@ struct AgentOptions {
   [[nodiscard]] static AgentOptions fromConfig(const Poco::Util::AbstractConfiguration& config);
 };
 
-// The default BPF filter: SIP's usual ports (5060, 5061, 5080) on UDP, TCP and SCTP, plus
+// The default BPF filter: SIP's usual port range 5060-5090 (heplify's default: 5060 and 5061 for
+// TLS, proxies and UASes on 5062-5090) on either side, UDP, TCP and SCTP, plus
 // every IPv4/IPv6 fragment (later fragments carry no ports, and a big INVITE over UDP comes in
 // fragments). On Ethernet the same again behind one 802.1Q tag and behind two (QinQ).
 [[nodiscard]] std::string defaultFilter(bool ethernet);

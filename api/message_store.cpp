@@ -82,7 +82,7 @@ bool MessageStore::byIds(std::span<const MessageCursor> keys, std::vector<Messag
     uint64_t lo = UINT64_MAX, hi = 0;
     for (const MessageCursor& k : chunk) lo = std::min(lo, k.capture_us), hi = std::max(hi, k.capture_us);
     SqlQuery q;
-    q.text("SELECT ").text(kMessageColumnsWithRaw).text(" FROM sip_messages WHERE capture_us BETWEEN ").number(lo);
+    q.text("SELECT ").text(kSipMessageReadColumnsWithRaw).text(" FROM sip_messages WHERE capture_us BETWEEN ").number(lo);
     q.text(" AND ").number(hi).text(" AND (capture_us, id) IN (");
     for (size_t i = 0; i < chunk.size(); ++i) {
       if (i) q.text(", ");

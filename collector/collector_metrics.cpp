@@ -10,6 +10,8 @@ CollectorMetrics::CollectorMetrics(MetricsRegistry& r)
       ipip_packets(r.counter("collector_received_total", "HEP/IP-in-IP units received", R"(transport="ipip")")),
       accepted(r.counter("collector_accepted_total", "packets accepted into batches")),
       keepalives(r.counter("collector_keepalives_total", "HEP keep-alive packets")),
+      hep12_wrong_header_length(r.counter("collector_hep_quirks_total", "HEP packets decoded despite a sender quirk",
+                                          R"(quirk="v1v2_header_length")")),
       auth_rejected(r.counter("collector_dropped_total", "packets dropped", R"(reason="auth_key")")),
       capture_id_rejected(r.counter("collector_dropped_total", "packets dropped", R"(reason="capture_id")")),
       ipip_not_decoded(r.counter("collector_dropped_total", "packets dropped", R"(reason="ipip_undecodable")")),

@@ -15,6 +15,7 @@ struct CollectorMetrics {
   Counter& ipip_packets;
   Counter& accepted;             // packets handed to a batch
   Counter& keepalives;           // HEP keep-alive packets (counted, not forwarded)
+  Counter& hep12_wrong_header_length;  // v1/v2 with a wrong hdr_len byte (sngrep 1.6), decoded anyway
   Counter& auth_rejected;        // wrong or missing auth key
   Counter& capture_id_rejected;  // capture id not in the allow list
   Counter& ipip_not_decoded;     // raw packets that were not IP-in-IP UDP/TCP we could read

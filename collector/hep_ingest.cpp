@@ -25,6 +25,7 @@ bool HepIngest::ingest(std::span<const uint8_t> bytes, uint64_t received_us) {
     metrics_.decodeError(r.error.code).inc();
     return false;
   }
+  if (r.wrong_header_length) metrics_.hep12_wrong_header_length.inc();
   if (!admit(*r.packet, true)) return true;
   const wire::Origin origin = r.packet->hep_version == 1   ? wire::ORIGIN_HEP1
                               : r.packet->hep_version == 2 ? wire::ORIGIN_HEP2
