@@ -7,7 +7,7 @@ set -euo pipefail
 build=$1 corpus=$2
 cd "$build"
 if [ ! -f CPackConfig.cmake ]; then
-  echo "FAIL: no CPackConfig.cmake in $build: the top-level CMakeLists.txt must include agent/packaging.cmake"
+  echo "FAIL: no CPackConfig.cmake in $build: the top-level CMakeLists.txt must include deploy/packaging.cmake"
   exit 1
 fi
 if [ "$(id -u)" -ne 0 ]; then
