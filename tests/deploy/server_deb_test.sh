@@ -36,15 +36,16 @@ deb=$(ls "$build"/sipvault-server_*.deb)
 cp "$deb" "$work/"
 deb=$work/$(basename "$deb")
 
-files=$(dpkg-deb -c "$deb" | awk '{print $6}' | grep -v '/$' | grep -v '^./usr/share/sipvault/ui/' | sort | tr '\n' ' ')
+listing=$(dpkg-deb -c "$deb" | awk '{print $6}')  # once: grep -q on a live pipe would SIGPIPE dpkg-deb
+files=$(grep -v '/$' <<<"$listing" | grep -v '^./usr/share/sipvault/ui/' | sort | tr '\n' ' ')
 want="./etc/sipvault/api.ini ./etc/sipvault/collector.ini ./etc/sipvault/parser.ini ./etc/sipvault/writer.ini \
 ./usr/bin/sipvault-api ./usr/bin/sipvault-collector ./usr/bin/sipvault-hepdump ./usr/bin/sipvault-parser \
 ./usr/bin/sipvault-writer ./usr/lib/systemd/system/sipvault-api.service \
 ./usr/lib/systemd/system/sipvault-collector.service ./usr/lib/systemd/system/sipvault-parser@.service \
 ./usr/lib/systemd/system/sipvault-writer.service ./usr/share/doc/sipvault-server/README "
 [ "$files" = "$want" ] && ok "package holds the server's files" || bad "package files: $files"
-dpkg-deb -c "$deb" | grep -q './usr/share/sipvault/ui/index.html' && ok "web UI included" || bad "no web UI"
-if dpkg-deb -c "$deb" | grep -q 'sipvault-agent'; then bad "agent inside the server package"; else ok "no agent files"; fi
+grep -qx './usr/share/sipvault/ui/index.html' <<<"$listing" && ok "web UI included" || bad "no web UI"
+if grep -q 'sipvault-agent' <<<"$listing"; then bad "agent inside the server package"; else ok "no agent files"; fi
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
 for lib in libzmq5 libmariadb3 libpoco; do
