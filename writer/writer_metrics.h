@@ -78,6 +78,7 @@ struct InsertMetrics {
     "spooled rows committed to the database")                                                                \
   X(spool_bytes, Gauge, "writer_spool_bytes", "", "bytes of spool segment files on disk")                    \
   X(spool_records, Gauge, "writer_spool_records", "", "batches waiting in the outage spool")                 \
+  X(spool_max_bytes, Gauge, "writer_spool_max_bytes", "", "the spool's size limit (writer.spool_max_mb)")  \
   X(spool_corrupt_records, Counter, "writer_spool_corrupt_records_total", "",                                \
     "damaged spool records skipped")                                                                         \
   X(spool_corrupt_bytes, Counter, "writer_spool_corrupt_bytes_total", "",                                    \

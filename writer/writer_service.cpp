@@ -40,6 +40,7 @@ std::optional<StartFailure> WriterService::start() {
     if (!spool_)
       return StartFailure{StartFailure::Kind::Unavailable, "writer.spool_dir: " + err,
                           "make the directory writable for this user, or give each writer its own writer.spool_dir"};
+    metrics_.spool.spool_max_bytes.set(static_cast<int64_t>(options_.spool_files.max_bytes));
     const SpoolRecovery& r = spool_->recovery();
     if (r.records || r.torn_tail_bytes || r.bad_segments || r.cursor_reset)
       log_.warn("spool_recovered", {{"records", r.records},

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # deploy/prometheus/ against Debian's prometheus and promtool:
-#   1. promtool checks the shipped scrape config and alert rules;
+#   1. promtool checks the shipped scrape config and alert rules, and runs the rules' unit tests
+#      (sipvault_alerts_test.yml: every alert on synthetic series);
 #   2. a capture node (private MariaDB, collector, parser, writer, api, and an agent replaying a
 #      sample capture slowly) scraped by a private Prometheus every second with the shipped rules:
 #      every target is up, and every panel of the Grafana dashboard answers with data
@@ -28,9 +29,11 @@ fail() { say "FAIL: $*"; for f in "$work"/*.log; do echo "--- $f"; tail -5 "$f";
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 bg() { local log=$1; shift; "$@" >"$work/$log.log" 2>&1 & pids+=($!); }
 
-say "1. promtool check config / rules"
+say "1. promtool check config / rules, promtool test rules"
 promtool check config "$root/deploy/prometheus/prometheus.yml" >/dev/null || fail "scrape config"
 promtool check rules "$rules" >/dev/null || fail "alert rules"
+# Every alert on synthetic series: fires on its condition after its for:, quiet on a healthy node.
+promtool test rules "$root/tests/deploy/sipvault_alerts_test.yml" || fail "alert rule unit tests"
 
 say "2. a capture node and a Prometheus scraping it"
 db_port=$(free_port); hep=$(free_port); bus_p=$(free_port); bus_w=$(free_port); api_port=$(free_port)

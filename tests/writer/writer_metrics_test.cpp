@@ -15,7 +15,7 @@ TEST_CASE("Writer metrics keep their names and labels, each registered once", "[
   metrics.insert.rows_sip.inc(3);
   metrics.spool.spool_records.set(2);
   const std::string text = registry.render();
-  // The full list as released before the split (dashboards depend on it).
+  // The full list as released before the split (dashboards depend on it), plus spool_max_bytes.
   for (const char* series :
        {"sipvault_writer_bus_batches_total 0", "sipvault_writer_bus_records_total 0",
         "sipvault_writer_bus_bad_messages_total 0", "sipvault_writer_backpressure_waits_total 0",
@@ -31,7 +31,7 @@ TEST_CASE("Writer metrics keep their names and labels, each registered once", "[
         "sipvault_writer_spool_appended_batches_total 0", "sipvault_writer_spool_appended_rows_total 0",
         "sipvault_writer_spool_appended_bytes_total 0", "sipvault_writer_spool_replayed_batches_total 0",
         "sipvault_writer_spool_replayed_rows_total 0", "sipvault_writer_spool_bytes 0",
-        "sipvault_writer_spool_records 2", "sipvault_writer_spool_corrupt_records_total 0",
+        "sipvault_writer_spool_records 2", "sipvault_writer_spool_max_bytes 0", "sipvault_writer_spool_corrupt_records_total 0",
         "sipvault_writer_spool_corrupt_bytes_total 0", "sipvault_writer_spool_full_total 0",
         "sipvault_writer_spool_errors_total 0", "sipvault_writer_duplicates_dropped_total 0",
         "sipvault_writer_dedup_evictions_total 0", "sipvault_writer_dedup_entries 0",
