@@ -78,22 +78,27 @@ std::optional<ParamError> parseMethods(std::string_view value, std::vector<std::
   return std::nullopt;
 }
 
-std::optional<ParamError> parseStatuses(std::string_view value, std::vector<StatusRange>& out) {
+}  // namespace
+
+std::optional<ParamError> parseStatusList(std::string_view name, std::string_view value,
+                                          std::vector<StatusRange>& out) {
   for (std::string_view item : splitComma(value)) {
     const std::string bad = "expected codes 100-699 or classes like 4xx, comma-separated";
-    if (item.size() != 3) return ParamError{"status", bad};
+    if (item.size() != 3) return ParamError{std::string(name), bad};
     if ((item[1] == 'x' || item[1] == 'X') && (item[2] == 'x' || item[2] == 'X')) {
-      if (item[0] < '1' || item[0] > '6') return ParamError{"status", bad};
+      if (item[0] < '1' || item[0] > '6') return ParamError{std::string(name), bad};
       const uint16_t base = static_cast<uint16_t>((item[0] - '0') * 100);
       out.push_back({base, static_cast<uint16_t>(base + 99)});
       continue;
     }
     auto code = parseUnsigned<uint16_t>(item, 699);
-    if (!code || *code < 100) return ParamError{"status", bad};
+    if (!code || *code < 100) return ParamError{std::string(name), bad};
     out.push_back({*code, *code});
   }
   return std::nullopt;
 }
+
+namespace {
 
 std::optional<ParamError> parseIp(std::string_view name, std::string_view value, std::optional<std::string>& out) {
   auto ip = IpAddress::parse(value);
@@ -157,7 +162,7 @@ std::optional<ParamError> parseSearchFilter(const QueryParams& params, uint64_t 
   if (!methods.empty())
     if (auto e = parseMethods(methods, out.methods)) return e;
   if (!statuses.empty())
-    if (auto e = parseStatuses(statuses, out.statuses)) return e;
+    if (auto e = parseStatusList("status", statuses, out.statuses)) return e;
 
   for (const auto& [name, value] : params) {
     if (value.empty() || name == "from" || name == "to" || isListName(name)) continue;

@@ -110,6 +110,10 @@ struct FilterDefaults {
                                                           std::span<const std::string_view> extra,
                                                           SearchFilter& out);
 
+// A `status`-style list (codes 100..699, classes 1xx..6xx, comma-separated) given as `name`.
+[[nodiscard]] std::optional<ParamError> parseStatusList(std::string_view name, std::string_view value,
+                                                        std::vector<StatusRange>& out);
+
 // Parses only `from`/`to` (for endpoints that take a time range and nothing else).
 [[nodiscard]] std::optional<ParamError> parseTimeRange(const QueryParams& params, uint64_t now_us,
                                                        uint64_t default_range_us, uint64_t& from_us,

@@ -64,27 +64,81 @@ ApiResponse SearchHandler::message(const ApiRequest& req, const std::string& id)
   return ApiResponse::json(200, messageDetailJson(*m));
 }
 
+namespace {
+
+// Summaries of the calls `keys` (in that order) over [from_us, to_us]; false on a database error.
+bool summarizeCalls(ApiContext& ctx, uint64_t from_us, uint64_t to_us, const std::vector<CallKey>& keys,
+                    std::vector<CallSummary>& out, DbError& error) {
+  std::vector<CallRef> calls;
+  for (const CallKey& k : keys) calls.push_back(k.call);
+  std::vector<MessageRecord> rows;
+  if (!calls.empty() && !ctx.messages.byCalls(from_us, to_us, calls, false, rows, error)) return false;
+  std::map<CallRef, std::vector<MessageRecord>> by_call;
+  for (MessageRecord& m : rows) by_call[m.call()].push_back(std::move(m));
+  // The few messages that may carry a call's Q.850 Reason, with their raw (call_summary.h).
+  std::vector<MessageCursor> sources;
+  for (const auto& [call, messages] : by_call) {
+    const auto mine = reasonSources(messages);
+    sources.insert(sources.end(), mine.begin(), mine.end());
+  }
+  std::vector<MessageRecord> with_raw;
+  if (!sources.empty() && !ctx.messages.byIds(sources, with_raw, error)) return false;
+  for (MessageRecord& r : with_raw) {
+    auto it = by_call.find(r.call());
+    if (it == by_call.end()) continue;
+    for (MessageRecord& m : it->second)
+      if (m.id == r.id && m.capture_us == r.capture_us) m.stored_raw = std::move(r.stored_raw);
+  }
+  for (const CallKey& k : keys) {
+    auto it = by_call.find(k.call);
+    out.push_back(it == by_call.end() ? CallSummary{} : summarizeCall(it->second));
+  }
+  return true;
+}
+
+bool finalMatches(uint16_t final_status, const std::vector<StatusRange>& ranges) {
+  return std::any_of(ranges.begin(), ranges.end(),
+                     [&](const StatusRange& r) { return final_status >= r.lo && final_status <= r.hi; });
+}
+
+// Pages of candidates a final_status search reads before it answers with fewer items and a cursor.
+constexpr int kFinalStatusRounds = 20;
+
+}  // namespace
+
 ApiResponse SearchHandler::calls(const ApiRequest& req) {
   SearchFilter f;
   FilterDefaults defaults;
   defaults.range_us = ctx_.options.default_range_us;
   bool linked = false;
-  if (auto e = parseSearchFilter(req.query, req.now_us, defaults, kLinkedLegs, f)) return ApiResponse::badParameter(*e);
+  static constexpr std::string_view kCallsExtra[] = {"legs", "final_status"};
+  if (auto e = parseSearchFilter(req.query, req.now_us, defaults, kCallsExtra, f)) return ApiResponse::badParameter(*e);
   if (auto e = parseLinkedLegs(req.query, f, linked)) return ApiResponse::badParameter(*e);
+  // final_status: the call's final response (call_summary.h), not any message of it (`status`).
+  std::vector<StatusRange> finals;
+  std::string final_list;
+  for (const auto& [name, value] : req.query)
+    if (name == "final_status" && !value.empty()) final_list += (final_list.empty() ? "" : ",") + value;
+  if (!final_list.empty())
+    if (auto e = parseStatusList("final_status", final_list, finals)) return ApiResponse::badParameter(*e);
   std::optional<CallCursor> after;
   if (!f.cursor.empty()) {
     after = decodeCallCursor(f.cursor);
     if (!after) return ApiResponse::badParameter({"cursor", "not a cursor from this endpoint's next_cursor"});
   }
   std::vector<CallKey> keys;
+  std::vector<CallSummary> summaries;
+  bool more = false;
   DbError error;
+  const auto failed = [&] {
+    ctx_.log.error("query_failed", {{"endpoint", "calls"}, {"error", error.describe()}});
+    return ApiResponse::databaseError(error);
+  };
   if (linked) {
     // The flow's legs as calls, by their first message (at most max_legs: one page).
     std::vector<MessageRecord> all;
-    if (!linkedLegMessages(ctx_.messages, f, ctx_.options.flow, std::nullopt, UINT64_MAX, false, all, error)) {
-      ctx_.log.error("query_failed", {{"endpoint", "calls"}, {"error", error.describe()}});
-      return ApiResponse::databaseError(error);
-    }
+    if (!linkedLegMessages(ctx_.messages, f, ctx_.options.flow, std::nullopt, UINT64_MAX, false, all, error))
+      return failed();
     std::vector<CallKey> firsts;
     for (const MessageRecord& m : all) {
       CallRef call = m.call();
@@ -95,44 +149,49 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
       if (!after || k.first_us > after->first_us || (k.first_us == after->first_us && k.call.stored > after->call_id))
         keys.push_back(std::move(k));
     }
-  } else if (!ctx_.messages.callPage(f, after, uint64_t{f.limit} + 1, keys, error)) {
-    ctx_.log.error("query_failed", {{"endpoint", "calls"}, {"error", error.describe()}});
-    return ApiResponse::databaseError(error);
+  } else if (finals.empty()) {
+    if (!ctx_.messages.callPage(f, after, uint64_t{f.limit} + 1, keys, error)) return failed();
   }
-  const bool more = keys.size() > f.limit;
-  if (more) keys.resize(f.limit);
-  std::vector<CallRef> calls;
-  for (const CallKey& k : keys) calls.push_back(k.call);
-  std::vector<MessageRecord> rows;
-  if (!calls.empty() && !ctx_.messages.byCalls(f.from_us, f.to_us, calls, false, rows, error)) {
-    ctx_.log.error("query_failed", {{"endpoint", "calls"}, {"error", error.describe()}});
-    return ApiResponse::databaseError(error);
-  }
-  std::map<CallRef, std::vector<MessageRecord>> by_call;
-  for (MessageRecord& m : rows) by_call[m.call()].push_back(std::move(m));
-  // The few messages that may carry a call's Q.850 Reason, with their raw (call_summary.h).
-  std::vector<MessageCursor> sources;
-  for (const auto& [call, messages] : by_call) {
-    const auto mine = reasonSources(messages);
-    sources.insert(sources.end(), mine.begin(), mine.end());
-  }
-  std::vector<MessageRecord> with_raw;
-  if (!sources.empty() && !ctx_.messages.byIds(sources, with_raw, error)) {
-    ctx_.log.error("query_failed", {{"endpoint", "calls"}, {"error", error.describe()}});
-    return ApiResponse::databaseError(error);
-  }
-  for (MessageRecord& r : with_raw) {
-    auto it = by_call.find(r.call());
-    if (it == by_call.end()) continue;
-    for (MessageRecord& m : it->second)
-      if (m.id == r.id && m.capture_us == r.capture_us) m.stored_raw = std::move(r.stored_raw);
+  if (finals.empty()) {
+    more = keys.size() > f.limit;
+    if (more) keys.resize(f.limit);
+    if (!summarizeCalls(ctx_, f.from_us, f.to_us, keys, summaries, error)) return failed();
+  } else {
+    // A call ends with one of its own responses, so only calls holding such a response are
+    // candidates (the index narrows them); their summaries decide. Bounded: after
+    // kFinalStatusRounds pages of candidates the answer may hold fewer items and a cursor.
+    SearchFilter candidates = f;
+    if (candidates.statuses.empty()) candidates.statuses = finals;
+    std::optional<CallCursor> pos = after;
+    for (int round = 0; round < kFinalStatusRounds && keys.size() <= f.limit; ++round) {
+      std::vector<CallKey> batch;
+      std::vector<CallSummary> batch_summaries;
+      if (!ctx_.messages.callPage(candidates, pos, uint64_t{f.limit} + 1, batch, error)) return failed();
+      if (!summarizeCalls(ctx_, f.from_us, f.to_us, batch, batch_summaries, error)) return failed();
+      for (size_t i = 0; i < batch.size() && keys.size() <= f.limit; ++i) {
+        pos = CallCursor{batch[i].first_us, batch[i].call.stored};
+        if (!finalMatches(batch_summaries[i].final_status, finals)) continue;
+        keys.push_back(batch[i]);
+        summaries.push_back(std::move(batch_summaries[i]));
+      }
+      if (batch.size() <= f.limit) {  // no candidate left
+        pos.reset();
+        break;
+      }
+    }
+    if (keys.size() > f.limit) {
+      more = true;
+      keys.resize(f.limit);
+      summaries.resize(f.limit);
+    } else if (pos && !(after && pos->first_us == after->first_us && pos->call_id == after->call_id)) {
+      more = true;  // rounds used up: continue after the last candidate read
+      keys.push_back({CallRef{0, pos->call_id}, pos->first_us});
+      summaries.emplace_back();
+    }
   }
   Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
-  for (const CallKey& k : keys) {
-    auto it = by_call.find(k.call);
-    if (it == by_call.end()) continue;
-    items->add(callSummaryJson(summarizeCall(it->second)));
-  }
+  for (const CallSummary& s : summaries)
+    if (s.message_count > 0) items->add(callSummaryJson(s));
   Poco::JSON::Object::Ptr o = jsonObject();
   o->set("items", items);
   if (more) o->set("next_cursor", encodeCallCursor({keys.back().first_us, keys.back().call.stored}));

@@ -81,6 +81,22 @@ std::multiset<std::string> apiMessages(const std::string& query) {
   return rows;
 }
 
+// Every call a /calls query lists, paging with `limit` per request, in the order listed.
+std::vector<Poco::JSON::Object::Ptr> allCalls(const std::string& query, int limit) {
+  std::vector<Poco::JSON::Object::Ptr> listed;
+  std::string cursor;
+  do {
+    HttpResult r = admin().get("/api/v1/calls?" + query + "&limit=" + std::to_string(limit) +
+                               (cursor.empty() ? "" : "&cursor=" + cursor));
+    REQUIRE(r.status == 200);
+    auto o = r.json();
+    auto items = o->getArray("items");
+    for (size_t i = 0; i < items->size(); ++i) listed.push_back(items->getObject(static_cast<unsigned>(i)));
+    cursor = o->get("next_cursor").isEmpty() ? "" : o->getValue<std::string>("next_cursor");
+  } while (!cursor.empty() && listed.size() < 1000);
+  return listed;
+}
+
 }  // namespace
 
 TEST_CASE("calls group messages by Call-ID with numbers, final status, count and hosts", "[api][calls][integration]") {
@@ -315,18 +331,8 @@ TEST_CASE("calls filtered by a status class are listed in the order of their fir
   for (const char* filter : {"&status=4xx", "&status=404,486", "&from_user=4950*", ""}) {
     INFO(filter);
     std::vector<std::pair<uint64_t, std::string>> listed;
-    std::string cursor;
-    do {
-      HttpResult r = admin().get("/api/v1/calls?" + kAll + filter + "&limit=1" + (cursor.empty() ? "" : "&cursor=" + cursor));
-      REQUIRE(r.status == 200);
-      auto o = r.json();
-      auto items = o->getArray("items");
-      for (size_t i = 0; i < items->size(); ++i) {
-        auto c = items->getObject(static_cast<unsigned>(i));
-        listed.emplace_back(c->getValue<uint64_t>("first_time_us"), c->getValue<std::string>("call_id"));
-      }
-      cursor = o->get("next_cursor").isEmpty() ? "" : o->getValue<std::string>("next_cursor");
-    } while (!cursor.empty() && listed.size() < 1000);
+    for (const auto& c : allCalls(kAll + filter, 1))
+      listed.emplace_back(c->getValue<uint64_t>("first_time_us"), c->getValue<std::string>("call_id"));
     CHECK(std::is_sorted(listed.begin(), listed.end()));
     std::vector<std::string> failed;
     for (const auto& [t, id] : listed)
@@ -448,4 +454,41 @@ TEST_CASE("stats count messages per interval by method and status class, with th
   auto best = std::max_element(agents.begin(), agents.end(), [](auto& a, auto& b) { return a.second < b.second; });
   CHECK(top->getObject(0)->getValue<std::string>("user_agent") == best->first);
   CHECK(top->getObject(0)->getValue<uint64_t>("count") == best->second);
+}
+
+TEST_CASE("final_status filters calls by how they ended, not by any message they hold (issue 12)",
+          "[api][calls][integration]") {
+  const auto list = [](const std::string& query) {
+    std::map<std::string, int> calls;  // Call-ID -> final_status
+    for (const auto& c : allCalls(kAll + query, 2))
+      calls[c->getValue<std::string>("call_id")] = c->getValue<int>("final_status");
+    return calls;
+  };
+  const auto busy = list("&final_status=486");
+  CHECK(busy.count(kBusyLate) == 1);
+  for (const auto& [id, final_status] : busy) CHECK(final_status == 486);
+  const auto failed = list("&final_status=4xx");
+  CHECK(failed.count(kBusyLate) == 1);
+  CHECK(failed.count(kFailSoon) == 1);
+  CHECK(failed.count(kLegA) == 0);
+  for (const auto& [id, final_status] : failed) CHECK((final_status >= 400 && final_status <= 499));
+  // "Contains a 4xx" is wider: every call in it that did not end with a 4xx is left out above.
+  const auto containing = list("&status=4xx");
+  size_t ended_otherwise = 0;
+  for (const auto& [id, final_status] : containing) {
+    CHECK(failed.count(id) == (final_status >= 400 && final_status <= 499 ? 1u : 0u));
+    if (final_status < 400 || final_status > 499) ++ended_otherwise;
+  }
+  INFO("calls with a 4xx that ended otherwise: " << ended_otherwise);
+  CHECK(list("&final_status=2xx").count(kLegA) == 1);
+  // Bad values, and endpoints where a final status means nothing, are a 400 naming it.
+  for (const std::string& url : std::vector<std::string>{"/api/v1/calls?final_status=4x", "/api/v1/calls?final_status=99",
+                                 "/api/v1/calls?final_status=486&final_status=404",
+                                 "/api/v1/calls?final_status=486&legs=linked&call_id=" + enc(kLegA),
+                                 "/api/v1/messages?final_status=486"}) {
+    INFO(url);
+    HttpResult r = admin().get(url);
+    CHECK(r.status == 400);
+    CHECK(r.json()->getObject("error")->getValue<std::string>("parameter") == "final_status");
+  }
 }

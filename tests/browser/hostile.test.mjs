@@ -195,7 +195,7 @@ for (const bypassCSP of [false, true]) {
 
       // Search results: every stored message, one group per call.
       const range = `from=${window_.from}&to=${window_.to}`;
-      await page.goto(`${stack.baseUrl}/#/search?${range}&limit=1000`);
+      await page.goto(`${stack.baseUrl}/#/search?${range}&limit=1000&view=messages`);
       await page.waitForSelector('tr.msg');
       await assertClean('search results');
       assert.equal(await page.locator('tr.msg').count(), stored.length, 'a row per stored message');
@@ -224,7 +224,7 @@ for (const bypassCSP of [false, true]) {
 
       // Each message: detail, then its call flow and the message opened from the ladder.
       for (const m of stored.filter((x) => x.ui)) {
-        await page.goto(`${stack.baseUrl}/#/search?capture_id=${m.captureId}&${range}`);
+        await page.goto(`${stack.baseUrl}/#/search?capture_id=${m.captureId}&${range}&view=messages`);
         await page.waitForSelector(`tr.msg[data-id="${m.id}"]`);
         await page.click(`tr.msg[data-id="${m.id}"]`);
         await page.waitForSelector('#detail pre.sip');

@@ -128,7 +128,7 @@ after(async () => {
 });
 
 async function openFlowOfLegA() {
-  await page.goto(`${stack.baseUrl}/#/search?from_user=4930111&range=1h`);
+  await page.goto(`${stack.baseUrl}/#/search?from_user=4930111&range=1h&view=messages`);
   await page.waitForSelector('tr.msg');
   const group = page.locator('tbody.call-group', { has: page.locator('.group-head .call-id', { hasText: LEG_A }) });
   await group.locator('a.flow-link').click();
@@ -176,7 +176,7 @@ test('"Messages" fills the Call-ID field, shows date-times and lists both legs (
 });
 
 test('"Messages" of a call only call_ref can name shows it as a visible, removable chip (Broken 2)', async () => {
-  await page.goto(`${stack.baseUrl}/#/search?from_user=4960555&range=1h`);
+  await page.goto(`${stack.baseUrl}/#/search?from_user=4960555&range=1h&view=messages`);
   await page.waitForSelector('tr.msg');
   await page.click('tbody.call-group a.flow-link');
   await page.waitForSelector('svg.ladder-svg g.arrow');
@@ -197,11 +197,11 @@ test('"Messages" of a call only call_ref can name shows it as a visible, removab
 });
 
 test('export buttons only with results; an unknown Call-ID has no ladder and no downloads (Broken 4)', async () => {
-  await page.goto(`${stack.baseUrl}/#/search?from_user=nobody-here&range=1h`);
+  await page.goto(`${stack.baseUrl}/#/search?from_user=nobody-here&range=1h&view=messages`);
   await page.waitForFunction(() => /No messages match/.test(document.querySelector('#results').textContent));
   assert.equal(await page.isVisible('#export-pcap'), false, 'no pcap download of nothing');
   assert.equal(await page.isVisible('#export-txt'), false);
-  await page.goto(`${stack.baseUrl}/#/search?from_user=4930111&range=1h`);
+  await page.goto(`${stack.baseUrl}/#/search?from_user=4930111&range=1h&view=messages`);
   await page.waitForSelector('tr.msg');
   assert.equal(await page.isVisible('#export-pcap'), true, 'download offered with results');
 
@@ -230,6 +230,28 @@ test('with status=4xx the Calls list is in the order of its "First (UTC)" column
   assert.deepEqual(firsts, [...firsts].sort(), `ordered by First (UTC): ${firsts.join(', ')}`);
 });
 
+test('calls are the default view and filter by their final status (Missing 2)', async () => {
+  await page.goto(`${stack.baseUrl}/#/search?from_user=4930*&range=1h`);
+  await page.waitForSelector('tr.call-row');
+  assert.equal(await page.getAttribute('[data-view="calls"]', 'aria-selected'), 'true', 'calls by default');
+  await page.evaluate(() => { document.querySelector('#advanced').open = true; });
+  await page.fill('#f-final_status', '486');
+  await page.click('#search-button');
+  await page.waitForFunction(() => location.hash.includes('final_status=486'));
+  await page.waitForFunction(() => document.querySelectorAll('tr.call-row').length === 2);
+  const finals = await page.$$eval('tr.call-row', (trs) => trs.map((tr) => [
+    tr.querySelector('td.call-id').textContent, tr.querySelector('[data-testid="call-final"]').textContent]));
+  assert.deepEqual(finals, [[LEG_A, '486 Busy Here'], [LEG_B, '486 Busy Here']]);
+  assert.equal(await page.isDisabled('[data-view="messages"]'), true, 'no messages view of a final status');
+  // A class, from a link: the 404 call too, not the call that ended with a 603.
+  await page.goto(`${stack.baseUrl}/#/search?final_status=4xx&range=1h`);
+  await page.waitForFunction(() => document.querySelectorAll('tr.call-row').length === 3);
+  const ids = await page.$$eval('tr.call-row td.call-id', (tds) => tds.map((td) => td.textContent));
+  assert.deepEqual(ids, [LEG_A, LEG_B, CALL_404]);
+  await page.goto(`${stack.baseUrl}/#/search?final_status=4x&range=1h`);
+  await page.waitForSelector('#f-final_status.invalid');
+});
+
 test('responses are named with their reason phrase, calls with their outcome and Q.850 cause (Missing 1)', async () => {
   await openFlowOfLegA();
   const labels = await page.$$eval('svg.ladder-svg g.arrow .arrow-label', (l) => l.map((x) => x.textContent));
@@ -249,7 +271,7 @@ test('responses are named with their reason phrase, calls with their outcome and
   assert.ok(headers.includes('State'));
   await page.screenshot({ path: path.join(SHOTS, '05-calls-state.png') });
   // The message table and the detail too.
-  await page.goto(`${stack.baseUrl}/#/search?call_id=${encodeURIComponent(CALL_404)}&range=1h`);
+  await page.goto(`${stack.baseUrl}/#/search?call_id=${encodeURIComponent(CALL_404)}&range=1h&view=messages`);
   await page.waitForSelector('tr.msg');
   const cells = await page.$$eval('tr.msg td.label', (tds) => tds.map((td) => td.textContent));
   assert.deepEqual(cells, ['INVITE', '404 Not Found', 'ACK']);
@@ -268,7 +290,7 @@ test('the UI never sends a bare epoch number as a time (REST friction)', async (
 });
 
 test('a session ended elsewhere shows "Your session has ended", not the raw API text (Broken 3)', async () => {
-  await page.goto(`${stack.baseUrl}/#/search?from_user=4930111&range=1h`);
+  await page.goto(`${stack.baseUrl}/#/search?from_user=4930111&range=1h&view=messages`);
   await page.waitForSelector('tr.msg');
   // The same session logged out from another place (another tab, a script with the token).
   const tabToken = await page.evaluate(() => sessionStorage.getItem('sipvault.token'));

@@ -126,6 +126,7 @@ function setSearchLink(callId, callRef, range, legCount) {
     ...(legCount > 1 ? { legs: 'linked' } : {}),
     ...(Number.isFinite(fromMs) && Number.isFinite(toMs)
       ? { from: formTime(fromMs), to: formTime(toMs, { ceil: true }) } : {}),
+    view: 'messages',
   });
 }
 

@@ -1,7 +1,7 @@
 // Search state: the filters of the API contract, the time range, and their round trip through
 // the page URL (location.hash), so a search can be shared as a link and survives a reload.
 //
-//   #/search?from_user=4930*&range=1h&view=messages
+//   #/search?from_user=4930*&range=1h&view=messages    (view: calls when absent)
 //   #/search?call_id=abc@host&from=2026-11-26T12:00:00Z&to=2026-11-26T13:00:00Z
 //
 // `range` (15m, 1h, 6h, 24h, 7d) is relative to the moment the search runs; `from`/`to` are
@@ -16,7 +16,9 @@ export const FILTERS = [
   // legs=linked: the Call-ID with every leg its call flow shows (X-CID, correlation, inferred).
   { name: 'legs', label: 'Legs', choices: ['', 'linked'], choiceLabels: ['this Call-ID', 'with linked legs'], simple: true },
   { name: 'method', label: 'Method', placeholder: 'INVITE,BYE' },
-  { name: 'status', label: 'Status', placeholder: '486 or 4xx or 200,180' },
+  { name: 'status', label: 'Status (any message)', placeholder: '486 or 4xx or 200,180' },
+  // The call's final response (API final_status), not any message of it: a filter of calls only.
+  { name: 'final_status', label: 'Final status (calls)', placeholder: '486 or 4xx', callsOnly: true },
   { name: 'from_tag', label: 'From tag' },
   { name: 'to_tag', label: 'To tag' },
   { name: 'user_agent', label: 'User-Agent contains' },
@@ -100,7 +102,8 @@ export function stateFromParams(params) {
   const to = params.get('to') || '';
   let range = params.get('range') || '';
   if (!RANGES.some((r) => r.value === range)) range = from || to ? 'custom' : DEFAULT_RANGE;
-  const view = params.get('view') === 'calls' ? 'calls' : 'messages';
+  // Calls are the default view (issue 12); a final_status filter has no messages view.
+  const view = params.get('view') === 'messages' && !filters.final_status ? 'messages' : 'calls';
   return { filters, range, from, to, view };
 }
 
@@ -116,7 +119,7 @@ export function paramsFromState(state) {
   } else {
     params.set('range', state.range || DEFAULT_RANGE);
   }
-  if (state.view === 'calls') params.set('view', 'calls');
+  if (state.view === 'messages' && !(state.filters.final_status || '').trim()) params.set('view', 'messages');
   return params;
 }
 

@@ -61,7 +61,7 @@ function buildForm() {
   range.addEventListener('change', syncTimeInputs);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    submit(current ? current.state.view : 'messages');
+    submit(current ? current.state.view : 'calls');
   });
   form.addEventListener('reset', () => setTimeout(() => {
     showCallRef('');
@@ -129,6 +129,10 @@ function fillForm(state) {
   for (const tab of document.querySelectorAll('[data-view]')) {
     tab.classList.toggle('active', tab.dataset.view === state.view);
     tab.setAttribute('aria-selected', String(tab.dataset.view === state.view));
+    // A final status belongs to a call: with that filter there is no list of messages.
+    const callsOnly = tab.dataset.view === 'messages' && Boolean(state.filters.final_status);
+    tab.disabled = callsOnly;
+    tab.title = callsOnly ? 'Final status filters calls: remove it to list messages' : '';
   }
 }
 
@@ -226,7 +230,7 @@ function render() {
   showExportButtons(items.length > 0);
   if (view === 'calls') {
     summary.textContent = `${items.length} call${items.length === 1 ? '' : 's'}${cursor ? ' (more available)' : ''}`;
-    replaceChildren(results, items.length ? callsTable(items) : noResults());
+    replaceChildren(results, items.length ? callsTable(items) : noResults('calls'));
   } else {
     const groups = groupByCall(items);
     summary.textContent = `${items.length} message${items.length === 1 ? '' : 's'} in ${groups.length} ` +
@@ -240,8 +244,8 @@ function render() {
   }
 }
 
-function noResults() {
-  return h('p', { class: 'hint' }, 'No messages match. Widen the time range or remove a filter.');
+function noResults(what = 'messages') {
+  return h('p', { class: 'hint' }, `No ${what} match. Widen the time range or remove a filter.`);
 }
 
 // Messages in time order -> groups per call (call_ref: Call-IDs that print alike stay apart), in
