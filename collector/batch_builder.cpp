@@ -1,5 +1,7 @@
 #include "collector/batch_builder.h"
 
+#include <algorithm>
+
 #include "proto/packet_convert.h"
 
 namespace sipvault::collector {
@@ -7,6 +9,10 @@ namespace sipvault::collector {
 namespace {
 // Fixed fields of one CapturedPacket on the wire (addresses, ports, times, ids), roughly.
 constexpr size_t kPacketOverheadBytes = 96;
+// Protobuf keeps cleared packets (and their payload strings' capacity) for reuse: cheap for SIP-sized
+// payloads, but 256 slots that once held 64 KiB inflations would keep 16 MiB per listener thread
+// outside every byte budget. A batch that held a payload larger than this is freed instead.
+constexpr size_t kReusablePayloadBytes = 4096;
 }  // namespace
 
 BatchBuilder::BatchBuilder(BatchQueue& queue, CollectorMetrics& metrics, uint32_t collector_id, int max_packets,
@@ -24,6 +30,7 @@ void BatchBuilder::add(const PacketView& packet, wire::Origin origin, uint64_t r
   toWire(packet, origin, received_us, out);
   out->set_collector_id(collector_id_);
   metrics_.accepted.inc();
+  largest_payload_ = std::max(largest_payload_, packet.payload.size());
   bytes_ += kPacketOverheadBytes + packet.payload.size() + packet.auth_key.size() + packet.node_name.size() +
             packet.correlation_id.size();
   if (batch_.packets_size() >= max_packets_ || bytes_ >= max_bytes_) flush();
@@ -39,8 +46,12 @@ void BatchBuilder::flush() {
   batch_.set_collector_id(collector_id_);
   batch_.set_sequence(++sequence_);
   std::string bytes = batch_.SerializeAsString();
-  batch_.Clear();
+  if (largest_payload_ > kReusablePayloadBytes)
+    batch_ = wire::PacketBatch();
+  else
+    batch_.Clear();
   bytes_ = 0;
+  largest_payload_ = 0;
   // Full queue = parsers are behind: wait here, so the kernel (UDP) or TCP flow control holds
   // the rest. The kernel's drops are counted from SO_RXQ_OVFL; a closed queue means shutdown
   // (closed early when the drain deadline passed with no parser taking batches).

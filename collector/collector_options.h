@@ -85,9 +85,10 @@ struct CollectorOptions {
   // Resends per batch before it is dropped and counted (gave_up). collector.max_resends
   int max_resends = 3;
   // Bytes of unacked batches held; when full, no new batch is taken (backpressure). collector.ack_window_mb
-  // The collector's batch memory is bounded by bytes: listener threads x batch_bytes +
-  // queue_bytes + ack_window_bytes, plus ZeroMQ's copies of what is in flight, which with acks are
-  // a subset of the window (at most ack_window_bytes more). Without acks ZeroMQ holds up to
+  // The collector's batch memory is bounded by bytes: listener threads x 2 x batch_bytes (a batch
+  // and its serialized copy) + queue_bytes + batch_bytes (the publisher's batch in hand) +
+  // ack_window_bytes, plus ZeroMQ's copies of what is in flight, which with acks are a subset of
+  // the window (at most ack_window_bytes more). Without acks ZeroMQ holds up to
   // bus_hwm batches per parser connection instead (README, "Memory").
   size_t ack_window_bytes = size_t{256} << 20;
   // On SIGTERM, the whole drain's deadline: listeners flushing into the queue, parsers taking it

@@ -3,6 +3,10 @@
 #include <string>
 #include <vector>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "collector/collector_service.h"
 #include "common/stage_app.h"
 
@@ -49,6 +53,13 @@ class CollectorApp : public StageApp {
   int runStage(const std::vector<std::string>&) override {
     const auto options = readOptions<CollectorOptions>();
     if (!options) return kExitConfig;
+#ifdef __GLIBC__
+    // Batches near batch_max_kb are allocated and freed by several threads. glibc's adaptive mmap
+    // threshold would soon serve them from per-thread heaps that keep freed memory, so RSS would
+    // drift above the byte budgets; a fixed threshold maps them and gives them back on free.
+    // SIP-sized batches (a few hundred KiB) stay on the heap.
+    mallopt(M_MMAP_THRESHOLD, 512 * 1024);
+#endif
     CollectorMetrics counters(metrics());
     CollectorService service(*options, counters, log());
     if (auto failure = service.start()) return fail(*failure);

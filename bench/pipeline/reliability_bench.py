@@ -18,8 +18,8 @@ soak: at about half the maximum. Also runs an api search every --sample seconds 
 compressed-flood: the overload run's pipeline while a flood of compressed hostile HEP (chunk 16:
   payloads inflating just under collector.max_inflated_kb, and deflate bombs of 1 MiB and more)
   comes in beside sipvault-loadgen's calls at --rate. Reports the collector's peak RSS against its
-  configured byte budget (batch_max_kb per listener thread + queue_mb + 2 x ack_window_mb, plus
-  the RSS it had before the load) and what it counted.
+  configured byte budget ((2 x listener threads + 1) x batch_max_kb + queue_mb + 2 x ack_window_mb,
+  plus the RSS it had before the load) and what it counted.
 Prints a Markdown summary and writes JSON to bench/results/reliability-<mode>-<date>.json.
 """
 import argparse
@@ -288,7 +288,8 @@ def main():
               "duplicates": dups, "drops": drops, "rss": rss, "error_lines": errors,
               "cpu_s": {k: round(cpu1[k] - cpu0.get(k, 0), 1) for k in cpu1}}
     if args.mode == "compressed-flood":
-        budget_mib = (args.collector_batch_max_kb / 1024 + args.collector_queue_mb + 2 * args.collector_ack_window_mb)
+        # One UDP listener thread: a batch and its serialized copy; one batch in the publisher's hand.
+        budget_mib = (3 * args.collector_batch_max_kb / 1024 + args.collector_queue_mb + 2 * args.collector_ack_window_mb)
         result["flood"] = dict(flood_result, collector_rss_before_load_mib=round(collector_idle_kib / 1024, 1),
                                collector_budget_mib=round(budget_mib, 1),
                                collector_peak_mib=rss.get("collector", {}).get("peak_mib"),
