@@ -59,6 +59,10 @@ void BusPublisher::run() {
       if (queue_.closed()) return;  // closed and drained
       continue;
     }
+    if (giving_up_.load()) {  // past the drain deadline: count what is left, do not wait on each
+      undelivered_.fetch_add(1);
+      continue;
+    }
     for (;;) {
       const SendResult r = socket_.send(*batch, milliseconds(100));
       if (r == SendResult::Sent) {
@@ -118,6 +122,8 @@ void BusPublisher::runAcked() {
     }
   }
   undelivered_.fetch_add(window_->size() + (pending ? 1 : 0));
+  // Batches never taken from the (closed) queue are undelivered too.
+  while (queue_.closed() && queue_.pop(milliseconds(0))) undelivered_.fetch_add(1);
 }
 
 void BusPublisher::takeAcks(milliseconds wait) {

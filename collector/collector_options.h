@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "collector/packet_admission.h"
+
 namespace Poco::Util {
 class AbstractConfiguration;
 }
@@ -24,6 +26,12 @@ struct CollectorOptions {
   std::vector<std::string> tcp_listen{"0.0.0.0:9060"};
   // Concurrent TCP connections accepted; more are refused and counted. collector.tcp_max_connections
   int tcp_max_connections = 1024;
+  // Connections one source address may hold at once (TCP and TLS each); more are refused and
+  // counted, so one host cannot take every slot. collector.tcp_max_per_source
+  int tcp_max_per_source = 64;
+  // A connection (TLS: after its handshake) that has not delivered one valid HEP packet within
+  // this is closed and counted: bytes alone do not keep a slot. collector.tcp_first_packet_timeout_s
+  std::chrono::seconds tcp_first_packet_timeout{10};
   // A TCP connection silent this long is closed. collector.tcp_idle_timeout_s
   std::chrono::seconds tcp_idle_timeout{300};
   // HEP over TLS listen addresses (the TCP stream inside TLS); "" = off (default). collector.tls
@@ -42,6 +50,10 @@ struct CollectorOptions {
   bool ipip = false;
   // Local address to bind the raw socket to ("" = any). collector.ipip_bind
   std::string ipip_bind;
+  // Outer IPv4 sources (prefixes "10.0.0.0/8", or addresses) IP-in-IP is taken from; others are
+  // dropped and counted. Empty = any source, with a warning at start. collector.ipip_allow
+  // (comma-separated)
+  std::vector<collector::Ipv4Prefix> ipip_allow;
   // Optional HEP auth key: packets whose chunk 14 differs (or is missing) are dropped. collector.auth_key
   std::string auth_key;
   // Capture ids accepted (empty = all). collector.capture_ids (comma-separated)
@@ -50,11 +62,19 @@ struct CollectorOptions {
   std::string output = "bind:tcp://127.0.0.1:5560";
   // This collector's id, stamped on every packet (lets the writer tell sources apart). collector.id
   uint32_t collector_id = 1;
-  // Batch flush policy: whichever comes first. collector.batch_packets, collector.batch_ms
+  // Compressed HEP (chunk 16) inflating past this is dropped and counted
+  // (dropped_total{reason="hep_inflate_too_large"}): deflate reaches ~1000:1, so without a bound a
+  // 64 KiB datagram could cost 64 MiB. collector.max_inflated_kb (1..1024), default 64 KiB.
+  size_t max_inflated = size_t{64} << 10;
+  // Batch flush policy: whichever comes first. collector.batch_packets, collector.batch_max_kb,
+  // collector.batch_ms. One batch holds about batch_bytes (it may pass it by one packet).
   int batch_packets = 256;
+  size_t batch_bytes = size_t{1} << 20;
   std::chrono::milliseconds batch_time{10};
-  // Serialized batches queued for the bus before receivers block (backpressure). collector.queue_batches
+  // Serialized batches queued for the bus before receivers block (backpressure), by count and by
+  // bytes, whichever is reached first. collector.queue_batches, collector.queue_mb
   int queue_batches = 1024;
+  size_t queue_bytes = size_t{64} << 20;
   // ZeroMQ high-water mark (batches per parser connection). collector.bus_hwm
   int bus_hwm = 1000;
   // At-least-once delivery: where writers publish acks (endpoint list, usually bind:tcp://...:5561).
@@ -65,9 +85,15 @@ struct CollectorOptions {
   // Resends per batch before it is dropped and counted (gave_up). collector.max_resends
   int max_resends = 3;
   // Bytes of unacked batches held; when full, no new batch is taken (backpressure). collector.ack_window_mb
+  // The collector's batch memory is bounded by bytes: listener threads x 2 x batch_bytes (a batch
+  // and its serialized copy) + queue_bytes + batch_bytes (the publisher's batch in hand) +
+  // ack_window_bytes, plus ZeroMQ's copies of what is in flight, which with acks are a subset of
+  // the window (at most ack_window_bytes more). Without acks ZeroMQ holds up to
+  // bus_hwm batches per parser connection instead (README, "Memory").
   size_t ack_window_bytes = size_t{256} << 20;
-  // On SIGTERM, how long to wait for parsers to take the queue and, with acks, for every batch to
-  // be acked. collector.drain_timeout_ms
+  // On SIGTERM, the whole drain's deadline: listeners flushing into the queue, parsers taking it
+  // and, with acks, every batch acked. What is left then is dropped and counted.
+  // collector.drain_timeout_ms
   std::chrono::milliseconds drain_timeout{10000};
 
   // Reads the keys above from `config`; throws Poco::Exception naming the key on a bad value.

@@ -1,5 +1,9 @@
 #include "collector/collector_service.h"
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "collector/ipip_listener.h"
 #include "collector/tcp_listener.h"
 #include "collector/udp_listener.h"
@@ -11,9 +15,16 @@ CollectorService::CollectorService(CollectorOptions options, CollectorMetrics& m
     : options_(std::move(options)),
       metrics_(metrics),
       log_(log),
-      admission_(options_.auth_key, options_.capture_ids),
-      queue_(static_cast<size_t>(options_.queue_batches)),
-      ingest_{admission_, metrics_, queue_, options_.collector_id, options_.batch_packets, options_.batch_time} {}
+      admission_(options_.auth_key, options_.capture_ids, options_.ipip_allow),
+      queue_(static_cast<size_t>(options_.queue_batches), options_.queue_bytes),
+      ingest_{admission_,
+              metrics_,
+              queue_,
+              options_.collector_id,
+              options_.batch_packets,
+              options_.batch_bytes,
+              options_.batch_time,
+              options_.max_inflated} {}
 
 CollectorService::~CollectorService() { stop(); }
 
@@ -62,10 +73,11 @@ std::optional<StartFailure> CollectorService::open() {
     publisher_ = std::make_unique<BusPublisher>(zmq_, *endpoints, o.bus_hwm, queue_, metrics_, acks_);
     for (const auto& a : o.udp_listen)
       udp_.push_back(std::make_unique<UdpListener>(a, o.udp_sockets, o.udp_rcvbuf, ingest_));
-    for (const auto& a : o.tcp_listen)
-      tcp_.push_back(std::make_unique<TcpListener>(a, o.tcp_max_connections, o.tcp_idle_timeout, ingest_));
+    const TcpLimits limits{o.tcp_max_connections, o.tcp_max_per_source, o.tcp_first_packet_timeout,
+                           o.tcp_idle_timeout};
+    for (const auto& a : o.tcp_listen) tcp_.push_back(std::make_unique<TcpListener>(a, limits, ingest_));
     for (const auto& a : o.tls_listen)
-      tcp_.push_back(std::make_unique<TcpListener>(a, o.tcp_max_connections, o.tcp_idle_timeout, ingest_,
+      tcp_.push_back(std::make_unique<TcpListener>(a, limits, ingest_,
                                                    TlsListenerOptions{tls_context, o.tls_handshake_timeout, log_}));
     if (o.ipip) ipip_ = std::make_unique<IpIpListener>(o.ipip_bind, ingest_);
   } catch (const IpIpPermissionError& e) {
@@ -84,8 +96,12 @@ std::optional<StartFailure> CollectorService::open() {
 void CollectorService::logStarted() const {
   for (const auto& l : udp_) log_.info("listening", {{"transport", "udp"}, {"addr", l->boundAddress()}});
   for (const auto& l : tcp_) log_.info("listening", {{"transport", l->tls() ? "tls" : "tcp"}, {"addr", l->boundAddress()}});
-  if (ipip_)
+  if (ipip_) {
     log_.info("listening", {{"transport", "ipip"}, {"addr", options_.ipip_bind.empty() ? "*" : options_.ipip_bind}});
+    // IP-in-IP carries no auth key: without an allow list anyone who can reach us can inject.
+    if (options_.ipip_allow.empty())
+      log_.warn("ipip_open_to_any_source", {{"fix", "set collector.ipip_allow to the mirrors' addresses"}});
+  }
   for (const auto& a : publisher_->boundAddresses()) log_.info("bus_bound", {{"addr", a}});
   if (acks_) {
     for (const auto& a : publisher_->ackBoundAddresses()) log_.info("ack_bound", {{"addr", a}});
@@ -98,14 +114,35 @@ void CollectorService::stop() {
   if (!running_) return;
   running_ = false;
   log_.info("draining", {{"queued_batches", queue_.size()}});
+  const auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
   // Order matters: listeners flush their partial batches into the queue, then the queue closes and
-  // the publisher sends what is left.
+  // the publisher sends what is left. A listener flushing into a full queue waits for the parsers;
+  // with none taking batches that would never end, so at the deadline the queue is closed under
+  // it: what it still holds is dropped and counted (reason="shutdown").
+  std::mutex mu;
+  std::condition_variable cv;
+  bool listeners_stopped = false;
+  std::thread deadline_guard([&] {
+    std::unique_lock lock(mu);
+    if (!cv.wait_until(lock, deadline, [&] { return listeners_stopped; })) {
+      log_.warn("drain_deadline_passed", {{"queued_batches", queue_.size()}, {"fix", "start the parsers"}});
+      queue_.close();
+    }
+  });
   for (auto& l : udp_) l->stop();
   for (auto& l : tcp_) l->stop();
   if (ipip_) ipip_->stop();
+  {
+    std::lock_guard lock(mu);
+    listeners_stopped = true;
+  }
+  cv.notify_one();
+  deadline_guard.join();
   queue_.close();
   // With acks this also waits until writers confirmed every batch (resending as needed).
-  publisher_->drainAndStop(options_.drain_timeout);
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  publisher_->drainAndStop(std::max(left, std::chrono::milliseconds(0)));
+  metrics_.batches_undelivered.inc(publisher_->undelivered());
   if (acks_) {
     const std::vector<uint64_t> unacked = publisher_->unacked();
     if (unacked.empty())
@@ -119,6 +156,7 @@ void CollectorService::stop() {
   log_.info("stopped", {{"accepted", metrics_.accepted.value()},
                         {"batches_sent", metrics_.batches_sent.value()},
                         {"undelivered_batches", publisher_->undelivered()},
+                        {"dropped_at_stop", metrics_.dropped_at_stop.value()},
                         {"resent", metrics_.batches_resent.value()},
                         {"gave_up", metrics_.batches_gave_up.value()}});
 }

@@ -6,9 +6,12 @@
 //   start():  check the inputs, load TLS keys, open the bus and every listener (all or nothing),
 //             then start them. Ports in use, a missing CAP_NET_RAW or a bad endpoint come back as a
 //             StartFailure; nothing is left running.
-//   stop():   the ordered drain: listeners stop reading and flush their partial batches into the
-//             queue, the queue closes, the publisher sends what is left and (with acks) waits up to
-//             collector.drain_timeout_ms until writers confirmed every batch, resending as needed.
+//   stop():   the ordered drain, all of it within collector.drain_timeout_ms: listeners stop
+//             reading and flush their partial batches into the queue, the queue closes, the
+//             publisher sends what is left and (with acks) waits until writers confirmed every
+//             batch, resending as needed. With no parser taking batches the deadline closes the
+//             queue under the listeners; what could not be handed on is counted
+//             (dropped_total{reason="shutdown"} packets, batches_undelivered_total) and logged.
 // Thread-safety: call start/stop from one thread. Counters are in CollectorMetrics.
 #include <zmq.hpp>
 

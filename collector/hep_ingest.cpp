@@ -9,10 +9,11 @@ uint64_t nowMicros() {
       .count();
 }
 
-bool HepIngest::admit(const PacketView& packet, bool from_hep) {
+bool HepIngest::admit(const PacketView& packet, bool from_hep, bool& passed) {
+  passed = false;
   switch (admission_.check(packet, from_hep)) {
-    case Admission::Accept: return true;
-    case Admission::KeepAlive: metrics_.keepalives.inc(); return false;
+    case Admission::Accept: passed = true; return true;
+    case Admission::KeepAlive: passed = true; metrics_.keepalives.inc(); return false;
     case Admission::BadAuthKey: metrics_.auth_rejected.inc(); return false;
     case Admission::CaptureIdNotAllowed: metrics_.capture_id_rejected.inc(); return false;
   }
@@ -20,13 +21,14 @@ bool HepIngest::admit(const PacketView& packet, bool from_hep) {
 }
 
 bool HepIngest::ingest(std::span<const uint8_t> bytes, uint64_t received_us) {
-  HepDecodeResult r = decodeHep(bytes, inflate_scratch_);
+  HepDecodeResult r = decodeHep(bytes, inflate_scratch_, max_inflated_);
   if (!r) {
     metrics_.decodeError(r.error.code).inc();
     return false;
   }
   if (r.wrong_header_length) metrics_.hep12_wrong_header_length.inc();
-  if (!admit(*r.packet, true)) return true;
+  bool passed = false;
+  if (!admit(*r.packet, true, passed)) return passed;
   const wire::Origin origin = r.packet->hep_version == 1   ? wire::ORIGIN_HEP1
                               : r.packet->hep_version == 2 ? wire::ORIGIN_HEP2
                                                            : wire::ORIGIN_HEP3;
@@ -35,7 +37,8 @@ bool HepIngest::ingest(std::span<const uint8_t> bytes, uint64_t received_us) {
 }
 
 void HepIngest::ingestDecoded(const PacketView& packet, uint64_t received_us) {
-  if (admit(packet, false)) batch_.add(packet, wire::ORIGIN_IPIP, received_us);
+  bool passed = false;
+  if (admit(packet, false, passed)) batch_.add(packet, wire::ORIGIN_IPIP, received_us);
 }
 
 }  // namespace sipvault::collector

@@ -33,6 +33,7 @@ class IpIpListener {
   int fd_ = -1;   // IP protocol 4: IPv4 inside IPv4
   int fd6_ = -1;  // IP protocol 41: IPv6 inside IPv4
   CollectorMetrics& metrics_;
+  const PacketAdmission& admission_;
   BatchBuilder batch_;
   HepIngest ingest_;
   std::thread thread_;

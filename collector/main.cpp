@@ -3,6 +3,10 @@
 #include <string>
 #include <vector>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "collector/collector_service.h"
 #include "common/stage_app.h"
 
@@ -23,6 +27,10 @@ class CollectorApp : public StageApp {
                       "drop a TLS client whose handshake takes longer (default 10)"},
                      {"udp-sockets", "", "collector.udp_sockets", "N", "SO_REUSEPORT sockets (threads) per UDP address"},
                      {"ipip", "", "collector.ipip", "", "also read IP-in-IP (IP proto 4) mirrors; needs CAP_NET_RAW"},
+                     {"ipip-allow", "", "collector.ipip_allow", "PREFIXES",
+                      "take IP-in-IP only from these outer IPv4 sources (A.B.C.D/N, comma-separated)"},
+                     {"max-inflated-kb", "", "collector.max_inflated_kb", "KB",
+                      "drop compressed HEP inflating past this (64; at most 1024)"},
                      {"auth-key", "", "collector.auth_key", "KEY", "require this HEP auth key"},
                      {"capture-ids", "", "collector.capture_ids", "IDS", "accept only these capture ids"},
                      {"output", "o", "collector.output", "ENDPOINTS", "ZeroMQ output (bind:tcp://... / connect:...)"},
@@ -45,6 +53,13 @@ class CollectorApp : public StageApp {
   int runStage(const std::vector<std::string>&) override {
     const auto options = readOptions<CollectorOptions>();
     if (!options) return kExitConfig;
+#ifdef __GLIBC__
+    // Batches near batch_max_kb are allocated and freed by several threads. glibc's adaptive mmap
+    // threshold would soon serve them from per-thread heaps that keep freed memory, so RSS would
+    // drift above the byte budgets; a fixed threshold maps them and gives them back on free.
+    // SIP-sized batches (a few hundred KiB) stay on the heap.
+    mallopt(M_MMAP_THRESHOLD, 512 * 1024);
+#endif
     CollectorMetrics counters(metrics());
     CollectorService service(*options, counters, log());
     if (auto failure = service.start()) return fail(*failure);

@@ -23,13 +23,25 @@ namespace {
 // TLS records read from one connection per loop turn before the others get theirs.
 constexpr int kTlsReadsPerTurn = 16;
 
+// The source address of a peer, without the port: what tcp_max_per_source counts.
+std::string sourceOf(const sockaddr_storage& peer) {
+  if (peer.ss_family == AF_INET)
+    return std::string(reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in&>(peer).sin_addr), 4);
+  if (peer.ss_family == AF_INET6)
+    return std::string(reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr), 16);
+  return {};
+}
+
 }  // namespace
 
 struct TcpListener::Connection {
   int fd = -1;
-  std::string peer;  // "IP:PORT", for logs
+  std::string peer;    // "IP:PORT", for logs
+  std::string source;  // the peer's address bytes (per-source count)
   HepStreamFramer framer;
   std::chrono::steady_clock::time_point last_activity;
+  bool got_hep = false;  // delivered a valid HEP packet
+  std::chrono::steady_clock::time_point first_packet_deadline;
   // TLS only.
   std::unique_ptr<TlsSession> tls;
   bool handshaking = false;
@@ -47,15 +59,16 @@ struct TcpListener::Connection {
   }
 };
 
-TcpListener::TcpListener(const std::string& address, int max_connections, std::chrono::seconds idle_timeout,
-                         const IngestContext& context, std::optional<TlsListenerOptions> tls)
-    : max_connections_(max_connections),
-      idle_timeout_(idle_timeout),
+TcpListener::TcpListener(const std::string& address, TcpLimits limits, const IngestContext& context,
+                         std::optional<TlsListenerOptions> tls)
+    : limits_(limits),
       metrics_(context.metrics),
       counters_(tls ? StreamCounters{&metrics_.tls_frames, &metrics_.tls_refused, &metrics_.tls_closed_idle,
-                                     &metrics_.tls_closed_bad_stream, &metrics_.tls_connections}
+                                     &metrics_.tls_closed_bad_stream, &metrics_.tls_refused_per_source,
+                                     &metrics_.tls_closed_no_hep, &metrics_.tls_connections}
                     : StreamCounters{&metrics_.tcp_frames, &metrics_.tcp_refused, &metrics_.tcp_closed_idle,
-                                     &metrics_.tcp_closed_bad_stream, &metrics_.tcp_connections}),
+                                     &metrics_.tcp_closed_bad_stream, &metrics_.tcp_refused_per_source,
+                                     &metrics_.tcp_closed_no_hep, &metrics_.tcp_connections}),
       tls_(std::move(tls)),
       batch_(context.newBatch()),
       ingest_(context, batch_) {
@@ -100,6 +113,12 @@ void TcpListener::updateGauge() {
   gauge_reported_ = n;
 }
 
+void TcpListener::close(size_t index) {
+  const auto it = per_source_.find(connections_[index]->source);
+  if (it != per_source_.end() && --it->second <= 0) per_source_.erase(it);
+  connections_.erase(connections_.begin() + static_cast<long>(index));
+}
+
 void TcpListener::acceptAll(std::chrono::steady_clock::time_point now) {
   for (;;) {
     sockaddr_storage peer{};
@@ -107,19 +126,31 @@ void TcpListener::acceptAll(std::chrono::steady_clock::time_point now) {
     const int fd =
         ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
-    if (static_cast<int>(connections_.size()) >= max_connections_) {
+    if (static_cast<int>(connections_.size()) >= limits_.max_connections) {
       ::close(fd);
       counters_.refused->inc();
       continue;
     }
+    std::string source = sourceOf(peer);
+    int& from_source = per_source_[source];
+    if (from_source >= limits_.max_per_source) {
+      ::close(fd);
+      counters_.refused_per_source->inc();
+      continue;
+    }
+    ++from_source;
     auto c = std::make_unique<Connection>();
     c->fd = fd;
+    c->source = std::move(source);
     c->last_activity = now;
+    c->first_packet_deadline = now + limits_.first_packet_timeout;
     if (tls_) {
       c->peer = sockaddrToString(reinterpret_cast<sockaddr*>(&peer));
       c->tls = TlsSession::accept(*tls_->context, fd);
       if (!c->tls) {
         handshakeFailed(*c, metrics_.tls_failed_protocol, "protocol", "cannot create a TLS session (out of memory)");
+        connections_.push_back(std::move(c));
+        close(connections_.size() - 1);
         continue;
       }
       c->handshaking = true;
@@ -144,7 +175,7 @@ bool TcpListener::deliver(Connection& c, std::span<const uint8_t> bytes) {
       return false;
     }
     counters_.frames->inc();
-    ingest_.ingest(f.packet, received);
+    if (ingest_.ingest(f.packet, received)) c.got_hep = true;
   }
 }
 
@@ -209,6 +240,7 @@ bool TcpListener::service(Connection& c, std::chrono::steady_clock::time_point n
       case TlsIo::Done:
         c.handshaking = false;
         c.last_activity = now;
+        c.first_packet_deadline = now + limits_.first_packet_timeout;
         metrics_.tls_handshakes.inc();
         tls_->log.debug("tls_connected", {{"listen", bound_}, {"peer", c.peer}, {"tls", c.tls->describe()}});
         break;  // the client's first records may already be in: read them now
@@ -263,16 +295,22 @@ void TcpListener::run() {
         keep = false;
       } else if ((fds[i + 1].revents & (POLLIN | POLLOUT | POLLHUP | POLLERR)) || c.buffered) {
         keep = service(c, now);
-      } else if (now - c.last_activity > idle_timeout_) {
+      } else if (now - c.last_activity > limits_.idle_timeout) {
         counters_.closed_idle->inc();
         keep = false;
       }
-      if (!keep) connections_.erase(connections_.begin() + static_cast<long>(i));
+      // Bytes that never form a valid HEP packet do not keep a slot (checked even while it sends).
+      if (keep && !c.got_hep && !c.handshaking && now > c.first_packet_deadline) {
+        counters_.closed_no_hep->inc();
+        keep = false;
+      }
+      if (!keep) close(i);
     }
     updateGauge();
   }
   batch_.flush();
   connections_.clear();
+  per_source_.clear();
   updateGauge();
 }
 

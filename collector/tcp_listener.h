@@ -3,7 +3,9 @@
 // connection has its own HepStreamFramer (a read may hold half a packet or several). A
 // connection is closed when it goes silent for the idle timeout, or when its bytes stop being
 // HEP3 (counted). Reading stops while the batch queue is full, so TCP flow control pushes back
-// on senders.
+// on senders. Slots are guarded (TcpLimits): at most max_per_source connections per source
+// address, and a connection must deliver a valid HEP packet within first_packet_timeout or it is
+// closed; both counted, so a few hosts opening idle or junk connections cannot hold every slot.
 //
 // TLS (collector.tls): the same loop, with a non-blocking TLS session per connection. A new
 // connection first completes its handshake within the handshake timeout; inside TLS the bytes
@@ -17,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "collector/hep_ingest.h"
@@ -27,6 +30,14 @@ class TlsContext;
 }
 
 namespace sipvault::collector {
+
+// How many connections, from whom, for how long (collector.tcp_*).
+struct TcpLimits {
+  int max_connections = 1024;
+  int max_per_source = 64;                          // per source IP address
+  std::chrono::seconds first_packet_timeout{10};    // from accept (TLS: from the handshake) to a valid HEP packet
+  std::chrono::seconds idle_timeout{300};
+};
 
 // What turns a TCP listener into a TLS one.
 struct TlsListenerOptions {
@@ -39,8 +50,8 @@ class TcpListener {
  public:
   // Binds and listens; throws std::runtime_error with a clear message on failure.
   // With `tls`, every connection speaks TLS (see above).
-  TcpListener(const std::string& address, int max_connections, std::chrono::seconds idle_timeout,
-              const IngestContext& context, std::optional<TlsListenerOptions> tls = std::nullopt);
+  TcpListener(const std::string& address, TcpLimits limits, const IngestContext& context,
+              std::optional<TlsListenerOptions> tls = std::nullopt);
   ~TcpListener();
 
   void start();
@@ -56,6 +67,8 @@ class TcpListener {
     Counter* refused;
     Counter* closed_idle;
     Counter* closed_bad_stream;
+    Counter* refused_per_source;
+    Counter* closed_no_hep;
     Gauge* connections;
   };
   void run();
@@ -66,10 +79,10 @@ class TcpListener {
   bool deliver(Connection& c, std::span<const uint8_t> bytes);  // frames + ingests; false: not HEP
   void handshakeFailed(const Connection& c, Counter& counter, const char* reason, const std::string& error);
   void updateGauge();
+  void close(size_t index);  // forgets connections_[index] and its source's count
 
   int listen_fd_ = -1;
-  int max_connections_;
-  std::chrono::seconds idle_timeout_;
+  const TcpLimits limits_;
   CollectorMetrics& metrics_;
   StreamCounters counters_;
   std::optional<TlsListenerOptions> tls_;
@@ -77,6 +90,7 @@ class TcpListener {
   BatchBuilder batch_;
   HepIngest ingest_;
   std::vector<std::unique_ptr<Connection>> connections_;
+  std::unordered_map<std::string, int> per_source_;  // open connections by source address
   int64_t gauge_reported_ = 0;  // what this listener added to counters_.connections
   std::thread thread_;
   std::atomic<bool> stopping_{false};

@@ -10,11 +10,12 @@
 #   deploy/mariadb.sh status DATADIR        exit 0 when that server is running
 #
 # Idempotent: `start` on a running server only re-checks the database and user; `stop` on a stopped
-# one does nothing. Works as root (mariadbd runs with --user=root). Sized for a small box:
-# 512M buffer pool, no binlog, log flushed once a second (innodb_flush_log_at_trx_commit=2),
-# no doublewrite: this is a scratch server, not a production configuration (see writer/README.md).
+# one does nothing. Works as root (mariadbd runs with --user=root). Sized for a small box (512M
+# buffer pool, no binlog) but durable like production: the writer acks a batch once committed, so
+# a commit must survive an OS crash: innodb_flush_log_at_trx_commit=1, doublewrite on
+# (writer/README.md says what =2 gives up).
 # Environment: SIPVAULT_MARIADB_BUFFER_POOL (default 512M), SIPVAULT_MARIADB_LOG_FILE_SIZE (default 256M),
-# SIPVAULT_MARIADB_WAIT_S (default 60).
+# SIPVAULT_MARIADB_WAIT_S (default 60), SIPVAULT_MARIADB_FLUSH_LOG (1, or 2 to measure the non-durable setting).
 set -euo pipefail
 
 die() { echo "mariadb.sh: $*" >&2; exit 1; }
@@ -39,6 +40,8 @@ errlog="$dir/mysqld.log"
 # bootstrapping at once (parallel tests) were seen to lose a temporary table.
 tmp="$dir/tmp"
 wait_s=${SIPVAULT_MARIADB_WAIT_S:-60}
+flush_log=${SIPVAULT_MARIADB_FLUSH_LOG:-1}
+[[ "$flush_log" =~ ^[012]$ ]] || die "SIPVAULT_MARIADB_FLUSH_LOG must be 0, 1 or 2, not '$flush_log'"
 
 # The PID in our PID file, if that process is alive and is a mariadbd started with our config.
 our_pid() {
@@ -78,8 +81,8 @@ performance_schema=OFF
 innodb_buffer_pool_size=${SIPVAULT_MARIADB_BUFFER_POOL:-512M}
 innodb_log_file_size=${SIPVAULT_MARIADB_LOG_FILE_SIZE:-256M}
 innodb_log_buffer_size=32M
-innodb_flush_log_at_trx_commit=2
-innodb_doublewrite=0
+innodb_flush_log_at_trx_commit=${flush_log}
+innodb_doublewrite=1
 innodb_file_per_table=1
 EOF
 }

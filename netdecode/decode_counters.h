@@ -56,6 +56,7 @@ namespace sipvault::netdecode {
   X(sctp_fragment_timeout, "SCTP message fragments dropped after the reassembly timeout")        \
   X(sctp_fragment_evicted, "SCTP message fragments dropped to stay within the bounds")           \
   X(sctp_message_too_large, "SCTP messages dropped for exceeding max_message_bytes")             \
+  X(sctp_work_capped, "SCTP fragments dropped: their packet used up its reassembly work budget")  \
   X(sip_stream_messages, "SIP messages framed out of TCP streams")                                \
   X(sip_stream_skipped_bytes, "TCP stream bytes the SIP framer skipped: junk before a start "      \
                               "line, unusable Content-Length, messages over the size limit")      \

@@ -10,6 +10,9 @@ constexpr uint8_t kChunkData = 0;
 constexpr uint8_t kFlagBegin = 0x02;
 constexpr uint8_t kFlagEnd = 0x01;
 constexpr size_t kDataHeader = 16;
+// Reassembly lookups (and evicted fragments' scans) one packet may cost: enough to complete many
+// fragmented messages, far below the ~3,800 chunks x 256 held fragments a hostile packet could ask.
+constexpr size_t kWorkPerPacket = 8192;
 
 }  // namespace
 
@@ -17,20 +20,37 @@ SctpDecoder::SctpDecoder(const SctpDecoderOptions& options, PacketSink& sink,
                          DecodeCounters& counters)
     : options_(options), sink_(sink), counters_(counters) {}
 
-int SctpDecoder::find(const StreamId& id, uint32_t tsn) const {
-  for (size_t i = 0; i < fragments_.size(); ++i) {
-    if (fragments_[i].tsn == tsn && fragments_[i].id == id) return int(i);
-  }
-  return -1;
+size_t SctpDecoder::FragmentKeyHash::operator()(const FragmentKey& k) const {
+  // FNV-1a over the key bytes (as the TCP reassembler's stream table).
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](const void* p, size_t n) {
+    for (size_t i = 0; i < n; ++i) h = (h ^ static_cast<const uint8_t*>(p)[i]) * 1099511628211ull;
+  };
+  mix(k.id.src.raw().data(), k.id.src.raw().size());
+  mix(k.id.dst.raw().data(), k.id.dst.raw().size());
+  const uint32_t rest[4] = {uint32_t(k.id.src_port) << 16 | k.id.dst_port, k.id.vtag, k.id.stream, k.tsn};
+  mix(rest, sizeof rest);
+  return size_t(h);
+}
+
+int SctpDecoder::find(const StreamId& id, uint32_t tsn) {
+  if (work_left_ > 0) --work_left_;
+  const auto it = index_.find(FragmentKey{id, tsn});
+  return it == index_.end() ? -1 : int(it->second);
 }
 
 void SctpDecoder::removeAt(size_t index) {
   fragment_bytes_ -= fragments_[index].data.size();
-  if (index + 1 != fragments_.size()) fragments_[index] = std::move(fragments_.back());
+  index_.erase(FragmentKey{fragments_[index].id, fragments_[index].tsn});
+  if (index + 1 != fragments_.size()) {
+    fragments_[index] = std::move(fragments_.back());
+    index_[FragmentKey{fragments_[index].id, fragments_[index].tsn}] = index;
+  }
   fragments_.pop_back();
 }
 
 void SctpDecoder::evictOldest() {
+  work_left_ -= std::min(work_left_, fragments_.size());
   auto oldest = std::min_element(fragments_.begin(), fragments_.end(),
                                  [](const Fragment& a, const Fragment& b) { return a.seen_us < b.seen_us; });
   ++counters_.sctp_fragment_evicted;
@@ -51,6 +71,10 @@ void SctpDecoder::expire(CaptureTime now) {
 
 void SctpDecoder::addFragment(Fragment&& f, const PacketView& view) {
   ++counters_.sctp_fragments;
+  if (work_left_ == 0) {
+    ++counters_.sctp_work_capped;
+    return;
+  }
   if (find(f.id, f.tsn) >= 0) {
     ++counters_.sctp_fragment_duplicate;
     return;
@@ -64,6 +88,7 @@ void SctpDecoder::addFragment(Fragment&& f, const PacketView& view) {
     evictOldest();
   }
   fragment_bytes_ += f.data.size();
+  index_.emplace(FragmentKey{f.id, f.tsn}, fragments_.size());
   fragments_.push_back(std::move(f));
   const StreamId id = fragments_.back().id;
   const uint32_t added_tsn = fragments_.back().tsn;
@@ -93,9 +118,10 @@ void SctpDecoder::addFragment(Fragment&& f, const PacketView& view) {
   const bool fits = total <= options_.max_message_bytes;
   message_.clear();
   for (uint32_t tsn = first;; ++tsn) {
-    const int i = find(id, tsn);
-    if (fits) message_.append(fragments_[size_t(i)].data);
-    removeAt(size_t(i));
+    const auto at = index_.find(FragmentKey{id, tsn});  // present: walked above (not charged twice)
+    const size_t i = at->second;
+    if (fits) message_.append(fragments_[i].data);
+    removeAt(i);
     if (tsn == last) break;
   }
   if (!fits) {
@@ -115,6 +141,7 @@ DecodeStatus SctpDecoder::decode(const PacketView& meta, Bytes packet) {
     return DecodeStatus::Truncated;
   }
   if (!fragments_.empty()) expire(CaptureTime{meta.ts_sec, meta.ts_usec});
+  work_left_ = kWorkPerPacket;
   PacketView view = meta;
   view.src_port = be16(packet.data());
   view.dst_port = be16(packet.data() + 2);

@@ -20,10 +20,17 @@
 // (sctp_fragment_timeout). A repeated TSN among held fragments is ignored; complete messages
 // are not deduplicated (no per-association state is kept). I-DATA (RFC 8260) is not decoded.
 //
+// Work: held fragments are indexed by (stream, TSN), so each step of the walk from a new fragment
+// to its message's first and last fragment is one hash lookup. One packet may carry thousands of
+// DATA chunks, each able to walk every held fragment; so each packet gets a work budget
+// (kWorkPerPacket lookups and evictions); fragments past it are dropped and counted
+// (sctp_work_capped), whole messages in the same packet are still emitted.
+//
 // Not thread-safe: one decoder per decoding thread.
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "netdecode/byte_reader.h"
@@ -79,9 +86,17 @@ class SctpDecoder {
     int64_t seen_us = 0;
     std::string data;
   };
+  struct FragmentKey {
+    StreamId id;
+    uint32_t tsn = 0;
+    bool operator==(const FragmentKey& o) const { return tsn == o.tsn && id == o.id; }
+  };
+  struct FragmentKeyHash {
+    size_t operator()(const FragmentKey& k) const;
+  };
 
   void addFragment(Fragment&& f, const PacketView& view);
-  [[nodiscard]] int find(const StreamId& id, uint32_t tsn) const;
+  [[nodiscard]] int find(const StreamId& id, uint32_t tsn);  // spends one unit of work
   void removeAt(size_t index);
   void evictOldest();
 
@@ -89,7 +104,9 @@ class SctpDecoder {
   PacketSink& sink_;
   DecodeCounters& counters_;
   std::vector<Fragment> fragments_;
+  std::unordered_map<FragmentKey, size_t, FragmentKeyHash> index_;  // -> position in fragments_
   size_t fragment_bytes_ = 0;
+  size_t work_left_ = 0;  // lookups and evictions this packet may still spend
   std::string message_;  // the last reassembled message
 };
 

@@ -15,7 +15,7 @@ size_t SipStreamSplitter::onStreamData(const TcpStreamInfo& info, std::string_vi
                                        bool discontinuity) {
   auto [it, created] = framers_.try_emplace(info.stream_id, options_.max_message_bytes);
   SipStreamFramer& framer = it->second;
-  buffered_ -= framer.buffered();
+  buffered_ -= framer.memoryBytes();
   if (discontinuity && !created) framer.reset();
   framer.append(bytes);
   for (SipFrame f = framer.next(); f.kind != SipFrame::Kind::NeedMore; f = framer.next()) {
@@ -35,18 +35,19 @@ size_t SipStreamSplitter::onStreamData(const TcpStreamInfo& info, std::string_vi
         break;
     }
   }
-  if (buffered_ + framer.buffered() > options_.max_buffered_bytes) {
+  framer.releaseSpare();
+  if (buffered_ + framer.memoryBytes() > options_.max_buffered_bytes) {
     ++counters_.sip_stream_buffer_overflow;
     framer.reset();
   }
-  buffered_ += framer.buffered();
+  buffered_ += framer.memoryBytes();
   return bytes.size();
 }
 
 void SipStreamSplitter::onStreamClosed(const TcpStreamInfo& info) {
   const auto it = framers_.find(info.stream_id);
   if (it == framers_.end()) return;
-  buffered_ -= it->second.buffered();
+  buffered_ -= it->second.memoryBytes();
   framers_.erase(it);
 }
 

@@ -11,7 +11,9 @@
 //
 // Memory: each framer holds at most one partial message (max_message_bytes) plus a segment;
 // all framers together are kept under max_buffered_bytes by dropping the partial message of the
-// stream that went over (sip_stream_buffer_overflow). The number of framers is bounded by the
+// stream that went over (sip_stream_buffer_overflow). Framers are charged by their buffers'
+// capacity, not the bytes they hold, and give back spare room after each call, so the budget
+// bounds real memory. The number of framers is bounded by the
 // reassembler's max_streams. Not thread-safe; one splitter per TcpReassembler.
 #include <cstddef>
 #include <cstdint>
@@ -41,6 +43,7 @@ class SipStreamSplitter final : public TcpStreamConsumer {
   void onStreamClosed(const TcpStreamInfo& info) override;
 
   [[nodiscard]] size_t streams() const { return framers_.size(); }
+  // Memory the framers' buffers take (capacity): what max_buffered_bytes bounds.
   [[nodiscard]] size_t bufferedBytes() const { return buffered_; }
 
  private:

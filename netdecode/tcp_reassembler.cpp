@@ -11,6 +11,17 @@ int32_t seqDiff(uint32_t a, uint32_t b) { return int32_t(a - b); }
 // Held segments are kept in a sorted vector; bounding their number keeps insertion cheap even
 // when a peer (or an attacker) sends many tiny out-of-order segments.
 constexpr size_t kMaxHeldSegments = 512;
+// An unconsumed buffer keeps up to this much spare room; beyond it, a buffer less than a quarter
+// full is shrunk, so a stream's memory follows what it holds rather than its largest tail.
+constexpr size_t kSpareBytes = 4096;
+
+// Heap bytes a string takes: its capacity, or 0 while its bytes fit in the string itself.
+size_t heapBytes(const std::string& s) { return s.capacity() > std::string().capacity() ? s.capacity() : 0; }
+
+// The heap bytes `s` will take once it holds `size` bytes (std::string at least doubles when it grows).
+size_t heapBytesAfter(const std::string& s, size_t size) {
+  return size <= s.capacity() ? heapBytes(s) : std::max(size, 2 * s.capacity());
+}
 
 }  // namespace
 
@@ -90,9 +101,9 @@ void TcpReassembler::close(uint32_t i, CloseReason reason) {
     case CloseReason::EvictedFull: ++counters_.tcp_flows_evicted_full; break;
     case CloseReason::Flushed: break;
   }
-  buffered_ -= s.unconsumed.size();
-  s.unconsumed.clear();
-  if (s.unconsumed.capacity() > options_.max_unconsumed_bytes / 4) std::string().swap(s.unconsumed);
+  std::string().swap(s.unconsumed);
+  std::vector<HeldSegment>().swap(s.held);
+  recharge(s);  // 0 now: a reused slot starts with nothing charged
   lruUnlink(i);
   index_.erase(s.key);
   free_.push_back(i);
@@ -161,8 +172,8 @@ DecodeStatus TcpReassembler::add(const PacketView& meta, const TcpSegment& seg) 
       // First SYN, or a new connection reusing the ports: start over.
       if (s.seq_known) {
         clearHeld(s);
-        buffered_ -= s.unconsumed.size();
         s.unconsumed.clear();
+        releaseSpare(s);
         s.fin_seen = false;
       }
       s.syn_seen = true;
@@ -219,7 +230,8 @@ void TcpReassembler::handleData(Stream& s, uint32_t seq, Bytes payload) {
       skipGap(s, s.held.empty() ? seq : s.held.front().seq);
       continue;
     }
-    if (buffered_ + payload.size() > options_.max_buffered_bytes) {
+    const size_t vector_growth = s.held.size() == s.held.capacity() ? (s.held.size() + 1) * sizeof(HeldSegment) : 0;
+    if (buffered_ + payload.size() + vector_growth > options_.max_buffered_bytes) {
       ++counters_.tcp_out_of_order_dropped;
       return;
     }
@@ -231,9 +243,9 @@ void TcpReassembler::handleData(Stream& s, uint32_t seq, Bytes payload) {
       return;
     }
     if (s.held.empty()) s.gap_since_us = s.last_ts.micros();
-    s.held.insert(pos, HeldSegment{seq, std::string(asText(payload))});
-    s.held_bytes += payload.size();
-    buffered_ += payload.size();
+    pos = s.held.insert(pos, HeldSegment{seq, std::string(asText(payload))});
+    s.held_bytes += heapBytes(pos->data);
+    recharge(s);
     ++counters_.tcp_out_of_order;
     return;
   }
@@ -250,17 +262,18 @@ void TcpReassembler::drainHeld(Stream& s) {
       deliver(s, asBytes(std::string_view(h.data).substr(old)));
       s.next_seq += uint32_t(h.data.size() - old);
     }
-    s.held_bytes -= h.data.size();
-    buffered_ -= h.data.size();
+    s.held_bytes -= heapBytes(h.data);
     s.held.erase(s.held.begin());
   }
+  if (s.held.empty() && s.held.capacity() > 0) std::vector<HeldSegment>().swap(s.held);
+  recharge(s);
 }
 
 void TcpReassembler::skipGap(Stream& s, uint32_t to_seq) {
   ++counters_.tcp_gap_skipped;
   // The unconsumed tail can never be completed now.
-  buffered_ -= s.unconsumed.size();
   s.unconsumed.clear();
+  releaseSpare(s);
   s.discontinuity = true;
   s.next_seq = to_seq;
   drainHeld(s);
@@ -268,9 +281,26 @@ void TcpReassembler::skipGap(Stream& s, uint32_t to_seq) {
 }
 
 void TcpReassembler::clearHeld(Stream& s) {
-  buffered_ -= s.held_bytes;
   s.held_bytes = 0;
-  s.held.clear();
+  std::vector<HeldSegment>().swap(s.held);
+  recharge(s);
+}
+
+void TcpReassembler::releaseSpare(Stream& s) {
+  std::string& u = s.unconsumed;
+  if (u.capacity() > kSpareBytes && u.size() < u.capacity() / 4) {
+    if (u.empty())
+      std::string().swap(u);
+    else
+      u.shrink_to_fit();
+  }
+  recharge(s);
+}
+
+void TcpReassembler::recharge(Stream& s) {
+  const size_t now = heapBytes(s.unconsumed) + s.held_bytes + s.held.capacity() * sizeof(HeldSegment);
+  buffered_ = buffered_ - s.charged + now;
+  s.charged = now;
 }
 
 void TcpReassembler::deliver(Stream& s, Bytes data) {
@@ -283,34 +313,35 @@ void TcpReassembler::deliver(Stream& s, Bytes data) {
     if (used < data.size()) keepUnconsumed(s, data.subspan(used));
     return;
   }
-  if (s.unconsumed.size() + data.size() > options_.max_unconsumed_bytes ||
-      buffered_ + data.size() > options_.max_buffered_bytes) {
+  const size_t need = s.unconsumed.size() + data.size();
+  if (need > options_.max_unconsumed_bytes ||
+      buffered_ - heapBytes(s.unconsumed) + heapBytesAfter(s.unconsumed, need) > options_.max_buffered_bytes) {
     // The consumer could not frame anything out of a full buffer: drop it and restart.
     ++counters_.tcp_tail_overflow;
-    buffered_ -= s.unconsumed.size();
-    s.unconsumed.clear();
+    std::string().swap(s.unconsumed);
+    recharge(s);
     s.discontinuity = true;
     deliver(s, data);  // unconsumed is empty now: recursion depth 1
     return;
   }
   s.unconsumed.append(asText(data));
-  buffered_ += data.size();
+  recharge(s);
   const size_t used =
       std::min(consumer_.onStreamData(info, s.unconsumed, s.discontinuity), s.unconsumed.size());
   s.discontinuity = false;
   s.unconsumed.erase(0, used);
-  buffered_ -= used;
+  releaseSpare(s);
 }
 
 void TcpReassembler::keepUnconsumed(Stream& s, Bytes rest) {
   if (rest.size() > options_.max_unconsumed_bytes ||
-      buffered_ + rest.size() > options_.max_buffered_bytes) {
+      buffered_ - heapBytes(s.unconsumed) + heapBytesAfter(s.unconsumed, rest.size()) > options_.max_buffered_bytes) {
     ++counters_.tcp_tail_overflow;
     s.discontinuity = true;
     return;
   }
   s.unconsumed.assign(asText(rest));
-  buffered_ += rest.size();
+  recharge(s);
 }
 
 }  // namespace sipvault::netdecode

@@ -14,8 +14,11 @@
 //     directions at once. Held data is delivered (past its holes) before a close.
 // Bounds: at most max_streams directions (the least recently active one is evicted when full,
 // tcp_flows_evicted_full), idle ones are evicted after idle_timeout_ms of capture time
-// (tcp_flows_evicted_idle), and all held bytes (out-of-order + unconsumed) together stay under
+// (tcp_flows_evicted_idle), and all buffers (out-of-order + unconsumed) together stay under
 // max_buffered_bytes (tcp_out_of_order_dropped / tcp_tail_overflow count what did not fit).
+// Buffers are charged by the memory they take (capacity), not by the bytes they hold: a tail
+// that grew to 256 KiB and was then consumed down to a few bytes still holds 256 KiB, so a
+// buffer left mostly empty is given back (shrunk) and the budget sees what is really kept.
 //
 // Segments of a stream the consumer reads completely are passed straight from the frame,
 // without copying or allocating; only unconsumed tails, out-of-order segments and new streams
@@ -62,6 +65,7 @@ class TcpReassembler {
   void flush();
 
   [[nodiscard]] size_t streams() const { return index_.size(); }
+  // Memory the streams' buffers take (capacity), what max_buffered_bytes bounds.
   [[nodiscard]] size_t bufferedBytes() const { return buffered_; }
 
  private:
@@ -102,7 +106,8 @@ class TcpReassembler {
     bool discontinuity = false;
     std::string unconsumed;
     std::vector<HeldSegment> held;  // out-of-order segments, sorted by seq from next_seq
-    size_t held_bytes = 0;
+    size_t held_bytes = 0;          // capacity of the held segments' data
+    size_t charged = 0;             // this stream's share of buffered_
   };
 
   uint32_t allocate(const StreamKey& key, CaptureTime ts);
@@ -117,6 +122,8 @@ class TcpReassembler {
   void drainHeld(Stream& s);
   void skipGap(Stream& s, uint32_t to_seq);
   void clearHeld(Stream& s);
+  void releaseSpare(Stream& s);  // shrinks a mostly empty unconsumed buffer
+  void recharge(Stream& s);      // brings buffered_ in line with the stream's buffers
   TcpStreamInfo infoFor(const Stream& s) const;
 
   TcpReassemblerOptions options_;
@@ -128,7 +135,7 @@ class TcpReassembler {
   uint32_t lru_head_ = kNone;      // most recently active
   uint32_t lru_tail_ = kNone;      // least recently active
   uint64_t next_id_ = 1;
-  size_t buffered_ = 0;
+  size_t buffered_ = 0;  // sum of every stream's `charged`
 };
 
 }  // namespace sipvault::netdecode

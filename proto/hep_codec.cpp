@@ -62,42 +62,48 @@ HepDecodeResult success(const PacketView& packet, size_t consumed) {
   return r;
 }
 
-// Inflates zlib, gzip or raw deflate into `out`, at most kMaxInflatedPayload bytes.
-bool inflateInto(std::span<const uint8_t> in, std::string& out) {
-  if (in.empty()) return false;
+enum class Inflated { Ok, Failed, TooLarge };
+
+// Inflates zlib, gzip or raw deflate into `out`, at most `limit` bytes.
+Inflated inflateInto(std::span<const uint8_t> in, std::string& out, size_t limit) {
+  if (in.empty()) return Inflated::Failed;
   const bool zlib_header = in.size() >= 2 && (in[0] & 0x0f) == 8 && (in[0] << 8 | in[1]) % 31 == 0;
   const bool gzip_header = in.size() >= 2 && in[0] == 0x1f && in[1] == 0x8b;
   // 15 + 32: zlib or gzip, detected from the header; -15: raw deflate.
   const int window_bits = (zlib_header || gzip_header) ? 15 + 32 : -15;
 
   z_stream zs{};
-  if (inflateInit2(&zs, window_bits) != Z_OK) return false;
+  if (inflateInit2(&zs, window_bits) != Z_OK) return Inflated::Failed;
   zs.next_in = const_cast<Bytef*>(in.data());
   zs.avail_in = static_cast<uInt>(in.size());
 
-  out.resize(std::clamp<size_t>(in.size() * 4, 1024, kMaxInflatedPayload));
+  limit = std::clamp<size_t>(limit, 1, kMaxInflatedPayload);
+  out.resize(std::clamp<size_t>(in.size() * 4, std::min<size_t>(1024, limit), limit));
   size_t produced = 0;
-  bool ok = false;
+  Inflated result = Inflated::Failed;
   for (;;) {
     zs.next_out = reinterpret_cast<Bytef*>(out.data() + produced);
     zs.avail_out = static_cast<uInt>(out.size() - produced);
     const int rc = inflate(&zs, Z_NO_FLUSH);
     produced = out.size() - zs.avail_out;
     if (rc == Z_STREAM_END) {
-      ok = true;
+      result = Inflated::Ok;
       break;
     }
     const bool out_full = zs.avail_out == 0;
     if ((rc == Z_OK || rc == Z_BUF_ERROR) && out_full) {
-      if (out.size() >= kMaxInflatedPayload) break;  // would exceed the bound
-      out.resize(std::min(out.size() * 2, kMaxInflatedPayload));
+      if (out.size() >= limit) {  // more to come: would exceed the bound
+        result = Inflated::TooLarge;
+        break;
+      }
+      out.resize(std::min(out.size() * 2, limit));
       continue;
     }
     break;  // data error, missing dictionary, or input ended before the stream did
   }
   inflateEnd(&zs);
-  out.resize(ok ? produced : 0);
-  return ok;
+  out.resize(result == Inflated::Ok ? produced : 0);
+  return result;
 }
 
 HepDecodeResult decodeHep12(std::span<const uint8_t> bytes) {
@@ -146,7 +152,7 @@ HepDecodeResult decodeHep12(std::span<const uint8_t> bytes) {
   return r;
 }
 
-HepDecodeResult decodeHep3(std::span<const uint8_t> bytes, std::string& inflate_scratch) {
+HepDecodeResult decodeHep3(std::span<const uint8_t> bytes, std::string& inflate_scratch, size_t max_inflated) {
   const uint8_t* p = bytes.data();
   if (bytes.size() < kHep3HeaderSize) return fail(HepError::Truncated, bytes.size(), "HEP3 header cut short");
   const size_t total = be16(p + 4);
@@ -258,9 +264,12 @@ HepDecodeResult decodeHep3(std::span<const uint8_t> bytes, std::string& inflate_
   pv.dst = pick(dst4, dst6);
 
   if (payload_compressed) {
-    if (!inflateInto(payload, inflate_scratch)) {
-      return fail(HepError::InflateFailed, static_cast<size_t>(payload.data() - p),
-                  "compressed payload does not inflate within 1 MiB");
+    const size_t at = static_cast<size_t>(payload.data() - p);
+    switch (inflateInto(payload, inflate_scratch, max_inflated)) {
+      case Inflated::Ok: break;
+      case Inflated::Failed: return fail(HepError::InflateFailed, at, "compressed payload does not inflate");
+      case Inflated::TooLarge:
+        return fail(HepError::InflateTooLarge, at, "compressed payload inflates past the configured bound");
     }
     pv.payload = inflate_scratch;
     pv.payload_compressed = true;
@@ -389,6 +398,8 @@ std::string_view toString(HepError error) {
       return "malformed";
     case HepError::InflateFailed:
       return "inflate_failed";
+    case HepError::InflateTooLarge:
+      return "inflate_too_large";
   }
   return "unknown";
 }
@@ -409,7 +420,7 @@ std::string_view toString(HepEncodeError error) {
   return "unknown";
 }
 
-HepDecodeResult decodeHep(std::span<const uint8_t> bytes, std::string& inflate_scratch) {
+HepDecodeResult decodeHep(std::span<const uint8_t> bytes, std::string& inflate_scratch, size_t max_inflated) {
   if (bytes.empty()) return fail(HepError::Truncated, 0, "empty input");
   const uint8_t first = bytes[0];
   if (first == 1 || first == 2) return decodeHep12(bytes);
@@ -418,7 +429,7 @@ HepDecodeResult decodeHep(std::span<const uint8_t> bytes, std::string& inflate_s
   if (std::memcmp(bytes.data(), kMagic, have) != 0) return fail(HepError::BadMagic, 0, "not a HEP packet");
   if (bytes.size() < 4) return fail(HepError::Truncated, bytes.size(), "HEP3 header cut short");
   if (bytes[3] != '3') return fail(HepError::UnsupportedVersion, 3, "HEP magic with a version other than 3");
-  return decodeHep3(bytes, inflate_scratch);
+  return decodeHep3(bytes, inflate_scratch, max_inflated);
 }
 
 HepEncodeResult encodeHep1(const PacketView& packet, std::string& out) { return encodeHep12(packet, out, 1); }

@@ -72,7 +72,8 @@ enum class HepError : uint8_t {
   UnsupportedVersion,  // "HEP" + another digit, or v1/v2 where only v3 is possible (TCP)
   BadLength,           // a header length field that cannot be right (v3 total < 6)
   Malformed,           // a chunk or field that breaks the format
-  InflateFailed,       // compressed payload that does not inflate, or inflates past the bound
+  InflateFailed,       // compressed payload that does not inflate
+  InflateTooLarge,     // compressed payload that would inflate past the caller's bound
 };
 [[nodiscard]] std::string_view toString(HepError error);
 
@@ -92,8 +93,9 @@ struct HepDecodeResult {
   explicit operator bool() const { return ok(); }
 };
 
-// Inflated payloads larger than this are refused (InflateFailed): the bound keeps one hostile
-// datagram from costing more than a megabyte.
+// The largest inflated payload the codec ever produces (and encodes); callers pass a lower bound
+// to decodeHep (the collector's collector.max_inflated_kb, 64 KiB by default): larger ones are
+// refused as InflateTooLarge, so one hostile ~1000:1 datagram cannot cost megabytes.
 inline constexpr size_t kMaxInflatedPayload = 1u << 20;
 inline constexpr size_t kHep3HeaderSize = 6;  // "HEP3" + total length
 inline constexpr size_t kHep3MaxPacket = 65535;
@@ -104,10 +106,14 @@ inline constexpr size_t kHep3MaxPacket = 65535;
 //
 // The returned views borrow from `bytes`, except an inflated payload (chunk 16), which lives in
 // `inflate_scratch` (overwritten on each call that inflates). Both must outlive the PacketView.
-// Uncompressed packets never allocate.
-[[nodiscard]] HepDecodeResult decodeHep(std::span<const uint8_t> bytes, std::string& inflate_scratch);
-[[nodiscard]] inline HepDecodeResult decodeHep(std::string_view bytes, std::string& inflate_scratch) {
-  return decodeHep(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), inflate_scratch);
+// Uncompressed packets never allocate. A compressed payload inflating past `max_inflated` bytes
+// (clamped to kMaxInflatedPayload) is refused with InflateTooLarge; the scratch never grows past it.
+[[nodiscard]] HepDecodeResult decodeHep(std::span<const uint8_t> bytes, std::string& inflate_scratch,
+                                        size_t max_inflated = kMaxInflatedPayload);
+[[nodiscard]] inline HepDecodeResult decodeHep(std::string_view bytes, std::string& inflate_scratch,
+                                               size_t max_inflated = kMaxInflatedPayload) {
+  return decodeHep(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), inflate_scratch,
+                   max_inflated);
 }
 
 enum class HepEncodeError : uint8_t {

@@ -16,8 +16,21 @@ void SipStreamFramer::append(std::string_view bytes) {
   buffer_.append(bytes.data(), bytes.size());
 }
 
+void SipStreamFramer::releaseSpare() {
+  constexpr size_t kSpareBytes = 4096;
+  if (buffered() == 0) {
+    if (buffer_.capacity() > kSpareBytes) std::string().swap(buffer_);
+    else buffer_.clear();
+    head_ = 0;
+  } else if (buffer_.capacity() > kSpareBytes && buffered() < buffer_.capacity() / 4) {
+    buffer_.erase(0, head_);  // scan offsets are relative to head_, as in append()
+    head_ = 0;
+    buffer_.shrink_to_fit();
+  }
+}
+
 void SipStreamFramer::reset() {
-  buffer_.clear();
+  std::string().swap(buffer_);
   head_ = 0;
   discard_remaining_ = 0;
   skip_to_eol_ = false;

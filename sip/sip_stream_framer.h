@@ -55,8 +55,17 @@ class SipStreamFramer {
   [[nodiscard]] SipFrame next();
   // Bytes buffered and not yet returned.
   [[nodiscard]] size_t buffered() const { return buffer_.size() - head_; }
-  // Drops everything (e.g. after a TCP gap): the next bytes are treated as a new stream.
+  // Drops everything (e.g. after a TCP gap): the next bytes are treated as a new stream. Gives
+  // the buffer's memory back.
   void reset();
+  // Memory the buffer takes (its capacity): what a budget over many framers must count.
+  // (0 while the bytes fit in the string itself: no heap.)
+  [[nodiscard]] size_t memoryBytes() const {
+    return buffer_.capacity() > std::string().capacity() ? buffer_.capacity() : 0;
+  }
+  // Gives back buffer memory the unreturned bytes do not need (an empty buffer, or one less than
+  // a quarter full past a few KiB). Invalidates views from earlier next() calls.
+  void releaseSpare();
 
  private:
   enum class Phase : uint8_t { StartLine, Headers, Body };

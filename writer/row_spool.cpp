@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -18,10 +19,12 @@ namespace sipvault::writer {
 
 namespace {
 
-constexpr std::string_view kSegmentMagic = "SVSPOOL1";
+constexpr std::string_view kLegacySegmentMagic = "SVSPOOL1";  // unkeyed records; still replayed
+constexpr std::string_view kSegmentMagic = "SVSPOOL2";        // followed by the segment's 8-byte key
 constexpr std::string_view kRecordMagic = "SVR1";
 constexpr std::string_view kCursorMagic = "SVCURS01";
-constexpr uint64_t kSegmentHeaderBytes = 8;
+constexpr uint64_t kLegacySegmentHeaderBytes = 8;
+constexpr uint64_t kSegmentHeaderBytes = 16;
 constexpr uint64_t kRecordHeaderBytes = 12;
 constexpr uint64_t kCursorBytes = 28;
 // No single record is this large (a flush of 2000 rows is ~1 MB); a longer length is damage.
@@ -39,8 +42,9 @@ uint64_t getLe(const char* p, int bytes) {
   return v;
 }
 
-uint32_t crcOf(std::string_view a, std::string_view b = {}) {
+uint32_t crcOf(std::string_view a, std::string_view b = {}, std::string_view key = {}) {
   uLong c = crc32(0L, Z_NULL, 0);
+  if (!key.empty()) c = crc32(c, reinterpret_cast<const Bytef*>(key.data()), static_cast<uInt>(key.size()));
   c = crc32(c, reinterpret_cast<const Bytef*>(a.data()), static_cast<uInt>(a.size()));
   // Payloads may pass 4 GiB in theory; crc32_z takes a size_t. (A null buffer would make zlib
   // return its initial value, 0, instead of the CRC so far.)
@@ -48,22 +52,23 @@ uint32_t crcOf(std::string_view a, std::string_view b = {}) {
   return static_cast<uint32_t>(c);
 }
 
-// Size of the valid record starting at `at` in `buf`, 0 when there is none.
-uint64_t validRecordAt(std::string_view buf, uint64_t at) {
+// Size of the valid record starting at `at` in `buf`, 0 when there is none. `key` is the segment's
+// record key ("" in a legacy segment).
+uint64_t validRecordAt(std::string_view buf, uint64_t at, std::string_view key) {
   if (at + kRecordHeaderBytes > buf.size() || buf.substr(at, 4) != kRecordMagic) return 0;
   const uint64_t len = getLe(buf.data() + at + 4, 4);
   if (len > kMaxRecordBytes || at + kRecordHeaderBytes + len > buf.size()) return 0;
   const uint32_t crc = static_cast<uint32_t>(getLe(buf.data() + at + 8, 4));
-  if (crcOf(buf.substr(at + 4, 4), buf.substr(at + kRecordHeaderBytes, len)) != crc) return 0;
+  if (crcOf(buf.substr(at + 4, 4), buf.substr(at + kRecordHeaderBytes, len), key) != crc) return 0;
   return kRecordHeaderBytes + len;
 }
 
 // Offset of the first valid record at or after `from`, or buf.size() when there is none.
-uint64_t findValidRecord(std::string_view buf, uint64_t from) {
+uint64_t findValidRecord(std::string_view buf, uint64_t from, std::string_view key) {
   for (uint64_t at = from; at < buf.size();) {
     const size_t hit = buf.find(kRecordMagic, at);
     if (hit == std::string_view::npos) break;
-    if (validRecordAt(buf, hit)) return hit;
+    if (validRecordAt(buf, hit, key)) return hit;
     at = hit + 1;
   }
   return buf.size();
@@ -209,7 +214,9 @@ bool RowSpool::recover(std::string& error) {
       if (fd >= 0) ::close(fd);
       return false;
     }
-    if (buf.size() < kSegmentHeaderBytes || std::string_view(buf).substr(0, 8) != kSegmentMagic) {
+    const std::string_view magic = std::string_view(buf).substr(0, 8);
+    const bool keyed = magic == kSegmentMagic && buf.size() >= kSegmentHeaderBytes;
+    if (!keyed && magic != kLegacySegmentMagic) {
       ++recovery_.bad_segments;
       ++corrupt_records_;
       corrupt_bytes_ += buf.size();
@@ -217,16 +224,18 @@ bool RowSpool::recover(std::string& error) {
       std::filesystem::remove(path, ec);
       continue;
     }
-    uint64_t start = kSegmentHeaderBytes;
-    if (segments_.empty() && seq == cursor_seq) start = std::clamp<uint64_t>(cursor_offset, kSegmentHeaderBytes, buf.size());
+    Segment segment{seq, 0, keyed ? kSegmentHeaderBytes : kLegacySegmentHeaderBytes,
+                    keyed ? buf.substr(8, 8) : std::string()};
+    uint64_t start = segment.header_bytes;
+    if (segments_.empty() && seq == cursor_seq) start = std::clamp<uint64_t>(cursor_offset, start, buf.size());
     uint64_t valid_end = start;  // end of the last valid record
     for (uint64_t at = start; at < buf.size();) {
-      if (const uint64_t n = validRecordAt(buf, at)) {
+      if (const uint64_t n = validRecordAt(buf, at, segment.key)) {
         ++records_;
         at += n;
         valid_end = at;
       } else {
-        at = findValidRecord(buf, at + 1);  // damage in between is counted when reading reaches it
+        at = findValidRecord(buf, at + 1, segment.key);  // damage in between is counted when reading reaches it
       }
     }
     uint64_t size = buf.size();
@@ -244,7 +253,8 @@ bool RowSpool::recover(std::string& error) {
     }
     ::close(fd);
     if (segments_.empty()) read_offset_ = start;
-    segments_.push_back({seq, size});
+    segment.size = size;
+    segments_.push_back(std::move(segment));
     bytes_ += size;
   }
   next_seq_ = std::max(cursor_seq, seqs.empty() ? uint64_t{1} : seqs.back() + 1);
@@ -260,13 +270,34 @@ bool RowSpool::recover(std::string& error) {
 bool RowSpool::startSegment(std::string& error) {
   const uint64_t seq = next_seq_;
   const auto path = segmentPath(seq);
+  // Records acked from the old segment must be on disk before it is left: sync() only ever
+  // syncs the segment appended to last.
+  if (append_fd_ >= 0 && dirty_) {
+    if (::fdatasync(append_fd_) != 0) {
+      error = errnoText("cannot sync spool segment " + segmentPath(segments_.back().seq).string());
+      return false;
+    }
+    ++data_syncs_;
+    dirty_ = false;
+  }
   closeFd(append_fd_);
   append_fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
   if (append_fd_ < 0) {
     error = errnoText("cannot create spool segment " + path.string());
     return false;
   }
-  const iovec header{const_cast<char*>(kSegmentMagic.data()), kSegmentMagic.size()};
+  // A random key per segment seeds every record's CRC: bytes that only look like a record (a
+  // captured packet holding "SVR1" + length + CRC) fail the check when reading resyncs after damage.
+  Segment segment{seq, kSegmentHeaderBytes, kSegmentHeaderBytes, std::string(8, '\0')};
+  if (::getrandom(segment.key.data(), segment.key.size(), 0) != static_cast<ssize_t>(segment.key.size())) {
+    error = errnoText("cannot draw a key for spool segment " + path.string());
+    closeFd(append_fd_);
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    return false;
+  }
+  const std::string header_bytes = std::string(kSegmentMagic) + segment.key;
+  const iovec header{const_cast<char*>(header_bytes.data()), header_bytes.size()};
   if (!writeAll(append_fd_, &header, 1) ||
       (options_.fsync_interval.count() == 0 && ::fdatasync(append_fd_) != 0)) {
     error = errnoText("cannot write spool segment " + path.string());
@@ -281,7 +312,7 @@ bool RowSpool::startSegment(std::string& error) {
     read_offset_ = kSegmentHeaderBytes;
     closeFd(read_fd_);
   }
-  segments_.push_back({seq, kSegmentHeaderBytes});
+  segments_.push_back(std::move(segment));
   bytes_ += kSegmentHeaderBytes;
   return true;
 }
@@ -292,8 +323,10 @@ RowSpool::AppendResult RowSpool::append(std::string_view payload, std::string& e
     return AppendResult::IoError;
   }
   const uint64_t record = kRecordHeaderBytes + payload.size();
-  const bool roll = segments_.empty() ||
-                    (segments_.back().size + record > options_.segment_bytes && segments_.back().size > kSegmentHeaderBytes);
+  // A legacy (unkeyed) segment left by an older writer takes no new records.
+  const bool roll = segments_.empty() || segments_.back().key.empty() ||
+                    (segments_.back().size + record > options_.segment_bytes &&
+                     segments_.back().size > segments_.back().header_bytes);
   if (bytes_ + record + (roll ? kSegmentHeaderBytes : 0) > options_.max_bytes) return AppendResult::Full;
   if (roll) {
     if (!startSegment(error)) return AppendResult::IoError;
@@ -309,7 +342,7 @@ RowSpool::AppendResult RowSpool::append(std::string_view payload, std::string& e
   char header[kRecordHeaderBytes];
   std::memcpy(header, kRecordMagic.data(), 4);
   putLe(header + 4, payload.size(), 4);
-  putLe(header + 8, crcOf(std::string_view(header + 4, 4), payload), 4);
+  putLe(header + 8, crcOf(std::string_view(header + 4, 4), payload, seg.key), 4);
   const iovec iov[2] = {{header, sizeof header}, {const_cast<char*>(payload.data()), payload.size()}};
   const bool synced_now = options_.fsync_interval.count() == 0;
   if (!writeAll(append_fd_, iov, 2) || (synced_now && ::fdatasync(append_fd_) != 0)) {
@@ -367,7 +400,7 @@ RowSpool::ReadResult RowSpool::front(std::string& payload, std::string& error) {
           error = errnoText("cannot read spool segment " + segmentPath(seg.seq).string());
           return ReadResult::IoError;
         }
-        if (crcOf(std::string_view(header).substr(4, 4), payload) == getLe(header.data() + 8, 4)) {
+        if (crcOf(std::string_view(header).substr(4, 4), payload, seg.key) == getLe(header.data() + 8, 4)) {
           front_size_ = kRecordHeaderBytes + len;
           return ReadResult::Record;
         }
@@ -378,7 +411,7 @@ RowSpool::ReadResult RowSpool::front(std::string& payload, std::string& error) {
       error = errnoText("cannot read spool segment " + segmentPath(seg.seq).string());
       return ReadResult::IoError;
     }
-    const uint64_t skip = findValidRecord(rest, 1);
+    const uint64_t skip = findValidRecord(rest, 1, seg.key);
     ++corrupt_records_;
     corrupt_bytes_ += skip;
     read_offset_ += skip;
@@ -406,7 +439,7 @@ void RowSpool::dropFrontSegment() {
   std::filesystem::remove(segmentPath(segments_.front().seq), ec);
   bytes_ -= segments_.front().size;
   segments_.pop_front();
-  read_offset_ = kSegmentHeaderBytes;
+  read_offset_ = segments_.empty() ? kSegmentHeaderBytes : segments_.front().header_bytes;
 }
 
 void RowSpool::removeAllSegments() {
@@ -439,6 +472,7 @@ bool RowSpool::sync(std::string& error) {
     error = errnoText("cannot sync spool segment");
     return false;
   }
+  ++data_syncs_;
   syncDir(options_.dir);
   dirty_ = false;
   return true;

@@ -7,13 +7,19 @@
 //   spool-<seq, 16 hex>.seg      segment files, appended in seq order; the last one takes appends
 //   cursor                       where reading resumes (segment seq, offset); replaced by rename()
 //
-//   segment:  +----------------+--------+--------+-----
-//             | "SVSPOOL1" (8) | record | record | ...
-//             +----------------+--------+--------+-----
+//   segment:  +----------------+---------+--------+--------+-----
+//             | "SVSPOOL2" (8) | key (8) | record | record | ...
+//             +----------------+---------+--------+--------+-----
 //   record:   +------------+--------------+-------------+-------------------+
 //             | "SVR1" (4) | length u32LE | crc32 u32LE | payload (length)  |
 //             +------------+--------------+-------------+-------------------+
-//             crc32 = zlib/IEEE CRC-32 over the 4 length bytes and the payload
+//             crc32 = zlib/IEEE CRC-32 over the segment's key, the 4 length bytes and the payload
+//   key:      8 random bytes drawn when the segment is created. Payloads are captured traffic, so a
+//             sender can place "SVR1" + length + a valid unkeyed CRC inside a packet; without the
+//             key, such bytes pass the check when reading resyncs after damage only by a 2^-32
+//             chance. (A CRC, not a MAC: it does not stand against someone who can read the spool.)
+//   legacy:   a segment starting "SVSPOOL1" (no key; records' CRC without key) from an older
+//             writer is still read and replayed; new appends always go to a new keyed segment.
 //   cursor:   +----------------+-----------------+--------------+-------------------------------+
 //             | "SVCURS01" (8) | segment seq u64 | offset u64   | crc32 u32 over the first 24   |
 //             +----------------+-----------------+--------------+-------------------------------+
@@ -24,7 +30,7 @@
 //
 // Durability: with fsync_interval 0 (default) append() returns only after fdatasync(), so an
 // appended record survives power loss. With fsync_interval N ms, append() syncs at most every N ms
-// (and sync() syncs what is pending): a process crash loses nothing (the page cache has it), a
+// (and sync() syncs what is pending; the old segment is synced before a new one starts): a process crash loses nothing (the page cache has it), a
 // power loss may lose the last N ms of appends. The cursor is renamed into place without fsync:
 // after a power loss reading may restart a little earlier (records replayed twice, never lost).
 //
@@ -96,13 +102,17 @@ class RowSpool {
   [[nodiscard]] uint64_t bytes() const { return bytes_; }  // segment files on disk
   [[nodiscard]] uint64_t corruptRecords() const { return corrupt_records_; }
   [[nodiscard]] uint64_t corruptBytes() const { return corrupt_bytes_; }
+  // fdatasync() calls that made appended records durable (for tests of the fsync policy).
+  [[nodiscard]] uint64_t dataSyncs() const { return data_syncs_; }
   [[nodiscard]] const SpoolRecovery& recovery() const { return recovery_; }
   [[nodiscard]] const RowSpoolOptions& options() const { return options_; }
 
  private:
   struct Segment {
     uint64_t seq = 0;
-    uint64_t size = 0;  // bytes in the file, header included
+    uint64_t size = 0;          // bytes in the file, header included
+    uint64_t header_bytes = 0;  // 16, or 8 in a legacy (unkeyed) segment
+    std::string key;            // seeds the records' CRC; "" in a legacy segment
   };
 
   explicit RowSpool(RowSpoolOptions options);
@@ -125,6 +135,7 @@ class RowSpool {
   uint64_t bytes_ = 0;
   uint64_t corrupt_records_ = 0;
   uint64_t corrupt_bytes_ = 0;
+  uint64_t data_syncs_ = 0;
   bool dirty_ = false;  // appended since the last fdatasync
   std::chrono::steady_clock::time_point last_sync_{};
   SpoolRecovery recovery_;

@@ -233,6 +233,9 @@ def main():
     ap.add_argument("--db-port", type=int, default=33998)
     ap.add_argument("--db-buffer-pool", default="4G",
                     help="innodb_buffer_pool_size of the shared MariaDB (60 s at 50k rows/s is ~2 GB of pages)")
+    ap.add_argument("--db-flush-log", choices=["1", "2"], default="1",
+                    help="innodb_flush_log_at_trx_commit: 1 = durable (default, as deploy/mariadb.sh); 2 = an fsync "
+                         "about once a second, an OS crash loses acked rows (writer/README.md)")
     ap.add_argument("--db-log-file-size", default="2G", help="innodb_log_file_size (fewer checkpoint flushes)")
     args = ap.parse_args()
     args.build = os.path.abspath(args.build)
@@ -240,6 +243,7 @@ def main():
     os.makedirs(args.work, exist_ok=True)
     os.environ["SIPVAULT_MARIADB_BUFFER_POOL"] = args.db_buffer_pool
     os.environ["SIPVAULT_MARIADB_LOG_FILE_SIZE"] = args.db_log_file_size
+    os.environ["SIPVAULT_MARIADB_FLUSH_LOG"] = args.db_flush_log
     db = Db(os.path.join(args.build, "bench-mariadb"), args.db_port)
     db.start()
     results = []
@@ -256,7 +260,7 @@ def main():
                       [int(x) for x in args.baseline_rates.split(",")], args.probe, args.duration, log)
     subprocess.run([os.path.join(ROOT, "deploy/mariadb.sh"), "stop", db.datadir], stdout=subprocess.DEVNULL)
     shutil.rmtree(db.datadir, ignore_errors=True)  # several GB of bench rows; made afresh by the next run
-    summary = {"date": time.strftime("%Y-%m-%d %H:%M"), "sipvault_best": best, "baseline_best": base,
+    summary = {"date": time.strftime("%Y-%m-%d %H:%M"), "db_flush_log": int(args.db_flush_log), "sipvault_best": best, "baseline_best": base,
                "ratio": round(best["rate"] / base["rate"], 1) if best and base else None, "runs": results}
     with open(os.path.join(args.work, "results.json"), "w") as f:
         json.dump(summary, f, indent=1)

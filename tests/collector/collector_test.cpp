@@ -12,14 +12,12 @@
 #include <thread>
 
 #include "child_process.h"
-#include "collector/packet_admission.h"
+#include "metrics_scrape.h"
 #include "common/bus.h"
 #include "proto/hep_codec.h"
 #include "sipvault.pb.h"
 #include "tests/collector/collector_test_support.h"
 #include "tls_test_support.h"
-
-using namespace sipvault::collector;
 
 using namespace sipvault;
 using namespace sipvault::test;
@@ -128,24 +126,6 @@ TEST_CASE("with an auth key, packets with a wrong or missing key are dropped and
   CHECK(packets[0].src_port() == 5001);
 }
 
-TEST_CASE("packet admission checks the key, the capture id list and keep-alives", "[collector][admission]") {
-  PacketView p;
-  p.capture_id = 5;
-  PacketAdmission open("", {});
-  CHECK(open.check(p, true) == Admission::Accept);
-  PacketAdmission keyed("k", {5});
-  CHECK(keyed.check(p, true) == Admission::BadAuthKey);
-  p.has_auth_key = true;
-  p.auth_key = "k";
-  CHECK(keyed.check(p, true) == Admission::Accept);
-  p.capture_id = 6;
-  CHECK(keyed.check(p, true) == Admission::CaptureIdNotAllowed);
-  CHECK(keyed.check(p, false) == Admission::Accept);  // IP-in-IP carries no HEP fields
-  PacketView ka;
-  ka.keep_alive = true;
-  CHECK(open.check(ka, true) == Admission::KeepAlive);
-}
-
 TEST_CASE("the collector refuses to start on a port in use, with one clear line", "[collector][integration]") {
   RunningCollector first;
   test::ChildProcess second({test::binaryPath("collector", "sipvault-collector"),
@@ -197,4 +177,95 @@ TEST_CASE("every UDP datagram the kernel dropped while the collector was pushed 
   }
   INFO("received " << packets.size() << ", counted as kernel drops " << dropped);
   CHECK(packets.size() + dropped == static_cast<size_t>(kSent));
+}
+
+TEST_CASE("SIGTERM with no parser taking batches ends within the drain timeout and counts what it dropped",
+          "[collector][integration][drain]") {
+  // Nobody pulls the output: one-packet batches fill the one-batch queue and the listener blocks
+  // in its flush. Without a deadline on that flush, stop never finished.
+  const std::string ini = std::string(SIPVAULT_BINARY_DIR) + "/tests/collector/drain-deadline.ini";
+  std::ofstream(ini) << "[collector]\nbatch_packets = 1\nqueue_batches = 1\nbus_hwm = 1\ndrain_timeout_ms = 1500\n";
+  RunningCollector c({"--config=" + ini});
+  const std::string sip = "OPTIONS sip:drain@example.org SIP/2.0\r\nCall-ID: drain\r\n\r\n";
+  for (int i = 0; i < 500; ++i) sendUdp(c.hep_port, encodeHep(3, samplePacket(i, sip)));
+  std::this_thread::sleep_for(500ms);  // the listener is blocked on the full queue by now
+  const auto t0 = std::chrono::steady_clock::now();
+  const int status = c.proc.stop(20s);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  INFO(c.proc.log());
+  CHECK(status == 0);
+  CHECK(took < 5s);  // 1.5 s drain timeout plus start-up slack, far from "never"
+  CHECK(c.proc.log().find("event=drain_deadline_passed") != std::string::npos);
+  // Every packet is either held in the undelivered batches or counted as dropped at stop.
+  const std::string log = c.proc.log();
+  const auto field = [&](const std::string& key) {
+    const size_t at = log.find(" " + key + "=", log.find("event=stopped"));
+    REQUIRE(at != std::string::npos);
+    return std::stoull(log.substr(at + key.size() + 2));
+  };
+  CHECK(field("undelivered_batches") + field("dropped_at_stop") > 0);
+  CHECK(field("undelivered_batches") + field("dropped_at_stop") + field("batches_sent") == field("accepted"));
+}
+
+namespace {
+
+// True when the collector closed `fd` within `wait` (read gives EOF or a reset).
+bool closedByPeer(int fd, std::chrono::milliseconds wait) {
+  timeval tv{static_cast<time_t>(wait.count() / 1000), static_cast<suseconds_t>(wait.count() % 1000 * 1000)};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char b;
+  const ssize_t n = ::recv(fd, &b, 1, 0);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+uint64_t metric(const RunningCollector& c, const std::string& name) {
+  return test::scrapeMetric(c.metrics_port, name).value_or(0);
+}
+
+}  // namespace
+
+TEST_CASE("one source address gets at most collector.tcp_max_per_source TCP connections, other sources still get theirs",
+          "[collector][integration][tcp]") {
+  const std::string ini = std::string(SIPVAULT_BINARY_DIR) + "/tests/collector/per-source.ini";
+  std::ofstream(ini) << "[collector]\ntcp_max_per_source = 2\n";
+  RunningCollector c({"--config=" + ini});
+  const int a = connectTcp(c.hep_port, "127.0.0.1");
+  const int b = connectTcp(c.hep_port, "127.0.0.1");
+  const int refused = connectTcp(c.hep_port, "127.0.0.1");
+  const int other = connectTcp(c.hep_port, "127.0.0.2");
+  CHECK(closedByPeer(refused, 3s));
+  CHECK_FALSE(closedByPeer(other, 300ms));
+  CHECK_FALSE(closedByPeer(a, 300ms));
+  CHECK(metric(c, "collector_tcp_refused_per_source_total") == 1);
+  // A slot freed is a slot again.
+  ::close(a);
+  std::this_thread::sleep_for(300ms);
+  const int again = connectTcp(c.hep_port, "127.0.0.1");
+  CHECK_FALSE(closedByPeer(again, 300ms));
+  CHECK(metric(c, "collector_tcp_refused_per_source_total") == 1);
+  for (int fd : {b, refused, other, again}) ::close(fd);
+}
+
+TEST_CASE("a TCP connection that sends no valid HEP packet within the first-packet timeout is closed and counted",
+          "[collector][integration][tcp]") {
+  const std::string ini = std::string(SIPVAULT_BINARY_DIR) + "/tests/collector/first-packet.ini";
+  std::ofstream(ini) << "[collector]\ntcp_first_packet_timeout_s = 1\n";
+  RunningCollector c({"--config=" + ini});
+  const int silent = connectTcp(c.hep_port);
+  // A HEP3 header announcing 60,000 bytes, then a trickle that never completes it: bytes alone
+  // do not keep the slot.
+  const int trickle = connectTcp(c.hep_port);
+  REQUIRE(::send(trickle, "HEP3\xea\x60", 6, 0) == 6);
+  const int good = connectTcp(c.hep_port);
+  const std::string hep = encodeHep(3, samplePacket(1, "OPTIONS sip:a SIP/2.0\r\n\r\n"));
+  REQUIRE(::send(good, hep.data(), hep.size(), 0) == static_cast<ssize_t>(hep.size()));
+  for (int i = 0; i < 4; ++i) {
+    std::this_thread::sleep_for(400ms);
+    (void)::send(trickle, "x", 1, MSG_NOSIGNAL);
+  }
+  CHECK(closedByPeer(silent, 3s));
+  CHECK(closedByPeer(trickle, 3s));
+  CHECK_FALSE(closedByPeer(good, 500ms));  // past the deadline, but it delivered a packet
+  CHECK(metric(c, "collector_tcp_closed_total{reason=\"no_hep\"}") == 2);
+  for (int fd : {silent, trickle, good}) ::close(fd);
 }

@@ -51,8 +51,16 @@ inline void sendUdp(int port, const std::string& bytes) {
   REQUIRE(n == static_cast<ssize_t>(bytes.size()));
 }
 
-inline int connectTcp(int port) {
+// A TCP connection to 127.0.0.1:port, from `source` (any 127.0.0.0/8 address is ours on loopback)
+// or from the address the kernel picks.
+inline int connectTcp(int port, const char* source = nullptr) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (source != nullptr) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    inet_pton(AF_INET, source, &local.sin_addr);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0);
+  }
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_port = htons(static_cast<uint16_t>(port));

@@ -93,6 +93,26 @@ TEST_CASE("a bounded queue refuses when full and drains after close", "[common][
   CHECK_FALSE(q.pop(std::chrono::milliseconds(0)));
 }
 
+TEST_CASE("a bounded queue with a byte budget refuses by bytes, yet takes one oversized item when empty",
+          "[common][queue]") {
+  struct Size {
+    size_t operator()(const std::string& s) const { return s.size(); }
+  };
+  BoundedQueue<std::string, Size> q(100, 1000);  // room for 100 items, but 1000 bytes
+  CHECK(q.push(std::string(600, 'a'), std::chrono::milliseconds(0)));
+  CHECK(q.push(std::string(400, 'b'), std::chrono::milliseconds(0)));
+  CHECK_FALSE(q.push(std::string(1, 'c'), std::chrono::milliseconds(5)));  // 2 items, but 1000 bytes
+  CHECK(q.bytes() == 1000);
+  CHECK(q.pop(std::chrono::milliseconds(0))->size() == 600);
+  CHECK(q.bytes() == 400);
+  CHECK(q.push(std::string(600, 'd'), std::chrono::milliseconds(0)));
+  CHECK(q.pop(std::chrono::milliseconds(0)));
+  CHECK(q.pop(std::chrono::milliseconds(0)));
+  CHECK(q.bytes() == 0);
+  CHECK(q.push(std::string(5000, 'e'), std::chrono::milliseconds(0)));  // bigger than the budget, into an empty queue
+  CHECK_FALSE(q.push(std::string(1, 'f'), std::chrono::milliseconds(0)));
+}
+
 TEST_CASE("the rate limiter lets one line through per interval and counts the rest", "[common][log]") {
   RateLimiter rl(std::chrono::hours(1));
   uint64_t suppressed = 99;

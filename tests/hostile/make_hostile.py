@@ -11,7 +11,7 @@ OUT_DIR receives one file per message (NN-name.sip, the exact payload bytes) and
         "size": 1234, "sha256": "...",
         "expect": "message" | "reject" | "dropped",   where it must end up (see below)
         "reject_reason": "bad_header",                 expect == "reject": parser reason prefix
-        "drop_reason": "inflate_failed",               expect == "dropped": collector counter
+        "drop_reason": "hep_inflate_too_large",        expect == "dropped": collector counter
         "transport": "udp" | "tcp",                    how the test sends the HEP packet
         "compress": false,                             HEP3 chunk 16 (zlib) instead of 15
         "ip_proto": 17,                                HEP chunk 2 (original transport)
@@ -27,8 +27,9 @@ OUT_DIR receives one file per message (NN-name.sip, the exact payload bytes) and
 expect: "message" = stored in sip_messages, found through the REST api by its Call-ID and its HEP
 capture id (index-based, set by the sender), raw bytes equal to the file; "reject" = not a usable
 SIP message (the parser's hard errors, sip/sip_parser.h), kept raw in sip_rejects; "dropped" =
-beyond the collector's inflate bound (proto/hep_codec.h kMaxInflatedPayload, 1 MiB): refused by the
-collector and counted (collector_dropped_total{reason="hep_inflate_failed"}).
+beyond the collector's inflate bound (collector.max_inflated_kb, raised by the pipeline test to the
+codec's ceiling proto/hep_codec.h kMaxInflatedPayload, 1 MiB; the default is 64 KiB): refused by the
+collector and counted (collector_dropped_total{reason="hep_inflate_too_large"}).
 
 What is hostile here: markup and script (<script>, <img onerror>, <svg onload>, javascript: URLs,
 attribute-breaking quotes, entities, external URLs) in every header, the body, the Call-ID, From/To
@@ -310,7 +311,7 @@ def main():
         if m.expect == "reject":
             entry["reject_reason"] = m.reason
         if m.expect == "dropped":
-            entry["drop_reason"] = "hep_inflate_failed"
+            entry["drop_reason"] = "hep_inflate_too_large"
         if m.expect == "message":
             entry["fields"] = {k: (v.hex() if isinstance(v, bytes) else v) for k, v in m.fields.items()}
         manifest["messages"].append(entry)

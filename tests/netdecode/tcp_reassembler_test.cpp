@@ -93,7 +93,9 @@ TEST_CASE("Out-of-order TCP segments are held until the hole fills", "[netdecode
   (void)h.send(isn + 1 + 2000, part(2000, longreq().size()));
   (void)h.send(isn + 1 + 1000, part(1000, 2000));
   CHECK(h.consumer.plain.empty());
-  CHECK(h.reassembler.bufferedBytes() == longreq().size() - 1000);
+  // Charged by memory: the held bytes plus the small vector of segments that holds them.
+  CHECK(h.reassembler.bufferedBytes() >= longreq().size() - 1000);
+  CHECK(h.reassembler.bufferedBytes() <= longreq().size() - 1000 + 256);
   (void)h.send(isn + 1, part(0, 1000));
   CHECK(h.consumer.marked.begin()->second == longreq());
   CHECK(h.counters.tcp_out_of_order == 2);

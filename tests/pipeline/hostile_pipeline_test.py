@@ -280,8 +280,8 @@ def main():
     check(n_rej == len(rejects), "sip_rejects holds %d rows, want %d" % (n_rej, len(rejects)))
 
     # 2. Counters: the over-limit packet is counted by the collector, rejects by the parser.
-    got = metric(args.collector_metrics, "collector_dropped_total", 'reason="hep_inflate_failed"')
-    check(got == len(dropped), "collector_dropped_total{reason=\"hep_inflate_failed\"} = %g, want %d" % (got, len(dropped)))
+    got = metric(args.collector_metrics, "collector_dropped_total", 'reason="hep_inflate_too_large"')
+    check(got == len(dropped), "collector_dropped_total{reason=\"hep_inflate_too_large\"} = %g, want %d" % (got, len(dropped)))
     for reason in sorted({m["reject_reason"] for m in rejects}):
         want = sum(m["reject_reason"] == reason for m in rejects)
         got = metric(args.parser_metrics, "parser_sip_rejected_total", 'reason="%s"' % reason)

@@ -22,7 +22,9 @@ cmetrics=$(free_port) pmetrics=$(free_port)
 start_writer "$bus2"
 bg parser "$build/parser/sipvault-parser" --input "connect:tcp://127.0.0.1:$bus1" \
   --output "connect:tcp://127.0.0.1:$bus2" --metrics-listen "127.0.0.1:$pmetrics"
-start_collector collector1 "$hep" "$bus1" --metrics-listen "127.0.0.1:$cmetrics"
+# The corpus holds a ~1 MB compressed message that must be stored: raise the inflate bound (64 KiB
+# by default) to the codec's 1 MiB ceiling; the 2 MiB one is still refused and counted.
+start_collector collector1 "$hep" "$bus1" --metrics-listen "127.0.0.1:$cmetrics" --max-inflated-kb 1024
 bg api "$build/api/sipvault-api" --listen "127.0.0.1:$http" --metrics-listen '' --db-socket "$sock" \
   --db-user sipvault --db-password sipvault --db-name "$db" --ui-dir "$src/api/ui" \
   --create-admin admin --admin-password-file "$work/admin-password"

@@ -13,16 +13,8 @@
 // Counts heap allocations so a test can prove that decoding an uncompressed packet allocates
 // nothing (the collector's hot path). Replacing the global operator new is allowed in one TU;
 // not under AddressSanitizer, whose own operator new would be mixed with ours.
-#if defined(__SANITIZE_ADDRESS__)
-#define SIPVAULT_COUNT_ALLOCATIONS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SIPVAULT_COUNT_ALLOCATIONS 0
-#endif
-#endif
-#ifndef SIPVAULT_COUNT_ALLOCATIONS
-#define SIPVAULT_COUNT_ALLOCATIONS 1
-#endif
+#include "tests/support/sanitizers.h"
+#define SIPVAULT_COUNT_ALLOCATIONS (!SIPVAULT_UNDER_ASAN)
 
 namespace {
 std::atomic<size_t> g_allocations{0};
@@ -239,12 +231,32 @@ TEST_CASE("HEPv3 compressed payload that is corrupt, cut short or too big fails 
   REQUIRE(bomb.size() < 60000);
   r = decode(hep3Of({{16, bomb}}));
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error.code == HepError::InflateFailed);
+  CHECK(r.error.code == HepError::InflateTooLarge);
 
   // Exactly at the bound is fine.
   r = decode(hep3Of({{16, deflateWith(std::string(kMaxInflatedPayload, 'a'), 15)}}));
   REQUIRE(r.ok());
   CHECK(r.packet->payload.size() == kMaxInflatedPayload);
+}
+
+TEST_CASE("HEPv3 compressed payload is refused past the caller's inflate bound, and the scratch stays within it",
+          "[hep][v3][compressed]") {
+  constexpr size_t kBound = 64 * 1024;
+  const std::string at_bound = hep3Of({{16, deflateWith(std::string(kBound, 'a'), 15)}});
+  const std::string past_bound = hep3Of({{16, deflateWith(std::string(kBound + 1, 'a'), 15)}});
+  std::string scratch;
+  auto r = decodeHep(at_bound, scratch, kBound);
+  REQUIRE(r.ok());
+  CHECK(r.packet->payload.size() == kBound);
+  r = decodeHep(past_bound, scratch, kBound);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error.code == HepError::InflateTooLarge);
+  CHECK(scratch.capacity() <= 2 * kBound);  // never grown toward the codec's 1 MiB ceiling
+  // A 1000:1 bomb is refused as well, after inflating no more than the bound.
+  r = decodeHep(hep3Of({{16, deflateWith(std::string(kMaxInflatedPayload, '\0'), 15)}}), scratch, kBound);
+  CHECK(r.error.code == HepError::InflateTooLarge);
+  CHECK(scratch.capacity() <= 2 * kBound);
+  CHECK(toString(HepError::InflateTooLarge) == "inflate_too_large");
 }
 
 TEST_CASE("HEPv3 decode of an uncompressed packet does not allocate", "[hep][v3][perf]") {

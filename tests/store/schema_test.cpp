@@ -116,3 +116,12 @@ TEST_CASE("The api's tables are a store migration: created on an empty database,
                    std::string(table) + "'") == 1);
   CHECK(db.value("SELECT password_hash FROM api_users WHERE username = 'admin'") == "hash");
 }
+
+TEST_CASE("The MariaDB the project starts commits durably: redo log synced at each commit, doublewrite on",
+          "[store][db][durability]") {
+  // The writer acks a batch once committed and the collector then forgets it: only a commit
+  // that survives an OS crash makes that ack true (deploy/mariadb.sh, writer/README.md).
+  test::TestDatabase db("durable");
+  CHECK(db.count("SELECT @@innodb_flush_log_at_trx_commit") == 1);
+  CHECK(db.count("SELECT @@innodb_doublewrite") == 1);
+}

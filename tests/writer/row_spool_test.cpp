@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -65,8 +66,20 @@ void patch(const std::filesystem::path& file, uint64_t offset, std::string_view 
   ::close(fd);
 }
 
-constexpr uint64_t kSegmentHeader = 8;
+constexpr uint64_t kSegmentHeader = 16;  // "SVSPOOL2" + the segment key
 constexpr uint64_t kRecordHeader = 12;
+
+// A record as an older writer wrote it, and as a sender can forge it inside a payload: magic,
+// length, and the CRC over length + payload with no key.
+std::string unkeyedRecord(std::string_view payload) {
+  std::string r = "SVR1";
+  for (int i = 0; i < 4; ++i) r += static_cast<char>((payload.size() >> (8 * i)) & 0xff);
+  uLong crc = crc32(0L, Z_NULL, 0);
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(r.data() + 4), 4);
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(payload.data()), static_cast<uInt>(payload.size()));
+  for (int i = 0; i < 4; ++i) r += static_cast<char>((crc >> (8 * i)) & 0xff);
+  return r + std::string(payload);
+}
 
 }  // namespace
 
@@ -289,4 +302,60 @@ TEST_CASE("Row spool with a damaged cursor replays from the oldest segment rathe
   auto spool = openSpool(dir.path());
   CHECK(spool->recovery().cursor_reset);
   CHECK(drain(*spool) == payloads);  // the popped one again: twice, not lost
+}
+
+TEST_CASE("Row spool with a sync interval syncs the old segment before it starts a new one", "[writer][spool]") {
+  test::SpoolTestDir dir("sync_on_roll");
+  const auto payloads = corpusPayloads();
+  std::string error;
+  // An hour between syncs: only the switch to a new segment may sync here.
+  auto spool = RowSpool::open({dir.path(), 1ull << 30, 4096, std::chrono::hours(1)}, error);
+  REQUIRE(spool);
+  appendAll(*spool, {payloads[0]});
+  CHECK(spool->dataSyncs() == 0);
+  size_t appended = 1;
+  while (segments(dir.path()).size() < 2) {
+    appendAll(*spool, {payloads[appended % payloads.size()]});
+    ++appended;
+  }
+  // The records acked from the first segment are on disk although the interval has not passed.
+  CHECK(spool->dataSyncs() == 1);
+  CHECK(drain(*spool).size() == appended);
+}
+
+TEST_CASE("Row spool does not take captured bytes that look like a record for one after damage",
+          "[writer][spool][damage]") {
+  test::SpoolTestDir dir("forged");
+  const auto payloads = corpusPayloads();
+  // A packet whose bytes carry a well-formed record with the unkeyed CRC, as a sender could send.
+  const std::string forged = unkeyedRecord("INSERT forged row");
+  const std::string hostile = "captured " + forged + " tail";
+  {
+    auto spool = openSpool(dir.path());
+    appendAll(*spool, {hostile, payloads[1]});
+  }
+  // Damage the hostile record's magic: reading resyncs and scans into its payload.
+  patch(segments(dir.path()).at(0), kSegmentHeader, "XXXX");
+  auto spool = openSpool(dir.path());
+  CHECK(drain(*spool) == std::vector<std::string>{payloads[1]});
+  CHECK(spool->corruptRecords() == 1);
+  CHECK(spool->corruptBytes() == kRecordHeader + hostile.size());
+}
+
+TEST_CASE("Row spool replays a segment an older writer wrote without a key", "[writer][spool]") {
+  test::SpoolTestDir dir("legacy");
+  const auto payloads = corpusPayloads();
+  {
+    std::filesystem::create_directories(dir.path());
+    std::ofstream out(dir.path() / "spool-0000000000000001.seg", std::ios::binary);
+    REQUIRE(out);
+    out << "SVSPOOL1" << unkeyedRecord(payloads[0]) << unkeyedRecord(payloads[1]);
+  }
+  auto spool = openSpool(dir.path());
+  CHECK(spool->recovery().records == 2);
+  CHECK(spool->corruptRecords() == 0);
+  std::string error;
+  REQUIRE(spool->append(payloads[2], error) == RowSpool::AppendResult::Appended);
+  CHECK(segments(dir.path()).size() == 2);  // new records go to a new, keyed segment
+  CHECK(drain(*spool) == std::vector<std::string>{payloads[0], payloads[1], payloads[2]});
 }

@@ -157,7 +157,9 @@ export async function startStack({ out }) {
     const collector = new Daemon('collector', bin.collector, [
       '--udp', `127.0.0.1:${ports.hep}`, '--tcp', '',
       '--output', `bind:tcp://127.0.0.1:${ports.collectorOut}`,
-      '--metrics-listen', `127.0.0.1:${ports.collectorMetrics}`], logDir);
+      '--metrics-listen', `127.0.0.1:${ports.collectorMetrics}`,
+      // The hostile corpus stores compressed messages up to ~1 MB: the default bound is 64 KiB.
+      '--max-inflated-kb', '1024'], logDir);
     stack.daemons.push(collector);
     await waitFor('the parser', () => httpOk(`http://127.0.0.1:${ports.parserMetrics}/healthz`), { process: parser });
     await waitFor('the collector', () => httpOk(`http://127.0.0.1:${ports.collectorMetrics}/healthz`), { process: collector });
