@@ -25,6 +25,7 @@
 
 #include "api/auth_handler.h"
 #include "api/export_handler.h"
+#include "api/reject_handler.h"
 #include "api/search_handler.h"
 #include "api/stats_handler.h"
 #include "api/system_handler.h"
@@ -139,6 +140,7 @@ class Router {
         auth_(ctx),
         admin_(ctx),
         search_(ctx),
+        rejects_(ctx),
         exports_(ctx),
         stats_(ctx),
         system_(ctx) {
@@ -201,6 +203,10 @@ class Router {
     R("GET", "/api/v1/calls", "calls", Access::Viewer, [this](const ApiRequest& q, A) { return search_.calls(q); });
     R("GET", "/api/v1/calls/*/flow", "flow", Access::Viewer,
       [this](const ApiRequest& q, A a) { return search_.flow(q, a[0]); });
+    R("GET", "/api/v1/rejects", "rejects", Access::Viewer,
+      [this](const ApiRequest& q, A) { return rejects_.rejects(q); });
+    R("GET", "/api/v1/rejects/*", "reject", Access::Viewer,
+      [this](const ApiRequest& q, A a) { return rejects_.reject(q, a[0]); });
     R("GET", "/api/v1/export.pcap", "export_pcap", Access::Viewer,
       [this](const ApiRequest& q, A) { return exports_.pcap(q); });
     R("GET", "/api/v1/export.txt", "export_txt", Access::Viewer,
@@ -376,6 +382,7 @@ class Router {
   AuthHandler auth_;
   AdminHandler admin_;
   SearchHandler search_;
+  RejectHandler rejects_;
   ExportHandler exports_;
   StatsHandler stats_;
   SystemHandler system_;

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "api/base64.h"
+#include "api/row_cells.h"
 #include "api/search_filter.h"
 #include "api/sip_response.h"
 #include "api/sip_sections.h"
@@ -19,22 +20,6 @@ namespace sipvault::api {
 using namespace sipvault::store;
 namespace {
 
-template <typename T>
-bool number(const std::optional<std::string>& cell, T& out) {
-  if (!cell) return false;
-  uint64_t v = 0;
-  auto [ptr, ec] = std::from_chars(cell->data(), cell->data() + cell->size(), v);
-  if (ec != std::errc() || ptr != cell->data() + cell->size() || v > std::numeric_limits<T>::max()) return false;
-  out = static_cast<T>(v);
-  return true;
-}
-
-bool text(const std::optional<std::string>& cell, std::string& out) {
-  if (!cell) return false;
-  out = *cell;
-  return true;
-}
-
 Poco::JSON::Object::Ptr newObject() { return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER); }
 
 }  // namespace
@@ -42,15 +27,15 @@ Poco::JSON::Object::Ptr newObject() { return new Poco::JSON::Object(Poco::JSON_P
 std::optional<MessageRecord> MessageRecord::fromRow(const DbRow& row, bool with_raw) {
   if (row.size() != (with_raw ? 27u : 26u)) return std::nullopt;
   MessageRecord m;
-  const bool ok = number(row[0], m.id) && number(row[1], m.capture_us) && text(row[2], m.method) &&
-                  number(row[3], m.status) && number(row[4], m.cseq) && text(row[5], m.call_id) &&
-                  text(row[6], m.from_user) && text(row[7], m.to_user) && text(row[8], m.ruri_user) &&
-                  text(row[9], m.from_tag) && text(row[10], m.to_tag) && text(row[11], m.user_agent) &&
-                  text(row[12], m.via_branch) && text(row[13], m.x_cid) && text(row[14], m.correlation_id) &&
-                  text(row[15], m.src_ip) && text(row[16], m.dst_ip) && number(row[17], m.src_port) &&
-                  number(row[18], m.dst_port) && number(row[19], m.ip_proto) && number(row[20], m.capture_id) &&
-                  text(row[21], m.node) && number(row[22], m.vlan) && number(row[23], m.raw_len) &&
-                  number(row[24], m.flags) && number(row[25], m.call_id_hash);
+  const bool ok = readNumber(row[0], m.id) && readNumber(row[1], m.capture_us) && readText(row[2], m.method) &&
+                  readNumber(row[3], m.status) && readNumber(row[4], m.cseq) && readText(row[5], m.call_id) &&
+                  readText(row[6], m.from_user) && readText(row[7], m.to_user) && readText(row[8], m.ruri_user) &&
+                  readText(row[9], m.from_tag) && readText(row[10], m.to_tag) && readText(row[11], m.user_agent) &&
+                  readText(row[12], m.via_branch) && readText(row[13], m.x_cid) && readText(row[14], m.correlation_id) &&
+                  readText(row[15], m.src_ip) && readText(row[16], m.dst_ip) && readNumber(row[17], m.src_port) &&
+                  readNumber(row[18], m.dst_port) && readNumber(row[19], m.ip_proto) && readNumber(row[20], m.capture_id) &&
+                  readText(row[21], m.node) && readNumber(row[22], m.vlan) && readNumber(row[23], m.raw_len) &&
+                  readNumber(row[24], m.flags) && readNumber(row[25], m.call_id_hash);
   if (!ok) return std::nullopt;
   if (with_raw) {
     if (!row[26]) return std::nullopt;

@@ -107,7 +107,7 @@ Derived leg(std::string payload, const char* src, uint16_t sport, const char* ds
   return Derived{std::move(payload), src, sport, dst, dport, offset_us, proto, std::move(correlation)};
 }
 
-std::string hep3(const Derived& d, uint64_t base_us) {
+std::string hep3(const Derived& d, uint64_t base_us, uint32_t capture_id = 3001) {
   PacketView p;
   p.src = *IpAddress::parse(d.src);
   p.dst = *IpAddress::parse(d.dst);
@@ -117,7 +117,7 @@ std::string hep3(const Derived& d, uint64_t base_us) {
   const uint64_t t = base_us + d.offset_us;
   p.ts_sec = static_cast<uint32_t>(t / 1000000);
   p.ts_usec = static_cast<uint32_t>(t % 1000000);
-  p.capture_id = 3001;
+  p.capture_id = capture_id;
   p.correlation_id = d.correlation;
   p.payload = d.payload;
   std::string out;
@@ -180,6 +180,29 @@ std::vector<std::string> buildHepPackets() {
   derived.push_back(leg(derive(not_found, kFailSoon, "4950333", "4950444"), "192.0.2.20", 5060, "192.0.2.10", 5060,
                         21500000));
   for (const Derived& d : derived) out.push_back(hep3(d, base));
+  for (const TruthReject& r : rejectTruth())
+    out.push_back(hep3(leg(r.payload, r.src_ip.c_str(), r.src_port, r.dst_ip.c_str(), r.dst_port, 0), r.time_us,
+                       kRejectCaptureId));
+  return out;
+}
+
+// 2026-11-26T13:00:30Z and after: unparseable SIP, hostile for a UI (markup, invalid UTF-8), one
+// long enough to be stored compressed.
+std::vector<TruthReject> buildRejects() {
+  const uint64_t base = 1795698000ull * 1000000 + 30000000;
+  std::vector<TruthReject> out;
+  out.push_back({base, "192.0.2.60", "192.0.2.61", 5060, 5060, "not_sip",
+                 "<script>window.__rejectXss=1</script><img src=x onerror=\"window.__rejectXss=2\"> HELLO \xff\xfe\r\n"
+                 "X-Junk: yes\r\n\r\n"});
+  std::string no_call_id =
+      "OPTIONS sip:probe@192.0.2.61 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 192.0.2.60:5060;branch=z9hG4bK-reject-1\r\n"
+      "From: <sip:scanner@192.0.2.60>;tag=rej1\r\n"
+      "To: <sip:probe@192.0.2.61>\r\n"
+      "CSeq: 1 OPTIONS\r\n";
+  for (int i = 0; i < 8; ++i) no_call_id += "X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+  no_call_id += "Content-Length: 0\r\n\r\n";
+  out.push_back({base + 1000000, "192.0.2.61", "192.0.2.60", 5070, 5060, "missing_call_id", no_call_id});
   return out;
 }
 
@@ -190,7 +213,7 @@ std::vector<TruthMessage> buildTruth() {
     auto r = decodeHep(hep, scratch);
     if (!r.packet) throw std::runtime_error("a test HEP packet does not decode");
     const PacketView& p = *r.packet;
-    if (p.payload_type != kPayloadSip) continue;
+    if (p.payload_type != kPayloadSip || p.capture_id == kRejectCaptureId) continue;
     SipMessage sip;
     const std::string payload(p.payload);
     if (!parseSipMessage(payload, sip).ok()) throw std::runtime_error("a test SIP message does not parse");
@@ -272,6 +295,11 @@ const std::vector<std::string>& hepPackets() {
   return packets;
 }
 
+const std::vector<TruthReject>& rejectTruth() {
+  static const std::vector<TruthReject> rejects = buildRejects();
+  return rejects;
+}
+
 const std::vector<TruthMessage>& truth() {
   static const std::vector<TruthMessage> messages = buildTruth();
   return messages;
@@ -281,6 +309,7 @@ bool pipelineLoaded() {
   try {
     auto db = connect(true);
     return count(*db, "SELECT n FROM api_test_marker") == truth().size() &&
+           count(*db, "SELECT COUNT(*) FROM sip_rejects WHERE capture_id = " + std::to_string(kRejectCaptureId)) == rejectTruth().size() &&
            std::filesystem::exists(adminPasswordFile());
   } catch (const std::exception&) {
     return false;
@@ -329,7 +358,7 @@ void loadPipeline() {
   uint64_t stored = 0;
   while (std::chrono::steady_clock::now() < until) {
     stored = count(*db, "SELECT COUNT(*) FROM sip_messages");
-    if (stored >= truth().size()) break;
+    if (stored >= truth().size() && count(*db, "SELECT COUNT(*) FROM sip_rejects WHERE capture_id = " + std::to_string(kRejectCaptureId)) >= rejectTruth().size()) break;
     std::this_thread::sleep_for(100ms);
   }
   if (stored != truth().size())

@@ -50,6 +50,18 @@ inline constexpr const char* kBusyLate = "busy-late@192.0.2.10";  // INVITE, the
 inline constexpr const char* kFailSoon = "fail-soon@192.0.2.10";  // INVITE 1 s after kBusyLate's, 404 at once
 
 [[nodiscard]] const std::vector<TruthMessage>& truth();
+
+// SIP the parser cannot parse (kept raw in sip_rejects, issue 12 "Missing 7"); capture id
+// kRejectCaptureId, from 192.0.2.60/.61. Not in truth().
+inline constexpr uint32_t kRejectCaptureId = 3002;
+struct TruthReject {
+  uint64_t time_us = 0;
+  std::string src_ip, dst_ip;
+  uint16_t src_port = 0, dst_port = 0;
+  std::string reason_part;  // a substring of the parser's reason
+  std::string payload;
+};
+[[nodiscard]] const std::vector<TruthReject>& rejectTruth();
 // Every HEP packet sent into the collector (SIP and the corpus' non-SIP packets).
 [[nodiscard]] const std::vector<std::string>& hepPackets();
 

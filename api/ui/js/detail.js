@@ -89,6 +89,45 @@ export class DetailPanel {
     this.render(message, context);
   }
 
+  // Shows reject `id` (GET /api/v1/rejects/{id}): SIP that failed to parse, its reason and raw text.
+  async showReject(id) {
+    const seq = ++this.seq;
+    this.panel.hidden = false;
+    replaceChildren(this.panel, this.header('Loading…'), h('p', { class: 'muted pad' }, 'Loading…'));
+    let r;
+    try {
+      r = await getJson(`rejects/${encodeURIComponent(id)}`);
+    } catch (e) {
+      if (seq !== this.seq) return;
+      replaceChildren(this.panel, this.header('Failed to parse'), h('p', { class: 'error pad' }, e.message));
+      return;
+    }
+    if (seq !== this.seq) return;
+    const rawButton = h('button', { type: 'button', class: 'button' }, 'Download raw');
+    rawButton.addEventListener('click', () => {
+      const blob = new Blob([base64ToBytes(r.raw_base64)], { type: 'application/octet-stream' });
+      saveBlob(blob, `sipvault-reject-${String(r.id).replace(/[^0-9A-Za-z-]/g, '_')}.sip`);
+    });
+    const facts = h('dl', { class: 'facts' },
+      field('Reason', r.reason),
+      field('Time (UTC)', formatTimeUs(r.time_us), { mono: true }),
+      field('Source', endpoint(r.src_ip, r.src_port), { mono: true }),
+      field('Destination', endpoint(r.dst_ip, r.dst_port), { mono: true }),
+      field('Transport', r.transport),
+      field('Correlation ID', r.correlation_id, { mono: true }),
+      field('Capture ID', r.capture_id, { hideZero: true }),
+      field('Node', r.node),
+      field('Size', `${r.raw_len} bytes`),
+      field('ID', r.id, { mono: true }));
+    replaceChildren(this.panel,
+      this.header(`Failed to parse · ${endpoint(r.src_ip, r.src_port)} → ${endpoint(r.dst_ip, r.dst_port)}`),
+      h('div', { class: 'detail-actions' }, rawButton),
+      facts,
+      h('h3', null, 'Raw message'),
+      renderRawSip(r.raw ?? ''));
+    this.panel.scrollTop = 0;
+  }
+
   header(title, message) {
     const close = h('button', { type: 'button', class: 'icon-button', title: 'Close (Esc)', 'aria-label': 'Close' }, '×');
     close.addEventListener('click', () => this.close());

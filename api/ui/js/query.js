@@ -103,7 +103,9 @@ export function stateFromParams(params) {
   let range = params.get('range') || '';
   if (!RANGES.some((r) => r.value === range)) range = from || to ? 'custom' : DEFAULT_RANGE;
   // Calls are the default view (issue 12); a final_status filter has no messages view.
-  const view = params.get('view') === 'messages' && !filters.final_status ? 'messages' : 'calls';
+  // "rejects": SIP that failed to parse (issue 12); only time and address filters apply.
+  let view = params.get('view') === 'messages' && !filters.final_status ? 'messages' : 'calls';
+  if (params.get('view') === 'rejects') view = 'rejects';
   return { filters, range, from, to, view };
 }
 
@@ -120,6 +122,7 @@ export function paramsFromState(state) {
     params.set('range', state.range || DEFAULT_RANGE);
   }
   if (state.view === 'messages' && !(state.filters.final_status || '').trim()) params.set('view', 'messages');
+  if (state.view === 'rejects') params.set('view', 'rejects');
   return params;
 }
 

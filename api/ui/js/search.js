@@ -170,18 +170,30 @@ export function showSearch(params) {
   runSearch(state);
 }
 
+// What each result view reads; a reject has only a time and addresses to filter on.
+const REJECT_PARAMS = ['from', 'to', 'src_ip', 'dst_ip', 'ip', 'port', 'limit'];
+
+function endpointFor(view) {
+  return view === 'calls' ? 'calls' : view === 'rejects' ? 'rejects' : 'messages';
+}
+
+function queryFor(view, query) {
+  if (view !== 'rejects') return query;
+  return Object.fromEntries(Object.entries(query).filter(([name]) => REJECT_PARAMS.includes(name)));
+}
+
 async function runSearch(state) {
   const mySeq = ++seq;
   clearBanner();
   closeSearchDetail();
-  const query = apiParams(state);
+  const query = queryFor(state.view, apiParams(state));
   current = { state, query, view: state.view, items: [], cursor: null };
   byId('results-bar').hidden = false;
   showExportButtons(false);
   summary.textContent = 'Searching…';
   replaceChildren(results, h('p', { class: 'muted pad' }, 'Searching…'));
   try {
-    const page = await getJson(state.view === 'calls' ? 'calls' : 'messages', query);
+    const page = await getJson(endpointFor(state.view), query);
     if (mySeq !== seq) return;
     current.items = page.items || [];
     current.cursor = page.next_cursor || null;
@@ -198,7 +210,7 @@ async function loadMore(button) {
   button.disabled = true;
   button.textContent = 'Loading…';
   try {
-    const page = await getJson(current.view === 'calls' ? 'calls' : 'messages', { ...current.query, cursor: current.cursor });
+    const page = await getJson(endpointFor(current.view), { ...current.query, cursor: current.cursor });
     if (mySeq !== seq) return;
     current.items = current.items.concat(page.items || []);
     current.cursor = page.next_cursor || null;
@@ -227,8 +239,11 @@ function showExportButtons(visible) {
 
 function render() {
   const { items, cursor, view } = current;
-  showExportButtons(items.length > 0);
-  if (view === 'calls') {
+  showExportButtons(items.length > 0 && view !== 'rejects');
+  if (view === 'rejects') {
+    summary.textContent = `${items.length} message${items.length === 1 ? '' : 's'} failed to parse${cursor ? ' (more available)' : ''}`;
+    replaceChildren(results, items.length ? rejectsTable(items) : noResults('unparseable messages'));
+  } else if (view === 'calls') {
     summary.textContent = `${items.length} call${items.length === 1 ? '' : 's'}${cursor ? ' (more available)' : ''}`;
     replaceChildren(results, items.length ? callsTable(items) : noResults('calls'));
   } else {
@@ -350,6 +365,34 @@ function messageRow(m) {
     if (event.key === 'Enter') open();
   });
   return row;
+}
+
+const REJECT_COLUMNS = ['Time (UTC)', 'Source', 'Destination', 'Proto', 'Reason', 'Size'];
+
+// SIP that failed to parse: one row each, opening the reason and raw text in the detail panel.
+function rejectsTable(items) {
+  const body = h('tbody');
+  for (const r of items) {
+    const row = h('tr', { class: 'reject-row', tabindex: '0', dataset: { id: r.id } },
+      h('td', { class: 'mono nowrap' }, formatTimeUs(r.time_us)),
+      h('td', { class: 'mono nowrap' }, visibleText(endpoint(r.src_ip, r.src_port))),
+      h('td', { class: 'mono nowrap' }, visibleText(endpoint(r.dst_ip, r.dst_port))),
+      h('td', null, r.transport || ''),
+      h('td', { class: 'reject-reason' }, visibleText(r.reason || '')),
+      h('td', { class: 'num' }, `${r.raw_len} B`));
+    const open = () => {
+      markSelected(row);
+      detail.showReject(r.id);
+    };
+    row.addEventListener('click', open);
+    row.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter') open();
+    });
+    body.append(row);
+  }
+  return h('div', { class: 'table-wrap' },
+    h('table', { class: 'grid-table rejects', 'data-testid': 'rejects-table' },
+      h('thead', null, h('tr', null, REJECT_COLUMNS.map((c) => h('th', null, c)))), body));
 }
 
 function markSelected(row) {
