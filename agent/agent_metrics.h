@@ -12,8 +12,8 @@
 #include <array>
 #include <string>
 
-#include "netdecode/decode_counters.h"
 #include "common/metrics.h"
+#include "netdecode/decode_counters.h"
 
 namespace sipvault::agent {
 

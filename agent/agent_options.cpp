@@ -1,12 +1,12 @@
 #include "agent/agent_options.h"
 
-#include "common/config_values.h"
-
 #include <Poco/Exception.h>
 #include <Poco/NumberParser.h>
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include <cstdint>
+
+#include "common/config_values.h"
 
 namespace sipvault::agent {
 
@@ -32,8 +32,7 @@ netdecode::PacketDecoderOptions AgentOptions::defaultDecoderOptions() {
 }
 
 std::string defaultFilter(bool ethernet) {
-  const std::string sip =
-      "portrange 5060-5090 or (ip[6:2] & 0x1fff != 0) or ip6[6] == 44";
+  const std::string sip = "portrange 5060-5090 or (ip[6:2] & 0x1fff != 0) or ip6[6] == 44";
   // libpcap rejects "vlan" on cooked (any) and raw links, so it is only added for Ethernet.
   // Each "vlan" shifts the offsets of everything after it, so the tagged cases nest: one tag,
   // then two (QinQ) inside it.

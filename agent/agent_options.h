@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "netdecode/packet_decoder.h"
 #include "common/endpoint.h"
 #include "common/tls_context.h"
+#include "netdecode/packet_decoder.h"
 
 namespace Poco::Util {
 class AbstractConfiguration;

@@ -20,11 +20,11 @@
 
 #include "agent/agent_metrics.h"
 #include "agent/agent_options.h"
-#include "netdecode/packet_decoder.h"
 #include "agent/hep_framer.h"
 #include "agent/hep_output.h"
 #include "agent/pcap_source.h"
 #include "common/log.h"
+#include "netdecode/packet_decoder.h"
 
 namespace sipvault::agent {
 

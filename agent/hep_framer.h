@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <string>
 
-#include "netdecode/packet_sink.h"
 #include "agent/hep_batch.h"
+#include "netdecode/packet_sink.h"
 #include "proto/hep_codec.h"
 
 namespace sipvault::agent {

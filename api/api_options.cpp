@@ -1,13 +1,13 @@
 #include "api/api_options.h"
-#include "store/db_stage_options.h"
-
-#include "common/config_values.h"
 
 #include <Poco/Exception.h>
 #include <Poco/Util/AbstractConfiguration.h>
 #include <unistd.h>
 
 #include <climits>
+
+#include "common/config_values.h"
+#include "store/db_stage_options.h"
 
 namespace sipvault::api {
 

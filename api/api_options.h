@@ -39,7 +39,7 @@ struct ApiOptions {
   std::string admin_user;
   std::string admin_password_file = "var/api-admin-password";
   SqlPoolOptions pool;  // api.db_pool_size, api.db_acquire_timeout_ms, api.query_timeout_s
-  store::DbOptions db;         // db.host, db.port, db.socket, db.user, db.password, db.name, db.connect_timeout_s
+  store::DbOptions db;  // db.host, db.port, db.socket, db.user, db.password, db.name, db.connect_timeout_s
 
   [[nodiscard]] bool https() const { return !tls_cert.empty(); }
 

@@ -76,8 +76,9 @@ std::optional<StartFailure> ApiService::migrateSchema() {
     return StartFailure{StartFailure::Kind::Unavailable, "schema migration failed: " + error.describe(),
                         "grant CREATE and ALTER on the database to " + options_.db.user};
   if (report.database_is_newer)
-    log_.warn("schema_newer", {{"database_version", report.version_before},
-                               {"detail", "the database was migrated by a newer sipvault; upgrade this api"}});
+    log_.warn("schema_newer",
+              {{"database_version", report.version_before},
+               {"detail", "the database was migrated by a newer sipvault; upgrade this api"}});
   if (!report.applied.empty()) log_.info("schema_migrated", {{"version", report.version_after}});
   return std::nullopt;
 }
@@ -85,13 +86,14 @@ std::optional<StartFailure> ApiService::migrateSchema() {
 std::optional<StartFailure> ApiService::ensureAdmin() {
   if (options_.admin_user.empty()) return std::nullopt;
   if (!validUsername(options_.admin_user))
-    return StartFailure{StartFailure::Kind::Config, "api.admin_user '" + options_.admin_user + "' is not a valid name",
-                           "use 1-64 of A-Z a-z 0-9 . _ @ -"};
+    return StartFailure{StartFailure::Kind::Config,
+                        "api.admin_user '" + options_.admin_user + "' is not a valid name",
+                        "use 1-64 of A-Z a-z 0-9 . _ @ -"};
   DbError error;
   bool exists = false;
   if (!auth_.userExists(options_.admin_user, exists, error))
     return StartFailure{StartFailure::Kind::Unavailable, "cannot read api_users: " + error.describe(),
-                           "check the database"};
+                        "check the database"};
   if (exists) {
     log_.info("admin_exists", {{"username", options_.admin_user}});
     return std::nullopt;
@@ -99,7 +101,7 @@ std::optional<StartFailure> ApiService::ensureAdmin() {
   auto password = randomPassword();
   if (!password)
     return StartFailure{StartFailure::Kind::Unavailable, "no random bytes for the admin password",
-                           "check the system's random source"};
+                        "check the system's random source"};
   switch (auth_.createUser(options_.admin_user, *password, Role::Admin, error)) {
     case AuthStore::Outcome::Ok: break;
     case AuthStore::Outcome::Exists:  // another api instance created it a moment ago
@@ -107,7 +109,7 @@ std::optional<StartFailure> ApiService::ensureAdmin() {
       return std::nullopt;
     default:
       return StartFailure{StartFailure::Kind::Unavailable, "cannot create the admin: " + error.describe(),
-                             "check the database"};
+                          "check the database"};
   }
   // The password file is written before the password is logged, owner-readable only.
   const std::filesystem::path file(options_.admin_password_file);
@@ -121,9 +123,10 @@ std::optional<StartFailure> ApiService::ensureAdmin() {
     ::umask(old_mask);
     if (!out)
       return StartFailure{StartFailure::Kind::Config,
-                             "admin '" + options_.admin_user + "' was created but its password could not be written to " +
-                                 file.string() + " (password: " + *password + ")",
-                             "set api.admin_password_file to a writable path"};
+                          "admin '" + options_.admin_user +
+                              "' was created but its password could not be written to " + file.string() +
+                              " (password: " + *password + ")",
+                          "set api.admin_password_file to a writable path"};
   }
   log_.info("admin_created", {{"username", options_.admin_user}, {"password", *password},
                               {"password_file", file.string()}});

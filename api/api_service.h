@@ -16,8 +16,8 @@
 #include "api/message_store.h"
 #include "api/sql_pool.h"
 #include "common/log.h"
-#include "common/start_failure.h"
 #include "common/metrics.h"
+#include "common/start_failure.h"
 
 namespace sipvault::api {
 

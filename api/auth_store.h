@@ -61,7 +61,8 @@ class AuthStore {
   enum class Outcome { Ok, NotFound, Exists, Denied, Error };
 
   // Exists when the name is taken; Error (with `error`) on a database failure.
-  [[nodiscard]] Outcome createUser(std::string_view username, std::string_view password, Role role, store::DbError& error);
+  [[nodiscard]] Outcome createUser(std::string_view username, std::string_view password, Role role,
+                                   store::DbError& error);
   [[nodiscard]] bool listUsers(std::vector<UserInfo>& out, store::DbError& error);
   // Deletes the user and their sessions and tokens. NotFound when there is no such user.
   [[nodiscard]] Outcome deleteUser(std::string_view username, store::DbError& error);
@@ -79,8 +80,9 @@ class AuthStore {
                                   store::DbError& error);
 
   // A new API token; `token` is the secret, shown once.
-  [[nodiscard]] bool createToken(std::string_view name, Role role, std::string_view owner, uint64_t expires_us,
-                                 std::string& token, TokenInfo& info, store::DbError& error);
+  [[nodiscard]] bool createToken(std::string_view name, Role role, std::string_view owner,
+                                 uint64_t expires_us, std::string& token, TokenInfo& info,
+                                 store::DbError& error);
   [[nodiscard]] bool listTokens(std::vector<TokenInfo>& out, store::DbError& error);
   [[nodiscard]] Outcome deleteToken(uint64_t id, store::DbError& error);
 

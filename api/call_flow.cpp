@@ -180,7 +180,8 @@ Poco::JSON::Object::Ptr callFlowJson(const CallFlow& flow) {
   return o;
 }
 
-std::optional<ParamError> parseLinkedLegs(const QueryParams& query, const SearchFilter& filter, bool& linked) {
+std::optional<ParamError> parseLinkedLegs(const QueryParams& query, const SearchFilter& filter,
+                                          bool& linked) {
   linked = false;
   for (const auto& [name, value] : query) {
     if (name != "legs" || value.empty()) continue;
@@ -191,7 +192,8 @@ std::optional<ParamError> parseLinkedLegs(const QueryParams& query, const Search
   if (!filter.call_id && !filter.call_ref) return ParamError{"legs", "legs=linked needs call_id or call_ref"};
   if (filter.call_id && filter.call_id->find('*') != std::string::npos)
     return ParamError{"call_id", "legs=linked needs one exact Call-ID, not a * pattern"};
-  static constexpr std::string_view kAllowed[] = {"legs", "from", "to", "call_id", "call_ref", "limit", "cursor"};
+  static constexpr std::string_view kAllowed[] = {"legs",     "from",  "to",    "call_id",
+                                                  "call_ref", "limit", "cursor"};
   for (const auto& [name, value] : query) {
     if (!value.empty() && std::find(std::begin(kAllowed), std::end(kAllowed), name) == std::end(kAllowed))
       return ParamError{name, "cannot be combined with legs=linked (the result is the whole call)"};
@@ -214,7 +216,8 @@ bool linkedLegMessages(MessageStore& store, const SearchFilter& filter, const Fl
   });
   for (MessageRecord& m : all) {
     if (out.size() >= limit) break;
-    if (after && (m.capture_us < after->capture_us || (m.capture_us == after->capture_us && m.id <= after->id)))
+    if (after &&
+        (m.capture_us < after->capture_us || (m.capture_us == after->capture_us && m.id <= after->id)))
       continue;
     out.push_back(std::move(m));
   }

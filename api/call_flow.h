@@ -60,8 +60,9 @@ struct CallFlow {
 
 // The messages of every leg of `filter`'s call (see parseLinkedLegs), time-ordered, after `after`
 // (a message cursor), at most `limit`. Bounded like the flow: options.max_legs legs.
-[[nodiscard]] bool linkedLegMessages(MessageStore& store, const SearchFilter& filter, const FlowOptions& options,
-                                     const std::optional<MessageCursor>& after, uint64_t limit, bool with_raw,
-                                     std::vector<MessageRecord>& out, store::DbError& error);
+[[nodiscard]] bool linkedLegMessages(MessageStore& store, const SearchFilter& filter,
+                                     const FlowOptions& options, const std::optional<MessageCursor>& after,
+                                     uint64_t limit, bool with_raw, std::vector<MessageRecord>& out,
+                                     store::DbError& error);
 
 }  // namespace sipvault::api

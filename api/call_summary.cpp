@@ -63,7 +63,8 @@ CallSummary summarizeCall(std::span<const MessageRecord> messages) {
 
 std::vector<MessageCursor> reasonSources(std::span<const MessageRecord> messages) {
   std::vector<MessageCursor> out;
-  auto request = std::find_if(messages.begin(), messages.end(), [](const MessageRecord& m) { return m.isRequest(); });
+  auto request =
+      std::find_if(messages.begin(), messages.end(), [](const MessageRecord& m) { return m.isRequest(); });
   const std::string method = request != messages.end() ? request->method : std::string();
   const MessageRecord* final_response = nullptr;
   for (const MessageRecord& m : messages) {

@@ -28,7 +28,8 @@ std::optional<ApiResponse> ExportHandler::load(const ApiRequest& req, std::vecto
   defaults.range_us = ctx_.options.default_range_us;
   defaults.limit = defaults.max_limit;
   static constexpr std::string_view kExtra[] = {"legs"};
-  if (auto e = parseSearchFilter(req.query, req.now_us, defaults, kExtra, f)) return ApiResponse::badParameter(*e);
+  if (auto e = parseSearchFilter(req.query, req.now_us, defaults, kExtra, f))
+    return ApiResponse::badParameter(*e);
   bool linked = false;
   if (auto e = parseLinkedLegs(req.query, f, linked)) return ApiResponse::badParameter(*e);
   std::optional<MessageCursor> after;
@@ -37,9 +38,9 @@ std::optional<ApiResponse> ExportHandler::load(const ApiRequest& req, std::vecto
     if (!after) return ApiResponse::badParameter({"cursor", "not a cursor from next_cursor"});
   }
   DbError error;
-  const bool ok =
-      linked ? linkedLegMessages(ctx_.messages, f, ctx_.options.flow, after, uint64_t{f.limit} + 1, true, rows, error)
-             : ctx_.messages.search(f, after, uint64_t{f.limit} + 1, true, rows, error);
+  const bool ok = linked ? linkedLegMessages(ctx_.messages, f, ctx_.options.flow, after,
+                                             uint64_t{f.limit} + 1, true, rows, error)
+                         : ctx_.messages.search(f, after, uint64_t{f.limit} + 1, true, rows, error);
   if (!ok) {
     ctx_.log.error("query_failed", {{"endpoint", "export"}, {"error", error.describe()}});
     return ApiResponse::databaseError(error);

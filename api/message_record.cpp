@@ -1,8 +1,8 @@
 #include "api/message_record.h"
 
+#include <Poco/JSON/Array.h>
 #include <arpa/inet.h>
 
-#include <Poco/JSON/Array.h>
 #include <charconv>
 #include <limits>
 
@@ -27,15 +27,16 @@ Poco::JSON::Object::Ptr newObject() { return new Poco::JSON::Object(Poco::JSON_P
 std::optional<MessageRecord> MessageRecord::fromRow(const DbRow& row, bool with_raw) {
   if (row.size() != (with_raw ? 27u : 26u)) return std::nullopt;
   MessageRecord m;
-  const bool ok = readNumber(row[0], m.id) && readNumber(row[1], m.capture_us) && readText(row[2], m.method) &&
-                  readNumber(row[3], m.status) && readNumber(row[4], m.cseq) && readText(row[5], m.call_id) &&
-                  readText(row[6], m.from_user) && readText(row[7], m.to_user) && readText(row[8], m.ruri_user) &&
-                  readText(row[9], m.from_tag) && readText(row[10], m.to_tag) && readText(row[11], m.user_agent) &&
-                  readText(row[12], m.via_branch) && readText(row[13], m.x_cid) && readText(row[14], m.correlation_id) &&
-                  readText(row[15], m.src_ip) && readText(row[16], m.dst_ip) && readNumber(row[17], m.src_port) &&
-                  readNumber(row[18], m.dst_port) && readNumber(row[19], m.ip_proto) && readNumber(row[20], m.capture_id) &&
-                  readText(row[21], m.node) && readNumber(row[22], m.vlan) && readNumber(row[23], m.raw_len) &&
-                  readNumber(row[24], m.flags) && readNumber(row[25], m.call_id_hash);
+  const bool ok =
+      readNumber(row[0], m.id) && readNumber(row[1], m.capture_us) && readText(row[2], m.method) &&
+      readNumber(row[3], m.status) && readNumber(row[4], m.cseq) && readText(row[5], m.call_id) &&
+      readText(row[6], m.from_user) && readText(row[7], m.to_user) && readText(row[8], m.ruri_user) &&
+      readText(row[9], m.from_tag) && readText(row[10], m.to_tag) && readText(row[11], m.user_agent) &&
+      readText(row[12], m.via_branch) && readText(row[13], m.x_cid) && readText(row[14], m.correlation_id) &&
+      readText(row[15], m.src_ip) && readText(row[16], m.dst_ip) && readNumber(row[17], m.src_port) &&
+      readNumber(row[18], m.dst_port) && readNumber(row[19], m.ip_proto) &&
+      readNumber(row[20], m.capture_id) && readText(row[21], m.node) && readNumber(row[22], m.vlan) &&
+      readNumber(row[23], m.raw_len) && readNumber(row[24], m.flags) && readNumber(row[25], m.call_id_hash);
   if (!ok) return std::nullopt;
   if (with_raw) {
     if (!row[26]) return std::nullopt;

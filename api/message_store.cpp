@@ -25,7 +25,9 @@ bool toNumber(const std::optional<std::string>& cell, uint64_t& out) {
 
 DbError badRow() { return DbError{0, "", "unexpected row shape from the database"}; }
 
-std::string_view columnsFor(bool with_raw) { return with_raw ? kSipMessageReadColumnsWithRaw : kSipMessageReadColumns; }
+std::string_view columnsFor(bool with_raw) {
+  return with_raw ? kSipMessageReadColumnsWithRaw : kSipMessageReadColumns;
+}
 
 // The stored form of a value: the writer cuts long values to the column width.
 bool storedEquals(const std::string& stored, const std::string& value, size_t width) {
@@ -68,7 +70,10 @@ bool MessageStore::search(const SearchFilter& filter, const std::optional<Messag
 
 bool MessageStore::byId(const MessageCursor& key, std::optional<MessageRecord>& out, DbError& error) {
   SqlQuery q;
-  q.text("SELECT ").text(kSipMessageReadColumnsWithRaw).text(" FROM sip_messages WHERE capture_us = ").number(key.capture_us);
+  q.text("SELECT ")
+      .text(kSipMessageReadColumnsWithRaw)
+      .text(" FROM sip_messages WHERE capture_us = ")
+      .number(key.capture_us);
   q.text(" AND id = ").number(key.id);
   std::vector<MessageRecord> found;
   if (!fetch(q, true, found, error)) return false;
@@ -76,13 +81,17 @@ bool MessageStore::byId(const MessageCursor& key, std::optional<MessageRecord>& 
   return true;
 }
 
-bool MessageStore::byIds(std::span<const MessageCursor> keys, std::vector<MessageRecord>& out, DbError& error) {
+bool MessageStore::byIds(std::span<const MessageCursor> keys, std::vector<MessageRecord>& out,
+                         DbError& error) {
   for (size_t start = 0; start < keys.size(); start += kMaxInList) {
     const auto chunk = keys.subspan(start, std::min(kMaxInList, keys.size() - start));
     uint64_t lo = UINT64_MAX, hi = 0;
     for (const MessageCursor& k : chunk) lo = std::min(lo, k.capture_us), hi = std::max(hi, k.capture_us);
     SqlQuery q;
-    q.text("SELECT ").text(kSipMessageReadColumnsWithRaw).text(" FROM sip_messages WHERE capture_us BETWEEN ").number(lo);
+    q.text("SELECT ")
+        .text(kSipMessageReadColumnsWithRaw)
+        .text(" FROM sip_messages WHERE capture_us BETWEEN ")
+        .number(lo);
     q.text(" AND ").number(hi).text(" AND (capture_us, id) IN (");
     for (size_t i = 0; i < chunk.size(); ++i) {
       if (i) q.text(", ");
@@ -173,7 +182,10 @@ bool MessageStore::referencing(uint64_t from_us, uint64_t to_us, const CallRef& 
   // The writer keys correlation_hash on the full correlation id (or X-CID), like call_id_hash on
   // the full Call-ID: equal keys for a link to this call, whatever the columns cut.
   SqlQuery q;
-  q.text("SELECT ").text(kSipMessageReadColumns).text(" FROM sip_messages WHERE capture_us BETWEEN ").number(from_us);
+  q.text("SELECT ")
+      .text(kSipMessageReadColumns)
+      .text(" FROM sip_messages WHERE capture_us BETWEEN ")
+      .number(from_us);
   q.text(" AND ").number(to_us).text(" AND correlation_hash = ").number(call.hash);
   q.text(" ORDER BY capture_us, id LIMIT ").number(kMaxRowsPerStatement);
   std::vector<MessageRecord> found;

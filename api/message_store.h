@@ -45,20 +45,22 @@ class MessageStore {
 
   // Messages matching `filter`, after `after` when given, in time order; at most `limit` rows
   // (callers ask for one more than they show to learn whether a next page exists).
-  [[nodiscard]] bool search(const SearchFilter& filter, const std::optional<MessageCursor>& after, uint64_t limit,
-                            bool with_raw, std::vector<MessageRecord>& out, store::DbError& error);
+  [[nodiscard]] bool search(const SearchFilter& filter, const std::optional<MessageCursor>& after,
+                            uint64_t limit, bool with_raw, std::vector<MessageRecord>& out,
+                            store::DbError& error);
   // One message by its public id; `out` stays empty when there is none.
   [[nodiscard]] bool byId(const MessageCursor& key, std::optional<MessageRecord>& out, store::DbError& error);
   // The messages with these public ids, raw included (appended in no particular order; ids with
   // no message are skipped). Sent in chunks of kMaxInList.
-  [[nodiscard]] bool byIds(std::span<const MessageCursor> keys, std::vector<MessageRecord>& out, store::DbError& error);
+  [[nodiscard]] bool byIds(std::span<const MessageCursor> keys, std::vector<MessageRecord>& out,
+                           store::DbError& error);
   // Every message of the given calls inside [from_us, to_us], time-ordered.
   [[nodiscard]] bool byCalls(uint64_t from_us, uint64_t to_us, std::span<const CallRef> calls, bool with_raw,
                              std::vector<MessageRecord>& out, store::DbError& error);
   // Distinct Call-IDs with a message matching `filter`, ordered by their first message in the
   // filter's time range (matching or not: the summary's first_time), after `after`; at most `limit`.
-  [[nodiscard]] bool callPage(const SearchFilter& filter, const std::optional<CallCursor>& after, uint64_t limit,
-                              std::vector<CallKey>& out, store::DbError& error);
+  [[nodiscard]] bool callPage(const SearchFilter& filter, const std::optional<CallCursor>& after,
+                              uint64_t limit, std::vector<CallKey>& out, store::DbError& error);
   // Messages in [from_us, to_us] whose correlation id or X-CID is the Call-ID of `call` (the
   // correlation_hash index): they belong to legs that point at that call.
   [[nodiscard]] bool referencing(uint64_t from_us, uint64_t to_us, const CallRef& call,
@@ -69,8 +71,8 @@ class MessageStore {
                                  const std::string& to_user, const CallRef& exclude, uint64_t limit,
                                  std::vector<CallRef>& out, store::DbError& error);
   // Counts by interval, method and status class for `filter`.
-  [[nodiscard]] bool statsBuckets(const SearchFilter& filter, uint64_t step_us, std::vector<StatsBucketRow>& out,
-                                  store::DbError& error);
+  [[nodiscard]] bool statsBuckets(const SearchFilter& filter, uint64_t step_us,
+                                  std::vector<StatsBucketRow>& out, store::DbError& error);
   // The `limit` most frequent non-empty User-Agents for `filter`.
   [[nodiscard]] bool topUserAgents(const SearchFilter& filter, uint64_t limit,
                                    std::vector<std::pair<std::string, uint64_t>>& out, store::DbError& error);

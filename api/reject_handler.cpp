@@ -7,9 +7,9 @@
 #include <limits>
 
 #include "api/base64.h"
-#include "api/row_cells.h"
 #include "api/message_record.h"
 #include "api/message_store.h"
+#include "api/row_cells.h"
 #include "api/search_filter.h"
 #include "api/search_sql.h"
 #include "api/time_text.h"
@@ -21,12 +21,13 @@ using namespace sipvault::store;
 namespace {
 
 constexpr std::string_view kRejectReadColumns =
-    "id, capture_us, reason, correlation_id, src_ip, dst_ip, src_port, dst_port, ip_proto, payload_type, vlan, "
+    "id, capture_us, reason, correlation_id, src_ip, dst_ip, src_port, dst_port, ip_proto, payload_type, "
+    "vlan, "
     "capture_id, node, raw_len, flags";
 
 // The search filters that apply to a reject (it has addresses and a time, not SIP fields).
-constexpr std::string_view kRejectParams[] = {"from", "to", "src_ip", "dst_ip", "ip", "port", "reason", "limit",
-                                              "cursor"};
+constexpr std::string_view kRejectParams[] = {"from", "to",     "src_ip", "dst_ip", "ip",
+                                              "port", "reason", "limit",  "cursor"};
 constexpr std::string_view kReasonParam[] = {"reason"};
 
 Poco::JSON::Object::Ptr rejectJson(const RejectRecord& r) {
@@ -51,7 +52,8 @@ Poco::JSON::Object::Ptr rejectJson(const RejectRecord& r) {
 
 DbError badRow() { return DbError{0, "", "unexpected row shape from the database"}; }
 
-bool fetch(ApiContext& ctx, const SqlQuery& q, bool with_raw, std::vector<RejectRecord>& out, DbError& error) {
+bool fetch(ApiContext& ctx, const SqlQuery& q, bool with_raw, std::vector<RejectRecord>& out,
+           DbError& error) {
   DbRows rows;
   if (!ctx.pool.query(q, rows, error)) return false;
   for (const DbRow& row : rows) {
@@ -70,10 +72,12 @@ bool fetch(ApiContext& ctx, const SqlQuery& q, bool with_raw, std::vector<Reject
 std::optional<RejectRecord> RejectRecord::fromRow(const DbRow& row, bool with_raw) {
   if (row.size() != (with_raw ? 16u : 15u)) return std::nullopt;
   RejectRecord r;
-  const bool ok = readNumber(row[0], r.id) && readNumber(row[1], r.capture_us) && readText(row[2], r.reason) &&
-                  readText(row[3], r.correlation_id) && readText(row[4], r.src_ip) && readText(row[5], r.dst_ip) &&
-                  readNumber(row[6], r.src_port) && readNumber(row[7], r.dst_port) && readNumber(row[8], r.ip_proto) &&
-                  readNumber(row[9], r.payload_type) && readNumber(row[10], r.vlan) && readNumber(row[11], r.capture_id) &&
+  const bool ok = readNumber(row[0], r.id) && readNumber(row[1], r.capture_us) &&
+                  readText(row[2], r.reason) && readText(row[3], r.correlation_id) &&
+                  readText(row[4], r.src_ip) && readText(row[5], r.dst_ip) &&
+                  readNumber(row[6], r.src_port) && readNumber(row[7], r.dst_port) &&
+                  readNumber(row[8], r.ip_proto) && readNumber(row[9], r.payload_type) &&
+                  readNumber(row[10], r.vlan) && readNumber(row[11], r.capture_id) &&
                   readText(row[12], r.node) && readNumber(row[13], r.raw_len) && readNumber(row[14], r.flags);
   if (!ok) return std::nullopt;
   if (with_raw) {
@@ -90,7 +94,8 @@ ApiResponse RejectHandler::rejects(const ApiRequest& req) {
   SearchFilter f;
   FilterDefaults defaults;
   defaults.range_us = ctx_.options.default_range_us;
-  if (auto e = parseSearchFilter(req.query, req.now_us, defaults, kReasonParam, f)) return ApiResponse::badParameter(*e);
+  if (auto e = parseSearchFilter(req.query, req.now_us, defaults, kReasonParam, f))
+    return ApiResponse::badParameter(*e);
   std::optional<std::string> reason;
   for (const auto& [name, value] : req.query) {
     if (name != "reason" || value.empty()) continue;
@@ -111,7 +116,10 @@ ApiResponse RejectHandler::rejects(const ApiRequest& req) {
     // own time follow by id.
     const uint64_t from_us = after ? std::max(f.from_us, after->capture_us) : f.from_us;
     SqlQuery q;
-    q.text("SELECT ").text(kRejectReadColumns).text(" FROM sip_rejects WHERE capture_us BETWEEN ").number(from_us);
+    q.text("SELECT ")
+        .text(kRejectReadColumns)
+        .text(" FROM sip_rejects WHERE capture_us BETWEEN ")
+        .number(from_us);
     q.text(" AND ").number(f.to_us);
     if (f.src_ip) q.text(" AND src_ip = ").bytes(*f.src_ip);
     if (f.dst_ip) q.text(" AND dst_ip = ").bytes(*f.dst_ip);
@@ -122,7 +130,8 @@ ApiResponse RejectHandler::rejects(const ApiRequest& req) {
       q.text(" AND LOWER(CONVERT(reason USING latin1)) LIKE LOWER(CONVERT(")
           .bytes(likePattern(*reason, false, true))
           .text(" USING latin1)) COLLATE latin1_bin");
-    if (after) q.text(" AND (capture_us > ").number(after->capture_us).text(" OR id > ").number(after->id).text(")");
+    if (after)
+      q.text(" AND (capture_us > ").number(after->capture_us).text(" OR id > ").number(after->id).text(")");
     q.text(" ORDER BY capture_us, id LIMIT ").number(uint64_t{f.limit} + 1);
     DbError error;
     if (!fetch(ctx_, q, false, rows, error)) {
@@ -136,8 +145,10 @@ ApiResponse RejectHandler::rejects(const ApiRequest& req) {
   for (const RejectRecord& r : rows) items->add(rejectJson(r));
   Poco::JSON::Object::Ptr o = jsonObject();
   o->set("items", items);
-  if (more) o->set("next_cursor", encodeMessageCursor({rows.back().capture_us, rows.back().id}));
-  else o->set("next_cursor", Poco::Dynamic::Var());
+  if (more)
+    o->set("next_cursor", encodeMessageCursor({rows.back().capture_us, rows.back().id}));
+  else
+    o->set("next_cursor", Poco::Dynamic::Var());
   return ApiResponse::json(200, o);
 }
 
@@ -146,7 +157,10 @@ ApiResponse RejectHandler::reject(const ApiRequest& req, const std::string& id) 
   auto key = parseMessageId(id);
   if (!key) return ApiResponse::error(404, "not_found", "no such reject");
   SqlQuery q;
-  q.text("SELECT ").text(kRejectReadColumns).text(", raw FROM sip_rejects WHERE capture_us = ").number(key->capture_us);
+  q.text("SELECT ")
+      .text(kRejectReadColumns)
+      .text(", raw FROM sip_rejects WHERE capture_us = ")
+      .number(key->capture_us);
   q.text(" AND id = ").number(key->id).text(" LIMIT 1");
   std::vector<RejectRecord> found;
   DbError error;

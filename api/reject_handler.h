@@ -3,7 +3,8 @@
 // could not parse, which it keeps raw in the writer's sip_rejects table
 // (store/sql/001_initial_schema.sql).
 //   GET /api/v1/rejects        from, to, src_ip, dst_ip, ip, port, reason, limit, cursor
-//                              -> {"items": [reject], "next_cursor"} (time-ordered, keyset on (capture_us, id))
+//                              -> {"items": [reject], "next_cursor"} (time-ordered, keyset on (capture_us,
+//                              id))
 //   GET /api/v1/rejects/{id}   one reject + "raw" (invalid UTF-8 replaced), "raw_base64" (exact), "raw_ok"
 // Every statement is prepared, bounded by the time range (the table's hourly partitions) and a
 // row limit. `reason` is a substring, ASCII case-insensitive, like `user_agent` on messages.

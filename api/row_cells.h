@@ -16,7 +16,8 @@ template <typename T>
   if (!cell) return false;
   uint64_t v = 0;
   auto [ptr, ec] = std::from_chars(cell->data(), cell->data() + cell->size(), v);
-  if (ec != std::errc() || ptr != cell->data() + cell->size() || v > std::numeric_limits<T>::max()) return false;
+  if (ec != std::errc() || ptr != cell->data() + cell->size() || v > std::numeric_limits<T>::max())
+    return false;
   out = static_cast<T>(v);
   return true;
 }

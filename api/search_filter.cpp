@@ -127,10 +127,11 @@ std::optional<ParamError> parseTimeRange(const QueryParams& params, uint64_t now
     if ((name != "from" && name != "to") || value.empty()) continue;
     auto t = parseTimeParam(value);
     if (!t)
-      return ParamError{name,
-                        "expected RFC 3339 / ISO 8601 with a zone (2026-11-26T14:05:00Z, 2026-11-26T15:05+01:00) "
-                        "or epoch time with its unit (1795000000s, 1795000000123ms, ...us); a bare number is "
-                        "ambiguous"};
+      return ParamError{
+          name,
+          "expected RFC 3339 / ISO 8601 with a zone (2026-11-26T14:05:00Z, 2026-11-26T15:05+01:00) "
+          "or epoch time with its unit (1795000000s, 1795000000123ms, ...us); a bare number is "
+          "ambiguous"};
     (name == "from" ? from : to) = *t;
   }
   to_us = to ? *to : std::max(now_us, from.value_or(0));

@@ -6,7 +6,8 @@
 // parameter, or a bad value yields a ParamError naming the parameter (HTTP 400). An empty value
 // (`from_user=`) counts as not given, so that forms can send every field.
 //
-//   from, to        RFC 3339 / ISO 8601 or epoch with a unit (time_text.h); default: the `default_range` before `to` (to = now);
+//   from, to        RFC 3339 / ISO 8601 or epoch with a unit (time_text.h); default: the `default_range`
+//   before `to` (to = now);
 //                   only `from` given: up to now. from > to is an error (named "from").
 //   call_id         Call-ID; `*` matches any run of characters (also a literal '*')
 //   call_ref        one call exactly, as the api names it (`call_ref` of a message or call):

@@ -23,7 +23,8 @@ ApiResponse SearchHandler::messages(const ApiRequest& req) {
   FilterDefaults defaults;
   defaults.range_us = ctx_.options.default_range_us;
   bool linked = false;
-  if (auto e = parseSearchFilter(req.query, req.now_us, defaults, kLinkedLegs, f)) return ApiResponse::badParameter(*e);
+  if (auto e = parseSearchFilter(req.query, req.now_us, defaults, kLinkedLegs, f))
+    return ApiResponse::badParameter(*e);
   if (auto e = parseLinkedLegs(req.query, f, linked)) return ApiResponse::badParameter(*e);
   std::optional<MessageCursor> after;
   if (!f.cursor.empty()) {
@@ -32,8 +33,8 @@ ApiResponse SearchHandler::messages(const ApiRequest& req) {
   }
   std::vector<MessageRecord> rows;
   DbError error;
-  const bool ok = linked ? linkedLegMessages(ctx_.messages, f, ctx_.options.flow, after, uint64_t{f.limit} + 1, false,
-                                             rows, error)
+  const bool ok = linked ? linkedLegMessages(ctx_.messages, f, ctx_.options.flow, after,
+                                             uint64_t{f.limit} + 1, false, rows, error)
                          : ctx_.messages.search(f, after, uint64_t{f.limit} + 1, false, rows, error);
   if (!ok) {
     ctx_.log.error("query_failed", {{"endpoint", "messages"}, {"error", error.describe()}});
@@ -112,7 +113,8 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
   defaults.range_us = ctx_.options.default_range_us;
   bool linked = false;
   static constexpr std::string_view kCallsExtra[] = {"legs", "final_status"};
-  if (auto e = parseSearchFilter(req.query, req.now_us, defaults, kCallsExtra, f)) return ApiResponse::badParameter(*e);
+  if (auto e = parseSearchFilter(req.query, req.now_us, defaults, kCallsExtra, f))
+    return ApiResponse::badParameter(*e);
   if (auto e = parseLinkedLegs(req.query, f, linked)) return ApiResponse::badParameter(*e);
   // final_status: the call's final response (call_summary.h), not any message of it (`status`).
   std::vector<StatusRange> finals;
@@ -146,7 +148,8 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
         firsts.push_back({std::move(call), m.capture_us});
     }
     for (CallKey& k : firsts) {
-      if (!after || k.first_us > after->first_us || (k.first_us == after->first_us && k.call.stored > after->call_id))
+      if (!after || k.first_us > after->first_us ||
+          (k.first_us == after->first_us && k.call.stored > after->call_id))
         keys.push_back(std::move(k));
     }
   } else if (finals.empty()) {

@@ -21,7 +21,8 @@ namespace sipvault::api {
 
 [[nodiscard]] std::string_view standardReason(uint16_t status);
 
-[[nodiscard]] std::string_view callState(std::string_view first_method, uint16_t final_status, bool cancelled);
+[[nodiscard]] std::string_view callState(std::string_view first_method, uint16_t final_status,
+                                         bool cancelled);
 
 struct Q850Reason {
   uint16_t cause = 0;

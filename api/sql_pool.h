@@ -39,11 +39,13 @@ class SqlSession {
   // Connects to options.name; sets a strict sql_mode, UTC and `statement_timeout` (MariaDB
   // max_statement_time, 0 = none) for the session. nullptr with `error` set when it cannot.
   [[nodiscard]] static std::unique_ptr<SqlSession> open(const store::DbOptions& options,
-                                                        std::chrono::seconds statement_timeout, store::DbError& error);
+                                                        std::chrono::seconds statement_timeout,
+                                                        store::DbError& error);
 
   // Prepares (or reuses) `sql`, binds `params` in order and runs it. Rows come back as text
   // (numbers in decimal, binary columns byte-exact), NULL as nullopt.
-  [[nodiscard]] bool query(std::string_view sql, std::span<const SqlParam> params, store::DbRows& rows, store::DbError& error);
+  [[nodiscard]] bool query(std::string_view sql, std::span<const SqlParam> params, store::DbRows& rows,
+                           store::DbError& error);
   // For statements without a result set; `affected` gets the affected-row count when given.
   [[nodiscard]] bool execute(std::string_view sql, std::span<const SqlParam> params, store::DbError& error,
                              uint64_t* affected = nullptr);

@@ -87,17 +87,21 @@ std::optional<uint64_t> parseTimeParam(std::string_view text) {
   while (n < text.size() && text[n] >= '0' && text[n] <= '9') ++n;
   if (n == text.size()) return std::nullopt;  // a bare number: seconds? ms? refused, not guessed
   const bool letters_follow = std::all_of(text.begin() + static_cast<std::ptrdiff_t>(n), text.end(),
-                                         [](char c) { return c >= 'a' && c <= 'z'; });
+                                          [](char c) { return c >= 'a' && c <= 'z'; });
   if (n > 0 && letters_follow) {
     if (n > 18) return std::nullopt;
     // Epoch with its unit: 1796529849s, 1796529849398ms, 1796529849398123us. 18 digits cannot
     // overflow; the 9999 limit below keeps the product in range.
     const std::string_view unit = text.substr(n);
     uint64_t per = 0;
-    if (unit == "s") per = 1000000;
-    else if (unit == "ms") per = 1000;
-    else if (unit == "us") per = 1;
-    else return std::nullopt;
+    if (unit == "s")
+      per = 1000000;
+    else if (unit == "ms")
+      per = 1000;
+    else if (unit == "us")
+      per = 1;
+    else
+      return std::nullopt;
     uint64_t v = 0;
     for (char c : text.substr(0, n)) v = v * 10 + static_cast<uint64_t>(c - '0');
     if (v > kMaxTimeUs / per) return std::nullopt;

@@ -38,11 +38,11 @@
 
 #include "store/db_connection.h"
 #include "store/migrator.h"
-#include "writer/partition_maintainer.h"
 #include "store/raw_codec.h"
-#include "writer/row_inserter.h"
 #include "store/search_key.h"
 #include "store/stored_rows.h"
+#include "writer/partition_maintainer.h"
+#include "writer/row_inserter.h"
 
 using namespace sipvault::store;
 using namespace sipvault::writer;
@@ -464,7 +464,8 @@ int measure(const Args& args) {
   Poco::JSON::Parser parser;
   http.setToken(parser.parse(body).extract<Poco::JSON::Object::Ptr>()->getValue<std::string>("token"));
 
-  const std::string range = "from=" + std::to_string(from_us / 1000) + "ms&to=" + std::to_string(to_us / 1000) + "ms";
+  const std::string range =
+      "from=" + std::to_string(from_us / 1000) + "ms&to=" + std::to_string(to_us / 1000) + "ms";
   struct Query {
     std::string name;
     double target_ms;  // 0: no target (reported only)
@@ -490,16 +491,20 @@ int measure(const Args& args) {
       {"combined: B prefix*+4xx, 1 h", 300,
        [&](const Sample& s) {
          const uint64_t h = s.start_us / kHourUs * kHourUs;
-         return "/api/v1/messages?from=" + std::to_string(h / 1000) + "ms&to=" + std::to_string((h + kHourUs) / 1000) +
-                "ms&to_user=" + s.to_user.substr(0, 8) + "*&status=4xx&limit=100";
+         return "/api/v1/messages?from=" + std::to_string(h / 1000) +
+                "ms&to=" + std::to_string((h + kHourUs) / 1000) + "ms&to_user=" + s.to_user.substr(0, 8) +
+                "*&status=4xx&limit=100";
        },
        true},
       {"combined: B prefix*+4xx (24 h)", 300,
-       [&](const Sample& s) { return "/api/v1/messages?" + range + "&to_user=" + s.to_user.substr(0, 8) + "*&status=4xx"; },
+       [&](const Sample& s) {
+         return "/api/v1/messages?" + range + "&to_user=" + s.to_user.substr(0, 8) + "*&status=4xx";
+       },
        true},
       // No indexed column: the server reads the whole range (reported, no target).
       {"scan: status=486 + UA substring (24 h)", 0,
-       [&](const Sample&) { return "/api/v1/messages?" + range + "&status=486&user_agent=sbc&limit=100"; }, true},
+       [&](const Sample&) { return "/api/v1/messages?" + range + "&status=486&user_agent=sbc&limit=100"; },
+       true},
       {"call flow (24 h)", 50,
        [&](const Sample& s) { return "/api/v1/calls/" + enc(s.call_id) + "/flow?" + range; }},
       {"one-call pcap export (24 h)", 50,

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "bench/loadgen/call_generator.h"
-#include "sip/sip_parser.h"
 #include "proto/hep_codec.h"
+#include "sip/sip_parser.h"
 
 using namespace sipvault::sip;
 

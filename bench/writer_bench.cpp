@@ -17,11 +17,12 @@
 //   raw_plain   shipped schema, raw message stored without deflate (bigger rows, no zlib CPU)
 //   raw_deflate shipped schema, raw message in COMPRESS() format (zlib) instead of LZ4
 // The database `sipvault_bench` is dropped and re-created for every run.
+#include <unistd.h>
+
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstring>
-#include <unistd.h>
+#include <ctime>
 #include <random>
 #include <string>
 #include <vector>
@@ -29,8 +30,8 @@
 #include "sipvault.pb.h"
 #include "store/db_connection.h"
 #include "store/migrator.h"
-#include "writer/partition_maintainer.h"
 #include "store/raw_codec.h"
+#include "writer/partition_maintainer.h"
 #include "writer/record_converter.h"
 #include "writer/row_inserter.h"
 
@@ -301,7 +302,7 @@ int main(int argc, char** argv) {
   const double convert_cpu0 = threadCpuSeconds();
   std::vector<sipvault::store::RowBatch> batches;
   sipvault::writer::RecordConverter converter(variant == "raw_deflate" ? sipvault::store::RawCodec::Deflate
-                                                                : sipvault::store::RawCodec::Lz4);
+                                                                       : sipvault::store::RawCodec::Lz4);
   size_t raw_bytes = 0, stored_bytes = 0;
   for (size_t i = 0; i < records.size(); ++i) {
     if (i % batch_rows == 0) batches.emplace_back();
@@ -336,12 +337,14 @@ int main(int argc, char** argv) {
   const double server_cpu = server_cpu0 < 0 ? -1 : processCpuSeconds(server_pid) - server_cpu0;
   auto count = conn->queryValue("SELECT COUNT(*) FROM sip_messages", err);
   std::printf(
-      "variant=%s method=%s rows=%zu batch_rows=%zu | convert %.0f rows/s (%.2f us CPU/row) | insert %.0f rows/s "
-      "(%.2f s, client %.2f us CPU/row, server %.1f us CPU/row) | raw %.0f B -> stored %.0f B/row | counted %s skipped %llu\n",
-      variant.c_str(), sipvault::writer::insertMethodName(inserter.method()).data(), rows, batch_rows, rows / convert_s,
-      convert_cpu * 1e6 / rows, rows / insert_s, insert_s, insert_cpu * 1e6 / rows,
-      server_cpu < 0 ? -1.0 : server_cpu * 1e6 / rows, double(raw_bytes) / rows,
-      double(stored_bytes) / rows, count ? count->c_str() : "?", static_cast<unsigned long long>(skipped_total));
+      "variant=%s method=%s rows=%zu batch_rows=%zu | convert %.0f rows/s (%.2f us CPU/row) | insert %.0f "
+      "rows/s "
+      "(%.2f s, client %.2f us CPU/row, server %.1f us CPU/row) | raw %.0f B -> stored %.0f B/row | counted "
+      "%s skipped %llu\n",
+      variant.c_str(), sipvault::writer::insertMethodName(inserter.method()).data(), rows, batch_rows,
+      rows / convert_s, convert_cpu * 1e6 / rows, rows / insert_s, insert_s, insert_cpu * 1e6 / rows,
+      server_cpu < 0 ? -1.0 : server_cpu * 1e6 / rows, double(raw_bytes) / rows, double(stored_bytes) / rows,
+      count ? count->c_str() : "?", static_cast<unsigned long long>(skipped_total));
   if (!keep) (void)server->execute("DROP DATABASE IF EXISTS sipvault_bench", err);
   return count && std::stoul(*count) == rows ? 0 : 1;
 }

@@ -15,8 +15,8 @@ constexpr size_t kPacketOverheadBytes = 96;
 constexpr size_t kReusablePayloadBytes = 4096;
 }  // namespace
 
-BatchBuilder::BatchBuilder(BatchQueue& queue, CollectorMetrics& metrics, uint32_t collector_id, int max_packets,
-                           size_t max_bytes, std::chrono::milliseconds max_age)
+BatchBuilder::BatchBuilder(BatchQueue& queue, CollectorMetrics& metrics, uint32_t collector_id,
+                           int max_packets, size_t max_bytes, std::chrono::milliseconds max_age)
     : queue_(queue),
       metrics_(metrics),
       collector_id_(collector_id),

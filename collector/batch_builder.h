@@ -40,7 +40,7 @@ class BatchBuilder {
   const size_t max_bytes_;
   const std::chrono::milliseconds max_age_;
   wire::PacketBatch batch_;
-  size_t bytes_ = 0;  // what the packets in batch_ carry (payload, addresses, names), approximately
+  size_t bytes_ = 0;            // what the packets in batch_ carry (payload, addresses, names), approximately
   size_t largest_payload_ = 0;  // in batch_, to decide whether its cleared packets may be kept
   std::chrono::steady_clock::time_point first_added_;
   uint64_t sequence_ = 0;

@@ -19,12 +19,14 @@ struct CollectorMetrics {
   Counter& auth_rejected;        // wrong or missing auth key
   Counter& capture_id_rejected;  // capture id not in the allow list
   Counter& ipip_not_decoded;
-  Counter& ipip_source_rejected; // IP-in-IP from an outer source outside collector.ipip_allow     // raw packets that were not IP-in-IP UDP/TCP we could read
+  Counter& ipip_source_rejected;  // IP-in-IP from an outer source outside collector.ipip_allow     // raw
+                                  // packets that were not IP-in-IP UDP/TCP we could read
   Counter& kernel_udp_drops;     // SO_RXQ_OVFL: datagrams the kernel dropped at a full buffer
   Counter& batches_sent;
   Counter& bus_blocked;          // times a listener waited for room in the bus queue
   Counter& dropped_at_stop;      // packets a listener still held when the drain deadline closed the queue
-  Counter& batches_undelivered;  // batches never pushed (or, with acks, never acked) when the collector stopped
+  Counter&
+      batches_undelivered;  // batches never pushed (or, with acks, never acked) when the collector stopped
   Counter& tcp_refused;          // connections over collector.tcp_max_connections
   Counter& tcp_closed_idle;
   Counter& tcp_closed_bad_stream;

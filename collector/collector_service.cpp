@@ -29,7 +29,8 @@ CollectorService::CollectorService(CollectorOptions options, CollectorMetrics& m
 CollectorService::~CollectorService() { stop(); }
 
 std::optional<StartFailure> CollectorService::start() {
-  if (options_.udp_listen.empty() && options_.tcp_listen.empty() && options_.tls_listen.empty() && !options_.ipip)
+  if (options_.udp_listen.empty() && options_.tcp_listen.empty() && options_.tls_listen.empty() &&
+      !options_.ipip)
     return StartFailure{StartFailure::Kind::Config, "no input enabled",
                         "set collector.udp, collector.tcp, collector.tls or collector.ipip"};
   if (auto failure = open()) {
@@ -53,11 +54,13 @@ std::optional<StartFailure> CollectorService::open() {
   std::string err;
   auto endpoints = parseBusEndpoints(options_.output, err);
   if (!endpoints)
-    return StartFailure{StartFailure::Kind::Config, "collector.output: " + err, "e.g. bind:tcp://127.0.0.1:5560"};
+    return StartFailure{StartFailure::Kind::Config, "collector.output: " + err,
+                        "e.g. bind:tcp://127.0.0.1:5560"};
   if (!options_.ack_input.empty()) {
     auto ack_endpoints = parseBusEndpoints(options_.ack_input, err);
     if (!ack_endpoints)
-      return StartFailure{StartFailure::Kind::Config, "collector.ack_input: " + err, "e.g. bind:tcp://127.0.0.1:5561"};
+      return StartFailure{StartFailure::Kind::Config, "collector.ack_input: " + err,
+                          "e.g. bind:tcp://127.0.0.1:5561"};
     acks_ = AckSettings{*ack_endpoints, randomSenderId(), options_.ack_timeout, options_.max_resends,
                         options_.ack_window_bytes};
   }
@@ -77,27 +80,31 @@ std::optional<StartFailure> CollectorService::open() {
                            o.tcp_idle_timeout};
     for (const auto& a : o.tcp_listen) tcp_.push_back(std::make_unique<TcpListener>(a, limits, ingest_));
     for (const auto& a : o.tls_listen)
-      tcp_.push_back(std::make_unique<TcpListener>(a, limits, ingest_,
-                                                   TlsListenerOptions{tls_context, o.tls_handshake_timeout, log_}));
+      tcp_.push_back(std::make_unique<TcpListener>(
+          a, limits, ingest_, TlsListenerOptions{tls_context, o.tls_handshake_timeout, log_}));
     if (o.ipip) ipip_ = std::make_unique<IpIpListener>(o.ipip_bind, ingest_);
   } catch (const IpIpPermissionError& e) {
-    return StartFailure{StartFailure::Kind::Unavailable, e.what(),
-                        "run as root or grant CAP_NET_RAW (setcap cap_net_raw+ep sipvault-collector), or drop --ipip"};
+    return StartFailure{
+        StartFailure::Kind::Unavailable, e.what(),
+        "run as root or grant CAP_NET_RAW (setcap cap_net_raw+ep sipvault-collector), or drop --ipip"};
   } catch (const zmq::error_t& e) {
     return StartFailure{StartFailure::Kind::Unavailable,
                         "ZeroMQ output " + o.output + " / ack input " + o.ack_input + ": " + e.what(),
                         "free the address or change collector.output / collector.ack_input"};
   } catch (const std::exception& e) {
-    return StartFailure{StartFailure::Kind::Unavailable, e.what(), "free the port or change the listen address"};
+    return StartFailure{StartFailure::Kind::Unavailable, e.what(),
+                        "free the port or change the listen address"};
   }
   return std::nullopt;
 }
 
 void CollectorService::logStarted() const {
   for (const auto& l : udp_) log_.info("listening", {{"transport", "udp"}, {"addr", l->boundAddress()}});
-  for (const auto& l : tcp_) log_.info("listening", {{"transport", l->tls() ? "tls" : "tcp"}, {"addr", l->boundAddress()}});
+  for (const auto& l : tcp_)
+    log_.info("listening", {{"transport", l->tls() ? "tls" : "tcp"}, {"addr", l->boundAddress()}});
   if (ipip_) {
-    log_.info("listening", {{"transport", "ipip"}, {"addr", options_.ipip_bind.empty() ? "*" : options_.ipip_bind}});
+    log_.info("listening",
+              {{"transport", "ipip"}, {"addr", options_.ipip_bind.empty() ? "*" : options_.ipip_bind}});
     // IP-in-IP carries no auth key: without an allow list anyone who can reach us can inject.
     if (options_.ipip_allow.empty())
       log_.warn("ipip_open_to_any_source", {{"fix", "set collector.ipip_allow to the mirrors' addresses"}});
@@ -105,7 +112,8 @@ void CollectorService::logStarted() const {
   for (const auto& a : publisher_->boundAddresses()) log_.info("bus_bound", {{"addr", a}});
   if (acks_) {
     for (const auto& a : publisher_->ackBoundAddresses()) log_.info("ack_bound", {{"addr", a}});
-    log_.info("acks_on", {{"sender_id", acks_->sender_id}, {"ack_timeout_ms", options_.ack_timeout.count()},
+    log_.info("acks_on", {{"sender_id", acks_->sender_id},
+                          {"ack_timeout_ms", options_.ack_timeout.count()},
                           {"max_resends", options_.max_resends}});
   }
 }
@@ -140,7 +148,8 @@ void CollectorService::stop() {
   deadline_guard.join();
   queue_.close();
   // With acks this also waits until writers confirmed every batch (resending as needed).
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
   publisher_->drainAndStop(std::max(left, std::chrono::milliseconds(0)));
   metrics_.batches_undelivered.inc(publisher_->undelivered());
   if (acks_) {

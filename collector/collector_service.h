@@ -13,12 +13,11 @@
 //             queue under the listeners; what could not be handed on is counted
 //             (dropped_total{reason="shutdown"} packets, batches_undelivered_total) and logged.
 // Thread-safety: call start/stop from one thread. Counters are in CollectorMetrics.
-#include <zmq.hpp>
-
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+#include <zmq.hpp>
 
 #include "collector/batch_builder.h"
 #include "collector/bus_publisher.h"

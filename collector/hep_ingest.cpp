@@ -12,8 +12,13 @@ uint64_t nowMicros() {
 bool HepIngest::admit(const PacketView& packet, bool from_hep, bool& passed) {
   passed = false;
   switch (admission_.check(packet, from_hep)) {
-    case Admission::Accept: passed = true; return true;
-    case Admission::KeepAlive: passed = true; metrics_.keepalives.inc(); return false;
+    case Admission::Accept:
+      passed = true;
+      return true;
+    case Admission::KeepAlive:
+      passed = true;
+      metrics_.keepalives.inc();
+      return false;
     case Admission::BadAuthKey: metrics_.auth_rejected.inc(); return false;
     case Admission::CaptureIdNotAllowed: metrics_.capture_id_rejected.inc(); return false;
   }

@@ -13,7 +13,10 @@ class HepIngest {
  public:
   // `batch` is the calling thread's own; `context` is shared.
   HepIngest(const IngestContext& context, BatchBuilder& batch)
-      : admission_(context.admission), metrics_(context.metrics), batch_(batch), max_inflated_(context.max_inflated) {}
+      : admission_(context.admission),
+        metrics_(context.metrics),
+        batch_(batch),
+        max_inflated_(context.max_inflated) {}
 
   // Handles one datagram or one framed TCP packet. False unless it was valid HEP that passed
   // admission (auth key, capture id; a keep-alive counts): what earns a TCP connection its slot.

@@ -48,7 +48,10 @@ int openRaw(int protocol, const std::string& bind_address) {
 }  // namespace
 
 IpIpListener::IpIpListener(const std::string& bind_address, const IngestContext& context)
-    : metrics_(context.metrics), admission_(context.admission), batch_(context.newBatch()), ingest_(context, batch_) {
+    : metrics_(context.metrics),
+      admission_(context.admission),
+      batch_(context.newBatch()),
+      ingest_(context, batch_) {
   fd_ = openRaw(IPPROTO_IPIP, bind_address);    // IPv4 inside IPv4
   try {
     fd6_ = openRaw(IPPROTO_IPV6, bind_address);  // IPv6 inside IPv4 (protocol 41)
@@ -83,8 +86,8 @@ void IpIpListener::run() {
       if (!(p.revents & POLLIN)) continue;
       sockaddr_in from{};
       socklen_t from_len = sizeof from;
-      const ssize_t n =
-          ::recvfrom(p.fd, buf.data(), buf.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &from_len);
+      const ssize_t n = ::recvfrom(p.fd, buf.data(), buf.size(), MSG_DONTWAIT,
+                                   reinterpret_cast<sockaddr*>(&from), &from_len);
       if (n <= 0) continue;
       metrics_.ipip_packets.inc();
       if (!admission_.allowsOuterSource(ntohl(from.sin_addr.s_addr))) {

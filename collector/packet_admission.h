@@ -36,8 +36,11 @@ class PacketAdmission {
  public:
   // auth_key "" accepts any (or no) key; an empty capture-id list accepts every capture id; an
   // empty `ipip_allow` accepts IP-in-IP from any outer source (the collector warns at start).
-  PacketAdmission(std::string auth_key, std::set<uint32_t> capture_ids, std::vector<Ipv4Prefix> ipip_allow = {})
-      : auth_key_(std::move(auth_key)), capture_ids_(std::move(capture_ids)), ipip_allow_(std::move(ipip_allow)) {}
+  PacketAdmission(std::string auth_key, std::set<uint32_t> capture_ids,
+                  std::vector<Ipv4Prefix> ipip_allow = {})
+      : auth_key_(std::move(auth_key)),
+        capture_ids_(std::move(capture_ids)),
+        ipip_allow_(std::move(ipip_allow)) {}
 
   // IP-in-IP packets carry no auth key or capture id, so with from_hep=false they are always accepted;
   // their sender is checked with allowsOuterSource() before decoding.

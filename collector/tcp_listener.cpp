@@ -26,9 +26,11 @@ constexpr int kTlsReadsPerTurn = 16;
 // The source address of a peer, without the port: what tcp_max_per_source counts.
 std::string sourceOf(const sockaddr_storage& peer) {
   if (peer.ss_family == AF_INET)
-    return std::string(reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in&>(peer).sin_addr), 4);
+    return std::string(reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in&>(peer).sin_addr),
+                       4);
   if (peer.ss_family == AF_INET6)
-    return std::string(reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr), 16);
+    return std::string(reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr),
+                       16);
   return {};
 }
 

@@ -34,8 +34,9 @@ namespace sipvault::collector {
 // How many connections, from whom, for how long (collector.tcp_*).
 struct TcpLimits {
   int max_connections = 1024;
-  int max_per_source = 64;                          // per source IP address
-  std::chrono::seconds first_packet_timeout{10};    // from accept (TLS: from the handshake) to a valid HEP packet
+  int max_per_source = 64;  // per source IP address
+  std::chrono::seconds first_packet_timeout{
+      10};  // from accept (TLS: from the handshake) to a valid HEP packet
   std::chrono::seconds idle_timeout{300};
 };
 

@@ -25,7 +25,8 @@ struct Weightless {
 template <typename T, typename Weigh = Weightless<T>>
 class BoundedQueue {
  public:
-  explicit BoundedQueue(size_t capacity, size_t max_bytes = SIZE_MAX) : capacity_(capacity), max_bytes_(max_bytes) {}
+  explicit BoundedQueue(size_t capacity, size_t max_bytes = SIZE_MAX)
+      : capacity_(capacity), max_bytes_(max_bytes) {}
 
   // Waits up to `timeout` for room; false when still full (the item is not taken) or closed.
   [[nodiscard]] bool push(T&& item, std::chrono::milliseconds timeout) {

@@ -37,7 +37,8 @@ bool boolValue(const Poco::Util::AbstractConfiguration& c, const std::string& ke
   try {
     return c.getBool(key, def);
   } catch (const Poco::SyntaxException&) {
-    throw Poco::InvalidArgumentException(key + " = " + c.getString(key, "") + " (not true/false, yes/no, on/off, 1/0)");
+    throw Poco::InvalidArgumentException(key + " = " + c.getString(key, "") +
+                                         " (not true/false, yes/no, on/off, 1/0)");
   }
 }
 

@@ -21,6 +21,7 @@ namespace sipvault {
                                  int64_t lo, int64_t hi);
 
 // The boolean at `key` (default `def`): true/false, yes/no, on/off, 1/0.
-[[nodiscard]] bool boolValue(const Poco::Util::AbstractConfiguration& config, const std::string& key, bool def);
+[[nodiscard]] bool boolValue(const Poco::Util::AbstractConfiguration& config, const std::string& key,
+                             bool def);
 
 }  // namespace sipvault

@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "common/log.h"
-#include "common/start_failure.h"
 #include "common/metrics.h"
+#include "common/start_failure.h"
 
 namespace Poco::Net {
 class HTTPServer;
@@ -73,7 +73,8 @@ class StageApp : public Poco::Util::ServerApplication {
     }
     return std::nullopt;
   }
-  static constexpr std::string_view kFixConfigValue = "fix the value in the config file or on the command line";
+  static constexpr std::string_view kFixConfigValue =
+      "fix the value in the config file or on the command line";
 
  private:
   void initialize(Poco::Util::Application& self) override;

@@ -18,13 +18,20 @@ enum class DecodeStatus : uint8_t {
 
 [[nodiscard]] constexpr std::string_view toString(DecodeStatus s) {
   switch (s) {
-    case DecodeStatus::Ok: return "ok";
-    case DecodeStatus::Pending: return "pending";
-    case DecodeStatus::Ignored: return "ignored";
-    case DecodeStatus::Truncated: return "truncated";
-    case DecodeStatus::Malformed: return "malformed";
-    case DecodeStatus::Unsupported: return "unsupported";
-    case DecodeStatus::Dropped: return "dropped";
+    case DecodeStatus::Ok:
+      return "ok";
+    case DecodeStatus::Pending:
+      return "pending";
+    case DecodeStatus::Ignored:
+      return "ignored";
+    case DecodeStatus::Truncated:
+      return "truncated";
+    case DecodeStatus::Malformed:
+      return "malformed";
+    case DecodeStatus::Unsupported:
+      return "unsupported";
+    case DecodeStatus::Dropped:
+      return "dropped";
   }
   return "unknown";
 }

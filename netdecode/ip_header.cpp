@@ -5,9 +5,12 @@ namespace sipvault::netdecode {
 DecodeStatus parseIp(Bytes bytes, IpPacket& out) {
   if (bytes.empty()) return DecodeStatus::Truncated;
   switch (bytes[0] >> 4) {
-    case 4: return parseIpv4(bytes, out);
-    case 6: return parseIpv6(bytes, out);
-    default: return DecodeStatus::Unsupported;
+    case 4:
+      return parseIpv4(bytes, out);
+    case 6:
+      return parseIpv6(bytes, out);
+    default:
+      return DecodeStatus::Unsupported;
   }
 }
 
@@ -39,7 +42,12 @@ DecodeStatus skipIpv6ExtensionHeaders(uint8_t& next_header, Bytes& payload) {
   for (size_t n = 0; n < kMaxIpv6ExtensionHeaders; ++n) {
     size_t len = 0;
     switch (next_header) {
-      case 0: case 43: case 60: case 135: case 139: case 140:
+      case 0:
+      case 43:
+      case 60:
+      case 135:
+      case 139:
+      case 140:
         if (payload.size() < 2) return DecodeStatus::Truncated;
         len = (size_t(payload[1]) + 1) * 8;
         break;

@@ -39,7 +39,7 @@ inline constexpr uint8_t kIpProtoIpv6NoNext = 59;
 inline constexpr size_t kMaxIpv6ExtensionHeaders = 16;
 
 struct IpPacket {
-  uint8_t version = 0;   // 4 or 6
+  uint8_t version = 0;  // 4 or 6
   IpAddress src;
   IpAddress dst;
   uint8_t protocol = 0;  // upper-layer protocol, after any IPv6 extension headers

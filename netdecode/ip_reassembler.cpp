@@ -25,8 +25,8 @@ IpReassembler::IpReassembler(const IpReassemblerOptions& options, DecodeCounters
 
 IpReassembler::Datagram* IpReassembler::find(const IpPacket& f) {
   for (Datagram& d : slots_) {
-    if (d.used && d.id == f.fragment_id && d.version == f.version && d.src == f.src &&
-        d.dst == f.dst && (f.version == 6 || d.protocol == f.protocol)) {
+    if (d.used && d.id == f.fragment_id && d.version == f.version && d.src == f.src && d.dst == f.dst &&
+        (f.version == 6 || d.protocol == f.protocol)) {
       return &d;
     }
   }
@@ -93,8 +93,7 @@ void IpReassembler::expire(CaptureTime now) {
   }
 }
 
-DecodeStatus IpReassembler::checkOverlap(const Datagram& d, uint32_t begin, uint32_t end,
-                                         Bytes bytes) const {
+DecodeStatus IpReassembler::checkOverlap(const Datagram& d, uint32_t begin, uint32_t end, Bytes bytes) const {
   uint32_t covered = 0;
   for (const Range& r : d.held) {
     const uint32_t lo = std::max(r.begin, begin);
@@ -146,9 +145,8 @@ DecodeStatus IpReassembler::add(const IpPacket& f, CaptureTime ts, IpPacket& out
 
   // The last fragment fixes the size; everything else must fit inside it.
   const bool known_total = d->total != 0;
-  const bool conflict = f.more_fragments
-                            ? known_total && end > d->total
-                            : (known_total && end != d->total) || end < d->data.size();
+  const bool conflict = f.more_fragments ? known_total && end > d->total
+                                         : (known_total && end != d->total) || end < d->data.size();
   if (conflict) {
     ++counters_.frag_malformed;
     release(*d);
@@ -191,8 +189,8 @@ DecodeStatus IpReassembler::add(const IpPacket& f, CaptureTime ts, IpPacket& out
     d->protocol = f.protocol;  // IPv6: only the first fragment's next header counts
   }
 
-  const bool complete = d->total != 0 && d->held.size() == 1 && d->held[0].begin == 0 &&
-                        d->held[0].end == d->total;
+  const bool complete =
+      d->total != 0 && d->held.size() == 1 && d->held[0].begin == 0 && d->held[0].end == d->total;
   if (!complete) return DecodeStatus::Pending;
 
   out = IpPacket{};

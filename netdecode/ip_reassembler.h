@@ -27,9 +27,9 @@
 namespace sipvault::netdecode {
 
 struct IpReassemblerOptions {
-  size_t max_datagrams = 64;     // incomplete datagrams held at once
-  size_t max_bytes = 1u << 20;   // buffer bytes held for incomplete datagrams
-  uint32_t timeout_ms = 30000;   // Linux ipfrag_time default
+  size_t max_datagrams = 64;    // incomplete datagrams held at once
+  size_t max_bytes = 1u << 20;  // buffer bytes held for incomplete datagrams
+  uint32_t timeout_ms = 30000;  // Linux ipfrag_time default
 };
 
 class IpReassembler {
@@ -60,15 +60,15 @@ class IpReassembler {
   struct Datagram {
     bool used = false;
     uint8_t version = 0;
-    uint8_t protocol = 0;      // IPv4: part of the key; IPv6: taken from the offset-0 fragment
-    bool have_first = false;   // the offset-0 fragment arrived
+    uint8_t protocol = 0;     // IPv4: part of the key; IPv6: taken from the offset-0 fragment
+    bool have_first = false;  // the offset-0 fragment arrived
     IpAddress src;
     IpAddress dst;
     uint32_t id = 0;
-    uint32_t total = 0;        // known once the last fragment (MF = 0) arrived; 0 = unknown
+    uint32_t total = 0;  // known once the last fragment (MF = 0) arrived; 0 = unknown
     int64_t first_seen_us = 0;
-    std::vector<uint8_t> data; // sized to the highest fragment end seen
-    std::vector<Range> held;   // sorted, merged byte ranges received
+    std::vector<uint8_t> data;  // sized to the highest fragment end seen
+    std::vector<Range> held;    // sorted, merged byte ranges received
   };
 
   Datagram* find(const IpPacket& fragment);

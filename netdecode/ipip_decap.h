@@ -20,7 +20,7 @@
 namespace sipvault::netdecode {
 
 struct IpIpInner {
-  IpAddress outer_src;      // the tunnel endpoints (who mirrored the traffic)
+  IpAddress outer_src;  // the tunnel endpoints (who mirrored the traffic)
   IpAddress outer_dst;
   uint8_t inner_version = 0;  // 4 or 6
   Bytes inner;                // the inner IP packet, from its header to the outer packet's end

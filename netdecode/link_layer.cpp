@@ -30,14 +30,22 @@ DecodeStatus ipByVersion(Bytes payload, LinkFrame& out) {
 // BSD AF_ values: AF_INET is 2 everywhere, AF_INET6 differs by OS.
 DecodeStatus decodeNull(Bytes frame, LinkFrame& out) {
   if (frame.size() < 4) return DecodeStatus::Truncated;
-  uint32_t family = uint32_t(frame[0]) | uint32_t(frame[1]) << 8 | uint32_t(frame[2]) << 16 |
-                    uint32_t(frame[3]) << 24;
+  uint32_t family =
+      uint32_t(frame[0]) | uint32_t(frame[1]) << 8 | uint32_t(frame[2]) << 16 | uint32_t(frame[3]) << 24;
   if (family > 0xffff) family = be32(frame.data());  // written big-endian
   out.payload = frame.subspan(4);
   switch (family) {
-    case 2: out.ethertype = kEtherTypeIpv4; return DecodeStatus::Ok;
-    case 10: case 24: case 28: case 30: out.ethertype = kEtherTypeIpv6; return DecodeStatus::Ok;
-    default: return DecodeStatus::Unsupported;
+    case 2:
+      out.ethertype = kEtherTypeIpv4;
+      return DecodeStatus::Ok;
+    case 10:
+    case 24:
+    case 28:
+    case 30:
+      out.ethertype = kEtherTypeIpv6;
+      return DecodeStatus::Ok;
+    default:
+      return DecodeStatus::Unsupported;
   }
 }
 
@@ -57,15 +65,26 @@ DecodeStatus skipMpls(Bytes payload, LinkFrame& out) {
 
 std::optional<LinkType> linkTypeFromDlt(int dlt) {
   switch (dlt) {
-    case 0: return LinkType::Null;
-    case 1: return LinkType::Ethernet;
-    case 12: case 14: case 101: return LinkType::RawIp;
-    case 108: return LinkType::Loop;
-    case 113: return LinkType::LinuxSll;
-    case 228: return LinkType::Ipv4;
-    case 229: return LinkType::Ipv6;
-    case 276: return LinkType::LinuxSll2;
-    default: return std::nullopt;
+    case 0:
+      return LinkType::Null;
+    case 1:
+      return LinkType::Ethernet;
+    case 12:
+    case 14:
+    case 101:
+      return LinkType::RawIp;
+    case 108:
+      return LinkType::Loop;
+    case 113:
+      return LinkType::LinuxSll;
+    case 228:
+      return LinkType::Ipv4;
+    case 229:
+      return LinkType::Ipv6;
+    case 276:
+      return LinkType::LinuxSll2;
+    default:
+      return std::nullopt;
   }
 }
 

@@ -44,7 +44,7 @@ struct PacketDecoderOptions {
   TcpReassemblerOptions tcp;
   SctpDecoderOptions sctp;
   SipStreamSplitterOptions sip;  // framing of SIP over TCP (default consumer only)
-  size_t max_tunnel_depth = 3;  // nested IP-in-IP / GRE / ERSPAN levels decoded
+  size_t max_tunnel_depth = 3;   // nested IP-in-IP / GRE / ERSPAN levels decoded
 };
 
 class PacketDecoder {
@@ -53,8 +53,7 @@ class PacketDecoder {
   PacketDecoder(const PacketDecoderOptions& options, PacketSink& sink);
   // TCP streams go to `tcp_consumer` instead (e.g. a HEP framer); UDP and SCTP still go to
   // `sink`. Both must outlive the decoder.
-  PacketDecoder(const PacketDecoderOptions& options, PacketSink& sink,
-                TcpStreamConsumer& tcp_consumer);
+  PacketDecoder(const PacketDecoderOptions& options, PacketSink& sink, TcpStreamConsumer& tcp_consumer);
   PacketDecoder(const PacketDecoder&) = delete;
   PacketDecoder& operator=(const PacketDecoder&) = delete;
 
@@ -80,8 +79,7 @@ class PacketDecoder {
     size_t depth = 0;  // tunnels entered so far
   };
 
-  PacketDecoder(const PacketDecoderOptions& options, PacketSink& sink,
-                TcpStreamConsumer* tcp_consumer);
+  PacketDecoder(const PacketDecoderOptions& options, PacketSink& sink, TcpStreamConsumer* tcp_consumer);
   DecodeStatus decodeNetwork(uint16_t ethertype, Bytes payload, const Context& ctx);
   DecodeStatus decodeIpPacket(Bytes bytes, const Context& ctx);
   DecodeStatus decodeTransport(const IpPacket& ip, const Context& ctx);

@@ -16,8 +16,7 @@ constexpr size_t kWorkPerPacket = 8192;
 
 }  // namespace
 
-SctpDecoder::SctpDecoder(const SctpDecoderOptions& options, PacketSink& sink,
-                         DecodeCounters& counters)
+SctpDecoder::SctpDecoder(const SctpDecoderOptions& options, PacketSink& sink, DecodeCounters& counters)
     : options_(options), sink_(sink), counters_(counters) {}
 
 size_t SctpDecoder::FragmentKeyHash::operator()(const FragmentKey& k) const {
@@ -181,8 +180,7 @@ DecodeStatus SctpDecoder::decode(const PacketView& meta, Bytes packet) {
         sink_.onPacket(out);
       } else {
         Fragment f;
-        f.id = StreamId{meta.src, meta.dst, view.src_port, view.dst_port, vtag,
-                        be16(chunks.data() + 8)};
+        f.id = StreamId{meta.src, meta.dst, view.src_port, view.dst_port, vtag, be16(chunks.data() + 8)};
         f.tsn = be32(chunks.data() + 4);
         f.flags = flags;
         f.seen_us = CaptureTime{meta.ts_sec, meta.ts_usec}.micros();

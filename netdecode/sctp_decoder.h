@@ -75,8 +75,8 @@ class SctpDecoder {
     uint32_t vtag = 0;
     uint16_t stream = 0;
     bool operator==(const StreamId& o) const {
-      return src_port == o.src_port && dst_port == o.dst_port && vtag == o.vtag &&
-             stream == o.stream && src == o.src && dst == o.dst;
+      return src_port == o.src_port && dst_port == o.dst_port && vtag == o.vtag && stream == o.stream &&
+             src == o.src && dst == o.dst;
     }
   };
   struct Fragment {
@@ -107,7 +107,7 @@ class SctpDecoder {
   std::unordered_map<FragmentKey, size_t, FragmentKeyHash> index_;  // -> position in fragments_
   size_t fragment_bytes_ = 0;
   size_t work_left_ = 0;  // lookups and evictions this packet may still spend
-  std::string message_;  // the last reassembled message
+  std::string message_;   // the last reassembled message
 };
 
 }  // namespace sipvault::netdecode

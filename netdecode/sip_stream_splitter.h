@@ -29,7 +29,7 @@ namespace sipvault::netdecode {
 
 struct SipStreamSplitterOptions {
   size_t max_message_bytes = sip::SipStreamFramer::kDefaultMaxMessageBytes;  // per message
-  size_t max_buffered_bytes = 64u * 1024 * 1024;                        // all streams together
+  size_t max_buffered_bytes = 64u * 1024 * 1024;                             // all streams together
 };
 
 class SipStreamSplitter final : public TcpStreamConsumer {
@@ -51,7 +51,7 @@ class SipStreamSplitter final : public TcpStreamConsumer {
   PacketSink& sink_;
   DecodeCounters& counters_;
   std::unordered_map<uint64_t, sip::SipStreamFramer> framers_;  // by TcpStreamInfo::stream_id
-  size_t buffered_ = 0;                                     // sum of framers' buffered()
+  size_t buffered_ = 0;                                         // sum of framers' buffered()
 };
 
 }  // namespace sipvault::netdecode

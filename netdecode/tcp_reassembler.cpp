@@ -51,8 +51,14 @@ TcpReassembler::TcpReassembler(const TcpReassemblerOptions& options, TcpStreamCo
 
 void TcpReassembler::lruUnlink(uint32_t i) {
   Stream& s = slab_[i];
-  if (s.lru_prev != kNone) slab_[s.lru_prev].lru_next = s.lru_next; else lru_head_ = s.lru_next;
-  if (s.lru_next != kNone) slab_[s.lru_next].lru_prev = s.lru_prev; else lru_tail_ = s.lru_prev;
+  if (s.lru_prev != kNone)
+    slab_[s.lru_prev].lru_next = s.lru_next;
+  else
+    lru_head_ = s.lru_next;
+  if (s.lru_next != kNone)
+    slab_[s.lru_next].lru_prev = s.lru_prev;
+  else
+    lru_tail_ = s.lru_prev;
   s.lru_prev = s.lru_next = kNone;
 }
 
@@ -96,10 +102,17 @@ void TcpReassembler::close(uint32_t i, CloseReason reason) {
   while (!s.held.empty()) skipGap(s, s.held.front().seq);
   consumer_.onStreamClosed(infoFor(s));
   switch (reason) {
-    case CloseReason::Closed: ++counters_.tcp_flows_closed; break;
-    case CloseReason::EvictedIdle: ++counters_.tcp_flows_evicted_idle; break;
-    case CloseReason::EvictedFull: ++counters_.tcp_flows_evicted_full; break;
-    case CloseReason::Flushed: break;
+    case CloseReason::Closed:
+      ++counters_.tcp_flows_closed;
+      break;
+    case CloseReason::EvictedIdle:
+      ++counters_.tcp_flows_evicted_idle;
+      break;
+    case CloseReason::EvictedFull:
+      ++counters_.tcp_flows_evicted_full;
+      break;
+    case CloseReason::Flushed:
+      break;
   }
   std::string().swap(s.unconsumed);
   std::vector<HeldSegment>().swap(s.held);
@@ -195,8 +208,7 @@ DecodeStatus TcpReassembler::add(const PacketView& meta, const TcpSegment& seg) 
     s.fin_seq = data_seq + uint32_t(seg.payload.size());
   }
 
-  if (!s.held.empty() &&
-      isStale(s.gap_since_us, ts.micros(), int64_t(options_.gap_timeout_ms) * 1000)) {
+  if (!s.held.empty() && isStale(s.gap_since_us, ts.micros(), int64_t(options_.gap_timeout_ms) * 1000)) {
     skipGap(s, s.held.front().seq);
   }
   if (s.fin_seen && seqDiff(s.next_seq, s.fin_seq) >= 0) close(i, CloseReason::Closed);
@@ -230,14 +242,14 @@ void TcpReassembler::handleData(Stream& s, uint32_t seq, Bytes payload) {
       skipGap(s, s.held.empty() ? seq : s.held.front().seq);
       continue;
     }
-    const size_t vector_growth = s.held.size() == s.held.capacity() ? (s.held.size() + 1) * sizeof(HeldSegment) : 0;
+    const size_t vector_growth =
+        s.held.size() == s.held.capacity() ? (s.held.size() + 1) * sizeof(HeldSegment) : 0;
     if (buffered_ + payload.size() + vector_growth > options_.max_buffered_bytes) {
       ++counters_.tcp_out_of_order_dropped;
       return;
     }
-    auto pos = std::find_if(s.held.begin(), s.held.end(), [&](const HeldSegment& h) {
-      return seqDiff(h.seq, seq) >= 0;
-    });
+    auto pos = std::find_if(s.held.begin(), s.held.end(),
+                            [&](const HeldSegment& h) { return seqDiff(h.seq, seq) >= 0; });
     if (pos != s.held.end() && pos->seq == seq && pos->data.size() >= payload.size()) {
       ++counters_.tcp_retransmitted;  // the same out-of-order segment again
       return;
@@ -307,15 +319,15 @@ void TcpReassembler::deliver(Stream& s, Bytes data) {
   if (data.empty()) return;
   const TcpStreamInfo info = infoFor(s);
   if (s.unconsumed.empty()) {
-    const size_t used = std::min(consumer_.onStreamData(info, asText(data), s.discontinuity),
-                                 data.size());
+    const size_t used = std::min(consumer_.onStreamData(info, asText(data), s.discontinuity), data.size());
     s.discontinuity = false;
     if (used < data.size()) keepUnconsumed(s, data.subspan(used));
     return;
   }
   const size_t need = s.unconsumed.size() + data.size();
   if (need > options_.max_unconsumed_bytes ||
-      buffered_ - heapBytes(s.unconsumed) + heapBytesAfter(s.unconsumed, need) > options_.max_buffered_bytes) {
+      buffered_ - heapBytes(s.unconsumed) + heapBytesAfter(s.unconsumed, need) >
+          options_.max_buffered_bytes) {
     // The consumer could not frame anything out of a full buffer: drop it and restart.
     ++counters_.tcp_tail_overflow;
     std::string().swap(s.unconsumed);
@@ -335,7 +347,8 @@ void TcpReassembler::deliver(Stream& s, Bytes data) {
 
 void TcpReassembler::keepUnconsumed(Stream& s, Bytes rest) {
   if (rest.size() > options_.max_unconsumed_bytes ||
-      buffered_ - heapBytes(s.unconsumed) + heapBytesAfter(s.unconsumed, rest.size()) > options_.max_buffered_bytes) {
+      buffered_ - heapBytes(s.unconsumed) + heapBytesAfter(s.unconsumed, rest.size()) >
+          options_.max_buffered_bytes) {
     ++counters_.tcp_tail_overflow;
     s.discontinuity = true;
     return;

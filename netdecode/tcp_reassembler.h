@@ -37,19 +37,18 @@
 namespace sipvault::netdecode {
 
 struct TcpReassemblerOptions {
-  size_t max_streams = 8192;                     // directions tracked (two per connection)
-  uint32_t idle_timeout_ms = 300000;             // drop a direction silent this long
-  uint32_t gap_timeout_ms = 10000;               // wait this long for a missing segment
-  size_t max_out_of_order_bytes = 256 * 1024;    // held after a hole, per direction
-  size_t max_unconsumed_bytes = 256 * 1024;      // left over by the consumer, per direction
-  size_t max_buffered_bytes = 64u * 1024 * 1024; // everything held, all directions together
+  size_t max_streams = 8192;                      // directions tracked (two per connection)
+  uint32_t idle_timeout_ms = 300000;              // drop a direction silent this long
+  uint32_t gap_timeout_ms = 10000;                // wait this long for a missing segment
+  size_t max_out_of_order_bytes = 256 * 1024;     // held after a hole, per direction
+  size_t max_unconsumed_bytes = 256 * 1024;       // left over by the consumer, per direction
+  size_t max_buffered_bytes = 64u * 1024 * 1024;  // everything held, all directions together
 };
 
 class TcpReassembler {
  public:
   // `consumer` and `counters` must outlive the reassembler.
-  TcpReassembler(const TcpReassemblerOptions& options, TcpStreamConsumer& consumer,
-                 DecodeCounters& counters);
+  TcpReassembler(const TcpReassemblerOptions& options, TcpStreamConsumer& consumer, DecodeCounters& counters);
   TcpReassembler(const TcpReassembler&) = delete;
   TcpReassembler& operator=(const TcpReassembler&) = delete;
 
@@ -96,8 +95,8 @@ class TcpReassembler {
     uint32_t lru_prev = kNone;  // towards more recently used
     uint32_t lru_next = kNone;  // towards less recently used
     CaptureTime last_ts;
-    int64_t gap_since_us = 0;   // when the oldest held segment arrived
-    uint32_t next_seq = 0;      // next byte to deliver
+    int64_t gap_since_us = 0;  // when the oldest held segment arrived
+    uint32_t next_seq = 0;     // next byte to deliver
     uint32_t isn = 0;
     uint32_t fin_seq = 0;
     bool syn_seen = false;
@@ -129,11 +128,11 @@ class TcpReassembler {
   TcpReassemblerOptions options_;
   TcpStreamConsumer& consumer_;
   DecodeCounters& counters_;
-  std::vector<Stream> slab_;       // reserved to max_streams: stable references
+  std::vector<Stream> slab_;  // reserved to max_streams: stable references
   std::vector<uint32_t> free_;
   std::unordered_map<StreamKey, uint32_t, StreamKeyHash> index_;
-  uint32_t lru_head_ = kNone;      // most recently active
-  uint32_t lru_tail_ = kNone;      // least recently active
+  uint32_t lru_head_ = kNone;  // most recently active
+  uint32_t lru_tail_ = kNone;  // least recently active
   uint64_t next_id_ = 1;
   size_t buffered_ = 0;  // sum of every stream's `charged`
 };

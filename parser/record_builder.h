@@ -26,7 +26,8 @@ struct ParserMetrics {
   Counter& batches_out;
   Counter& send_waits;   // writers not taking batches: backpressure
   // By ParseError (index 0, Ok, unused); the assert keeps the array in step with the enum.
-  static_assert(static_cast<size_t>(sip::ParseError::BadContentLength) == 8, "one counter per sip::ParseError");
+  static_assert(static_cast<size_t>(sip::ParseError::BadContentLength) == 8,
+                "one counter per sip::ParseError");
   std::array<Counter*, 9> rejects{};
 };
 

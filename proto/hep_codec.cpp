@@ -152,7 +152,8 @@ HepDecodeResult decodeHep12(std::span<const uint8_t> bytes) {
   return r;
 }
 
-HepDecodeResult decodeHep3(std::span<const uint8_t> bytes, std::string& inflate_scratch, size_t max_inflated) {
+HepDecodeResult decodeHep3(std::span<const uint8_t> bytes, std::string& inflate_scratch,
+                           size_t max_inflated) {
   const uint8_t* p = bytes.data();
   if (bytes.size() < kHep3HeaderSize) return fail(HepError::Truncated, bytes.size(), "HEP3 header cut short");
   const size_t total = be16(p + 4);
@@ -266,8 +267,10 @@ HepDecodeResult decodeHep3(std::span<const uint8_t> bytes, std::string& inflate_
   if (payload_compressed) {
     const size_t at = static_cast<size_t>(payload.data() - p);
     switch (inflateInto(payload, inflate_scratch, max_inflated)) {
-      case Inflated::Ok: break;
-      case Inflated::Failed: return fail(HepError::InflateFailed, at, "compressed payload does not inflate");
+      case Inflated::Ok:
+        break;
+      case Inflated::Failed:
+        return fail(HepError::InflateFailed, at, "compressed payload does not inflate");
       case Inflated::TooLarge:
         return fail(HepError::InflateTooLarge, at, "compressed payload inflates past the configured bound");
     }

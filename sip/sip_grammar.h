@@ -15,7 +15,8 @@ namespace sipvault::sip {
 [[nodiscard]] std::string_view unescapeQuoted(std::string_view s, SipArena& arena);
 // host [":" port] at the start of `s`; returns the offset after it, or npos when malformed.
 // `bare_ipv6` is set when the host is an IPv6 address without brackets (parsed, but malformed).
-[[nodiscard]] size_t parseHostPort(std::string_view s, std::string_view& host, uint16_t& port, bool& bare_ipv6);
+[[nodiscard]] size_t parseHostPort(std::string_view s, std::string_view& host, uint16_t& port,
+                                   bool& bare_ipv6);
 
 // name-addr / addr-spec with parameters (From, To, Contact, P-Asserted-Identity values).
 // Returns an empty string when well formed, else why it is not; fills what it could.

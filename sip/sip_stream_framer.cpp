@@ -19,8 +19,10 @@ void SipStreamFramer::append(std::string_view bytes) {
 void SipStreamFramer::releaseSpare() {
   constexpr size_t kSpareBytes = 4096;
   if (buffered() == 0) {
-    if (buffer_.capacity() > kSpareBytes) std::string().swap(buffer_);
-    else buffer_.clear();
+    if (buffer_.capacity() > kSpareBytes)
+      std::string().swap(buffer_);
+    else
+      buffer_.clear();
     head_ = 0;
   } else if (buffer_.capacity() > kSpareBytes && buffered() < buffer_.capacity() / 4) {
     buffer_.erase(0, head_);  // scan offsets are relative to head_, as in append()

@@ -15,7 +15,10 @@ bool isConnectionError(int code) {
     case 1053:  // ER_SERVER_SHUTDOWN
     case 1077:  // ER_NORMAL_SHUTDOWN
     case 1152:  // ER_ABORTING_CONNECTION
-    case 1158: case 1159: case 1160: case 1161:  // network read/write errors and timeouts
+    case 1158:
+    case 1159:
+    case 1160:
+    case 1161:  // network read/write errors and timeouts
     case 1927:  // ER_CONNECTION_KILLED
     case 4031:  // idle session closed by the server
       return true;
@@ -98,8 +101,10 @@ struct DbConnection::Impl {
         DbRow out;
         out.reserve(columns);
         for (unsigned i = 0; i < columns; ++i) {
-          if (row[i]) out.emplace_back(std::string(row[i], lengths[i]));
-          else out.emplace_back(std::nullopt);
+          if (row[i])
+            out.emplace_back(std::string(row[i], lengths[i]));
+          else
+            out.emplace_back(std::nullopt);
         }
         rows->push_back(std::move(out));
       }
@@ -113,7 +118,8 @@ struct DbConnection::Impl {
 DbConnection::DbConnection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 DbConnection::~DbConnection() = default;
 
-std::unique_ptr<DbConnection> DbConnection::connect(const DbOptions& options, bool select_db, DbError& error) {
+std::unique_ptr<DbConnection> DbConnection::connect(const DbOptions& options, bool select_db,
+                                                    DbError& error) {
   // mysql_library_init is not thread-safe; mysql_init would call it implicitly.
   static std::once_flag library_once;
   std::call_once(library_once, [] { mysql_library_init(0, nullptr, nullptr); });
@@ -137,15 +143,16 @@ std::unique_ptr<DbConnection> DbConnection::connect(const DbOptions& options, bo
   const bool unix_socket = !options.socket.empty();
   if (!mysql_real_connect(m, unix_socket ? "localhost" : options.host.c_str(), options.user.c_str(),
                           options.password.c_str(), select_db ? options.name.c_str() : nullptr,
-                          unix_socket ? 0 : options.port, unix_socket ? options.socket.c_str() : nullptr, 0)) {
+                          unix_socket ? 0 : options.port, unix_socket ? options.socket.c_str() : nullptr,
+                          0)) {
     impl->fail(error);
     if (error.code == 0 && error.message.empty()) error.message = "unknown connection error";
     return nullptr;
   }
   // A known session: strict (errors, not silent truncation, on INSERT), backslash escapes on
   // (appendLiteral relies on them), UTC for any time function.
-  if (!impl->run("SET SESSION sql_mode='STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION', time_zone='+00:00'", nullptr,
-                 error, nullptr))
+  if (!impl->run("SET SESSION sql_mode='STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION', time_zone='+00:00'",
+                 nullptr, error, nullptr))
     return nullptr;
   return std::unique_ptr<DbConnection>(new DbConnection(std::move(impl)));
 }
@@ -196,8 +203,9 @@ bool DbConnection::executeBulk(const std::string& sql, const std::vector<DbBulkC
     }
   }
   if (mysql_stmt_param_count(stmt) != columns.size()) {
-    error = DbError{0, "", "executeBulk: " + std::to_string(columns.size()) + " columns for " +
-                               std::to_string(mysql_stmt_param_count(stmt)) + " parameters"};
+    error = DbError{0, "",
+                    "executeBulk: " + std::to_string(columns.size()) + " columns for " +
+                        std::to_string(mysql_stmt_param_count(stmt)) + " parameters"};
     return false;
   }
   auto& binds = impl_->binds;
@@ -234,13 +242,26 @@ void DbConnection::appendLiteral(std::string& out, std::string_view bytes) {
   out += "_binary'";
   for (char c : bytes) {
     switch (c) {
-      case '\0': out += "\\0"; break;
-      case '\'': out += "\\'"; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\x1a': out += "\\Z"; break;
-      default: out += c;
+      case '\0':
+        out += "\\0";
+        break;
+      case '\'':
+        out += "\\'";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\x1a':
+        out += "\\Z";
+        break;
+      default:
+        out += c;
     }
   }
   out += '\'';

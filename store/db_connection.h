@@ -20,12 +20,12 @@ namespace sipvault::store {
 
 // Where and how to connect. Filled from the db.* config keys (see writer_options.h).
 struct DbOptions {
-  std::string host = "127.0.0.1";  // db.host (ignored when socket is set)
-  uint16_t port = 3306;            // db.port
-  std::string socket;              // db.socket: a Unix socket path; "" = TCP to host:port
-  std::string user = "sipvault";   // db.user
-  std::string password = "sipvault";  // db.password
-  std::string name = "sipvault";   // db.name: the database (schema) to use
+  std::string host = "127.0.0.1";           // db.host (ignored when socket is set)
+  uint16_t port = 3306;                     // db.port
+  std::string socket;                       // db.socket: a Unix socket path; "" = TCP to host:port
+  std::string user = "sipvault";            // db.user
+  std::string password = "sipvault";        // db.password
+  std::string name = "sipvault";            // db.name: the database (schema) to use
   std::chrono::seconds connect_timeout{5};  // db.connect_timeout_s
   // Read/write timeout of one round trip; a query running longer counts as a lost connection.
   // Generous: a partition REORGANIZE or a large batch on a busy server takes a while. db.io_timeout_s
@@ -36,7 +36,7 @@ struct DbOptions {
 };
 
 struct DbError {
-  int code = 0;           // server (1xxx) or client (2xxx) error number; 0 = not from the server
+  int code = 0;  // server (1xxx) or client (2xxx) error number; 0 = not from the server
   std::string sql_state;
   std::string message;
 
@@ -91,8 +91,8 @@ class DbConnection {
   // Runs `sql` (one "?" per column) once for each of `rows` parameter sets, in one round trip.
   // The statement is prepared on first use and kept for the session. All columns hold `rows`
   // values. `affected` gets the affected-row count when given.
-  [[nodiscard]] bool executeBulk(const std::string& sql, const std::vector<DbBulkColumn>& columns, size_t rows,
-                                 DbError& error, uint64_t* affected = nullptr);
+  [[nodiscard]] bool executeBulk(const std::string& sql, const std::vector<DbBulkColumn>& columns,
+                                 size_t rows, DbError& error, uint64_t* affected = nullptr);
 
   // Quotes bytes as an SQL literal: _binary'...' with backslash escapes (the session's sql_mode
   // has no NO_BACKSLASH_ESCAPES, which open() ensures).

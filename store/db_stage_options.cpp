@@ -15,7 +15,8 @@ DbOptions readDbOptions(const Poco::Util::AbstractConfiguration& c, DbOptions o)
   o.password = c.getString("db.password", o.password);
   o.name = c.getString("db.name", o.name);
   if (o.name.empty()) throw Poco::InvalidArgumentException("db.name is empty");
-  o.connect_timeout = std::chrono::seconds(intInRange(c, "db.connect_timeout_s", o.connect_timeout.count(), 1, 3600));
+  o.connect_timeout =
+      std::chrono::seconds(intInRange(c, "db.connect_timeout_s", o.connect_timeout.count(), 1, 3600));
   o.io_timeout = std::chrono::seconds(intInRange(c, "db.io_timeout_s", o.io_timeout.count(), 1, 86400));
   return o;
 }

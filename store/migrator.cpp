@@ -26,7 +26,8 @@ class ServerLock {
  public:
   ServerLock(DbConnection& db, std::string name_expr) : db_(db), name_expr_(std::move(name_expr)) {}
   bool acquire(int timeout_s, DbError& error) {
-    auto got = db_.queryValue("SELECT GET_LOCK(" + name_expr_ + ", " + std::to_string(timeout_s) + ")", error);
+    auto got =
+        db_.queryValue("SELECT GET_LOCK(" + name_expr_ + ", " + std::to_string(timeout_s) + ")", error);
     held_ = got && *got == "1";
     if (!held_ && error.message.empty()) error.message = "timed out waiting for lock " + name_expr_;
     return held_;
@@ -81,8 +82,8 @@ std::string expandPlaceholders(std::string_view sql, uint64_t now_us) {
   return out;
 }
 
-bool migrate(DbConnection& db, std::span<const Migration> migrations, uint64_t now_us, MigrationReport& report,
-             DbError& error) {
+bool migrate(DbConnection& db, std::span<const Migration> migrations, uint64_t now_us,
+             MigrationReport& report, DbError& error) {
   report = MigrationReport{};
   ServerLock lock(db, "CONCAT('sipvault.migrate.', DATABASE())");
   if (!lock.acquire(60, error)) return false;
@@ -100,18 +101,21 @@ bool migrate(DbConnection& db, std::span<const Migration> migrations, uint64_t n
     if (m.version <= report.version_after) continue;
     for (const std::string& statement : splitStatements(expandPlaceholders(m.sql, now_us))) {
       if (!db.execute(statement, error)) {
-        error.message = "migration " + std::to_string(m.version) + "_" + std::string(m.name) + ": " + error.message;
+        error.message =
+            "migration " + std::to_string(m.version) + "_" + std::string(m.name) + ": " + error.message;
         return false;
       }
     }
-    std::string record = "INSERT INTO schema_version (version, name) VALUES (" + std::to_string(m.version) + ", ";
+    std::string record =
+        "INSERT INTO schema_version (version, name) VALUES (" + std::to_string(m.version) + ", ";
     DbConnection::appendLiteral(record, m.name);
     record += ')';
     if (!db.execute(record, error)) return false;
     report.applied.push_back(m.version);
     report.version_after = m.version;
   }
-  if (!migrations.empty() && report.version_before > migrations.back().version) report.database_is_newer = true;
+  if (!migrations.empty() && report.version_before > migrations.back().version)
+    report.database_is_newer = true;
   return true;
 }
 

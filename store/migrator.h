@@ -34,10 +34,10 @@ struct Migration {
 [[nodiscard]] std::string expandPlaceholders(std::string_view sql, uint64_t now_us);
 
 struct MigrationReport {
-  int version_before = 0;            // 0 = empty database
+  int version_before = 0;  // 0 = empty database
   int version_after = 0;
-  std::vector<int> applied;          // versions applied by this call
-  bool database_is_newer = false;    // the database has versions this binary does not know
+  std::vector<int> applied;        // versions applied by this call
+  bool database_is_newer = false;  // the database has versions this binary does not know
 };
 
 // Brings the database `db` is connected to up to the newest of `migrations`. Idempotent.

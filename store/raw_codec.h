@@ -84,8 +84,8 @@ class RawEncoder {
     const int bound = LZ4_compressBound(static_cast<int>(raw.size()));
     out.resize(4 + static_cast<size_t>(bound));
     putPrefix(out, raw.size());
-    const int n = LZ4_compress_fast_extState(lz4_state_.data(), raw.data(), out.data() + 4, static_cast<int>(raw.size()),
-                                             bound, 1);
+    const int n = LZ4_compress_fast_extState(lz4_state_.data(), raw.data(), out.data() + 4,
+                                             static_cast<int>(raw.size()), bound, 1);
     if (n > 0 && 4 + static_cast<size_t>(n) < raw.size()) {
       out.resize(4 + static_cast<size_t>(n));
       return kRawLz4;
@@ -123,7 +123,8 @@ class RawEncoder {
 
 // Decodes a stored `raw` column. nullopt when it is corrupt: a bad zlib stream, a length prefix
 // that is not raw_len, or an inflated size other than raw_len.
-[[nodiscard]] inline std::optional<std::string> decodeRaw(std::string_view stored, uint32_t raw_len, uint16_t flags) {
+[[nodiscard]] inline std::optional<std::string> decodeRaw(std::string_view stored, uint32_t raw_len,
+                                                          uint16_t flags) {
   if ((flags & kRawDeflated) && (flags & kRawLz4)) return std::nullopt;
   if (!(flags & (kRawDeflated | kRawLz4))) {
     if (stored.size() != raw_len) return std::nullopt;
@@ -135,7 +136,8 @@ class RawEncoder {
   if (prefix != raw_len) return std::nullopt;
   std::string out(raw_len, '\0');
   if (flags & kRawLz4) {
-    if (raw_len > LZ4_MAX_INPUT_SIZE || stored.size() - 4 > static_cast<size_t>(INT32_MAX)) return std::nullopt;
+    if (raw_len > LZ4_MAX_INPUT_SIZE || stored.size() - 4 > static_cast<size_t>(INT32_MAX))
+      return std::nullopt;
     const int n = LZ4_decompress_safe(stored.data() + 4, out.data(), static_cast<int>(stored.size() - 4),
                                       static_cast<int>(raw_len));
     if (n < 0 || static_cast<uint32_t>(n) != raw_len) return std::nullopt;
@@ -144,8 +146,8 @@ class RawEncoder {
   uLongf len = raw_len;
   Bytef empty = 0;  // uncompress() wants a non-null destination even for an empty message
   Bytef* dest = raw_len ? reinterpret_cast<Bytef*>(out.data()) : &empty;
-  if (uncompress(dest, &len, reinterpret_cast<const Bytef*>(stored.data() + 4), static_cast<uLong>(stored.size() - 4)) !=
-          Z_OK ||
+  if (uncompress(dest, &len, reinterpret_cast<const Bytef*>(stored.data() + 4),
+                 static_cast<uLong>(stored.size() - 4)) != Z_OK ||
       len != raw_len)
     return std::nullopt;
   return out;

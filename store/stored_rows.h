@@ -14,9 +14,9 @@ namespace sipvault::store {
 // kFieldTruncated; the *_hash columns and the raw message always keep the full value.
 inline constexpr size_t kMethodWidth = 64;
 inline constexpr size_t kCallIdWidth = 255;
-inline constexpr size_t kUserWidth = 128;   // from_user, to_user, ruri_user
-inline constexpr size_t kTagWidth = 128;    // from_tag, to_tag, via_branch
-inline constexpr size_t kLongWidth = 255;   // user_agent, x_cid, correlation_id, reject reason
+inline constexpr size_t kUserWidth = 128;  // from_user, to_user, ruri_user
+inline constexpr size_t kTagWidth = 128;   // from_tag, to_tag, via_branch
+inline constexpr size_t kLongWidth = 255;  // user_agent, x_cid, correlation_id, reject reason
 inline constexpr size_t kNodeWidth = 64;
 inline constexpr size_t kIpWidth = 16;
 
@@ -28,14 +28,14 @@ struct PacketColumns {
   std::string dst_ip;
   uint16_t src_port = 0;
   uint16_t dst_port = 0;
-  uint8_t ip_proto = 0;        // IANA: 17 UDP, 6 TCP, 132 SCTP
-  uint8_t payload_type = 0;    // HEP payload type: 1 SIP, 5 RTCP JSON, 100 log, ...
+  uint8_t ip_proto = 0;      // IANA: 17 UDP, 6 TCP, 132 SCTP
+  uint8_t payload_type = 0;  // HEP payload type: 1 SIP, 5 RTCP JSON, 100 log, ...
   uint16_t vlan = 0;
-  uint32_t capture_id = 0;     // HEP capture (agent/node) id
-  std::string node;            // HEP chunk 19, node / group name
-  uint32_t raw_len = 0;        // length of the original message
-  uint16_t flags = 0;          // kRawDeflated | kFieldTruncated
-  std::string raw;             // encoded per `flags`
+  uint32_t capture_id = 0;  // HEP capture (agent/node) id
+  std::string node;         // HEP chunk 19, node / group name
+  uint32_t raw_len = 0;     // length of the original message
+  uint16_t flags = 0;       // kRawDeflated | kFieldTruncated
+  std::string raw;          // encoded per `flags`
 };
 
 // Table sip_messages: one parsed SIP message.
@@ -55,9 +55,9 @@ struct SipMessageRow {
   std::string to_user;
   std::string to_tag;
   std::string ruri_user;
-  std::string user_agent;         // User-Agent, or Server on responses
-  std::string via_branch;         // top Via branch
-  std::string x_cid;              // X-CID header (B2BUA leg correlation)
+  std::string user_agent;  // User-Agent, or Server on responses
+  std::string via_branch;  // top Via branch
+  std::string x_cid;       // X-CID header (B2BUA leg correlation)
 };
 
 // Table sip_rejects: a SIP payload the parser refused, kept raw with the reason.
@@ -94,7 +94,8 @@ inline constexpr std::string_view kSipMessageColumns =
     "call_id,from_user,from_tag,to_user,to_tag,ruri_user,user_agent,via_branch,x_cid,correlation_id,"
     "src_ip,dst_ip,src_port,dst_port,ip_proto,payload_type,vlan,capture_id,node,raw_len,flags,raw";
 inline constexpr std::string_view kRejectColumns =
-    "capture_us,reason,correlation_id,src_ip,dst_ip,src_port,dst_port,ip_proto,payload_type,vlan,capture_id,node,"
+    "capture_us,reason,correlation_id,src_ip,dst_ip,src_port,dst_port,ip_proto,payload_type,vlan,capture_id,"
+    "node,"
     "raw_len,flags,raw";
 inline constexpr std::string_view kOtherColumns =
     "capture_us,correlation_hash,correlation_id,src_ip,dst_ip,src_port,dst_port,ip_proto,payload_type,vlan,"
@@ -103,12 +104,16 @@ inline constexpr std::string_view kOtherColumns =
 // What readers select from sip_messages, in this order (the api's MessageRecord::fromRow): the
 // stored columns a search shows, without the raw message; ...WithRaw adds it last.
 inline constexpr std::string_view kSipMessageReadColumns =
-    "id, capture_us, method, status, cseq, call_id, from_user, to_user, ruri_user, from_tag, to_tag, user_agent, "
-    "via_branch, x_cid, correlation_id, src_ip, dst_ip, src_port, dst_port, ip_proto, capture_id, node, vlan, "
+    "id, capture_us, method, status, cseq, call_id, from_user, to_user, ruri_user, from_tag, to_tag, "
+    "user_agent, "
+    "via_branch, x_cid, correlation_id, src_ip, dst_ip, src_port, dst_port, ip_proto, capture_id, node, "
+    "vlan, "
     "raw_len, flags, call_id_hash";
 inline constexpr std::string_view kSipMessageReadColumnsWithRaw =
-    "id, capture_us, method, status, cseq, call_id, from_user, to_user, ruri_user, from_tag, to_tag, user_agent, "
-    "via_branch, x_cid, correlation_id, src_ip, dst_ip, src_port, dst_port, ip_proto, capture_id, node, vlan, "
+    "id, capture_us, method, status, cseq, call_id, from_user, to_user, ruri_user, from_tag, to_tag, "
+    "user_agent, "
+    "via_branch, x_cid, correlation_id, src_ip, dst_ip, src_port, dst_port, ip_proto, capture_id, node, "
+    "vlan, "
     "raw_len, flags, call_id_hash, raw";
 
 // Feeds a row's values, in column order, to an encoder with

@@ -13,9 +13,15 @@ int64_t nowNs() { return Clock::now().time_since_epoch().count(); }
 
 }  // namespace
 
-BatchWriter::BatchWriter(RowQueue& queue, RowSink& sink, BatchPolicy policy, InsertMetrics& metrics, Gauge& queue_rows, Log log,
-                         DurableListener on_durable)
-    : queue_(queue), sink_(sink), policy_(policy), metrics_(metrics), queue_rows_(queue_rows), log_(log), on_durable_(std::move(on_durable)) {}
+BatchWriter::BatchWriter(RowQueue& queue, RowSink& sink, BatchPolicy policy, InsertMetrics& metrics,
+                         Gauge& queue_rows, Log log, DurableListener on_durable)
+    : queue_(queue),
+      sink_(sink),
+      policy_(policy),
+      metrics_(metrics),
+      queue_rows_(queue_rows),
+      log_(log),
+      on_durable_(std::move(on_durable)) {}
 
 BatchWriter::~BatchWriter() {
   if (thread_.joinable()) {

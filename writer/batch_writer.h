@@ -48,8 +48,8 @@ using DurableListener = std::function<void(std::span<const BatchRef>)>;
 class BatchWriter {
  public:
   // `queue_rows` is the receiver's gauge of the queue depth, kept current from this side too.
-  BatchWriter(RowQueue& queue, RowSink& sink, BatchPolicy policy, InsertMetrics& metrics, Gauge& queue_rows, Log log,
-              DurableListener on_durable = {});
+  BatchWriter(RowQueue& queue, RowSink& sink, BatchPolicy policy, InsertMetrics& metrics, Gauge& queue_rows,
+              Log log, DurableListener on_durable = {});
   ~BatchWriter();
 
   void start();

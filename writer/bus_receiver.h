@@ -24,8 +24,9 @@ namespace sipvault::writer {
 class BusReceiver {
  public:
   // Binds/connects the PULL socket now; throws zmq::error_t when an endpoint cannot be used.
-  BusReceiver(zmq::context_t& ctx, const std::vector<BusEndpoint>& endpoints, int high_water_mark, RowQueue& queue,
-              ReceiverMetrics& metrics, Log log, DuplicateWindowOptions dedup = {}, store::RawCodec codec = store::RawCodec::Lz4);
+  BusReceiver(zmq::context_t& ctx, const std::vector<BusEndpoint>& endpoints, int high_water_mark,
+              RowQueue& queue, ReceiverMetrics& metrics, Log log, DuplicateWindowOptions dedup = {},
+              store::RawCodec codec = store::RawCodec::Lz4);
   ~BusReceiver();
 
   [[nodiscard]] std::vector<std::string> boundAddresses() const { return socket_.boundAddresses(); }

@@ -34,7 +34,8 @@ class PartitionMaintainer {
   explicit PartitionMaintainer(PartitionOptions options) : options_(std::move(options)) {}
 
   // One round for every table at time now_us. On error, `outcome` counts what was done before it.
-  [[nodiscard]] bool runOnce(store::DbConnection& db, uint64_t now_us, MaintenanceOutcome& outcome, store::DbError& error);
+  [[nodiscard]] bool runOnce(store::DbConnection& db, uint64_t now_us, MaintenanceOutcome& outcome,
+                             store::DbError& error);
 
   // The partitions of `table` in the connected database, in order.
   [[nodiscard]] static bool listPartitions(store::DbConnection& db, const std::string& table,

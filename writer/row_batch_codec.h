@@ -34,7 +34,7 @@ void encodeRowBatch(const store::RowBatch& batch, std::string& out);
 // The one field list both directions use: calls f(field) for every stored field of a row, where
 // Row may be const (encoding) or not (decoding).
 template <typename Packet, typename F>
-  requires std::same_as<std::remove_const_t<Packet>, store::PacketColumns>
+requires std::same_as<std::remove_const_t<Packet>, store::PacketColumns>
 void visitPacketFields(Packet& p, F& f) {
   f(p.capture_us);
   f(p.correlation_id);
@@ -53,7 +53,7 @@ void visitPacketFields(Packet& p, F& f) {
 }
 
 template <typename Row, typename F>
-  requires std::same_as<std::remove_const_t<Row>, store::SipMessageRow>
+requires std::same_as<std::remove_const_t<Row>, store::SipMessageRow>
 void visitRowFields(Row& r, F& f) {
   visitPacketFields(r.packet, f);
   f(r.call_id_hash);
@@ -76,14 +76,14 @@ void visitRowFields(Row& r, F& f) {
 }
 
 template <typename Row, typename F>
-  requires std::same_as<std::remove_const_t<Row>, store::RejectRow>
+requires std::same_as<std::remove_const_t<Row>, store::RejectRow>
 void visitRowFields(Row& r, F& f) {
   visitPacketFields(r.packet, f);
   f(r.reason);
 }
 
 template <typename Row, typename F>
-  requires std::same_as<std::remove_const_t<Row>, store::OtherRow>
+requires std::same_as<std::remove_const_t<Row>, store::OtherRow>
 void visitRowFields(Row& r, F& f) {
   visitPacketFields(r.packet, f);
   f(r.correlation_hash);

@@ -43,20 +43,22 @@ class RowInserter {
   // Inserts every row of `batch`; false (and rolled back) with `error` set on failure.
   // `rows_skipped` gets how many rows the server acknowledged less than it was sent (LOAD DATA
   // turns a per-row problem into a warning and skips the row); normally 0.
-  [[nodiscard]] bool insert(store::DbConnection& db, const store::RowBatch& batch, store::DbError& error, uint64_t& rows_skipped);
+  [[nodiscard]] bool insert(store::DbConnection& db, const store::RowBatch& batch, store::DbError& error,
+                            uint64_t& rows_skipped);
 
   [[nodiscard]] InsertMethod method() const { return method_; }
 
  private:
   template <typename Row>
-  bool loadTable(store::DbConnection& db, std::string_view table, std::string_view columns, const std::vector<Row>& rows,
+  bool loadTable(store::DbConnection& db, std::string_view table, std::string_view columns,
+                 const std::vector<Row>& rows, store::DbError& error, uint64_t& rows_skipped);
+  template <typename Row>
+  bool bulkTable(store::DbConnection& db, std::string_view table, std::string_view columns,
+                 const std::vector<Row>& rows, std::vector<store::DbBulkColumn>& values,
                  store::DbError& error, uint64_t& rows_skipped);
   template <typename Row>
-  bool bulkTable(store::DbConnection& db, std::string_view table, std::string_view columns, const std::vector<Row>& rows,
-                 std::vector<store::DbBulkColumn>& values, store::DbError& error, uint64_t& rows_skipped);
-  template <typename Row>
-  bool insertTable(store::DbConnection& db, std::string_view table, std::string_view columns, const std::vector<Row>& rows,
-                   store::DbError& error);
+  bool insertTable(store::DbConnection& db, std::string_view table, std::string_view columns,
+                   const std::vector<Row>& rows, store::DbError& error);
 
   InsertMethod method_;
   int memfd_ = -1;

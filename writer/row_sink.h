@@ -7,8 +7,8 @@
 
 #include "common/log.h"
 #include "store/db_connection.h"
-#include "writer/row_inserter.h"
 #include "store/stored_rows.h"
+#include "writer/row_inserter.h"
 #include "writer/writer_metrics.h"
 
 namespace sipvault::writer {
@@ -32,7 +32,8 @@ class RowSink {
 // Runs on a new session before its first insert, until it has succeeded once: the schema
 // migration of a writer that started (with a spool) while the database was away. It may change
 // the insert method (LOAD DATA turned off on the server). False with `error` -> RetryLater.
-using SessionPreparer = std::function<bool(store::DbConnection& db, InsertMethod& method, std::string& error)>;
+using SessionPreparer =
+    std::function<bool(store::DbConnection& db, InsertMethod& method, std::string& error)>;
 
 // Inserts through one DbConnection, (re)connecting lazily. Used by one thread.
 class DbSink : public RowSink {

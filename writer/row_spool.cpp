@@ -227,7 +227,8 @@ bool RowSpool::recover(std::string& error) {
     Segment segment{seq, 0, keyed ? kSegmentHeaderBytes : kLegacySegmentHeaderBytes,
                     keyed ? buf.substr(8, 8) : std::string()};
     uint64_t start = segment.header_bytes;
-    if (segments_.empty() && seq == cursor_seq) start = std::clamp<uint64_t>(cursor_offset, start, buf.size());
+    if (segments_.empty() && seq == cursor_seq)
+      start = std::clamp<uint64_t>(cursor_offset, start, buf.size());
     uint64_t valid_end = start;  // end of the last valid record
     for (uint64_t at = start; at < buf.size();) {
       if (const uint64_t n = validRecordAt(buf, at, segment.key)) {
@@ -235,7 +236,8 @@ bool RowSpool::recover(std::string& error) {
         at += n;
         valid_end = at;
       } else {
-        at = findValidRecord(buf, at + 1, segment.key);  // damage in between is counted when reading reaches it
+        at = findValidRecord(buf, at + 1,
+                             segment.key);  // damage in between is counted when reading reaches it
       }
     }
     uint64_t size = buf.size();

@@ -30,9 +30,10 @@
 //
 // Durability: with fsync_interval 0 (default) append() returns only after fdatasync(), so an
 // appended record survives power loss. With fsync_interval N ms, append() syncs at most every N ms
-// (and sync() syncs what is pending; the old segment is synced before a new one starts): a process crash loses nothing (the page cache has it), a
-// power loss may lose the last N ms of appends. The cursor is renamed into place without fsync:
-// after a power loss reading may restart a little earlier (records replayed twice, never lost).
+// (and sync() syncs what is pending; the old segment is synced before a new one starts): a process crash
+// loses nothing (the page cache has it), a power loss may lose the last N ms of appends. The cursor is
+// renamed into place without fsync: after a power loss reading may restart a little earlier (records replayed
+// twice, never lost).
 //
 // Damage: open() reads every segment from the cursor on. Records are found by magic, length and
 // CRC; bytes that do not form a valid record are skipped up to the next valid record. Garbage at

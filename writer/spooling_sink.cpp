@@ -8,8 +8,8 @@ namespace sipvault::writer {
 
 using namespace sipvault::store;
 
-SpoolingSink::SpoolingSink(RowSink& inner, std::unique_ptr<RowSpool> spool, SpoolPolicy policy, SpoolMetrics& metrics, InsertMetrics& insert,
-                           Log log)
+SpoolingSink::SpoolingSink(RowSink& inner, std::unique_ptr<RowSpool> spool, SpoolPolicy policy,
+                           SpoolMetrics& metrics, InsertMetrics& insert, Log log)
     : inner_(inner),
       spool_(std::move(spool)),
       policy_(policy),

@@ -44,7 +44,8 @@ struct SpoolPolicy {
 class SpoolingSink : public RowSink {
  public:
   // `inner` must outlive this sink.
-  SpoolingSink(RowSink& inner, std::unique_ptr<RowSpool> spool, SpoolPolicy policy, SpoolMetrics& metrics, InsertMetrics& insert, Log log);
+  SpoolingSink(RowSink& inner, std::unique_ptr<RowSpool> spool, SpoolPolicy policy, SpoolMetrics& metrics,
+               InsertMetrics& insert, Log log);
   ~SpoolingSink() override;
 
   [[nodiscard]] SinkResult write(const store::RowBatch& batch, std::string& error) override;

@@ -1,12 +1,12 @@
 #include "writer/writer_options.h"
-#include "store/db_stage_options.h"
-
-#include "common/config_values.h"
-
-#include <algorithm>
 
 #include <Poco/Exception.h>
 #include <Poco/Util/AbstractConfiguration.h>
+
+#include <algorithm>
+
+#include "common/config_values.h"
+#include "store/db_stage_options.h"
 
 namespace sipvault::writer {
 

@@ -4,11 +4,11 @@
 #include <chrono>
 #include <string>
 
-#include "writer/batch_writer.h"
 #include "store/db_connection.h"
+#include "store/raw_codec.h"
+#include "writer/batch_writer.h"
 #include "writer/duplicate_window.h"
 #include "writer/partition_maintainer.h"
-#include "store/raw_codec.h"
 #include "writer/row_inserter.h"
 #include "writer/row_spool.h"
 #include "writer/spooling_sink.h"

@@ -38,8 +38,9 @@ std::optional<StartFailure> WriterService::start() {
   if (!options_.spool_files.dir.empty()) {
     spool_ = RowSpool::open(options_.spool_files, err);
     if (!spool_)
-      return StartFailure{StartFailure::Kind::Unavailable, "writer.spool_dir: " + err,
-                          "make the directory writable for this user, or give each writer its own writer.spool_dir"};
+      return StartFailure{
+          StartFailure::Kind::Unavailable, "writer.spool_dir: " + err,
+          "make the directory writable for this user, or give each writer its own writer.spool_dir"};
     metrics_.spool.spool_max_bytes.set(static_cast<int64_t>(options_.spool_files.max_bytes));
     const SpoolRecovery& r = spool_->recovery();
     if (r.records || r.torn_tail_bytes || r.bad_segments || r.cursor_reset)
@@ -57,10 +58,11 @@ std::optional<StartFailure> WriterService::start() {
   InsertMethod method = options_.insert_method;
   SessionPreparer deferred_schema;
   if (!db && !spool_)
-    return StartFailure{StartFailure::Kind::Unavailable,
-                        "cannot connect to database " + options_.db.describe() + ": " + db_error.describe(),
-                        "start MariaDB (deploy/mariadb.sh start DATADIR PORT) or fix db.host/db.port/db.socket/"
-                        "db.user/db.password/db.name"};
+    return StartFailure{
+        StartFailure::Kind::Unavailable,
+        "cannot connect to database " + options_.db.describe() + ": " + db_error.describe(),
+        "start MariaDB (deploy/mariadb.sh start DATADIR PORT) or fix db.host/db.port/db.socket/"
+        "db.user/db.password/db.name"};
   if (!db) {
     // With a spool there is somewhere to put batches: run, and migrate once the database answers.
     log_.warn("database_unreachable_at_start", {{"db", options_.db.describe()},
@@ -82,9 +84,8 @@ std::optional<StartFailure> WriterService::start() {
   }
 
   try {
-    receiver_ =
-        std::make_unique<BusReceiver>(zmq_, *endpoints, options_.bus_hwm, queue_, metrics_.receiver, log_, options_.dedup,
-                                      options_.raw_codec);
+    receiver_ = std::make_unique<BusReceiver>(zmq_, *endpoints, options_.bus_hwm, queue_, metrics_.receiver,
+                                              log_, options_.dedup, options_.raw_codec);
   } catch (const zmq::error_t& e) {
     return StartFailure{StartFailure::Kind::Unavailable, "ZeroMQ input " + options_.listen + ": " + e.what(),
                         "free the address or change writer.listen"};
@@ -94,7 +95,8 @@ std::optional<StartFailure> WriterService::start() {
     try {
       acks_ = std::make_unique<AckPublisher>(zmq_, *ack_endpoints);
     } catch (const zmq::error_t& e) {
-      return StartFailure{StartFailure::Kind::Unavailable, "ZeroMQ ack output " + options_.ack_output + ": " + e.what(),
+      return StartFailure{StartFailure::Kind::Unavailable,
+                          "ZeroMQ ack output " + options_.ack_output + ": " + e.what(),
                           "free the address or change writer.ack_output"};
     }
     on_durable = [this](std::span<const BatchRef> refs) {
@@ -105,10 +107,12 @@ std::optional<StartFailure> WriterService::start() {
   sink_ = std::make_unique<DbSink>(options_.db, method, metrics_.insert, std::move(deferred_schema));
   RowSink* sink = sink_.get();
   if (spool_) {
-    spooling_sink_ = std::make_unique<SpoolingSink>(*sink_, std::move(spool_), options_.spool, metrics_.spool, metrics_.insert, log_);
+    spooling_sink_ = std::make_unique<SpoolingSink>(*sink_, std::move(spool_), options_.spool, metrics_.spool,
+                                                    metrics_.insert, log_);
     sink = spooling_sink_.get();
   }
-  batch_writer_ = std::make_unique<BatchWriter>(queue_, *sink, options_.batch, metrics_.insert, metrics_.receiver.queue_rows, log_, std::move(on_durable));
+  batch_writer_ = std::make_unique<BatchWriter>(queue_, *sink, options_.batch, metrics_.insert,
+                                                metrics_.receiver.queue_rows, log_, std::move(on_durable));
   batch_writer_->start();
   receiver_->start();
   // The start-up session becomes the maintenance thread's own connection.

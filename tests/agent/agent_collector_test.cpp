@@ -21,8 +21,8 @@ struct RunningCollector {
   int bus_port = test::freePort();
   test::ChildProcess proc;
   RunningCollector()
-      : proc({test::binaryPath("collector", "sipvault-collector"), "--udp=127.0.0.1:" + std::to_string(hep_port),
-              "--tcp=127.0.0.1:" + std::to_string(hep_port),
+      : proc({test::binaryPath("collector", "sipvault-collector"),
+              "--udp=127.0.0.1:" + std::to_string(hep_port), "--tcp=127.0.0.1:" + std::to_string(hep_port),
               "--output=bind:tcp://127.0.0.1:" + std::to_string(bus_port)},
              tempPath("collector-" + std::to_string(hep_port) + ".log")) {
     REQUIRE(proc.waitForLog("event=bus_bound", 10s));
@@ -55,7 +55,8 @@ std::string ipText(const std::string& raw) {
 
 }  // namespace
 
-TEST_CASE("Our collector reads the agent's HEP over UDP (v3, v2, v1) and TCP", "[agent][collector][interop]") {
+TEST_CASE("Our collector reads the agent's HEP over UDP (v3, v2, v1) and TCP",
+          "[agent][collector][interop]") {
   const std::string file = corpus("pcap/sngrep_aaa.pcap");
   const auto truth = sipOnly(readTruth(file));
   REQUIRE(truth.size() == 81);

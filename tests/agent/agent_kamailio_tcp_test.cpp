@@ -61,8 +61,9 @@ TEST_CASE("The default filter captures SIP over TCP between a proxy's ephemeral 
   constexpr int kCalls = 5;
   HepReceiver rx(HepReceiver::Kind::Udp);
   // No -f: the default filter is what is tested.
-  auto agent = startAgent({"-i", "lo", "-H", "udp:127.0.0.1:" + std::to_string(rx.port()), "--stats-interval", "0"},
-                          "kamailio-tcp-agent.log");
+  auto agent =
+      startAgent({"-i", "lo", "-H", "udp:127.0.0.1:" + std::to_string(rx.port()), "--stats-interval", "0"},
+                 "kamailio-tcp-agent.log");
   REQUIRE(agent->waitForLog("event=hep_output", 10s));
   std::this_thread::sleep_for(200ms);
 
@@ -72,30 +73,37 @@ TEST_CASE("The default filter captures SIP over TCP between a proxy's ephemeral 
     std::ofstream cfg(dir + "/kamailio.cfg");
     cfg << "#!KAMAILIO\n"
            "debug=1\nlog_stderror=yes\nchildren=2\ntcp_children=2\nauto_aliases=no\n"
-           "listen=tcp:127.0.0.1:" << proxy_port << "\n"
+           "listen=tcp:127.0.0.1:"
+        << proxy_port
+        << "\n"
            "mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/\"\n"
-           "loadmodule \"tm.so\"\nloadmodule \"sl.so\"\nloadmodule \"pv.so\"\nloadmodule \"maxfwd.so\"\nloadmodule \"textops.so\"\n"
+           "loadmodule \"tm.so\"\nloadmodule \"sl.so\"\nloadmodule \"pv.so\"\nloadmodule "
+           "\"maxfwd.so\"\nloadmodule \"textops.so\"\n"
            "request_route {\n"
            "  if (!mf_process_maxfwd_header(\"10\")) { sl_send_reply(\"483\", \"Too Many Hops\"); exit; }\n"
-           "  $du = \"sip:127.0.0.1:" << kUasPort << ";transport=tcp\";\n"
+           "  $du = \"sip:127.0.0.1:"
+        << kUasPort
+        << ";transport=tcp\";\n"
            "  if (is_method(\"ACK\") && !t_check_trans()) { forward(); exit; }\n"
            "  if (!t_relay()) sl_reply_error();\n"
            "}\n";
   }
-  test::ChildProcess kamailio({"/usr/sbin/kamailio", "-f", dir + "/kamailio.cfg", "-DD", "-E", "-Y", dir, "-P",
-                               dir + "/kamailio.pid"},
+  test::ChildProcess kamailio({"/usr/sbin/kamailio", "-f", dir + "/kamailio.cfg", "-DD", "-E", "-Y", dir,
+                               "-P", dir + "/kamailio.pid"},
                               dir + "/kamailio.log");
   std::this_thread::sleep_for(1500ms);
   REQUIRE(kamailio.running());
 
   const std::string uas_log = dir + "/sipp-uas-messages.log";
-  test::ChildProcess uas({"/usr/bin/sipp", "-sn", "uas", "-t", "t1", "-i", "127.0.0.1", "-p", std::to_string(kUasPort),
-                          "-m", std::to_string(kCalls), "-nostdin", "-trace_msg", "-message_file", uas_log},
-                         dir + "/sipp-uas.out");
+  test::ChildProcess uas(
+      {"/usr/bin/sipp", "-sn", "uas", "-t", "t1", "-i", "127.0.0.1", "-p", std::to_string(kUasPort), "-m",
+       std::to_string(kCalls), "-nostdin", "-trace_msg", "-message_file", uas_log},
+      dir + "/sipp-uas.out");
   std::this_thread::sleep_for(300ms);
-  test::ChildProcess uac({"/usr/bin/sipp", "-sn", "uac", "-t", "t1", "127.0.0.1:" + std::to_string(proxy_port), "-i",
-                          "127.0.0.1", "-m", std::to_string(kCalls), "-r", "5", "-nostdin"},
-                         dir + "/sipp-uac.out");
+  test::ChildProcess uac(
+      {"/usr/bin/sipp", "-sn", "uac", "-t", "t1", "127.0.0.1:" + std::to_string(proxy_port), "-i",
+       "127.0.0.1", "-m", std::to_string(kCalls), "-r", "5", "-nostdin"},
+      dir + "/sipp-uac.out");
   const int uac_rc = uac.wait(60s);
   INFO(kamailio.log());
   CHECK(uac_rc == 0);  // sipp exits 0 when every call succeeded

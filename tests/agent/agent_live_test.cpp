@@ -36,8 +36,8 @@ std::vector<std::string> sendSip(int port, int n, const std::string& tag) {
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   std::vector<std::string> sent;
   for (int i = 0; i < n; ++i) {
-    const std::string sip = "OPTIONS sip:probe@127.0.0.1 SIP/2.0\r\nCall-ID: " + tag + "-" + std::to_string(i) +
-                            "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    const std::string sip = "OPTIONS sip:probe@127.0.0.1 SIP/2.0\r\nCall-ID: " + tag + "-" +
+                            std::to_string(i) + "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
     REQUIRE(::sendto(fd, sip.data(), sip.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa) ==
             ssize_t(sip.size()));
     sent.push_back(sip);
@@ -74,8 +74,8 @@ struct LiveAgent {
   int sip_port = test::freePort();
   std::unique_ptr<test::ChildProcess> proc;
   LiveAgent(const std::string& log_name, const std::string& server, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"-i", "lo", "-f", "udp port " + std::to_string(sip_port), "-H", server,
-                                  "--stats-interval", "0"};
+    std::vector<std::string> args{
+        "-i", "lo", "-f", "udp port " + std::to_string(sip_port), "-H", server, "--stats-interval", "0"};
     args.insert(args.end(), extra.begin(), extra.end());
     proc = startAgent(args, log_name);
     REQUIRE(proc->waitForLog("event=hep_output", 10s));
@@ -193,8 +193,10 @@ TEST_CASE("Two captures share one sender thread: lo captured twice yields every 
   CHECK(logValue(log, "stopped", "sent") == 40);
 }
 
-TEST_CASE("Started unprivileged with CAP_NET_RAW/CAP_NET_ADMIN (as the systemd unit does), it captures and drops both",
-          "[agent][live][privileges]") {
+TEST_CASE(
+    "Started unprivileged with CAP_NET_RAW/CAP_NET_ADMIN (as the systemd unit does), it captures and drops "
+    "both",
+    "[agent][live][privileges]") {
   if (!canCapture()) return;
   HepReceiver rx(HepReceiver::Kind::Udp);
   const int sip_port = test::freePort();
@@ -202,8 +204,8 @@ TEST_CASE("Started unprivileged with CAP_NET_RAW/CAP_NET_ADMIN (as the systemd u
   test::ChildProcess proc({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                            "--inh-caps=+net_raw,+net_admin", "--ambient-caps=+net_raw,+net_admin",
                            "--bounding-set=-all,+net_raw,+net_admin", agentPath(), "-i", "lo", "-f",
-                           "udp port " + std::to_string(sip_port), "-H", "udp:127.0.0.1:" + std::to_string(rx.port()),
-                           "--stats-interval", "0"},
+                           "udp port " + std::to_string(sip_port), "-H",
+                           "udp:127.0.0.1:" + std::to_string(rx.port()), "--stats-interval", "0"},
                           tempPath("live-caps.log"));
   REQUIRE(proc.waitForLog("event=hep_output", 10s));
   std::this_thread::sleep_for(200ms);

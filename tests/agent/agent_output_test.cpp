@@ -19,9 +19,10 @@ std::string numberedCapture(const std::string& name, int n, size_t body) {
   std::vector<PcapFrame> frames;
   for (int i = 0; i < n; ++i) {
     const std::string text(body, 'a' + char(i % 26));
-    const std::string sip = "MESSAGE sip:bob@example.com SIP/2.0\r\nCall-ID: seq-" + std::to_string(i) +
-                            "\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\nContent-Length: " +
-                            std::to_string(text.size()) + "\r\n\r\n" + text;
+    const std::string sip =
+        "MESSAGE sip:bob@example.com SIP/2.0\r\nCall-ID: seq-" + std::to_string(i) +
+        "\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(text.size()) +
+        "\r\n\r\n" + text;
     frames.push_back({ethernet(ipv4Udp("192.0.2.1", "192.0.2.2", 5060, 5060, sip, uint16_t(i)), 0x0800),
                       uint32_t(1700000000 + i / 1000), uint32_t(i % 1000) * 1000});
   }
@@ -67,9 +68,9 @@ TEST_CASE("TCP output survives a collector restart: reconnects and later packets
   }
   INFO("received " << got.size() << ", " << before << " before the stop; first after restart #"
                    << first_after_restart);
-  CHECK(before >= 50);                       // the first connection carried traffic
-  CHECK(before < size_t(kMessages) - 50);    // and the outage was in the middle
-  REQUIRE(first_after_restart >= 0);         // a second connection came up
+  CHECK(before >= 50);                           // the first connection carried traffic
+  CHECK(before < size_t(kMessages) - 50);        // and the outage was in the middle
+  REQUIRE(first_after_restart >= 0);             // a second connection came up
   for (int i : seen) CHECK(seen.count(i) == 1);  // nothing twice
   // From the reconnect on, every message arrived, up to the last one.
   for (int i = first_after_restart; i < kMessages; ++i) CHECK(seen.count(i) == 1);
@@ -88,10 +89,10 @@ TEST_CASE("A full TCP queue drops whole packets and counts them - the rest still
   constexpr int kMessages = 400;
   const std::string path = numberedCapture("numbered_400.pcap", kMessages, 900);
   const int port = test::freePort();  // nobody listens at first
-  auto agent = startAgent({"-r", path, "--rate", "400", "-H", "tcp:127.0.0.1:" + std::to_string(port),
-                           "--tcp-queue-kib", "64", "--reconnect-min", "50", "--reconnect-max", "100",
-                           "--drain-timeout", "5000"},
-                          "queue.log");
+  auto agent = startAgent(
+      {"-r", path, "--rate", "400", "-H", "tcp:127.0.0.1:" + std::to_string(port), "--tcp-queue-kib", "64",
+       "--reconnect-min", "50", "--reconnect-max", "100", "--drain-timeout", "5000"},
+      "queue.log");
   std::this_thread::sleep_for(600ms);  // about 240 messages of ~1 KiB: more than 64 KiB
   HepReceiver rx(HepReceiver::Kind::Tcp, port);
   CHECK(agent->wait(20s) == 0);

@@ -130,7 +130,8 @@ TEST_CASE("802.1Q and QinQ captures yield the 81 messages with the inner VLAN id
     // The default filter must let tagged frames through too.
     Replay r = replay(corpus(f), {}, 81);
     checkSameMessages(r.packets, truth);
-    CHECK(std::all_of(r.packets.begin(), r.packets.end(), [](const ReceivedHep& h) { return h.vlan == 100; }));
+    CHECK(
+        std::all_of(r.packets.begin(), r.packets.end(), [](const ReceivedHep& h) { return h.vlan == 100; }));
   }
 }
 
@@ -150,8 +151,9 @@ TEST_CASE("IPv4 fragments (in order and reversed) reassemble to RFC 4475 longreq
 
 TEST_CASE("A fragmented real INVITE equals frame 223 of aaa.pcap", "[agent][replay][fragments]") {
   const auto original = readTruth(corpus("pcap/sngrep_aaa.pcap"));
-  const auto it = std::find_if(original.begin(), original.end(),
-                               [](const TruthMessage& m) { return m.payload.size() == 822 && m.payload.rfind("INVITE", 0) == 0; });
+  const auto it = std::find_if(original.begin(), original.end(), [](const TruthMessage& m) {
+    return m.payload.size() == 822 && m.payload.rfind("INVITE", 0) == 0;
+  });
   REQUIRE(it != original.end());
   Replay r = replay(corpus("pcap/derived/ipv4_frag_udp_invite_from_sngrep_aaa.pcap"), {}, 1);
   REQUIRE(r.packets.size() == 1);
@@ -164,7 +166,8 @@ TEST_CASE("SIP over TCP: one message per segment, several per segment, and acros
   REQUIRE(truth.size() == 7);  // SOURCES.md: 7, one message per segment
   Replay plain = replay(corpus("pcap/heplify_sip_ipv4_tcp.pcap"), {"-f", ""}, 7);
   checkSameMessages(plain.packets, truth);
-  Replay multi = replay(corpus("pcap/derived/tcp_multi_msg_per_segment_from_heplify_sip_ipv4_tcp.pcap"), {"-f", ""}, 7);
+  Replay multi =
+      replay(corpus("pcap/derived/tcp_multi_msg_per_segment_from_heplify_sip_ipv4_tcp.pcap"), {"-f", ""}, 7);
   checkSameMessages(multi.packets, truth);
 }
 
@@ -196,7 +199,8 @@ TEST_CASE("IPv6 UDP keeps addresses and timestamps past 2^31 seconds", "[agent][
   Replay r = replay(file, {"-f", ""}, 6);
   checkSameMessages(r.packets, truth);
   CHECK(std::all_of(r.packets.begin(), r.packets.end(), [](const ReceivedHep& h) { return h.family == 6; }));
-  CHECK(std::any_of(r.packets.begin(), r.packets.end(), [](const ReceivedHep& h) { return h.ts_sec == 3867576602u; }));
+  CHECK(std::any_of(r.packets.begin(), r.packets.end(),
+                    [](const ReceivedHep& h) { return h.ts_sec == 3867576602u; }));
 }
 
 TEST_CASE("IPv6 fragmented SIP is reassembled: 32 messages (Linux SLL)", "[agent][replay][ipv6][fragments]") {
@@ -211,7 +215,8 @@ TEST_CASE("IPv6 fragmented SIP is reassembled: 32 messages (Linux SLL)", "[agent
   CHECK(whole.size() == 30);
 }
 
-TEST_CASE("Non-SIP IPv6 fragments are reassembled, counted as non-SIP and not sent", "[agent][replay][ipv6]") {
+TEST_CASE("Non-SIP IPv6 fragments are reassembled, counted as non-SIP and not sent",
+          "[agent][replay][ipv6]") {
   Replay r = replay(corpus("pcap/heplify_ipv6_udp_fragmented.pcap"), {"-f", ""}, 0);
   CHECK(r.packets.empty());
   CHECK(logValue(r.run.log, "stopped", "sip") == 0);
@@ -221,7 +226,8 @@ TEST_CASE("Non-SIP IPv6 fragments are reassembled, counted as non-SIP and not se
 TEST_CASE("SIP over SCTP with the INVITE split across DATA chunks", "[agent][replay][sctp]") {
   Replay r = replay(corpus("pcap/heplify_sip_sctp.pcap"), {}, 4);
   REQUIRE(r.packets.size() == 4);
-  CHECK(std::all_of(r.packets.begin(), r.packets.end(), [](const ReceivedHep& h) { return h.ip_proto == 132; }));
+  CHECK(std::all_of(r.packets.begin(), r.packets.end(),
+                    [](const ReceivedHep& h) { return h.ip_proto == 132; }));
   const auto invite = std::find_if(r.packets.begin(), r.packets.end(),
                                    [](const ReceivedHep& h) { return h.payload.rfind("INVITE ", 0) == 0; });
   REQUIRE(invite != r.packets.end());
@@ -244,7 +250,8 @@ TEST_CASE("Large UDP captures with RTP yield tshark's SIP counts - the rest is s
   CHECK(a.packets.size() == 14);
   checkSameMessages(a.packets, sipOnly(all));
   // Every other UDP payload (RTP, RTCP) was looked at and skipped.
-  const auto udp = std::count_if(all.begin(), all.end(), [](const TruthMessage& m) { return m.ip_proto == 17; });
+  const auto udp =
+      std::count_if(all.begin(), all.end(), [](const TruthMessage& m) { return m.ip_proto == 17; });
   CHECK(logValue(a.run.log, "stopped", "non_sip") == uint64_t(udp - 14));
   Replay b = replay(corpus("pcap/heplify_FAX-Call-t38-CA-TDM-SIP-FB-1.pcap"), {"-f", ""}, 92);
   CHECK(b.packets.size() == 92);
@@ -286,11 +293,12 @@ TEST_CASE("Captures the corpus lacks, written with pcap_dump: SLL2, BSD null, IP
       return f;
     };
     const std::string path = tempPath("written_null.pcap");
-    writePcap(path, DLT_NULL,
-              {{null_frame(ipv4Udp("127.0.0.1", "127.0.0.2", 5060, 5060, "\r\n\r\n")), 1700000000, 0},
-               {null_frame(ipv4Udp("127.0.0.1", "127.0.0.2", 5060, 5060, std::string("\x80\x08\x00\x01rtp", 7))),
-                1700000000, 1},
-               {null_frame(ipv4Udp("127.0.0.1", "127.0.0.2", 5062, 5060, b)), 1700000000, 2}});
+    writePcap(
+        path, DLT_NULL,
+        {{null_frame(ipv4Udp("127.0.0.1", "127.0.0.2", 5060, 5060, "\r\n\r\n")), 1700000000, 0},
+         {null_frame(ipv4Udp("127.0.0.1", "127.0.0.2", 5060, 5060, std::string("\x80\x08\x00\x01rtp", 7))),
+          1700000000, 1},
+         {null_frame(ipv4Udp("127.0.0.1", "127.0.0.2", 5062, 5060, b)), 1700000000, 2}});
     Replay r = replay(path, {}, 1);
     REQUIRE(r.packets.size() == 1);
     CHECK(r.packets[0].payload == b);
@@ -326,16 +334,19 @@ TEST_CASE("Replay speed: --rate and --pace spread a replay over time - the defau
           "[agent][replay][pacing]") {
   std::vector<PcapFrame> frames;
   for (int i = 0; i < 4; ++i)  // 0.3 s apart in the capture
-    frames.push_back({ethernet(ipv4Udp("192.0.2.1", "192.0.2.2", 5060, 5060, sampleInvite("pace-" + std::to_string(i))),
-                               0x0800),
-                      1700000000, uint32_t(i * 300000)});
+    frames.push_back(
+        {ethernet(ipv4Udp("192.0.2.1", "192.0.2.2", 5060, 5060, sampleInvite("pace-" + std::to_string(i))),
+                  0x0800),
+         1700000000, uint32_t(i * 300000)});
   const std::string path = tempPath("written_pace.pcap");
   writePcap(path, DLT_EN10MB, frames);
   auto timed = [&](std::vector<std::string> extra) {
     const auto t0 = std::chrono::steady_clock::now();
     Replay r = replay(path, extra, 4, HepReceiver::Kind::Udp);
     CHECK(r.packets.size() == 4);
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count() - 200;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+               .count() -
+           200;
   };
   const auto fast = timed({});
   const auto paced = timed({"--pace"});
@@ -355,7 +366,8 @@ TEST_CASE("Start-up problems exit non-zero with one line naming the fix", "[agen
   CHECK(bad_filter.log.find("bad filter") != std::string::npos);
   AgentRun both = runAgent({"-r", corpus("pcap/sngrep_aaa.pcap"), "-i", "lo"});
   CHECK(both.exit_code == 78);
-  AgentRun v1_tcp = runAgent({"-r", corpus("pcap/sngrep_aaa.pcap"), "--hep-version", "1", "-H", "tcp:127.0.0.1:9"});
+  AgentRun v1_tcp =
+      runAgent({"-r", corpus("pcap/sngrep_aaa.pcap"), "--hep-version", "1", "-H", "tcp:127.0.0.1:9"});
   CHECK(v1_tcp.exit_code == 78);
   CHECK(v1_tcp.log.find("needs v3") != std::string::npos);
   AgentRun bad_server = runAgent({"-r", corpus("pcap/sngrep_aaa.pcap"), "-H", "sctp:127.0.0.1:9060"});

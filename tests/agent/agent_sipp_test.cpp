@@ -21,23 +21,23 @@ TEST_CASE("Live capture on lo while sipp makes calls: every SIP message arrives 
   constexpr int kCalls = 20;
   const int uas_port = test::freePort(), uac_port = test::freePort();
   HepReceiver rx(HepReceiver::Kind::Udp);
-  auto agent = startAgent({"-i", "lo", "-f",
-                           "udp port " + std::to_string(uas_port) + " or udp port " + std::to_string(uac_port), "-H",
-                           "udp:127.0.0.1:" + std::to_string(rx.port()), "--stats-interval", "0"},
-                          "sipp-agent.log");
+  auto agent = startAgent(
+      {"-i", "lo", "-f", "udp port " + std::to_string(uas_port) + " or udp port " + std::to_string(uac_port),
+       "-H", "udp:127.0.0.1:" + std::to_string(rx.port()), "--stats-interval", "0"},
+      "sipp-agent.log");
   REQUIRE(agent->waitForLog("event=hep_output", 10s));
   std::this_thread::sleep_for(200ms);
 
   const std::string uas_log = tempPath("sipp-uas-messages.log"), uac_log = tempPath("sipp-uac-messages.log");
   std::remove(uas_log.c_str());
   std::remove(uac_log.c_str());
-  test::ChildProcess uas({"/usr/bin/sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", std::to_string(uas_port), "-m",
-                          std::to_string(kCalls), "-nostdin", "-trace_msg", "-message_file", uas_log},
+  test::ChildProcess uas({"/usr/bin/sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", std::to_string(uas_port),
+                          "-m", std::to_string(kCalls), "-nostdin", "-trace_msg", "-message_file", uas_log},
                          tempPath("sipp-uas.out"));
   std::this_thread::sleep_for(300ms);
-  test::ChildProcess uac({"/usr/bin/sipp", "-sn", "uac", "127.0.0.1:" + std::to_string(uas_port), "-i", "127.0.0.1",
-                          "-p", std::to_string(uac_port), "-m", std::to_string(kCalls), "-r", "20", "-nostdin",
-                          "-trace_msg", "-message_file", uac_log},
+  test::ChildProcess uac({"/usr/bin/sipp", "-sn", "uac", "127.0.0.1:" + std::to_string(uas_port), "-i",
+                          "127.0.0.1", "-p", std::to_string(uac_port), "-m", std::to_string(kCalls), "-r",
+                          "20", "-nostdin", "-trace_msg", "-message_file", uac_log},
                          tempPath("sipp-uac.out"));
   CHECK(uac.wait(60s) == 0);  // sipp exits 0 when every call succeeded
   CHECK(uas.wait(20s) == 0);

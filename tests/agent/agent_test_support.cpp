@@ -1,7 +1,5 @@
 #include "agent_test_support.h"
 
-#include "tests/support/test_files.h"
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
@@ -17,6 +15,7 @@
 
 #include "proto/hep_codec.h"
 #include "proto/hep_stream_framer.h"
+#include "tests/support/test_files.h"
 
 namespace sipvault::agent_test {
 
@@ -245,9 +244,12 @@ std::vector<TruthMessage> readTruth(const std::string& path) {
     m.src_port = rd16(l4);
     m.dst_port = rd16(l4 + 2);
     size_t data = 0;
-    if (m.ip_proto == 17) data = 8;
-    else if (m.ip_proto == 6 && l4end >= l4off + 20) data = size_t(l4[12] >> 4) * 4;
-    else continue;
+    if (m.ip_proto == 17)
+      data = 8;
+    else if (m.ip_proto == 6 && l4end >= l4off + 20)
+      data = size_t(l4[12] >> 4) * 4;
+    else
+      continue;
     if (l4off + data >= l4end) continue;
     m.payload.assign(reinterpret_cast<const char*>(l4 + data), l4end - l4off - data);
     out.push_back(std::move(m));
@@ -261,7 +263,8 @@ bool isSipStartLine(const std::string& payload) {
   if (eol == std::string::npos) return false;
   const std::string line = payload.substr(0, eol);
   if (line.rfind("SIP/2.0 ", 0) == 0)
-    return line.size() >= 12 && isdigit(uint8_t(line[8])) && isdigit(uint8_t(line[9])) && isdigit(uint8_t(line[10]));
+    return line.size() >= 12 && isdigit(uint8_t(line[8])) && isdigit(uint8_t(line[9])) &&
+           isdigit(uint8_t(line[10]));
   const size_t sp1 = line.find(' '), sp2 = line.rfind(' ');
   if (sp1 == std::string::npos || sp1 == 0 || sp2 <= sp1 + 1) return false;
   for (size_t i = 0; i < sp1; ++i)
@@ -317,8 +320,8 @@ void put16(uint8_t* p, uint16_t v) {
 }  // namespace
 
 std::vector<uint8_t> ipv4Udp(const std::string& src, const std::string& dst, uint16_t sport, uint16_t dport,
-                             std::string_view payload, uint16_t ip_id, uint16_t frag_offset8, bool more_fragments,
-                             std::string_view raw_l4) {
+                             std::string_view payload, uint16_t ip_id, uint16_t frag_offset8,
+                             bool more_fragments, std::string_view raw_l4) {
   std::vector<uint8_t> l4;
   if (raw_l4.empty()) {
     l4.resize(8 + payload.size());
@@ -407,7 +410,8 @@ void writePcap(const std::string& path, int dlt, const std::vector<PcapFrame>& f
 
 std::string agentPath() { return test::binaryPath("agent", "sipvault-agent"); }
 
-std::unique_ptr<test::ChildProcess> startAgent(const std::vector<std::string>& args, const std::string& log_name) {
+std::unique_ptr<test::ChildProcess> startAgent(const std::vector<std::string>& args,
+                                               const std::string& log_name) {
   std::vector<std::string> argv{agentPath()};
   argv.insert(argv.end(), args.begin(), args.end());
   return std::make_unique<test::ChildProcess>(argv, tempPath(log_name));
@@ -415,7 +419,8 @@ std::unique_ptr<test::ChildProcess> startAgent(const std::vector<std::string>& a
 
 AgentRun runAgent(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
   static int runs = 0;
-  auto child = startAgent(args, "agent-run-" + std::to_string(::getpid()) + "-" + std::to_string(runs++) + ".log");
+  auto child =
+      startAgent(args, "agent-run-" + std::to_string(::getpid()) + "-" + std::to_string(runs++) + ".log");
   AgentRun r;
   r.exit_code = child->wait(timeout);
   if (r.exit_code == -1) r.exit_code = child->stop();

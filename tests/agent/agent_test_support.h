@@ -111,8 +111,10 @@ struct AgentRun {
   int exit_code = -1;
   std::string log;
 };
-AgentRun runAgent(const std::vector<std::string>& args, std::chrono::milliseconds timeout = std::chrono::seconds(60));
-std::unique_ptr<test::ChildProcess> startAgent(const std::vector<std::string>& args, const std::string& log_name);
+AgentRun runAgent(const std::vector<std::string>& args,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(60));
+std::unique_ptr<test::ChildProcess> startAgent(const std::vector<std::string>& args,
+                                               const std::string& log_name);
 // Value of `key=` in the last line of `log` that contains `event`.
 uint64_t logValue(const std::string& log, const std::string& event, const std::string& key);
 

@@ -12,8 +12,8 @@
 #include "agent_test_support.h"
 #include "common/bus.h"
 #include "sipvault.pb.h"
-#include "tls_test_support.h"
 #include "tests/support/metrics_scrape.h"
+#include "tls_test_support.h"
 
 using namespace sipvault;
 using namespace sipvault::agent_test;
@@ -46,12 +46,16 @@ struct TlsCollector {
   test::ChildProcess proc;
   // `cert`/`key`: the collector's identity (the good one by default); `extra`: more options.
   explicit TlsCollector(std::vector<std::string> extra = {}, int port = test::freePort(),
-                        const std::string& cert = certs().server_cert, const std::string& key = certs().server_key)
+                        const std::string& cert = certs().server_cert,
+                        const std::string& key = certs().server_key)
       : tls_port(port),
         proc(
             [&] {
-              std::vector<std::string> a{test::binaryPath("collector", "sipvault-collector"), "--udp=", "--tcp=",
-                                         "--tls=127.0.0.1:" + std::to_string(tls_port), "--tls-cert=" + cert,
+              std::vector<std::string> a{test::binaryPath("collector", "sipvault-collector"),
+                                         "--udp=",
+                                         "--tcp=",
+                                         "--tls=127.0.0.1:" + std::to_string(tls_port),
+                                         "--tls-cert=" + cert,
                                          "--tls-key=" + key,
                                          "--output=bind:tcp://127.0.0.1:" + std::to_string(bus_port),
                                          "--metrics-listen=127.0.0.1:" + std::to_string(metrics_port)};
@@ -94,7 +98,8 @@ std::vector<wire::CapturedPacket> pullPackets(int bus_port, size_t want, std::ch
 
 std::multiset<Key> keysOf(const std::vector<wire::CapturedPacket>& packets) {
   std::multiset<Key> got;
-  for (const auto& p : packets) got.insert({ipText(p.src_ip()), p.src_port(), ipText(p.dst_ip()), p.dst_port(), p.payload()});
+  for (const auto& p : packets)
+    got.insert({ipText(p.src_ip()), p.src_port(), ipText(p.dst_ip()), p.dst_port(), p.payload()});
   return got;
 }
 
@@ -141,7 +146,8 @@ TEST_CASE("The agent sends nothing to a collector whose certificate it cannot tr
   const std::string file = corpus("pcap/sngrep_aaa.pcap");
   SECTION("signed by a CA the agent was not given") {
     TlsCollector c;
-    AgentRun r = runAgent({"-r", file, "-H", c.server(), "--tls-ca", certs().other_ca, "--drain-timeout", "500"});
+    AgentRun r =
+        runAgent({"-r", file, "-H", c.server(), "--tls-ca", certs().other_ca, "--drain-timeout", "500"});
     INFO(r.log);
     checkRefused(r, "certificate verify failed");
     CHECK(pullPackets(c.bus_port, 1, 1s).empty());
@@ -168,8 +174,9 @@ TEST_CASE("The agent with --tls-insecure sends over TLS without checking the cer
   CHECK(keysOf(packets) == aaaTruth());
 }
 
-TEST_CASE("Mutual TLS: the collector refuses an agent without a certificate of its CA - with one, all 81 arrive",
-          "[agent][collector][tls][mtls]") {
+TEST_CASE(
+    "Mutual TLS: the collector refuses an agent without a certificate of its CA - with one, all 81 arrive",
+    "[agent][collector][tls][mtls]") {
   const std::string file = corpus("pcap/sngrep_aaa.pcap");
   TlsCollector c({"--tls-ca=" + certs().ca});
   SECTION("no client certificate") {
@@ -182,15 +189,16 @@ TEST_CASE("Mutual TLS: the collector refuses an agent without a certificate of i
   }
   SECTION("a client certificate of another CA") {
     AgentRun r = runAgent({"-r", file, "-H", c.server(), "--tls-ca", certs().ca, "--tls-cert",
-                           certs().other_client_cert, "--tls-key", certs().other_client_key, "--drain-timeout", "500"});
+                           certs().other_client_cert, "--tls-key", certs().other_client_key,
+                           "--drain-timeout", "500"});
     INFO(r.log);
     checkRefused(r, "unknown ca");
     CHECK(pullPackets(c.bus_port, 1, 1s).empty());
     CHECK(c.metric(R"(collector_tls_handshake_failures_total{reason="certificate"})") >= 1);
   }
   SECTION("a client certificate of the collector's CA") {
-    AgentRun r = runAgent({"-r", file, "-H", c.server(), "--tls-ca", certs().ca, "--tls-cert", certs().client_cert,
-                           "--tls-key", certs().client_key});
+    AgentRun r = runAgent({"-r", file, "-H", c.server(), "--tls-ca", certs().ca, "--tls-cert",
+                           certs().client_cert, "--tls-key", certs().client_key});
     INFO(r.log);
     CHECK(r.exit_code == 0);
     CHECK(logValue(r.log, "stopped", "sent") == 81);
@@ -207,9 +215,10 @@ TEST_CASE("TLS output reconnects with backoff to a collector that comes late, an
   SECTION("the collector starts after the agent: queued messages arrive once each") {
     const int port = test::freePort();
     // 102 frames at 50/s: two seconds of replay; nobody listens for the first 700 ms.
-    auto agent = startAgent({"-r", file, "--rate", "50", "-H", "tls:127.0.0.1:" + std::to_string(port), "--tls-ca",
-                             certs().ca, "--reconnect-min", "50", "--reconnect-max", "200", "--drain-timeout", "5000"},
-                            "tls-late-collector.log");
+    auto agent =
+        startAgent({"-r", file, "--rate", "50", "-H", "tls:127.0.0.1:" + std::to_string(port), "--tls-ca",
+                    certs().ca, "--reconnect-min", "50", "--reconnect-max", "200", "--drain-timeout", "5000"},
+                   "tls-late-collector.log");
     std::this_thread::sleep_for(700ms);
     TlsCollector c({}, port);
     CHECK(agent->wait(20s) == 0);
@@ -220,12 +229,14 @@ TEST_CASE("TLS output reconnects with backoff to a collector that comes late, an
     CHECK(keysOf(packets) == aaaTruth());
     CHECK(logValue(log, "stopped", "tcp_connects") == 1);
     CHECK(logValue(log, "stopped", "dropped") == 0);
-    CHECK(log.find("event=hep_connect_failed server=tls:127.0.0.1:" + std::to_string(port)) != std::string::npos);
+    CHECK(log.find("event=hep_connect_failed server=tls:127.0.0.1:" + std::to_string(port)) !=
+          std::string::npos);
   }
   SECTION("an untrusted primary: the trusted secondary gets everything") {
     TlsCollector untrusted({}, test::freePort(), certs().misnamed_cert, certs().misnamed_key);
     TlsCollector trusted;
-    AgentRun r = runAgent({"-r", file, "-H", untrusted.server(), "-H", trusted.server(), "--tls-ca", certs().ca});
+    AgentRun r =
+        runAgent({"-r", file, "-H", untrusted.server(), "-H", trusted.server(), "--tls-ca", certs().ca});
     INFO(r.log);
     CHECK(r.exit_code == 0);
     const auto packets = pullPackets(trusted.bus_port, 81, 10s);
@@ -239,7 +250,8 @@ TEST_CASE("TLS output reconnects with backoff to a collector that comes late, an
 
 TEST_CASE("TLS start-up problems exit 78 with one line naming the fix", "[agent][cli][tls]") {
   const std::string file = corpus("pcap/sngrep_aaa.pcap");
-  AgentRun missing_ca = runAgent({"-r", file, "-H", "tls:127.0.0.1:9061", "--tls-ca", certs().dir + "/absent.pem"});
+  AgentRun missing_ca =
+      runAgent({"-r", file, "-H", "tls:127.0.0.1:9061", "--tls-ca", certs().dir + "/absent.pem"});
   CHECK(missing_ca.exit_code == 78);
   CHECK(missing_ca.log.find("absent.pem") != std::string::npos);
   CHECK(missing_ca.log.find("event=startup_failed") != std::string::npos);

@@ -3,6 +3,7 @@
 #include <Poco/AutoPtr.h>
 #include <Poco/Exception.h>
 #include <Poco/Util/MapConfiguration.h>
+
 #include <catch2/catch.hpp>
 
 #include "agent/agent_options.h"
@@ -44,7 +45,8 @@ TEST_CASE("Options: tls: servers take agent.tls_ca, an optional client pair, or 
   CHECK_THROWS_AS(optionsFrom({{"agent.hep_server", "tls:h:9061"}, {"agent.tls_key", "a.key"}}),
                   Poco::InvalidArgumentException);
   CHECK_THROWS_AS(
-      optionsFrom({{"agent.hep_server", "tls:h:9061"}, {"agent.tls_ca", "ca.pem"}, {"agent.tls_insecure", "true"}}),
+      optionsFrom(
+          {{"agent.hep_server", "tls:h:9061"}, {"agent.tls_ca", "ca.pem"}, {"agent.tls_insecure", "true"}}),
       Poco::InvalidArgumentException);
   CHECK_THROWS_AS(optionsFrom({{"agent.hep_server", "tls:h:9061"}, {"agent.hep_version", "2"}}),
                   Poco::InvalidArgumentException);

@@ -1,10 +1,10 @@
 // Unit tests of the agent library's pure parts: the HEP framer, option
 // parsing and the default BPF filter.
-#include <pcap/pcap.h>
-
 #include <Poco/AutoPtr.h>
 #include <Poco/Exception.h>
 #include <Poco/Util/MapConfiguration.h>
+#include <pcap/pcap.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -87,7 +87,8 @@ TEST_CASE("HepFramer v2 and v1 encode what those versions carry", "[agent][frame
 }
 
 TEST_CASE("Options: defaults, failover list and refused combinations", "[agent][options]") {
-  AgentOptions o = optionsFrom({{"agent.interface", "eth0, eth1"}, {"agent.hep_server", "tcp:h1:9060,h2:9061"}});
+  AgentOptions o =
+      optionsFrom({{"agent.interface", "eth0, eth1"}, {"agent.hep_server", "tcp:h1:9060,h2:9061"}});
   CHECK(o.interfaces == std::vector<std::string>{"eth0", "eth1"});
   REQUIRE(o.servers.size() == 2);
   CHECK(o.servers[0].scheme == "tcp");
@@ -100,14 +101,20 @@ TEST_CASE("Options: defaults, failover list and refused combinations", "[agent][
   CHECK(optionsFrom({{"agent.read", "x.pcap"}, {"agent.filter", ""}}).filter_set);
   CHECK(optionsFrom({{"agent.read", "x.pcap"}, {"agent.rate", "50"}}).speed == ReplaySpeed::FixedRate);
   CHECK_THROWS_AS(optionsFrom({}), Poco::InvalidArgumentException);
-  CHECK_THROWS_AS(optionsFrom({{"agent.interface", "lo"}, {"agent.read", "x"}}), Poco::InvalidArgumentException);
-  CHECK_THROWS_AS(optionsFrom({{"agent.interface", "lo"}, {"agent.pace", "true"}}), Poco::InvalidArgumentException);
-  CHECK_THROWS_AS(optionsFrom({{"agent.read", "x"}, {"agent.hep_version", "2"}, {"agent.capture_id", "70000"}}),
+  CHECK_THROWS_AS(optionsFrom({{"agent.interface", "lo"}, {"agent.read", "x"}}),
                   Poco::InvalidArgumentException);
-  CHECK_THROWS_AS(optionsFrom({{"agent.read", "x"}, {"agent.hep_version", "1"}, {"agent.hep_server", "tcp:h:1"}}),
+  CHECK_THROWS_AS(optionsFrom({{"agent.interface", "lo"}, {"agent.pace", "true"}}),
                   Poco::InvalidArgumentException);
-  CHECK_THROWS_AS(optionsFrom({{"agent.read", "x"}, {"agent.hep_version", "4"}}), Poco::InvalidArgumentException);
-  CHECK_THROWS_AS(optionsFrom({{"agent.read", "x"}, {"agent.hep_server", "h"}}), Poco::InvalidArgumentException);
+  CHECK_THROWS_AS(
+      optionsFrom({{"agent.read", "x"}, {"agent.hep_version", "2"}, {"agent.capture_id", "70000"}}),
+      Poco::InvalidArgumentException);
+  CHECK_THROWS_AS(
+      optionsFrom({{"agent.read", "x"}, {"agent.hep_version", "1"}, {"agent.hep_server", "tcp:h:1"}}),
+      Poco::InvalidArgumentException);
+  CHECK_THROWS_AS(optionsFrom({{"agent.read", "x"}, {"agent.hep_version", "4"}}),
+                  Poco::InvalidArgumentException);
+  CHECK_THROWS_AS(optionsFrom({{"agent.read", "x"}, {"agent.hep_server", "h"}}),
+                  Poco::InvalidArgumentException);
 }
 
 TEST_CASE("The default filter compiles for Ethernet, cooked and raw links", "[agent][filter]") {

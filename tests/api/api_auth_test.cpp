@@ -30,10 +30,9 @@ TEST_CASE("every endpoint but login, health and the OpenAPI document needs a val
           "[api][auth][integration]") {
   const ApiClient anonymous(api().port);
   const ApiClient forged(api().port, "svs_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-  for (std::string target :
-       {"/api/v1/messages?from=0s", "/api/v1/messages/1-1", "/api/v1/calls", "/api/v1/calls/x/flow",
-        "/api/v1/export.pcap", "/api/v1/export.txt", "/api/v1/stats", "/api/v1/me", "/api/v1/users",
-        "/api/v1/tokens", "/metrics"}) {
+  for (std::string target : {"/api/v1/messages?from=0s", "/api/v1/messages/1-1", "/api/v1/calls",
+                             "/api/v1/calls/x/flow", "/api/v1/export.pcap", "/api/v1/export.txt",
+                             "/api/v1/stats", "/api/v1/me", "/api/v1/users", "/api/v1/tokens", "/metrics"}) {
     INFO(target);
     HttpResult r = anonymous.get(target);
     CHECK(r.status == 401);
@@ -234,15 +233,16 @@ TEST_CASE("/metrics has request, latency, error and database pool metrics in Pro
 TEST_CASE("the bearer scheme is case-insensitive (RFC 7235) and nothing else passes for it",
           "[api][auth][integration]") {
   const ApiClient anonymous(api().port);
-  HttpResult r = anonymous.post("/api/v1/login", json({{"username", "admin"}, {"password", api().admin_password}}));
+  HttpResult r =
+      anonymous.post("/api/v1/login", json({{"username", "admin"}, {"password", api().admin_password}}));
   REQUIRE(r.status == 200);
   const std::string token = r.json()->getValue<std::string>("token");
   for (const char* scheme : {"Bearer ", "bearer ", "BEARER ", "bEaReR ", "Bearer   "}) {
     INFO(scheme);
     CHECK(anonymous.request("GET", "/api/v1/me", "", {{"Authorization", scheme + token}}).status == 200);
   }
-  for (const std::string& value : std::vector<std::string>{"Bearer" + token, "Bearerx " + token, "Basic " + token, "Bearer ", "bearer",
-                                   "Bearer x" + token}) {
+  for (const std::string& value : std::vector<std::string>{
+           "Bearer" + token, "Bearerx " + token, "Basic " + token, "Bearer ", "bearer", "Bearer x" + token}) {
     INFO(value);
     CHECK(anonymous.request("GET", "/api/v1/me", "", {{"Authorization", value}}).status == 401);
   }
@@ -255,11 +255,11 @@ TEST_CASE("the OpenAPI document is served as JSON and lists every endpoint", "[a
   auto doc = r.json();
   CHECK(doc->getValue<std::string>("openapi").rfind("3.", 0) == 0);
   auto paths = doc->getObject("paths");
-  for (const char* p : {"/api/v1/login", "/api/v1/logout", "/api/v1/me", "/api/v1/users", "/api/v1/users/{username}",
-                        "/api/v1/tokens", "/api/v1/tokens/{id}", "/api/v1/messages", "/api/v1/messages/{id}",
-                        "/api/v1/calls", "/api/v1/calls/{call_id}/flow", "/api/v1/export.pcap", "/api/v1/export.txt",
-                        "/api/v1/rejects", "/api/v1/rejects/{id}", "/api/v1/stats", "/api/v1/health",
-                        "/api/v1/openapi.json", "/metrics"}) {
+  for (const char* p :
+       {"/api/v1/login", "/api/v1/logout", "/api/v1/me", "/api/v1/users", "/api/v1/users/{username}",
+        "/api/v1/tokens", "/api/v1/tokens/{id}", "/api/v1/messages", "/api/v1/messages/{id}", "/api/v1/calls",
+        "/api/v1/calls/{call_id}/flow", "/api/v1/export.pcap", "/api/v1/export.txt", "/api/v1/rejects",
+        "/api/v1/rejects/{id}", "/api/v1/stats", "/api/v1/health", "/api/v1/openapi.json", "/metrics"}) {
     INFO(p);
     CHECK(paths->has(p));
   }

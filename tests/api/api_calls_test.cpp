@@ -3,8 +3,8 @@
 #include <Poco/JSON/Array.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -256,7 +256,8 @@ TEST_CASE("export.pcap reads back in tshark as the same SIP messages, addresses 
   CHECK_FALSE(part.headers["x-sipvault-next-cursor"].empty());
 }
 
-TEST_CASE("export with legs=linked holds every leg the call's flow shows (issue 12)", "[api][export][integration]") {
+TEST_CASE("export with legs=linked holds every leg the call's flow shows (issue 12)",
+          "[api][export][integration]") {
   HttpResult f = admin().get("/api/v1/calls/" + enc(kLegA) + "/flow?" + kAll);
   REQUIRE(f.status == 200);
   auto legs = f.json()->getArray("legs");
@@ -281,14 +282,15 @@ TEST_CASE("export with legs=linked holds every leg the call's flow shows (issue 
     if (std::string(id) == kLegA) CHECK(tsharkMessages(pcap.body) == want);
     HttpResult txt = admin().get("/api/v1/export.txt?" + kAll + "&" + call + "&legs=linked");
     REQUIRE(txt.status == 200);
-    for (const char* leg : {kLegA, kLegX, kLegC}) CHECK(txt.body.find(std::string("Call-ID: ") + leg) != std::string::npos);
+    for (const char* leg : {kLegA, kLegX, kLegC})
+      CHECK(txt.body.find(std::string("Call-ID: ") + leg) != std::string::npos);
   }
   // The same legs as messages (paged) and as calls: what the flow page's "Messages" shows.
   std::multiset<std::string> paged;
   std::string cursor;
   do {
-    HttpResult r = admin().get("/api/v1/messages?" + kAll + "&call_id=" + enc(kLegA) + "&legs=linked&limit=2" +
-                               (cursor.empty() ? "" : "&cursor=" + cursor));
+    HttpResult r = admin().get("/api/v1/messages?" + kAll + "&call_id=" + enc(kLegA) +
+                               "&legs=linked&limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor));
     REQUIRE(r.status == 200);
     auto items = r.json()->getArray("items");
     for (size_t i = 0; i < items->size(); ++i) {
@@ -362,7 +364,8 @@ TEST_CASE("calls say how they ended: state, the final response's reason phrase a
   CHECK(calls[kFailSoon]->get("q850").isEmpty());
   CHECK(calls[kLegA]->getValue<std::string>("state") == "answered");
   CHECK(calls[kLegA]->getValue<std::string>("final_reason") == "OK");
-  CHECK(calls["qgf3dm9rudi@127.0.0.1"]->getValue<std::string>("final_reason") == "Proxy Authentication Required");
+  CHECK(calls["qgf3dm9rudi@127.0.0.1"]->getValue<std::string>("final_reason") ==
+        "Proxy Authentication Required");
   // Responses in message lists carry the phrase of their code.
   HttpResult m = admin().get("/api/v1/messages?" + kAll + "&call_id=" + enc(kBusyLate));
   REQUIRE(m.status == 200);
@@ -415,8 +418,8 @@ TEST_CASE("stats count messages per interval by method and status class, with th
   const uint64_t t0 = truth().front().time_us / 1000000 * 1000000 - 60000000;  // a minute before
   const uint64_t step_s = 30;
   HttpResult r = admin().get("/api/v1/stats?from=" + std::to_string(t0 / 1000) +
-                             "ms&to=" + std::to_string((t0 + 180000000) / 1000) + "ms&step=" + std::to_string(step_s) +
-                             "&capture_id=2001");
+                             "ms&to=" + std::to_string((t0 + 180000000) / 1000) +
+                             "ms&step=" + std::to_string(step_s) + "&capture_id=2001");
   REQUIRE(r.status == 200);
   auto o = r.json();
   std::map<std::string, uint64_t> methods;
@@ -482,10 +485,11 @@ TEST_CASE("final_status filters calls by how they ended, not by any message they
   INFO("calls with a 4xx that ended otherwise: " << ended_otherwise);
   CHECK(list("&final_status=2xx").count(kLegA) == 1);
   // Bad values, and endpoints where a final status means nothing, are a 400 naming it.
-  for (const std::string& url : std::vector<std::string>{"/api/v1/calls?final_status=4x", "/api/v1/calls?final_status=99",
-                                 "/api/v1/calls?final_status=486&final_status=404",
-                                 "/api/v1/calls?final_status=486&legs=linked&call_id=" + enc(kLegA),
-                                 "/api/v1/messages?final_status=486"}) {
+  for (const std::string& url :
+       std::vector<std::string>{"/api/v1/calls?final_status=4x", "/api/v1/calls?final_status=99",
+                                "/api/v1/calls?final_status=486&final_status=404",
+                                "/api/v1/calls?final_status=486&legs=linked&call_id=" + enc(kLegA),
+                                "/api/v1/messages?final_status=486"}) {
     INFO(url);
     HttpResult r = admin().get(url);
     CHECK(r.status == 400);

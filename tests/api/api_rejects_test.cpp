@@ -54,7 +54,8 @@ TEST_CASE("rejects lists SIP that failed to parse, with time, addresses and the 
   CHECK(r.json()->isNull("next_cursor"));
 }
 
-TEST_CASE("rejects filter by address, port and reason, and page with a cursor", "[api][rejects][integration]") {
+TEST_CASE("rejects filter by address, port and reason, and page with a cursor",
+          "[api][rejects][integration]") {
   auto only = [](const std::string& query) {
     HttpResult r = admin().get("/api/v1/rejects?" + kRange + "&" + query);
     REQUIRE(r.status == 200);
@@ -70,7 +71,8 @@ TEST_CASE("rejects filter by address, port and reason, and page with a cursor", 
   CHECK(by_reason[0]->getValue<std::string>("src_ip") == "192.0.2.61");
   CHECK(only("reason=no-such-reason").empty());
   // Outside the time range: nothing.
-  HttpResult early = admin().get("/api/v1/rejects?from=2026-11-26T13:00:00Z&to=2026-11-26T13:00:29Z&ip=192.0.2.60");
+  HttpResult early =
+      admin().get("/api/v1/rejects?from=2026-11-26T13:00:00Z&to=2026-11-26T13:00:29Z&ip=192.0.2.60");
   REQUIRE(early.status == 200);
   CHECK(ours(early).empty());
 
@@ -78,7 +80,8 @@ TEST_CASE("rejects filter by address, port and reason, and page with a cursor", 
   REQUIRE(page1.status == 200);
   REQUIRE(ours(page1).size() == 1);
   const std::string cursor = page1.json()->getValue<std::string>("next_cursor");
-  HttpResult page2 = admin().get("/api/v1/rejects?" + kRange + "&ip=192.0.2.60&limit=1&cursor=" + enc(cursor));
+  HttpResult page2 =
+      admin().get("/api/v1/rejects?" + kRange + "&ip=192.0.2.60&limit=1&cursor=" + enc(cursor));
   REQUIRE(page2.status == 200);
   auto second = ours(page2);
   REQUIRE(second.size() == 1);
@@ -98,7 +101,8 @@ TEST_CASE("one reject shows its raw text (invalid UTF-8 replaced) and the exact 
     CHECK(base64Decode(o->getValue<std::string>("raw_base64")) == rejectTruth()[i].payload);
     CHECK(o->getValue<std::string>("reason") == found[i]->getValue<std::string>("reason"));
   }
-  const std::string raw0 = admin().get("/api/v1/rejects/" + enc(found[0]->getValue<std::string>("id")))
+  const std::string raw0 = admin()
+                               .get("/api/v1/rejects/" + enc(found[0]->getValue<std::string>("id")))
                                .json()
                                ->getValue<std::string>("raw");
   CHECK(raw0.find("<script>") == 0);

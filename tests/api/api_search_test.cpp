@@ -172,26 +172,32 @@ TEST_CASE("every search filter returns exactly the messages that match it", "[ap
       {"from=" + enc(rfc3339(mid.time_us)) + "&to=" + enc(rfc3339(later.time_us)),
        [&](auto& t) { return t.time_us >= mid.time_us && t.time_us <= later.time_us; }},
       {"from=" + std::to_string(mid.time_us / 1000) + "ms&to=" + std::to_string(later.time_us / 1000) + "ms",
-       [&](auto& t) { return t.time_us >= mid.time_us / 1000 * 1000 && t.time_us <= later.time_us / 1000 * 1000; }},
+       [&](auto& t) {
+         return t.time_us >= mid.time_us / 1000 * 1000 && t.time_us <= later.time_us / 1000 * 1000;
+       }},
       {"from=" + std::to_string(mid.time_us / 1000000) + "s&to=" + std::to_string(later.time_us) + "us",
        [&](auto& t) { return t.time_us >= mid.time_us / 1000000 * 1000000 && t.time_us <= later.time_us; }},
       // Combinations.
       {"from_user=sipp&status=200&dst_port=5080",
        [](auto& t) { return t.from_user == "sipp" && t.status == 200 && t.dst_port == 5080; }},
-      {"call_id=" + enc(kam.call_id) + "&method=BYE", [&](auto& t) { return t.call_id == kam.call_id && t.method == "BYE"; }},
+      {"call_id=" + enc(kam.call_id) + "&method=BYE",
+       [&](auto& t) { return t.call_id == kam.call_id && t.method == "BYE"; }},
       {"ip=192.0.2.20&port=5062&transport=udp",
        [](auto& t) {
          return (t.src_ip == "192.0.2.20" || t.dst_ip == "192.0.2.20") && (t.src_port == 5062 || t.dst_port == 5062) &&
                 t.transport == "udp";
        }},
       {"to_user=4930*&status=2xx",
-       [](auto& t) { return (glob("4930*", t.to_user) || glob("4930*", t.ruri_user)) && t.status >= 200 && t.status < 300; }},
+       [](auto& t) {
+         return (glob("4930*", t.to_user) || glob("4930*", t.ruri_user)) && t.status >= 200 && t.status < 300;
+       }},
       {"src_ip=127.0.0.1&method=INVITE&status=1xx&from_user=si*",
        [](auto& t) {
          return t.src_ip == "127.0.0.1" && t.method == "INVITE" && t.status >= 100 && t.status < 200 &&
                 glob("si*", t.from_user);
        }},
-      {"user_agent=agent&transport=tcp", [](auto& t) { return icontains(t.user_agent, "agent") && t.transport == "tcp"; }},
+      {"user_agent=agent&transport=tcp",
+       [](auto& t) { return icontains(t.user_agent, "agent") && t.transport == "tcp"; }},
   };
   for (const Case& c : cases) {
     INFO("query: " << c.query);
@@ -229,7 +235,7 @@ TEST_CASE("unknown parameters and bad values are a 400 that names the parameter"
   const std::vector<std::pair<std::string, std::string>> bad = {
       {"bogus=1", "bogus"},
       {"from=yesterday", "from"},
-      {"from=1795697385", "from"},      // a bare number: seconds or milliseconds? (issue 12)
+      {"from=1795697385", "from"},  // a bare number: seconds or milliseconds? (issue 12)
       {"to=1795697385000", "to"},
       {"to=2026-13-01T00:00:00Z", "to"},
       {"from=2026-11-26T12:00:00Z&to=2026-11-26T11:00:00Z", "from"},

@@ -1,16 +1,15 @@
 #include "api_test_env.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <pcap/pcap.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pcap/pcap.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -22,8 +21,8 @@
 #include <thread>
 
 #include "child_process.h"
-#include "sip/sip_parser.h"
 #include "proto/hep_codec.h"
+#include "sip/sip_parser.h"
 #include "tests/support/test_database.h"
 #include "tests/support/url_encoding.h"
 
@@ -151,38 +150,40 @@ std::vector<std::string> buildHepPackets() {
       leg(derive(invite, kLegA, "4930111", "4930222"), "192.0.2.10", 5060, "192.0.2.20", 5060, 0),
       leg(derive(invite, kLegB, "4930111", "4930222"), "192.0.2.20", 5062, "192.0.2.30", 5060, 5000),
       // Legs that point at A explicitly, with other numbers.
-      leg(derive(invite, kLegX, "4930333", "4930444", std::string("X-CID: ") + kLegA + "\r\n"), "192.0.2.20", 5062,
-       "192.0.2.40", 5060, 6000),
-      leg(derive(invite, kLegC, "4930555", "4930666"), "192.0.2.20", 5062, "192.0.2.50", 5060, 7000, kIpProtoUdp,
-       kLegA),
+      leg(derive(invite, kLegX, "4930333", "4930444", std::string("X-CID: ") + kLegA + "\r\n"), "192.0.2.20",
+          5062, "192.0.2.40", 5060, 6000),
+      leg(derive(invite, kLegC, "4930555", "4930666"), "192.0.2.20", 5062, "192.0.2.50", 5060, 7000,
+          kIpProtoUdp, kLegA),
       leg(derive(ok, kLegB, "4930111", "4930222"), "192.0.2.30", 5060, "192.0.2.20", 5062, 40000),
       leg(derive(ok, kLegA, "4930111", "4930222"), "192.0.2.20", 5060, "192.0.2.10", 5060, 50000),
       // The same numbers again 3 s later: a new call, not a leg of A.
       leg(derive(invite, kRepeat, "4930111", "4930222"), "192.0.2.10", 5060, "192.0.2.20", 5060, 3000000),
       leg(derive(ok, kRepeat, "4930111", "4930222"), "192.0.2.20", 5060, "192.0.2.10", 5060, 3050000),
       // SIP over TCP between IPv6 hosts; its User-Agent is not valid UTF-8.
-      leg(derive(invite, kTcpV6, "4940777", "4940888", "User-Agent: bad\xff\xfe agent\r\n"), "2001:db8::1", 5060,
-       "2001:db8::2", 5060, 10000000, kIpProtoTcp),
-      leg(derive(ok, kTcpV6, "4940777", "4940888"), "2001:db8::2", 5060, "2001:db8::1", 5060, 10020000, kIpProtoTcp),
+      leg(derive(invite, kTcpV6, "4940777", "4940888", "User-Agent: bad\xff\xfe agent\r\n"), "2001:db8::1",
+          5060, "2001:db8::2", 5060, 10000000, kIpProtoTcp),
+      leg(derive(ok, kTcpV6, "4940777", "4940888"), "2001:db8::2", 5060, "2001:db8::1", 5060, 10020000,
+          kIpProtoTcp),
   };
   // Two failed calls whose failures come in the other order than their INVITEs (issue 12: calls
   // with status=4xx are listed by their first message, not by their first 4xx).
   const std::string busy = replaceAll(ok, "SIP/2.0 200 OK", "SIP/2.0 486 Busy Here");
   const std::string not_found = replaceAll(ok, "SIP/2.0 200 OK", "SIP/2.0 404 Not Found");
-  if (busy == ok || not_found == ok) throw std::runtime_error("kamailio corpus 200 has no 'SIP/2.0 200 OK' line");
-  derived.push_back(leg(derive(invite, kBusyLate, "4950111", "4950222"), "192.0.2.10", 5060, "192.0.2.20", 5060,
-                        20000000));
+  if (busy == ok || not_found == ok)
+    throw std::runtime_error("kamailio corpus 200 has no 'SIP/2.0 200 OK' line");
+  derived.push_back(
+      leg(derive(invite, kBusyLate, "4950111", "4950222"), "192.0.2.10", 5060, "192.0.2.20", 5060, 20000000));
   derived.push_back(leg(derive(busy, kBusyLate, "4950111", "4950222",
                                "Reason: SIP;cause=486, Q.850;cause=17;text=\"User busy\"\r\n"),
                         "192.0.2.20", 5060, "192.0.2.10", 5060, 25000000));
-  derived.push_back(leg(derive(invite, kFailSoon, "4950333", "4950444"), "192.0.2.10", 5060, "192.0.2.20", 5060,
-                        21000000));
-  derived.push_back(leg(derive(not_found, kFailSoon, "4950333", "4950444"), "192.0.2.20", 5060, "192.0.2.10", 5060,
-                        21500000));
+  derived.push_back(
+      leg(derive(invite, kFailSoon, "4950333", "4950444"), "192.0.2.10", 5060, "192.0.2.20", 5060, 21000000));
+  derived.push_back(leg(derive(not_found, kFailSoon, "4950333", "4950444"), "192.0.2.20", 5060, "192.0.2.10",
+                        5060, 21500000));
   for (const Derived& d : derived) out.push_back(hep3(d, base));
   for (const TruthReject& r : rejectTruth())
-    out.push_back(hep3(leg(r.payload, r.src_ip.c_str(), r.src_port, r.dst_ip.c_str(), r.dst_port, 0), r.time_us,
-                       kRejectCaptureId));
+    out.push_back(hep3(leg(r.payload, r.src_ip.c_str(), r.src_port, r.dst_ip.c_str(), r.dst_port, 0),
+                       r.time_us, kRejectCaptureId));
   return out;
 }
 
@@ -191,9 +192,10 @@ std::vector<std::string> buildHepPackets() {
 std::vector<TruthReject> buildRejects() {
   const uint64_t base = 1795698000ull * 1000000 + 30000000;
   std::vector<TruthReject> out;
-  out.push_back({base, "192.0.2.60", "192.0.2.61", 5060, 5060, "not_sip",
-                 "<script>window.__rejectXss=1</script><img src=x onerror=\"window.__rejectXss=2\"> HELLO \xff\xfe\r\n"
-                 "X-Junk: yes\r\n\r\n"});
+  out.push_back(
+      {base, "192.0.2.60", "192.0.2.61", 5060, 5060, "not_sip",
+       "<script>window.__rejectXss=1</script><img src=x onerror=\"window.__rejectXss=2\"> HELLO \xff\xfe\r\n"
+       "X-Junk: yes\r\n\r\n"});
   std::string no_call_id =
       "OPTIONS sip:probe@192.0.2.61 SIP/2.0\r\n"
       "Via: SIP/2.0/UDP 192.0.2.60:5060;branch=z9hG4bK-reject-1\r\n"
@@ -309,7 +311,8 @@ bool pipelineLoaded() {
   try {
     auto db = connect(true);
     return count(*db, "SELECT n FROM api_test_marker") == truth().size() &&
-           count(*db, "SELECT COUNT(*) FROM sip_rejects WHERE capture_id = " + std::to_string(kRejectCaptureId)) == rejectTruth().size() &&
+           count(*db, "SELECT COUNT(*) FROM sip_rejects WHERE capture_id = " +
+                          std::to_string(kRejectCaptureId)) == rejectTruth().size() &&
            std::filesystem::exists(adminPasswordFile());
   } catch (const std::exception&) {
     return false;
@@ -358,7 +361,9 @@ void loadPipeline() {
   uint64_t stored = 0;
   while (std::chrono::steady_clock::now() < until) {
     stored = count(*db, "SELECT COUNT(*) FROM sip_messages");
-    if (stored >= truth().size() && count(*db, "SELECT COUNT(*) FROM sip_rejects WHERE capture_id = " + std::to_string(kRejectCaptureId)) >= rejectTruth().size()) break;
+    if (stored >= truth().size() && count(*db, "SELECT COUNT(*) FROM sip_rejects WHERE capture_id = " +
+                                                   std::to_string(kRejectCaptureId)) >= rejectTruth().size())
+      break;
     std::this_thread::sleep_for(100ms);
   }
   if (stored != truth().size())

@@ -115,8 +115,9 @@ TEST_CASE("over HTTPS, login and search work for curl checking the certificate a
     size_t expected = 0;
     for (const TruthMessage& t : truth()) expected += t.call_id == kLegB;
     REQUIRE(expected > 0);
-    CurlResult search = s.curl(s.url("/api/v1/messages?from=0s&to=4102444800000ms&limit=1000&call_id=" + enc(kLegB), host),
-                               "-H 'Authorization: Bearer " + token + "'");
+    CurlResult search =
+        s.curl(s.url("/api/v1/messages?from=0s&to=4102444800000ms&limit=1000&call_id=" + enc(kLegB), host),
+               "-H 'Authorization: Bearer " + token + "'");
     INFO(search.output);
     REQUIRE(search.status == 200);
     auto items = parse(search.body)->getArray("items");

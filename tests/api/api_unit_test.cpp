@@ -1,9 +1,8 @@
 // The api's pure parts: parameter parsing, SQL building, cursors, time text, SIP splitting, pcap
 // frames, password hashing, the login limiter, static file resolution and call summaries.
+#include <Poco/JSON/Parser.h>
 #include <pcap/pcap.h>
 #include <unistd.h>
-
-#include <Poco/JSON/Parser.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -109,13 +108,14 @@ TEST_CASE("time parameters accept RFC 3339, ISO 8601 without seconds and epoch w
   CHECK(parseTimeParam("2026-11-26T13:49+01:00") == 1795697340000000u);
   CHECK(parseTimeParam("2026-11-26T12:49Z") == 1795697340000000u);
   CHECK(parseTimeParam("2024-02-29T00:00:00Z").has_value());
-  for (const char* bad : {"", "yesterday", "2026-11-26", "2026-11-26T12:49:45", "2026-13-01T00:00:00Z",
-                          "2025-02-29T00:00:00Z", "2026-11-26T24:00:00Z", "2026-11-26T12:49:45.Z",
-                          "2026-11-26T12:49:45Zjunk", "-1", "12.5", "9999999999999999", "1969-12-31T23:59:59Z",
-                          // a bare number is ambiguous (seconds or milliseconds), a unit must say
-                          "1795697385061", "1795697385", "0", "1795697385sec", "1795697385S", "ms", "1795697385 s",
-                          "9999999999999999ms", "253402300800s", "2026-11-26T12:49", "2026-11-26T12:4Z",
-                          "2026-11-26T12:49.5Z", "2026-11-26T12:49:Z"}) {
+  for (const char* bad :
+       {"", "yesterday", "2026-11-26", "2026-11-26T12:49:45", "2026-13-01T00:00:00Z", "2025-02-29T00:00:00Z",
+        "2026-11-26T24:00:00Z", "2026-11-26T12:49:45.Z", "2026-11-26T12:49:45Zjunk", "-1", "12.5",
+        "9999999999999999", "1969-12-31T23:59:59Z",
+        // a bare number is ambiguous (seconds or milliseconds), a unit must say
+        "1795697385061", "1795697385", "0", "1795697385sec", "1795697385S", "ms", "1795697385 s",
+        "9999999999999999ms", "253402300800s", "2026-11-26T12:49", "2026-11-26T12:4Z", "2026-11-26T12:49.5Z",
+        "2026-11-26T12:49:Z"}) {
     INFO(bad);
     CHECK_FALSE(parseTimeParam(bad).has_value());
   }
@@ -156,11 +156,12 @@ TEST_CASE("base64 and base64url round-trip and refuse foreign characters", "[api
 
 TEST_CASE("search filters parse every parameter of the contract", "[api][filter]") {
   SearchFilter f;
-  REQUIRE_FALSE(parse("from=2026-11-26T12:00:00Z&to=1795697385000ms&call_id=abc%40host&from_user=4930*&to_user=1000"
-                      "&from_tag=t1&to_tag=t2&method=invite,Bye&method=ACK&status=200,4xx&status=180"
-                      "&user_agent=kamailio&src_ip=192.0.2.1&dst_ip=2001:db8::2&ip=10.0.0.1&port=5060&src_port=5080"
-                      "&dst_port=5070&transport=TCP&capture_id=2001&limit=50&cursor=xyz",
-                      f));
+  REQUIRE_FALSE(
+      parse("from=2026-11-26T12:00:00Z&to=1795697385000ms&call_id=abc%40host&from_user=4930*&to_user=1000"
+            "&from_tag=t1&to_tag=t2&method=invite,Bye&method=ACK&status=200,4xx&status=180"
+            "&user_agent=kamailio&src_ip=192.0.2.1&dst_ip=2001:db8::2&ip=10.0.0.1&port=5060&src_port=5080"
+            "&dst_port=5070&transport=TCP&capture_id=2001&limit=50&cursor=xyz",
+            f));
   CHECK(f.from_us == 1795694400000000u);
   CHECK(f.to_us == 1795697385000000u);
   CHECK(f.call_id == "abc@host");
@@ -227,10 +228,11 @@ TEST_CASE("bad search parameters are named in the error", "[api][filter]") {
 
 TEST_CASE("search SQL binds every value and starts with the time range", "[api][sql]") {
   SearchFilter f;
-  REQUIRE_FALSE(parse("from=0s&to=1000ms&call_id=x'--&from_user=49*1&to_user=1000&method=INVITE,BYE&status=4xx,200"
-                      "&user_agent=50%25_off&src_ip=192.0.2.1&ip=::1&port=5060&transport=udp&capture_id=7"
-                      "&from_tag=a&to_tag=b&src_port=1&dst_port=2&dst_ip=192.0.2.2",
-                      f));
+  REQUIRE_FALSE(
+      parse("from=0s&to=1000ms&call_id=x'--&from_user=49*1&to_user=1000&method=INVITE,BYE&status=4xx,200"
+            "&user_agent=50%25_off&src_ip=192.0.2.1&ip=::1&port=5060&transport=udp&capture_id=7"
+            "&from_tag=a&to_tag=b&src_port=1&dst_port=2&dst_ip=192.0.2.2",
+            f));
   const SqlQuery q = searchCondition(f);
   CHECK(q.sql.rfind("capture_us BETWEEN ? AND ?", 0) == 0);
   CHECK(count(q.sql, '?') == q.params.size());
@@ -250,8 +252,9 @@ TEST_CASE("search SQL binds every value and starts with the time range", "[api][
   for (const SqlParam& p : q.params)
     if (auto* s = std::get_if<std::string>(&p)) found |= *s == SqlQuery::toHex("%50\\%\\_off%");
   CHECK(found);
-  CHECK(q.sql.find("LOWER(CONVERT(user_agent USING latin1)) LIKE LOWER(CONVERT(UNHEX(?) USING latin1)) COLLATE "
-                   "latin1_bin") != std::string::npos);
+  CHECK(
+      q.sql.find("LOWER(CONVERT(user_agent USING latin1)) LIKE LOWER(CONVERT(UNHEX(?) USING latin1)) COLLATE "
+                 "latin1_bin") != std::string::npos);
   // A Call-ID with `*` is a pattern on the stored column, not a hashed lookup.
   REQUIRE_FALSE(parse("call_id=*%40host", f));
   const SqlQuery w = searchCondition(f);
@@ -563,8 +566,8 @@ TEST_CASE("SIP responses: standard reason phrases, call states and Q.850 causes 
   CHECK(parseQ850Reason("Q.850;cause=17;text=\"User busy\"") == Q850Reason{17, "User busy"});
   CHECK(parseQ850Reason(" q.850 ; CAUSE = 16 ") == Q850Reason{16, ""});
   CHECK(parseQ850Reason("Q.850;text=\"a;b\";cause=31") == Q850Reason{31, "a;b"});
-  for (const char* bad : {"SIP;cause=200", "Q.850", "Q.850;cause=", "Q.850;cause=abc", "Q.850;cause=1234", "", ";;;",
-                          "Q.850;text=\"no cause\""}) {
+  for (const char* bad : {"SIP;cause=200", "Q.850", "Q.850;cause=", "Q.850;cause=abc", "Q.850;cause=1234", "",
+                          ";;;", "Q.850;text=\"no cause\""}) {
     INFO(bad);
     CHECK_FALSE(parseQ850Reason(bad).has_value());
   }

@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "child_process.h"
-#include "metrics_scrape.h"
 #include "common/bus.h"
+#include "metrics_scrape.h"
 #include "proto/hep_codec.h"
 #include "sipvault.pb.h"
 #include "tests/collector/collector_test_support.h"
@@ -184,7 +184,8 @@ TEST_CASE("SIGTERM with no parser taking batches ends within the drain timeout a
   // Nobody pulls the output: one-packet batches fill the one-batch queue and the listener blocks
   // in its flush. Without a deadline on that flush, stop never finished.
   const std::string ini = std::string(SIPVAULT_BINARY_DIR) + "/tests/collector/drain-deadline.ini";
-  std::ofstream(ini) << "[collector]\nbatch_packets = 1\nqueue_batches = 1\nbus_hwm = 1\ndrain_timeout_ms = 1500\n";
+  std::ofstream(ini)
+      << "[collector]\nbatch_packets = 1\nqueue_batches = 1\nbus_hwm = 1\ndrain_timeout_ms = 1500\n";
   RunningCollector c({"--config=" + ini});
   const std::string sip = "OPTIONS sip:drain@example.org SIP/2.0\r\nCall-ID: drain\r\n\r\n";
   for (int i = 0; i < 500; ++i) sendUdp(c.hep_port, encodeHep(3, samplePacket(i, sip)));
@@ -224,8 +225,10 @@ uint64_t metric(const RunningCollector& c, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("one source address gets at most collector.tcp_max_per_source TCP connections, other sources still get theirs",
-          "[collector][integration][tcp]") {
+TEST_CASE(
+    "one source address gets at most collector.tcp_max_per_source TCP connections, other sources still get "
+    "theirs",
+    "[collector][integration][tcp]") {
   const std::string ini = std::string(SIPVAULT_BINARY_DIR) + "/tests/collector/per-source.ini";
   std::ofstream(ini) << "[collector]\ntcp_max_per_source = 2\n";
   RunningCollector c({"--config=" + ini});
@@ -246,8 +249,9 @@ TEST_CASE("one source address gets at most collector.tcp_max_per_source TCP conn
   for (int fd : {b, refused, other, again}) ::close(fd);
 }
 
-TEST_CASE("a TCP connection that sends no valid HEP packet within the first-packet timeout is closed and counted",
-          "[collector][integration][tcp]") {
+TEST_CASE(
+    "a TCP connection that sends no valid HEP packet within the first-packet timeout is closed and counted",
+    "[collector][integration][tcp]") {
   const std::string ini = std::string(SIPVAULT_BINARY_DIR) + "/tests/collector/first-packet.ini";
   std::ofstream(ini) << "[collector]\ntcp_first_packet_timeout_s = 1\n";
   RunningCollector c({"--config=" + ini});

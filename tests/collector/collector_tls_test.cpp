@@ -17,8 +17,8 @@
 #include "proto/hep_codec.h"
 #include "sipvault.pb.h"
 #include "tests/collector/collector_test_support.h"
-#include "tls_test_support.h"
 #include "tests/support/metrics_scrape.h"
+#include "tls_test_support.h"
 
 using namespace sipvault;
 using sipvault::test::connectTcp;

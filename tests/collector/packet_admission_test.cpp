@@ -1,10 +1,11 @@
-#include <catch2/catch.hpp>
+#include "collector/packet_admission.h"
 
 #include <Poco/Exception.h>
 #include <Poco/Util/MapConfiguration.h>
 
+#include <catch2/catch.hpp>
+
 #include "collector/collector_options.h"
-#include "collector/packet_admission.h"
 
 using namespace sipvault;
 using namespace sipvault::collector;

@@ -109,7 +109,8 @@ TEST_CASE("a bounded queue with a byte budget refuses by bytes, yet takes one ov
   CHECK(q.pop(std::chrono::milliseconds(0)));
   CHECK(q.pop(std::chrono::milliseconds(0)));
   CHECK(q.bytes() == 0);
-  CHECK(q.push(std::string(5000, 'e'), std::chrono::milliseconds(0)));  // bigger than the budget, into an empty queue
+  CHECK(q.push(std::string(5000, 'e'),
+               std::chrono::milliseconds(0)));  // bigger than the budget, into an empty queue
   CHECK_FALSE(q.push(std::string(1, 'f'), std::chrono::milliseconds(0)));
 }
 

@@ -1,10 +1,9 @@
 // The TCP buffer budgets (TcpReassembler and SipStreamSplitter max_buffered_bytes) bound the
 // memory the buffers really take, not just the bytes they hold: measured here on the heap itself.
-#include <catch2/catch.hpp>
-
 #include <malloc.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <new>
 #include <string>
@@ -31,7 +30,8 @@ void* operator new(std::size_t n) {
 #pragma GCC diagnostic ignored "-Wpragmas"
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // GCC misreads the replacement pair
 void operator delete(void* p) noexcept {
-  if (p != nullptr) g_live_bytes.fetch_sub(static_cast<int64_t>(malloc_usable_size(p)), std::memory_order_relaxed);
+  if (p != nullptr)
+    g_live_bytes.fetch_sub(static_cast<int64_t>(malloc_usable_size(p)), std::memory_order_relaxed);
   std::free(p);
 }
 void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
@@ -130,8 +130,8 @@ TEST_CASE("the SIP stream splitter's budget bounds the memory of its framers, no
     // Each stream delivers a 60 KiB message (framed and emitted), then 5 bytes of the next one:
     // the framer holds 5 bytes in a buffer that had room for 60 KiB.
     const std::string body(60 * 1024, 'b');
-    const std::string message = "MESSAGE sip:a@b SIP/2.0\r\nContent-Length: " + std::to_string(body.size()) +
-                                "\r\n\r\n" + body;
+    const std::string message =
+        "MESSAGE sip:a@b SIP/2.0\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     for (uint64_t stream = 1; stream <= 64; ++stream) {
       TcpStreamInfo info;
       info.meta = metaFor(0);

@@ -1,9 +1,10 @@
 // IpReassembler edge cases, driven by the real fragments of the derived longreq capture:
 // frames 1-3 are datagram 0x1234 cut at MTU 1500 (in order), frames 4-10 datagram 0x1235 cut
 // at MTU 576 and sent in reverse.
+#include "netdecode/ip_reassembler.h"
+
 #include <catch2/catch.hpp>
 
-#include "netdecode/ip_reassembler.h"
 #include "netdecode/link_layer.h"
 #include "pcap_frames.h"
 
@@ -169,11 +170,12 @@ TEST_CASE("IP reassembly stays within max_datagrams and max_bytes", "[netdecode]
     DecodeCounters counters;
     IpReassembler r(options, counters);
     IpPacket out;
-    CHECK(r.add(f.packets[0], kT0, out) == DecodeStatus::Pending);       // 0x1234
+    CHECK(r.add(f.packets[0], kT0, out) == DecodeStatus::Pending);                   // 0x1234
     CHECK(r.add(f.packets[3], CaptureTime{1001, 0}, out) == DecodeStatus::Pending);  // 0x1235
     CHECK(counters.frag_evicted == 1);
     CHECK(r.datagramsInFlight() == 1);
-    for (size_t i = 4; i < 9; ++i) CHECK(r.add(f.packets[i], CaptureTime{1001, 0}, out) == DecodeStatus::Pending);
+    for (size_t i = 4; i < 9; ++i)
+      CHECK(r.add(f.packets[i], CaptureTime{1001, 0}, out) == DecodeStatus::Pending);
     CHECK(r.add(f.packets[9], CaptureTime{1001, 0}, out) == DecodeStatus::Ok);
   }
   SECTION("max_bytes drops a datagram that cannot fit and evicts older ones for one that can") {

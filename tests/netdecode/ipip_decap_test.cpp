@@ -1,9 +1,10 @@
 // decapsulateIpIp on the real IP-in-IP frames of sngrep ipip.pcap (frames 2 and 3 are
 // eth:ip:ip:tcp:sip, frames 1 and 4 plain eth:ip:tcp:sip), and the collector's raw-socket path.
+#include "netdecode/ipip_decap.h"
+
 #include <catch2/catch.hpp>
 
 #include "netdecode/gre_decap.h"
-#include "netdecode/ipip_decap.h"
 #include "netdecode/link_layer.h"
 #include "netdecode/packet_decoder.h"
 #include "pcap_frames.h"
@@ -47,7 +48,8 @@ TEST_CASE("decapsulateIpIp rejects broken and fragmented outer packets", "[netde
   const test::Capture capture = test::readCorpusCapture("pcap/sngrep_ipip.pcap");
   const std::vector<Bytes> packets = ipPackets(capture);
   IpIpInner inner;
-  for (size_t n = 0; n < 21; ++n) CHECK(decapsulateIpIp(packets[1].first(n), inner) == DecodeStatus::Truncated);
+  for (size_t n = 0; n < 21; ++n)
+    CHECK(decapsulateIpIp(packets[1].first(n), inner) == DecodeStatus::Truncated);
   std::vector<uint8_t> copy(packets[1].begin(), packets[1].end());
   SECTION("an inner version that does not match protocol 4") {
     copy[20] = 0x65;
@@ -119,11 +121,12 @@ TEST_CASE("ERSPAN type II and III headers are skipped to the mirrored frame", "[
   REQUIRE(decodeGre(type2, inner) == DecodeStatus::Ok);
   CHECK(inner.ethernet);
   CHECK(inner.payload.size() == mirrored.size());
-  const auto type3 = wrap({0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 1, 0x20, 0x64, 0x00, 0x01, 1, 2, 3, 4, 0, 0, 0, 0});
+  const auto type3 =
+      wrap({0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 1, 0x20, 0x64, 0x00, 0x01, 1, 2, 3, 4, 0, 0, 0, 0});
   REQUIRE(decodeGre(type3, inner) == DecodeStatus::Ok);
   CHECK(inner.payload.size() == mirrored.size());
-  const auto type3_with_subheader =
-      wrap({0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 1, 0x20, 0x64, 0x00, 0x01, 1, 2, 3, 4, 0, 0, 0, 1, 9, 9, 9, 9, 9, 9, 9, 9});
+  const auto type3_with_subheader = wrap({0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 1, 0x20, 0x64, 0x00, 0x01, 1, 2,
+                                          3,    4,    0,    0,    0, 1, 9, 9, 9,    9,    9,    9,    9, 9});
   REQUIRE(decodeGre(type3_with_subheader, inner) == DecodeStatus::Ok);
   CHECK(inner.payload.size() == mirrored.size());
   CHECK(decodeGre(Bytes(type2).first(10), inner) == DecodeStatus::Truncated);

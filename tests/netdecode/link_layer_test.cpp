@@ -1,9 +1,10 @@
 // Link layers without a corpus capture of their own (SLL2, BSD null/loop, MPLS, LLC/SNAP) are
 // tested by re-framing the real Ethernet frames of sngrep aaa.pcap, which must still yield its
 // 81 SIP messages.
+#include "netdecode/link_layer.h"
+
 #include <catch2/catch.hpp>
 
-#include "netdecode/link_layer.h"
 #include "netdecode/packet_decoder.h"
 #include "pcap_frames.h"
 
@@ -49,32 +50,56 @@ TEST_CASE("pcap link type numbers map to link layers", "[netdecode][link]") {
 
 TEST_CASE("Linux cooked v2 (SLL2) frames decode", "[netdecode][link]") {
   CHECK(sipAfterReframing(LinkType::LinuxSll2, [](uint16_t type, const std::vector<uint8_t>& l3) {
-    return withHeader({uint8_t(type >> 8), uint8_t(type), 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 0, 0x50, 0x56, 1, 2, 3, 0, 0}, l3);
-  }) == 81);
+          return withHeader(
+              {uint8_t(type >> 8), uint8_t(type), 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 0, 0x50, 0x56, 1, 2, 3, 0, 0},
+              l3);
+        }) == 81);
 }
 
 TEST_CASE("BSD null frames decode in either byte order, loop frames in network order", "[netdecode][link]") {
   CHECK(sipAfterReframing(LinkType::Null, [](uint16_t type, const std::vector<uint8_t>& l3) {
-    return withHeader({uint8_t(type == kEtherTypeIpv4 ? 2 : 30), 0, 0, 0}, l3);  // little-endian host
-  }) == 81);
+          return withHeader({uint8_t(type == kEtherTypeIpv4 ? 2 : 30), 0, 0, 0}, l3);  // little-endian host
+        }) == 81);
   CHECK(sipAfterReframing(LinkType::Null, [](uint16_t type, const std::vector<uint8_t>& l3) {
-    return withHeader({0, 0, 0, uint8_t(type == kEtherTypeIpv4 ? 2 : 10)}, l3);  // big-endian host
-  }) == 81);
+          return withHeader({0, 0, 0, uint8_t(type == kEtherTypeIpv4 ? 2 : 10)}, l3);  // big-endian host
+        }) == 81);
   CHECK(sipAfterReframing(LinkType::Loop, [](uint16_t type, const std::vector<uint8_t>& l3) {
-    return withHeader({0, 0, 0, uint8_t(type == kEtherTypeIpv4 ? 2 : 24)}, l3);
-  }) == 81);
+          return withHeader({0, 0, 0, uint8_t(type == kEtherTypeIpv4 ? 2 : 24)}, l3);
+        }) == 81);
 }
 
 TEST_CASE("MPLS label stacks and LLC/SNAP framing are skipped", "[netdecode][link]") {
   CHECK(sipAfterReframing(LinkType::Ethernet, [](uint16_t type, const std::vector<uint8_t>& l3) {
-    // two labels (bottom-of-stack on the second)
-    return withHeader({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x88, 0x47, 0, 0x10, 0x00, 64, 0, 0x20, 0x01, 64}, l3);
-  }) == 81);
+          // two labels (bottom-of-stack on the second)
+          return withHeader(
+              {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x88, 0x47, 0, 0x10, 0x00, 64, 0, 0x20, 0x01, 64}, l3);
+        }) == 81);
   CHECK(sipAfterReframing(LinkType::Ethernet, [](uint16_t type, const std::vector<uint8_t>& l3) {
-    const size_t len = l3.size() + 8;
-    return withHeader({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, uint8_t(len >> 8), uint8_t(len), 0xaa, 0xaa, 3, 0, 0, 0,
-                       uint8_t(type >> 8), uint8_t(type)}, l3);
-  }) == 81);
+          const size_t len = l3.size() + 8;
+          return withHeader({0,
+                             1,
+                             2,
+                             3,
+                             4,
+                             5,
+                             6,
+                             7,
+                             8,
+                             9,
+                             10,
+                             11,
+                             uint8_t(len >> 8),
+                             uint8_t(len),
+                             0xaa,
+                             0xaa,
+                             3,
+                             0,
+                             0,
+                             0,
+                             uint8_t(type >> 8),
+                             uint8_t(type)},
+                            l3);
+        }) == 81);
 }
 
 TEST_CASE("Link headers report truncation and unsupported framing", "[netdecode][link]") {

@@ -1,11 +1,11 @@
 // PacketDecoder against the shared corpus: SIP message counts must match corpus/SOURCES.md
 // (tshark's counts), and reassembled payloads must match the real bytes they were made from.
-#include <catch2/catch.hpp>
+#include "netdecode/packet_decoder.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <set>
 
-#include "netdecode/packet_decoder.h"
 #include "pcap_frames.h"
 
 namespace sipvault::netdecode {
@@ -81,7 +81,8 @@ TEST_CASE("A fragmented real INVITE equals the unfragmented original from aaa.pc
 
 TEST_CASE("Several SIP messages per TCP segment and messages across segments are framed",
           "[netdecode][corpus][tcp]") {
-  const auto derived = sipOnly(decodeCorpus("pcap/derived/tcp_multi_msg_per_segment_from_heplify_sip_ipv4_tcp.pcap").packets);
+  const auto derived =
+      sipOnly(decodeCorpus("pcap/derived/tcp_multi_msg_per_segment_from_heplify_sip_ipv4_tcp.pcap").packets);
   const auto original = sipOnly(decodeCorpus("pcap/heplify_sip_ipv4_tcp.pcap").packets);
   REQUIRE(derived.size() == 7);
   REQUIRE(original.size() == 7);
@@ -165,9 +166,8 @@ TEST_CASE("SIP over SCTP with the INVITE split across DATA chunks", "[netdecode]
   REQUIRE(sip.size() == 4);
   CHECK(run.counters.sctp_fragments == 2);
   CHECK(std::all_of(sip.begin(), sip.end(), [](const Emitted& e) { return e.ip_proto == kIpProtoSctp; }));
-  const auto invite = std::find_if(sip.begin(), sip.end(), [](const Emitted& e) {
-    return e.payload.rfind("INVITE ", 0) == 0;
-  });
+  const auto invite = std::find_if(sip.begin(), sip.end(),
+                                   [](const Emitted& e) { return e.payload.rfind("INVITE ", 0) == 0; });
   REQUIRE(invite != sip.end());
   CHECK(invite->payload.size() == 1452 + 312);  // the two chunks' user data (tshark)
   CHECK(invite->src_port == 57098);

@@ -1,12 +1,12 @@
 // SCTP DATA chunk reassembly on the real SIP-over-SCTP capture (Linux SLL): its INVITE is split
 // over two DATA chunks (TSN 0 with B, TSN 1 with E) in two packets.
-#include <catch2/catch.hpp>
+#include "netdecode/sctp_decoder.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 
 #include "netdecode/packet_decoder.h"
-#include "netdecode/sctp_decoder.h"
 #include "pcap_frames.h"
 
 namespace sipvault::netdecode {
@@ -45,7 +45,9 @@ TEST_CASE("An SCTP message whose last chunk arrives first is still reassembled",
   CHECK(reversed.sip.size() == 4);
   CHECK(hasInvite(reversed));
   const auto invite = [](const Run& r) {
-    return std::find_if(r.sip.begin(), r.sip.end(), [](const test::Emitted& e) { return e.payload.rfind("INVITE ", 0) == 0; })->payload;
+    return std::find_if(r.sip.begin(), r.sip.end(),
+                        [](const test::Emitted& e) { return e.payload.rfind("INVITE ", 0) == 0; })
+        ->payload;
   };
   CHECK(invite(forward) == invite(reversed));
 }
@@ -102,7 +104,7 @@ std::string sctpPacket(const std::vector<DataChunk>& chunks) {
     be(16 + c.data.size(), 2);
     be(c.tsn, 4);
     be(c.stream, 2);
-    be(0, 2);  // stream sequence
+    be(0, 2);   // stream sequence
     be(46, 4);  // PPID
     p += c.data;
     while (p.size() % 4) p += '\0';

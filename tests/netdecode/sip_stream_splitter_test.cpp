@@ -1,8 +1,9 @@
 // SipStreamSplitter: the adapter between TCP reassembly and the parser's SipStreamFramer (whose
 // own framing rules are tested in tests/parser). Stream bytes are RFC 4475 messages.
+#include "netdecode/sip_stream_splitter.h"
+
 #include <catch2/catch.hpp>
 
-#include "netdecode/sip_stream_splitter.h"
 #include "pcap_frames.h"
 
 namespace sipvault::netdecode {

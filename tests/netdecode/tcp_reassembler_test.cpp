@@ -1,13 +1,13 @@
 // TcpReassembler: ordering, retransmission, holes, bounds and connection teardown. Stream
 // bytes are real SIP text (RFC 4475 longreq); segments are cut from it by hand.
-#include <catch2/catch.hpp>
+#include "netdecode/tcp_reassembler.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <map>
 #include <set>
 
 #include "netdecode/packet_decoder.h"
-#include "netdecode/tcp_reassembler.h"
 #include "pcap_frames.h"
 
 namespace sipvault::netdecode {
@@ -72,7 +72,9 @@ const std::string& longreq() {
   return text;
 }
 
-std::string_view part(size_t begin, size_t end) { return std::string_view(longreq()).substr(begin, end - begin); }
+std::string_view part(size_t begin, size_t end) {
+  return std::string_view(longreq()).substr(begin, end - begin);
+}
 
 }  // namespace
 
@@ -107,11 +109,11 @@ TEST_CASE("Retransmitted and overlapping TCP bytes are delivered once", "[netdec
   const uint32_t isn = 1;
   (void)h.send(isn, {}, kTcpSyn);
   (void)h.send(isn + 1, part(0, 1000));
-  (void)h.send(isn + 1, part(0, 1000));           // plain retransmission
-  (void)h.send(isn + 1 + 500, part(500, 1500));   // half old, half new
-  (void)h.send(isn + 1 + 2500, part(2500, 3000)); // held
-  (void)h.send(isn + 1 + 2500, part(2500, 2800)); // shorter resend of a held segment
-  (void)h.send(isn + 1 + 1500, part(1500, 2600)); // fills the hole and overlaps the held one
+  (void)h.send(isn + 1, part(0, 1000));            // plain retransmission
+  (void)h.send(isn + 1 + 500, part(500, 1500));    // half old, half new
+  (void)h.send(isn + 1 + 2500, part(2500, 3000));  // held
+  (void)h.send(isn + 1 + 2500, part(2500, 2800));  // shorter resend of a held segment
+  (void)h.send(isn + 1 + 1500, part(1500, 2600));  // fills the hole and overlaps the held one
   (void)h.send(isn + 1 + 3000, part(3000, longreq().size()));
   CHECK(h.consumer.marked.begin()->second == longreq());
   CHECK(h.counters.tcp_retransmitted == 2);
@@ -197,9 +199,9 @@ TEST_CASE("Idle TCP streams are evicted on capture time and the table is bounded
     TcpReassemblerOptions options;
     options.max_streams = 2;
     Harness h(options);
-    (void)h.send(1, part(0, 10));                        // A->B
-    (void)h.send(1, part(0, 10), 0, {1000, 0}, true);    // B->A
-    (void)h.send(11, part(10, 20));                      // A->B is now the most recent
+    (void)h.send(1, part(0, 10));                      // A->B
+    (void)h.send(1, part(0, 10), 0, {1000, 0}, true);  // B->A
+    (void)h.send(11, part(10, 20));                    // A->B is now the most recent
     PacketView meta;
     meta.ts_sec = 1000;
     meta.src = *IpAddress::parse("192.0.2.99");
@@ -260,7 +262,8 @@ TEST_CASE("SIP over TCP survives reordered segments", "[netdecode][tcp][corpus]"
   REQUIRE(expected.size() == 7);
   test::Capture reordered = original;
   reordered.frames.clear();
-  for (size_t frame : {1, 2, 3, 5, 4, 8, 7, 6, 9, 11, 10, 12}) reordered.frames.push_back(original.frames[frame - 1]);
+  for (size_t frame : {1, 2, 3, 5, 4, 8, 7, 6, 9, 11, 10, 12})
+    reordered.frames.push_back(original.frames[frame - 1]);
   const auto run = test::decodeCapture(reordered);
   const auto sip = test::sipOnly(run.packets);
   CHECK(run.counters.tcp_out_of_order == 3);

@@ -239,8 +239,9 @@ TEST_CASE("HEPv3 compressed payload that is corrupt, cut short or too big fails 
   CHECK(r.packet->payload.size() == kMaxInflatedPayload);
 }
 
-TEST_CASE("HEPv3 compressed payload is refused past the caller's inflate bound, and the scratch stays within it",
-          "[hep][v3][compressed]") {
+TEST_CASE(
+    "HEPv3 compressed payload is refused past the caller's inflate bound, and the scratch stays within it",
+    "[hep][v3][compressed]") {
   constexpr size_t kBound = 64 * 1024;
   const std::string at_bound = hep3Of({{16, deflateWith(std::string(kBound, 'a'), 15)}});
   const std::string past_bound = hep3Of({{16, deflateWith(std::string(kBound + 1, 'a'), 15)}});

@@ -325,9 +325,11 @@ TEST_CASE("Kamailio HEPv2 capture decodes with little-endian time fields and re-
   CHECK(call_ids.size() == 20);
 }
 
-TEST_CASE("sngrep 1.6 HEPv2 decodes despite its wrong header-length byte (issue 12)", "[hep][corpus][sngrep]") {
+TEST_CASE("sngrep 1.6 HEPv2 decodes despite its wrong header-length byte (issue 12)",
+          "[hep][corpus][sngrep]") {
   // tests/proto/data/README.md: 12 packets of sngrep_aaa.pcap (IPv4), then 4 of sngrep_ipv6frag.pcap (IPv6).
-  const auto hep = readSegments(std::string(SIPVAULT_SOURCE_DIR) + "/tests/proto/data/sngrep16-hep2-udp.pcap");
+  const auto hep =
+      readSegments(std::string(SIPVAULT_SOURCE_DIR) + "/tests/proto/data/sngrep16-hep2-udp.pcap");
   REQUIRE(hep.size() == 16);
   std::string scratch;
   for (size_t i = 0; i < hep.size(); ++i) {

@@ -5,8 +5,8 @@
 #include <map>
 #include <set>
 
-#include "sip_test_support.h"
 #include "pcap_payload_reader.h"
+#include "sip_test_support.h"
 
 using namespace sipvault;
 using namespace sipvault::sip;

@@ -3,8 +3,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "sip_test_support.h"
 #include "pcap_payload_reader.h"
+#include "sip_test_support.h"
 
 using namespace sipvault::sip;
 

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "store/migrator.h"
+
+#include <catch2/catch.hpp>
 
 using namespace sipvault::store;
 
@@ -38,7 +38,8 @@ TEST_CASE("Embedded migrations are numbered from 1 upwards without gaps", "[stor
   CHECK(m[0].name == "initial_schema");
 }
 
-TEST_CASE("Every partitioned table of the schema starts with p_past and ends with p_future", "[store][migrations]") {
+TEST_CASE("Every partitioned table of the schema starts with p_past and ends with p_future",
+          "[store][migrations]") {
   for (const std::string& st : splitStatements(embeddedMigrations()[0].sql)) {
     if (st.find("PARTITION BY RANGE (capture_us)") == std::string::npos) continue;
     INFO(st.substr(0, 60));

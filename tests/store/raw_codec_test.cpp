@@ -1,14 +1,15 @@
-#include <catch2/catch.hpp>
+#include "store/raw_codec.h"
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "store/raw_codec.h"
 #include "tests/support/test_files.h"
 
 using namespace sipvault;
 using namespace sipvault::store;
 
-TEST_CASE("Raw codec round-trips every RFC 4475 message byte for byte, with both codecs", "[store][raw_codec]") {
+TEST_CASE("Raw codec round-trips every RFC 4475 message byte for byte, with both codecs",
+          "[store][raw_codec]") {
   const RawCodec codec = GENERATE(RawCodec::Lz4, RawCodec::Deflate);
   RawEncoder enc(codec);
   std::string stored;
@@ -41,16 +42,17 @@ TEST_CASE("Raw codec LZ4 is the default and writes the length prefix", "[store][
   CHECK(prefix == raw.size());
   const auto n = static_cast<uint32_t>(raw.size());
   CHECK(decodeRaw(stored, n, kRawLz4) == raw);
-  CHECK_FALSE(decodeRaw(stored, n + 1, kRawLz4).has_value());                              // prefix mismatch
-  CHECK_FALSE(decodeRaw(stored.substr(0, stored.size() - 3), n, kRawLz4).has_value());     // truncated block
-  CHECK_FALSE(decodeRaw(stored, n, kRawLz4 | kRawDeflated).has_value());                   // contradictory flags
-  CHECK_FALSE(decodeRaw(stored, n, kRawDeflated).has_value());                             // wrong codec
+  CHECK_FALSE(decodeRaw(stored, n + 1, kRawLz4).has_value());                           // prefix mismatch
+  CHECK_FALSE(decodeRaw(stored.substr(0, stored.size() - 3), n, kRawLz4).has_value());  // truncated block
+  CHECK_FALSE(decodeRaw(stored, n, kRawLz4 | kRawDeflated).has_value());                // contradictory flags
+  CHECK_FALSE(decodeRaw(stored, n, kRawDeflated).has_value());                          // wrong codec
   std::string lying = stored;  // a prefix that claims more than the block holds
   lying[0] = static_cast<char>(uint8_t(lying[0]) + 1);
   CHECK_FALSE(decodeRaw(lying, n + 1, kRawLz4).has_value());
 }
 
-TEST_CASE("Raw codec deflates a typical SIP message and writes the COMPRESS() length prefix", "[store][raw_codec]") {
+TEST_CASE("Raw codec deflates a typical SIP message and writes the COMPRESS() length prefix",
+          "[store][raw_codec]") {
   const std::string raw = test::readFile(test::corpusDir() / "rfc4475/valid/longreq.dat");
   RawEncoder enc(RawCodec::Deflate);
   std::string stored;
@@ -79,9 +81,10 @@ TEST_CASE("Raw codec refuses corrupt or mismatching stored values", "[store][raw
   std::string stored;
   REQUIRE(enc.encode(raw, stored) == kRawDeflated);
   const auto n = static_cast<uint32_t>(raw.size());
-  CHECK_FALSE(decodeRaw(stored, n + 1, kRawDeflated).has_value());          // prefix mismatch
+  CHECK_FALSE(decodeRaw(stored, n + 1, kRawDeflated).has_value());           // prefix mismatch
   CHECK_FALSE(decodeRaw(stored.substr(0, 3), n, kRawDeflated).has_value());  // no room for the prefix
-  CHECK_FALSE(decodeRaw(stored.substr(0, stored.size() / 2), n, kRawDeflated).has_value());  // truncated stream
+  CHECK_FALSE(
+      decodeRaw(stored.substr(0, stored.size() / 2), n, kRawDeflated).has_value());  // truncated stream
   std::string flipped = stored;
   flipped[flipped.size() / 2] ^= 0x55;
   CHECK_FALSE(decodeRaw(flipped, n, kRawDeflated).has_value());

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "tests/support/test_database.h"
 #include "store/migrator.h"
+#include "tests/support/test_database.h"
 
 using namespace sipvault::store;
 
@@ -13,7 +13,8 @@ constexpr uint64_t kNow = 1795701600ull * 1000000ull + 25ull * 60 * 1000000;  //
 
 }  // namespace
 
-TEST_CASE("Migrations create the schema on an empty database and re-apply as a no-op", "[store][schema][db]") {
+TEST_CASE("Migrations create the schema on an empty database and re-apply as a no-op",
+          "[store][schema][db]") {
   test::TestDatabase db("migrate");
   MigrationReport report;
   DbError error;
@@ -23,7 +24,8 @@ TEST_CASE("Migrations create the schema on an empty database and re-apply as a n
   CHECK(report.version_after == newest);
   CHECK(report.applied.size() == embeddedMigrations().size());
   for (const char* table : {"sip_messages", "sip_rejects", "hep_other", "schema_version"})
-    CHECK(db.count("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" +
+    CHECK(db.count("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
+                   "TABLE_NAME = '" +
                    std::string(table) + "'") == 1);
 
   MigrationReport again;
@@ -46,8 +48,10 @@ TEST_CASE("A migration cut short is completed by the next run", "[store][schema]
   REQUIRE(migrate(db.conn(), embeddedMigrations(), kNow, report, error));
   CHECK(report.version_before == 0);
   CHECK(report.applied.front() == 1);
-  CHECK(db.count("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN "
-                 "('sip_messages','sip_rejects','hep_other')") == 3);
+  CHECK(
+      db.count(
+          "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN "
+          "('sip_messages','sip_rejects','hep_other')") == 3);
 }
 
 TEST_CASE("A database newer than the binary is reported, not touched", "[store][schema][db]") {
@@ -55,42 +59,50 @@ TEST_CASE("A database newer than the binary is reported, not touched", "[store][
   DbError error;
   MigrationReport report;
   REQUIRE(migrate(db.conn(), embeddedMigrations(), kNow, report, error));
-  REQUIRE(db.conn().execute("INSERT INTO schema_version (version, name) VALUES (999, 'from_the_future')", error));
+  REQUIRE(
+      db.conn().execute("INSERT INTO schema_version (version, name) VALUES (999, 'from_the_future')", error));
   REQUIRE(migrate(db.conn(), embeddedMigrations(), kNow, report, error));
   CHECK(report.database_is_newer);
   CHECK(report.applied.empty());
 }
 
-TEST_CASE("Every table is range-partitioned on capture_us between p_past and p_future", "[store][schema][db]") {
+TEST_CASE("Every table is range-partitioned on capture_us between p_past and p_future",
+          "[store][schema][db]") {
   test::TestDatabase db("migrate_parts");
   DbError error;
   MigrationReport report;
   REQUIRE(migrate(db.conn(), embeddedMigrations(), kNow, report, error));
   for (const std::string table : {"sip_messages", "sip_rejects", "hep_other"}) {
     DbRows parts;
-    REQUIRE(db.conn().query("SELECT PARTITION_NAME, PARTITION_DESCRIPTION FROM information_schema.PARTITIONS "
-                            "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" + table +
-                                "' ORDER BY PARTITION_ORDINAL_POSITION",
-                            parts, error));
+    REQUIRE(
+        db.conn().query("SELECT PARTITION_NAME, PARTITION_DESCRIPTION FROM information_schema.PARTITIONS "
+                        "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" +
+                            table + "' ORDER BY PARTITION_ORDINAL_POSITION",
+                        parts, error));
     REQUIRE(parts.size() == 2);
     CHECK(parts[0][0] == "p_past");
     CHECK(parts[0][1] == std::to_string(1795701600ull * 1000000ull));  // the hour of kNow
     CHECK(parts[1][0] == "p_future");
     CHECK(parts[1][1] == "MAXVALUE");
-    CHECK(db.value("SELECT PARTITION_EXPRESSION FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = DATABASE() "
-                   "AND TABLE_NAME = '" + table + "' LIMIT 1") == "`capture_us`");
+    CHECK(
+        db.value(
+            "SELECT PARTITION_EXPRESSION FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = DATABASE() "
+            "AND TABLE_NAME = '" +
+            table + "' LIMIT 1") == "`capture_us`");
   }
 }
 
-TEST_CASE("Search columns are indexed: Call-ID, From user, To user, R-URI user, correlation", "[store][schema][db]") {
+TEST_CASE("Search columns are indexed: Call-ID, From user, To user, R-URI user, correlation",
+          "[store][schema][db]") {
   test::TestDatabase db("migrate_idx");
   DbError error;
   MigrationReport report;
   REQUIRE(migrate(db.conn(), embeddedMigrations(), kNow, report, error));
-  for (const char* column : {"call_id_hash", "from_user_hash", "to_user_hash", "ruri_user_hash", "correlation_hash"})
+  for (const char* column :
+       {"call_id_hash", "from_user_hash", "to_user_hash", "ruri_user_hash", "correlation_hash"})
     CHECK(db.count("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND "
-                   "TABLE_NAME = 'sip_messages' AND SEQ_IN_INDEX = 1 AND COLUMN_NAME = '" + std::string(column) + "'") ==
-          1);
+                   "TABLE_NAME = 'sip_messages' AND SEQ_IN_INDEX = 1 AND COLUMN_NAME = '" +
+                   std::string(column) + "'") == 1);
   CHECK(db.count("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND "
                  "TABLE_NAME = 'hep_other' AND COLUMN_NAME = 'correlation_hash'") == 1);
 }
@@ -103,16 +115,18 @@ TEST_CASE("The api's tables are a store migration: created on an empty database,
   DbError error;
   MigrationReport report;
   REQUIRE(migrate(db.conn(), embeddedMigrations().first(1), kNow, report, error));
-  REQUIRE(db.conn().execute("CREATE TABLE api_users (username VARBINARY(64) NOT NULL, role VARBINARY(16) NOT NULL, "
-                            "password_hash VARBINARY(255) NOT NULL, created_us BIGINT UNSIGNED NOT NULL, "
-                            "PRIMARY KEY (username)) ENGINE=InnoDB",
-                            error));
+  REQUIRE(db.conn().execute(
+      "CREATE TABLE api_users (username VARBINARY(64) NOT NULL, role VARBINARY(16) NOT NULL, "
+      "password_hash VARBINARY(255) NOT NULL, created_us BIGINT UNSIGNED NOT NULL, "
+      "PRIMARY KEY (username)) ENGINE=InnoDB",
+      error));
   REQUIRE(db.conn().execute("INSERT INTO api_users VALUES ('admin', 'admin', 'hash', 1)", error));
   REQUIRE(migrate(db.conn(), embeddedMigrations(), kNow, report, error));
   CHECK(report.version_before == 1);
   CHECK(report.applied == std::vector<int>{2});
   for (const char* table : {"api_users", "api_sessions", "api_tokens"})
-    CHECK(db.count("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" +
+    CHECK(db.count("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
+                   "TABLE_NAME = '" +
                    std::string(table) + "'") == 1);
   CHECK(db.value("SELECT password_hash FROM api_users WHERE username = 'admin'") == "hash");
 }

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "store/search_key.h"
+
+#include <catch2/catch.hpp>
 
 using namespace sipvault::store;
 

@@ -6,7 +6,8 @@ namespace sipvault::test {
 
 std::optional<uint64_t> scrapeMetric(int metrics_port, const std::string& name) {
   std::string out;
-  if (runShell("curl -s http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics", out) != 0) return std::nullopt;
+  if (runShell("curl -s http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics", out) != 0)
+    return std::nullopt;
   const std::string key = "\nsipvault_" + name + " ";
   const size_t at = out.find(key);
   if (at == std::string::npos) return std::nullopt;

@@ -88,8 +88,8 @@ struct Harness {
   std::vector<Ack> acks;
 
   explicit Harness(BatchPolicy policy) {
-    writer = std::make_unique<BatchWriter>(queue, sink, policy, metrics.insert, metrics.receiver.queue_rows, Log::get("test"),
-                                           [this](std::span<const BatchRef> refs) {
+    writer = std::make_unique<BatchWriter>(queue, sink, policy, metrics.insert, metrics.receiver.queue_rows,
+                                           Log::get("test"), [this](std::span<const BatchRef> refs) {
                                              std::lock_guard lock(acks_mu);
                                              for (const BatchRef& r : refs)
                                                acks.push_back({r.sequence, sink.captures().size()});

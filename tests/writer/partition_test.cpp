@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include "store/migrator.h"
 #include "tests/support/test_database.h"
 #include "tests/writer/writer_corpus.h"
-#include "store/migrator.h"
 #include "writer/partition_maintainer.h"
 #include "writer/record_converter.h"
 #include "writer/row_inserter.h"

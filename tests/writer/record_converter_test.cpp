@@ -1,10 +1,11 @@
+#include "writer/record_converter.h"
+
 #include <catch2/catch.hpp>
 
 #include "proto/packet.h"
-#include "tests/writer/writer_corpus.h"
 #include "store/raw_codec.h"
-#include "writer/record_converter.h"
 #include "store/search_key.h"
+#include "tests/writer/writer_corpus.h"
 
 using namespace sipvault::store;
 using namespace sipvault::writer;

@@ -1,14 +1,14 @@
 #include <catch2/catch.hpp>
 
 #include "proto/packet.h"
+#include "store/migrator.h"
+#include "store/raw_codec.h"
+#include "store/search_key.h"
 #include "tests/support/test_database.h"
 #include "tests/writer/writer_corpus.h"
-#include "store/migrator.h"
 #include "writer/partition_maintainer.h"
-#include "store/raw_codec.h"
 #include "writer/record_converter.h"
 #include "writer/row_inserter.h"
-#include "store/search_key.h"
 
 using namespace sipvault::store;
 using namespace sipvault::writer;
@@ -29,7 +29,7 @@ void prepare(test::TestDatabase& db) {
 }
 
 void storeRecords(test::TestDatabase& db, InsertMethod method, const std::vector<wire::SipRecord>& records,
-           RawCodec codec = RawCodec::Lz4) {
+                  RawCodec codec = RawCodec::Lz4) {
   RecordConverter conv(codec);
   RowBatch batch;
   for (const auto& r : records) conv.append(r, batch);

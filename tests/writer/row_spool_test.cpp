@@ -1,15 +1,15 @@
-#include <catch2/catch.hpp>
+#include "writer/row_spool.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 
 #include "tests/writer/spool_test_dir.h"
 #include "tests/writer/writer_corpus.h"
-#include "writer/row_spool.h"
 
 using namespace sipvault::writer;
 
@@ -304,7 +304,8 @@ TEST_CASE("Row spool with a damaged cursor replays from the oldest segment rathe
   CHECK(drain(*spool) == payloads);  // the popped one again: twice, not lost
 }
 
-TEST_CASE("Row spool with a sync interval syncs the old segment before it starts a new one", "[writer][spool]") {
+TEST_CASE("Row spool with a sync interval syncs the old segment before it starts a new one",
+          "[writer][spool]") {
   test::SpoolTestDir dir("sync_on_roll");
   const auto payloads = corpusPayloads();
   std::string error;

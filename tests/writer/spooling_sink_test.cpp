@@ -73,7 +73,8 @@ struct Harness {
     std::string error;
     auto spool = RowSpool::open({dir.path(), max_bytes, 64 * 1024, 0ms}, error);
     REQUIRE(spool);
-    sink = std::make_unique<SpoolingSink>(db, std::move(spool), policy, metrics.spool, metrics.insert, Log::get("test"));
+    sink = std::make_unique<SpoolingSink>(db, std::move(spool), policy, metrics.spool, metrics.insert,
+                                          Log::get("test"));
   }
   SinkResult write(const RowBatch& b) {
     std::string error;

@@ -1,6 +1,4 @@
 // Runs the real sipvault-writer binary.
-#include <catch2/catch.hpp>
-
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -8,6 +6,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <sstream>
 

@@ -1,6 +1,7 @@
-#include <catch2/catch.hpp>
+#include "writer/writer_service.h"
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <thread>
 
@@ -9,7 +10,6 @@
 #include "tests/support/test_database.h"
 #include "tests/writer/writer_corpus.h"
 #include "tests/writer/writer_test_util.h"
-#include "writer/writer_service.h"
 
 using namespace sipvault::writer;
 
@@ -133,7 +133,8 @@ TEST_CASE("Writer writes a batch once batch_rows rows have arrived, without wait
   for (size_t i = 0; i < records.size(); i += 50)
     p.send(std::vector<wire::SipRecord>(records.begin() + i, records.begin() + i + 50));
   CHECK(test::waitFor([&] { return db.count("SELECT COUNT(*) FROM sip_messages") == 200; }, 10s));
-  CHECK(test::waitFor([&] { return p.metrics.insert.insert_batches.value() == 2; }, 5s));  // counted just after COMMIT
+  CHECK(test::waitFor([&] { return p.metrics.insert.insert_batches.value() == 2; },
+                      5s));  // counted just after COMMIT
   std::this_thread::sleep_for(200ms);
   CHECK(db.count("SELECT COUNT(*) FROM sip_messages") == 200);  // the last 50 wait for more rows or the flush time
   p.service.stop();  // drain

@@ -11,8 +11,8 @@
 
 #include "netdecode/packet_sink.h"
 #include "netdecode/tcp_stream_consumer.h"
-#include "sip/sip_parser.h"
 #include "proto/hep_stream_framer.h"
+#include "sip/sip_parser.h"
 
 namespace sipvault::hepdump {
 

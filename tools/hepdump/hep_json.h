@@ -6,13 +6,14 @@
 #include <string>
 #include <string_view>
 
-#include "sip/sip_parser.h"
 #include "proto/hep_codec.h"
+#include "sip/sip_parser.h"
 
 namespace sipvault::hepdump {
 
 // `sip`/`outcome` are null when the payload is not SIP (payload type != 1) or was not parsed.
-[[nodiscard]] std::string hepPacketJson(const PacketView& packet, const sip::SipMessage* sip, const sip::ParseOutcome* outcome);
+[[nodiscard]] std::string hepPacketJson(const PacketView& packet, const sip::SipMessage* sip,
+                                        const sip::ParseOutcome* outcome);
 // {"error": "...", "code": "truncated", "offset": N, "source": "..."}
 [[nodiscard]] std::string hepErrorJson(const HepDecodeError& error, std::string_view source);
 // RFC 3339 UTC with microseconds: 2011-08-15T20:34:19.123456Z

@@ -11,8 +11,8 @@
 #include <memory>
 #include <vector>
 
-#include "netdecode/packet_decoder.h"
 #include "common/endpoint.h"
+#include "netdecode/packet_decoder.h"
 
 namespace sipvault::hepdump {
 

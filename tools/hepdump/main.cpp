@@ -65,8 +65,10 @@ class HepDumpApp : public Poco::Util::Application {
     std::signal(SIGTERM, onSignal);
     const std::string problem =
         file.empty()
-            ? sipvault::hepdump::dumpLive(listen, std::chrono::seconds(config().getInt("hepdump.timeout", 0)), dumper, g_stop)
-            : sipvault::hepdump::dumpCaptureFile(file, config().getString("hepdump.filter", "port 9060"), dumper);
+            ? sipvault::hepdump::dumpLive(listen, std::chrono::seconds(config().getInt("hepdump.timeout", 0)),
+                                          dumper, g_stop)
+            : sipvault::hepdump::dumpCaptureFile(file, config().getString("hepdump.filter", "port 9060"),
+                                                 dumper);
     std::cout.flush();
     const auto& t = dumper.totals();
     std::cerr << "hep_packets=" << t.packets << " hep_errors=" << t.errors << " sip_parsed=" << t.sip
