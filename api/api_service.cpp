@@ -2,27 +2,17 @@
 
 #include <sys/stat.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 
 #include "api/password_hash.h"
+#include "api/time_text.h"
 #include "store/db_connection.h"
 #include "store/migrator.h"
 
 namespace sipvault::api {
 
 using namespace sipvault::store;
-
-namespace {
-
-uint64_t nowUs() {
-  return uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count());
-}
-
-}  // namespace
 
 ApiService::ApiService(ApiOptions options, MetricsRegistry& metrics, Log log)
     : options_(std::move(options)),
