@@ -1,0 +1,397 @@
+#!/usr/bin/env python3
+"""Sustained ingest (issue 17): one fixed HEP rate held for minutes, starting from a chosen number of
+rows already in the hourly partition(s) the run writes into, for sipvault and, in the same run and
+on the same MariaDB, Kamailio's sipcapture.
+
+    bench/pipeline/sustained_bench.py [--build build/release] --rate 40000 --minutes 10 --prefill 20000000
+                                      [--systems sipvault,kamailio] [--baseline-rate 4000]
+    bench/pipeline/sustained_bench.py --bytes-only 1500000          # bytes on disk per message only
+
+Why a prefill: the 60-s benchmark starts on a nearly empty table, so every secondary-index page is
+in the buffer pool; a node that has run for an hour has tens of millions of rows in the partition
+and its random-key indexes outgrow memory. Prefilling through the pipeline would take that hour, so
+the rows go straight into MariaDB: a few seconds of real loadgen traffic are stored through the
+pipeline, then copied with INSERT ... SELECT from MariaDB's sequence engine, each copy with its own
+time and its own random hashes for every indexed column (7 messages per call share a call hash).
+Prefilled rows get times before the run's (the current hour up to now, and the first second of any
+later hour the run reaches), so new rows append to the clustered index as they do in production.
+
+Per minute it prints: messages sent and stored, backlog (sent - stored), drops counted by the
+receiver, CPU per stored row for each stage and mariadbd, InnoDB buffer-pool reads from disk per
+1,000 stored rows (misses) and the miss ratio, dirty pages and checkpoint age. At the end: whether
+the run held with zero loss, and bytes on disk per message (data + indexes of the run's rows, from
+information_schema after ANALYZE) against the raw SIP size. Writes JSON to
+<build>/bench-sustained/results.json and deletes the MariaDB it made.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import pipeline_bench as pb  # noqa: E402  (Db, Procs, cpu_seconds, free_port, load, wait_stable)
+
+HOUR_US = 3600 * 10**6
+CHUNK = 500000  # prefill rows per INSERT ... SELECT (bounded undo log)
+MSGS_PER_CALL = 7  # the loadgen's INVITE/100/180/200/ACK/BYE/200
+
+
+def metric(port, name, labels=""):
+    text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10).read().decode()
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name) and (not labels or labels in line):
+            total += float(line.split()[-1])
+    return int(total)
+
+
+def innodb_status(db):
+    rows = db.sql(None, "SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_buffer_pool_reads',"
+                        "'Innodb_buffer_pool_read_requests','Innodb_buffer_pool_pages_dirty',"
+                        "'Innodb_checkpoint_age','Innodb_buffer_pool_pages_total')")
+    return {k: int(v) for k, v in (line.split("\t") for line in rows.splitlines())}
+
+
+def hour_of(us):
+    return us - us % HOUR_US
+
+
+class Sipvault:
+    """collector -> parser(s) -> writer, the writer's /metrics counting stored rows."""
+    name, table, db_name = "sipvault", "sip_messages", "sipvault_sustained"
+    # Columns whose prefill copies differ from the template row: the time and every indexed hash.
+    def overrides(self, t0, step):
+        call = "s.seq DIV %d" % MSGS_PER_CALL
+        h = lambda tag: "(CRC32(CONCAT('%s', %s)) << 32 | CRC32(CONCAT('%s', s.seq DIV 3)))" % (tag, call, tag.upper())
+        return {"id": None, "capture_us": "%d + s.seq * %d" % (t0, step), "call_id_hash": h("c"),
+                "from_user_hash": h("f"), "to_user_hash": h("t"), "ruri_user_hash": h("r"),
+                "correlation_hash": "IF(t.correlation_hash = 0, 0, %s)" % h("x")}
+
+    def start(self, args, db):
+        self.procs = pb.Procs(args.logdir)
+        b = args.build
+        self.hep, bus_c, bus_w = pb.free_port(), pb.free_port(), pb.free_port()
+        self.writer_metrics, self.collector_metrics = pb.free_port(), pb.free_port()
+        self.procs.start("writer", [b + "/writer/sipvault-writer", "--listen", "bind:tcp://127.0.0.1:%d" % bus_w,
+                                    "--db-socket", db.sock, "--db-user", "sipvault", "--db-password", "sipvault",
+                                    "--db-name", self.db_name, "--metrics-listen", "127.0.0.1:%d" % self.writer_metrics])
+        for i in range(args.parsers):
+            self.procs.start("parser%d" % (i + 1), [b + "/parser/sipvault-parser", "--id", str(i + 1),
+                                                    "--input", "connect:tcp://127.0.0.1:%d" % bus_c,
+                                                    "--output", "connect:tcp://127.0.0.1:%d" % bus_w])
+        self.procs.start("collector", [b + "/collector/sipvault-collector", "--udp", "127.0.0.1:%d" % self.hep,
+                                       "--tcp=", "--output", "bind:tcp://127.0.0.1:%d" % bus_c,
+                                       "--metrics-listen", "127.0.0.1:%d" % self.collector_metrics])
+        time.sleep(3)  # migrations and the hourly partitions ahead
+
+    def stored(self, db):
+        return metric(self.writer_metrics, "sipvault_writer_rows_written_total", 'table="sip_messages"')
+
+    def drops(self):
+        return metric(self.collector_metrics, "sipvault_collector_dropped_total")
+
+    def cpu(self):
+        return self.procs.cpu()
+
+    def raw_size_sql(self):
+        return "AVG(raw_len), AVG(LENGTH(raw))"
+
+    def stop(self):
+        self.procs.stop()
+
+
+class Kamailio:
+    """Kamailio sipcapture (HOMER 5 table, bench/pipeline/kamailio_sipcapture.*)."""
+    name, table, db_name = "kamailio-sipcapture", "sip_capture", "sipvault_sustained_kamailio"
+
+    def overrides(self, t0, step):
+        call = "s.seq DIV %d" % MSGS_PER_CALL
+        return {"id": None, "date": "FROM_UNIXTIME((%d + s.seq * %d) DIV 1000000)" % (t0, step),
+                "micro_ts": "%d + s.seq * %d" % (t0, step),
+                "callid": "CONCAT(HEX(CRC32(CONCAT('c', %s))), '-', %s, '@bench')" % (call, call),
+                "from_user": "CONCAT('f', CRC32(CONCAT('f', %s)))" % call,
+                "to_user": "CONCAT('t', CRC32(CONCAT('t', %s)))" % call,
+                "ruri_user": "CONCAT('r', CRC32(CONCAT('r', %s)))" % call}
+
+    def start(self, args, db):
+        db.sql(self.db_name, open(os.path.join(HERE, "kamailio_sipcapture.sql")).read())
+        self.hep = pb.free_port()
+        cfg = open(os.path.join(HERE, "kamailio_sipcapture.cfg.in")).read()
+        for k, v in {"HEP_PORT": self.hep, "DB_PORT": db.port, "DB_NAME": self.db_name,
+                     "INSERT_MODE": args.baseline_insert_mode}.items():
+            cfg = cfg.replace("@%s@" % k, str(v))
+        cfg_path = os.path.join(args.logdir, "kamailio.cfg")
+        with open(cfg_path, "w") as f:
+            f.write(cfg)
+        self.procs = pb.Procs(args.logdir)
+        self.procs.start("kamailio", ["kamailio", "-f", cfg_path, "-DD", "-E", "-Y", args.logdir,
+                                      "-P", os.path.join(args.logdir, "kamailio.pid")])
+        time.sleep(3)
+        self.udp0 = pb.udp_drops(self.hep)
+        self.base_id = 0
+
+    def stored(self, db):
+        return int(db.sql(self.db_name, "SELECT IFNULL(MAX(id), 0) FROM sip_capture")) - self.base_id
+
+    def drops(self):
+        return pb.udp_drops(self.hep) - self.udp0
+
+    def cpu(self):  # the main process and the workers it forked
+        kam = self.procs.items[0][1].pid
+        total = pb.cpu_seconds(kam)
+        for pid in os.listdir("/proc"):
+            if pid.isdigit():
+                try:
+                    with open("/proc/%s/stat" % pid) as f:
+                        if int(f.read().rsplit(")", 1)[1].split()[1]) == kam:
+                            total += pb.cpu_seconds(int(pid))
+                except OSError:
+                    pass
+        return {"kamailio": total}
+
+    def raw_size_sql(self):
+        return "AVG(LENGTH(msg)), AVG(LENGTH(msg))"
+
+    def stop(self):
+        self.procs.stop()
+
+
+def columns(db, name, table):
+    return db.sql(None, "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA='%s' AND "
+                        "TABLE_NAME='%s' ORDER BY ORDINAL_POSITION" % (name, table)).split()
+
+
+def secondary_keys(db, name, table):
+    """KEY lines of SHOW CREATE TABLE that a bulk load can add afterwards (not the AUTO_INCREMENT's key)."""
+    create = db.sql(name, "SHOW CREATE TABLE %s" % table).split("\t", 1)[1].replace("\\n", "\n")
+    auto = [l.split("`")[1] for l in create.splitlines() if "AUTO_INCREMENT" in l and l.strip().startswith("`")]
+    keys = []
+    for line in create.splitlines():
+        line = line.strip().rstrip(",")
+        if line.startswith("KEY ") and not line.split("(", 1)[1].startswith("`%s`" % (auto[0] if auto else "")):
+            keys.append((line.split("`")[1], line))
+    return keys
+
+
+def prefill(db, system, rows, run_start_us, run_end_us, log):
+    """Puts `rows` copies of the rows stored so far (the template) into every hour the run touches.
+
+    Fast path, as a bulk load is done: the copies go into a table without the random-key indexes,
+    the indexes are then built by sorting, and the table is swapped in (EXCHANGE PARTITION for an
+    hourly partition, RENAME for Kamailio's single table). Sorted builds pack index pages fuller
+    than random inserts do, so the first minutes of a run split more pages than a node would."""
+    if rows <= 0:
+        return 0
+    name, table = system.db_name, system.table
+    cols = columns(db, name, table)
+    db.sql(name, "DROP TABLE IF EXISTS bench_template; CREATE TABLE bench_template (PRIMARY KEY (n)) "
+                 "SELECT ROW_NUMBER() OVER () - 1 AS n, %s FROM %s" % (", ".join("`%s`" % c for c in cols), table))
+    templates = int(db.sql(name, "SELECT COUNT(*) FROM bench_template"))
+    if templates == 0:
+        raise SystemExit("prefill: no template rows were stored")
+    partitioned = system.table == "sip_messages"
+    hours = range(hour_of(run_start_us), hour_of(run_end_us) + 1, HOUR_US) if partitioned else [hour_of(run_start_us)]
+    keys = secondary_keys(db, name, table)
+    total = 0
+    for h in hours:
+        t = time.time()
+        db.sql(name, "DROP TABLE IF EXISTS bench_fill; CREATE TABLE bench_fill LIKE %s" % table)
+        if partitioned:
+            db.sql(name, "ALTER TABLE bench_fill REMOVE PARTITIONING")
+        db.sql(name, "ALTER TABLE bench_fill %s" % ", ".join("DROP KEY `%s`" % k for k, _ in keys))
+        if h == hour_of(run_start_us):  # the rows already there (the template) stay
+            db.sql(name, "INSERT INTO bench_fill SELECT * FROM %s" % table)
+        # The current hour: spread over [hour start, now). A later hour: its first second.
+        span = max(run_start_us - h, 10**6) if h <= run_start_us else 10**6
+        over = system.overrides(h, max(1, span // rows))
+        insert_cols = [c for c in cols if over.get(c, "") is not None]
+        select = ", ".join(over.get(c) or "t.`%s`" % c for c in insert_cols)
+        for first in range(0, rows, CHUNK):
+            last = min(rows, first + CHUNK) - 1
+            db.sql(name, "INSERT INTO bench_fill (%s) SELECT %s FROM seq_%d_to_%d s JOIN bench_template t "
+                         "ON t.n = s.seq MOD %d" % (", ".join("`%s`" % c for c in insert_cols), select, first, last,
+                                                    templates))
+        loaded = time.time() - t
+        db.sql(name, "ALTER TABLE bench_fill %s" % ", ".join("ADD %s" % k for _, k in keys))
+        if partitioned:
+            part = db.sql(None, "SELECT PARTITION_NAME FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA='%s' AND "
+                                "TABLE_NAME='%s' AND PARTITION_DESCRIPTION='%d'" % (name, table, h + HOUR_US))
+            if not part:
+                raise SystemExit("prefill: no hourly partition for %d yet (writer.partitions_ahead_hours)" % h)
+            db.sql(name, "ALTER TABLE %s EXCHANGE PARTITION %s WITH TABLE bench_fill" % (table, part))
+        else:
+            db.sql(name, "RENAME TABLE %s TO bench_old, bench_fill TO %s; DROP TABLE bench_old" % (table, table))
+        db.sql(name, "DROP TABLE IF EXISTS bench_fill")
+        total += rows
+        log({"prefill_hour_us": h, "rows": rows, "load_s": round(loaded, 1), "seconds": round(time.time() - t, 1),
+             "rows_per_s": int(rows / max(time.time() - t, 1e-3))})
+    top = int(db.sql(name, "SELECT IFNULL(MAX(id), 0) FROM %s" % table))
+    db.sql(name, "DROP TABLE bench_template; ALTER TABLE %s AUTO_INCREMENT = %d; ANALYZE TABLE %s"
+           % (table, top + 1, table))
+    return total
+
+
+def bytes_on_disk(db, system, run_rows):
+    """Data + indexes per message, of the table as it is (ANALYZE first), and the raw SIP size."""
+    name, table = system.db_name, system.table
+    db.sql(name, "ANALYZE TABLE %s" % table)
+    size = int(db.sql(None, "SELECT SUM(DATA_LENGTH + INDEX_LENGTH) FROM information_schema.PARTITIONS "
+                            "WHERE TABLE_SCHEMA='%s' AND TABLE_NAME='%s'" % (name, table)) or 0)
+    data = int(db.sql(None, "SELECT SUM(DATA_LENGTH) FROM information_schema.PARTITIONS "
+                            "WHERE TABLE_SCHEMA='%s' AND TABLE_NAME='%s'" % (name, table)) or 0)
+    count = int(db.sql(name, "SELECT COUNT(*) FROM %s" % table))
+    raw, stored = db.sql(name, "SELECT %s FROM %s" % (system.raw_size_sql(), table)).split("\t")
+    per = size / max(count, 1)
+    return {"rows": count, "bytes_total": size, "bytes_per_message": round(per), "data_bytes_per_message":
+            round(data / max(count, 1)), "raw_bytes_avg": round(float(raw)), "stored_raw_bytes_avg":
+            round(float(stored)), "ratio_to_raw": round(per / float(raw), 2)}
+
+
+def run(args, db, system, rate, minutes, prefill_rows, log):
+    db.fresh(system.db_name)
+    args.logdir = os.path.join(args.work, system.name)
+    os.makedirs(args.logdir, exist_ok=True)
+    system.start(args, db)
+    first_call = int(time.time() * 1000) % 10**9 * 1000
+    try:
+        # The template: a few seconds of real loadgen calls stored through the capture path.
+        tpl = pb.load(args.build, system.hep, 5000, 2, first_call)["sent"]
+        first_call += tpl
+        pb.wait_stable(lambda: system.stored(db), tpl, 30)
+        if hasattr(system, "base_id"):
+            system.base_id = 0
+        now = int(time.time() * 10**6)
+        filled = prefill(db, system, prefill_rows, now, now + (minutes * 60 + 600) * 10**6, log)
+        if hasattr(system, "base_id"):
+            system.base_id = int(db.sql(system.db_name, "SELECT MAX(id) FROM sip_capture"))
+        stored0 = system.stored(db)
+        sent_total, drops0 = 0, system.drops()
+        cpu_prev, db_prev, st_prev, stored_prev = system.cpu(), pb.cpu_seconds(db.pid()), innodb_status(db), stored0
+        minutes_out = []
+        for m in range(minutes):
+            sent_total += pb.load(args.build, system.hep, rate, 60, first_call)["sent"]
+            first_call += rate * 60
+            stored = system.stored(db)
+            cpu, db_cpu, st = system.cpu(), pb.cpu_seconds(db.pid()), innodb_status(db)
+            rows = max(stored - stored_prev, 1)
+            reads = st["Innodb_buffer_pool_reads"] - st_prev["Innodb_buffer_pool_reads"]
+            requests = st["Innodb_buffer_pool_read_requests"] - st_prev["Innodb_buffer_pool_read_requests"]
+            cpu_us = {k: round((cpu[k] - cpu_prev.get(k, 0)) * 1e6 / rows, 1) for k in cpu}
+            cpu_us["mariadbd"] = round((db_cpu - db_prev) * 1e6 / rows, 1)
+            row = {"system": system.name, "minute": m + 1, "rate": rate, "sent": sent_total,
+                   "stored": stored - stored0, "stored_per_s": int((stored - stored_prev) / 60),
+                   "backlog": sent_total - (stored - stored0), "drops": system.drops() - drops0,
+                   "cpu_us_per_row": cpu_us, "bp_disk_reads_per_1k_rows": round(reads * 1000 / rows, 1),
+                   "bp_miss_ratio": round(reads / max(requests, 1), 5),
+                   "dirty_pages": st["Innodb_buffer_pool_pages_dirty"],
+                   "checkpoint_age_mb": round(st.get("Innodb_checkpoint_age", 0) / 2**20, 1)}
+            log(row)
+            minutes_out.append(row)
+            cpu_prev, db_prev, st_prev, stored_prev = cpu, db_cpu, st, stored
+        final = pb.wait_stable(lambda: system.stored(db) - stored0, sent_total, 120)
+        result = {"system": system.name, "rate": rate, "minutes": minutes, "prefilled_rows": filled,
+                  "sent": sent_total, "stored": final, "lost": sent_total - final,
+                  "held": sent_total == final, "per_minute": minutes_out}
+    finally:
+        system.stop()
+    result["disk"] = bytes_on_disk(db, system, final)
+    log({k: v for k, v in result.items() if k != "per_minute"})
+    db.sql(None, "DROP DATABASE %s" % system.db_name)  # up to tens of GB; nothing reuses it
+    return result
+
+
+def bytes_only(args, db, log):
+    """Stores N loadgen messages at a modest rate in a fresh database and reports bytes per message."""
+    out = []
+    for system in [s for s in (Sipvault(), Kamailio()) if s.name.split("-")[0] in args.systems]:
+        db.fresh(system.db_name)
+        args.logdir = os.path.join(args.work, system.name)
+        os.makedirs(args.logdir, exist_ok=True)
+        system.start(args, db)
+        try:
+            rate = args.bytes_rate if system.name == "sipvault" else args.bytes_baseline_rate
+            sent = pb.load(args.build, system.hep, rate, args.bytes_only / rate,
+                           int(time.time() * 1000) % 10**9 * 1000)["sent"]
+            pb.wait_stable(lambda: system.stored(db), sent, 120)
+        finally:
+            system.stop()
+        res = dict(system=system.name, **bytes_on_disk(db, system, sent))
+        log(res)
+        out.append(res)
+        db.sql(None, "DROP DATABASE %s" % system.db_name)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--build", default=os.path.join(pb.ROOT, "build/release"))
+    ap.add_argument("--rate", type=int, default=40000, help="sipvault's HEP packets/s")
+    ap.add_argument("--baseline-rate", type=int, default=4000, help="Kamailio sipcapture's packets/s")
+    ap.add_argument("--minutes", type=int, default=10)
+    ap.add_argument("--prefill", type=int, default=0, help="rows already in each hourly partition the run touches")
+    ap.add_argument("--systems", default="sipvault,kamailio")
+    ap.add_argument("--parsers", type=int, default=1)
+    ap.add_argument("--baseline-insert-mode", default="0")
+    ap.add_argument("--bytes-only", type=int, default=0, metavar="N",
+                    help="only store N messages per system and report bytes on disk per message")
+    ap.add_argument("--bytes-rate", type=int, default=20000, help="sipvault's rate in --bytes-only")
+    ap.add_argument("--bytes-baseline-rate", type=int, default=3000, help="Kamailio's rate in --bytes-only")
+    ap.add_argument("--db-port", type=int, default=33997)
+    ap.add_argument("--db-buffer-pool", default="4G")
+    ap.add_argument("--db-log-file-size", default="2G")
+    ap.add_argument("--db-flush-log", choices=["1", "2"], default="1")
+    ap.add_argument("--max-disk-gb", type=float, default=60,
+                    help="refuse a prefill that would need more (estimated at 1.2 kB per row)")
+    args = ap.parse_args()
+    args.build = os.path.abspath(args.build)
+    args.work = os.path.join(args.build, "bench-sustained")
+    hours = 2 if args.prefill else 1
+    need_gb = args.prefill * hours * 1200 / 1e9
+    free_gb = shutil.disk_usage(args.build).free / 1e9
+    if need_gb > min(args.max_disk_gb, free_gb - 5):
+        raise SystemExit("a prefill of %d rows may need %.0f GB (free %.0f GB, --max-disk-gb %.0f)"
+                         % (args.prefill, need_gb, free_gb, args.max_disk_gb))
+    os.makedirs(args.work, exist_ok=True)
+    os.environ["SIPVAULT_MARIADB_BUFFER_POOL"] = args.db_buffer_pool
+    os.environ["SIPVAULT_MARIADB_LOG_FILE_SIZE"] = args.db_log_file_size
+    os.environ["SIPVAULT_MARIADB_FLUSH_LOG"] = args.db_flush_log
+    db = pb.Db(os.path.join(args.work, "mariadb"), args.db_port)
+    db.start()
+    results = []
+
+    def log(res):
+        results.append(res)
+        print(json.dumps(res), flush=True)
+
+    try:
+        if args.bytes_only:
+            summary = {"bytes_on_disk": bytes_only(args, db, log)}
+        else:
+            summary = {"runs": []}
+            if "sipvault" in args.systems:
+                summary["runs"].append(run(args, db, Sipvault(), args.rate, args.minutes, args.prefill, log))
+            if "kamailio" in args.systems:
+                summary["runs"].append(run(args, db, Kamailio(), args.baseline_rate, args.minutes, args.prefill, log))
+    finally:
+        subprocess.run([os.path.join(pb.ROOT, "deploy/mariadb.sh"), "stop", db.datadir], stdout=subprocess.DEVNULL)
+        shutil.rmtree(db.datadir, ignore_errors=True)
+    summary.update(date=time.strftime("%Y-%m-%d %H:%M"), args={k: v for k, v in vars(args).items() if k != "logdir"})
+    with open(os.path.join(args.work, "results.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    for r in summary.get("runs", []):
+        print("%s: %d/s for %d min from %d rows prefilled: %s (sent %d, stored %d); %s B/message on disk, %.2fx raw"
+              % (r["system"], r["rate"], r["minutes"], r["prefilled_rows"], "HELD" if r["held"] else "LOST %d" % r["lost"],
+                 r["sent"], r["stored"], r["disk"]["bytes_per_message"], r["disk"]["ratio_to_raw"]))
+    for r in summary.get("bytes_on_disk", []):
+        print("%s: %d B/message on disk (data %d) for %d B raw (%d stored): %.2fx raw"
+              % (r["system"], r["bytes_per_message"], r["data_bytes_per_message"], r["raw_bytes_avg"],
+                 r["stored_raw_bytes_avg"], r["ratio_to_raw"]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
