@@ -15,7 +15,8 @@
 # a commit must survive an OS crash: innodb_flush_log_at_trx_commit=1, doublewrite on
 # (writer/README.md says what =2 gives up).
 # Environment: SIPVAULT_MARIADB_BUFFER_POOL (default 512M), SIPVAULT_MARIADB_LOG_FILE_SIZE (default 256M),
-# SIPVAULT_MARIADB_WAIT_S (default 60), SIPVAULT_MARIADB_FLUSH_LOG (1, or 2 to measure the non-durable setting).
+# SIPVAULT_MARIADB_WAIT_S (default 60), SIPVAULT_MARIADB_FLUSH_LOG (1, or 2 to measure the non-durable setting),
+# SIPVAULT_MARIADB_PLUGINS (plugin libraries loaded at start, e.g. ha_rocksdb.so: MyRocks cannot be INSTALLed later).
 set -euo pipefail
 
 die() { echo "mariadb.sh: $*" >&2; exit 1; }
@@ -85,6 +86,11 @@ innodb_flush_log_at_trx_commit=${flush_log}
 innodb_doublewrite=1
 innodb_file_per_table=1
 EOF
+  local plugin
+  for plugin in ${SIPVAULT_MARIADB_PLUGINS:-}; do
+    [[ "$plugin" =~ ^[A-Za-z0-9_.-]+$ ]] || die "SIPVAULT_MARIADB_PLUGINS: not a plugin file name: '$plugin'"
+    echo "plugin-load-add=$plugin" >> "$cnf"
+  done
 }
 
 provision() {

@@ -79,7 +79,8 @@ class Sipvault:
         self.writer_metrics, self.collector_metrics = pb.free_port(), pb.free_port()
         self.procs.start("writer", [b + "/writer/sipvault-writer", "--listen", "bind:tcp://127.0.0.1:%d" % bus_w,
                                     "--db-socket", db.sock, "--db-user", "sipvault", "--db-password", "sipvault",
-                                    "--db-name", self.db_name, "--metrics-listen", "127.0.0.1:%d" % self.writer_metrics])
+                                    "--db-name", self.db_name, "--metrics-listen", "127.0.0.1:%d" % self.writer_metrics]
+                         + getattr(args, "writer_args", []))
         for i in range(args.parsers):
             self.procs.start("parser%d" % (i + 1), [b + "/parser/sipvault-parser", "--id", str(i + 1),
                                                     "--input", "connect:tcp://127.0.0.1:%d" % bus_c,
@@ -259,6 +260,8 @@ def run(args, db, system, rate, minutes, prefill_rows, log):
     system.start(args, db)
     first_call = int(time.time() * 1000) % 10**9 * 1000
     try:
+        if args.table_options and system.name == "sipvault":  # a storage lever, on the writer's fresh table
+            db.sql(system.db_name, "ALTER TABLE sip_messages %s" % args.table_options)
         # The template: a few seconds of real loadgen calls stored through the capture path.
         tpl = pb.load(args.build, system.hep, 5000, 2, first_call)["sent"]
         first_call += tpl
@@ -345,6 +348,10 @@ def main():
     ap.add_argument("--db-buffer-pool", default="4G")
     ap.add_argument("--db-log-file-size", default="2G")
     ap.add_argument("--db-flush-log", choices=["1", "2"], default="1")
+    ap.add_argument("--table-options", default="",
+                    help="ALTER TABLE sip_messages options applied before the run, e.g. PAGE_COMPRESSED=1")
+    ap.add_argument("--db-compression-level", default="",
+                    help="innodb_compression_level for PAGE_COMPRESSED tables (1 fastest .. 9; MariaDB's default 6)")
     ap.add_argument("--max-disk-gb", type=float, default=60,
                     help="refuse a prefill that would need more (estimated at 1.2 kB per row)")
     args = ap.parse_args()
@@ -362,6 +369,9 @@ def main():
     os.environ["SIPVAULT_MARIADB_FLUSH_LOG"] = args.db_flush_log
     db = pb.Db(os.path.join(args.work, "mariadb"), args.db_port)
     db.start()
+    if args.db_compression_level:
+        subprocess.run(["mariadb", "--no-defaults", "--protocol=socket", "--socket=" + db.sock, "-uroot", "-e",
+                        "SET GLOBAL innodb_compression_level=%d" % int(args.db_compression_level)], check=True)
     results = []
 
     def log(res):
