@@ -14,8 +14,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { launchChromium } from './lib/browser.mjs';
-import { buildHep3 } from './lib/hep.mjs';
-import { requireEnv, sendHep, startStack, stopStack, waitFor } from './lib/stack.mjs';
+import { loadSip, requireEnv, startStack, stopStack } from './lib/stack.mjs';
 
 const OUT = path.join(requireEnv('SIPVAULT_BROWSER_OUT'), 'glance');
 const SHOTS = path.join(OUT, 'screenshots');
@@ -114,19 +113,7 @@ before(async () => {
   add(20_000, failedCall(FAILED, 503, 'Service Unavailable'));
   for (let i = 0; i < 6; i++) add(30_000 + i * 1000, failedCall(`nf-${i}-${process.pid}@192.0.2.10`, 404, 'Not Found', '4930444'));
   stack = await startStack({ out: OUT });
-  await sendHep(stack, messages.map((m) => buildHep3({
-    srcIp: m.from.ip, dstIp: m.to.ip, srcPort: m.from.port, dstPort: m.to.port,
-    timeUs: (baseMs + m.t) * 1000, captureId: 2001, payload: m.text,
-  })));
-  const response = await fetch(`${stack.baseUrl}/api/v1/login`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: stack.adminPassword }),
-  });
-  ({ token } = await response.json());
-  await waitFor(`all ${messages.length} messages to be searchable`, async () => {
-    const { items } = await apiJson('messages?limit=1000');
-    return items.length === messages.length;
-  }, { timeoutMs: 60_000, intervalMs: 500 });
+  token = await loadSip(stack, messages.map((m) => ({ ...m, timeUs: (baseMs + m.t) * 1000 })));
 
   chromium = await launchChromium();
   page = chromium.context.pages()[0] || await chromium.context.newPage();
@@ -151,26 +138,26 @@ async function openAnsweredFlow() {
 test('times show in UTC, the browser zone or a chosen IANA zone, remembered; typed and picked times are read in it (Missing 3)', async () => {
   const { items } = await apiJson('calls?from_user=4930111');
   const firstUs = items[0].first_time_us;
-  const kolkata = (us) => new Date(Math.floor(us / 1000) + 5.5 * 3600e3).toISOString().slice(0, 19).replace('T', ' ');
+  const tokyo = (us) => new Date(Math.floor(us / 1000) + 9 * 3600e3).toISOString().slice(0, 19).replace('T', ' ');
   await page.goto(`${stack.baseUrl}/#/search?from_user=4930111&range=1h`);
   await page.waitForSelector('tr.call-row');
   assert.equal(await page.textContent('table.calls th >> nth=1'), 'First (UTC)', 'UTC by default');
   assert.equal((await page.textContent('tr.call-row td >> nth=1')).slice(0, 19),
     new Date(Math.floor(firstUs / 1000)).toISOString().slice(0, 19).replace('T', ' '));
 
-  // Asia/Kolkata: +05:30 all year (no DST), so the expected wall clock is plain arithmetic.
-  await page.selectOption('#tz-select', 'Asia/Kolkata');
-  await page.waitForFunction(() => document.querySelector('table.calls th:nth-child(2)')?.textContent === 'First (Asia/Kolkata)');
-  assert.equal((await page.textContent('tr.call-row td >> nth=1')).slice(0, 19), kolkata(firstUs));
-  assert.equal(await page.textContent('label[for="f-from"] > span'), 'From (Asia/Kolkata)');
+  // Asia/Tokyo: +09:00 all year (no DST), so the expected wall clock is plain arithmetic.
+  await page.selectOption('#tz-select', 'Asia/Tokyo');
+  await page.waitForFunction(() => document.querySelector('table.calls th:nth-child(2)')?.textContent === 'First (Asia/Tokyo)');
+  assert.equal((await page.textContent('tr.call-row td >> nth=1')).slice(0, 19), tokyo(firstUs));
+  assert.equal(await page.textContent('label[for="f-from"] > span'), 'From (Asia/Tokyo)');
   await page.reload();
   await page.waitForSelector('tr.call-row');
-  assert.equal(await page.inputValue('#tz-select'), 'Asia/Kolkata', 'the choice is remembered');
-  assert.equal((await page.textContent('tr.call-row td >> nth=1')).slice(0, 19), kolkata(firstUs));
+  assert.equal(await page.inputValue('#tz-select'), 'Asia/Tokyo', 'the choice is remembered');
+  assert.equal((await page.textContent('tr.call-row td >> nth=1')).slice(0, 19), tokyo(firstUs));
 
   // The picker fills the text field in the zone and switches the range to custom; the link and the
   // api get the instant in UTC.
-  const fromWall = kolkata(firstUs - 60e6).slice(0, 16);           // a minute before, in Kolkata
+  const fromWall = tokyo(firstUs - 60e6).slice(0, 16);           // a minute before, in Tokyo
   await page.fill('[data-testid="f-from-picker"]', fromWall.replace(' ', 'T'));
   assert.equal(await page.inputValue('#f-range'), 'custom');
   assert.equal(await page.inputValue('#f-from'), `${fromWall}:00`);
@@ -178,7 +165,7 @@ test('times show in UTC, the browser zone or a chosen IANA zone, remembered; typ
   apiRequests.length = 0;
   await page.click('#search-button');
   await page.waitForSelector('tr.call-row');
-  const fromUtc = new Date(Date.parse(`${fromWall.replace(' ', 'T')}:00+05:30`)).toISOString().replace('.000Z', 'Z');
+  const fromUtc = new Date(Date.parse(`${fromWall.replace(' ', 'T')}:00+09:00`)).toISOString().replace('.000Z', 'Z');
   assert.equal(new URLSearchParams(page.url().split('?')[1]).get('from'), fromUtc, 'the link holds the UTC instant');
   const sent = apiRequests.map((u) => new URL(u)).find((u) => u.pathname.endsWith('/calls'));
   assert.equal(Date.parse(sent.searchParams.get('from')), Date.parse(fromUtc), 'the api gets the instant typed in the zone');
@@ -196,8 +183,8 @@ test('times show in UTC, the browser zone or a chosen IANA zone, remembered; typ
 
   // The ladder and the detail use the zone too; then back to UTC for the other tests.
   await openAnsweredFlow();
-  assert.match(await page.textContent('#flow-summary'), /Asia\/Kolkata/);
-  await page.screenshot({ path: path.join(SHOTS, '01-flow-kolkata.png') });
+  assert.match(await page.textContent('#flow-summary'), /Asia\/Tokyo/);
+  await page.screenshot({ path: path.join(SHOTS, '01-flow-tokyo.png') });
   await page.selectOption('#tz-select', 'local');
   assert.equal(await page.evaluate(() => localStorage.getItem('sipvault.timezone')), 'local');
   await page.selectOption('#tz-select', 'UTC');
@@ -300,12 +287,12 @@ test('result counts say "more than N"; arrow keys and "/" move around; downloads
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.waitForTimeout(200);
   const cut = () => page.$eval('#results .table-wrap', (w) => w.scrollWidth - w.clientWidth);
-  assert.ok(await cut() <= 1, `messages with the detail open overflow by ${await cut()} px`);
   await page.screenshot({ path: path.join(SHOTS, '04-1280-detail.png') });
+  assert.ok(await cut() <= 1, `messages with the detail open overflow by ${await cut()} px`);
   await page.goto(`${stack.baseUrl}/#/search?range=1h`);
   await page.waitForSelector('tr.call-row');
-  assert.ok(await cut() <= 1, `calls overflow by ${await cut()} px`);
   await page.screenshot({ path: path.join(SHOTS, '05-1280-calls.png') });
+  assert.ok(await cut() <= 1, `calls overflow by ${await cut()} px`);
 
   // Download names: the Call-ID, reduced to safe characters.
   const row = page.locator('tr.call-row', { has: page.locator('td.call-id', { hasText: ANSWERED }) });

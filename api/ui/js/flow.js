@@ -251,8 +251,8 @@ function columnIndex(hosts, index, ip, port) {
 // Error responses: 4xx amber, 5xx/6xx red; 401/407 are challenges, normal before an
 // authenticated retry, so they get amber text without the error pill.
 function errorClass(status) {
-  if (status === 401 || status === 407) return 'sip-challenge';
-  return status >= 400 ? `sip-error err${Math.floor(status / 100)}xx` : null;
+  if (status === 401 || status === 407) return ['sip-challenge'];
+  return status >= 400 ? ['sip-error', `err${Math.floor(status / 100)}xx`] : [];
 }
 
 export function drawLadder(flowHosts, messages, legs, availableWidth = 0) {
@@ -322,7 +322,7 @@ export function drawLadder(flowHosts, messages, legs, availableWidth = 0) {
     const labelX = row.from === row.to ? x1 + 42 + (row.label.length * CHAR_W) / 2 : (x1 + x2) / 2;
     const labelW = Math.ceil(row.label.length * CHAR_W);
     const group = s('g', {
-      class: ['arrow', status ? 'response' : 'request', inferred ? 'inferred' : null, errorClass(status)],
+      class: ['arrow', status ? 'response' : 'request', inferred ? 'inferred' : null, ...errorClass(status)],
       tabindex: 0, role: 'button', 'data-testid': 'ladder-arrow',
       dataset: { id: m.id, leg, labelX, labelW, y },
       'aria-label': `${row.label} from ${hosts[row.from]} to ${hosts[row.to]}`,

@@ -103,6 +103,8 @@ function initTimeZone() {
     h('option', { value: 'local' }, `Browser (${local})`),
     h('optgroup', { label: 'All zones' },
       allZones().filter((z) => z !== 'UTC').map((z) => h('option', { value: z }, z))));
+  // A remembered alias ("Asia/Kolkata" where Intl lists "Asia/Calcutta") still gets its option.
+  if (![...select.options].some((o) => o.value === zoneSetting())) select.append(h('option', { value: zoneSetting() }, zoneSetting()));
   select.value = zoneSetting();
   select.addEventListener('change', () => {
     setZoneSetting(select.value);

@@ -427,10 +427,17 @@ function messagesTable(groups) {
   return h('div', { class: 'table-wrap' }, table);
 }
 
+// "2026-11-26 12:49:45.061588": the date in its own span, which a narrow table (detail open) hides.
+function timeCell(us) {
+  const text = formatTimeUs(us);
+  return h('td', { class: 'mono nowrap time', title: text },
+    h('span', { class: 'date' }, text.slice(0, 11)), text.slice(11));
+}
+
 function messageRow(m) {
   const row = h('tr', { class: 'msg', tabindex: '0', dataset: { id: m.id } },
     h('td', { class: 'swatch-cell' }),
-    h('td', { class: 'mono nowrap' }, formatTimeUs(m.time_us)),
+    timeCell(m.time_us),
     h('td', { class: ['nowrap', 'label', statusClass(m)] }, visibleText(sipLabel(m))),
     h('td', { class: 'mono' }, visibleText(m.from_user || '')),
     h('td', { class: 'mono' }, visibleText(m.to_user || m.ruri_user || '')),
