@@ -1,7 +1,7 @@
 // The search page: simple + advanced filters, results grouped and coloured per Call-ID (or one
 // row per call), the message detail panel, and pcap / text export of calls and result sets.
 import { download, getJson } from './api.js';
-import { byId, h, replaceChildren, visibleText } from './dom.js';
+import { byId, h, replaceChildren, s, visibleText } from './dom.js';
 import { DetailPanel, flowHash } from './detail.js';
 import {
   callColor, callFileName, callTint, endpoint, finalLabel, formatDurationMs, formatTimeUs, sipLabel, stateLabel, statusClass,
@@ -87,7 +87,10 @@ export function timeField(name, label, prefix = 'f') {
     id: `${id}-picker`, type: 'datetime-local', step: '1', class: 'time-picker', tabindex: '-1',
     'aria-label': `${label}: pick a date and time`, 'data-testid': `${id}-picker`,
   });
-  const button = h('button', { type: 'button', class: 'icon-button picker-button', title: 'Pick a date and time', 'aria-label': `Pick ${label} date and time` }, '\u{1F4C5}');
+  // A calendar drawn in SVG (no emoji font needed).
+  const icon = s('svg', { viewBox: '0 0 16 16', 'aria-hidden': 'true' },
+    s('rect', { x: 1.5, y: 3, width: 13, height: 11.5, rx: 1.5 }), s('path', { d: 'M1.5 6.5h13M5 1.5v3M11 1.5v3' }));
+  const button = h('button', { type: 'button', class: 'icon-button picker-button', title: 'Pick a date and time', 'aria-label': `Pick ${label} date and time` }, icon);
   button.addEventListener('click', () => {
     const form_ = text.form;
     if (form_.elements.range.value !== 'custom') {
