@@ -8,6 +8,7 @@ import { clearBanner, errorText, showBanner } from './banner.js';
 import { formatTimeUs } from './format.js';
 import { RANGES, apiParams, formTimeOf, hashFor, linkTime, timeToMs } from './query.js';
 import { currentZone, zoneLabel } from './timezone.js';
+import { timeField } from './time_field.js';
 
 const STEPS = [10, 30, 60, 300, 900, 3600, 6 * 3600, 86400];
 const METHOD_COLORS = {
@@ -29,6 +30,7 @@ export function initDashboard() {
   form = byId('dashboard-form');
   const range = form.elements.range;
   for (const r of RANGES) range.append(h('option', { value: r.value }, r.label));
+  byId('d-times').replaceWith(timeField('from', 'From', 'd'), timeField('to', 'To', 'd'));
   range.addEventListener('change', syncInputs);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
