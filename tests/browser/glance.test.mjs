@@ -181,6 +181,13 @@ test('times show in UTC, the browser zone or a chosen IANA zone, remembered; typ
   const api = await fetch(`${stack.baseUrl}/api/v1/calls?from=${encodeURIComponent(offsetText)}&from_user=4930111`, { headers: { Authorization: `Bearer ${token}` } });
   assert.equal(api.status, 200, 'the api takes the same form');
 
+  // The dashboard reads and shows its range in the zone too, with the same picker.
+  await page.goto(`${stack.baseUrl}/#/dashboard?range=1h`);
+  await page.waitForSelector('#dashboard-out .chart, #dashboard-out .hint');
+  assert.equal(await page.textContent('label[for="d-from"] > span'), 'From (Asia/Tokyo)');
+  assert.equal(await page.locator('[data-testid="d-from-picker"]').count(), 1);
+  await page.screenshot({ path: path.join(SHOTS, '01-dashboard-tokyo.png') });
+
   // The ladder and the detail use the zone too; then back to UTC for the other tests.
   await openAnsweredFlow();
   assert.match(await page.textContent('#flow-summary'), /Asia\/Tokyo/);

@@ -178,6 +178,7 @@ function mayCarrySdp(m) {
 // Fetches the detail of each message that may carry SDP (4 at a time, at most MAX_SDP_FETCH) and
 // marks its arrow. The ladder is usable meanwhile.
 async function loadSdp(messages, mySeq) {
+  if (sdpById.size > 20 * MAX_SDP_FETCH) sdpById.clear();  // a cache of recent flows, not of the session
   const todo = messages.filter((m) => mayCarrySdp(m) && !sdpById.has(m.id)).slice(0, MAX_SDP_FETCH);
   for (const m of messages) if (sdpById.has(m.id)) annotate(m.id);
   const worker = async () => {

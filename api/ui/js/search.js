@@ -186,7 +186,8 @@ export function showSearch(params) {
     byId('results-bar').hidden = true;
     replaceChildren(results, h('p', { class: 'hint' },
       'Search by A-number, B-number or Call-ID, or open "Advanced filters". ',
-      '"*" matches any digits in numbers (4930*).'));
+      '"*" matches any digits in numbers (4930*).'),
+      h('p', { class: 'hint small' }, 'Keys: "/" search · ↓ ↑ move between results and ladder arrows · Enter opens · Esc closes the detail.'));
     form.elements.from_user.focus();
     return;
   }
