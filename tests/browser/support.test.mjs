@@ -13,9 +13,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { launchChromium } from './lib/browser.mjs';
-import { buildHep3 } from './lib/hep.mjs';
 import { readUdpPayloads } from './lib/pcap.mjs';
-import { requireEnv, sendHep, startStack, stopStack, waitFor } from './lib/stack.mjs';
+import { loadSip, requireEnv, startStack, stopStack } from './lib/stack.mjs';
 
 const OUT = path.join(requireEnv('SIPVAULT_BROWSER_OUT'), 'support');
 const SHOTS = path.join(OUT, 'screenshots');
@@ -99,19 +98,7 @@ before(async () => {
   ];
   assert.equal(messages.filter((m) => m.callId === LEG_A || m.callId === LEG_B).length, 8);
   stack = await startStack({ out: OUT });
-  await sendHep(stack, messages.map((m) => buildHep3({
-    srcIp: m.from.ip, dstIp: m.to.ip, srcPort: m.from.port, dstPort: m.to.port,
-    timeUs: (baseMs + m.offset) * 1000, captureId: 2001, payload: m.text,
-  })));
-  const response = await fetch(`${stack.baseUrl}/api/v1/login`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: stack.adminPassword }),
-  });
-  ({ token } = await response.json());
-  await waitFor(`all ${messages.length} messages to be searchable`, async () => {
-    const { items } = await apiJson('messages?limit=1000');
-    return items.length === messages.length;
-  }, { timeoutMs: 60_000, intervalMs: 500 });
+  token = await loadSip(stack, messages.map((m) => ({ ...m, timeUs: (baseMs + m.offset) * 1000 })));
 
   chromium = await launchChromium();
   page = chromium.context.pages()[0] || await chromium.context.newPage();

@@ -1,6 +1,12 @@
 // Talks to the sipvault REST API (api/API_CONTRACT.md). The bearer token from POST /api/v1/login
 // lives in sessionStorage (per tab, gone when the tab closes) and goes out as an Authorization
-// header on every request; it is never put in a URL.
+// header on every request; it is never put in a URL or a cookie.
+//
+// Tabs share the session (issue 12, Missing 5) over a same-origin BroadcastChannel, not through
+// localStorage: a new tab without a token asks the open ones and keeps the answer in its own
+// sessionStorage; a login is offered to tabs still on the login page; a logout ends it in every
+// tab. So a link opened in a new tab stays logged in, and the token still never outlives the
+// browser's last sipvault tab on disk (see "Sessions in the web UI" in API_CONTRACT.md).
 
 const TOKEN_KEY = 'sipvault.token';
 const USER_KEY = 'sipvault.user';
@@ -35,6 +41,62 @@ export const session = {
     sessionStorage.removeItem(USER_KEY);
   },
 };
+
+const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('sipvault.session') : null;
+let onSharedLogin = () => {};
+let onSharedLogout = () => {};
+let answerWaiter = null;
+
+function post(message) {
+  try {
+    if (channel) channel.postMessage(message);
+  } catch {
+    // a closed channel: this tab alone
+  }
+}
+
+if (channel) {
+  channel.addEventListener('message', (event) => {
+    const data = event.data || {};
+    if (data.type === 'ask') {
+      // Another tab opened without a token: hand it ours.
+      if (session.token()) post({ type: 'session', token: session.token(), user: session.user() });
+    } else if (data.type === 'session' && typeof data.token === 'string' && data.token) {
+      if (session.token()) return;
+      session.save(data.token, data.user || null);
+      if (answerWaiter) answerWaiter(true);
+      else onSharedLogin();
+    } else if (data.type === 'logout') {
+      if (!session.token()) return;
+      session.clear();
+      onSharedLogout();
+    }
+  });
+}
+
+// At start-up without a token: asks the other open tabs for theirs; resolves true when one
+// answered within `timeoutMs` (the token is then saved), false otherwise.
+export function askOtherTabs(timeoutMs = 300) {
+  if (!channel || session.token()) return Promise.resolve(Boolean(session.token()));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      answerWaiter = null;
+      resolve(false);
+    }, timeoutMs);
+    answerWaiter = (ok) => {
+      clearTimeout(timer);
+      answerWaiter = null;
+      resolve(ok);
+    };
+    post({ type: 'ask' });
+  });
+}
+
+// What to do when another tab logged in (this one had no session) or logged out.
+export function setSharedSessionHandlers({ onLogin, onLogout }) {
+  if (onLogin) onSharedLogin = onLogin;
+  if (onLogout) onSharedLogout = onLogout;
+}
 
 // Called on any 401 so the app can send the user back to the login page.
 let onUnauthorized = () => {};
@@ -111,6 +173,7 @@ export async function login(username, password) {
   const result = await postJson('login', { username, password });
   if (!result.token) throw new ApiError(500, 'bad_response', '', 'login answered without a token');
   session.save(result.token, { username, role: result.role || '', expires_at: result.expires_at || '' });
+  post({ type: 'session', token: result.token, user: session.user() });
   return result;
 }
 
@@ -121,6 +184,7 @@ export async function logout() {
     // the token may already be gone server-side; forget it here anyway
   } finally {
     session.clear();
+    post({ type: 'logout' });
   }
 }
 
@@ -141,10 +205,12 @@ function downloadName(response, fallback) {
 
 // Exports need the Authorization header, so they cannot be plain links: fetch the file, then
 // hand it to the browser as a Blob through a temporary object URL and an <a download>.
-export async function download(path, params, fallbackName) {
+// `name` is used as it is when `ownName` (a name carrying the Call-ID), else only when the
+// server sends none.
+export async function download(path, params, name, { ownName = false } = {}) {
   const response = await send('GET', path, params);
   const blob = await response.blob();
-  saveBlob(blob, downloadName(response, fallbackName));
+  saveBlob(blob, ownName ? name : downloadName(response, name));
   return blob.size;
 }
 

@@ -6,7 +6,9 @@ import { getJson } from './api.js';
 import { byId, h, replaceChildren, visibleText } from './dom.js';
 import { clearBanner, errorText, showBanner } from './banner.js';
 import { formatTimeUs } from './format.js';
-import { RANGES, apiParams, hashFor, timeToMs } from './query.js';
+import { RANGES, apiParams, formTimeOf, hashFor, linkTime, timeToMs } from './query.js';
+import { currentZone, zoneLabel } from './timezone.js';
+import { timeField } from './time_field.js';
 
 const STEPS = [10, 30, 60, 300, 900, 3600, 6 * 3600, 86400];
 const METHOD_COLORS = {
@@ -28,13 +30,14 @@ export function initDashboard() {
   form = byId('dashboard-form');
   const range = form.elements.range;
   for (const r of RANGES) range.append(h('option', { value: r.value }, r.label));
+  byId('d-times').replaceWith(timeField('from', 'From', 'd'), timeField('to', 'To', 'd'));
   range.addEventListener('change', syncInputs);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const params = new URLSearchParams({ range: range.value, step: form.elements.step.value });
     if (range.value === 'custom') {
-      params.set('from', form.elements.from.value.trim());
-      params.set('to', form.elements.to.value.trim());
+      params.set('from', linkTime(form.elements.from.value));
+      params.set('to', linkTime(form.elements.to.value));
     }
     const hash = hashFor('dashboard', params);
     if (location.hash === hash) showDashboard(params);
@@ -73,9 +76,9 @@ export async function showDashboard(params) {
   syncInputs();
 
   const window_ = apiParams({ filters: {}, range: rangeValue, from: params.get('from') || '', to: params.get('to') || '' });
-  // Relative ranges show the window they mean; custom ones what the user typed.
-  form.elements.from.value = rangeValue === 'custom' ? params.get('from') || '' : formatTimeUs(timeToMs(window_.from) * 1000).slice(0, 19);
-  form.elements.to.value = rangeValue === 'custom' ? params.get('to') || '' : formatTimeUs(timeToMs(window_.to) * 1000).slice(0, 19);
+  // Relative ranges show the window they mean; custom ones the link's times; both in the chosen zone.
+  form.elements.from.value = rangeValue === 'custom' ? formTimeOf(params.get('from')) : formatTimeUs(timeToMs(window_.from) * 1000).slice(0, 19);
+  form.elements.to.value = rangeValue === 'custom' ? formTimeOf(params.get('to')) : formatTimeUs(timeToMs(window_.to) * 1000).slice(0, 19);
   const spanMs = timeToMs(window_.to) - timeToMs(window_.from);
   const stepChoice = form.elements.step.value;
   const step = stepChoice === 'auto' ? autoStep(Number.isFinite(spanMs) ? spanMs : 3600e3) : Number(stepChoice);
@@ -127,7 +130,7 @@ function render(out, stats, step) {
   const summary = h('p', { class: 'dash-summary' },
     h('strong', { 'data-testid': 'stats-total' }, String(stats.total ?? 0)), ' messages · ',
     `${formatTimeUs(Number(xs[0]) * 1e6 || NaN).slice(0, 19) || '—'} – `,
-    `${formatTimeUs(Number(xs[xs.length - 1]) * 1e6 || NaN).slice(0, 19) || '—'} UTC · step ${step} s`);
+    `${formatTimeUs(Number(xs[xs.length - 1]) * 1e6 || NaN).slice(0, 19) || '—'} ${zoneLabel()} · step ${step} s`);
 
   const methodBox = h('div', { class: 'chart', 'data-testid': 'chart-methods' });
   const statusBox = h('div', { class: 'chart', 'data-testid': 'chart-status' });
@@ -150,7 +153,7 @@ function chart(box, xs, names, data, colors) {
   const opts = {
     width: chartWidth(box),
     height: 240,
-    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'),
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), currentZone()),
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(max, 0.01) * 1.1] } },
     axes: [
@@ -158,7 +161,7 @@ function chart(box, xs, names, data, colors) {
       { stroke: '#333', grid: { stroke: '#e6e8eb' }, size: 56, values: (u, ticks) => ticks.map(formatRate) },
     ],
     series: [
-      { label: 'time (UTC)', value: (u, v) => (v == null ? '—' : formatTimeUs(v * 1e6).slice(0, 19)) },
+      { label: `time (${zoneLabel()})`, value: (u, v) => (v == null ? '—' : formatTimeUs(v * 1e6).slice(0, 19)) },
       ...names.map((name, i) => ({
         label: name,
         stroke: colors[i],
@@ -172,7 +175,7 @@ function chart(box, xs, names, data, colors) {
   return { chart: instance, box };
 }
 
-// Axis ticks in UTC, 24-hour: "14:05", with seconds for short spans and the date for long ones.
+// Axis ticks in the chosen zone, 24-hour: "14:05", with seconds for short spans and the date for long ones.
 function timeTicks(u, ticks) {
   const span = ticks.length > 1 ? ticks[ticks.length - 1] - ticks[0] : 0;
   return ticks.map((ts) => {

@@ -4,6 +4,8 @@ import { getJson, saveBlob } from './api.js';
 import { h, replaceChildren, visibleText } from './dom.js';
 import { callColor, endpoint, formatTimeUs, sipLabel, statusClass } from './format.js';
 import { hashFor, isoTime } from './query.js';
+import { zoneLabel } from './timezone.js';
+import { parseSdp } from './sdp.js';
 
 // Splits raw SIP into start line, header lines (name / value, folded continuations) and body.
 export function renderRawSip(raw) {
@@ -55,6 +57,18 @@ export function flowHash(callId, firstUs, lastUs = firstUs, callRef = '') {
 function field(label, value, opts = {}) {
   if (value === undefined || value === null || value === '' || (opts.hideZero && !value)) return null;
   return [h('dt', null, label), h('dd', { class: opts.mono ? 'mono' : null }, visibleText(String(value)))];
+}
+
+// The SDP of a message at a glance: a row per m= line.
+function sdpTable(sdp) {
+  return h('table', { class: 'grid-table compact sdp-table', 'data-testid': 'sdp-summary' },
+    h('thead', null, h('tr', null, ['Media', 'RTP to', 'Codecs', 'Direction'].map((c) => h('th', null, c)))),
+    h('tbody', null, sdp.media.map((x) => h('tr', { class: x.rejected ? 'muted' : null },
+      h('td', null, visibleText(x.type)),
+      h('td', { class: 'mono' }, x.rejected ? 'rejected (port 0)' : visibleText(endpoint(x.address || '?', x.port))),
+      h('td', { class: 'mono' }, visibleText(x.codecs.join(' '))),
+      h('td', { class: x.direction !== 'sendrecv' || x.hold ? 'sdp-hold' : null },
+        visibleText(x.direction + (x.hold ? ' (hold: 0.0.0.0)' : '')))))));
 }
 
 // Shows message `id` in `panel`. Only the latest call renders (fast clicking is fine).
@@ -110,7 +124,7 @@ export class DetailPanel {
     });
     const facts = h('dl', { class: 'facts' },
       field('Reason', r.reason),
-      field('Time (UTC)', formatTimeUs(r.time_us), { mono: true }),
+      field(`Time (${zoneLabel()})`, formatTimeUs(r.time_us), { mono: true }),
       field('Source', endpoint(r.src_ip, r.src_port), { mono: true }),
       field('Destination', endpoint(r.dst_ip, r.dst_port), { mono: true }),
       field('Transport', r.transport),
@@ -152,7 +166,7 @@ export class DetailPanel {
 
     const swatch = h('span', { class: 'swatch', style: { '--call': callColor(m.call_id) } });
     const facts = h('dl', { class: 'facts' },
-      field('Time (UTC)', formatTimeUs(m.time_us), { mono: true }),
+      field(`Time (${zoneLabel()})`, formatTimeUs(m.time_us), { mono: true }),
       field('Call-ID', m.call_id, { mono: true }),
       context.leg !== undefined && context.leg !== m.call_id ? field('Leg', context.leg, { mono: true }) : null,
       context.inferred ? field('Leg relation', 'inferred (same numbers, short window)') : null,
@@ -176,10 +190,12 @@ export class DetailPanel {
       field('ID', m.id, { mono: true }));
     facts.prepend(h('dt', null, 'Call'), h('dd', null, swatch));
 
+    const sdp = parseSdp(m.body);
     replaceChildren(this.panel,
       this.header(title, m),
       actions,
       facts,
+      sdp ? [h('h3', null, 'SDP'), sdpTable(sdp)] : null,
       h('h3', null, 'Raw message'),
       renderRawSip(m.raw ?? ''));
     this.panel.scrollTop = 0;

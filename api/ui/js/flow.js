@@ -3,26 +3,71 @@
 // status, the capture time and the delta to the previous message on the left, one colour per leg
 // (the leg's Call-ID colour, as in the result table), inferred legs dashed. Clicking an arrow opens
 // that message in the detail panel. All text goes in through text nodes (dom.js).
+//
+// Issue 12, Missing 4 and 8: error responses are coloured (4xx amber, 5xx/6xx red, on a tinted
+// pill; 401/407 challenges amber text only); arrows that carry SDP get an "SDP" badge and the media
+// address, codecs and direction under the arrow (from each offer/answer's detail, fetched after
+// the ladder is drawn); the ladder fills the page width (redrawn when its width changes); arrow
+// keys move between arrows, opening each in the detail panel.
 import { getJson } from './api.js';
 import { byId, h, replaceChildren, s, visibleText } from './dom.js';
 import { DetailPanel } from './detail.js';
-import { callColor, endpoint, formatClockUs, formatDeltaUs, formatTimeUs, sipLabel } from './format.js';
-import { callRefBytes, formTime, hashFor, normalizeTime, timeToMs } from './query.js';
+import { callColor, callFileName, endpoint, formatClockUs, formatDeltaUs, formatTimeUs, sipLabel } from './format.js';
+import { callRefBytes, hashFor, isoSeconds, normalizeTime, timeToMs } from './query.js';
+import { zoneLabel } from './timezone.js';
+import { parseSdp, sdpLines, sdpShort } from './sdp.js';
 import { clearBanner, errorText, showBanner } from './banner.js';
 import { runDownload } from './search.js';
 
 const GUTTER = 150;     // time + delta column
 const HEAD_H = 56;      // host boxes
-const ROW_H = 32;       // one message
+const ROW_H = 38;       // one message (label above the arrow, SDP below)
 const MIN_COL_W = 190;
 const CHAR_W = 7.4;     // 12px monospace, for sizing columns to the longest host or label
 
 let detail;
 let seq = 0;
 let selected = null;
+// The flow on screen, to redraw it at another width: {hosts, messages, legs}.
+let shown = null;
+// SDP summaries of the flow's messages by id (null: fetched, none).
+const sdpById = new Map();
+let lastWidth = 0;
 
 export function initFlow() {
   detail = new DetailPanel(byId('flow-detail'), { onClose: () => select(null) });
+  const ladder = byId('ladder');
+  if (typeof ResizeObserver === 'function') {
+    new ResizeObserver(() => {
+      const width = ladder.clientWidth;
+      if (!shown || ladder.hidden || Math.abs(width - lastWidth) < 8) return;
+      redraw();
+    }).observe(ladder);
+  }
+}
+
+// Draws `shown` to the ladder's width again, keeping the selected arrow.
+function redraw() {
+  const ladder = byId('ladder');
+  const selectedId = selected ? selected.dataset.id : null;
+  const focused = document.activeElement;
+  const focusedId = focused && ladder.contains(focused) && focused.dataset ? focused.dataset.id : null;
+  lastWidth = ladder.clientWidth;
+  const svg = drawLadder(shown.hosts, shown.messages, shown.legs, Math.max(0, lastWidth - 2));
+  replaceChildren(ladder, svg);
+  selected = null;
+  if (selectedId) {
+    const group = svg.querySelector(`g.arrow[data-id="${CSS.escape(selectedId)}"]`);
+    if (group) select(group);
+  }
+  if (focusedId) svg.querySelector(`g.arrow[data-id="${CSS.escape(focusedId)}"]`)?.focus();
+}
+
+// ArrowDown with nothing focused: the first arrow of the ladder.
+export function focusFirstArrow() {
+  const first = byId('ladder').querySelector('g.arrow');
+  if (first) first.focus();
+  return Boolean(first);
 }
 
 export function closeFlowDetail() {
@@ -60,13 +105,15 @@ export async function showFlow(params) {
   // call_ref names the call exactly (a Call-ID that is not UTF-8 or longer than 255 bytes is not
   // found by its printed text); without it, the Call-ID text.
   const call = callRef ? { call_ref: callRef } : { call_id: callId };
-  const range = { from: normalizeTime(params.get('from')), to: normalizeTime(params.get('to')) };
+  // Link times are RFC 3339 UTC (a zoneless one, from an older link, is UTC too).
+  const range = { from: normalizeTime(params.get('from'), 'UTC'), to: normalizeTime(params.get('to'), 'UTC') };
   const title = byId('flow-title');
   const ladder = byId('ladder');
   const empty = byId('flow-empty');
   replaceChildren(title, 'Call flow ', h('span', { class: 'mono call-id' }, visibleText(callId)));
   replaceChildren(byId('flow-legs'));
   byId('flow-summary').textContent = '';
+  shown = null;
   showActions(false);
   empty.hidden = true;
   ladder.hidden = false;
@@ -78,8 +125,8 @@ export async function showFlow(params) {
   };
   // Downloads and the message list cover every leg the ladder shows (legs=linked).
   const linked = { ...call, ...range, legs: 'linked' };
-  byId('flow-pcap').onclick = () => runDownload(byId('flow-pcap'), 'export.pcap', linked, 'sipvault-call.pcap');
-  byId('flow-txt').onclick = () => runDownload(byId('flow-txt'), 'export.txt', linked, 'sipvault-call.txt');
+  byId('flow-pcap').onclick = () => runDownload(byId('flow-pcap'), 'export.pcap', linked, callFileName(callId, 'pcap'), { ownName: true });
+  byId('flow-txt').onclick = () => runDownload(byId('flow-txt'), 'export.txt', linked, callFileName(callId, 'txt'), { ownName: true });
   setSearchLink(callId, callRef, range, 1);
   if (!callId) {
     noFlow('No Call-ID given.');
@@ -111,8 +158,61 @@ export async function showFlow(params) {
   const first = messages[0].time_us;
   const last = messages[messages.length - 1].time_us;
   byId('flow-summary').textContent = `${messages.length} message${messages.length === 1 ? '' : 's'} · ${legs.length} leg${legs.length === 1 ? '' : 's'} · ` +
-    `${formatTimeUs(first)} UTC · ${formatDeltaUs(last - first).replace('+', '')}`;
-  replaceChildren(ladder, drawLadder(flow.hosts || [], messages, legs));
+    `${formatTimeUs(first)} ${zoneLabel()} · ${formatDeltaUs(last - first).replace('+', '')}`;
+  shown = { hosts: flow.hosts || [], messages, legs };
+  redraw();
+  loadSdp(messages, mySeq);
+}
+
+// Which messages can carry an offer or answer (RFC 3261 / 3262 / 3311): INVITE, ACK, PRACK and
+// UPDATE requests and their 18x / 2xx responses.
+const SDP_METHODS = new Set(['INVITE', 'ACK', 'PRACK', 'UPDATE']);
+const MAX_SDP_FETCH = 200;
+
+function mayCarrySdp(m) {
+  if (!SDP_METHODS.has(m.method)) return false;
+  const status = Number(m.status) || 0;
+  return !status || (status >= 180 && status < 300);
+}
+
+// Fetches the detail of each message that may carry SDP (4 at a time, at most MAX_SDP_FETCH) and
+// marks its arrow. The ladder is usable meanwhile.
+async function loadSdp(messages, mySeq) {
+  if (sdpById.size > 20 * MAX_SDP_FETCH) sdpById.clear();  // a cache of recent flows, not of the session
+  const todo = messages.filter((m) => mayCarrySdp(m) && !sdpById.has(m.id)).slice(0, MAX_SDP_FETCH);
+  for (const m of messages) if (sdpById.has(m.id)) annotate(m.id);
+  const worker = async () => {
+    while (todo.length && mySeq === seq) {
+      const m = todo.shift();
+      try {
+        const full = await getJson(`messages/${encodeURIComponent(m.id)}`);
+        sdpById.set(m.id, parseSdp(full.body));
+      } catch {
+        continue;  // no badge; the detail panel shows the error if opened
+      }
+      if (mySeq === seq) annotate(m.id);
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+}
+
+// Adds the SDP badge and summary to the arrow of message `id` on screen.
+function annotate(id) {
+  const summary = sdpById.get(id);
+  const group = byId('ladder').querySelector(`g.arrow[data-id="${CSS.escape(id)}"]`);
+  if (!summary || !group || group.classList.contains('has-sdp')) return;
+  const { labelX, y, labelW } = group.dataset;
+  const short = sdpShort(summary);
+  group.classList.add('has-sdp');
+  group.dataset.sdp = short;
+  group.append(
+    s('rect', { x: Number(labelX) + Number(labelW) / 2 + 6, y: Number(y) - 13, width: 28, height: 14, rx: 3, class: 'sdp-badge' }),
+    s('text', { x: Number(labelX) + Number(labelW) / 2 + 20, y: Number(y) - 2, 'text-anchor': 'middle', class: 'sdp-badge-text' }, 'SDP'),
+    s('text', { x: Number(labelX), y: Number(y) + 17, 'text-anchor': 'middle', class: 'sdp-text', 'data-testid': 'ladder-sdp' },
+      short));
+  const title = group.querySelector('title');
+  if (title) title.append(`\nSDP: ${sdpLines(summary).join(' | ')}`);
+  group.setAttribute('aria-label', `${group.getAttribute('aria-label')}, SDP ${short}`);
 }
 
 // "Messages": the search page with what it searches in its fields: the Call-ID (call_ref only
@@ -125,7 +225,7 @@ function setSearchLink(callId, callRef, range, legCount) {
     ...(refNeeded(callId, callRef) ? { call_ref: callRef } : { call_id: callId }),
     ...(legCount > 1 ? { legs: 'linked' } : {}),
     ...(Number.isFinite(fromMs) && Number.isFinite(toMs)
-      ? { from: formTime(fromMs), to: formTime(toMs, { ceil: true }) } : {}),
+      ? { from: isoSeconds(Math.floor(fromMs / 1000) * 1000), to: isoSeconds(Math.ceil(toMs / 1000) * 1000) } : {}),
     view: 'messages',
   });
 }
@@ -149,7 +249,14 @@ function columnIndex(hosts, index, ip, port) {
   return hosts.length - 1;
 }
 
-export function drawLadder(flowHosts, messages, legs) {
+// Error responses: 4xx amber, 5xx/6xx red; 401/407 are challenges, normal before an
+// authenticated retry, so they get amber text without the error pill.
+function errorClass(status) {
+  if (status === 401 || status === 407) return ['sip-challenge'];
+  return status >= 400 ? ['sip-error', `err${Math.floor(status / 100)}xx`] : [];
+}
+
+export function drawLadder(flowHosts, messages, legs, availableWidth = 0) {
   const hosts = flowHosts.map(String);
   const index = new Map(hosts.map((host, i) => [host, i]));
   const rows = messages.map((m) => ({
@@ -160,7 +267,9 @@ export function drawLadder(flowHosts, messages, legs) {
   }));
   const inferredLegs = new Set(legs.filter((l) => l.relation === 'inferred').map((l) => l.call_id));
   const longest = Math.max(0, ...hosts.map((x) => x.length), ...rows.map((r) => r.label.length + 4));
-  const colW = Math.max(MIN_COL_W, Math.ceil(longest * CHAR_W) + 24);
+  const needed = Math.max(MIN_COL_W, Math.ceil(longest * CHAR_W) + 24);
+  // The page width when it has room: columns share what is left of it after the time gutter.
+  const colW = Math.max(needed, Math.floor((availableWidth - GUTTER - 40) / Math.max(1, hosts.length)));
   const width = GUTTER + hosts.length * colW + 40;
   const height = HEAD_H + rows.length * ROW_H + 24;
   const x = (col) => GUTTER + col * colW + colW / 2;
@@ -186,7 +295,7 @@ export function drawLadder(flowHosts, messages, legs) {
   };
   svg.append(defs);
 
-  svg.append(s('text', { x: 8, y: 20, class: 'ladder-head-text' }, 'time (UTC)'),
+  svg.append(s('text', { x: 8, y: 20, class: 'ladder-head-text' }, `time (${zoneLabel()})`),
     s('text', { x: 8, y: 36, class: 'ladder-delta' }, 'Δ previous'));
   hosts.forEach((host, col) => {
     const cx = x(col);
@@ -208,18 +317,25 @@ export function drawLadder(flowHosts, messages, legs) {
       s('text', { x: 8, y: y + 11, class: 'ladder-delta' }, previous === null ? '' : formatDeltaUs(m.time_us - previous)));
     previous = m.time_us;
 
-    const group = s('g', {
-      class: ['arrow', m.status ? 'response' : 'request', inferred ? 'inferred' : null],
-      tabindex: 0, role: 'button', 'data-testid': 'ladder-arrow', dataset: { id: m.id, leg },
-      'aria-label': `${row.label} from ${hosts[row.from]} to ${hosts[row.to]}`,
-    });
+    const status = Number(m.status) || 0;
     const x1 = x(row.from);
     const x2 = x(row.to);
+    const labelX = row.from === row.to ? x1 + 42 + (row.label.length * CHAR_W) / 2 : (x1 + x2) / 2;
+    const labelW = Math.ceil(row.label.length * CHAR_W);
+    const group = s('g', {
+      class: ['arrow', status ? 'response' : 'request', inferred ? 'inferred' : null, ...errorClass(status)],
+      tabindex: 0, role: 'button', 'data-testid': 'ladder-arrow',
+      dataset: { id: m.id, leg, labelX, labelW, y },
+      'aria-label': `${row.label} from ${hosts[row.from]} to ${hosts[row.to]}`,
+    });
     const left = Math.min(x1, x2);
     const right = Math.max(x1, x2);
     const dash = inferred ? '6 4' : null;
     group.append(s('title', null,
-      `${row.label}  ${hosts[row.from]} → ${hosts[row.to]}\n${formatTimeUs(m.time_us)} UTC\nCall-ID ${m.call_id || ''}`));
+      `${row.label}  ${hosts[row.from]} → ${hosts[row.to]}\n${formatTimeUs(m.time_us)} ${zoneLabel()}\nCall-ID ${m.call_id || ''}`));
+    if (status >= 400 && status !== 401 && status !== 407) {
+      group.append(s('rect', { x: labelX - labelW / 2 - 4, y: y - 14, width: labelW + 8, height: 16, rx: 3, class: 'error-pill' }));
+    }
     if (row.from === row.to) {
       // A message a host sends to itself: a small loop to the right of its lifeline.
       group.append(
@@ -228,7 +344,7 @@ export function drawLadder(flowHosts, messages, legs) {
           d: `M${x1},${y - 6} h36 v12 h-34`, fill: 'none', stroke: color, 'stroke-width': 1.6,
           'stroke-dasharray': dash, 'marker-end': marker(color), class: 'arrow-line',
         }),
-        s('text', { x: x1 + 42, y: y + 4, fill: color, class: 'arrow-label' }, row.label));
+        s('text', { x: labelX, y: y - 2, 'text-anchor': 'middle', fill: color, class: 'arrow-label' }, row.label));
     } else {
       group.append(
         s('rect', { x: left, y: y - ROW_H / 2, width: right - left, height: ROW_H, class: 'hit' }),
@@ -247,9 +363,19 @@ export function drawLadder(flowHosts, messages, legs) {
       if (event.key === 'Enter' || event.key === ' ') {
         event.preventDefault();
         open();
+      } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        // The next / previous message, opened in the detail panel.
+        event.preventDefault();
+        const arrows = [...svg.querySelectorAll('g.arrow')];
+        const next = arrows[arrows.indexOf(group) + (event.key === 'ArrowDown' ? 1 : -1)];
+        if (!next) return;
+        next.focus();
+        next.scrollIntoView({ block: 'nearest' });
+        next.dispatchEvent(new MouseEvent('click'));
       }
     });
     svg.append(group);
+    if (sdpById.has(m.id)) queueMicrotask(() => annotate(m.id));
   });
   return svg;
 }

@@ -1,18 +1,20 @@
 // Formatting of times, addresses and SIP labels, and the colour of a call.
+import { currentZone, wallClock } from './timezone.js';
 
 const pad = (n, width = 2) => String(n).padStart(width, '0');
 
-// µs since the epoch -> "2026-11-26 12:49:45.061588" (UTC).
-export function formatTimeUs(us) {
+// µs since the epoch -> "2026-11-26 12:49:45.061588" in the chosen time zone (timezone.js; UTC
+// unless the user picked another).
+export function formatTimeUs(us, zone = currentZone()) {
   if (!Number.isFinite(us)) return '';
   const ms = Math.floor(us / 1000);
-  const d = new Date(ms);
+  const d = wallClock(ms, zone);
   const micro = Math.floor(us - Math.floor(us / 1e6) * 1e6);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
-    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(micro, 6)}`;
+  return `${d.year}-${pad(d.month)}-${pad(d.day)} ` +
+    `${pad(d.hour)}:${pad(d.minute)}:${pad(d.second)}.${pad(micro, 6)}`;
 }
 
-// µs -> "12:49:45.061" (UTC), for the ladder's time column.
+// µs -> "12:49:45.061" (chosen zone), for the ladder's time column.
 export function formatClockUs(us) {
   if (!Number.isFinite(us)) return '';
   return formatTimeUs(us).slice(11, 23);
@@ -94,4 +96,12 @@ export function callColor(callId) {
 
 export function callTint(callId) {
   return `hsl(${callHue(callId)} 70% 95%)`;
+}
+
+// A download name carrying the Call-ID: "sipvault-call-a84b4c76e66710@pc33.atlanta.com.pcap".
+// Only [A-Za-z0-9._@-] survive (anything else, U+FFFD and path separators included, becomes
+// "_"), no leading dot, at most 100 characters of Call-ID: safe on every file system.
+export function callFileName(callId, ext, prefix = 'sipvault-call') {
+  const safe = String(callId || '').replace(/[^A-Za-z0-9._@-]+/g, '_').replace(/^[._-]+/, '').slice(0, 100);
+  return safe ? `${prefix}-${safe}.${ext}` : `${prefix}.${ext}`;
 }

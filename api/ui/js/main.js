@@ -3,15 +3,20 @@
 //   #/search?...          search (js/search.js); the query string is the search (js/query.js)
 //   #/flow?call_id=...    one call's ladder (js/flow.js)
 //   #/dashboard?...       message rates (js/dashboard.js)
-import { ApiError, login, logout, session, setUnauthorizedHandler } from './api.js';
-import { byId } from './dom.js';
+import {
+  ApiError, askOtherTabs, login, logout, session, setSharedSessionHandlers, setUnauthorizedHandler,
+} from './api.js';
+import { byId, h } from './dom.js';
 import { SESSION_ENDED, clearBanner, showBanner } from './banner.js';
-import { closeSearchDetail, initSearch, showSearch } from './search.js';
-import { closeFlowDetail, initFlow, showFlow } from './flow.js';
+import { closeSearchDetail, focusFirstResult, initSearch, showSearch } from './search.js';
+import { closeFlowDetail, focusFirstArrow, initFlow, showFlow } from './flow.js';
 import { initDashboard, showDashboard } from './dashboard.js';
 import { hashFor, parseHash } from './query.js';
+import { allZones, browserZone, setZoneSetting, zoneLabel, zoneSetting } from './timezone.js';
 
 const VIEWS = ['login', 'search', 'flow', 'dashboard'];
+// The last search shown, where "/" goes back to from another page.
+let lastSearchHash = '';
 
 function showView(name) {
   for (const view of VIEWS) byId(`view-${view}`).hidden = view !== name;
@@ -52,6 +57,7 @@ function route() {
     showView('dashboard');
     showDashboard(params);
   } else if (name === 'search') {
+    lastSearchHash = location.hash;
     showView('search');
     showSearch(params);
   } else {
@@ -88,16 +94,83 @@ function initLogin() {
   });
 }
 
+// The time zone chooser (timezone.js): UTC, the browser's zone, or any IANA zone; remembered.
+function initTimeZone() {
+  const select = byId('tz-select');
+  const local = browserZone();
+  select.append(
+    h('option', { value: 'UTC' }, 'UTC'),
+    h('option', { value: 'local' }, `Browser (${local})`),
+    h('optgroup', { label: 'All zones' },
+      allZones().filter((z) => z !== 'UTC').map((z) => h('option', { value: z }, z))));
+  // A remembered alias ("Asia/Kolkata" where Intl lists "Asia/Calcutta") still gets its option.
+  if (![...select.options].some((o) => o.value === zoneSetting())) select.append(h('option', { value: zoneSetting() }, zoneSetting()));
+  select.value = zoneSetting();
+  select.addEventListener('change', () => {
+    setZoneSetting(select.value);
+    applyZoneLabels();
+    route();  // redraw what is on screen in the new zone
+  });
+  applyZoneLabels();
+}
+
+function applyZoneLabels() {
+  for (const span of document.querySelectorAll('[data-zone-label]')) {
+    span.textContent = `${span.dataset.zoneLabel} (${zoneLabel()})`;
+  }
+}
+
+// Keys: Escape closes a detail panel; "/" focuses the search (from any page, unless typing);
+// ArrowDown with nothing focused goes to the first result row or ladder arrow (then arrows move).
+function typing(target) {
+  return target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName));
+}
+
+function initKeys() {
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') {
+      closeSearchDetail();
+      closeFlowDetail();
+    } else if (event.key === '/' && !event.ctrlKey && !event.metaKey && !event.altKey && !typing(event.target)) {
+      if (!session.token()) return;
+      event.preventDefault();
+      const focusSearch = () => {
+        const field = byId('f-from_user');
+        field.focus();
+        field.select();
+      };
+      if (byId('view-search').hidden) {
+        window.addEventListener('hashchange', focusSearch, { once: true });  // after route() showed it
+        location.hash = lastSearchHash || hashFor('search');
+      } else {
+        focusSearch();
+      }
+    } else if (event.key === 'ArrowDown' && (event.target === document.body || !event.target)) {
+      const moved = !byId('view-search').hidden ? focusFirstResult() : !byId('view-flow').hidden && focusFirstArrow();
+      if (moved) event.preventDefault();
+    }
+  });
+}
+
 setUnauthorizedHandler(() => goToLogin(SESSION_ENDED));
+setSharedSessionHandlers({
+  // Another tab logged in while this one showed the login page: continue where it was going.
+  onLogin: () => {
+    if (parseHash(location.hash).name !== 'login') return;
+    const next = parseHash(location.hash).params.get('next') || '';
+    location.hash = /^#\/(search|flow|dashboard)\b/.test(next) ? next : hashFor('search');
+  },
+  onLogout: () => {
+    location.hash = hashFor('login');
+    showBanner('You logged out in another tab.', 'info');
+  },
+});
 initLogin();
 initSearch();
 initFlow();
 initDashboard();
-document.addEventListener('keydown', (event) => {
-  if (event.key === 'Escape') {
-    closeSearchDetail();
-    closeFlowDetail();
-  }
-});
+initTimeZone();
+initKeys();
 window.addEventListener('hashchange', route);
-route();
+// A new tab asks the open ones for their session before it shows the login page.
+askOtherTabs().then(route);

@@ -5,8 +5,12 @@
 //   #/search?call_id=abc@host&from=2026-11-26T12:00:00Z&to=2026-11-26T13:00:00Z
 //
 // `range` (15m, 1h, 6h, 24h, 7d) is relative to the moment the search runs; `from`/`to` are
-// absolute (RFC 3339 / ISO 8601, "YYYY-MM-DD HH:MM[:SS]" read as UTC, or epoch time with its unit
-// as the API takes it: 1795000000s / ...ms / ...us) and win over `range`.
+// absolute and win over `range`. The form takes RFC 3339 / ISO 8601 with a zone
+// (`2026-11-26T06:04+01:00`, `2026-11-26T05:00Z`: seconds optional, as the API), a zoneless
+// "YYYY-MM-DD HH:MM[:SS]" read in the chosen time zone (timezone.js), or epoch time with its unit
+// (1795000000s / ...ms / ...us). Links carry them as RFC 3339 UTC, so a link names the same instant
+// in every browser; a zoneless time in a link (older links) is read as UTC.
+import { currentZone, wallClock, wallToInstant } from './timezone.js';
 
 // Every search filter of the contract, in the order the advanced form shows them.
 export const FILTERS = [
@@ -56,28 +60,36 @@ export const RANGES = [
   { value: '6h', label: 'last 6 hours', ms: 6 * 3600e3 },
   { value: '24h', label: 'last 24 hours', ms: 24 * 3600e3 },
   { value: '7d', label: 'last 7 days', ms: 7 * 24 * 3600e3 },
-  { value: 'custom', label: 'custom (UTC)', ms: 0 },
+  { value: 'custom', label: 'custom', ms: 0 },
 ];
 export const DEFAULT_RANGE = '1h';
 
-// "2026-11-26 12:49" / "2026-11-26T12:49:45.5" (read as UTC) -> RFC 3339 with Z. Values with an
-// explicit zone and epoch values with a unit pass unchanged; anything else too (a bare number
-// included), and the API names it if bad.
-export function normalizeTime(value) {
+const ZONELESS = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?$/;
+
+// "2026-11-26 12:49" / "2026-11-26T12:49:45.5" (read in `zone`, the chosen one by default) ->
+// RFC 3339 UTC ("...Z"). Values with an explicit zone and epoch values with a unit pass unchanged;
+// anything else too (a bare number included), and the API names it if bad.
+export function normalizeTime(value, zone = currentZone()) {
   const text = String(value || '').trim();
   if (!text || /^\d+(s|ms|us)?$/.test(text)) return text;
-  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(\.\d+)?)?$/.exec(text);
-  if (m) return `${m[1]}T${m[2]}${m[3] || ':00'}Z`;
-  return text;
+  const m = ZONELESS.exec(text);
+  if (!m) return text;
+  const fraction = m[7] ? Number(m[7]) * 1000 : 0;
+  const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] || 0));
+  if (!Number.isFinite(wall)) return text;
+  const instant = wallToInstant(wall, zone) + fraction;
+  if (zone === 'UTC') return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}${m[6] ? `:${m[6]}${m[7] || ''}` : ':00'}Z`;
+  return isoSeconds(instant);
 }
 
-// Milliseconds since the epoch for a time parameter, or NaN.
-export function timeToMs(value) {
-  const text = normalizeTime(value);
+// Milliseconds since the epoch for a time parameter (zoneless text read in `zone`), or NaN.
+export function timeToMs(value, zone = currentZone()) {
+  const text = normalizeTime(value, zone);
   const epoch = /^(\d+)(s|ms|us)$/.exec(text);
   if (epoch) return Number(epoch[1]) * { s: 1000, ms: 1, us: 0.001 }[epoch[2]];
   if (/^\d+$/.test(text)) return NaN;  // a bare number: seconds or milliseconds? (the API refuses it too)
-  return Date.parse(text);
+  // Date.parse needs seconds before a zone: "2026-11-26T05:00Z" -> "2026-11-26T05:00:00Z".
+  return Date.parse(text.replace(/^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(Z|[+-]\d{2}:?\d{2})$/i, '$1:00$2'));
 }
 
 // Epoch ms -> RFC 3339 UTC ("2026-11-26T12:49:45.061Z"), the form the UI sends to the API.
@@ -85,10 +97,37 @@ export function isoTime(ms) {
   return new Date(ms).toISOString();
 }
 
-// Epoch ms -> "2026-11-26 12:49:45" (UTC, whole seconds: down, or up with `ceil`), the form fields' format.
-export function formTime(ms, { ceil = false } = {}) {
+// Epoch ms -> RFC 3339 UTC without a zero fraction ("2026-11-26T12:49:45Z"), for links.
+export function isoSeconds(ms) {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+// Epoch ms -> "2026-11-26 12:49:45" in the chosen zone (whole seconds: down, or up with `ceil`),
+// the form fields' format.
+export function formTime(ms, { ceil = false, zone = currentZone() } = {}) {
   const s = (ceil ? Math.ceil(ms / 1000) : Math.floor(ms / 1000)) * 1000;
-  return new Date(s).toISOString().slice(0, 19).replace('T', ' ');
+  const w = wallClock(s, zone);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${w.year}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
+}
+
+// A time from a link or the form -> what a form field shows: the chosen zone's wall clock for
+// any absolute time (a zoneless link time is UTC), anything unreadable as it is.
+export function formTimeOf(value, { ceil = false } = {}) {
+  const text = String(value || '').trim();
+  if (!text) return '';
+  const ms = timeToMs(text, 'UTC');
+  if (!Number.isFinite(ms)) return text;
+  const fraction = ms % 1000;
+  return !ceil && fraction ? `${formTime(ms)}.${String(fraction).padStart(3, '0')}` : formTime(ms, { ceil });
+}
+
+// A time typed in the form -> the link's form: RFC 3339 UTC (unreadable text is kept, so the API
+// names it).
+export function linkTime(value) {
+  const text = String(value || '').trim();
+  const ms = timeToMs(text);
+  return Number.isFinite(ms) ? isoSeconds(ms) : text;
 }
 
 // The state of a search page, parsed from the hash query.
@@ -116,8 +155,8 @@ export function paramsFromState(state) {
     if (value) params.set(name, value);
   }
   if (state.range === 'custom') {
-    if (state.from) params.set('from', state.from.trim());
-    if (state.to) params.set('to', state.to.trim());
+    if (state.from) params.set('from', linkTime(state.from));
+    if (state.to) params.set('to', linkTime(state.to));
   } else {
     params.set('range', state.range || DEFAULT_RANGE);
   }
@@ -135,8 +174,9 @@ export function apiParams(state, nowMs = Date.now()) {
     if (value) params[name] = value;
   }
   if (state.range === 'custom') {
-    if (state.from) params.from = normalizeTime(state.from);
-    if (state.to) params.to = normalizeTime(state.to);
+    // From a link: RFC 3339 (or older zoneless links, UTC).
+    if (state.from) params.from = normalizeTime(state.from, 'UTC');
+    if (state.to) params.to = normalizeTime(state.to, 'UTC');
   } else {
     const range = RANGES.find((r) => r.value === state.range) || RANGES[1];
     params.from = isoTime(nowMs - range.ms);

@@ -4,12 +4,14 @@ import { download, getJson } from './api.js';
 import { byId, h, replaceChildren, visibleText } from './dom.js';
 import { DetailPanel, flowHash } from './detail.js';
 import {
-  callColor, callTint, endpoint, finalLabel, formatDurationMs, formatTimeUs, sipLabel, stateLabel, statusClass,
+  callColor, callFileName, callTint, endpoint, finalLabel, formatDurationMs, formatTimeUs, sipLabel, stateLabel, statusClass,
 } from './format.js';
 import { clearBanner, errorText, showBanner } from './banner.js';
 import {
-  FILTERS, RANGES, apiParams, callRefBytes, hashFor, isoTime, paramsFromState, stateFromParams, timeToMs,
+  FILTERS, RANGES, apiParams, callRefBytes, formTimeOf, hashFor, isoTime, paramsFromState, stateFromParams, timeToMs,
 } from './query.js';
+import { zoneLabel } from './timezone.js';
+import { timeField } from './time_field.js';
 
 let form;
 let results;
@@ -43,10 +45,8 @@ function buildForm() {
     RANGES.map((r) => h('option', { value: r.value }, r.label)));
   simple.append(
     h('label', { class: 'field', for: 'f-range' }, h('span', null, 'Time range'), range),
-    h('label', { class: 'field time', for: 'f-from' }, h('span', null, 'From (UTC)'),
-      h('input', { id: 'f-from', name: 'from', type: 'text', placeholder: 'YYYY-MM-DD HH:MM:SS', spellcheck: 'false' })),
-    h('label', { class: 'field time', for: 'f-to' }, h('span', null, 'To (UTC)'),
-      h('input', { id: 'f-to', name: 'to', type: 'text', placeholder: 'YYYY-MM-DD HH:MM:SS', spellcheck: 'false' })),
+    timeField('from', 'From'),
+    timeField('to', 'To'),
     h('div', { class: 'form-buttons' },
       h('button', { type: 'submit', class: 'primary', id: 'search-button' }, 'Search'),
       h('button', { type: 'reset', id: 'reset-button' }, 'Clear')));
@@ -121,8 +121,9 @@ function fillForm(state) {
   form.elements.range.value = state.range;
   syncTimeInputs();
   if (state.range === 'custom') {
-    form.elements.from.value = state.from;
-    form.elements.to.value = state.to;
+    // Links carry RFC 3339 UTC; the fields show the chosen zone's wall clock.
+    form.elements.from.value = formTimeOf(state.from);
+    form.elements.to.value = formTimeOf(state.to);
   }
   const advancedUsed = FILTERS.some((f) => !f.simple && state.filters[f.name]);
   if (advancedUsed) byId('advanced').open = true;
@@ -148,6 +149,28 @@ export function initSearch() {
   results = byId('results');
   summary = byId('results-summary');
   detail = new DetailPanel(byId('detail'), { onClose: () => markSelected(null) });
+  results.addEventListener('keydown', moveByKey);
+}
+
+// ArrowDown / ArrowUp move between result rows; with the detail open it follows the row.
+function moveByKey(event) {
+  if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
+  const row = event.target.closest && event.target.closest('tr[tabindex]');
+  if (!row) return;
+  event.preventDefault();
+  const rows = [...results.querySelectorAll('tr[tabindex]')];
+  const next = rows[rows.indexOf(row) + (event.key === 'ArrowDown' ? 1 : -1)];
+  if (!next) return;
+  next.focus();
+  next.scrollIntoView({ block: 'nearest' });
+  if (!byId('detail').hidden && next.dataset.id) next.click();
+}
+
+// ArrowDown with nothing focused: the first result row.
+export function focusFirstResult() {
+  const first = results.querySelector('tr[tabindex]');
+  if (first) first.focus();
+  return Boolean(first);
 }
 
 export function closeSearchDetail() {
@@ -163,7 +186,8 @@ export function showSearch(params) {
     byId('results-bar').hidden = true;
     replaceChildren(results, h('p', { class: 'hint' },
       'Search by A-number, B-number or Call-ID, or open "Advanced filters". ',
-      '"*" matches any digits in numbers (4930*).'));
+      '"*" matches any digits in numbers (4930*).'),
+      h('p', { class: 'hint small' }, 'Keys: "/" search · ↓ ↑ move between results and ladder arrows · Enter opens · Esc closes the detail.'));
     form.elements.from_user.focus();
     return;
   }
@@ -241,15 +265,15 @@ function render() {
   const { items, cursor, view } = current;
   showExportButtons(items.length > 0 && view !== 'rejects');
   if (view === 'rejects') {
-    summary.textContent = `${items.length} message${items.length === 1 ? '' : 's'} failed to parse${cursor ? ' (more available)' : ''}`;
+    summary.textContent = `${countText(items.length, cursor, 'message')} failed to parse`;
     replaceChildren(results, items.length ? rejectsTable(items) : noResults('unparseable messages'));
   } else if (view === 'calls') {
-    summary.textContent = `${items.length} call${items.length === 1 ? '' : 's'}${cursor ? ' (more available)' : ''}`;
+    summary.textContent = countText(items.length, cursor, 'call');
     replaceChildren(results, items.length ? callsTable(items) : noResults('calls'));
   } else {
     const groups = groupByCall(items);
-    summary.textContent = `${items.length} message${items.length === 1 ? '' : 's'} in ${groups.length} ` +
-      `call${groups.length === 1 ? '' : 's'}${cursor ? ' (more available)' : ''}`;
+    summary.textContent = `${countText(items.length, cursor, 'message')} in ${groups.length} ` +
+      `call${groups.length === 1 ? '' : 's'}`;
     replaceChildren(results, items.length ? messagesTable(groups) : noResults());
   }
   if (cursor) {
@@ -257,6 +281,16 @@ function render() {
     more.addEventListener('click', () => loadMore(more));
     results.append(more);
   }
+}
+
+// "37 calls" when that is all (the api fetches one row past the page, so no next_cursor means no
+// more match); "100 of more than 100 calls" when more match than are shown.
+// A calls page with final_status may hold fewer than `limit` and still go on: "3 calls so far".
+function countText(count, more, noun) {
+  const plural = (n) => `${noun}${n === 1 ? '' : 's'}`;
+  if (!more) return `${count} ${plural(count)}`;
+  const limit = Number(current?.query?.limit) || 100;
+  return count % limit === 0 ? `${count} of more than ${count} ${plural(2)}` : `${count} ${plural(count)} so far, more may match`;
 }
 
 function noResults(what = 'messages') {
@@ -275,24 +309,25 @@ function groupByCall(items) {
   return [...groups.values()];
 }
 
-function exportButtons(label, params, baseName) {
+// pcap / txt of one call, saved as sipvault-call-<Call-ID>.pcap|.txt.
+function exportButtons(callId, params) {
   const make = (kind) => {
-    const button = h('button', { type: 'button', class: 'link-button', title: `Download ${label} as ${kind}` }, kind);
+    const button = h('button', { type: 'button', class: 'link-button', title: `Download call ${callId} as ${kind}` }, kind);
     button.addEventListener('click', (event) => {
       event.stopPropagation();
-      runDownload(button, `export.${kind}`, params, `${baseName}.${kind}`);
+      runDownload(button, `export.${kind}`, params, callFileName(callId, kind), { ownName: true });
     });
     return button;
   };
   return [make('pcap'), make('txt')];
 }
 
-export async function runDownload(button, path, params, name) {
+export async function runDownload(button, path, params, name, options = {}) {
   const text = button.textContent;
   button.disabled = true;
   button.textContent = '…';
   try {
-    await download(path, params, name);
+    await download(path, params, name, options);
   } catch (e) {
     showBanner(`Download failed: ${errorText(e)}`);
   } finally {
@@ -301,9 +336,14 @@ export async function runDownload(button, path, params, name) {
   }
 }
 
+// A search for one Call-ID (no wildcard) saves as sipvault-call-<Call-ID>; others keep the
+// server's sipvault-<first message time> name.
 function exportResults(kind) {
   if (!current) return;
-  runDownload(byId(`export-${kind}`), `export.${kind}`, current.query, `sipvault-search.${kind}`);
+  const callId = current.query.call_id || '';
+  const oneCall = callId && !callId.includes('*');
+  runDownload(byId(`export-${kind}`), `export.${kind}`, current.query,
+    oneCall ? callFileName(callId, kind) : `sipvault-search.${kind}`, { ownName: Boolean(oneCall) });
 }
 
 function callExportParams(callId, firstUs, lastUs, callRef = '') {
@@ -318,11 +358,11 @@ function callStyle(callId) {
   return { '--call': callColor(callId), '--call-tint': callTint(callId) };
 }
 
-const MESSAGE_COLUMNS = ['', 'Time (UTC)', 'Message', 'From (A)', 'To (B)', 'Source', 'Destination', 'Proto', 'User-Agent'];
+const MESSAGE_COLUMNS = () => ['', `Time (${zoneLabel()})`, 'Message', 'From (A)', 'To (B)', 'Source', 'Destination', 'Proto', 'User-Agent'];
 
 function messagesTable(groups) {
   const table = h('table', { class: 'grid-table messages', 'data-testid': 'messages-table' },
-    h('thead', null, h('tr', null, MESSAGE_COLUMNS.map((c) => h('th', null, c)))));
+    h('thead', null, h('tr', null, MESSAGE_COLUMNS().map((c) => h('th', null, c)))));
   for (const group of groups) {
     const first = group.messages[0];
     const last = group.messages[group.messages.length - 1];
@@ -331,24 +371,31 @@ function messagesTable(groups) {
     const body = h('tbody', { class: 'call-group', style: callStyle(group.callId) });
     body.append(h('tr', { class: 'group-head' },
       h('td', { class: 'swatch-cell' }),
-      h('td', { colspan: MESSAGE_COLUMNS.length - 1 },
+      h('td', { colspan: MESSAGE_COLUMNS().length - 1 },
         h('span', { class: 'group-label' }, 'Call-ID '),
         h('span', { class: 'mono call-id' }, visibleText(group.callId || '(none)')),
         h('span', { class: 'group-numbers mono' }, visibleText(`${a || '?'} → ${b || '?'}`)),
         h('span', { class: 'muted' }, `${group.messages.length} msg`),
         h('span', { class: 'group-actions' },
           group.callId ? h('a', { href: flowHash(group.callId, first.time_us, last.time_us, group.callRef), class: 'flow-link' }, 'Call flow') : null,
-          group.callId ? exportButtons(`call ${group.callId}`, callExportParams(group.callId, first.time_us, last.time_us, group.callRef), 'sipvault-call') : null))));
+          group.callId ? exportButtons(group.callId, callExportParams(group.callId, first.time_us, last.time_us, group.callRef)) : null))));
     for (const m of group.messages) body.append(messageRow(m));
     table.append(body);
   }
   return h('div', { class: 'table-wrap' }, table);
 }
 
+// "2026-11-26 12:49:45.061588": the date in its own span, which a narrow table (detail open) hides.
+function timeCell(us) {
+  const text = formatTimeUs(us);
+  return h('td', { class: 'mono nowrap time', title: text },
+    h('span', { class: 'date' }, text.slice(0, 11)), text.slice(11));
+}
+
 function messageRow(m) {
   const row = h('tr', { class: 'msg', tabindex: '0', dataset: { id: m.id } },
     h('td', { class: 'swatch-cell' }),
-    h('td', { class: 'mono nowrap' }, formatTimeUs(m.time_us)),
+    timeCell(m.time_us),
     h('td', { class: ['nowrap', 'label', statusClass(m)] }, visibleText(sipLabel(m))),
     h('td', { class: 'mono' }, visibleText(m.from_user || '')),
     h('td', { class: 'mono' }, visibleText(m.to_user || m.ruri_user || '')),
@@ -367,7 +414,7 @@ function messageRow(m) {
   return row;
 }
 
-const REJECT_COLUMNS = ['Time (UTC)', 'Source', 'Destination', 'Proto', 'Reason', 'Size'];
+const REJECT_COLUMNS = () => [`Time (${zoneLabel()})`, 'Source', 'Destination', 'Proto', 'Reason', 'Size'];
 
 // SIP that failed to parse: one row each, opening the reason and raw text in the detail panel.
 function rejectsTable(items) {
@@ -392,7 +439,7 @@ function rejectsTable(items) {
   }
   return h('div', { class: 'table-wrap' },
     h('table', { class: 'grid-table rejects', 'data-testid': 'rejects-table' },
-      h('thead', null, h('tr', null, REJECT_COLUMNS.map((c) => h('th', null, c)))), body));
+      h('thead', null, h('tr', null, REJECT_COLUMNS().map((c) => h('th', null, c)))), body));
 }
 
 function markSelected(row) {
@@ -400,7 +447,7 @@ function markSelected(row) {
   if (row) row.classList.add('selected');
 }
 
-const CALL_COLUMNS = ['', 'First (UTC)', 'Duration', 'A-number', 'B-number', 'Method', 'Final', 'State', 'Msgs', 'Elements', 'Call-ID', 'Export'];
+const CALL_COLUMNS = () => ['', `First (${zoneLabel()})`, 'Duration', 'A-number', 'B-number', 'Method', 'Final', 'State', 'Msgs', 'Elements', 'Call-ID', 'Export'];
 
 function callsTable(calls) {
   const body = h('tbody');
@@ -420,7 +467,7 @@ function callsTable(calls) {
       h('td', { class: 'num' }, String(c.message_count ?? '')),
       h('td', { class: 'mono hosts' }, visibleText((c.hosts || []).join(', '))),
       h('td', { class: 'mono call-id' }, h('a', { href, class: 'flow-link' }, visibleText(c.call_id || ''))),
-      h('td', { class: 'nowrap' }, exportButtons(`call ${c.call_id}`, callExportParams(c.call_id, c.first_time_us, c.last_time_us, c.call_ref), 'sipvault-call')));
+      h('td', { class: 'nowrap' }, exportButtons(c.call_id, callExportParams(c.call_id, c.first_time_us, c.last_time_us, c.call_ref))));
     const open = (event) => {
       if (event.target.closest('a, button')) return;
       location.hash = href;
@@ -433,6 +480,6 @@ function callsTable(calls) {
   }
   return h('div', { class: 'table-wrap' },
     h('table', { class: 'grid-table calls', 'data-testid': 'calls-table' },
-      h('thead', null, h('tr', null, CALL_COLUMNS.map((c) => h('th', null, c)))), body));
+      h('thead', null, h('tr', null, CALL_COLUMNS().map((c) => h('th', null, c)))), body));
 }
 

@@ -205,6 +205,26 @@ export async function sendHep(stack, packets) {
   }
 }
 
+// Sends SIP texts as HEP3 ([{from: {ip, port}, to, timeUs, text}], capture id 2001), logs the
+// admin in through the REST api and waits until all of them are searchable. Returns the token.
+export async function loadSip(stack, messages) {
+  const { buildHep3 } = await import('./hep.mjs');
+  await sendHep(stack, messages.map((m) => buildHep3({
+    srcIp: m.from.ip, dstIp: m.to.ip, srcPort: m.from.port, dstPort: m.to.port,
+    timeUs: m.timeUs, captureId: 2001, payload: m.text,
+  })));
+  const response = await fetch(`${stack.baseUrl}/api/v1/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: stack.adminPassword }),
+  });
+  const { token } = await response.json();
+  await waitFor(`all ${messages.length} messages to be searchable`, async () => {
+    const r = await fetch(`${stack.baseUrl}/api/v1/messages?limit=1000`, { headers: { Authorization: `Bearer ${token}` } });
+    return r.ok && (await r.json()).items.length === messages.length;
+  }, { timeoutMs: 60_000, intervalMs: 500 });
+  return token;
+}
+
 export async function stopStack(stack) {
   // Upstream first so nothing is in flight when the writer drains.
   for (const name of ['api', 'collector', 'parser', 'writer']) {
