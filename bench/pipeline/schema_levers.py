@@ -11,8 +11,10 @@ key, random in the hash indexes, as the writer inserts -- into one table per des
   v1  v0 without ix_id (ids issued by the writer, no AUTO_INCREMENT)
   v2  v1 with only the call hash index on messages, plus sip_call_keys: one row per call and
       hour holding the From/To/R-URI/correlation hashes, each indexed (messages found by call)
-  v3  v2, InnoDB PAGE_COMPRESSED (zlib), raw LZ4
-  v4  v2, InnoDB PAGE_COMPRESSED (zlib), raw plain (the page compressor sees the SIP text)
+  v3  v2, InnoDB PAGE_COMPRESSED (zlib level 6, MariaDB's default), raw LZ4; v3z1 zlib level 1;
+      v3l the lz4 provider (Debian mariadb-plugin-provider-lz4)
+  v4  v2, InnoDB PAGE_COMPRESSED, raw plain (the page compressor sees the SIP text); v4z1, v4l as above
+  v1p v1 (all five hash indexes) with PAGE_COMPRESSED zlib level 1
   v5  v2 on MyRocks (if mariadb-plugin-rocksdb is installed), raw plain
   v6  v2 on MyRocks, raw LZ4
 
@@ -56,15 +58,23 @@ CALL_KEYS_SQL = ("CREATE TABLE {name} (hour_us BIGINT UNSIGNED NOT NULL, call_id
                  "KEY ix_ruri_user (ruri_user_hash), KEY ix_correlation (correlation_hash)) ENGINE={engine} {options}")
 
 
-def designs(rocksdb):
-    out = [("v0", HASH_KEYS + ", KEY ix_id (id)", "InnoDB", "", "lz4", False),
-           ("v1", HASH_KEYS, "InnoDB", "", "lz4", False),
-           ("v2", "KEY ix_call_id (call_id_hash)", "InnoDB", "", "lz4", True),
-           ("v3", "KEY ix_call_id (call_id_hash)", "InnoDB", "PAGE_COMPRESSED=1", "lz4", True),
-           ("v4", "KEY ix_call_id (call_id_hash)", "InnoDB", "PAGE_COMPRESSED=1", "plain", True)]
+def designs(rocksdb, lz4):
+    """(name, keys, engine, table options, raw form, per-call index, innodb_compression_algorithm:level)"""
+    one = "KEY ix_call_id (call_id_hash)"
+    out = [("v0", HASH_KEYS + ", KEY ix_id (id)", "InnoDB", "", "lz4", False, ""),
+           ("v1", HASH_KEYS, "InnoDB", "", "lz4", False, ""),
+           ("v2", one, "InnoDB", "", "lz4", True, ""),
+           ("v3", one, "InnoDB", "PAGE_COMPRESSED=1", "lz4", True, "zlib:6"),
+           ("v3z1", one, "InnoDB", "PAGE_COMPRESSED=1", "lz4", True, "zlib:1"),
+           ("v4", one, "InnoDB", "PAGE_COMPRESSED=1", "plain", True, "zlib:6"),
+           ("v4z1", one, "InnoDB", "PAGE_COMPRESSED=1", "plain", True, "zlib:1"),
+           ("v1p", HASH_KEYS, "InnoDB", "PAGE_COMPRESSED=1", "lz4", False, "zlib:1")]
+    if lz4:
+        out += [("v3l", one, "InnoDB", "PAGE_COMPRESSED=1", "lz4", True, "lz4:1"),
+                ("v4l", one, "InnoDB", "PAGE_COMPRESSED=1", "plain", True, "lz4:1")]
     if rocksdb:
-        out += [("v5", "KEY ix_call_id (call_id_hash)", "ROCKSDB", "", "plain", True),
-                ("v6", "KEY ix_call_id (call_id_hash)", "ROCKSDB", "", "lz4", True)]
+        out += [("v5", one, "ROCKSDB", "", "plain", True, ""),
+                ("v6", one, "ROCKSDB", "", "lz4", True, "")]
     return out
 
 
@@ -87,8 +97,12 @@ def rocksdb_bytes(db, table):
                             "WHERE TABLE_SCHEMA='%s' AND TABLE_NAME='%s'" % (DB, table)))
 
 
-def measure(db, name, keys, engine, options, raw, per_call, messages):
+def measure(db, name, keys, engine, options, raw, per_call, compression, messages):
     src = "src_lz4" if raw == "lz4" else "src_plain"
+    if compression:  # global: applies when pages are written, so set before this design's copy and flush
+        algorithm, level = compression.split(":")
+        root_sql(db, "SET GLOBAL innodb_compression_algorithm=%s; SET GLOBAL innodb_compression_level=%s"
+                 % (algorithm, level))
     db.sql(DB, "DROP TABLE IF EXISTS %s, %s_calls" % (name, name))
     db.sql(DB, table_sql(name, keys, engine, options))
     cpu0, t0 = pb.cpu_seconds(db.pid()), time.time()
@@ -109,7 +123,7 @@ def measure(db, name, keys, engine, options, raw, per_call, messages):
     on_disk = sum(allocated(db, t) if engine == "InnoDB" else rocksdb_bytes(db, t) for t in tables)
     raw_avg = float(db.sql(DB, "SELECT AVG(raw_len) FROM src_lz4"))
     calls = int(db.sql(DB, "SELECT COUNT(*) FROM %s_calls" % name)) if per_call else 0
-    res = {"design": name, "engine": engine, "options": options, "raw": raw, "per_call_index": per_call,
+    res = {"design": name, "engine": engine, "options": options, "compression": compression, "raw": raw, "per_call_index": per_call,
            "messages": messages, "calls_rows": calls, "bytes_per_message_on_disk": round(on_disk / messages),
            "logical_bytes_per_message": round(logical / messages), "raw_bytes_avg": round(raw_avg),
            "ratio_to_raw": round(on_disk / messages / raw_avg, 2),
@@ -131,7 +145,8 @@ def main():
     args.work, args.parsers = os.path.join(args.build, "bench-levers"), 1
     os.makedirs(args.work, exist_ok=True)
     os.environ["SIPVAULT_MARIADB_BUFFER_POOL"] = args.db_buffer_pool
-    if os.path.exists("/usr/lib/mysql/plugin/ha_rocksdb.so"):  # MyRocks loads at server start only
+    # MyRocks loads at server start only (deploy/mariadb.sh loads the lz4 compression provider itself).
+    if os.path.exists("/usr/lib/mysql/plugin/ha_rocksdb.so"):
         os.environ["SIPVAULT_MARIADB_PLUGINS"] = "ha_rocksdb.so"
     db = pb.Db(os.path.join(args.work, "mariadb"), args.db_port)
     db.start()
@@ -161,7 +176,9 @@ def main():
                % (DB, DB))
         messages = int(db.sql(DB, "SELECT COUNT(*) FROM src_lz4"))
         only = set(filter(None, args.only.split(",")))
-        for d in designs(rocksdb):
+        lz4 = "lz4" in root_sql(db, "SELECT GROUP_CONCAT(PLUGIN_NAME) FROM information_schema.PLUGINS "
+                                    "WHERE PLUGIN_NAME LIKE 'provider_%'")
+        for d in designs(rocksdb, lz4):
             if only and d[0] not in only:
                 continue
             res = measure(db, *d, messages)
@@ -175,7 +192,7 @@ def main():
     print("\n| design | engine | raw | bytes/message on disk | x raw | logical B/msg | copy CPU us/row |")
     print("|---|---|---|---|---|---|---|")
     for r in results:
-        print("| %s | %s %s | %s | %d | %.2f | %d | %.1f |" % (r["design"], r["engine"], r["options"], r["raw"],
+        print("| %s | %s %s %s | %s | %d | %.2f | %d | %.1f |" % (r["design"], r["engine"], r["options"], r["compression"], r["raw"],
               r["bytes_per_message_on_disk"], r["ratio_to_raw"], r["logical_bytes_per_message"], r["copy_cpu_us_per_row"]))
 
 
