@@ -13,50 +13,6 @@ namespace sipvault::api {
 using namespace sipvault::store;
 namespace {
 
-constexpr int kMaxJsonDepth = 16;
-
-// The body as a JSON object; nullopt with `error` naming "body" otherwise.
-std::optional<Poco::JSON::Object::Ptr> jsonBody(const std::string& body, ParamError& error) {
-  // Bounded nesting before the parser sees it (its result is built recursively).
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < body.size(); ++i) {
-    const char c = body[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > kMaxJsonDepth) {
-        error = {"body", "nested too deeply"};
-        return std::nullopt;
-      }
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  try {
-    Poco::JSON::Parser parser;
-    Poco::Dynamic::Var v = parser.parse(body);
-    if (v.type() == typeid(Poco::JSON::Object::Ptr)) return v.extract<Poco::JSON::Object::Ptr>();
-  } catch (const Poco::Exception&) {
-  } catch (const std::exception&) {
-  }
-  error = {"body", "expected a JSON object"};
-  return std::nullopt;
-}
-
-// A string member; nullopt with `error` naming it when missing or not a string.
-std::optional<std::string> stringMember(const Poco::JSON::Object::Ptr& o, const std::string& name,
-                                        ParamError& error) {
-  if (!o->has(name) || !o->get(name).isString()) {
-    error = {name, "required, a string"};
-    return std::nullopt;
-  }
-  return o->get(name).extract<std::string>();
-}
-
 std::optional<ParamError> checkPassword(const std::string& password) {
   if (password.size() < 8 || password.size() > 1024) return ParamError{"password", "8 to 1024 bytes"};
   return std::nullopt;
