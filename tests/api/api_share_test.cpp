@@ -189,7 +189,7 @@ TEST_CASE("an expired share link is refused with 410 and leaves the admin list",
   for (size_t i = 0; i < items->size(); ++i) CHECK(items->getObject(i)->getValue<std::string>("id") != id);
 }
 
-TEST_CASE("share links are revoked by their creator or an admin; admins list every active one",
+TEST_CASE("share links are revoked by their creator or an admin - admins list every active one",
           "[api][share][integration]") {
   const ApiClient alice = viewer("share-alice");
   const ApiClient bob = viewer("share-bob");
