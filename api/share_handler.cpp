@@ -128,7 +128,7 @@ ApiResponse ShareHandler::create(const ApiRequest& req) {
   ctx_.log.info("share_created", {{"id", link.id}, {"by", link.created_by}, {"expires_us", link.expires_us}});
   Poco::JSON::Object::Ptr o = linkJson(link);
   o->set("token", token);
-  o->set("url", "/#/share/" + token);
+  o->set("url", "/#/share?t=" + token);
   return ApiResponse::json(201, o);
 }
 

@@ -60,9 +60,11 @@ function field(label, value, opts = {}) {
 // Shows message `id` in `panel`. Only the latest call renders (fast clicking is fine).
 // `context` may add {leg, inferred} from a call flow; `onClose` runs when the panel closes.
 export class DetailPanel {
-  constructor(panel, { onClose } = {}) {
+  // messagePath: the API path of a message by id (a share link reads through its own, share.js).
+  constructor(panel, { onClose, messagePath } = {}) {
     this.panel = panel;
     this.onClose = onClose || (() => {});
+    this.messagePath = messagePath || ((id) => `messages/${encodeURIComponent(id)}`);
     this.seq = 0;
   }
 
@@ -79,7 +81,7 @@ export class DetailPanel {
     replaceChildren(this.panel, this.header('Loading message…'), h('p', { class: 'muted pad' }, 'Loading…'));
     let message;
     try {
-      message = await getJson(`messages/${encodeURIComponent(id)}`);
+      message = await getJson(this.messagePath(id));
     } catch (e) {
       if (seq !== this.seq) return;
       replaceChildren(this.panel, this.header('Message'), h('p', { class: 'error pad' }, e.message));

@@ -149,7 +149,8 @@ function columnIndex(hosts, index, ip, port) {
   return hosts.length - 1;
 }
 
-export function drawLadder(flowHosts, messages, legs) {
+// `panel`: where a clicked message opens (the shared-call view passes its own).
+export function drawLadder(flowHosts, messages, legs, panel = detail) {
   const hosts = flowHosts.map(String);
   const index = new Map(hosts.map((host, i) => [host, i]));
   const rows = messages.map((m) => ({
@@ -240,7 +241,7 @@ export function drawLadder(flowHosts, messages, legs) {
     }
     const open = () => {
       select(group);
-      detail.show(m.id, { leg, inferred });
+      panel.show(m.id, { leg, inferred });
     };
     group.addEventListener('click', open);
     group.addEventListener('keydown', (event) => {

@@ -3,6 +3,7 @@
 //   #/search?...          search (js/search.js); the query string is the search (js/query.js)
 //   #/flow?call_id=...    one call's ladder (js/flow.js)
 //   #/dashboard?...       message rates (js/dashboard.js)
+//   #/share?t=...         a shared call, no login (js/share.js); #/shares the active share links
 import { ApiError, login, logout, session, setUnauthorizedHandler } from './api.js';
 import { byId } from './dom.js';
 import { SESSION_ENDED, clearBanner, showBanner } from './banner.js';
@@ -10,8 +11,9 @@ import { closeSearchDetail, initSearch, showSearch } from './search.js';
 import { closeFlowDetail, initFlow, showFlow } from './flow.js';
 import { initDashboard, showDashboard } from './dashboard.js';
 import { hashFor, parseHash } from './query.js';
+import { closeSharedDetail, initShare, showShared, showShares } from './share.js';
 
-const VIEWS = ['login', 'search', 'flow', 'dashboard'];
+const VIEWS = ['login', 'search', 'flow', 'dashboard', 'share', 'shares'];
 
 function showView(name) {
   for (const view of VIEWS) byId(`view-${view}`).hidden = view !== name;
@@ -41,6 +43,11 @@ function route() {
     else byId('login-password').focus();
     return;
   }
+  if (name === 'share') {
+    showView('share');
+    showShared(params);
+    return;
+  }
   if (!session.token()) {
     goToLogin();
     return;
@@ -51,6 +58,9 @@ function route() {
   } else if (name === 'dashboard') {
     showView('dashboard');
     showDashboard(params);
+  } else if (name === 'shares') {
+    showView('shares');
+    showShares(session.user());
   } else if (name === 'search') {
     showView('search');
     showSearch(params);
@@ -73,7 +83,7 @@ function initLogin() {
       clearBanner();
       const next = parseHash(location.hash).params.get('next') || '';
       // Only ever follow an in-app route.
-      location.hash = /^#\/(search|flow|dashboard)\b/.test(next) ? next : hashFor('search');
+      location.hash = /^#\/(search|flow|dashboard|shares)\b/.test(next) ? next : hashFor('search');
     } catch (e) {
       error.textContent = e instanceof ApiError && e.status === 401
         ? 'Wrong user name or password.'
@@ -92,11 +102,13 @@ setUnauthorizedHandler(() => goToLogin(SESSION_ENDED));
 initLogin();
 initSearch();
 initFlow();
+initShare();
 initDashboard();
 document.addEventListener('keydown', (event) => {
   if (event.key === 'Escape') {
     closeSearchDetail();
     closeFlowDetail();
+    closeSharedDetail();
   }
 });
 window.addEventListener('hashchange', route);
