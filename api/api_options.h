@@ -6,6 +6,7 @@
 #include <string>
 
 #include "api/call_flow.h"
+#include "api/ldap_directory.h"
 #include "api/sql_pool.h"
 #include "store/db_connection.h"
 
@@ -44,6 +45,7 @@ struct ApiOptions {
   std::string share_secret;
   int64_t share_default_ttl_s = 7 * 86400;
   int64_t share_max_ttl_s = 30 * 86400;
+  LdapOptions ldap;     // api.ldap_*: directory login (ldap_directory.h); off unless api.ldap_url is set
   SqlPoolOptions pool;  // api.db_pool_size, api.db_acquire_timeout_ms, api.query_timeout_s
   store::DbOptions db;  // db.host, db.port, db.socket, db.user, db.password, db.name, db.connect_timeout_s
 

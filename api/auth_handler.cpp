@@ -61,7 +61,13 @@ ApiResponse AuthHandler::login(const ApiRequest& req) {
   uint64_t expires_us = 0;
   Role role = Role::Viewer;
   DbError error;
-  switch (ctx_.auth.login(*username, *password, token, expires_us, role, error)) {
+  bool unavailable = false;
+  const auto outcome = directoryLogin(*username, *password, token, expires_us, role, error, unavailable);
+  if (unavailable)  // not the user's fault: no failure counted
+    return ApiResponse::error(503, "directory_unavailable",
+                              "the login directory (LDAP) cannot be reached; try again later "
+                              "(local accounts can still log in)");
+  switch (outcome) {
     case AuthStore::Outcome::Ok: break;
     case AuthStore::Outcome::Denied:
       ctx_.login_limiter.recordFailure(*username, req.client, now);
@@ -82,6 +88,30 @@ ApiResponse AuthHandler::login(const ApiRequest& req) {
   o->set("role", std::string(roleName(role)));
   o->set("username", *username);
   return ApiResponse::json(200, o);
+}
+
+AuthStore::Outcome AuthHandler::directoryLogin(const std::string& username, const std::string& password,
+                                               std::string& token, uint64_t& expires_us, Role& role, DbError& error,
+                                               bool& unavailable) {
+  AuthStore::Account account = AuthStore::Account::Local;
+  if (directory_.enabled() && !ctx_.auth.account(username, account, error)) return AuthStore::Outcome::Error;
+  if (account == AuthStore::Account::Local) return ctx_.auth.login(username, password, token, expires_us, role, error);
+  const LdapResult r = directory_.authenticate(username, password);
+  const std::string shown = validUsername(username) ? username : std::string("(invalid)");
+  if (r.kind == LdapResult::Kind::Unavailable) {
+    unavailable = true;
+    ctx_.log.error("ldap_unavailable", {{"username", shown}, {"error", r.detail}});
+    return AuthStore::Outcome::Denied;
+  }
+  if (r.kind == LdapResult::Kind::Denied) {
+    ctx_.log.info("ldap_login_denied", {{"username", shown}, {"reason", r.detail}});
+    return AuthStore::Outcome::Denied;
+  }
+  if (!ctx_.auth.upsertDirectoryUser(username, r.role, error) || !ctx_.auth.openSession(username, token, expires_us, error))
+    return AuthStore::Outcome::Error;
+  role = r.role;
+  ctx_.log.info("ldap_login", {{"username", username}, {"dn", r.dn}, {"role", std::string(roleName(r.role))}});
+  return AuthStore::Outcome::Ok;
 }
 
 ApiResponse AuthHandler::logout(const ApiRequest& req) {

@@ -66,7 +66,7 @@ int open(const LdapOptions& o, Connection& c) {
   return LDAP_SUCCESS;
 }
 
-int bind(LDAP* ld, const std::string& dn, std::string_view password) {
+int simpleBind(LDAP* ld, const std::string& dn, std::string_view password) {
   berval cred;
   cred.bv_val = const_cast<char*>(password.data());
   cred.bv_len = password.size();
@@ -161,7 +161,7 @@ LdapResult LdapDirectory::authenticate(std::string_view username, std::string_vi
   if (direct) {
     dn = replaceUser(options_.user_dn, escapeDnValue(username));
   } else {
-    rc = bind(c.ld, options_.bind_dn, options_.bind_password);
+    rc = simpleBind(c.ld, options_.bind_dn, options_.bind_password);
     if (rc != LDAP_SUCCESS) return result(Kind::Unavailable, describe("service bind as " + options_.bind_dn, rc));
     std::vector<std::string> dns;
     rc = search(c.ld, options_, options_.base_dn, LDAP_SCOPE_SUBTREE,
@@ -173,11 +173,11 @@ LdapResult LdapDirectory::authenticate(std::string_view username, std::string_vi
     dn = dns.front();
   }
 
-  rc = bind(c.ld, dn, password);
+  rc = simpleBind(c.ld, dn, password);
   if (rc == LDAP_INVALID_CREDENTIALS) return result(Kind::Denied, "wrong password or no such DN");
   if (rc != LDAP_SUCCESS) return result(directoryDown(rc) ? Kind::Unavailable : Kind::Denied, describe("user bind", rc));
   if (!direct) {
-    rc = bind(c.ld, options_.bind_dn, options_.bind_password);
+    rc = simpleBind(c.ld, options_.bind_dn, options_.bind_password);
     if (rc != LDAP_SUCCESS) return result(Kind::Unavailable, describe("service bind as " + options_.bind_dn, rc));
   }
 
