@@ -8,6 +8,7 @@
 
 #include "api/base64.h"
 #include "api/password_hash.h"
+#include "api/row_cells.h"
 #include "api/time_text.h"
 
 namespace sipvault::api {
@@ -23,25 +24,13 @@ constexpr size_t kMaxTokenBytes = 128;
 constexpr std::string_view kColumns =
     "id, call_id, call_ref, from_us, to_us, note, created_by, created_us, expires_us, revoked_us, revoked_by";
 
-bool toNumber(const std::optional<std::string>& cell, uint64_t& out) {
-  if (!cell) return false;
-  auto [ptr, ec] = std::from_chars(cell->data(), cell->data() + cell->size(), out);
-  return ec == std::errc() && ptr == cell->data() + cell->size();
-}
-
 DbError badRow() { return DbError{0, "", "unexpected row shape from the database"}; }
 
 bool readLink(const DbRow& row, ShareLink& l) {
-  if (row.size() != 11) return false;
-  for (const auto& cell : row)
-    if (!cell) return false;
-  l.call_id = *row[1];
-  l.call_ref = *row[2];
-  l.note = *row[5];
-  l.created_by = *row[6];
-  l.revoked_by = *row[10];
-  return toNumber(row[0], l.id) && toNumber(row[3], l.from_us) && toNumber(row[4], l.to_us) &&
-         toNumber(row[7], l.created_us) && toNumber(row[8], l.expires_us) && toNumber(row[9], l.revoked_us);
+  return row.size() == 11 && readNumber(row[0], l.id) && readText(row[1], l.call_id) && readText(row[2], l.call_ref) &&
+         readNumber(row[3], l.from_us) && readNumber(row[4], l.to_us) && readText(row[5], l.note) &&
+         readText(row[6], l.created_by) && readNumber(row[7], l.created_us) && readNumber(row[8], l.expires_us) &&
+         readNumber(row[9], l.revoked_us) && readText(row[10], l.revoked_by);
 }
 
 }  // namespace
@@ -107,7 +96,7 @@ bool ShareLinks::create(ShareLink& link, std::string& token, DbError& error) {
   id_q.text("SELECT id FROM api_share_links WHERE token_hash = ").bytes(placeholder);
   DbRows rows;
   if (!pool_.query(id_q, rows, error)) return false;
-  if (rows.size() != 1 || rows[0].size() != 1 || !toNumber(rows[0][0], link.id)) {
+  if (rows.size() != 1 || rows[0].size() != 1 || !readNumber(rows[0][0], link.id)) {
     error = badRow();
     return false;
   }
