@@ -226,8 +226,10 @@ class Router {
   template <typename AddRoute>
   void addShareRoutes(AddRoute& R) {
     using A = const std::vector<std::string>&;
-    R("POST", "/api/v1/shares", "shares", Access::Viewer, [this](const ApiRequest& q, A) { return shares_.create(q); });
-    R("GET", "/api/v1/shares", "shares", Access::Viewer, [this](const ApiRequest& q, A) { return shares_.list(q); });
+    R("POST", "/api/v1/shares", "shares", Access::Viewer,
+      [this](const ApiRequest& q, A) { return shares_.create(q); });
+    R("GET", "/api/v1/shares", "shares", Access::Viewer,
+      [this](const ApiRequest& q, A) { return shares_.list(q); });
     R("DELETE", "/api/v1/shares/*", "shares", Access::Viewer,
       [this](const ApiRequest& q, A a) { return shares_.revoke(q, a[0]); });
     R("GET", "/api/v1/shared/*", "shared", Access::Public,

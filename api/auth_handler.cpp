@@ -91,11 +91,12 @@ ApiResponse AuthHandler::login(const ApiRequest& req) {
 }
 
 AuthStore::Outcome AuthHandler::directoryLogin(const std::string& username, const std::string& password,
-                                               std::string& token, uint64_t& expires_us, Role& role, DbError& error,
-                                               bool& unavailable) {
+                                               std::string& token, uint64_t& expires_us, Role& role,
+                                               DbError& error, bool& unavailable) {
   AuthStore::Account account = AuthStore::Account::Local;
   if (directory_.enabled() && !ctx_.auth.account(username, account, error)) return AuthStore::Outcome::Error;
-  if (account == AuthStore::Account::Local) return ctx_.auth.login(username, password, token, expires_us, role, error);
+  if (account == AuthStore::Account::Local)
+    return ctx_.auth.login(username, password, token, expires_us, role, error);
   const LdapResult r = directory_.authenticate(username, password);
   const std::string shown = validUsername(username) ? username : std::string("(invalid)");
   if (r.kind == LdapResult::Kind::Unavailable) {
@@ -107,10 +108,12 @@ AuthStore::Outcome AuthHandler::directoryLogin(const std::string& username, cons
     ctx_.log.info("ldap_login_denied", {{"username", shown}, {"reason", r.detail}});
     return AuthStore::Outcome::Denied;
   }
-  if (!ctx_.auth.upsertDirectoryUser(username, r.role, error) || !ctx_.auth.openSession(username, token, expires_us, error))
+  if (!ctx_.auth.upsertDirectoryUser(username, r.role, error) ||
+      !ctx_.auth.openSession(username, token, expires_us, error))
     return AuthStore::Outcome::Error;
   role = r.role;
-  ctx_.log.info("ldap_login", {{"username", username}, {"dn", r.dn}, {"role", std::string(roleName(r.role))}});
+  ctx_.log.info("ldap_login",
+                {{"username", username}, {"dn", r.dn}, {"role", std::string(roleName(r.role))}});
   return AuthStore::Outcome::Ok;
 }
 

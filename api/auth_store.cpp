@@ -131,7 +131,8 @@ AuthStore::Outcome AuthStore::login(std::string_view username, std::string_view 
   return openSession(username, token, expires_us, error) ? Outcome::Ok : Outcome::Error;
 }
 
-bool AuthStore::openSession(std::string_view username, std::string& token, uint64_t& expires_us, DbError& error) {
+bool AuthStore::openSession(std::string_view username, std::string& token, uint64_t& expires_us,
+                            DbError& error) {
   auto secret = newSecret(kSessionPrefix);
   if (!secret) {
     error = DbError{0, "", "no random bytes for the session token"};

@@ -24,8 +24,9 @@ struct Connection {
 
 // Result codes that say "the directory cannot answer now", not "no".
 bool directoryDown(int rc) {
-  return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_TIMEOUT || rc == LDAP_TIMELIMIT_EXCEEDED ||
-         rc == LDAP_UNAVAILABLE || rc == LDAP_BUSY || rc == LDAP_LOCAL_ERROR || rc == LDAP_OTHER;
+  return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_TIMEOUT ||
+         rc == LDAP_TIMELIMIT_EXCEEDED || rc == LDAP_UNAVAILABLE || rc == LDAP_BUSY ||
+         rc == LDAP_LOCAL_ERROR || rc == LDAP_OTHER;
 }
 
 std::string describe(std::string_view step, int rc) {
@@ -74,14 +75,14 @@ int simpleBind(LDAP* ld, const std::string& dn, std::string_view password) {
 }
 
 // DNs of the entries under `base` (`scope`) matching `filter`, at most `limit`. An LDAP code.
-int search(LDAP* ld, const LdapOptions& o, const std::string& base, int scope, const std::string& filter, int limit,
-           std::vector<std::string>& dns) {
+int search(LDAP* ld, const LdapOptions& o, const std::string& base, int scope, const std::string& filter,
+           int limit, std::vector<std::string>& dns) {
   LDAPMessage* res = nullptr;
   char no_attrs[] = "1.1";
   char* attrs[] = {no_attrs, nullptr};
   timeval tv{static_cast<time_t>(o.timeout.count()), 0};
-  const int rc = ldap_search_ext_s(ld, base.c_str(), scope, filter.c_str(), attrs, 0, nullptr, nullptr, &tv, limit,
-                                   &res);
+  const int rc = ldap_search_ext_s(ld, base.c_str(), scope, filter.c_str(), attrs, 0, nullptr, nullptr, &tv,
+                                   limit, &res);
   if (res) {
     for (LDAPMessage* e = ldap_first_entry(ld, res); e; e = ldap_next_entry(ld, e)) {
       char* dn = ldap_get_dn(ld, e);
@@ -112,7 +113,8 @@ LdapOptions LdapOptions::fromConfig(const Poco::Util::AbstractConfiguration& c) 
   if (o.url.rfind("ldap://", 0) != 0 && o.url.rfind("ldaps://", 0) != 0)
     throw Poco::InvalidArgumentException("api.ldap_url", "ldap://HOST[:PORT] or ldaps://HOST[:PORT]");
   if (o.user_dn.empty() && o.base_dn.empty())
-    throw Poco::InvalidArgumentException("api.ldap_base_dn", "LDAP login needs api.ldap_user_dn or api.ldap_base_dn");
+    throw Poco::InvalidArgumentException("api.ldap_base_dn",
+                                         "LDAP login needs api.ldap_user_dn or api.ldap_base_dn");
   if (!o.user_dn.empty() && o.user_dn.find("{user}") == std::string::npos)
     throw Poco::InvalidArgumentException("api.ldap_user_dn", "the DN template must hold {user}");
   if (o.user_dn.empty() && o.user_filter.find("{user}") == std::string::npos)
@@ -139,8 +141,9 @@ std::string LdapDirectory::escapeDnValue(std::string_view value) {
   std::string out;
   for (size_t i = 0; i < value.size(); ++i) {
     const char ch = value[i];
-    const bool special = ch == ',' || ch == '+' || ch == '"' || ch == '\\' || ch == '<' || ch == '>' || ch == ';' ||
-                         ch == '=' || (i == 0 && (ch == '#' || ch == ' ')) || (i + 1 == value.size() && ch == ' ');
+    const bool special = ch == ',' || ch == '+' || ch == '"' || ch == '\\' || ch == '<' || ch == '>' ||
+                         ch == ';' || ch == '=' || (i == 0 && (ch == '#' || ch == ' ')) ||
+                         (i + 1 == value.size() && ch == ' ');
     if (special) out += '\\';
     out += ch;
   }
@@ -162,11 +165,13 @@ LdapResult LdapDirectory::authenticate(std::string_view username, std::string_vi
     dn = replaceUser(options_.user_dn, escapeDnValue(username));
   } else {
     rc = simpleBind(c.ld, options_.bind_dn, options_.bind_password);
-    if (rc != LDAP_SUCCESS) return result(Kind::Unavailable, describe("service bind as " + options_.bind_dn, rc));
+    if (rc != LDAP_SUCCESS)
+      return result(Kind::Unavailable, describe("service bind as " + options_.bind_dn, rc));
     std::vector<std::string> dns;
     rc = search(c.ld, options_, options_.base_dn, LDAP_SCOPE_SUBTREE,
                 replaceUser(options_.user_filter, escapeFilter(username)), 2, dns);
-    if (rc == LDAP_SIZELIMIT_EXCEEDED || dns.size() > 1) return result(Kind::Denied, "more than one entry matches");
+    if (rc == LDAP_SIZELIMIT_EXCEEDED || dns.size() > 1)
+      return result(Kind::Denied, "more than one entry matches");
     if (rc != LDAP_SUCCESS)
       return result(directoryDown(rc) ? Kind::Unavailable : Kind::Denied, describe("user search", rc));
     if (dns.empty()) return result(Kind::Denied, "no such user in the directory");
@@ -175,10 +180,12 @@ LdapResult LdapDirectory::authenticate(std::string_view username, std::string_vi
 
   rc = simpleBind(c.ld, dn, password);
   if (rc == LDAP_INVALID_CREDENTIALS) return result(Kind::Denied, "wrong password or no such DN");
-  if (rc != LDAP_SUCCESS) return result(directoryDown(rc) ? Kind::Unavailable : Kind::Denied, describe("user bind", rc));
+  if (rc != LDAP_SUCCESS)
+    return result(directoryDown(rc) ? Kind::Unavailable : Kind::Denied, describe("user bind", rc));
   if (!direct) {
     rc = simpleBind(c.ld, options_.bind_dn, options_.bind_password);
-    if (rc != LDAP_SUCCESS) return result(Kind::Unavailable, describe("service bind as " + options_.bind_dn, rc));
+    if (rc != LDAP_SUCCESS)
+      return result(Kind::Unavailable, describe("service bind as " + options_.bind_dn, rc));
   }
 
   // Group membership -> role.

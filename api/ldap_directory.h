@@ -31,16 +31,16 @@ class AbstractConfiguration;
 namespace sipvault::api {
 
 struct LdapOptions {
-  std::string url;                // api.ldap_url: "ldap://host:389" / "ldaps://host:636"; empty = no LDAP login
-  std::string user_dn;            // api.ldap_user_dn: DN template with {user} (direct bind)
-  std::string bind_dn;            // api.ldap_bind_dn: service account for the search (empty: anonymous)
-  std::string bind_password;      // api.ldap_bind_password
-  std::string base_dn;            // api.ldap_base_dn: where users are searched
+  std::string url;            // api.ldap_url: "ldap://host:389" / "ldaps://host:636"; empty = no LDAP login
+  std::string user_dn;        // api.ldap_user_dn: DN template with {user} (direct bind)
+  std::string bind_dn;        // api.ldap_bind_dn: service account for the search (empty: anonymous)
+  std::string bind_password;  // api.ldap_bind_password
+  std::string base_dn;        // api.ldap_base_dn: where users are searched
   std::string user_filter = "(uid={user})";  // api.ldap_user_filter
-  std::string admin_group;        // api.ldap_admin_group: group DN whose members are admins
-  std::string viewer_group;       // api.ldap_viewer_group: group DN whose members are viewers (empty: everyone)
-  std::string ca_file;            // api.ldap_ca_file: PEM CA(s) for ldaps:// and StartTLS
-  bool starttls = false;          // api.ldap_starttls
+  std::string admin_group;                   // api.ldap_admin_group: group DN whose members are admins
+  std::string viewer_group;  // api.ldap_viewer_group: group DN whose members are viewers (empty: everyone)
+  std::string ca_file;       // api.ldap_ca_file: PEM CA(s) for ldaps:// and StartTLS
+  bool starttls = false;     // api.ldap_starttls
   std::chrono::seconds timeout{5};  // api.ldap_timeout_s: connect and each operation
 
   [[nodiscard]] bool enabled() const { return !url.empty(); }

@@ -82,7 +82,8 @@ ApiResponse ShareHandler::create(const ApiRequest& req) {
     if (!text) return ApiResponse::badParameter(bad);
     auto ref = decodeCallRef(*text);
     if (!ref) return ApiResponse::badParameter({"call_ref", "not a call_ref from this api"});
-    if (jsonText(ref->stored) != *call_id && ref->stored != std::string_view(*call_id).substr(0, kCallIdWidth))
+    if (jsonText(ref->stored) != *call_id &&
+        ref->stored != std::string_view(*call_id).substr(0, kCallIdWidth))
       return ApiResponse::badParameter({"call_ref", "names another call than call_id"});
     call = std::move(*ref);
   }
@@ -92,7 +93,8 @@ ApiResponse ShareHandler::create(const ApiRequest& req) {
   if (time_error) return ApiResponse::badParameter(*time_error);
   ShareLink link;
   link.to_us = to.value_or(req.now_us);
-  link.from_us = from.value_or(link.to_us > ctx_.options.flow_range_us ? link.to_us - ctx_.options.flow_range_us : 0);
+  link.from_us =
+      from.value_or(link.to_us > ctx_.options.flow_range_us ? link.to_us - ctx_.options.flow_range_us : 0);
   if (link.from_us > link.to_us) return ApiResponse::badParameter({"from", "after to"});
   int64_t ttl = ctx_.options.share_default_ttl_s;
   if ((*body)->has("expires_s")) {
@@ -115,7 +117,8 @@ ApiResponse ShareHandler::create(const ApiRequest& req) {
     ctx_.log.error("query_failed", {{"endpoint", "share_create"}, {"error", error.describe()}});
     return ApiResponse::databaseError(error);
   }
-  if (flow.messages.empty()) return ApiResponse::error(404, "not_found", "no message of this call in the time range");
+  if (flow.messages.empty())
+    return ApiResponse::error(404, "not_found", "no message of this call in the time range");
   link.call_id = call.stored;
   link.call_ref = encodeCallRef(call);
   link.created_by = req.principal->username;
@@ -137,7 +140,8 @@ ApiResponse ShareHandler::list(const ApiRequest& req) {
   const bool admin = req.principal->role == Role::Admin;
   std::vector<ShareLink> links;
   DbError error;
-  if (!links_.listActive(req.now_us, admin ? std::nullopt : std::optional<std::string_view>(req.principal->username),
+  if (!links_.listActive(req.now_us,
+                         admin ? std::nullopt : std::optional<std::string_view>(req.principal->username),
                          links, error))
     return ApiResponse::databaseError(error);
   Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
@@ -156,14 +160,16 @@ ApiResponse ShareHandler::revoke(const ApiRequest& req, const std::string& id_te
   if (!link) return ApiResponse::error(404, "not_found", "no such share link");
   if (req.principal->role != Role::Admin && link->created_by != req.principal->username)
     return ApiResponse::error(403, "forbidden", "only its creator or an admin can revoke a share link");
-  if (!links_.revoke(*id, req.principal->username, req.now_us, error)) return ApiResponse::databaseError(error);
+  if (!links_.revoke(*id, req.principal->username, req.now_us, error))
+    return ApiResponse::databaseError(error);
   ctx_.log.info("share_revoked", {{"id", *id}, {"by", req.principal->username}});
   Poco::JSON::Object::Ptr o = jsonObject();
   o->set("revoked", std::to_string(*id));
   return ApiResponse::json(200, o);
 }
 
-bool ShareHandler::open(const ApiRequest& req, const std::string& token, ShareLink& link, ApiResponse& refused) {
+bool ShareHandler::open(const ApiRequest& req, const std::string& token, ShareLink& link,
+                        ApiResponse& refused) {
   if (auto e = onlyParams(req.query, {})) {
     refused = ApiResponse::badParameter(*e);
     return false;
@@ -221,7 +227,8 @@ ApiResponse ShareHandler::flow(const ApiRequest& req, const std::string& token) 
     ctx_.log.error("query_failed", {{"endpoint", "shared_flow"}, {"error", error.describe()}});
     return ApiResponse::databaseError(error);
   }
-  if (flow.messages.empty()) return ApiResponse::error(404, "not_found", "no message of this call in the time range");
+  if (flow.messages.empty())
+    return ApiResponse::error(404, "not_found", "no message of this call in the time range");
   Poco::JSON::Object::Ptr o = callFlowJson(flow);
   o->set("share", publicJson(link));
   return ApiResponse::json(200, o);
@@ -242,7 +249,8 @@ ApiResponse ShareHandler::message(const ApiRequest& req, const std::string& toke
     return ApiResponse::databaseError(error);
   }
   bool inside = false;
-  for (const MessageRecord& m : flow.messages) inside = inside || (m.capture_us == key->capture_us && m.id == key->id);
+  for (const MessageRecord& m : flow.messages)
+    inside = inside || (m.capture_us == key->capture_us && m.id == key->id);
   if (!inside) return ApiResponse::error(404, "not_found", "no such message in this share");
   return SearchHandler(ctx_).message(scoped(req, link, false), id);
 }

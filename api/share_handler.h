@@ -2,8 +2,8 @@
 // Share links (api/API_CONTRACT.md, "Share links"; store: share_links.h).
 //
 // Managed with a login (viewer or admin):
-//   POST   /api/v1/shares          {"call_id", "call_ref"?, "from"?, "to"?, "expires_s"?, "note"?} -> 201 link + token
-//   GET    /api/v1/shares          active links: every one for an admin, one's own for a viewer
+//   POST   /api/v1/shares          {"call_id", "call_ref"?, "from"?, "to"?, "expires_s"?, "note"?} -> 201
+//   link + token GET    /api/v1/shares          active links: every one for an admin, one's own for a viewer
 //   DELETE /api/v1/shares/{id}     revoke: its creator or an admin
 // Opened without a login, the token in the path being the only credential:
 //   GET /api/v1/shared/{token}                     the link (call, range, expiry)
@@ -36,7 +36,8 @@ class ShareHandler {
 
  private:
   // The link of `token`, or the error response (404 / 410 / 5xx) in `refused`.
-  [[nodiscard]] bool open(const ApiRequest& req, const std::string& token, ShareLink& link, ApiResponse& refused);
+  [[nodiscard]] bool open(const ApiRequest& req, const std::string& token, ShareLink& link,
+                          ApiResponse& refused);
   // The request an export or message lookup of `link` is served as.
   [[nodiscard]] ApiRequest scoped(const ApiRequest& req, const ShareLink& link, bool export_query) const;
   ApiContext& ctx_;

@@ -27,10 +27,11 @@ constexpr std::string_view kColumns =
 DbError badRow() { return DbError{0, "", "unexpected row shape from the database"}; }
 
 bool readLink(const DbRow& row, ShareLink& l) {
-  return row.size() == 11 && readNumber(row[0], l.id) && readText(row[1], l.call_id) && readText(row[2], l.call_ref) &&
-         readNumber(row[3], l.from_us) && readNumber(row[4], l.to_us) && readText(row[5], l.note) &&
-         readText(row[6], l.created_by) && readNumber(row[7], l.created_us) && readNumber(row[8], l.expires_us) &&
-         readNumber(row[9], l.revoked_us) && readText(row[10], l.revoked_by);
+  return row.size() == 11 && readNumber(row[0], l.id) && readText(row[1], l.call_id) &&
+         readText(row[2], l.call_ref) && readNumber(row[3], l.from_us) && readNumber(row[4], l.to_us) &&
+         readText(row[5], l.note) && readText(row[6], l.created_by) && readNumber(row[7], l.created_us) &&
+         readNumber(row[8], l.expires_us) && readNumber(row[9], l.revoked_us) &&
+         readText(row[10], l.revoked_by);
 }
 
 }  // namespace
@@ -41,8 +42,8 @@ ShareLinks::ShareLinks(SqlPool& pool, std::string configured_secret)
 std::string ShareLinks::sign(std::string_view key, std::string_view body) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(body.data()),
-       body.size(), mac, &len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &len);
   return base64UrlEncode(std::string_view(reinterpret_cast<const char*>(mac), len));
 }
 
@@ -85,8 +86,9 @@ bool ShareLinks::create(ShareLink& link, std::string& token, DbError& error) {
   // The row first (for its id), with a placeholder hash unique to it; then the token's hash.
   const std::string placeholder = sha256(*nonce + "placeholder");
   SqlQuery ins;
-  ins.text("INSERT INTO api_share_links (token_hash, call_id, call_ref, from_us, to_us, note, created_by, "
-           "created_us, expires_us) VALUES (")
+  ins.text(
+         "INSERT INTO api_share_links (token_hash, call_id, call_ref, from_us, to_us, note, created_by, "
+         "created_us, expires_us) VALUES (")
       .bytes(placeholder);
   ins.text(", ").bytes(link.call_id).text(", ").bytes(link.call_ref).text(", ").number(link.from_us);
   ins.text(", ").number(link.to_us).text(", ").bytes(link.note).text(", ").bytes(link.created_by);
@@ -109,7 +111,8 @@ bool ShareLinks::create(ShareLink& link, std::string& token, DbError& error) {
   return true;
 }
 
-ShareLinks::Check ShareLinks::resolve(std::string_view token, uint64_t now_us, ShareLink& out, DbError& error) {
+ShareLinks::Check ShareLinks::resolve(std::string_view token, uint64_t now_us, ShareLink& out,
+                                      DbError& error) {
   if (token.size() > kMaxTokenBytes || token.substr(0, kPrefix.size()) != kPrefix) return Check::Invalid;
   const size_t dot = token.rfind('.');
   if (dot == std::string_view::npos) return Check::Invalid;
@@ -142,10 +145,13 @@ ShareLinks::Check ShareLinks::resolve(std::string_view token, uint64_t now_us, S
   return Check::Ok;
 }
 
-bool ShareLinks::listActive(uint64_t now_us, std::optional<std::string_view> created_by, std::vector<ShareLink>& out,
-                            DbError& error) {
+bool ShareLinks::listActive(uint64_t now_us, std::optional<std::string_view> created_by,
+                            std::vector<ShareLink>& out, DbError& error) {
   SqlQuery q;
-  q.text("SELECT ").text(kColumns).text(" FROM api_share_links WHERE revoked_us = 0 AND expires_us > ").number(now_us);
+  q.text("SELECT ")
+      .text(kColumns)
+      .text(" FROM api_share_links WHERE revoked_us = 0 AND expires_us > ")
+      .number(now_us);
   if (created_by) q.text(" AND created_by = ").bytes(*created_by);
   q.text(" ORDER BY id DESC LIMIT 10000");
   DbRows rows;

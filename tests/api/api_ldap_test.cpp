@@ -40,9 +40,9 @@ struct LdapApi {
            std::to_string(n++);
     std::ofstream(base + ".ini") << "[api]\n" << ldap_keys;
     proc = std::make_unique<test::ChildProcess>(
-        std::vector<std::string>{test::binaryPath("api", "sipvault-api"), "--config", base + ".ini", "--listen",
-                                 "127.0.0.1:" + std::to_string(port), "--db-socket", SIPVAULT_TEST_DB_SOCKET,
-                                 "--db-name", kDatabase},
+        std::vector<std::string>{test::binaryPath("api", "sipvault-api"), "--config", base + ".ini",
+                                 "--listen", "127.0.0.1:" + std::to_string(port), "--db-socket",
+                                 SIPVAULT_TEST_DB_SOCKET, "--db-name", kDatabase},
         base + ".log");
     REQUIRE(proc->waitForLog("event=listening", 30s));
   }
@@ -60,13 +60,17 @@ struct LdapApi {
 };
 
 std::string searchKeys(const std::string& url) {
-  return "ldap_url = " + url + "\nldap_base_dn = ou=people," + SlapdServer::kSuffix + "\nldap_bind_dn = " +
-         SlapdServer::kReaderDn + "\nldap_bind_password = " + SlapdServer::kReaderPassword +
+  return "ldap_url = " + url + "\nldap_base_dn = ou=people," + SlapdServer::kSuffix +
+         "\nldap_bind_dn = " + SlapdServer::kReaderDn +
+         "\nldap_bind_password = " + SlapdServer::kReaderPassword +
          "\nldap_user_filter = (&(objectClass=inetOrgPerson)(uid={user}))\nldap_admin_group = " +
-         SlapdServer::kAdminGroup + "\nldap_viewer_group = " + SlapdServer::kViewerGroup + "\nldap_timeout_s = 3\n";
+         SlapdServer::kAdminGroup + "\nldap_viewer_group = " + SlapdServer::kViewerGroup +
+         "\nldap_timeout_s = 3\n";
 }
 
-std::string errorCode(const HttpResult& r) { return r.json()->getObject("error")->getValue<std::string>("code"); }
+std::string errorCode(const HttpResult& r) {
+  return r.json()->getObject("error")->getValue<std::string>("code");
+}
 
 }  // namespace
 

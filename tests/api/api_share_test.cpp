@@ -3,13 +3,13 @@
 // may list and revoke.
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <set>
 #include <sstream>
 #include <thread>
-#include <unistd.h>
 
 #include "api_test_env.h"
 
@@ -28,7 +28,9 @@ std::string json(std::initializer_list<std::pair<std::string, Poco::Dynamic::Var
   return s.str();
 }
 
-std::string errorCode(const HttpResult& r) { return r.json()->getObject("error")->getValue<std::string>("code"); }
+std::string errorCode(const HttpResult& r) {
+  return r.json()->getObject("error")->getValue<std::string>("code");
+}
 
 // A share of `call_id` over the whole data set, made by `client`; the 201 answer.
 Poco::JSON::Object::Ptr share(const ApiClient& client, const std::string& call_id, int expires_s = 600) {
@@ -46,7 +48,8 @@ Poco::JSON::Object::Ptr share(const ApiClient& client, const std::string& call_i
 ApiClient viewer(const std::string& base) {
   const std::string name = base + "-" + std::to_string(getpid());
   const std::string password = "viewer-password-1";
-  HttpResult r = admin().post("/api/v1/users", json({{"username", name}, {"password", password}, {"role", "viewer"}}));
+  HttpResult r =
+      admin().post("/api/v1/users", json({{"username", name}, {"password", password}, {"role", "viewer"}}));
   REQUIRE((r.status == 201 || r.status == 409));
   const std::string token = login(name, password);
   REQUIRE(!token.empty());
@@ -56,13 +59,15 @@ ApiClient viewer(const std::string& base) {
 std::set<std::string> messageIds(const Poco::JSON::Object::Ptr& flow) {
   std::set<std::string> ids;
   auto messages = flow->getArray("messages");
-  for (size_t i = 0; i < messages->size(); ++i) ids.insert(messages->getObject(i)->getValue<std::string>("id"));
+  for (size_t i = 0; i < messages->size(); ++i)
+    ids.insert(messages->getObject(i)->getValue<std::string>("id"));
   return ids;
 }
 
 }  // namespace
 
-TEST_CASE("a share link opens one call's flow, messages and exports without a login", "[api][share][integration]") {
+TEST_CASE("a share link opens one call's flow, messages and exports without a login",
+          "[api][share][integration]") {
   auto link = share(admin(), kLegA);
   const std::string token = link->getValue<std::string>("token");
   CHECK(token.rfind("svl_", 0) == 0);
@@ -112,23 +117,25 @@ TEST_CASE("a share token reads nothing but its call: other calls, search, stats 
   const std::string token = share(admin(), kLegA)->getValue<std::string>("token");
   const ApiClient anonymous(api().port);
   const ApiClient as_bearer(api().port, token);
-  for (const std::string& target : std::vector<std::string>{"/api/v1/messages?from=0s", "/api/v1/calls", "/api/v1/calls/" + enc(kLegA) + "/flow",
-                             "/api/v1/calls/" + enc(kBusyLate) + "/flow", "/api/v1/export.pcap", "/api/v1/stats",
-                             "/api/v1/rejects", "/api/v1/me", "/api/v1/users", "/api/v1/shares", "/metrics"}) {
+  for (const std::string& target : std::vector<std::string>{
+           "/api/v1/messages?from=0s", "/api/v1/calls", "/api/v1/calls/" + enc(kLegA) + "/flow",
+           "/api/v1/calls/" + enc(kBusyLate) + "/flow", "/api/v1/export.pcap", "/api/v1/stats",
+           "/api/v1/rejects", "/api/v1/me", "/api/v1/users", "/api/v1/shares", "/metrics"}) {
     INFO(target);
     CHECK(as_bearer.get(target).status == 401);
   }
   // A message of another call, through this share: 404 (the flow is the scope, whatever the id).
-  HttpResult other = admin().get("/api/v1/messages?call_id=" + enc(kBusyLate) + "&from=" + enc(kFrom) + "&to=" +
-                                 enc(kTo));
+  HttpResult other =
+      admin().get("/api/v1/messages?call_id=" + enc(kBusyLate) + "&from=" + enc(kFrom) + "&to=" + enc(kTo));
   REQUIRE(other.status == 200);
   auto items = other.json()->getArray("items");
   REQUIRE(items->size() > 0);
   const std::string other_id = items->getObject(0)->getValue<std::string>("id");
   CHECK(anonymous.get("/api/v1/shared/" + token + "/messages/" + enc(other_id)).status == 404);
   // No filter can widen it: every query parameter is refused.
-  for (const std::string& suffix : std::vector<std::string>{"/flow?call_id=" + enc(kBusyLate), "/export.pcap?call_id=" + enc(kBusyLate),
-                             "/export.txt?from=0s", "?x=1"}) {
+  for (const std::string& suffix :
+       std::vector<std::string>{"/flow?call_id=" + enc(kBusyLate), "/export.pcap?call_id=" + enc(kBusyLate),
+                                "/export.txt?from=0s", "?x=1"}) {
     INFO(suffix);
     HttpResult r = anonymous.get("/api/v1/shared/" + token + suffix);
     CHECK(r.status == 400);
@@ -172,7 +179,8 @@ TEST_CASE("a tampered, forged or unknown share token is a 404", "[api][share][in
   }
 }
 
-TEST_CASE("an expired share link is refused with 410 and leaves the admin list", "[api][share][integration]") {
+TEST_CASE("an expired share link is refused with 410 and leaves the admin list",
+          "[api][share][integration]") {
   auto link = share(admin(), kLegB, 1);
   const std::string token = link->getValue<std::string>("token");
   const std::string id = link->getValue<std::string>("id");
@@ -235,7 +243,8 @@ TEST_CASE("share links are revoked by their creator or an admin - admins list ev
   CHECK(revoked.json()->getValue<std::string>("revoked") == a_id);
   HttpResult gone = anonymous.get("/api/v1/shared/" + a_token + "/flow");
   CHECK(gone.status == 410);
-  CHECK(gone.json()->getObject("error")->getValue<std::string>("message").find("revoked") != std::string::npos);
+  CHECK(gone.json()->getObject("error")->getValue<std::string>("message").find("revoked") !=
+        std::string::npos);
   CHECK(anonymous.get("/api/v1/shared/" + a_token + "/messages/1-1").status == 410);
   CHECK(ids(admin().get("/api/v1/shares")).count(a_id) == 0);
 
@@ -245,9 +254,13 @@ TEST_CASE("share links are revoked by their creator or an admin - admins list ev
   CHECK(anonymous.get("/api/v1/shared/" + b_token).status == 410);
 }
 
-TEST_CASE("creating a share link validates the call, the range and the lifetime", "[api][share][integration]") {
-  auto code = [](const HttpResult& r) { return r.json()->getObject("error")->getValue<std::string>("parameter"); };
-  HttpResult none = admin().post("/api/v1/shares", json({{"call_id", "no-such-call@nowhere"}, {"from", kFrom}, {"to", kTo}}));
+TEST_CASE("creating a share link validates the call, the range and the lifetime",
+          "[api][share][integration]") {
+  auto code = [](const HttpResult& r) {
+    return r.json()->getObject("error")->getValue<std::string>("parameter");
+  };
+  HttpResult none = admin().post("/api/v1/shares",
+                                 json({{"call_id", "no-such-call@nowhere"}, {"from", kFrom}, {"to", kTo}}));
   CHECK(none.status == 404);
   HttpResult missing = admin().post("/api/v1/shares", json({{"from", kFrom}}));
   CHECK(missing.status == 400);
@@ -255,14 +268,16 @@ TEST_CASE("creating a share link validates the call, the range and the lifetime"
   HttpResult bad_time = admin().post("/api/v1/shares", json({{"call_id", kLegA}, {"from", "yesterday"}}));
   CHECK(bad_time.status == 400);
   CHECK(code(bad_time) == "from");
-  HttpResult long_life =
-      admin().post("/api/v1/shares", json({{"call_id", kLegA}, {"from", kFrom}, {"to", kTo}, {"expires_s", 999999999}}));
+  HttpResult long_life = admin().post(
+      "/api/v1/shares", json({{"call_id", kLegA}, {"from", kFrom}, {"to", kTo}, {"expires_s", 999999999}}));
   CHECK(long_life.status == 400);
   CHECK(code(long_life) == "expires_s");
-  HttpResult zero = admin().post("/api/v1/shares", json({{"call_id", kLegA}, {"from", kFrom}, {"to", kTo}, {"expires_s", 0}}));
+  HttpResult zero = admin().post("/api/v1/shares",
+                                 json({{"call_id", kLegA}, {"from", kFrom}, {"to", kTo}, {"expires_s", 0}}));
   CHECK(zero.status == 400);
   // Outside the range the call has no message: nothing to share.
-  HttpResult empty = admin().post("/api/v1/shares", json({{"call_id", kLegA}, {"from", "0s"}, {"to", "1000ms"}}));
+  HttpResult empty =
+      admin().post("/api/v1/shares", json({{"call_id", kLegA}, {"from", "0s"}, {"to", "1000ms"}}));
   CHECK(empty.status == 404);
   CHECK(admin().post("/api/v1/shares", "{not json").status == 400);
 }
