@@ -141,6 +141,12 @@ ShareLinks::Check ShareLinks::resolve(std::string_view token, uint64_t now_us, S
     return Check::Error;
   }
   if (out.revoked_us != 0) return Check::Revoked;
+  // A deleted creator takes their links along, as their sessions and tokens.
+  SqlQuery creator;
+  creator.text("SELECT 1 FROM api_users WHERE username = ").bytes(out.created_by);
+  DbRows users;
+  if (!pool_.query(creator, users, error)) return Check::Error;
+  if (users.empty()) return Check::Revoked;
   if (out.expires_us <= now_us) return Check::Expired;
   return Check::Ok;
 }
@@ -152,6 +158,7 @@ bool ShareLinks::listActive(uint64_t now_us, std::optional<std::string_view> cre
       .text(kColumns)
       .text(" FROM api_share_links WHERE revoked_us = 0 AND expires_us > ")
       .number(now_us);
+  q.text(" AND created_by IN (SELECT username FROM api_users)");
   if (created_by) q.text(" AND created_by = ").bytes(*created_by);
   q.text(" ORDER BY id DESC LIMIT 10000");
   DbRows rows;

@@ -52,9 +52,9 @@ class ShareLinks {
   // Stores `link` (id and created_us are set here) and returns its token in `token`.
   [[nodiscard]] bool create(ShareLink& link, std::string& token, store::DbError& error);
   // The link a token names: Invalid for a malformed, forged or unknown token, Expired / Revoked
-  // for one that was valid, Error (with `error`) when the database fails.
+  // for one that was valid (a link whose creator was deleted counts as revoked), Error (with `error`) when the database fails.
   [[nodiscard]] Check resolve(std::string_view token, uint64_t now_us, ShareLink& out, store::DbError& error);
-  // Links neither revoked nor expired at `now_us`, newest first; only `created_by`'s when given.
+  // Links neither revoked nor expired at `now_us` whose creator still exists, newest first; only `created_by`'s when given.
   [[nodiscard]] bool listActive(uint64_t now_us, std::optional<std::string_view> created_by,
                                 std::vector<ShareLink>& out, store::DbError& error);
   [[nodiscard]] bool byId(uint64_t id, std::optional<ShareLink>& out, store::DbError& error);

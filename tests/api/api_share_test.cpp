@@ -281,3 +281,18 @@ TEST_CASE("creating a share link validates the call, the range and the lifetime"
   CHECK(empty.status == 404);
   CHECK(admin().post("/api/v1/shares", "{not json").status == 400);
 }
+
+TEST_CASE("deleting a user ends their share links, as their sessions", "[api][share][integration]") {
+  const ApiClient dave = viewer("share-dave");
+  auto link = share(dave, kLegA);
+  const std::string token = link->getValue<std::string>("token");
+  const ApiClient anonymous(api().port);
+  REQUIRE(anonymous.get("/api/v1/shared/" + token + "/flow").status == 200);
+  REQUIRE(admin().del("/api/v1/users/share-dave-" + std::to_string(getpid())).status == 200);
+  CHECK(anonymous.get("/api/v1/shared/" + token + "/flow").status == 410);
+  HttpResult list = admin().get("/api/v1/shares");
+  REQUIRE(list.status == 200);
+  auto items = list.json()->getArray("items");
+  for (size_t i = 0; i < items->size(); ++i)
+    CHECK(items->getObject(i)->getValue<std::string>("id") != link->getValue<std::string>("id"));
+}
