@@ -121,6 +121,7 @@ test('a link made from the flow page opens that call without a login, and nothin
     await gpage.click('[data-testid="shared-view"] [data-testid="ladder-arrow"] >> nth=0');
     await gpage.waitForSelector('[data-testid="shared-detail"] pre.sip');
     assert.ok((await gpage.textContent('[data-testid="shared-detail"] pre.sip')).includes(`INVITE sip:bob@198.51.100.20`));
+    assert.equal(await gpage.locator('[data-testid="shared-detail"] a[href^="#/flow"]').count(), 0, 'no link into the app');
     const download = gpage.waitForEvent('download');
     await gpage.click('#shared-pcap');
     assert.match((await download).suggestedFilename(), /\.pcap$/);

@@ -65,6 +65,7 @@ export class DetailPanel {
     this.panel = panel;
     this.onClose = onClose || (() => {});
     this.messagePath = messagePath || ((id) => `messages/${encodeURIComponent(id)}`);
+    this.shared = Boolean(messagePath);  // a share link's view: no "Call flow" (that page needs a login)
     this.seq = 0;
   }
 
@@ -142,7 +143,7 @@ export class DetailPanel {
     const own = /^SIP\/2\.0 \d{3} (.+)$/.exec(m.start_line || '');
     const title = `${sipLabel(m, own ? own[1] : '')} · ${endpoint(m.src_ip, m.src_port)} → ${endpoint(m.dst_ip, m.dst_port)}`;
     const actions = h('div', { class: 'detail-actions' });
-    if (m.call_id) {
+    if (m.call_id && !this.shared) {
       actions.append(h('a', { class: 'button', href: flowHash(m.call_id, m.time_us, m.time_us, m.call_ref) }, 'Call flow'));
     }
     const rawButton = h('button', { type: 'button', class: 'button' }, 'Download raw');
