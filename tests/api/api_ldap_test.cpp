@@ -111,7 +111,7 @@ TEST_CASE("LDAP login by search maps groups to roles, refuses wrong passwords an
   CHECK(s.proc->log().find("event=ldap_login ") != std::string::npos);
 }
 
-TEST_CASE("LDAP login by direct bind over LDAPS checks the server against api.ldap_ca_file",
+TEST_CASE("LDAP login by direct bind over LDAPS and StartTLS checks the server against api.ldap_ca_file",
           "[api][ldap][integration]") {
   const std::string direct = "ldap_url = " + slapd().ldapsUrl() + "\nldap_user_dn = uid={user},ou=people," +
                              SlapdServer::kSuffix + "\nldap_admin_group = " + SlapdServer::kAdminGroup +
@@ -126,6 +126,21 @@ TEST_CASE("LDAP login by direct bind over LDAPS checks the server against api.ld
     REQUIRE(bob.status == 200);
     CHECK(bob.json()->getValue<std::string>("role") == "viewer");
     CHECK(s.login("bob", SlapdServer::kAlicePassword).status == 401);
+  }
+  {
+    // StartTLS on the plain port, same CA check.
+    LdapApi s("ldap_url = " + slapd().ldapUrl() + "\nldap_starttls = true\nldap_ca_file = " + slapd().caFile() +
+              "\nldap_user_dn = uid={user},ou=people," + SlapdServer::kSuffix +
+              "\nldap_admin_group = " + SlapdServer::kAdminGroup + "\n");
+    HttpResult alice = s.login("alice", SlapdServer::kAlicePassword);
+    INFO(alice.body);
+    CHECK(alice.status == 200);
+    CHECK(s.login("carol", SlapdServer::kCarolPassword).status == 200);  // no viewer group: every user is a viewer
+  }
+  {
+    LdapApi s("ldap_url = " + slapd().ldapUrl() + "\nldap_starttls = true\nldap_ca_file = " +
+              test::testCertificates().other_ca + "\nldap_user_dn = uid={user},ou=people," + SlapdServer::kSuffix + "\n");
+    CHECK(s.login("alice", SlapdServer::kAlicePassword).status == 503);  // StartTLS really checks the certificate
   }
   {
     // A CA that did not sign the server's certificate: the TLS handshake fails -> the directory
