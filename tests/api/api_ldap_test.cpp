@@ -175,3 +175,20 @@ TEST_CASE("the directory down: a clear 503 and a log line for directory users, l
   CHECK(down.status == 503);
   CHECK(t.login("admin", apitest::api().admin_password).status == 200);
 }
+
+TEST_CASE("a bad LDAP configuration stops the api at start with exit 78 naming the key", "[api][ldap][integration]") {
+  const std::string base = std::string(SIPVAULT_BINARY_DIR) + "/tests/api/ldap-badconf-" + std::to_string(getpid());
+  for (const auto& [keys, named] : std::vector<std::pair<std::string, std::string>>{
+           {"ldap_url = http://127.0.0.1:1\nldap_base_dn = dc=x\n", "api.ldap_url"},
+           {"ldap_url = ldap://127.0.0.1:1\n", "api.ldap_base_dn"},
+           {"ldap_url = ldap://127.0.0.1:1\nldap_user_dn = uid=x,dc=x\n", "api.ldap_user_dn"}}) {
+    INFO(keys);
+    std::ofstream(base + ".ini") << "[api]\n" << keys;
+    test::ChildProcess proc({test::binaryPath("api", "sipvault-api"), "--config", base + ".ini", "--listen",
+                             "127.0.0.1:" + std::to_string(test::freePort()), "--db-socket", SIPVAULT_TEST_DB_SOCKET,
+                             "--db-name", kDatabase},
+                            base + ".log");
+    CHECK(proc.wait(20s) == 78);
+    CHECK(proc.log().find(named) != std::string::npos);
+  }
+}
