@@ -296,3 +296,15 @@ TEST_CASE("deleting a user ends their share links, as their sessions", "[api][sh
   for (size_t i = 0; i < items->size(); ++i)
     CHECK(items->getObject(i)->getValue<std::string>("id") != link->getValue<std::string>("id"));
 }
+
+TEST_CASE("the OpenAPI document lists the share link endpoints", "[api][share][openapi][integration]") {
+  HttpResult r = ApiClient(api().port).get("/api/v1/openapi.json");
+  REQUIRE(r.status == 200);
+  auto paths = r.json()->getObject("paths");
+  for (const char* p : {"/api/v1/shares", "/api/v1/shares/{id}", "/api/v1/shared/{token}", "/api/v1/shared/{token}/flow",
+                        "/api/v1/shared/{token}/messages/{id}", "/api/v1/shared/{token}/export.pcap",
+                        "/api/v1/shared/{token}/export.txt"}) {
+    INFO(p);
+    CHECK(paths->has(p));
+  }
+}
