@@ -11,7 +11,9 @@ namespace sipvault::api {
 
 class AuthHandler {
  public:
-  explicit AuthHandler(ApiContext& ctx) : ctx_(ctx), directory_(ctx.options.ldap) {}
+  explicit AuthHandler(ApiContext& ctx) : ctx_(ctx), directory_(ctx.options.ldap) {
+    if (directory_.enabled()) ctx_.log.info("ldap_login_enabled", {{"url", ctx.options.ldap.url}});
+  }
   [[nodiscard]] ApiResponse login(const ApiRequest& req);
   [[nodiscard]] ApiResponse logout(const ApiRequest& req);
   [[nodiscard]] ApiResponse me(const ApiRequest& req);
