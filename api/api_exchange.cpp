@@ -1,5 +1,7 @@
 #include "api/api_exchange.h"
 
+#include <Poco/JSON/Parser.h>
+
 #include <sstream>
 
 #include "api/message_record.h"
@@ -43,6 +45,52 @@ std::optional<ParamError> onlyParams(const QueryParams& query, std::initializer_
     if (!ok) return ParamError{name, "unknown parameter"};
   }
   return std::nullopt;
+}
+
+namespace {
+constexpr int kMaxJsonDepth = 16;
+}  // namespace
+
+std::optional<Poco::JSON::Object::Ptr> jsonBody(const std::string& body, ParamError& error) {
+  // Bounded nesting before the parser sees it (its result is built recursively).
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxJsonDepth) {
+        error = {"body", "nested too deeply"};
+        return std::nullopt;
+      }
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  try {
+    Poco::JSON::Parser parser;
+    Poco::Dynamic::Var v = parser.parse(body);
+    if (v.type() == typeid(Poco::JSON::Object::Ptr)) return v.extract<Poco::JSON::Object::Ptr>();
+  } catch (const Poco::Exception&) {
+  } catch (const std::exception&) {
+  }
+  error = {"body", "expected a JSON object"};
+  return std::nullopt;
+}
+
+std::optional<std::string> stringMember(const Poco::JSON::Object::Ptr& o, const std::string& name,
+                                        ParamError& error) {
+  if (!o->has(name) || !o->get(name).isString()) {
+    error = {name, "required, a string"};
+    return std::nullopt;
+  }
+  return o->get(name).extract<std::string>();
 }
 
 }  // namespace sipvault::api

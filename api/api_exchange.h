@@ -50,4 +50,10 @@ struct ApiResponse {
 [[nodiscard]] std::optional<ParamError> onlyParams(const QueryParams& query,
                                                    std::initializer_list<std::string_view> allowed);
 
+// The body as a JSON object (nesting bounded); nullopt with `error` naming "body" otherwise.
+[[nodiscard]] std::optional<Poco::JSON::Object::Ptr> jsonBody(const std::string& body, ParamError& error);
+// A string member; nullopt with `error` naming it when missing or not a string.
+[[nodiscard]] std::optional<std::string> stringMember(const Poco::JSON::Object::Ptr& o,
+                                                      const std::string& name, ParamError& error);
+
 }  // namespace sipvault::api

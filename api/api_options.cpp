@@ -65,6 +65,13 @@ ApiOptions ApiOptions::fromConfig(const Poco::Util::AbstractConfiguration& c) {
       static_cast<size_t>(intInRange(c, "api.flow_max_legs", static_cast<int64_t>(o.flow.max_legs), 1, 256));
   o.admin_user = c.getString("api.admin_user", "");
   o.admin_password_file = c.getString("api.admin_password_file", o.admin_password_file);
+  o.share_secret = c.getString("api.share_secret", "");
+  if (!o.share_secret.empty() && o.share_secret.size() < 32)
+    throw Poco::InvalidArgumentException("api.share_secret", "at least 32 bytes (or empty: generated)");
+  o.share_max_ttl_s = intInRange(c, "api.share_max_ttl_s", o.share_max_ttl_s, 60, 366 * 86400);
+  o.share_default_ttl_s =
+      intInRange(c, "api.share_default_ttl_s", o.share_default_ttl_s, 60, o.share_max_ttl_s);
+  o.ldap = LdapOptions::fromConfig(c);
   o.pool.size = static_cast<size_t>(intInRange(c, "api.db_pool_size", static_cast<int64_t>(o.pool.size), 1, 1000));
   o.pool.acquire_timeout = std::chrono::milliseconds(
       intInRange(c, "api.db_acquire_timeout_ms", o.pool.acquire_timeout.count(), 1, 600000));

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "api/call_flow.h"
+#include "api/ldap_directory.h"
 #include "api/sql_pool.h"
 #include "store/db_connection.h"
 
@@ -38,6 +39,13 @@ struct ApiOptions {
   // password goes to api.admin_password_file (relative paths from the working directory).
   std::string admin_user;
   std::string admin_password_file = "var/api-admin-password";
+  // Share links (share_links.h): api.share_secret, the HMAC key (>= 32 bytes; empty = one generated
+  // and kept in the database); api.share_default_ttl_s / api.share_max_ttl_s, a link's life when
+  // its creator names none / at most.
+  std::string share_secret;
+  int64_t share_default_ttl_s = 7 * 86400;
+  int64_t share_max_ttl_s = 30 * 86400;
+  LdapOptions ldap;     // api.ldap_*: directory login (ldap_directory.h); off unless api.ldap_url is set
   SqlPoolOptions pool;  // api.db_pool_size, api.db_acquire_timeout_ms, api.query_timeout_s
   store::DbOptions db;  // db.host, db.port, db.socket, db.user, db.password, db.name, db.connect_timeout_s
 

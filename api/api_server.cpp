@@ -27,6 +27,7 @@
 #include "api/export_handler.h"
 #include "api/reject_handler.h"
 #include "api/search_handler.h"
+#include "api/share_handler.h"
 #include "api/stats_handler.h"
 #include "api/system_handler.h"
 #include "api/time_text.h"
@@ -143,7 +144,8 @@ class Router {
         rejects_(ctx),
         exports_(ctx),
         stats_(ctx),
-        system_(ctx) {
+        system_(ctx),
+        shares_(ctx) {
     addRoutes();
     std::vector<std::string> names{"static", "other"};
     for (const Route& r : routes_) names.push_back(r.name);
@@ -216,7 +218,30 @@ class Router {
     // Documentation, not data: public so that generators and Swagger tools can read it.
     R("GET", "/api/v1/openapi.json", "openapi", Access::Public,
       [this](const ApiRequest& q, A) { return system_.openapi(q); });
+    addShareRoutes(R);
     R("GET", "/metrics", "metrics", Access::Viewer, [this](const ApiRequest& q, A) { return system_.metrics(q); });
+  }
+
+  // Share links (share_handler.h): managed with a login, opened with the link's token alone.
+  template <typename AddRoute>
+  void addShareRoutes(AddRoute& R) {
+    using A = const std::vector<std::string>&;
+    R("POST", "/api/v1/shares", "shares", Access::Viewer,
+      [this](const ApiRequest& q, A) { return shares_.create(q); });
+    R("GET", "/api/v1/shares", "shares", Access::Viewer,
+      [this](const ApiRequest& q, A) { return shares_.list(q); });
+    R("DELETE", "/api/v1/shares/*", "shares", Access::Viewer,
+      [this](const ApiRequest& q, A a) { return shares_.revoke(q, a[0]); });
+    R("GET", "/api/v1/shared/*", "shared", Access::Public,
+      [this](const ApiRequest& q, A a) { return shares_.info(q, a[0]); });
+    R("GET", "/api/v1/shared/*/flow", "shared", Access::Public,
+      [this](const ApiRequest& q, A a) { return shares_.flow(q, a[0]); });
+    R("GET", "/api/v1/shared/*/messages/*", "shared", Access::Public,
+      [this](const ApiRequest& q, A a) { return shares_.message(q, a[0], a[1]); });
+    R("GET", "/api/v1/shared/*/export.pcap", "shared", Access::Public,
+      [this](const ApiRequest& q, A a) { return shares_.exportPcap(q, a[0]); });
+    R("GET", "/api/v1/shared/*/export.txt", "shared", Access::Public,
+      [this](const ApiRequest& q, A a) { return shares_.exportText(q, a[0]); });
   }
 
   // Reads the body, at most `limit` bytes; false when there is more. An oversized body of up to
@@ -386,6 +411,7 @@ class Router {
   ExportHandler exports_;
   StatsHandler stats_;
   SystemHandler system_;
+  ShareHandler shares_;
   std::vector<Route> routes_;
   std::unique_ptr<HttpMetrics> metrics_;
 };

@@ -13,50 +13,6 @@ namespace sipvault::api {
 using namespace sipvault::store;
 namespace {
 
-constexpr int kMaxJsonDepth = 16;
-
-// The body as a JSON object; nullopt with `error` naming "body" otherwise.
-std::optional<Poco::JSON::Object::Ptr> jsonBody(const std::string& body, ParamError& error) {
-  // Bounded nesting before the parser sees it (its result is built recursively).
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < body.size(); ++i) {
-    const char c = body[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > kMaxJsonDepth) {
-        error = {"body", "nested too deeply"};
-        return std::nullopt;
-      }
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  try {
-    Poco::JSON::Parser parser;
-    Poco::Dynamic::Var v = parser.parse(body);
-    if (v.type() == typeid(Poco::JSON::Object::Ptr)) return v.extract<Poco::JSON::Object::Ptr>();
-  } catch (const Poco::Exception&) {
-  } catch (const std::exception&) {
-  }
-  error = {"body", "expected a JSON object"};
-  return std::nullopt;
-}
-
-// A string member; nullopt with `error` naming it when missing or not a string.
-std::optional<std::string> stringMember(const Poco::JSON::Object::Ptr& o, const std::string& name,
-                                        ParamError& error) {
-  if (!o->has(name) || !o->get(name).isString()) {
-    error = {name, "required, a string"};
-    return std::nullopt;
-  }
-  return o->get(name).extract<std::string>();
-}
-
 std::optional<ParamError> checkPassword(const std::string& password) {
   if (password.size() < 8 || password.size() > 1024) return ParamError{"password", "8 to 1024 bytes"};
   return std::nullopt;
@@ -105,7 +61,13 @@ ApiResponse AuthHandler::login(const ApiRequest& req) {
   uint64_t expires_us = 0;
   Role role = Role::Viewer;
   DbError error;
-  switch (ctx_.auth.login(*username, *password, token, expires_us, role, error)) {
+  bool unavailable = false;
+  const auto outcome = directoryLogin(*username, *password, token, expires_us, role, error, unavailable);
+  if (unavailable)  // not the user's fault: no failure counted
+    return ApiResponse::error(503, "directory_unavailable",
+                              "the login directory (LDAP) cannot be reached; try again later "
+                              "(local accounts can still log in)");
+  switch (outcome) {
     case AuthStore::Outcome::Ok: break;
     case AuthStore::Outcome::Denied:
       ctx_.login_limiter.recordFailure(*username, req.client, now);
@@ -126,6 +88,33 @@ ApiResponse AuthHandler::login(const ApiRequest& req) {
   o->set("role", std::string(roleName(role)));
   o->set("username", *username);
   return ApiResponse::json(200, o);
+}
+
+AuthStore::Outcome AuthHandler::directoryLogin(const std::string& username, const std::string& password,
+                                               std::string& token, uint64_t& expires_us, Role& role,
+                                               DbError& error, bool& unavailable) {
+  AuthStore::Account account = AuthStore::Account::Local;
+  if (directory_.enabled() && !ctx_.auth.account(username, account, error)) return AuthStore::Outcome::Error;
+  if (account == AuthStore::Account::Local)
+    return ctx_.auth.login(username, password, token, expires_us, role, error);
+  const LdapResult r = directory_.authenticate(username, password);
+  const std::string shown = validUsername(username) ? username : std::string("(invalid)");
+  if (r.kind == LdapResult::Kind::Unavailable) {
+    unavailable = true;
+    ctx_.log.error("ldap_unavailable", {{"username", shown}, {"error", r.detail}});
+    return AuthStore::Outcome::Denied;
+  }
+  if (r.kind == LdapResult::Kind::Denied) {
+    ctx_.log.info("ldap_login_denied", {{"username", shown}, {"reason", r.detail}});
+    return AuthStore::Outcome::Denied;
+  }
+  if (!ctx_.auth.upsertDirectoryUser(username, r.role, error) ||
+      !ctx_.auth.openSession(username, token, expires_us, error))
+    return AuthStore::Outcome::Error;
+  role = r.role;
+  ctx_.log.info("ldap_login",
+                {{"username", username}, {"dn", r.dn}, {"role", std::string(roleName(r.role))}});
+  return AuthStore::Outcome::Ok;
 }
 
 ApiResponse AuthHandler::logout(const ApiRequest& req) {

@@ -128,24 +128,55 @@ AuthStore::Outcome AuthStore::login(std::string_view username, std::string_view 
   const bool match = verifyPassword(password, known ? *rows[0][1] : dummy_hash_);
   if (!known || !match) return Outcome::Denied;
   role = parseRole(*rows[0][0]).value_or(Role::Viewer);
+  return openSession(username, token, expires_us, error) ? Outcome::Ok : Outcome::Error;
+}
 
+bool AuthStore::openSession(std::string_view username, std::string& token, uint64_t& expires_us,
+                            DbError& error) {
   auto secret = newSecret(kSessionPrefix);
   if (!secret) {
     error = DbError{0, "", "no random bytes for the session token"};
-    return Outcome::Error;
+    return false;
   }
   const uint64_t now = nowUs();
   expires_us = now + static_cast<uint64_t>(session_ttl_.count()) * 1000000;
   // Expired sessions are removed here, where they would otherwise pile up.
   SqlQuery purge;
   purge.text("DELETE FROM api_sessions WHERE expires_us < ").number(now);
-  if (!pool_.execute(purge, error)) return Outcome::Error;
+  if (!pool_.execute(purge, error)) return false;
   SqlQuery ins;
   ins.text("INSERT INTO api_sessions (token_hash, username, created_us, expires_us) VALUES (").bytes(sha256(*secret));
   ins.text(", ").bytes(username).text(", ").number(now).text(", ").number(expires_us).text(")");
-  if (!pool_.execute(ins, error)) return Outcome::Error;
+  if (!pool_.execute(ins, error)) return false;
   token = std::move(*secret);
-  return Outcome::Ok;
+  return true;
+}
+
+bool AuthStore::account(std::string_view username, Account& out, DbError& error) {
+  SqlQuery q;
+  q.text("SELECT password_hash FROM api_users WHERE username = ").bytes(username);
+  DbRows rows;
+  if (!pool_.query(q, rows, error)) return false;
+  out = Account::None;
+  if (rows.size() == 1 && rows[0].size() == 1 && rows[0][0])
+    out = *rows[0][0] == kDirectoryPassword ? Account::Directory : Account::Local;
+  return true;
+}
+
+bool AuthStore::upsertDirectoryUser(std::string_view username, Role role, DbError& error) {
+  SqlQuery q;
+  q.text("INSERT INTO api_users (username, role, password_hash, created_us) VALUES (").bytes(username);
+  q.text(", ").bytes(roleName(role)).text(", ").bytes(kDirectoryPassword).text(", ").number(nowUs());
+  q.text(") ON DUPLICATE KEY UPDATE role = IF(password_hash = ").bytes(kDirectoryPassword);
+  q.text(", VALUES(role), role)");
+  if (!pool_.execute(q, error)) return false;
+  Account now = Account::None;
+  if (!account(username, now, error)) return false;
+  if (now != Account::Directory) {
+    error = DbError{0, "", "a local user has this name"};
+    return false;
+  }
+  return true;
 }
 
 bool AuthStore::endSession(const std::string& token_hash, DbError& error) {

@@ -75,6 +75,18 @@ class AuthStore {
                               uint64_t& expires_us, Role& role, store::DbError& error);
   [[nodiscard]] bool endSession(const std::string& token_hash, store::DbError& error);
 
+  // Directory (LDAP) users live in api_users too (sessions join it for the role), with the
+  // password hash kDirectoryPassword, which no password matches: only the directory logs them in.
+  static constexpr std::string_view kDirectoryPassword = "ldap";
+  enum class Account { None, Local, Directory };
+  [[nodiscard]] bool account(std::string_view username, Account& out, store::DbError& error);
+  // Creates the directory user or updates its role; a local user of that name is left alone
+  // (false with `error` then).
+  [[nodiscard]] bool upsertDirectoryUser(std::string_view username, Role role, store::DbError& error);
+  // A new session for an existing user (after the password or the directory said yes).
+  [[nodiscard]] bool openSession(std::string_view username, std::string& token, uint64_t& expires_us,
+                                 store::DbError& error);
+
   // The principal for a bearer token; `out` stays empty when the token is unknown or expired.
   [[nodiscard]] bool authenticate(std::string_view bearer, uint64_t now_us, std::optional<Principal>& out,
                                   store::DbError& error);

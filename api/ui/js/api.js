@@ -169,6 +169,10 @@ export async function postJson(path, body) {
   return text ? JSON.parse(text) : {};
 }
 
+export async function deleteJson(path) {
+  return (await send('DELETE', path)).json();
+}
+
 export async function login(username, password) {
   const result = await postJson('login', { username, password });
   if (!result.token) throw new ApiError(500, 'bad_response', '', 'login answered without a token');

@@ -74,9 +74,12 @@ function sdpTable(sdp) {
 // Shows message `id` in `panel`. Only the latest call renders (fast clicking is fine).
 // `context` may add {leg, inferred} from a call flow; `onClose` runs when the panel closes.
 export class DetailPanel {
-  constructor(panel, { onClose } = {}) {
+  // messagePath: the API path of a message by id (a share link reads through its own, share.js).
+  constructor(panel, { onClose, messagePath } = {}) {
     this.panel = panel;
     this.onClose = onClose || (() => {});
+    this.messagePath = messagePath || ((id) => `messages/${encodeURIComponent(id)}`);
+    this.shared = Boolean(messagePath);  // a share link's view: no "Call flow" (that page needs a login)
     this.seq = 0;
   }
 
@@ -93,7 +96,7 @@ export class DetailPanel {
     replaceChildren(this.panel, this.header('Loading message…'), h('p', { class: 'muted pad' }, 'Loading…'));
     let message;
     try {
-      message = await getJson(`messages/${encodeURIComponent(id)}`);
+      message = await getJson(this.messagePath(id));
     } catch (e) {
       if (seq !== this.seq) return;
       replaceChildren(this.panel, this.header('Message'), h('p', { class: 'error pad' }, e.message));
@@ -154,7 +157,7 @@ export class DetailPanel {
     const own = /^SIP\/2\.0 \d{3} (.+)$/.exec(m.start_line || '');
     const title = `${sipLabel(m, own ? own[1] : '')} · ${endpoint(m.src_ip, m.src_port)} → ${endpoint(m.dst_ip, m.dst_port)}`;
     const actions = h('div', { class: 'detail-actions' });
-    if (m.call_id) {
+    if (m.call_id && !this.shared) {
       actions.append(h('a', { class: 'button', href: flowHash(m.call_id, m.time_us, m.time_us, m.call_ref) }, 'Call flow'));
     }
     const rawButton = h('button', { type: 'button', class: 'button' }, 'Download raw');

@@ -256,7 +256,8 @@ function errorClass(status) {
   return status >= 400 ? ['sip-error', `err${Math.floor(status / 100)}xx`] : [];
 }
 
-export function drawLadder(flowHosts, messages, legs, availableWidth = 0) {
+// `panel`: where a clicked message opens (the shared-call view passes its own).
+export function drawLadder(flowHosts, messages, legs, availableWidth = 0, panel = detail) {
   const hosts = flowHosts.map(String);
   const index = new Map(hosts.map((host, i) => [host, i]));
   const rows = messages.map((m) => ({
@@ -356,7 +357,7 @@ export function drawLadder(flowHosts, messages, legs, availableWidth = 0) {
     }
     const open = () => {
       select(group);
-      detail.show(m.id, { leg, inferred });
+      panel.show(m.id, { leg, inferred });
     };
     group.addEventListener('click', open);
     group.addEventListener('keydown', (event) => {

@@ -3,6 +3,7 @@
 //   #/search?...          search (js/search.js); the query string is the search (js/query.js)
 //   #/flow?call_id=...    one call's ladder (js/flow.js)
 //   #/dashboard?...       message rates (js/dashboard.js)
+//   #/share?t=...         a shared call, no login (js/share.js); #/shares the active share links
 import {
   ApiError, askOtherTabs, login, logout, session, setSharedSessionHandlers, setUnauthorizedHandler,
 } from './api.js';
@@ -12,9 +13,10 @@ import { closeSearchDetail, focusFirstResult, initSearch, showSearch } from './s
 import { closeFlowDetail, focusFirstArrow, initFlow, showFlow } from './flow.js';
 import { initDashboard, showDashboard } from './dashboard.js';
 import { hashFor, parseHash } from './query.js';
+import { closeSharedDetail, initShare, showShared, showShares } from './share.js';
 import { allZones, browserZone, setZoneSetting, zoneLabel, zoneSetting } from './timezone.js';
 
-const VIEWS = ['login', 'search', 'flow', 'dashboard'];
+const VIEWS = ['login', 'search', 'flow', 'dashboard', 'share', 'shares'];
 // The last search shown, where "/" goes back to from another page.
 let lastSearchHash = '';
 
@@ -46,6 +48,11 @@ function route() {
     else byId('login-password').focus();
     return;
   }
+  if (name === 'share') {
+    showView('share');
+    showShared(params);
+    return;
+  }
   if (!session.token()) {
     goToLogin();
     return;
@@ -56,6 +63,9 @@ function route() {
   } else if (name === 'dashboard') {
     showView('dashboard');
     showDashboard(params);
+  } else if (name === 'shares') {
+    showView('shares');
+    showShares(session.user());
   } else if (name === 'search') {
     lastSearchHash = location.hash;
     showView('search');
@@ -79,7 +89,7 @@ function initLogin() {
       clearBanner();
       const next = parseHash(location.hash).params.get('next') || '';
       // Only ever follow an in-app route.
-      location.hash = /^#\/(search|flow|dashboard)\b/.test(next) ? next : hashFor('search');
+      location.hash = /^#\/(search|flow|dashboard|shares)\b/.test(next) ? next : hashFor('search');
     } catch (e) {
       error.textContent = e instanceof ApiError && e.status === 401
         ? 'Wrong user name or password.'
@@ -131,6 +141,7 @@ function initKeys() {
     if (event.key === 'Escape') {
       closeSearchDetail();
       closeFlowDetail();
+      closeSharedDetail();
     } else if (event.key === '/' && !event.ctrlKey && !event.metaKey && !event.altKey && !typing(event.target)) {
       if (!session.token()) return;
       event.preventDefault();
@@ -168,6 +179,7 @@ setSharedSessionHandlers({
 initLogin();
 initSearch();
 initFlow();
+initShare();
 initDashboard();
 initTimeZone();
 initKeys();
