@@ -6,6 +6,7 @@ on the same MariaDB, Kamailio's sipcapture.
     bench/pipeline/sustained_bench.py [--build build/release] --rate 40000 --minutes 10 --prefill 20000000
                                       [--systems sipvault,kamailio] [--baseline-rate 4000]
     bench/pipeline/sustained_bench.py --bytes-only 1500000          # bytes on disk per message only
+    bench/pipeline/sustained_bench.py --bytes-only 1 --bytes-source kamailio-sipp --sipp-calls 20000
 
 Why a prefill: the 60-s benchmark starts on a nearly empty table, so every secondary-index page is
 in the buffer pool; a node that has run for an hour has tens of millions of rows in the partition
@@ -342,6 +343,41 @@ def bytes_only(args, db, log):
     return out
 
 
+def bytes_kamailio_sipp(args, db, log):
+    """Real calls for the bytes measurement: sipp uac -> Kamailio (stateful proxy, siptrace as HEP3) -> sipp uas,
+    with sipvault storing what Kamailio mirrors (tests/pipeline/kamailio_proxy.cfg.in, as the e2e test)."""
+    system = Sipvault()
+    db.fresh(system.db_name)
+    args.logdir = os.path.join(args.work, "kamailio-sipp")
+    os.makedirs(args.logdir, exist_ok=True)
+    system.start(args, db)
+    sip, uas, uac = pb.free_port(), pb.free_port(), pb.free_port()
+    cfg = open(os.path.join(pb.ROOT, "tests/pipeline/kamailio_proxy.cfg.in")).read()
+    for k, v in {"SIP_PORT": sip, "HEP_PORT": system.hep, "UAS_PORT": uas, "HEP_VERSION": 3}.items():
+        cfg = cfg.replace("@%s@" % k, str(v))
+    with open(os.path.join(args.logdir, "kamailio.cfg"), "w") as f:
+        f.write(cfg)
+    peers = pb.Procs(args.logdir)
+    try:
+        peers.start("kamailio", ["kamailio", "-f", os.path.join(args.logdir, "kamailio.cfg"), "-DD", "-E", "-Y",
+                                 args.logdir, "-P", os.path.join(args.logdir, "kamailio.pid")])
+        peers.start("sipp-uas", ["sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(uas), "-nostdin"])
+        time.sleep(2)
+        subprocess.run(["sipp", "-sn", "uac", "127.0.0.1:%d" % sip, "-i", "127.0.0.1", "-p", str(uac), "-m",
+                        str(args.sipp_calls), "-r", str(args.sipp_rate), "-l", str(args.sipp_rate * 2), "-d", "200",
+                        "-nostdin", "-timeout", str(args.sipp_calls // args.sipp_rate + 120)],
+                       cwd=args.logdir, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(2)
+        pb.wait_stable(lambda: system.stored(db), 1 << 62, 30)
+    finally:
+        peers.stop()
+        system.stop()
+    res = dict(system="sipvault (Kamailio+sipp calls)", **bytes_on_disk(db, system, 0))
+    log(res)
+    db.sql(None, "DROP DATABASE %s" % system.db_name)
+    return [res]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default=os.path.join(pb.ROOT, "build/release"))
@@ -354,6 +390,10 @@ def main():
     ap.add_argument("--baseline-insert-mode", default="0")
     ap.add_argument("--bytes-only", type=int, default=0, metavar="N",
                     help="only store N messages per system and report bytes on disk per message")
+    ap.add_argument("--bytes-source", choices=["loadgen", "kamailio-sipp"], default="loadgen",
+                    help="--bytes-only: the loadgen's calls, or real calls sipp makes through Kamailio (siptrace)")
+    ap.add_argument("--sipp-calls", type=int, default=20000)
+    ap.add_argument("--sipp-rate", type=int, default=200, help="calls per second sipp places")
     ap.add_argument("--bytes-rate", type=int, default=20000, help="sipvault's rate in --bytes-only")
     ap.add_argument("--bytes-baseline-rate", type=int, default=3000, help="Kamailio's rate in --bytes-only")
     ap.add_argument("--db-port", type=int, default=33997)
@@ -391,7 +431,9 @@ def main():
         print(json.dumps(res), flush=True)
 
     try:
-        if args.bytes_only:
+        if args.bytes_only and args.bytes_source == "kamailio-sipp":
+            summary = {"bytes_on_disk": bytes_kamailio_sipp(args, db, log)}
+        elif args.bytes_only:
             summary = {"bytes_on_disk": bytes_only(args, db, log)}
         else:
             summary = {"runs": []}
