@@ -93,22 +93,25 @@ ApiResponse AuthHandler::login(const ApiRequest& req) {
     return ApiResponse::error(401, "unauthorized", "invalid username or password");
   }
 
-  const auto now = LoginLimiter::Clock::now();
-  const auto wait = ctx_.login_limiter.retryAfter(*username, req.client, now);
-  if (wait.count() > 0) {
+  const auto admission = ctx_.login_limiter.admit(*username, req.client, LoginLimiter::Clock::now());
+  if (admission.verdict != LoginLimiter::Verdict::Go) {
     ctx_.login_limited.inc();
-    ApiResponse r = ApiResponse::error(429, "too_many_requests", "too many failed logins; try again later");
-    r.headers.emplace_back("Retry-After", std::to_string(wait.count()));
+    const bool busy = admission.verdict == LoginLimiter::Verdict::Busy;
+    ApiResponse r = busy ? ApiResponse::error(503, "unavailable", "too many logins at once; try again shortly")
+                         : ApiResponse::error(429, "too_many_requests", "too many failed logins; try again later");
+    r.headers.emplace_back("Retry-After", std::to_string(admission.retry_after.count()));
     return r;
   }
   std::string token;
   uint64_t expires_us = 0;
   Role role = Role::Viewer;
   DbError error;
-  switch (ctx_.auth.login(*username, *password, token, expires_us, role, error)) {
+  const auto outcome = ctx_.auth.login(*username, *password, token, expires_us, role, error);
+  // A database error counts as a failure too: it must not become a way around the limit.
+  ctx_.login_limiter.finish(*username, req.client, outcome == AuthStore::Outcome::Ok);
+  switch (outcome) {
     case AuthStore::Outcome::Ok: break;
     case AuthStore::Outcome::Denied:
-      ctx_.login_limiter.recordFailure(*username, req.client, now);
       ctx_.login_failures.inc();
       // Names that are not valid usernames are not logged: they could forge log lines.
       ctx_.log.info("login_failed", {{"username", validUsername(*username) ? *username : std::string("(invalid)")},
@@ -118,7 +121,6 @@ ApiResponse AuthHandler::login(const ApiRequest& req) {
       ctx_.log.error("login_db_error", {{"error", error.describe()}});
       return ApiResponse::databaseError(error);
   }
-  ctx_.login_limiter.recordSuccess(*username, req.client);
   ctx_.log.info("login", {{"username", *username}, {"client", req.client}});
   Poco::JSON::Object::Ptr o = jsonObject();
   o->set("token", token);
@@ -194,21 +196,11 @@ ApiResponse AdminHandler::createUser(const ApiRequest& req) {
 
 ApiResponse AdminHandler::deleteUser(const ApiRequest& req, const std::string& username) {
   DbError error;
-  // Never lock everyone out: the last admin stays.
-  std::vector<UserInfo> users;
-  if (!ctx_.auth.listUsers(users, error)) return ApiResponse::databaseError(error);
-  const UserInfo* target = nullptr;
-  size_t admins = 0;
-  for (const UserInfo& u : users) {
-    if (u.username == username) target = &u;
-    if (u.role == Role::Admin) ++admins;
-  }
-  if (!target) return ApiResponse::error(404, "not_found", "no such user");
-  if (target->role == Role::Admin && admins <= 1)
-    return ApiResponse::error(409, "conflict", "cannot delete the last admin");
+  // Never lock everyone out: the last admin stays (checked inside the delete's transaction).
   switch (ctx_.auth.deleteUser(username, error)) {
     case AuthStore::Outcome::Ok: break;
     case AuthStore::Outcome::NotFound: return ApiResponse::error(404, "not_found", "no such user");
+    case AuthStore::Outcome::Denied: return ApiResponse::error(409, "conflict", "cannot delete the last admin");
     default: return ApiResponse::databaseError(error);
   }
   ctx_.log.info("user_deleted", {{"username", username}, {"by", req.principal->username}});

@@ -223,13 +223,30 @@ bool MessageStore::sameNumbers(uint64_t from_us, uint64_t to_us, const std::stri
   return true;
 }
 
-bool MessageStore::statsBuckets(const SearchFilter& filter, uint64_t step_us, std::vector<StatsBucketRow>& out,
-                                DbError& error) {
+bool MessageStore::topMethods(const SearchFilter& filter, uint64_t limit,
+                              std::vector<std::pair<std::string, uint64_t>>& out, DbError& error) {
+  SqlQuery q;
+  q.text("SELECT method, COUNT(*) AS n FROM sip_messages WHERE ").append(searchCondition(filter));
+  q.text(" AND status = 0 GROUP BY method ORDER BY n DESC, method LIMIT ").number(limit);
+  return countedValues(q, out, error);
+}
+
+bool MessageStore::statsBuckets(const SearchFilter& filter, uint64_t step_us, std::span<const std::string> methods,
+                                uint64_t max_rows, std::vector<StatsBucketRow>& out, DbError& error) {
   SqlQuery q;
   q.text("SELECT (capture_us - ").number(filter.from_us).text(") DIV ").number(step_us);
-  q.text(" AS bucket, method, IF(status = 0, 0, status DIV 100) AS cls, COUNT(*) FROM sip_messages WHERE ");
+  // Responses group under '' (their class is what counts), requests under their method or "other".
+  q.text(" AS bucket, IF(status <> 0, '', ");
+  if (methods.empty()) {
+    q.text("'").text(kOtherMethod).text("'");
+  } else {
+    q.text("IF(method IN (");
+    for (size_t i = 0; i < methods.size(); ++i) q.text(i ? ", " : "").bytes(methods[i]);
+    q.text("), method, '").text(kOtherMethod).text("')");
+  }
+  q.text(") AS m, IF(status = 0, 0, status DIV 100) AS cls, COUNT(*) FROM sip_messages WHERE ");
   q.append(searchCondition(filter));
-  q.text(" GROUP BY bucket, method, cls LIMIT ").number(kMaxRowsPerStatement);
+  q.text(" GROUP BY bucket, m, cls LIMIT ").number(std::min(max_rows, kMaxRowsPerStatement));
   DbRows rows;
   if (!pool_.query(q, rows, error)) return false;
   for (const DbRow& row : rows) {
@@ -252,6 +269,11 @@ bool MessageStore::topUserAgents(const SearchFilter& filter, uint64_t limit,
   SqlQuery q;
   q.text("SELECT user_agent, COUNT(*) AS n FROM sip_messages WHERE ").append(searchCondition(filter));
   q.text(" AND user_agent <> '' GROUP BY user_agent ORDER BY n DESC, user_agent LIMIT ").number(limit);
+  return countedValues(q, out, error);
+}
+
+bool MessageStore::countedValues(const SqlQuery& q, std::vector<std::pair<std::string, uint64_t>>& out,
+                                 DbError& error) {
   DbRows rows;
   if (!pool_.query(q, rows, error)) return false;
   for (const DbRow& row : rows) {
