@@ -148,7 +148,7 @@ std::optional<StartFailure> ApiService::ensureAdmin() {
   if (!writeSecretFile(options_.admin_password_file, *password + "\n", file_error)) {
     // No admin whose password nobody knows: the next start creates it again.
     DbError undo;
-    const bool removed = auth_.deleteUser(options_.admin_user, undo) == AuthStore::Outcome::Ok;
+    const bool removed = auth_.deleteUser(options_.admin_user, undo, false) == AuthStore::Outcome::Ok;
     return StartFailure{StartFailure::Kind::Config,
                         "cannot write the new admin's password to " + options_.admin_password_file + ": " +
                             file_error + (removed ? " (the admin was removed again)" : " (removing the admin failed: " + undo.describe() + ")"),

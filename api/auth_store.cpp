@@ -84,7 +84,7 @@ bool AuthStore::listUsers(std::vector<UserInfo>& out, DbError& error) {
   return true;
 }
 
-AuthStore::Outcome AuthStore::deleteUser(std::string_view username, DbError& error) {
+AuthStore::Outcome AuthStore::deleteUser(std::string_view username, DbError& error, bool keep_last_admin) {
   // One transaction: the user, their sessions and tokens go together or not at all, and the row
   // locks (FOR UPDATE) make two admins deleting each other at once see each other's delete.
   Outcome outcome = Outcome::Ok;
@@ -102,7 +102,7 @@ AuthStore::Outcome AuthStore::deleteUser(std::string_view username, DbError& err
       e = badRow();
       return false;
     }
-    if (parseRole(*rows[0][1]) == Role::Admin) {
+    if (keep_last_admin && parseRole(*rows[0][1]) == Role::Admin) {
       DbRows admins;
       if (!s.query("SELECT id FROM api_users WHERE role = 'admin' FOR UPDATE", {}, admins, e)) return false;
       if (admins.size() <= 1) {

@@ -159,8 +159,10 @@ bool MessageStore::callPage(const SearchFilter& filter, const std::optional<Call
   }
   q.text(" GROUP BY call_id, call_id_hash");
   if (after) {
+    // Keyset on the whole ORDER BY key, so equal first times and equal stored Call-IDs page exactly.
     q.text(" HAVING first_us > ").number(after->first_us).text(" OR (first_us = ").number(after->first_us);
-    q.text(" AND call_id > ").bytes(after->call_id).text(")");
+    q.text(" AND (call_id > ").bytes(after->call_id).text(" OR (call_id = ").bytes(after->call_id);
+    q.text(" AND call_id_hash > ").number(after->call_id_hash).text(")))");
   }
   q.text(" ORDER BY first_us, call_id, call_id_hash LIMIT ").number(std::min(limit, kMaxRowsPerStatement));
   DbRows rows;

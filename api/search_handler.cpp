@@ -172,7 +172,7 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
       if (!ctx_.messages.callPage(candidates, pos, uint64_t{f.limit} + 1, batch, error)) return failed();
       if (!summarizeCalls(ctx_, f.from_us, f.to_us, batch, batch_summaries, error)) return failed();
       for (size_t i = 0; i < batch.size() && keys.size() <= f.limit; ++i) {
-        pos = CallCursor{batch[i].first_us, batch[i].call.stored};
+        pos = CallCursor{batch[i].first_us, batch[i].call.stored, batch[i].call.hash};
         if (!finalMatches(batch_summaries[i].final_status, finals)) continue;
         keys.push_back(batch[i]);
         summaries.push_back(std::move(batch_summaries[i]));
@@ -197,7 +197,7 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
     if (s.message_count > 0) items->add(callSummaryJson(s));
   Poco::JSON::Object::Ptr o = jsonObject();
   o->set("items", items);
-  if (more) o->set("next_cursor", encodeCallCursor({keys.back().first_us, keys.back().call.stored}));
+  if (more) o->set("next_cursor", encodeCallCursor({keys.back().first_us, keys.back().call.stored, keys.back().call.hash}));
   else o->set("next_cursor", Poco::Dynamic::Var());
   return ApiResponse::json(200, o);
 }

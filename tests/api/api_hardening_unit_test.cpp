@@ -17,7 +17,9 @@
 #include "api/api_service.h"
 #include "api/connection_guard.h"
 #include "api/db_health.h"
+#include "api/base64.h"
 #include "api/login_limiter.h"
+#include "api/search_filter.h"
 #include "api/trusted_proxies.h"
 
 using namespace sipvault::api;
@@ -263,4 +265,21 @@ TEST_CASE("the admin password file is created 0600 and exclusively, never over a
   CHECK_FALSE(writeSecretFile(link, "x\n", error));
   CHECK_FALSE(fs::exists(dir / "elsewhere"));
   fs::remove_all(dir);
+}
+
+TEST_CASE("the calls cursor carries the whole sort key (first time, Call-ID, Call-ID hash)", "[api][calls][cursor]") {
+  // Two long Call-IDs may share their stored 255 bytes and their first microsecond: only the
+  // hash tells them apart, so the cursor must carry it or a page boundary between them skips one.
+  auto c = decodeCallCursor(encodeCallCursor({7, "a:b@c", 12345}));
+  REQUIRE(c);
+  CHECK(c->first_us == 7u);
+  CHECK(c->call_id == "a:b@c");
+  CHECK(c->call_id_hash == 12345u);
+  // A cursor handed out before the tiebreak still works: after every call with that stored text.
+  auto old = decodeCallCursor(base64UrlEncode("c1:7:a:b@c"));
+  REQUIRE(old);
+  CHECK(old->call_id == "a:b@c");
+  CHECK(old->call_id_hash == UINT64_MAX);
+  CHECK_FALSE(decodeCallCursor(base64UrlEncode("c2:7:x")));
+  CHECK_FALSE(decodeCallCursor(base64UrlEncode("c2:7:-1:x")));
 }
