@@ -49,6 +49,8 @@ ApiOptions ApiOptions::fromConfig(const Poco::Util::AbstractConfiguration& c) {
   o.request_deadline = std::chrono::seconds(intInRange(
       c, "api.request_deadline_s",
       std::chrono::duration_cast<std::chrono::seconds>(o.request_deadline).count(), 1, 86400));
+  o.export_max_bytes = static_cast<uint64_t>(
+      intInRange(c, "api.export_max_bytes", static_cast<int64_t>(o.export_max_bytes), 4096, int64_t{1} << 32));
   o.max_connections_per_source = static_cast<size_t>(intInRange(
       c, "api.max_connections_per_source", static_cast<int64_t>(o.max_connections_per_source), 1, 100000));
   o.health_check_interval =
@@ -91,6 +93,8 @@ ApiOptions ApiOptions::fromConfig(const Poco::Util::AbstractConfiguration& c) {
       1000000;
   o.flow.max_legs =
       static_cast<size_t>(intInRange(c, "api.flow_max_legs", static_cast<int64_t>(o.flow.max_legs), 1, 256));
+  o.flow.max_messages = static_cast<uint64_t>(
+      intInRange(c, "api.flow_max_messages", static_cast<int64_t>(o.flow.max_messages), 1, 100000));
   o.admin_user = c.getString("api.admin_user", "");
   o.admin_password_file = c.getString("api.admin_password_file", o.admin_password_file);
   o.pool.size = static_cast<size_t>(intInRange(c, "api.db_pool_size", static_cast<int64_t>(o.pool.size), 1, 1000));

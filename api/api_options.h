@@ -39,6 +39,8 @@ struct ApiOptions {
   // api.request_deadline_s: a request (reading it, answering it) must be done within this, else
   // its connection is shut down; Poco's own timeout is per read, which a trickling client resets.
   std::chrono::milliseconds request_deadline{60000};
+  // api.export_max_bytes: an export stops before this size, with X-Sipvault-Truncated + cursor.
+  uint64_t export_max_bytes = 64ull << 20;
   size_t max_connections_per_source = 8;  // api.max_connections_per_source: more -> refused at once
   // api.health_check_interval_ms: how often a background check pings the database for /health.
   std::chrono::milliseconds health_check_interval{5000};
@@ -51,7 +53,7 @@ struct ApiOptions {
   uint64_t default_range_us = 3600ull * 1000000;   // api.default_range_s: searches without from/to
   uint64_t flow_range_us = 24ull * 3600 * 1000000; // api.flow_default_range_s: flows without from/to
   StatsOptions stats;  // api.stats_max_range_s, api.stats_top_methods, api.stats_max_cells
-  FlowOptions flow;                                // api.flow_inferred_window_s, api.flow_max_legs
+  FlowOptions flow;  // api.flow_inferred_window_s, api.flow_max_legs, api.flow_max_messages
   // api.admin_user (--create-admin USER): created with a random password when missing; the
   // password goes to api.admin_password_file (relative paths from the working directory).
   std::string admin_user;

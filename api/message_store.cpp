@@ -104,9 +104,16 @@ bool MessageStore::byIds(std::span<const MessageCursor> keys, std::vector<Messag
 }
 
 bool MessageStore::byCalls(uint64_t from_us, uint64_t to_us, std::span<const CallRef> calls, bool with_raw,
-                           std::vector<MessageRecord>& out, DbError& error) {
+                           std::vector<MessageRecord>& out, DbError& error, uint64_t max_rows, bool* truncated) {
   std::vector<MessageRecord> found;
+  bool cut = false;
   for (size_t start = 0; start < calls.size(); start += kMaxInList) {
+    const uint64_t left = max_rows > found.size() ? max_rows - found.size() : 0;
+    const uint64_t room = std::min(left, kMaxRowsPerStatement);
+    if (room == 0) {  // calls left unread: reported as cut, though they might have had no rows
+      cut = true;
+      break;
+    }
     const size_t n = std::min(kMaxInList, calls.size() - start);
     size_t padded = 1;
     while (padded < n) padded *= 2;
@@ -117,9 +124,14 @@ bool MessageStore::byCalls(uint64_t from_us, uint64_t to_us, std::span<const Cal
       if (i) q.text(", ");
       q.number(calls[start + std::min(i, n - 1)].hash);
     }
-    q.text(") ORDER BY capture_us, id LIMIT ").number(kMaxRowsPerStatement);
+    // One row more than there is room for tells a cut from an exact fit.
+    q.text(") ORDER BY capture_us, id LIMIT ").number(room + 1);
     std::vector<MessageRecord> chunk;
     if (!fetch(q, with_raw, chunk, error)) return false;
+    if (chunk.size() > room) {
+      cut = true;
+      chunk.resize(room);
+    }
     for (MessageRecord& m : chunk) {
       // The key only narrows the search: keep the messages whose stored Call-ID is one of ours.
       const bool ours = std::any_of(calls.begin() + start, calls.begin() + start + n,
@@ -132,6 +144,7 @@ bool MessageStore::byCalls(uint64_t from_us, uint64_t to_us, std::span<const Cal
       return a.capture_us != b.capture_us ? a.capture_us < b.capture_us : a.id < b.id;
     });
   }
+  if (truncated && cut) *truncated = true;
   out.insert(out.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
   return true;
 }

@@ -58,9 +58,12 @@ class MessageStore {
   // no message are skipped). Sent in chunks of kMaxInList.
   [[nodiscard]] bool byIds(std::span<const MessageCursor> keys, std::vector<MessageRecord>& out,
                            store::DbError& error);
-  // Every message of the given calls inside [from_us, to_us], time-ordered.
+  // Every message of the given calls inside [from_us, to_us], time-ordered; at most `max_rows`
+  // (and kMaxRowsPerStatement per statement): when more matched, `*truncated` (if given) is set
+  // and the rest is left out, so callers can say their answer is incomplete instead of wrong.
   [[nodiscard]] bool byCalls(uint64_t from_us, uint64_t to_us, std::span<const CallRef> calls, bool with_raw,
-                             std::vector<MessageRecord>& out, store::DbError& error);
+                             std::vector<MessageRecord>& out, store::DbError& error,
+                             uint64_t max_rows = kMaxRowsPerStatement, bool* truncated = nullptr);
   // Distinct Call-IDs with a message matching `filter`, ordered by their first message in the
   // filter's time range (matching or not: the summary's first_time), after `after`; at most `limit`.
   [[nodiscard]] bool callPage(const SearchFilter& filter, const std::optional<CallCursor>& after,

@@ -375,3 +375,68 @@ TEST_CASE("CSP forbids framing and <base> everywhere, and HSTS is not sent over 
     CHECK(r.headers.count("strict-transport-security") == 0);
   }
 }
+
+TEST_CASE("flows and call lists say when they were cut at api.flow_max_messages instead of miscounting (issue 18 item 6)",
+          "[api][calls][integration]") {
+  std::map<std::string, size_t> per_call;
+  for (const TruthMessage& m : truth()) ++per_call[m.call_id];
+  const auto big = std::max_element(per_call.begin(), per_call.end(),
+                                    [](const auto& a, const auto& b) { return a.second < b.second; });
+  REQUIRE(big->second > 2);
+  const std::string flow = "/api/v1/calls/" + enc(big->first) + "/flow?from=0s&to=4102444800000ms";
+  const std::string calls = "/api/v1/calls?from=0s&to=4102444800000ms&call_id=" + enc(big->first);
+
+  HttpResult whole = admin().get(flow);
+  REQUIRE(whole.status == 200);
+  CHECK_FALSE(whole.json()->getValue<bool>("truncated"));
+  HttpResult listed = admin().get(calls);
+  REQUIRE(listed.status == 200);
+  CHECK_FALSE(listed.json()->getValue<bool>("truncated"));
+  CHECK(listed.json()->getArray("items")->getObject(0)->getValue<size_t>("message_count") == big->second);
+
+  OwnApi own("flowcap", kDatabase, "flow_max_messages = 2\n", false);
+  const ApiClient client = own.client(own.login("admin", own.admin_password));
+  HttpResult cut = client.get(flow);
+  REQUIRE(cut.status == 200);
+  CHECK(cut.json()->getValue<bool>("truncated"));
+  CHECK(cut.json()->getArray("messages")->size() == 2);
+  HttpResult cut_list = client.get(calls);
+  REQUIRE(cut_list.status == 200);
+  CHECK(cut_list.json()->getValue<bool>("truncated"));
+}
+
+TEST_CASE("exports stop before api.export_max_bytes with the truncation header and a cursor that continues exactly",
+          "[api][export][integration]") {
+  const std::string query = "from=0s&to=4102444800000ms&capture_id=2001";
+  HttpResult whole = admin().get("/api/v1/export.txt?" + query);
+  REQUIRE(whole.status == 200);
+  REQUIRE(whole.body.size() > 3 * 4096);
+  CHECK(whole.headers.count("x-sipvault-truncated") == 0);
+
+  OwnApi own("export", kDatabase, "export_max_bytes = 4096\n", false);
+  const ApiClient client = own.client(own.login("admin", own.admin_password));
+  std::string joined;
+  std::string cursor;
+  int pages = 0;
+  uint64_t messages = 0;
+  for (; pages < 1000; ++pages) {
+    HttpResult r = client.get("/api/v1/export.txt?" + query + (cursor.empty() ? "" : "&cursor=" + enc(cursor)));
+    REQUIRE(r.status == 200);
+    CHECK(r.body.size() <= 4096);
+    messages += std::stoull(r.headers["x-sipvault-messages"]);
+    joined += r.body;
+    if (r.headers["x-sipvault-truncated"] != "true") break;
+    cursor = r.headers["x-sipvault-next-cursor"];
+    REQUIRE_FALSE(cursor.empty());
+  }
+  CHECK(pages >= 3);
+  CHECK(joined == whole.body);  // nothing skipped, nothing twice
+  CHECK(messages == std::stoull(whole.headers["x-sipvault-messages"]));
+
+  HttpResult pcap = client.get("/api/v1/export.pcap?" + query);
+  REQUIRE(pcap.status == 200);
+  CHECK(pcap.body.size() <= 4096);
+  CHECK(pcap.headers["x-sipvault-truncated"] == "true");
+  CHECK(std::stoull(pcap.headers["x-sipvault-messages"]) >= 1);
+  CHECK_FALSE(pcap.headers["x-sipvault-next-cursor"].empty());
+}
