@@ -13,14 +13,6 @@ using namespace sipvault::apitest;
 
 namespace {
 
-std::string json(std::initializer_list<std::pair<std::string, Poco::Dynamic::Var>> fields) {
-  Poco::JSON::Object o;
-  for (const auto& [k, v] : fields) o.set(k, v);
-  std::ostringstream s;
-  o.stringify(s);
-  return s.str();
-}
-
 // A user name unique to this process, so parallel test processes do not collide.
 std::string uniqueName(const std::string& base) { return base + "-" + std::to_string(getpid()); }
 

@@ -26,14 +26,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string json(std::initializer_list<std::pair<std::string, Poco::Dynamic::Var>> fields) {
-  Poco::JSON::Object o;
-  for (const auto& [k, v] : fields) o.set(k, v);
-  std::ostringstream s;
-  o.stringify(s);
-  return s.str();
-}
-
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
