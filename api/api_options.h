@@ -7,8 +7,8 @@
 
 #include "api/call_flow.h"
 #include "api/login_limiter.h"
-#include "api/trusted_proxies.h"
 #include "api/sql_pool.h"
+#include "api/trusted_proxies.h"
 #include "store/db_connection.h"
 
 namespace Poco::Util {
@@ -19,7 +19,7 @@ namespace sipvault::api {
 
 struct StatsOptions {
   uint64_t max_range_us = 31ull * 86400 * 1000000;  // api.stats_max_range_s: longer -> 400 `to`
-  uint64_t top_methods = 20;                          // api.stats_top_methods: series of their own
+  uint64_t top_methods = 20;                        // api.stats_top_methods: series of their own
   uint64_t max_cells = 200000;  // api.stats_max_cells: intervals x (methods + other + 6 classes)
 };
 
@@ -53,7 +53,7 @@ struct ApiOptions {
   uint64_t default_range_us = 3600ull * 1000000;   // api.default_range_s: searches without from/to
   uint64_t flow_range_us = 24ull * 3600 * 1000000; // api.flow_default_range_s: flows without from/to
   StatsOptions stats;  // api.stats_max_range_s, api.stats_top_methods, api.stats_max_cells
-  FlowOptions flow;  // api.flow_inferred_window_s, api.flow_max_legs, api.flow_max_messages
+  FlowOptions flow;    // api.flow_inferred_window_s, api.flow_max_legs, api.flow_max_messages
   // api.admin_user (--create-admin USER): created with a random password when missing; the
   // password goes to api.admin_password_file (relative paths from the working directory).
   std::string admin_user;

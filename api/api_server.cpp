@@ -4,12 +4,12 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/NetSSL.h>
-#include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/TCPServer.h>
@@ -172,7 +172,8 @@ class Router {
       r = ApiResponse::error(500, "internal", "internal error");
     }
     send(hreq, hresp, r, ui, ctx_.options.https());
-    if (t_watch_id != 0 && guard_) guard_->renew(t_watch_id);  // the next request on this connection starts now
+    if (t_watch_id != 0 && guard_)
+      guard_->renew(t_watch_id);  // the next request on this connection starts now
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
     metrics_->record(route, r.status, elapsed);
@@ -268,7 +269,8 @@ class Router {
 
     ApiRequest req;
     req.method = hreq.getMethod();
-    req.client = ctx_.options.trusted_proxies.clientOf(hreq.clientAddress().host().toString(), forwardedFor(hreq));
+    req.client =
+        ctx_.options.trusted_proxies.clientOf(hreq.clientAddress().host().toString(), forwardedFor(hreq));
     req.now_us = nowUs();
     // Segments are split before decoding, so an encoded '/' (%2F) stays inside its segment.
     size_t pos = 1;
@@ -351,8 +353,8 @@ class Router {
   // Every X-Forwarded-For value, joined: a proxy may add a header line instead of extending one.
   static std::string forwardedFor(const Poco::Net::HTTPServerRequest& hreq) {
     std::string all;
-    for (auto it = hreq.find("X-Forwarded-For"); it != hreq.end() && Poco::icompare(it->first, "X-Forwarded-For") == 0;
-         ++it)
+    for (auto it = hreq.find("X-Forwarded-For");
+         it != hreq.end() && Poco::icompare(it->first, "X-Forwarded-For") == 0; ++it)
       all += (all.empty() ? "" : ",") + it->second;
     return all;
   }
@@ -500,9 +502,14 @@ class GuardedConnection : public Poco::Net::TCPServerConnection {
 
 class GuardedConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
  public:
-  GuardedConnectionFactory(Poco::Net::HTTPServerParams::Ptr params, Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
-                           ConnectionGuard& guard, bool https, Counter& refused)
-      : params_(std::move(params)), factory_(std::move(factory)), guard_(guard), https_(https), refused_(refused) {}
+  GuardedConnectionFactory(Poco::Net::HTTPServerParams::Ptr params,
+                           Poco::Net::HTTPRequestHandlerFactory::Ptr factory, ConnectionGuard& guard,
+                           bool https, Counter& refused)
+      : params_(std::move(params)),
+        factory_(std::move(factory)),
+        guard_(guard),
+        https_(https),
+        refused_(refused) {}
   Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
     return new GuardedConnection(socket, params_, factory_, guard_, https_, refused_);
   }
@@ -564,9 +571,11 @@ std::string withSecureAttribute(std::string_view set_cookie) {
 ApiServer::ApiServer(ApiContext& ctx, StaticFiles files)
     : ctx_(ctx),
       router_(std::make_shared<Router>(ctx, std::move(files))),
-      guard_(std::make_unique<ConnectionGuard>(ctx.options.max_connections_per_source, ctx.options.request_deadline)),
-      refused_(ctx.registry.counter("api_connections_refused_total",
-                                    "connections closed at once: the source already held api.max_connections_per_source")) {
+      guard_(std::make_unique<ConnectionGuard>(ctx.options.max_connections_per_source,
+                                               ctx.options.request_deadline)),
+      refused_(ctx.registry.counter(
+          "api_connections_refused_total",
+          "connections closed at once: the source already held api.max_connections_per_source")) {
   router_->guard_ = guard_.get();
   ctx.registry.callbackGauge("api_request_deadline_exceeded_total",
                              "connections shut down because a request outlived api.request_deadline_s",
@@ -599,8 +608,8 @@ bool ApiServer::start(std::string& error) {
     stop_connections_ = [handlers]() mutable { handlers->stopAll(false); };
     guard_->start();
     server_ = std::make_unique<Poco::Net::TCPServer>(
-        new GuardedConnectionFactory(params, handlers, *guard_, ctx_.options.https(), refused_), *threads_, socket,
-        params);
+        new GuardedConnectionFactory(params, handlers, *guard_, ctx_.options.https(), refused_), *threads_,
+        socket, params);
     server_->start();
     bound_ = socket.address().toString();
   } catch (const Poco::Exception& e) {

@@ -56,11 +56,12 @@ ApiService::ApiService(ApiOptions options, MetricsRegistry& metrics, Log log)
       auth_(auth_pool_, options_.session_ttl),
       limiter_(options_.login),
       // Through the auth pool: busy searches must not make the database look down.
-      health_([this] {
-        DbError ignored;
-        return auth_pool_.ping(ignored);
-      },
-              options_.health_check_interval),
+      health_(
+          [this] {
+            DbError ignored;
+            return auth_pool_.ping(ignored);
+          },
+          options_.health_check_interval),
       ctx_{options_,
            pool_,
            messages_,
@@ -149,12 +150,15 @@ std::optional<StartFailure> ApiService::ensureAdmin() {
     // No admin whose password nobody knows: the next start creates it again.
     DbError undo;
     const bool removed = auth_.deleteUser(options_.admin_user, undo, false) == AuthStore::Outcome::Ok;
-    return StartFailure{StartFailure::Kind::Config,
-                        "cannot write the new admin's password to " + options_.admin_password_file + ": " +
-                            file_error + (removed ? " (the admin was removed again)" : " (removing the admin failed: " + undo.describe() + ")"),
-                        "remove the old file or set api.admin_password_file to a new path in a writable directory"};
+    return StartFailure{
+        StartFailure::Kind::Config,
+        "cannot write the new admin's password to " + options_.admin_password_file + ": " + file_error +
+            (removed ? " (the admin was removed again)"
+                     : " (removing the admin failed: " + undo.describe() + ")"),
+        "remove the old file or set api.admin_password_file to a new path in a writable directory"};
   }
-  log_.info("admin_created", {{"username", options_.admin_user}, {"password_file", options_.admin_password_file}});
+  log_.info("admin_created",
+            {{"username", options_.admin_user}, {"password_file", options_.admin_password_file}});
   return std::nullopt;
 }
 

@@ -97,8 +97,9 @@ ApiResponse AuthHandler::login(const ApiRequest& req) {
   if (admission.verdict != LoginLimiter::Verdict::Go) {
     ctx_.login_limited.inc();
     const bool busy = admission.verdict == LoginLimiter::Verdict::Busy;
-    ApiResponse r = busy ? ApiResponse::error(503, "unavailable", "too many logins at once; try again shortly")
-                         : ApiResponse::error(429, "too_many_requests", "too many failed logins; try again later");
+    ApiResponse r =
+        busy ? ApiResponse::error(503, "unavailable", "too many logins at once; try again shortly")
+             : ApiResponse::error(429, "too_many_requests", "too many failed logins; try again later");
     r.headers.emplace_back("Retry-After", std::to_string(admission.retry_after.count()));
     return r;
   }
@@ -200,7 +201,8 @@ ApiResponse AdminHandler::deleteUser(const ApiRequest& req, const std::string& u
   switch (ctx_.auth.deleteUser(username, error)) {
     case AuthStore::Outcome::Ok: break;
     case AuthStore::Outcome::NotFound: return ApiResponse::error(404, "not_found", "no such user");
-    case AuthStore::Outcome::Denied: return ApiResponse::error(409, "conflict", "cannot delete the last admin");
+    case AuthStore::Outcome::Denied:
+      return ApiResponse::error(409, "conflict", "cannot delete the last admin");
     default: return ApiResponse::databaseError(error);
   }
   ctx_.log.info("user_deleted", {{"username", username}, {"by", req.principal->username}});

@@ -112,7 +112,10 @@ AuthStore::Outcome AuthStore::deleteUser(std::string_view username, DbError& err
     }
     for (std::string_view table : {"api_sessions", "api_tokens", "api_users"}) {
       SqlQuery d;
-      d.text("DELETE FROM ").text(table).text(table == "api_users" ? " WHERE id = " : " WHERE user_id = ").number(id);
+      d.text("DELETE FROM ")
+          .text(table)
+          .text(table == "api_users" ? " WHERE id = " : " WHERE user_id = ")
+          .number(id);
       if (!s.execute(d.sql, d.params, e)) return false;
     }
     return true;
@@ -147,8 +150,8 @@ AuthStore::Outcome AuthStore::login(std::string_view username, std::string_view 
   DbRows rows;
   if (!pool_.query(q, rows, error)) return Outcome::Error;
   uint64_t user_id = 0;
-  const bool known = rows.size() == 1 && rows[0].size() == 3 && rows[0][0] && rows[0][1] &&
-                     toNumber(rows[0][2], user_id);
+  const bool known =
+      rows.size() == 1 && rows[0].size() == 3 && rows[0][0] && rows[0][1] && toNumber(rows[0][2], user_id);
   // An unknown user costs one PBKDF2 run too, so timing does not tell which names exist.
   const bool match = verifyPassword(password, known ? *rows[0][1] : dummy_hash_);
   if (!known || !match) return Outcome::Denied;
@@ -170,7 +173,8 @@ AuthStore::Outcome AuthStore::login(std::string_view username, std::string_view 
   // an orphan that authenticate() never joins to anyone, even a new user of the same name.
   ins.text("INSERT INTO api_sessions (token_hash, username, user_id, created_us, expires_us) VALUES (")
       .bytes(sha256(*secret));
-  ins.text(", ").bytes(username).text(", ").number(user_id).text(", ").number(now).text(", ").number(expires_us);
+  ins.text(", ").bytes(username).text(", ").number(user_id).text(", ").number(now).text(", ").number(
+      expires_us);
   ins.text(")");
   if (!pool_.execute(ins, error)) return Outcome::Error;
   token = std::move(*secret);
@@ -193,12 +197,14 @@ bool AuthStore::authenticate(std::string_view bearer, uint64_t now_us, std::opti
   const std::string hash = sha256(bearer);
   SqlQuery q;
   if (session) {
-    q.text("SELECT u.username, u.role, s.expires_us, '' FROM api_sessions s JOIN api_users u ON u.id = "
-           "s.user_id WHERE s.token_hash = ")
+    q.text(
+         "SELECT u.username, u.role, s.expires_us, '' FROM api_sessions s JOIN api_users u ON u.id = "
+         "s.user_id WHERE s.token_hash = ")
         .bytes(hash);
   } else {
-    q.text("SELECT t.username, t.role, t.expires_us, t.name FROM api_tokens t JOIN api_users u ON u.id = "
-           "t.user_id WHERE t.token_hash = ")
+    q.text(
+         "SELECT t.username, t.role, t.expires_us, t.name FROM api_tokens t JOIN api_users u ON u.id = "
+         "t.user_id WHERE t.token_hash = ")
         .bytes(hash);
   }
   DbRows rows;
@@ -228,7 +234,8 @@ bool AuthStore::createToken(std::string_view name, Role role, std::string_view o
   const uint64_t now = nowUs();
   SqlQuery ins;
   // The owner's id is read by the INSERT itself: an owner deleted meanwhile inserts nothing.
-  ins.text("INSERT INTO api_tokens (token_hash, name, username, user_id, role, created_us, expires_us) SELECT ")
+  ins.text(
+         "INSERT INTO api_tokens (token_hash, name, username, user_id, role, created_us, expires_us) SELECT ")
       .bytes(hash);
   ins.text(", ").bytes(name).text(", username, id, ").bytes(roleName(role)).text(", ").number(now);
   ins.text(", ").number(expires_us).text(" FROM api_users WHERE username = ").bytes(owner);

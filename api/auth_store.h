@@ -70,7 +70,8 @@ class AuthStore {
   // Deletes the user and their sessions and tokens in one transaction. NotFound when there is no
   // such user; Denied (nothing deleted) when it is the last admin, unless `keep_last_admin` is
   // false (start-up taking back an admin it just created).
-  [[nodiscard]] Outcome deleteUser(std::string_view username, store::DbError& error, bool keep_last_admin = true);
+  [[nodiscard]] Outcome deleteUser(std::string_view username, store::DbError& error,
+                                   bool keep_last_admin = true);
   [[nodiscard]] bool countAdmins(uint64_t& count, store::DbError& error);
   [[nodiscard]] bool userExists(std::string_view username, bool& exists, store::DbError& error);
 

@@ -232,8 +232,8 @@ bool linkedLegMessages(MessageStore& store, const SearchFilter& filter, const Fl
   for (const FlowLeg& leg : flow.legs) legs.push_back(leg.ref);
   std::vector<MessageRecord> all;
   if (truncated && flow.truncated) *truncated = true;
-  if (!legs.empty() &&
-      !store.byCalls(filter.from_us, filter.to_us, legs, with_raw, all, error, options.max_messages, truncated))
+  if (!legs.empty() && !store.byCalls(filter.from_us, filter.to_us, legs, with_raw, all, error,
+                                      options.max_messages, truncated))
     return false;
   std::stable_sort(all.begin(), all.end(), [](const MessageRecord& a, const MessageRecord& b) {
     return a.capture_us != b.capture_us ? a.capture_us < b.capture_us : a.id < b.id;

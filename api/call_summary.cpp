@@ -1,11 +1,10 @@
 #include "api/call_summary.h"
 
-#include <unordered_set>
-
 #include <Poco/JSON/Array.h>
 #include <Poco/String.h>
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "api/sip_sections.h"
 #include "api/time_text.h"

@@ -48,11 +48,13 @@ std::optional<ApiResponse> ExportHandler::load(const ApiRequest& req, const AddF
   while (!more) {
     // A linked-legs export rebuilds the flow per page: one page of up to `limit` (bounded by
     // api.flow_max_messages anyway); searches read kExportPage rows at a time.
-    const uint64_t page = linked ? uint64_t{f.limit} + 1 : std::min<uint64_t>(kExportPage, f.limit - count + 1);
+    const uint64_t page =
+        linked ? uint64_t{f.limit} + 1 : std::min<uint64_t>(kExportPage, f.limit - count + 1);
     std::vector<MessageRecord> rows;
     const std::optional<MessageCursor> from = last ? last : after;
-    const bool ok = linked ? linkedLegMessages(ctx_.messages, f, ctx_.options.flow, from, page, true, rows, error)
-                           : ctx_.messages.search(f, from, page, true, rows, error);
+    const bool ok =
+        linked ? linkedLegMessages(ctx_.messages, f, ctx_.options.flow, from, page, true, rows, error)
+               : ctx_.messages.search(f, from, page, true, rows, error);
     if (!ok) {
       ctx_.log.error("query_failed", {{"endpoint", "export"}, {"error", error.describe()}});
       return ApiResponse::databaseError(error);

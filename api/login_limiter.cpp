@@ -43,14 +43,16 @@ void LoginLimiter::makeRoom(Clock::time_point now) {
                ? users_.erase(it)
                : std::next(it);
     if (users_.size() >= limits_.max_keys) {
-      auto oldest = std::min_element(users_.begin(), users_.end(),
-                                     [](const auto& a, const auto& b) { return a.second.last < b.second.last; });
+      auto oldest = std::min_element(users_.begin(), users_.end(), [](const auto& a, const auto& b) {
+        return a.second.last < b.second.last;
+      });
       users_.erase(oldest);
     }
   }
 }
 
-LoginLimiter::Admission LoginLimiter::admit(std::string_view user, std::string_view client, Clock::time_point now) {
+LoginLimiter::Admission LoginLimiter::admit(std::string_view user, std::string_view client,
+                                            Clock::time_point now) {
   std::lock_guard lock(mu_);
   const std::string k = key(user, client);
   auto pair = failures_.find(k);
@@ -58,7 +60,8 @@ LoginLimiter::Admission LoginLimiter::admit(std::string_view user, std::string_v
     expire(pair->second, now);
     if (pair->second.size() >= limits_.max_failures) {
       const auto wait = limits_.window - (now - pair->second.front());
-      return {Verdict::Limited, std::max(std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(wait))};
+      return {Verdict::Limited,
+              std::max(std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(wait))};
     }
   }
   if (auto u = users_.find(user); u != users_.end()) {

@@ -26,10 +26,10 @@
 namespace sipvault::api {
 
 struct LoginLimits {
-  size_t max_failures = 10;                 // api.login_max_failures per user+client...
-  std::chrono::seconds window{60};          // api.login_window_s ...within this window -> 429
-  size_t max_concurrent = 4;                // api.login_max_concurrent password checks at once
-  size_t user_free_failures = 10;           // api.login_user_free_failures before the backoff
+  size_t max_failures = 10;                   // api.login_max_failures per user+client...
+  std::chrono::seconds window{60};            // api.login_window_s ...within this window -> 429
+  size_t max_concurrent = 4;                  // api.login_max_concurrent password checks at once
+  size_t user_free_failures = 10;             // api.login_user_free_failures before the backoff
   std::chrono::seconds user_backoff_max{60};  // api.login_user_backoff_max_s
   size_t max_keys = 100000;
 };

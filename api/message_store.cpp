@@ -104,7 +104,8 @@ bool MessageStore::byIds(std::span<const MessageCursor> keys, std::vector<Messag
 }
 
 bool MessageStore::byCalls(uint64_t from_us, uint64_t to_us, std::span<const CallRef> calls, bool with_raw,
-                           std::vector<MessageRecord>& out, DbError& error, uint64_t max_rows, bool* truncated) {
+                           std::vector<MessageRecord>& out, DbError& error, uint64_t max_rows,
+                           bool* truncated) {
   std::vector<MessageRecord> found;
   bool cut = false;
   for (size_t start = 0; start < calls.size(); start += kMaxInList) {
@@ -246,8 +247,9 @@ bool MessageStore::topMethods(const SearchFilter& filter, uint64_t limit,
   return countedValues(q, out, error);
 }
 
-bool MessageStore::statsBuckets(const SearchFilter& filter, uint64_t step_us, std::span<const std::string> methods,
-                                uint64_t max_rows, std::vector<StatsBucketRow>& out, DbError& error) {
+bool MessageStore::statsBuckets(const SearchFilter& filter, uint64_t step_us,
+                                std::span<const std::string> methods, uint64_t max_rows,
+                                std::vector<StatsBucketRow>& out, DbError& error) {
   SqlQuery q;
   q.text("SELECT (capture_us - ").number(filter.from_us).text(") DIV ").number(step_us);
   // Responses group under '' (their class is what counts), requests under their method or "other".

@@ -83,8 +83,9 @@ class MessageStore {
   // Counts by interval, method and status class for `filter`, at most `max_rows` rows. Requests
   // whose method is not in `methods` count under kOtherMethod, so the rows are bounded by
   // intervals x (methods + 1 + 6) whatever methods were captured.
-  [[nodiscard]] bool statsBuckets(const SearchFilter& filter, uint64_t step_us, std::span<const std::string> methods,
-                                  uint64_t max_rows, std::vector<StatsBucketRow>& out, store::DbError& error);
+  [[nodiscard]] bool statsBuckets(const SearchFilter& filter, uint64_t step_us,
+                                  std::span<const std::string> methods, uint64_t max_rows,
+                                  std::vector<StatsBucketRow>& out, store::DbError& error);
   // The `limit` most frequent non-empty User-Agents for `filter`.
   [[nodiscard]] bool topUserAgents(const SearchFilter& filter, uint64_t limit,
                                    std::vector<std::pair<std::string, uint64_t>>& out, store::DbError& error);
@@ -92,7 +93,8 @@ class MessageStore {
  private:
   bool fetch(const SqlQuery& q, bool with_raw, std::vector<MessageRecord>& out, store::DbError& error);
   // Rows of (value, count).
-  bool countedValues(const SqlQuery& q, std::vector<std::pair<std::string, uint64_t>>& out, store::DbError& error);
+  bool countedValues(const SqlQuery& q, std::vector<std::pair<std::string, uint64_t>>& out,
+                     store::DbError& error);
   SqlPool& pool_;
 };
 

@@ -129,7 +129,8 @@ std::string buildFrame(const ExportPacket& p, std::string_view payload, uint32_t
 uint64_t pcapBytesFor(size_t payload_bytes, uint8_t ip_proto) {
   constexpr uint64_t kRecordHeader = 16;
   constexpr uint64_t kFrameHeaders = kRecordHeader + kEthernetHeader + kIpv6Header + kTcpHeader;
-  const uint64_t frames = ip_proto == 6 ? std::max<uint64_t>(1, (payload_bytes + kMaxTcpSegment - 1) / kMaxTcpSegment) : 1;
+  const uint64_t frames =
+      ip_proto == 6 ? std::max<uint64_t>(1, (payload_bytes + kMaxTcpSegment - 1) / kMaxTcpSegment) : 1;
   return payload_bytes + frames * kFrameHeaders;
 }
 

@@ -255,7 +255,8 @@ std::optional<MessageCursor> decodeMessageCursor(std::string_view text) {
 }
 
 std::string encodeCallCursor(const CallCursor& c) {
-  return base64UrlEncode("c2:" + std::to_string(c.first_us) + ":" + std::to_string(c.call_id_hash) + ":" + c.call_id);
+  return base64UrlEncode("c2:" + std::to_string(c.first_us) + ":" + std::to_string(c.call_id_hash) + ":" +
+                         c.call_id);
 }
 
 std::optional<CallCursor> decodeCallCursor(std::string_view text) {

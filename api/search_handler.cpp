@@ -75,8 +75,8 @@ bool summarizeCalls(ApiContext& ctx, uint64_t from_us, uint64_t to_us, const std
   std::vector<CallRef> calls;
   for (const CallKey& k : keys) calls.push_back(k.call);
   std::vector<MessageRecord> rows;
-  if (!calls.empty() &&
-      !ctx.messages.byCalls(from_us, to_us, calls, false, rows, error, ctx.options.flow.max_messages, &truncated))
+  if (!calls.empty() && !ctx.messages.byCalls(from_us, to_us, calls, false, rows, error,
+                                              ctx.options.flow.max_messages, &truncated))
     return false;
   std::map<CallRef, std::vector<MessageRecord>> by_call;
   for (MessageRecord& m : rows) by_call[m.call()].push_back(std::move(m));
@@ -156,7 +156,8 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
     for (CallKey& k : firsts) {
       if (!after || k.first_us > after->first_us ||
           (k.first_us == after->first_us &&
-           (k.call.stored > after->call_id || (k.call.stored == after->call_id && k.call.hash > after->call_id_hash))))
+           (k.call.stored > after->call_id ||
+            (k.call.stored == after->call_id && k.call.hash > after->call_id_hash))))
         keys.push_back(std::move(k));
     }
   } else if (finals.empty()) {
@@ -177,7 +178,8 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
       std::vector<CallKey> batch;
       std::vector<CallSummary> batch_summaries;
       if (!ctx_.messages.callPage(candidates, pos, uint64_t{f.limit} + 1, batch, error)) return failed();
-      if (!summarizeCalls(ctx_, f.from_us, f.to_us, batch, batch_summaries, truncated, error)) return failed();
+      if (!summarizeCalls(ctx_, f.from_us, f.to_us, batch, batch_summaries, truncated, error))
+        return failed();
       for (size_t i = 0; i < batch.size() && keys.size() <= f.limit; ++i) {
         pos = CallCursor{batch[i].first_us, batch[i].call.stored, batch[i].call.hash};
         if (!finalMatches(batch_summaries[i].final_status, finals)) continue;
@@ -206,7 +208,9 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
   Poco::JSON::Object::Ptr o = jsonObject();
   o->set("items", items);
   o->set("truncated", truncated);
-  if (more) o->set("next_cursor", encodeCallCursor({keys.back().first_us, keys.back().call.stored, keys.back().call.hash}));
+  if (more)
+    o->set("next_cursor",
+           encodeCallCursor({keys.back().first_us, keys.back().call.stored, keys.back().call.hash}));
   else o->set("next_cursor", Poco::Dynamic::Var());
   return ApiResponse::json(200, o);
 }

@@ -49,8 +49,11 @@ SipSections splitSipMessage(std::string_view raw) {
       continue;
     }
     const size_t colon = line.find(':');
-    if (colon == std::string_view::npos) out.headers.emplace_back("", std::string(trimBlanks(line)));
-    else out.headers.emplace_back(std::string(trimBlanks(line.substr(0, colon))), std::string(trimBlanks(line.substr(colon + 1))));
+    if (colon == std::string_view::npos)
+      out.headers.emplace_back("", std::string(trimBlanks(line)));
+    else
+      out.headers.emplace_back(std::string(trimBlanks(line.substr(0, colon))),
+                               std::string(trimBlanks(line.substr(colon + 1))));
   }
   return out;
 }

@@ -156,16 +156,18 @@ SqlPool::SqlPool(DbOptions db, SqlPoolOptions options, MetricsRegistry& metrics)
       options_(options),
       in_use_(metrics.gauge("api_db_pool_connections", "database sessions by state",
                             poolLabels(options, R"(state="in_use")"))),
-      idle_gauge_(
-          metrics.gauge("api_db_pool_connections", "database sessions by state", poolLabels(options, R"(state="idle")"))),
-      waiting_(metrics.gauge("api_db_pool_waiting", "requests waiting for a database session", poolLabels(options, ""))),
+      idle_gauge_(metrics.gauge("api_db_pool_connections", "database sessions by state",
+                                poolLabels(options, R"(state="idle")"))),
+      waiting_(metrics.gauge("api_db_pool_waiting", "requests waiting for a database session",
+                             poolLabels(options, ""))),
       acquire_timeouts_(metrics.counter("api_db_pool_acquire_timeouts_total",
                                         "requests that found no free database session in time (503)",
                                         poolLabels(options, ""))),
-      connect_errors_(
-          metrics.counter("api_db_connect_errors_total", "failed database connection attempts", poolLabels(options, ""))),
+      connect_errors_(metrics.counter("api_db_connect_errors_total", "failed database connection attempts",
+                                      poolLabels(options, ""))),
       queries_(metrics.counter("api_db_queries_total", "statements run", poolLabels(options, ""))),
-      query_errors_(metrics.counter("api_db_query_errors_total", "statements that failed", poolLabels(options, ""))) {
+      query_errors_(
+          metrics.counter("api_db_query_errors_total", "statements that failed", poolLabels(options, ""))) {
   if (options_.size == 0) options_.size = 1;
   metrics.gauge("api_db_pool_size", "largest number of database sessions", poolLabels(options, ""))
       .set(static_cast<int64_t>(options_.size));

@@ -39,8 +39,9 @@ ApiResponse StatsHandler::stats(const ApiRequest& req) {
   const uint64_t step_us = step_s * 1000000;
   // Every interval scans its share of the range: a cap on the range bounds the work per request.
   if (f.to_us - f.from_us > ctx_.options.stats.max_range_us)
-    return ApiResponse::badParameter(
-        {"to", "range longer than " + std::to_string(ctx_.options.stats.max_range_us / 1000000) + " s (api.stats_max_range_s)"});
+    return ApiResponse::badParameter({"to", "range longer than " +
+                                                std::to_string(ctx_.options.stats.max_range_us / 1000000) +
+                                                " s (api.stats_max_range_s)"});
   const uint64_t buckets = (f.to_us - f.from_us) / step_us + 1;
   if (buckets > kMaxBuckets)
     return ApiResponse::badParameter({"step", "too small for the range: more than 10000 intervals"});

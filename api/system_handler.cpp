@@ -12,7 +12,8 @@ ApiResponse SystemHandler::health(const ApiRequest&) {
   Poco::JSON::Object::Ptr o = jsonObject();
   o->set("status", db.ok ? "ok" : "degraded");
   o->set("database", db.ok ? "ok" : "unavailable");
-  o->set("database_checked_at", db.checked_us ? Poco::Dynamic::Var(formatTimeUs(db.checked_us)) : Poco::Dynamic::Var());
+  o->set("database_checked_at",
+         db.checked_us ? Poco::Dynamic::Var(formatTimeUs(db.checked_us)) : Poco::Dynamic::Var());
   return ApiResponse::json(db.ok ? 200 : 503, o);
 }
 

@@ -30,9 +30,12 @@ std::optional<TrustedProxies::Net> TrustedProxies::parseAddress(std::string_view
   if (text.empty() || text.size() > 45) return std::nullopt;
   const std::string s(text);
   Net n;
-  if (::inet_pton(AF_INET, s.c_str(), n.bytes.data()) == 1) n.length = 4;
-  else if (::inet_pton(AF_INET6, s.c_str(), n.bytes.data()) == 1) n.length = 16;
-  else return std::nullopt;
+  if (::inet_pton(AF_INET, s.c_str(), n.bytes.data()) == 1)
+    n.length = 4;
+  else if (::inet_pton(AF_INET6, s.c_str(), n.bytes.data()) == 1)
+    n.length = 16;
+  else
+    return std::nullopt;
   n.prefix = static_cast<unsigned>(n.length * 8);
   return n;
 }
@@ -47,8 +50,10 @@ std::optional<TrustedProxies> TrustedProxies::parse(std::string_view list, std::
       const std::string_view len = entry.substr(slash + 1);
       unsigned prefix = 0;
       auto [ptr, ec] = std::from_chars(len.data(), len.data() + len.size(), prefix);
-      if (ec != std::errc() || ptr != len.data() + len.size() || len.empty() || prefix > net->length * 8) net.reset();
-      else net->prefix = prefix;
+      if (ec != std::errc() || ptr != len.data() + len.size() || len.empty() || prefix > net->length * 8)
+        net.reset();
+      else
+        net->prefix = prefix;
     }
     if (!net) {
       bad = std::string(entry);

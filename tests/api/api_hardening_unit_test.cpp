@@ -15,9 +15,9 @@
 #include <thread>
 
 #include "api/api_service.h"
+#include "api/base64.h"
 #include "api/connection_guard.h"
 #include "api/db_health.h"
-#include "api/base64.h"
 #include "api/login_limiter.h"
 #include "api/search_filter.h"
 #include "api/trusted_proxies.h"
@@ -43,7 +43,8 @@ bool go(LoginLimiter& l, const char* user, const char* client, LoginLimiter::Clo
 
 }  // namespace
 
-TEST_CASE("the login limiter blocks a user+address after N failures within the window", "[api][auth][limiter]") {
+TEST_CASE("the login limiter blocks a user+address after N failures within the window",
+          "[api][auth][limiter]") {
   LoginLimiter limiter(limits(3));
   const auto t0 = LoginLimiter::Clock::now();
   for (int i = 0; i < 3; ++i) {
@@ -172,7 +173,8 @@ TEST_CASE("X-Forwarded-For counts only from a trusted proxy, read from the right
   CHECK_FALSE(TrustedProxies::parse("10.0.0.0/", bad));
 }
 
-TEST_CASE("/health's database state comes from a background check, not a query per request", "[api][health]") {
+TEST_CASE("/health's database state comes from a background check, not a query per request",
+          "[api][health]") {
   std::atomic<int> probes{0};
   std::atomic<bool> up{true};
   DbHealth health(
@@ -207,7 +209,8 @@ TEST_CASE("the connection guard caps connections per source address", "[api][lim
   CHECK(guard.open("192.0.2.1"));
 }
 
-TEST_CASE("the connection guard shuts a socket down when its request outlives the deadline", "[api][limits]") {
+TEST_CASE("the connection guard shuts a socket down when its request outlives the deadline",
+          "[api][limits]") {
   int fds[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
   int renewed_fds[2];
@@ -267,7 +270,8 @@ TEST_CASE("the admin password file is created 0600 and exclusively, never over a
   fs::remove_all(dir);
 }
 
-TEST_CASE("the calls cursor carries the whole sort key (first time, Call-ID, Call-ID hash)", "[api][calls][cursor]") {
+TEST_CASE("the calls cursor carries the whole sort key (first time, Call-ID, Call-ID hash)",
+          "[api][calls][cursor]") {
   // Two long Call-IDs may share their stored 255 bytes and their first microsecond: only the
   // hash tells them apart, so the cursor must carry it or a page boundary between them skips one.
   auto c = decodeCallCursor(encodeCallCursor({7, "a:b@c", 12345}));
