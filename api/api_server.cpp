@@ -571,15 +571,13 @@ std::string withSecureAttribute(std::string_view set_cookie) {
 ApiServer::ApiServer(ApiContext& ctx, StaticFiles files)
     : ctx_(ctx),
       router_(std::make_shared<Router>(ctx, std::move(files))),
-      guard_(std::make_unique<ConnectionGuard>(ctx.options.max_connections_per_source,
-                                               ctx.options.request_deadline)),
-      refused_(ctx.registry.counter(
-          "api_connections_refused_total",
-          "connections closed at once: the source already held api.max_connections_per_source")) {
+      guard_(std::make_unique<ConnectionGuard>(
+          ctx.options.max_connections_per_source, ctx.options.request_deadline,
+          &ctx.registry.counter("api_request_deadline_exceeded_total",
+                                "connections shut down because a request outlived api.request_deadline_s"))),
+      refused_(ctx.registry.counter("api_connections_refused_total",
+                                    "connections closed at once: the source already held api.max_connections_per_source")) {
   router_->guard_ = guard_.get();
-  ctx.registry.callbackGauge("api_request_deadline_exceeded_total",
-                             "connections shut down because a request outlived api.request_deadline_s",
-                             [g = guard_.get()] { return static_cast<double>(g->expired()); });
 }
 
 ApiServer::~ApiServer() { stop(); }

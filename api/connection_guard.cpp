@@ -6,8 +6,8 @@
 
 namespace sipvault::api {
 
-ConnectionGuard::ConnectionGuard(size_t max_per_source, std::chrono::milliseconds deadline)
-    : max_per_source_(max_per_source), deadline_(deadline) {}
+ConnectionGuard::ConnectionGuard(size_t max_per_source, std::chrono::milliseconds deadline, Counter* expired_counter)
+    : max_per_source_(max_per_source), deadline_(deadline), expired_counter_(expired_counter) {}
 
 ConnectionGuard::~ConnectionGuard() { stop(); }
 
@@ -51,6 +51,7 @@ void ConnectionGuard::sweep(Clock::time_point now) {
     if (it->second.due <= now) {
       ::shutdown(it->second.fd, SHUT_RDWR);  // the owner's blocked read/write returns; it closes the fd
       ++expired_;
+      if (expired_counter_) expired_counter_->inc();
       it = watched_.erase(it);
     } else {
       ++it;

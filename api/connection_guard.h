@@ -21,13 +21,16 @@
 #include <string>
 #include <thread>
 
+#include "common/metrics.h"
+
 namespace sipvault::api {
 
 class ConnectionGuard {
  public:
   using Clock = std::chrono::steady_clock;
 
-  ConnectionGuard(size_t max_per_source, std::chrono::milliseconds deadline);
+  // `expired_counter` (optional, must outlive the guard) counts connections the deadline ended.
+  ConnectionGuard(size_t max_per_source, std::chrono::milliseconds deadline, Counter* expired_counter = nullptr);
   ~ConnectionGuard();
   ConnectionGuard(const ConnectionGuard&) = delete;
   ConnectionGuard& operator=(const ConnectionGuard&) = delete;
@@ -62,6 +65,7 @@ class ConnectionGuard {
   std::map<uint64_t, Watched> watched_;
   uint64_t next_id_ = 1;
   uint64_t expired_ = 0;
+  Counter* expired_counter_;
   std::thread thread_;
 };
 

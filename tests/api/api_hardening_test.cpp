@@ -298,6 +298,10 @@ TEST_CASE(
     status = own.client().get("/api/v1/health").status;
   }
   CHECK(status == 200);
+  // Both are counted for operators.
+  const std::string metrics = own.client(own.login("admin", own.admin_password)).get("/metrics").body;
+  CHECK(metric(metrics, "sipvault_api_request_deadline_exceeded_total").value_or(0) >= 3);
+  CHECK(metric(metrics, "sipvault_api_connections_refused_total").value_or(0) >= 1);
 }
 
 TEST_CASE("/health answers from the background check without touching the search pool",
