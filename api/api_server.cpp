@@ -575,8 +575,9 @@ ApiServer::ApiServer(ApiContext& ctx, StaticFiles files)
           ctx.options.max_connections_per_source, ctx.options.request_deadline,
           &ctx.registry.counter("api_request_deadline_exceeded_total",
                                 "connections shut down because a request outlived api.request_deadline_s"))),
-      refused_(ctx.registry.counter("api_connections_refused_total",
-                                    "connections closed at once: the source already held api.max_connections_per_source")) {
+      refused_(ctx.registry.counter(
+          "api_connections_refused_total",
+          "connections closed at once: the source already held api.max_connections_per_source")) {
   router_->guard_ = guard_.get();
 }
 

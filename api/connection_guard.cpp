@@ -6,7 +6,8 @@
 
 namespace sipvault::api {
 
-ConnectionGuard::ConnectionGuard(size_t max_per_source, std::chrono::milliseconds deadline, Counter* expired_counter)
+ConnectionGuard::ConnectionGuard(size_t max_per_source, std::chrono::milliseconds deadline,
+                                 Counter* expired_counter)
     : max_per_source_(max_per_source), deadline_(deadline), expired_counter_(expired_counter) {}
 
 ConnectionGuard::~ConnectionGuard() { stop(); }

@@ -30,7 +30,8 @@ class ConnectionGuard {
   using Clock = std::chrono::steady_clock;
 
   // `expired_counter` (optional, must outlive the guard) counts connections the deadline ended.
-  ConnectionGuard(size_t max_per_source, std::chrono::milliseconds deadline, Counter* expired_counter = nullptr);
+  ConnectionGuard(size_t max_per_source, std::chrono::milliseconds deadline,
+                  Counter* expired_counter = nullptr);
   ~ConnectionGuard();
   ConnectionGuard(const ConnectionGuard&) = delete;
   ConnectionGuard& operator=(const ConnectionGuard&) = delete;
