@@ -123,12 +123,40 @@ TEST_CASE("The api's tables are a store migration: created on an empty database,
   REQUIRE(db.conn().execute("INSERT INTO api_users VALUES ('admin', 'admin', 'hash', 1)", error));
   REQUIRE(migrate(db.conn(), embeddedMigrations(), kNow, report, error));
   CHECK(report.version_before == 1);
-  CHECK(report.applied == std::vector<int>{2});
+  CHECK(report.applied == std::vector<int>{2, 3});
   for (const char* table : {"api_users", "api_sessions", "api_tokens"})
     CHECK(db.count("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
                    "TABLE_NAME = '" +
                    std::string(table) + "'") == 1);
   CHECK(db.value("SELECT password_hash FROM api_users WHERE username = 'admin'") == "hash");
+}
+
+TEST_CASE("v3 binds api sessions and tokens to the user's id, existing ones to their user of today (issue 18)",
+          "[store][schema][db][api]") {
+  test::TestDatabase db("migrate_ids");
+  DbError error;
+  MigrationReport report;
+  REQUIRE(migrate(db.conn(), embeddedMigrations().first(2), kNow, report, error));
+  REQUIRE(db.conn().execute("INSERT INTO api_users VALUES ('alice', 'admin', 'hash', 1), ('bob', 'viewer', 'h', 2)",
+                            error));
+  REQUIRE(db.conn().execute("INSERT INTO api_sessions VALUES (REPEAT('s', 32), 'bob', 3, 4)", error));
+  REQUIRE(db.conn().execute(
+      "INSERT INTO api_tokens (token_hash, name, username, role, created_us, expires_us) VALUES "
+      "(REPEAT('t', 32), 'ci', 'alice', 'viewer', 5, 0), (REPEAT('o', 32), 'orphan', 'gone', 'viewer', 6, 0)",
+      error));
+  REQUIRE(migrate(db.conn(), embeddedMigrations(), kNow, report, error));
+  CHECK(report.applied == std::vector<int>{3});
+  const std::string bob = db.value("SELECT id FROM api_users WHERE username = 'bob'");
+  const std::string alice = db.value("SELECT id FROM api_users WHERE username = 'alice'");
+  CHECK(bob != alice);
+  CHECK(db.value("SELECT user_id FROM api_sessions") == bob);
+  CHECK(db.value("SELECT user_id FROM api_tokens WHERE name = 'ci'") == alice);
+  CHECK(db.value("SELECT user_id FROM api_tokens WHERE name = 'orphan'") == "0");  // belongs to no one
+  // A start that died half-way runs the script again: every statement may repeat.
+  for (const auto& m : embeddedMigrations())
+    if (m.version == 3)
+      for (const std::string& statement : splitStatements(m.sql)) CHECK(db.conn().execute(statement, error));
+  CHECK(db.value("SELECT user_id FROM api_sessions") == bob);
 }
 
 TEST_CASE("The MariaDB the project starts commits durably: redo log synced at each commit, doublewrite on",
