@@ -131,14 +131,15 @@ TEST_CASE("The api's tables are a store migration: created on an empty database,
   CHECK(db.value("SELECT password_hash FROM api_users WHERE username = 'admin'") == "hash");
 }
 
-TEST_CASE("v3 binds api sessions and tokens to the user's id, existing ones to their user of today (issue 18)",
-          "[store][schema][db][api]") {
+TEST_CASE(
+    "v3 binds api sessions and tokens to the user's id, existing ones to their user of today (issue 18)",
+    "[store][schema][db][api]") {
   test::TestDatabase db("migrate_ids");
   DbError error;
   MigrationReport report;
   REQUIRE(migrate(db.conn(), embeddedMigrations().first(2), kNow, report, error));
-  REQUIRE(db.conn().execute("INSERT INTO api_users VALUES ('alice', 'admin', 'hash', 1), ('bob', 'viewer', 'h', 2)",
-                            error));
+  REQUIRE(db.conn().execute(
+      "INSERT INTO api_users VALUES ('alice', 'admin', 'hash', 1), ('bob', 'viewer', 'h', 2)", error));
   REQUIRE(db.conn().execute("INSERT INTO api_sessions VALUES (REPEAT('s', 32), 'bob', 3, 4)", error));
   REQUIRE(db.conn().execute(
       "INSERT INTO api_tokens (token_hash, name, username, role, created_us, expires_us) VALUES "
