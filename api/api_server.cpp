@@ -625,6 +625,7 @@ void ApiServer::stop() {
   // Let requests in flight finish before the handlers' context goes away.
   for (int i = 0; i < 500 && server_->currentConnections() > 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  guard_->shutdownAll();  // what is still open is idle or stalled: no answer to wait for
   server_.reset();
   threads_->joinAll();
   guard_->stop();

@@ -47,12 +47,14 @@ void ConnectionGuard::unwatch(uint64_t id) {
   watched_.erase(id);
 }
 
-void ConnectionGuard::sweep(Clock::time_point now) {
+void ConnectionGuard::sweep(Clock::time_point now, bool all) {
   for (auto it = watched_.begin(); it != watched_.end();) {
-    if (it->second.due <= now) {
+    if (all || it->second.due <= now) {
       ::shutdown(it->second.fd, SHUT_RDWR);  // the owner's blocked read/write returns; it closes the fd
-      ++expired_;
-      if (expired_counter_) expired_counter_->inc();
+      if (!all) {
+        ++expired_;
+        if (expired_counter_) expired_counter_->inc();
+      }
       it = watched_.erase(it);
     } else {
       ++it;
@@ -78,6 +80,11 @@ void ConnectionGuard::stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+}
+
+void ConnectionGuard::shutdownAll() {
+  std::lock_guard lock(mu_);
+  sweep(Clock::now(), true);
 }
 
 uint64_t ConnectionGuard::expired() const {

@@ -47,6 +47,8 @@ class ConnectionGuard {
 
   void start();  // the watchdog thread
   void stop();
+  // Shuts every watched connection down now (server stop: a stalled client must not hold it up).
+  void shutdownAll();
 
   [[nodiscard]] uint64_t expired() const;  // connections shut down by the deadline so far
 
@@ -55,7 +57,7 @@ class ConnectionGuard {
     int fd = -1;
     Clock::time_point due;
   };
-  void sweep(Clock::time_point now);
+  void sweep(Clock::time_point now, bool all = false);
 
   size_t max_per_source_;
   std::chrono::milliseconds deadline_;

@@ -287,3 +287,26 @@ TEST_CASE("the calls cursor carries the whole sort key (first time, Call-ID, Cal
   CHECK_FALSE(decodeCallCursor(base64UrlEncode("c2:7:x")));
   CHECK_FALSE(decodeCallCursor(base64UrlEncode("c2:7:-1:x")));
 }
+
+TEST_CASE("stopping the server shuts stalled connections down at once instead of waiting for their deadline",
+          "[api][limits]") {
+  int fds[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+  ConnectionGuard guard(10, 3600s);
+  guard.start();
+  const uint64_t id = guard.watch(fds[0]);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(100ms);
+    guard.shutdownAll();
+  });
+  const auto started = std::chrono::steady_clock::now();
+  char c;
+  CHECK(::read(fds[0], &c, 1) == 0);
+  CHECK(std::chrono::steady_clock::now() - started < 2s);
+  CHECK(guard.expired() == 0);  // not a deadline expiry
+  stopper.join();
+  guard.unwatch(id);
+  guard.stop();
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
