@@ -5,6 +5,7 @@
 
 #include "api/api_options.h"
 #include "api/auth_store.h"
+#include "api/db_health.h"
 #include "api/login_limiter.h"
 #include "api/message_store.h"
 #include "api/sql_pool.h"
@@ -19,6 +20,7 @@ struct ApiContext {
   MessageStore& messages;
   AuthStore& auth;
   LoginLimiter& login_limiter;
+  const DbHealth& db_health;
   MetricsRegistry& registry;
   Log log;
   Counter& login_failures;

@@ -46,10 +46,34 @@ ApiOptions ApiOptions::fromConfig(const Poco::Util::AbstractConfiguration& c) {
       static_cast<size_t>(intInRange(c, "api.max_query_bytes", static_cast<int64_t>(o.max_query_bytes), 256, 16000));
   o.max_body_bytes =
       static_cast<size_t>(intInRange(c, "api.max_body_bytes", static_cast<int64_t>(o.max_body_bytes), 1024, 1 << 24));
+  o.request_deadline = std::chrono::seconds(
+      intInRange(c, "api.request_deadline_s",
+                 std::chrono::duration_cast<std::chrono::seconds>(o.request_deadline).count(), 1, 86400));
+  o.export_max_bytes = static_cast<uint64_t>(intInRange(
+      c, "api.export_max_bytes", static_cast<int64_t>(o.export_max_bytes), 4096, int64_t{1} << 32));
+  o.max_connections_per_source = static_cast<size_t>(intInRange(
+      c, "api.max_connections_per_source", static_cast<int64_t>(o.max_connections_per_source), 1, 100000));
+  o.health_check_interval = std::chrono::milliseconds(
+      intInRange(c, "api.health_check_interval_ms", o.health_check_interval.count(), 100, 600000));
   o.session_ttl = std::chrono::seconds(intInRange(c, "api.session_ttl_s", o.session_ttl.count(), 60, 86400 * 365));
-  o.login_max_failures = static_cast<size_t>(
-      intInRange(c, "api.login_max_failures", static_cast<int64_t>(o.login_max_failures), 1, 1000000));
-  o.login_window = std::chrono::seconds(intInRange(c, "api.login_window_s", o.login_window.count(), 1, 86400));
+  o.login.max_failures = static_cast<size_t>(
+      intInRange(c, "api.login_max_failures", static_cast<int64_t>(o.login.max_failures), 1, 1000000));
+  o.login.window =
+      std::chrono::seconds(intInRange(c, "api.login_window_s", o.login.window.count(), 1, 86400));
+  o.login.max_concurrent = static_cast<size_t>(
+      intInRange(c, "api.login_max_concurrent", static_cast<int64_t>(o.login.max_concurrent), 1, 1024));
+  o.login.user_free_failures = static_cast<size_t>(intInRange(
+      c, "api.login_user_free_failures", static_cast<int64_t>(o.login.user_free_failures), 1, 1000000));
+  o.login.user_backoff_max = std::chrono::seconds(
+      intInRange(c, "api.login_user_backoff_max_s", o.login.user_backoff_max.count(), 1, 86400));
+  {
+    std::string bad;
+    auto proxies = TrustedProxies::parse(c.getString("api.trusted_proxies", ""), bad);
+    if (!proxies)
+      throw Poco::InvalidArgumentException("api.trusted_proxies",
+                                           "'" + bad + "' is not an address or prefix");
+    o.trusted_proxies = std::move(*proxies);
+  }
   o.default_range_us = static_cast<uint64_t>(
                            intInRange(c, "api.default_range_s", static_cast<int64_t>(o.default_range_us / 1000000), 1,
                                       86400 * 366)) *
@@ -57,12 +81,22 @@ ApiOptions ApiOptions::fromConfig(const Poco::Util::AbstractConfiguration& c) {
   o.flow_range_us = static_cast<uint64_t>(intInRange(c, "api.flow_default_range_s",
                                                      static_cast<int64_t>(o.flow_range_us / 1000000), 1, 86400 * 366)) *
                     1000000;
+  o.stats.max_range_us = static_cast<uint64_t>(intInRange(
+                             c, "api.stats_max_range_s", static_cast<int64_t>(o.stats.max_range_us / 1000000),
+                             60, 86400 * 3660)) *
+                         1000000;
+  o.stats.top_methods = static_cast<uint64_t>(
+      intInRange(c, "api.stats_top_methods", static_cast<int64_t>(o.stats.top_methods), 0, 1000));
+  o.stats.max_cells = static_cast<uint64_t>(
+      intInRange(c, "api.stats_max_cells", static_cast<int64_t>(o.stats.max_cells), 1000, 10000000));
   o.flow.inferred_window_us =
       static_cast<uint64_t>(intInRange(c, "api.flow_inferred_window_s",
                                        static_cast<int64_t>(o.flow.inferred_window_us / 1000000), 0, 3600)) *
       1000000;
   o.flow.max_legs =
       static_cast<size_t>(intInRange(c, "api.flow_max_legs", static_cast<int64_t>(o.flow.max_legs), 1, 256));
+  o.flow.max_messages = static_cast<uint64_t>(
+      intInRange(c, "api.flow_max_messages", static_cast<int64_t>(o.flow.max_messages), 1, 100000));
   o.admin_user = c.getString("api.admin_user", "");
   o.admin_password_file = c.getString("api.admin_password_file", o.admin_password_file);
   o.share_secret = c.getString("api.share_secret", "");
@@ -77,6 +111,10 @@ ApiOptions ApiOptions::fromConfig(const Poco::Util::AbstractConfiguration& c) {
       intInRange(c, "api.db_acquire_timeout_ms", o.pool.acquire_timeout.count(), 1, 600000));
   o.pool.statement_timeout =
       std::chrono::seconds(intInRange(c, "api.query_timeout_s", o.pool.statement_timeout.count(), 0, 86400));
+  o.auth_pool.size = static_cast<size_t>(
+      intInRange(c, "api.db_auth_pool_size", static_cast<int64_t>(o.auth_pool.size), 1, 100));
+  o.auth_pool.acquire_timeout = o.pool.acquire_timeout;
+  o.auth_pool.statement_timeout = o.pool.statement_timeout;
 
   o.db = readDbOptions(c, o.db);
   return o;

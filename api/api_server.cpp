@@ -4,6 +4,7 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
@@ -11,6 +12,9 @@
 #include <Poco/Net/NetSSL.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/TCPServer.h>
+#include <Poco/Net/TCPServerConnection.h>
+#include <Poco/Net/TCPServerConnectionFactory.h>
 #include <Poco/String.h>
 #include <Poco/ThreadPool.h>
 
@@ -116,18 +120,24 @@ Poco::Net::Context::Ptr makeTlsContext(const ApiOptions& o) {
   return ctx;
 }
 
-void setCommonHeaders(Poco::Net::HTTPServerResponse& resp, bool ui) {
+void setCommonHeaders(Poco::Net::HTTPServerResponse& resp, bool ui, bool https) {
   resp.set("X-Content-Type-Options", "nosniff");
   resp.set("Referrer-Policy", "no-referrer");
   resp.set("X-Frame-Options", "DENY");
+  // No framing (clickjacking) and no <base> re-pointing relative URLs, for UI and API alike.
   if (ui) {
-    resp.set("Content-Security-Policy", "default-src 'self'");
+    resp.set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'");
     resp.set("Cache-Control", "no-cache");
   } else {
-    resp.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    resp.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
     resp.set("Cache-Control", "no-store");
   }
+  // Only over HTTPS (RFC 6797 section 7.2): browsers then never try plain HTTP for a year.
+  if (https) resp.set("Strict-Transport-Security", "max-age=31536000");
 }
+
+// The request deadline of the connection this thread serves (0: none); set by GuardedConnection.
+thread_local uint64_t t_watch_id = 0;
 
 }  // namespace
 
@@ -164,6 +174,8 @@ class Router {
       r = ApiResponse::error(500, "internal", "internal error");
     }
     send(hreq, hresp, r, ui, ctx_.options.https());
+    if (t_watch_id != 0 && guard_)
+      guard_->renew(t_watch_id);  // the next request on this connection starts now
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
     metrics_->record(route, r.status, elapsed);
@@ -282,7 +294,8 @@ class Router {
 
     ApiRequest req;
     req.method = hreq.getMethod();
-    req.client = hreq.clientAddress().host().toString();
+    req.client =
+        ctx_.options.trusted_proxies.clientOf(hreq.clientAddress().host().toString(), forwardedFor(hreq));
     req.now_us = nowUs();
     // Segments are split before decoding, so an encoded '/' (%2F) stays inside its segment.
     size_t pos = 1;
@@ -362,6 +375,15 @@ class Router {
     return match->fn(req, args);
   }
 
+  // Every X-Forwarded-For value, joined: a proxy may add a header line instead of extending one.
+  static std::string forwardedFor(const Poco::Net::HTTPServerRequest& hreq) {
+    std::string all;
+    for (auto it = hreq.find("X-Forwarded-For");
+         it != hreq.end() && Poco::icompare(it->first, "X-Forwarded-For") == 0; ++it)
+      all += (all.empty() ? "" : ",") + it->second;
+    return all;
+  }
+
   ApiResponse serveStatic(Poco::Net::HTTPServerRequest& hreq, const ApiRequest& req) {
     if (req.method != "GET" && req.method != "HEAD") {
       ApiResponse r = ApiResponse::error(405, "method_not_allowed", "method not allowed here");
@@ -390,7 +412,7 @@ class Router {
                    bool ui, bool https) {
     hresp.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
     hresp.setContentType(r.content_type);
-    setCommonHeaders(hresp, ui);
+    setCommonHeaders(hresp, ui, https);
     for (const auto& [name, value] : r.headers) {
       // Under HTTPS a cookie must never travel over plain HTTP (a downgraded or mistyped URL).
       if (https && Poco::icompare(name, "Set-Cookie") == 0) hresp.add(name, withSecureAttribute(value));
@@ -414,6 +436,9 @@ class Router {
   ShareHandler shares_;
   std::vector<Route> routes_;
   std::unique_ptr<HttpMetrics> metrics_;
+
+ public:
+  ConnectionGuard* guard_ = nullptr;  // set before the server starts
 };
 
 namespace {
@@ -435,9 +460,92 @@ class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
   Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
     return new RequestHandler(router_);
   }
+  // What HTTPServer::stopAll does: keep-alive connections end after their current request.
+  void stopAll(bool abort) { serverStopped(this, abort); }
 
  private:
   std::shared_ptr<Router> router_;
+};
+
+// Poco's HTTPServerConnection inside the per-source cap and the request deadline.
+class GuardedConnection : public Poco::Net::TCPServerConnection {
+ public:
+  GuardedConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
+                    Poco::Net::HTTPRequestHandlerFactory::Ptr factory, ConnectionGuard& guard, bool https,
+                    Counter& refused)
+      : TCPServerConnection(socket),
+        params_(std::move(params)),
+        factory_(std::move(factory)),
+        guard_(guard),
+        https_(https),
+        refused_(refused) {}
+
+  void run() override {
+    std::string source;
+    try {
+      source = socket().peerAddress().host().toString();
+    } catch (const Poco::Exception&) {
+      return;  // already gone
+    }
+    if (!guard_.open(source)) {
+      refused_.inc();
+      refuse();
+      return;
+    }
+    t_watch_id = guard_.watch(socket().impl()->sockfd());
+    try {
+      Poco::Net::HTTPServerConnection http(socket(), params_, factory_);
+      http.run();
+    } catch (const Poco::Exception&) {
+    } catch (const std::exception&) {
+    }
+    guard_.unwatch(t_watch_id);
+    t_watch_id = 0;
+    guard_.close(source);
+  }
+
+ private:
+  // Plain HTTP gets a short answer; over TLS that would need a handshake the client may stall.
+  void refuse() {
+    if (https_) return;
+    static constexpr std::string_view kAnswer =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        "Content-Length: 88\r\n\r\n"
+        R"({"error":{"code":"unavailable","message":"too many connections from this address"}}    )";
+    try {
+      socket().setSendTimeout(Poco::Timespan(1, 0));
+      socket().sendBytes(kAnswer.data(), static_cast<int>(kAnswer.size()));
+    } catch (const Poco::Exception&) {
+    }
+  }
+
+  Poco::Net::HTTPServerParams::Ptr params_;
+  Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
+  ConnectionGuard& guard_;
+  bool https_;
+  Counter& refused_;
+};
+
+class GuardedConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
+ public:
+  GuardedConnectionFactory(Poco::Net::HTTPServerParams::Ptr params,
+                           Poco::Net::HTTPRequestHandlerFactory::Ptr factory, ConnectionGuard& guard,
+                           bool https, Counter& refused)
+      : params_(std::move(params)),
+        factory_(std::move(factory)),
+        guard_(guard),
+        https_(https),
+        refused_(refused) {}
+  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
+    return new GuardedConnection(socket, params_, factory_, guard_, https_, refused_);
+  }
+
+ private:
+  Poco::Net::HTTPServerParams::Ptr params_;
+  Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
+  ConnectionGuard& guard_;
+  bool https_;
+  Counter& refused_;
 };
 
 }  // namespace
@@ -487,7 +595,17 @@ std::string withSecureAttribute(std::string_view set_cookie) {
 }
 
 ApiServer::ApiServer(ApiContext& ctx, StaticFiles files)
-    : ctx_(ctx), router_(std::make_shared<Router>(ctx, std::move(files))) {}
+    : ctx_(ctx),
+      router_(std::make_shared<Router>(ctx, std::move(files))),
+      guard_(std::make_unique<ConnectionGuard>(
+          ctx.options.max_connections_per_source, ctx.options.request_deadline,
+          &ctx.registry.counter("api_request_deadline_exceeded_total",
+                                "connections shut down because a request outlived api.request_deadline_s"))),
+      refused_(ctx.registry.counter(
+          "api_connections_refused_total",
+          "connections closed at once: the source already held api.max_connections_per_source")) {
+  router_->guard_ = guard_.get();
+}
 
 ApiServer::~ApiServer() { stop(); }
 
@@ -502,7 +620,7 @@ bool ApiServer::start(std::string& error) {
     Poco::Net::ServerSocket socket = ctx_.options.https()
                                          ? Poco::Net::SecureServerSocket(address, 128, makeTlsContext(ctx_.options))
                                          : Poco::Net::ServerSocket(address, 128);
-    auto* params = new Poco::Net::HTTPServerParams;
+    Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(ctx_.options.http_threads);
     params->setMaxQueued(ctx_.options.http_queue);
     params->setKeepAlive(true);
@@ -511,7 +629,12 @@ bool ApiServer::start(std::string& error) {
     params->setServerName("sipvault-api");
     // Its own pool: Poco's default pool holds at most 16 threads, whatever api.http_threads says.
     threads_ = std::make_unique<Poco::ThreadPool>(2, std::max(2, ctx_.options.http_threads));
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(router_), *threads_, socket, params);
+    Poco::SharedPtr<HandlerFactory> handlers = new HandlerFactory(router_);
+    stop_connections_ = [handlers]() mutable { handlers->stopAll(false); };
+    guard_->start();
+    server_ = std::make_unique<Poco::Net::TCPServer>(
+        new GuardedConnectionFactory(params, handlers, *guard_, ctx_.options.https(), refused_), *threads_,
+        socket, params);
     server_->start();
     bound_ = socket.address().toString();
   } catch (const Poco::Exception& e) {
@@ -523,12 +646,15 @@ bool ApiServer::start(std::string& error) {
 
 void ApiServer::stop() {
   if (!server_) return;
-  server_->stopAll(false);
+  server_->stop();
+  stop_connections_();
   // Let requests in flight finish before the handlers' context goes away.
   for (int i = 0; i < 500 && server_->currentConnections() > 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  guard_->shutdownAll();  // what is still open is idle or stalled: no answer to wait for
   server_.reset();
   threads_->joinAll();
+  guard_->stop();
 }
 
 }  // namespace sipvault::api

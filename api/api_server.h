@@ -12,26 +12,33 @@
 //   fields), beyond which Poco answers 400.
 // Every response carries X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer and
 // X-Frame-Options: DENY; UI files get Content-Security-Policy: default-src 'self', API responses
-// Content-Security-Policy: default-src 'none' and Cache-Control: no-store.
+// Content-Security-Policy: default-src 'none' and Cache-Control: no-store; both CSPs add
+// frame-ancestors 'none'; base-uri 'none'. Over HTTPS: Strict-Transport-Security (one year).
+//
+// Connections (connection_guard.h): at most api.max_connections_per_source per client address at
+// once, and each request must be done within api.request_deadline_s, else the socket is shut down.
+// The client address of a request is the TCP peer, or X-Forwarded-For from api.trusted_proxies.
 //
 // HTTPS (api.tls_cert + api.tls_key): the listener is a Poco::Net::SecureServerSocket and speaks
 // TLS 1.2+ only; a client that does not (plain HTTP) fails its handshake on the server thread
 // that took it, and gets the connection closed. Every Set-Cookie then carries Secure.
 //
 // start() and stop() from one thread; requests are served on the server's threads.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "api/api_context.h"
+#include "api/connection_guard.h"
 #include "api/static_files.h"
 
 namespace Poco {
 class ThreadPool;
 }
 namespace Poco::Net {
-class HTTPServer;
+class TCPServer;
 }
 
 namespace sipvault::api {
@@ -57,8 +64,11 @@ class ApiServer {
  private:
   ApiContext& ctx_;
   std::shared_ptr<Router> router_;
+  std::unique_ptr<ConnectionGuard> guard_;
+  Counter& refused_;
   std::unique_ptr<Poco::ThreadPool> threads_;  // outlives server_ (declared first, destroyed last)
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::unique_ptr<Poco::Net::TCPServer> server_;
+  std::function<void()> stop_connections_;  // ends keep-alive connections after their request
   std::string bound_;
 };
 

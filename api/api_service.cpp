@@ -1,9 +1,11 @@
 #include "api/api_service.h"
 
-#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "api/password_hash.h"
 #include "api/time_text.h"
@@ -14,19 +16,58 @@ namespace sipvault::api {
 
 using namespace sipvault::store;
 
+bool writeSecretFile(const std::string& path, std::string_view content, std::string& error) {
+  std::error_code ec;
+  const std::filesystem::path file(path);
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+  // O_EXCL: never reuse a file someone else may have made (or linked) with a wider mode.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    error = errno == EEXIST ? "the file already exists" : std::strerror(errno);
+    return false;
+  }
+  bool ok = true;
+  while (ok && !content.empty()) {
+    const ssize_t n = ::write(fd, content.data(), content.size());
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) content.remove_prefix(static_cast<size_t>(n));
+  }
+  if (!ok) error = std::strerror(errno);
+  if (ok && ::fsync(fd) != 0) {
+    ok = false;
+    error = std::strerror(errno);
+  }
+  if (::close(fd) != 0 && ok) {
+    ok = false;
+    error = std::strerror(errno);
+  }
+  if (!ok) ::unlink(path.c_str());  // half a password is worse than none
+  return ok;
+}
+
 ApiService::ApiService(ApiOptions options, MetricsRegistry& metrics, Log log)
     : options_(std::move(options)),
       metrics_(metrics),
       log_(log),
       pool_(options_.db, options_.pool, metrics),
+      auth_pool_(options_.db, options_.auth_pool, metrics),
       messages_(pool_),
-      auth_(pool_, options_.session_ttl),
-      limiter_(options_.login_max_failures, options_.login_window),
+      auth_(auth_pool_, options_.session_ttl),
+      limiter_(options_.login),
+      // Through the auth pool: busy searches must not make the database look down.
+      health_(
+          [this] {
+            DbError ignored;
+            return auth_pool_.ping(ignored);
+          },
+          options_.health_check_interval),
       ctx_{options_,
            pool_,
            messages_,
            auth_,
            limiter_,
+           health_,
            metrics,
            log,
            metrics.counter("api_login_failures_total", "logins refused for a wrong user or password"),
@@ -43,6 +84,7 @@ std::optional<StartFailure> ApiService::start() {
                         "start MariaDB (deploy/mariadb.sh start DIR PORT) or fix db.host/db.port/db.user"};
   if (auto failure = migrateSchema()) return failure;
   if (auto failure = ensureAdmin()) return failure;
+  health_.start();
   std::string listen_error;
   if (!server_->start(listen_error))
     return StartFailure{StartFailure::Kind::Unavailable, listen_error,
@@ -54,6 +96,7 @@ std::optional<StartFailure> ApiService::start() {
 
 void ApiService::stop() {
   if (server_) server_->stop();
+  health_.stop();
 }
 
 std::optional<StartFailure> ApiService::migrateSchema() {
@@ -101,25 +144,21 @@ std::optional<StartFailure> ApiService::ensureAdmin() {
       return StartFailure{StartFailure::Kind::Unavailable, "cannot create the admin: " + error.describe(),
                           "check the database"};
   }
-  // The password file is written before the password is logged, owner-readable only.
-  const std::filesystem::path file(options_.admin_password_file);
-  std::error_code ec;
-  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
-  {
-    const mode_t old_mask = ::umask(077);
-    std::ofstream out(file, std::ios::trunc);
-    out << *password << '\n';
-    out.close();
-    ::umask(old_mask);
-    if (!out)
-      return StartFailure{StartFailure::Kind::Config,
-                          "admin '" + options_.admin_user +
-                              "' was created but its password could not be written to " + file.string() +
-                              " (password: " + *password + ")",
-                          "set api.admin_password_file to a writable path"};
+  // The password goes to a file only: logs are copied and kept where an admin's password must not be.
+  std::string file_error;
+  if (!writeSecretFile(options_.admin_password_file, *password + "\n", file_error)) {
+    // No admin whose password nobody knows: the next start creates it again.
+    DbError undo;
+    const bool removed = auth_.deleteUser(options_.admin_user, undo, false) == AuthStore::Outcome::Ok;
+    return StartFailure{
+        StartFailure::Kind::Config,
+        "cannot write the new admin's password to " + options_.admin_password_file + ": " + file_error +
+            (removed ? " (the admin was removed again)"
+                     : " (removing the admin failed: " + undo.describe() + ")"),
+        "remove the old file or set api.admin_password_file to a new path in a writable directory"};
   }
-  log_.info("admin_created", {{"username", options_.admin_user}, {"password", *password},
-                              {"password_file", file.string()}});
+  log_.info("admin_created",
+            {{"username", options_.admin_user}, {"password_file", options_.admin_password_file}});
   return std::nullopt;
 }
 

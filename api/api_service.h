@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "api/api_context.h"
 #include "api/api_options.h"
@@ -20,6 +21,11 @@
 #include "common/start_failure.h"
 
 namespace sipvault::api {
+
+// Writes `content` to a new file `path` made 0600 with O_EXCL (an existing file, or a link, is an
+// error: its mode and owner are not ours), creating missing parent directories. On failure the
+// file is removed again and `error` says why.
+[[nodiscard]] bool writeSecretFile(const std::string& path, std::string_view content, std::string& error);
 
 class ApiService {
  public:
@@ -38,10 +44,12 @@ class ApiService {
   ApiOptions options_;
   MetricsRegistry& metrics_;
   Log log_;
-  SqlPool pool_;
+  SqlPool pool_;       // searches, exports, stats
+  SqlPool auth_pool_;  // logins and bearer checks only
   MessageStore messages_;
   AuthStore auth_;
   LoginLimiter limiter_;
+  DbHealth health_;
   ApiContext ctx_;
   std::unique_ptr<ApiServer> server_;
 };

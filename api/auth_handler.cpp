@@ -49,12 +49,14 @@ ApiResponse AuthHandler::login(const ApiRequest& req) {
     return ApiResponse::error(401, "unauthorized", "invalid username or password");
   }
 
-  const auto now = LoginLimiter::Clock::now();
-  const auto wait = ctx_.login_limiter.retryAfter(*username, req.client, now);
-  if (wait.count() > 0) {
+  const auto admission = ctx_.login_limiter.admit(*username, req.client, LoginLimiter::Clock::now());
+  if (admission.verdict != LoginLimiter::Verdict::Go) {
     ctx_.login_limited.inc();
-    ApiResponse r = ApiResponse::error(429, "too_many_requests", "too many failed logins; try again later");
-    r.headers.emplace_back("Retry-After", std::to_string(wait.count()));
+    const bool busy = admission.verdict == LoginLimiter::Verdict::Busy;
+    ApiResponse r =
+        busy ? ApiResponse::error(503, "unavailable", "too many logins at once; try again shortly")
+             : ApiResponse::error(429, "too_many_requests", "too many failed logins; try again later");
+    r.headers.emplace_back("Retry-After", std::to_string(admission.retry_after.count()));
     return r;
   }
   std::string token;
@@ -63,14 +65,17 @@ ApiResponse AuthHandler::login(const ApiRequest& req) {
   DbError error;
   bool unavailable = false;
   const auto outcome = directoryLogin(*username, *password, token, expires_us, role, error, unavailable);
-  if (unavailable)  // not the user's fault: no failure counted
+  if (unavailable) {  // not the user's fault: no failure counted
+    ctx_.login_limiter.withdraw(*username, req.client);
     return ApiResponse::error(503, "directory_unavailable",
                               "the login directory (LDAP) cannot be reached; try again later "
                               "(local accounts can still log in)");
+  }
+  // A database error counts as a failure too: it must not become a way around the limit.
+  ctx_.login_limiter.finish(*username, req.client, outcome == AuthStore::Outcome::Ok);
   switch (outcome) {
     case AuthStore::Outcome::Ok: break;
     case AuthStore::Outcome::Denied:
-      ctx_.login_limiter.recordFailure(*username, req.client, now);
       ctx_.login_failures.inc();
       // Names that are not valid usernames are not logged: they could forge log lines.
       ctx_.log.info("login_failed", {{"username", validUsername(*username) ? *username : std::string("(invalid)")},
@@ -80,7 +85,6 @@ ApiResponse AuthHandler::login(const ApiRequest& req) {
       ctx_.log.error("login_db_error", {{"error", error.describe()}});
       return ApiResponse::databaseError(error);
   }
-  ctx_.login_limiter.recordSuccess(*username, req.client);
   ctx_.log.info("login", {{"username", *username}, {"client", req.client}});
   Poco::JSON::Object::Ptr o = jsonObject();
   o->set("token", token);
@@ -108,8 +112,9 @@ AuthStore::Outcome AuthHandler::directoryLogin(const std::string& username, cons
     ctx_.log.info("ldap_login_denied", {{"username", shown}, {"reason", r.detail}});
     return AuthStore::Outcome::Denied;
   }
-  if (!ctx_.auth.upsertDirectoryUser(username, r.role, error) ||
-      !ctx_.auth.openSession(username, token, expires_us, error))
+  uint64_t user_id = 0;
+  if (!ctx_.auth.upsertDirectoryUser(username, r.role, user_id, error) ||
+      !ctx_.auth.openSession(username, user_id, token, expires_us, error))
     return AuthStore::Outcome::Error;
   role = r.role;
   ctx_.log.info("ldap_login",
@@ -183,21 +188,12 @@ ApiResponse AdminHandler::createUser(const ApiRequest& req) {
 
 ApiResponse AdminHandler::deleteUser(const ApiRequest& req, const std::string& username) {
   DbError error;
-  // Never lock everyone out: the last admin stays.
-  std::vector<UserInfo> users;
-  if (!ctx_.auth.listUsers(users, error)) return ApiResponse::databaseError(error);
-  const UserInfo* target = nullptr;
-  size_t admins = 0;
-  for (const UserInfo& u : users) {
-    if (u.username == username) target = &u;
-    if (u.role == Role::Admin) ++admins;
-  }
-  if (!target) return ApiResponse::error(404, "not_found", "no such user");
-  if (target->role == Role::Admin && admins <= 1)
-    return ApiResponse::error(409, "conflict", "cannot delete the last admin");
+  // Never lock everyone out: the last admin stays (checked inside the delete's transaction).
   switch (ctx_.auth.deleteUser(username, error)) {
     case AuthStore::Outcome::Ok: break;
     case AuthStore::Outcome::NotFound: return ApiResponse::error(404, "not_found", "no such user");
+    case AuthStore::Outcome::Denied:
+      return ApiResponse::error(409, "conflict", "cannot delete the last admin");
     default: return ApiResponse::databaseError(error);
   }
   ctx_.log.info("user_deleted", {{"username", username}, {"by", req.principal->username}});

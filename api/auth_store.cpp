@@ -84,18 +84,44 @@ bool AuthStore::listUsers(std::vector<UserInfo>& out, DbError& error) {
   return true;
 }
 
-AuthStore::Outcome AuthStore::deleteUser(std::string_view username, DbError& error) {
-  uint64_t affected = 0;
-  SqlQuery q;
-  q.text("DELETE FROM api_users WHERE username = ").bytes(username);
-  if (!pool_.execute(q, error, &affected)) return Outcome::Error;
-  if (affected == 0) return Outcome::NotFound;
-  for (std::string_view table : {"api_sessions", "api_tokens"}) {
-    SqlQuery d;
-    d.text("DELETE FROM ").text(table).text(" WHERE username = ").bytes(username);
-    if (!pool_.execute(d, error)) return Outcome::Error;
-  }
-  return Outcome::Ok;
+AuthStore::Outcome AuthStore::deleteUser(std::string_view username, DbError& error, bool keep_last_admin) {
+  // One transaction: the user, their sessions and tokens go together or not at all, and the row
+  // locks (FOR UPDATE) make two admins deleting each other at once see each other's delete.
+  Outcome outcome = Outcome::Ok;
+  const bool ok = pool_.withTransaction(error, [&](SqlSession& s, DbError& e) {
+    SqlQuery who;
+    who.text("SELECT id, role FROM api_users WHERE username = ").bytes(username).text(" FOR UPDATE");
+    DbRows rows;
+    if (!s.query(who.sql, who.params, rows, e)) return false;
+    uint64_t id = 0;
+    if (rows.empty()) {
+      outcome = Outcome::NotFound;
+      return false;
+    }
+    if (rows[0].size() != 2 || !toNumber(rows[0][0], id) || !rows[0][1]) {
+      e = badRow();
+      return false;
+    }
+    if (keep_last_admin && parseRole(*rows[0][1]) == Role::Admin) {
+      DbRows admins;
+      if (!s.query("SELECT id FROM api_users WHERE role = 'admin' FOR UPDATE", {}, admins, e)) return false;
+      if (admins.size() <= 1) {
+        outcome = Outcome::Denied;
+        return false;
+      }
+    }
+    for (std::string_view table : {"api_sessions", "api_tokens", "api_users"}) {
+      SqlQuery d;
+      d.text("DELETE FROM ")
+          .text(table)
+          .text(table == "api_users" ? " WHERE id = " : " WHERE user_id = ")
+          .number(id);
+      if (!s.execute(d.sql, d.params, e)) return false;
+    }
+    return true;
+  });
+  if (ok) return Outcome::Ok;
+  return outcome != Outcome::Ok ? outcome : Outcome::Error;
 }
 
 bool AuthStore::countAdmins(uint64_t& count, DbError& error) {
@@ -120,19 +146,21 @@ bool AuthStore::userExists(std::string_view username, bool& exists, DbError& err
 AuthStore::Outcome AuthStore::login(std::string_view username, std::string_view password, std::string& token,
                                     uint64_t& expires_us, Role& role, DbError& error) {
   SqlQuery q;
-  q.text("SELECT role, password_hash FROM api_users WHERE username = ").bytes(username);
+  q.text("SELECT role, password_hash, id FROM api_users WHERE username = ").bytes(username);
   DbRows rows;
   if (!pool_.query(q, rows, error)) return Outcome::Error;
-  const bool known = rows.size() == 1 && rows[0].size() == 2 && rows[0][0] && rows[0][1];
+  uint64_t user_id = 0;
+  const bool known =
+      rows.size() == 1 && rows[0].size() == 3 && rows[0][0] && rows[0][1] && toNumber(rows[0][2], user_id);
   // An unknown user costs one PBKDF2 run too, so timing does not tell which names exist.
   const bool match = verifyPassword(password, known ? *rows[0][1] : dummy_hash_);
   if (!known || !match) return Outcome::Denied;
   role = parseRole(*rows[0][0]).value_or(Role::Viewer);
-  return openSession(username, token, expires_us, error) ? Outcome::Ok : Outcome::Error;
+  return openSession(username, user_id, token, expires_us, error) ? Outcome::Ok : Outcome::Error;
 }
 
-bool AuthStore::openSession(std::string_view username, std::string& token, uint64_t& expires_us,
-                            DbError& error) {
+bool AuthStore::openSession(std::string_view username, uint64_t user_id, std::string& token,
+                            uint64_t& expires_us, DbError& error) {
   auto secret = newSecret(kSessionPrefix);
   if (!secret) {
     error = DbError{0, "", "no random bytes for the session token"};
@@ -145,8 +173,13 @@ bool AuthStore::openSession(std::string_view username, std::string& token, uint6
   purge.text("DELETE FROM api_sessions WHERE expires_us < ").number(now);
   if (!pool_.execute(purge, error)) return false;
   SqlQuery ins;
-  ins.text("INSERT INTO api_sessions (token_hash, username, created_us, expires_us) VALUES (").bytes(sha256(*secret));
-  ins.text(", ").bytes(username).text(", ").number(now).text(", ").number(expires_us).text(")");
+  // Bound to the id read with the password: if the user is deleted meanwhile, the session is
+  // an orphan that authenticate() never joins to anyone, even a new user of the same name.
+  ins.text("INSERT INTO api_sessions (token_hash, username, user_id, created_us, expires_us) VALUES (")
+      .bytes(sha256(*secret));
+  ins.text(", ").bytes(username).text(", ").number(user_id).text(", ").number(now).text(", ").number(
+      expires_us);
+  ins.text(")");
   if (!pool_.execute(ins, error)) return false;
   token = std::move(*secret);
   return true;
@@ -163,16 +196,19 @@ bool AuthStore::account(std::string_view username, Account& out, DbError& error)
   return true;
 }
 
-bool AuthStore::upsertDirectoryUser(std::string_view username, Role role, DbError& error) {
+bool AuthStore::upsertDirectoryUser(std::string_view username, Role role, uint64_t& user_id, DbError& error) {
   SqlQuery q;
   q.text("INSERT INTO api_users (username, role, password_hash, created_us) VALUES (").bytes(username);
   q.text(", ").bytes(roleName(role)).text(", ").bytes(kDirectoryPassword).text(", ").number(nowUs());
   q.text(") ON DUPLICATE KEY UPDATE role = IF(password_hash = ").bytes(kDirectoryPassword);
   q.text(", VALUES(role), role)");
   if (!pool_.execute(q, error)) return false;
-  Account now = Account::None;
-  if (!account(username, now, error)) return false;
-  if (now != Account::Directory) {
+  SqlQuery read;
+  read.text("SELECT password_hash, id FROM api_users WHERE username = ").bytes(username);
+  DbRows rows;
+  if (!pool_.query(read, rows, error)) return false;
+  if (rows.size() != 1 || rows[0].size() != 2 || !rows[0][0] || *rows[0][0] != kDirectoryPassword ||
+      !toNumber(rows[0][1], user_id)) {
     error = DbError{0, "", "a local user has this name"};
     return false;
   }
@@ -195,12 +231,14 @@ bool AuthStore::authenticate(std::string_view bearer, uint64_t now_us, std::opti
   const std::string hash = sha256(bearer);
   SqlQuery q;
   if (session) {
-    q.text("SELECT u.username, u.role, s.expires_us, '' FROM api_sessions s JOIN api_users u ON u.username = "
-           "s.username WHERE s.token_hash = ")
+    q.text(
+         "SELECT u.username, u.role, s.expires_us, '' FROM api_sessions s JOIN api_users u ON u.id = "
+         "s.user_id WHERE s.token_hash = ")
         .bytes(hash);
   } else {
-    q.text("SELECT t.username, t.role, t.expires_us, t.name FROM api_tokens t JOIN api_users u ON u.username = "
-           "t.username WHERE t.token_hash = ")
+    q.text(
+         "SELECT t.username, t.role, t.expires_us, t.name FROM api_tokens t JOIN api_users u ON u.id = "
+         "t.user_id WHERE t.token_hash = ")
         .bytes(hash);
   }
   DbRows rows;
@@ -229,10 +267,18 @@ bool AuthStore::createToken(std::string_view name, Role role, std::string_view o
   const std::string hash = sha256(*secret);
   const uint64_t now = nowUs();
   SqlQuery ins;
-  ins.text("INSERT INTO api_tokens (token_hash, name, username, role, created_us, expires_us) VALUES (").bytes(hash);
-  ins.text(", ").bytes(name).text(", ").bytes(owner).text(", ").bytes(roleName(role)).text(", ").number(now);
-  ins.text(", ").number(expires_us).text(")");
-  if (!pool_.execute(ins, error)) return false;
+  // The owner's id is read by the INSERT itself: an owner deleted meanwhile inserts nothing.
+  ins.text(
+         "INSERT INTO api_tokens (token_hash, name, username, user_id, role, created_us, expires_us) SELECT ")
+      .bytes(hash);
+  ins.text(", ").bytes(name).text(", username, id, ").bytes(roleName(role)).text(", ").number(now);
+  ins.text(", ").number(expires_us).text(" FROM api_users WHERE username = ").bytes(owner);
+  uint64_t inserted = 0;
+  if (!pool_.execute(ins, error, &inserted)) return false;
+  if (inserted != 1) {
+    error = DbError{0, "", "the token's owner no longer exists"};
+    return false;
+  }
   SqlQuery sel;
   sel.text("SELECT id FROM api_tokens WHERE token_hash = ").bytes(hash);
   DbRows rows;

@@ -3,13 +3,16 @@
 // partitioned):
 //
 //   api_users     username (PK), role, password_hash (password_hash.h format), created_us
-//   api_sessions  token_hash (PK, SHA-256 of the bearer), username, created_us, expires_us
-//   api_tokens    id (PK), token_hash (unique), name, username (creator), role, created_us,
-//                 expires_us (0 = never)
+//   api_users     + id (unique, auto-increment; schema v5)
+//   api_sessions  token_hash (PK, SHA-256 of the bearer), username, user_id, created_us, expires_us
+//   api_tokens    id (PK), token_hash (unique), name, username (creator), user_id (creator's id),
+//                 role, created_us, expires_us (0 = never)
 //
 // A bearer token is "svs_" (session) or "svt_" (API token) + base64url(32 random bytes). Only its
 // SHA-256 is stored, so a database dump does not hold usable tokens. Sessions take the user's
-// current role, and every session and token of a deleted user stops working at once.
+// current role, and every session and token of a deleted user stops working at once: they are
+// joined to their user by id, so a user deleted and created again under the same name starts with
+// none of the old ones.
 //
 // Thread-safe (uses the pool only); errors are DbError values.
 #include <chrono>
@@ -64,8 +67,11 @@ class AuthStore {
   [[nodiscard]] Outcome createUser(std::string_view username, std::string_view password, Role role,
                                    store::DbError& error);
   [[nodiscard]] bool listUsers(std::vector<UserInfo>& out, store::DbError& error);
-  // Deletes the user and their sessions and tokens. NotFound when there is no such user.
-  [[nodiscard]] Outcome deleteUser(std::string_view username, store::DbError& error);
+  // Deletes the user and their sessions and tokens in one transaction. NotFound when there is no
+  // such user; Denied (nothing deleted) when it is the last admin, unless `keep_last_admin` is
+  // false (start-up taking back an admin it just created).
+  [[nodiscard]] Outcome deleteUser(std::string_view username, store::DbError& error,
+                                   bool keep_last_admin = true);
   [[nodiscard]] bool countAdmins(uint64_t& count, store::DbError& error);
   [[nodiscard]] bool userExists(std::string_view username, bool& exists, store::DbError& error);
 
@@ -80,12 +86,14 @@ class AuthStore {
   static constexpr std::string_view kDirectoryPassword = "ldap";
   enum class Account { None, Local, Directory };
   [[nodiscard]] bool account(std::string_view username, Account& out, store::DbError& error);
-  // Creates the directory user or updates its role; a local user of that name is left alone
-  // (false with `error` then).
-  [[nodiscard]] bool upsertDirectoryUser(std::string_view username, Role role, store::DbError& error);
-  // A new session for an existing user (after the password or the directory said yes).
-  [[nodiscard]] bool openSession(std::string_view username, std::string& token, uint64_t& expires_us,
-                                 store::DbError& error);
+  // Creates the directory user or updates its role, and gives its id; a local user of that name
+  // is left alone (false with `error` then).
+  [[nodiscard]] bool upsertDirectoryUser(std::string_view username, Role role, uint64_t& user_id,
+                                         store::DbError& error);
+  // A new session for an existing user (after the password or the directory said yes), bound to
+  // its id (issue 18): a later user of the same name never inherits it.
+  [[nodiscard]] bool openSession(std::string_view username, uint64_t user_id, std::string& token,
+                                 uint64_t& expires_us, store::DbError& error);
 
   // The principal for a bearer token; `out` stays empty when the token is unknown or expired.
   [[nodiscard]] bool authenticate(std::string_view bearer, uint64_t now_us, std::optional<Principal>& out,

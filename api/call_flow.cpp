@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "api/call_summary.h"
 
@@ -49,9 +50,21 @@ bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, u
   std::map<CallRef, size_t> leg_of;  // call -> index in out.legs
   std::vector<MessageRecord> all;
 
+  // Every read counts against one budget, max_messages for the whole flow.
+  uint64_t read = 0;
+  auto fetch = [&](std::span<const CallRef> calls, std::vector<MessageRecord>& found) {
+    const uint64_t left = options.max_messages > read ? options.max_messages - read : 0;
+    if (left == 0) {
+      out.truncated = true;
+      return true;
+    }
+    if (!store.byCalls(from_us, to_us, calls, false, found, error, left, &out.truncated)) return false;
+    read += found.size();
+    return true;
+  };
   const CallRef self = call;
   std::vector<MessageRecord> main;
-  if (!store.byCalls(from_us, to_us, std::span(&self, 1), false, main, error)) return false;
+  if (!fetch(std::span(&self, 1), main)) return false;
   if (main.empty()) return true;
   out.legs.push_back({self.stored, "self", self});
   leg_of[self] = 0;
@@ -64,11 +77,18 @@ bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, u
     const size_t leg = pending.front();
     pending.erase(pending.begin());
     const CallRef leg_ref = out.legs[leg].ref;
+    // A leg's messages may name thousands of distinct calls (X-CID is any header text): a set
+    // de-duplicates them, and only as many as the legs left could use are looked up.
+    const size_t max_candidates = options.max_legs * 4;
     std::vector<Candidate> candidates;
+    std::set<CallRef> seen;
     auto consider = [&](const CallRef& ref, const char* relation) {
-      if (ref.stored.empty() || leg_of.count(ref)) return;
-      for (const Candidate& c : candidates)
-        if (c.ref == ref) return;
+      if (ref.stored.empty() || leg_of.count(ref) || seen.count(ref)) return;
+      if (candidates.size() >= max_candidates) {
+        out.truncated = true;
+        return;
+      }
+      seen.insert(ref);
       candidates.push_back({ref, relation});
     };
     // Links from this leg to others (the columns hold the first 255 bytes of the linked Call-ID;
@@ -87,7 +107,7 @@ bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, u
     std::vector<CallRef> wanted;
     for (const Candidate& c : candidates) wanted.push_back(c.ref);
     std::vector<MessageRecord> found;
-    if (!store.byCalls(from_us, to_us, wanted, false, found, error)) return false;
+    if (!fetch(wanted, found)) return false;
     for (const Candidate& c : candidates) {
       if (out.legs.size() >= options.max_legs) break;
       std::vector<MessageRecord> mine;
@@ -120,7 +140,7 @@ bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, u
                  same.end());
       if (!same.empty()) {
         std::vector<MessageRecord> found;
-        if (!store.byCalls(from_us, to_us, same, false, found, error)) return false;
+        if (!fetch(same, found)) return false;
         for (const CallRef& ref : same) {
           if (out.legs.size() >= options.max_legs) break;
           std::vector<MessageRecord> mine;
@@ -168,6 +188,7 @@ Poco::JSON::Object::Ptr callFlowJson(const CallFlow& flow) {
     legs->add(l);
   }
   o->set("legs", legs);
+  o->set("truncated", flow.truncated);
   Poco::JSON::Array::Ptr messages = new Poco::JSON::Array;
   for (size_t i = 0; i < flow.messages.size(); ++i) {
     Poco::JSON::Object::Ptr m = messageJson(flow.messages[i]);
@@ -203,14 +224,17 @@ std::optional<ParamError> parseLinkedLegs(const QueryParams& query, const Search
 
 bool linkedLegMessages(MessageStore& store, const SearchFilter& filter, const FlowOptions& options,
                        const std::optional<MessageCursor>& after, uint64_t limit, bool with_raw,
-                       std::vector<MessageRecord>& out, DbError& error) {
+                       std::vector<MessageRecord>& out, DbError& error, bool* truncated) {
   CallFlow flow;
   const CallRef call = filter.call_ref ? *filter.call_ref : CallRef::of(filter.call_id.value_or(""));
   if (!buildCallFlow(store, call, filter.from_us, filter.to_us, options, flow, error)) return false;
   std::vector<CallRef> legs;
   for (const FlowLeg& leg : flow.legs) legs.push_back(leg.ref);
   std::vector<MessageRecord> all;
-  if (!legs.empty() && !store.byCalls(filter.from_us, filter.to_us, legs, with_raw, all, error)) return false;
+  if (truncated && flow.truncated) *truncated = true;
+  if (!legs.empty() && !store.byCalls(filter.from_us, filter.to_us, legs, with_raw, all, error,
+                                      options.max_messages, truncated))
+    return false;
   std::stable_sort(all.begin(), all.end(), [](const MessageRecord& a, const MessageRecord& b) {
     return a.capture_us != b.capture_us ? a.capture_us < b.capture_us : a.id < b.id;
   });

@@ -29,6 +29,9 @@ namespace sipvault::api {
 struct FlowOptions {
   uint64_t inferred_window_us = 10ull * 1000000;  // api.flow_inferred_window_s
   size_t max_legs = 16;                            // including the requested call
+  // api.flow_max_messages: messages read for one flow (or one page of calls) at most; more ->
+  // "truncated": true, never a silently wrong message_count.
+  uint64_t max_messages = 100000;
 };
 
 struct FlowLeg {
@@ -43,6 +46,9 @@ struct CallFlow {
   std::vector<MessageRecord> messages;  // time-ordered
   std::vector<size_t> message_leg;      // index into legs, per message
   std::vector<std::string> hosts;       // "ip:port", order of first appearance
+  // Something was left out: more messages than max_messages, or more linked calls than were
+  // looked at (max_legs x 4 candidates per leg).
+  bool truncated = false;
 };
 
 // Fills `out` for `call` (CallRef::of(call_id) for a Call-ID as given); out.messages stays empty
@@ -63,6 +69,6 @@ struct CallFlow {
 [[nodiscard]] bool linkedLegMessages(MessageStore& store, const SearchFilter& filter,
                                      const FlowOptions& options, const std::optional<MessageCursor>& after,
                                      uint64_t limit, bool with_raw, std::vector<MessageRecord>& out,
-                                     store::DbError& error);
+                                     store::DbError& error, bool* truncated = nullptr);
 
 }  // namespace sipvault::api

@@ -4,6 +4,7 @@
 #include <Poco/String.h>
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "api/sip_sections.h"
 #include "api/time_text.h"
@@ -11,10 +12,12 @@
 namespace sipvault::api {
 
 std::vector<std::string> hostsInOrder(std::span<const MessageRecord> messages) {
+  // A set, not a scan of `hosts`: a call can hold 100k messages between as many addresses.
   std::vector<std::string> hosts;
+  std::unordered_set<std::string> seen;
   auto add = [&](const std::string& ip, uint16_t port) {
     std::string h = hostText(ip, port);
-    if (std::find(hosts.begin(), hosts.end(), h) == hosts.end()) hosts.push_back(std::move(h));
+    if (seen.insert(h).second) hosts.push_back(std::move(h));
   };
   for (const MessageRecord& m : messages) {
     add(m.src_ip, m.src_port);

@@ -19,9 +19,12 @@ std::string fileStem(uint64_t us) {
   return out + "Z";
 }
 
+// Rows read from the database per query: what an export holds in rows at once.
+constexpr uint64_t kExportPage = 500;
+
 }  // namespace
 
-std::optional<ApiResponse> ExportHandler::load(const ApiRequest& req, std::vector<MessageRecord>& rows,
+std::optional<ApiResponse> ExportHandler::load(const ApiRequest& req, const AddFn& add, const char* extension,
                                                ApiResponse& response) {
   SearchFilter f;
   FilterDefaults defaults;
@@ -37,45 +40,80 @@ std::optional<ApiResponse> ExportHandler::load(const ApiRequest& req, std::vecto
     after = decodeMessageCursor(f.cursor);
     if (!after) return ApiResponse::badParameter({"cursor", "not a cursor from next_cursor"});
   }
+  uint64_t count = 0;
+  uint64_t first_us = 0;
+  std::optional<MessageCursor> last;  // the last message in the export
+  bool more = false;                  // a message matched that is not in the export
   DbError error;
-  const bool ok = linked ? linkedLegMessages(ctx_.messages, f, ctx_.options.flow, after,
-                                             uint64_t{f.limit} + 1, true, rows, error)
-                         : ctx_.messages.search(f, after, uint64_t{f.limit} + 1, true, rows, error);
-  if (!ok) {
-    ctx_.log.error("query_failed", {{"endpoint", "export"}, {"error", error.describe()}});
-    return ApiResponse::databaseError(error);
+  while (!more) {
+    // A linked-legs export rebuilds the flow per page: one page of up to `limit` (bounded by
+    // api.flow_max_messages anyway); searches read kExportPage rows at a time.
+    const uint64_t page =
+        linked ? uint64_t{f.limit} + 1 : std::min<uint64_t>(kExportPage, f.limit - count + 1);
+    std::vector<MessageRecord> rows;
+    const std::optional<MessageCursor> from = last ? last : after;
+    const bool ok =
+        linked ? linkedLegMessages(ctx_.messages, f, ctx_.options.flow, from, page, true, rows, error)
+               : ctx_.messages.search(f, from, page, true, rows, error);
+    if (!ok) {
+      ctx_.log.error("query_failed", {{"endpoint", "export"}, {"error", error.describe()}});
+      return ApiResponse::databaseError(error);
+    }
+    for (MessageRecord& m : rows) {
+      if (count == f.limit) {
+        more = true;
+        break;
+      }
+      if (!add(m)) {
+        more = true;
+        // A single message over the whole budget: the cursor steps past it, or the client would
+        // get the same empty export for ever.
+        if (count == 0) last = MessageCursor{m.capture_us, m.id};
+        break;
+      }
+      if (count++ == 0) first_us = m.capture_us;
+      last = MessageCursor{m.capture_us, m.id};
+    }
+    if (rows.size() < page) break;  // nothing left
   }
-  if (rows.size() > f.limit) {
-    rows.resize(f.limit);
+  if (more) {
     response.headers.emplace_back("X-Sipvault-Truncated", "true");
-    response.headers.emplace_back("X-Sipvault-Next-Cursor",
-                                  encodeMessageCursor({rows.back().capture_us, rows.back().id}));
+    response.headers.emplace_back("X-Sipvault-Next-Cursor", encodeMessageCursor(*last));
   }
-  const std::string stem = fileStem(rows.empty() ? f.from_us : rows.front().capture_us);
-  response.headers.emplace_back("X-Sipvault-Messages", std::to_string(rows.size()));
-  response.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + stem + "\"");
+  const std::string stem = fileStem(count == 0 ? f.from_us : first_us);
+  response.headers.emplace_back("X-Sipvault-Messages", std::to_string(count));
+  response.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + stem + extension + "\"");
   return std::nullopt;
 }
 
 ApiResponse ExportHandler::pcap(const ApiRequest& req) {
   ApiResponse r;
-  std::vector<MessageRecord> rows;
-  if (auto bad = load(req, rows, r)) return *bad;
-  // payloads is sized once so the views in `packets` stay valid.
-  std::vector<std::string> payloads(rows.size());
+  // Each payload is its own string (moved out of the row), so the views in `packets` stay valid.
+  std::vector<std::unique_ptr<std::string>> payloads;
   std::vector<ExportPacket> packets;
-  packets.reserve(rows.size());
   size_t undecodable = 0;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const MessageRecord& m = rows[i];
+  uint64_t bytes = kPcapFileHeaderBytes;
+  struct Addr {
+    std::string src, dst;
+  };
+  std::vector<std::unique_ptr<Addr>> addrs;
+  const uint64_t budget = ctx_.options.export_max_bytes;
+  auto add = [&](MessageRecord& m) {
     auto raw = m.raw();
     if (!raw) {
       ++undecodable;
-      continue;
+      return true;
     }
-    payloads[i] = std::move(*raw);
-    packets.push_back({m.capture_us, m.src_ip, m.dst_ip, m.src_port, m.dst_port, m.ip_proto, payloads[i]});
-  }
+    const uint64_t frame = pcapBytesFor(raw->size(), m.ip_proto);
+    if (bytes + frame > budget) return false;
+    bytes += frame;
+    payloads.push_back(std::make_unique<std::string>(std::move(*raw)));
+    addrs.push_back(std::make_unique<Addr>(Addr{m.src_ip, m.dst_ip}));
+    packets.push_back({m.capture_us, addrs.back()->src, addrs.back()->dst, m.src_port, m.dst_port, m.ip_proto,
+                       *payloads.back()});
+    return true;
+  };
+  if (auto bad = load(req, add, ".pcap", r)) return *bad;
   std::string error;
   auto file = buildPcap(packets, error);
   if (!file) {
@@ -83,8 +121,6 @@ ApiResponse ExportHandler::pcap(const ApiRequest& req) {
     return ApiResponse::error(500, "internal", "could not write the pcap");
   }
   if (undecodable) r.headers.emplace_back("X-Sipvault-Undecodable", std::to_string(undecodable));
-  for (auto& [name, value] : r.headers)
-    if (name == "Content-Disposition") value = value.substr(0, value.size() - 1) + ".pcap\"";
   r.content_type = "application/vnd.tcpdump.pcap";
   r.body = std::move(file->file);
   return r;
@@ -92,11 +128,15 @@ ApiResponse ExportHandler::pcap(const ApiRequest& req) {
 
 ApiResponse ExportHandler::text(const ApiRequest& req) {
   ApiResponse r;
-  std::vector<MessageRecord> rows;
-  if (auto bad = load(req, rows, r)) return *bad;
-  for (const MessageRecord& m : rows) appendTextTrace(m, r.body);
-  for (auto& [name, value] : r.headers)
-    if (name == "Content-Disposition") value = value.substr(0, value.size() - 1) + ".txt\"";
+  const uint64_t budget = ctx_.options.export_max_bytes;
+  auto add = [&](MessageRecord& m) {
+    const size_t before = r.body.size();
+    appendTextTrace(m, r.body);
+    if (r.body.size() <= budget) return true;
+    r.body.resize(before);  // this message does not fit
+    return false;
+  };
+  if (auto bad = load(req, add, ".txt", r)) return *bad;
   r.content_type = "text/plain; charset=utf-8";
   return r;
 }

@@ -104,9 +104,17 @@ bool MessageStore::byIds(std::span<const MessageCursor> keys, std::vector<Messag
 }
 
 bool MessageStore::byCalls(uint64_t from_us, uint64_t to_us, std::span<const CallRef> calls, bool with_raw,
-                           std::vector<MessageRecord>& out, DbError& error) {
+                           std::vector<MessageRecord>& out, DbError& error, uint64_t max_rows,
+                           bool* truncated) {
   std::vector<MessageRecord> found;
+  bool cut = false;
   for (size_t start = 0; start < calls.size(); start += kMaxInList) {
+    const uint64_t left = max_rows > found.size() ? max_rows - found.size() : 0;
+    const uint64_t room = std::min(left, kMaxRowsPerStatement);
+    if (room == 0) {  // calls left unread: reported as cut, though they might have had no rows
+      cut = true;
+      break;
+    }
     const size_t n = std::min(kMaxInList, calls.size() - start);
     size_t padded = 1;
     while (padded < n) padded *= 2;
@@ -117,9 +125,14 @@ bool MessageStore::byCalls(uint64_t from_us, uint64_t to_us, std::span<const Cal
       if (i) q.text(", ");
       q.number(calls[start + std::min(i, n - 1)].hash);
     }
-    q.text(") ORDER BY capture_us, id LIMIT ").number(kMaxRowsPerStatement);
+    // One row more than there is room for tells a cut from an exact fit.
+    q.text(") ORDER BY capture_us, id LIMIT ").number(room + 1);
     std::vector<MessageRecord> chunk;
     if (!fetch(q, with_raw, chunk, error)) return false;
+    if (chunk.size() > room) {
+      cut = true;
+      chunk.resize(room);
+    }
     for (MessageRecord& m : chunk) {
       // The key only narrows the search: keep the messages whose stored Call-ID is one of ours.
       const bool ours = std::any_of(calls.begin() + start, calls.begin() + start + n,
@@ -132,6 +145,7 @@ bool MessageStore::byCalls(uint64_t from_us, uint64_t to_us, std::span<const Cal
       return a.capture_us != b.capture_us ? a.capture_us < b.capture_us : a.id < b.id;
     });
   }
+  if (truncated && cut) *truncated = true;
   out.insert(out.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
   return true;
 }
@@ -159,8 +173,10 @@ bool MessageStore::callPage(const SearchFilter& filter, const std::optional<Call
   }
   q.text(" GROUP BY call_id, call_id_hash");
   if (after) {
+    // Keyset on the whole ORDER BY key, so equal first times and equal stored Call-IDs page exactly.
     q.text(" HAVING first_us > ").number(after->first_us).text(" OR (first_us = ").number(after->first_us);
-    q.text(" AND call_id > ").bytes(after->call_id).text(")");
+    q.text(" AND (call_id > ").bytes(after->call_id).text(" OR (call_id = ").bytes(after->call_id);
+    q.text(" AND call_id_hash > ").number(after->call_id_hash).text(")))");
   }
   q.text(" ORDER BY first_us, call_id, call_id_hash LIMIT ").number(std::min(limit, kMaxRowsPerStatement));
   DbRows rows;
@@ -223,13 +239,31 @@ bool MessageStore::sameNumbers(uint64_t from_us, uint64_t to_us, const std::stri
   return true;
 }
 
-bool MessageStore::statsBuckets(const SearchFilter& filter, uint64_t step_us, std::vector<StatsBucketRow>& out,
-                                DbError& error) {
+bool MessageStore::topMethods(const SearchFilter& filter, uint64_t limit,
+                              std::vector<std::pair<std::string, uint64_t>>& out, DbError& error) {
+  SqlQuery q;
+  q.text("SELECT method, COUNT(*) AS n FROM sip_messages WHERE ").append(searchCondition(filter));
+  q.text(" AND status = 0 GROUP BY method ORDER BY n DESC, method LIMIT ").number(limit);
+  return countedValues(q, out, error);
+}
+
+bool MessageStore::statsBuckets(const SearchFilter& filter, uint64_t step_us,
+                                std::span<const std::string> methods, uint64_t max_rows,
+                                std::vector<StatsBucketRow>& out, DbError& error) {
   SqlQuery q;
   q.text("SELECT (capture_us - ").number(filter.from_us).text(") DIV ").number(step_us);
-  q.text(" AS bucket, method, IF(status = 0, 0, status DIV 100) AS cls, COUNT(*) FROM sip_messages WHERE ");
+  // Responses group under '' (their class is what counts), requests under their method or "other".
+  q.text(" AS bucket, IF(status <> 0, '', ");
+  if (methods.empty()) {
+    q.text("'").text(kOtherMethod).text("'");
+  } else {
+    q.text("IF(method IN (");
+    for (size_t i = 0; i < methods.size(); ++i) q.text(i ? ", " : "").bytes(methods[i]);
+    q.text("), method, '").text(kOtherMethod).text("')");
+  }
+  q.text(") AS m, IF(status = 0, 0, status DIV 100) AS cls, COUNT(*) FROM sip_messages WHERE ");
   q.append(searchCondition(filter));
-  q.text(" GROUP BY bucket, method, cls LIMIT ").number(kMaxRowsPerStatement);
+  q.text(" GROUP BY bucket, m, cls LIMIT ").number(std::min(max_rows, kMaxRowsPerStatement));
   DbRows rows;
   if (!pool_.query(q, rows, error)) return false;
   for (const DbRow& row : rows) {
@@ -252,6 +286,11 @@ bool MessageStore::topUserAgents(const SearchFilter& filter, uint64_t limit,
   SqlQuery q;
   q.text("SELECT user_agent, COUNT(*) AS n FROM sip_messages WHERE ").append(searchCondition(filter));
   q.text(" AND user_agent <> '' GROUP BY user_agent ORDER BY n DESC, user_agent LIMIT ").number(limit);
+  return countedValues(q, out, error);
+}
+
+bool MessageStore::countedValues(const SqlQuery& q, std::vector<std::pair<std::string, uint64_t>>& out,
+                                 DbError& error) {
   DbRows rows;
   if (!pool_.query(q, rows, error)) return false;
   for (const DbRow& row : rows) {

@@ -31,6 +31,10 @@ struct CallKey {
   uint64_t first_us = 0;  // first message in the range
 };
 
+// Stats: the method name requests outside the top methods are counted under. Not a SIP token
+// (parentheses are separators in RFC 3261), so no captured method can take it.
+inline constexpr std::string_view kOtherMethod = "(other)";
+
 // Counts per interval (stats endpoint).
 struct StatsBucketRow {
   uint64_t bucket = 0;  // (capture_us - from) / step
@@ -54,9 +58,12 @@ class MessageStore {
   // no message are skipped). Sent in chunks of kMaxInList.
   [[nodiscard]] bool byIds(std::span<const MessageCursor> keys, std::vector<MessageRecord>& out,
                            store::DbError& error);
-  // Every message of the given calls inside [from_us, to_us], time-ordered.
+  // Every message of the given calls inside [from_us, to_us], time-ordered; at most `max_rows`
+  // (and kMaxRowsPerStatement per statement): when more matched, `*truncated` (if given) is set
+  // and the rest is left out, so callers can say their answer is incomplete instead of wrong.
   [[nodiscard]] bool byCalls(uint64_t from_us, uint64_t to_us, std::span<const CallRef> calls, bool with_raw,
-                             std::vector<MessageRecord>& out, store::DbError& error);
+                             std::vector<MessageRecord>& out, store::DbError& error,
+                             uint64_t max_rows = kMaxRowsPerStatement, bool* truncated = nullptr);
   // Distinct Call-IDs with a message matching `filter`, ordered by their first message in the
   // filter's time range (matching or not: the summary's first_time), after `after`; at most `limit`.
   [[nodiscard]] bool callPage(const SearchFilter& filter, const std::optional<CallCursor>& after,
@@ -70,8 +77,14 @@ class MessageStore {
   [[nodiscard]] bool sameNumbers(uint64_t from_us, uint64_t to_us, const std::string& from_user,
                                  const std::string& to_user, const CallRef& exclude, uint64_t limit,
                                  std::vector<CallRef>& out, store::DbError& error);
-  // Counts by interval, method and status class for `filter`.
+  // The `limit` request methods with the most messages for `filter`, most first (ties by name).
+  [[nodiscard]] bool topMethods(const SearchFilter& filter, uint64_t limit,
+                                std::vector<std::pair<std::string, uint64_t>>& out, store::DbError& error);
+  // Counts by interval, method and status class for `filter`, at most `max_rows` rows. Requests
+  // whose method is not in `methods` count under kOtherMethod, so the rows are bounded by
+  // intervals x (methods + 1 + 6) whatever methods were captured.
   [[nodiscard]] bool statsBuckets(const SearchFilter& filter, uint64_t step_us,
+                                  std::span<const std::string> methods, uint64_t max_rows,
                                   std::vector<StatsBucketRow>& out, store::DbError& error);
   // The `limit` most frequent non-empty User-Agents for `filter`.
   [[nodiscard]] bool topUserAgents(const SearchFilter& filter, uint64_t limit,
@@ -79,6 +92,9 @@ class MessageStore {
 
  private:
   bool fetch(const SqlQuery& q, bool with_raw, std::vector<MessageRecord>& out, store::DbError& error);
+  // Rows of (value, count).
+  bool countedValues(const SqlQuery& q, std::vector<std::pair<std::string, uint64_t>>& out,
+                     store::DbError& error);
   SqlPool& pool_;
 };
 

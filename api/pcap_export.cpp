@@ -2,6 +2,7 @@
 
 #include <pcap/pcap.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -123,6 +124,14 @@ std::string buildFrame(const ExportPacket& p, std::string_view payload, uint32_t
   if (!tcp && sum == 0) sum = 0xffff;  // UDP: 0 means "no checksum"
   put16(f, l4 + (tcp ? 16 : 6), sum);
   return f;
+}
+
+uint64_t pcapBytesFor(size_t payload_bytes, uint8_t ip_proto) {
+  constexpr uint64_t kRecordHeader = 16;
+  constexpr uint64_t kFrameHeaders = kRecordHeader + kEthernetHeader + kIpv6Header + kTcpHeader;
+  const uint64_t frames =
+      ip_proto == 6 ? std::max<uint64_t>(1, (payload_bytes + kMaxTcpSegment - 1) / kMaxTcpSegment) : 1;
+  return payload_bytes + frames * kFrameHeaders;
 }
 
 std::optional<PcapResult> buildPcap(std::span<const ExportPacket> packets, std::string& error) {

@@ -40,6 +40,11 @@ struct PcapResult {
   size_t truncated = 0;   // UDP payloads cut to fit
 };
 
+// The pcap file header, and at most how many bytes one payload adds to the file (record headers,
+// Ethernet, IPv6 and TCP headers per segment): what a byte budget counts before building.
+inline constexpr uint64_t kPcapFileHeaderBytes = 24;
+[[nodiscard]] uint64_t pcapBytesFor(size_t payload_bytes, uint8_t ip_proto);
+
 // nullopt with `error` set only when libpcap cannot open its writer.
 [[nodiscard]] std::optional<PcapResult> buildPcap(std::span<const ExportPacket> packets, std::string& error);
 

@@ -255,18 +255,32 @@ std::optional<MessageCursor> decodeMessageCursor(std::string_view text) {
 }
 
 std::string encodeCallCursor(const CallCursor& c) {
-  return base64UrlEncode("c1:" + std::to_string(c.first_us) + ":" + c.call_id);
+  return base64UrlEncode("c2:" + std::to_string(c.first_us) + ":" + std::to_string(c.call_id_hash) + ":" +
+                         c.call_id);
 }
 
 std::optional<CallCursor> decodeCallCursor(std::string_view text) {
   auto raw = base64UrlDecode(text);
-  if (!raw || raw->rfind("c1:", 0) != 0) return std::nullopt;
-  const std::string_view rest = std::string_view(*raw).substr(3);
+  if (!raw) return std::nullopt;
+  const bool v2 = raw->rfind("c2:", 0) == 0;
+  if (!v2 && raw->rfind("c1:", 0) != 0) return std::nullopt;
+  std::string_view rest = std::string_view(*raw).substr(3);
   const size_t colon = rest.find(':');
   if (colon == std::string_view::npos) return std::nullopt;
   auto us = parseUnsigned<uint64_t>(rest.substr(0, colon), UINT64_MAX);
   if (!us) return std::nullopt;
-  return CallCursor{*us, std::string(rest.substr(colon + 1))};
+  rest.remove_prefix(colon + 1);
+  CallCursor c{*us, "", UINT64_MAX};
+  if (v2) {
+    const size_t hash_end = rest.find(':');
+    if (hash_end == std::string_view::npos) return std::nullopt;
+    auto hash = parseUnsigned<uint64_t>(rest.substr(0, hash_end), UINT64_MAX);
+    if (!hash) return std::nullopt;
+    c.call_id_hash = *hash;
+    rest.remove_prefix(hash_end + 1);
+  }
+  c.call_id = std::string(rest);
+  return c;
 }
 
 std::string messageId(uint64_t capture_us, uint64_t id) { return std::to_string(capture_us) + "-" + std::to_string(id); }

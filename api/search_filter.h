@@ -125,9 +125,13 @@ struct MessageCursor {
   uint64_t capture_us = 0;
   uint64_t id = 0;
 };
+// Calls are ordered by (first_us, call_id, call_id_hash): two calls may start in the same
+// microsecond, and two Call-IDs longer than the stored 255 bytes may share their stored text;
+// the hash tells those apart, so a page boundary between them neither skips nor repeats one.
 struct CallCursor {
   uint64_t first_us = 0;
   std::string call_id;
+  uint64_t call_id_hash = UINT64_MAX;  // a "c1:" cursor (before the tiebreak): after every such call
 };
 [[nodiscard]] std::string encodeMessageCursor(const MessageCursor& c);
 [[nodiscard]] std::optional<MessageCursor> decodeMessageCursor(std::string_view text);

@@ -68,12 +68,16 @@ ApiResponse SearchHandler::message(const ApiRequest& req, const std::string& id)
 namespace {
 
 // Summaries of the calls `keys` (in that order) over [from_us, to_us]; false on a database error.
+// `truncated` is set when the calls held more than api.flow_max_messages messages in all (their
+// summaries then count only what was read).
 bool summarizeCalls(ApiContext& ctx, uint64_t from_us, uint64_t to_us, const std::vector<CallKey>& keys,
-                    std::vector<CallSummary>& out, DbError& error) {
+                    std::vector<CallSummary>& out, bool& truncated, DbError& error) {
   std::vector<CallRef> calls;
   for (const CallKey& k : keys) calls.push_back(k.call);
   std::vector<MessageRecord> rows;
-  if (!calls.empty() && !ctx.messages.byCalls(from_us, to_us, calls, false, rows, error)) return false;
+  if (!calls.empty() && !ctx.messages.byCalls(from_us, to_us, calls, false, rows, error,
+                                              ctx.options.flow.max_messages, &truncated))
+    return false;
   std::map<CallRef, std::vector<MessageRecord>> by_call;
   for (MessageRecord& m : rows) by_call[m.call()].push_back(std::move(m));
   // The few messages that may carry a call's Q.850 Reason, with their raw (call_summary.h).
@@ -131,6 +135,7 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
   std::vector<CallKey> keys;
   std::vector<CallSummary> summaries;
   bool more = false;
+  bool truncated = false;  // a page of calls held more than api.flow_max_messages messages
   DbError error;
   const auto failed = [&] {
     ctx_.log.error("query_failed", {{"endpoint", "calls"}, {"error", error.describe()}});
@@ -139,7 +144,8 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
   if (linked) {
     // The flow's legs as calls, by their first message (at most max_legs: one page).
     std::vector<MessageRecord> all;
-    if (!linkedLegMessages(ctx_.messages, f, ctx_.options.flow, std::nullopt, UINT64_MAX, false, all, error))
+    if (!linkedLegMessages(ctx_.messages, f, ctx_.options.flow, std::nullopt, UINT64_MAX, false, all, error,
+                           &truncated))
       return failed();
     std::vector<CallKey> firsts;
     for (const MessageRecord& m : all) {
@@ -149,7 +155,9 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
     }
     for (CallKey& k : firsts) {
       if (!after || k.first_us > after->first_us ||
-          (k.first_us == after->first_us && k.call.stored > after->call_id))
+          (k.first_us == after->first_us &&
+           (k.call.stored > after->call_id ||
+            (k.call.stored == after->call_id && k.call.hash > after->call_id_hash))))
         keys.push_back(std::move(k));
     }
   } else if (finals.empty()) {
@@ -158,7 +166,7 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
   if (finals.empty()) {
     more = keys.size() > f.limit;
     if (more) keys.resize(f.limit);
-    if (!summarizeCalls(ctx_, f.from_us, f.to_us, keys, summaries, error)) return failed();
+    if (!summarizeCalls(ctx_, f.from_us, f.to_us, keys, summaries, truncated, error)) return failed();
   } else {
     // A call ends with one of its own responses, so only calls holding such a response are
     // candidates (the index narrows them); their summaries decide. Bounded: after
@@ -170,9 +178,10 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
       std::vector<CallKey> batch;
       std::vector<CallSummary> batch_summaries;
       if (!ctx_.messages.callPage(candidates, pos, uint64_t{f.limit} + 1, batch, error)) return failed();
-      if (!summarizeCalls(ctx_, f.from_us, f.to_us, batch, batch_summaries, error)) return failed();
+      if (!summarizeCalls(ctx_, f.from_us, f.to_us, batch, batch_summaries, truncated, error))
+        return failed();
       for (size_t i = 0; i < batch.size() && keys.size() <= f.limit; ++i) {
-        pos = CallCursor{batch[i].first_us, batch[i].call.stored};
+        pos = CallCursor{batch[i].first_us, batch[i].call.stored, batch[i].call.hash};
         if (!finalMatches(batch_summaries[i].final_status, finals)) continue;
         keys.push_back(batch[i]);
         summaries.push_back(std::move(batch_summaries[i]));
@@ -186,9 +195,10 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
       more = true;
       keys.resize(f.limit);
       summaries.resize(f.limit);
-    } else if (pos && !(after && pos->first_us == after->first_us && pos->call_id == after->call_id)) {
+    } else if (pos && !(after && pos->first_us == after->first_us && pos->call_id == after->call_id &&
+                        pos->call_id_hash == after->call_id_hash)) {
       more = true;  // rounds used up: continue after the last candidate read
-      keys.push_back({CallRef{0, pos->call_id}, pos->first_us});
+      keys.push_back({CallRef{pos->call_id_hash, pos->call_id}, pos->first_us});
       summaries.emplace_back();
     }
   }
@@ -197,7 +207,10 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
     if (s.message_count > 0) items->add(callSummaryJson(s));
   Poco::JSON::Object::Ptr o = jsonObject();
   o->set("items", items);
-  if (more) o->set("next_cursor", encodeCallCursor({keys.back().first_us, keys.back().call.stored}));
+  o->set("truncated", truncated);
+  if (more)
+    o->set("next_cursor",
+           encodeCallCursor({keys.back().first_us, keys.back().call.stored, keys.back().call.hash}));
   else o->set("next_cursor", Poco::Dynamic::Var());
   return ApiResponse::json(200, o);
 }

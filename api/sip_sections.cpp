@@ -2,13 +2,13 @@
 
 namespace sipvault::api {
 
-namespace {
-
-std::string_view trim(std::string_view s) {
+std::string_view trimBlanks(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
+
+namespace {
 
 // Next line without its terminator; `pos` moves past the terminator. False at the end.
 bool nextLine(std::string_view raw, size_t& pos, std::string_view& line) {
@@ -41,7 +41,7 @@ SipSections splitSipMessage(std::string_view raw) {
     }
     if ((line.front() == ' ' || line.front() == '\t') && !out.headers.empty()) {
       std::string& value = out.headers.back().second;
-      const std::string_view more = trim(line);
+      const std::string_view more = trimBlanks(line);
       if (!more.empty()) {
         if (!value.empty()) value += ' ';
         value += more;
@@ -49,8 +49,11 @@ SipSections splitSipMessage(std::string_view raw) {
       continue;
     }
     const size_t colon = line.find(':');
-    if (colon == std::string_view::npos) out.headers.emplace_back("", std::string(trim(line)));
-    else out.headers.emplace_back(std::string(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1))));
+    if (colon == std::string_view::npos)
+      out.headers.emplace_back("", std::string(trimBlanks(line)));
+    else
+      out.headers.emplace_back(std::string(trimBlanks(line.substr(0, colon))),
+                               std::string(trimBlanks(line.substr(colon + 1))));
   }
   return out;
 }

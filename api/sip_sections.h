@@ -15,6 +15,9 @@
 
 namespace sipvault::api {
 
+// `s` without spaces and tabs at either end.
+[[nodiscard]] std::string_view trimBlanks(std::string_view s);
+
 struct SipSections {
   std::string start_line;
   std::vector<std::pair<std::string, std::string>> headers;

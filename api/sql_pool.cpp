@@ -111,19 +111,66 @@ bool SqlSession::execute(std::string_view text, std::span<const SqlParam> params
   return false;
 }
 
+bool SqlSession::begin(DbError& error) {
+  try {
+    impl_->conn->setAutoCommit(false);
+    return true;
+  } catch (const sql::SQLException& e) {
+    fillDbError(error, e);
+  }
+  return false;
+}
+
+bool SqlSession::commit(DbError& error) {
+  try {
+    impl_->conn->commit();
+    impl_->conn->setAutoCommit(true);
+    return true;
+  } catch (const sql::SQLException& e) {
+    fillDbError(error, e);
+  }
+  return false;
+}
+
+void SqlSession::rollback() {
+  try {
+    impl_->conn->rollback();
+    impl_->conn->setAutoCommit(true);
+  } catch (const sql::SQLException&) {
+    // A lost connection rolls back by itself; the pool drops the session (connectionLost).
+  }
+}
+
+namespace {
+
+// `labels` plus pool="<name>" when the pool has a name.
+std::string poolLabels(const SqlPoolOptions& o, std::string labels) {
+  if (o.name.empty()) return labels;
+  return labels + (labels.empty() ? "" : ",") + "pool=\"" + o.name + "\"";
+}
+
+}  // namespace
+
 SqlPool::SqlPool(DbOptions db, SqlPoolOptions options, MetricsRegistry& metrics)
     : db_(std::move(db)),
       options_(options),
-      in_use_(metrics.gauge("api_db_pool_connections", "database sessions by state", R"(state="in_use")")),
-      idle_gauge_(metrics.gauge("api_db_pool_connections", "database sessions by state", R"(state="idle")")),
-      waiting_(metrics.gauge("api_db_pool_waiting", "requests waiting for a database session")),
+      in_use_(metrics.gauge("api_db_pool_connections", "database sessions by state",
+                            poolLabels(options, R"(state="in_use")"))),
+      idle_gauge_(metrics.gauge("api_db_pool_connections", "database sessions by state",
+                                poolLabels(options, R"(state="idle")"))),
+      waiting_(metrics.gauge("api_db_pool_waiting", "requests waiting for a database session",
+                             poolLabels(options, ""))),
       acquire_timeouts_(metrics.counter("api_db_pool_acquire_timeouts_total",
-                                        "requests that found no free database session in time (503)")),
-      connect_errors_(metrics.counter("api_db_connect_errors_total", "failed database connection attempts")),
-      queries_(metrics.counter("api_db_queries_total", "statements run")),
-      query_errors_(metrics.counter("api_db_query_errors_total", "statements that failed")) {
+                                        "requests that found no free database session in time (503)",
+                                        poolLabels(options, ""))),
+      connect_errors_(metrics.counter("api_db_connect_errors_total", "failed database connection attempts",
+                                      poolLabels(options, ""))),
+      queries_(metrics.counter("api_db_queries_total", "statements run", poolLabels(options, ""))),
+      query_errors_(
+          metrics.counter("api_db_query_errors_total", "statements that failed", poolLabels(options, ""))) {
   if (options_.size == 0) options_.size = 1;
-  metrics.gauge("api_db_pool_size", "largest number of database sessions").set(static_cast<int64_t>(options_.size));
+  metrics.gauge("api_db_pool_size", "largest number of database sessions", poolLabels(options, ""))
+      .set(static_cast<int64_t>(options_.size));
 }
 
 SqlPool::~SqlPool() = default;

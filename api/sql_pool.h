@@ -50,7 +50,21 @@ class SqlSession {
   [[nodiscard]] bool execute(std::string_view sql, std::span<const SqlParam> params, store::DbError& error,
                              uint64_t* affected = nullptr);
 
+  // `fn(session, error)` inside one transaction: committed when it returns true, rolled back
+  // when it returns false or throws nothing but fails to commit.
+  template <typename Fn>
+  [[nodiscard]] bool transaction(store::DbError& error, Fn&& fn) {
+    if (!begin(error)) return false;
+    if (fn(*this, error) && commit(error)) return true;
+    rollback();
+    return false;
+  }
+
  private:
+  [[nodiscard]] bool begin(store::DbError& error);
+  [[nodiscard]] bool commit(store::DbError& error);
+  void rollback();
+
   struct Impl;
   explicit SqlSession(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
@@ -60,6 +74,8 @@ struct SqlPoolOptions {
   size_t size = 8;                                   // api.db_pool_size
   std::chrono::milliseconds acquire_timeout{2000};   // api.db_acquire_timeout_ms
   std::chrono::seconds statement_timeout{30};        // api.query_timeout_s
+  // Metrics label value `pool="<name>"` (empty: no label; two pools in one registry need names).
+  std::string name;
 };
 
 class SqlPool {
@@ -81,6 +97,11 @@ class SqlPool {
     const bool ok = fn(*s, error);
     release(std::move(s), ok || !error.connectionLost());
     return ok;
+  }
+  // withSession + SqlSession::transaction.
+  template <typename Fn>
+  [[nodiscard]] bool withTransaction(store::DbError& error, Fn&& fn) {
+    return withSession(error, [&](SqlSession& s, store::DbError& e) { return s.transaction(e, fn); });
   }
 
   // Opens one session now (start-up check). False with `error` when the database is unreachable.

@@ -8,6 +8,7 @@
 #include <set>
 #include <string_view>
 
+#include "api/message_store.h"
 #include "api/time_text.h"
 
 namespace sipvault::api {
@@ -36,20 +37,41 @@ ApiResponse StatsHandler::stats(const ApiRequest& req) {
       return ApiResponse::badParameter({"step", "expected seconds, 1-2678400"});
   }
   const uint64_t step_us = step_s * 1000000;
+  // Every interval scans its share of the range: a cap on the range bounds the work per request.
+  if (f.to_us - f.from_us > ctx_.options.stats.max_range_us)
+    return ApiResponse::badParameter({"to", "range longer than " +
+                                                std::to_string(ctx_.options.stats.max_range_us / 1000000) +
+                                                " s (api.stats_max_range_s)"});
   const uint64_t buckets = (f.to_us - f.from_us) / step_us + 1;
   if (buckets > kMaxBuckets)
     return ApiResponse::badParameter({"step", "too small for the range: more than 10000 intervals"});
 
+  // Methods are any SIP token a sender invents: only the top ones get a series of their own, as
+  // many as fit api.stats_max_cells over all intervals (the 6 status classes and "other" first).
+  const uint64_t per_bucket = ctx_.options.stats.max_cells / buckets;
+  const uint64_t method_slots =
+      std::min<uint64_t>(ctx_.options.stats.top_methods, per_bucket > 7 ? per_bucket - 7 : 0);
+  std::vector<std::pair<std::string, uint64_t>> top_methods;
   std::vector<StatsBucketRow> rows;
   std::vector<std::pair<std::string, uint64_t>> agents;
   DbError error;
-  if (!ctx_.messages.statsBuckets(f, step_us, rows, error) ||
-      !ctx_.messages.topUserAgents(f, kTopUserAgents, agents, error)) {
+  bool ok = ctx_.messages.topMethods(f, method_slots + 1, top_methods, error);
+  const bool methods_cut = top_methods.size() > method_slots;
+  if (methods_cut) top_methods.resize(method_slots);
+  std::vector<std::string> kept;
+  for (const auto& [m, n] : top_methods) kept.push_back(m);
+  const uint64_t max_rows = buckets * (kept.size() + 1 + 6);
+  ok = ok && ctx_.messages.statsBuckets(f, step_us, kept, max_rows, rows, error) &&
+       ctx_.messages.topUserAgents(f, kTopUserAgents, agents, error);
+  if (!ok) {
     ctx_.log.error("query_failed", {{"endpoint", "stats"}, {"error", error.describe()}});
     return ApiResponse::databaseError(error);
   }
+  // Cannot happen with the bound above unless the database grouped differently; then say so.
+  const bool rows_cut = rows.size() >= std::min(max_rows, kMaxRowsPerStatement);
 
-  // Every method seen anywhere in the range appears in every interval, so charts get whole series.
+  // Every method kept appears in every interval, so charts get whole series; "(other)" only
+  // when some requests fell outside them.
   std::set<std::string> methods;
   for (const StatsBucketRow& r : rows)
     if (r.status_class == 0) methods.insert(jsonText(r.method));
@@ -96,6 +118,8 @@ ApiResponse StatsHandler::stats(const ApiRequest& req) {
   o->set("series", series);
   o->set("top_user_agents", top);
   o->set("total", total);
+  o->set("truncated", methods_cut || rows_cut);
+  o->set("methods_shown", static_cast<uint64_t>(kept.size()));
   return ApiResponse::json(200, o);
 }
 

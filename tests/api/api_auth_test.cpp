@@ -13,14 +13,6 @@ using namespace sipvault::apitest;
 
 namespace {
 
-std::string json(std::initializer_list<std::pair<std::string, Poco::Dynamic::Var>> fields) {
-  Poco::JSON::Object o;
-  for (const auto& [k, v] : fields) o.set(k, v);
-  std::ostringstream s;
-  o.stringify(s);
-  return s.str();
-}
-
 // A user name unique to this process, so parallel test processes do not collide.
 std::string uniqueName(const std::string& base) { return base + "-" + std::to_string(getpid()); }
 
@@ -186,7 +178,8 @@ TEST_CASE("the UI is served from its directory with content types and CSP, and n
   HttpResult index = anonymous.get("/");
   REQUIRE(index.status == 200);
   CHECK(index.headers["content-type"] == "text/html; charset=utf-8");
-  CHECK(index.headers["content-security-policy"] == "default-src 'self'");
+  CHECK(index.headers["content-security-policy"] ==
+        "default-src 'self'; frame-ancestors 'none'; base-uri 'none'");
   CHECK(index.headers["x-content-type-options"] == "nosniff");
   CHECK(index.body.find("sipvault") != std::string::npos);
   CHECK(anonymous.get("/ui/").body == index.body);
@@ -205,7 +198,8 @@ TEST_CASE("the UI is served from its directory with content types and CSP, and n
   CHECK(anonymous.post("/ui/index.html", "x").status == 405);
   // API answers carry their own strict policy.
   HttpResult health = anonymous.get("/api/v1/health");
-  CHECK(health.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'");
+  CHECK(health.headers["content-security-policy"] ==
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
   CHECK(health.headers["x-content-type-options"] == "nosniff");
   CHECK(health.headers["cache-control"] == "no-store");
 }

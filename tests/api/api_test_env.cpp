@@ -442,6 +442,14 @@ const ApiProcessInfo& api() {
   return process.info;
 }
 
+std::string json(std::initializer_list<std::pair<std::string, Poco::Dynamic::Var>> fields) {
+  Poco::JSON::Object o;
+  for (const auto& [k, v] : fields) o.set(k, v);
+  std::ostringstream s;
+  o.stringify(s);
+  return s.str();
+}
+
 std::string login(const std::string& user, const std::string& password) {
   Poco::JSON::Object body;
   body.set("username", user);

@@ -16,6 +16,7 @@
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -106,6 +107,9 @@ struct ApiProcessInfo {
 [[nodiscard]] const ApiClient& admin();
 // Logs in; the token or "" when refused.
 [[nodiscard]] std::string login(const std::string& user, const std::string& password);
+
+// {"name": value, ...} as JSON text, for request bodies.
+[[nodiscard]] std::string json(std::initializer_list<std::pair<std::string, Poco::Dynamic::Var>> fields);
 
 // Percent-encodes a query value or path segment.
 [[nodiscard]] std::string enc(const std::string& s);

@@ -111,6 +111,8 @@ TEST_CASE("over HTTPS, login and search work for curl checking the certificate a
     for (std::string line; std::getline(lines, line);)
       if (Poco::icompare(line.substr(0, 11), "set-cookie:") == 0) CHECK(line.find("Secure") != std::string::npos);
     CHECK(login.headers.find("X-Content-Type-Options: nosniff") != std::string::npos);
+    // Issue 18: over HTTPS, browsers are told never to try plain HTTP for this host.
+    CHECK(login.headers.find("Strict-Transport-Security: max-age=31536000") != std::string::npos);
 
     size_t expected = 0;
     for (const TruthMessage& t : truth()) expected += t.call_id == kLegB;

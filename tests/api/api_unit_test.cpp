@@ -12,7 +12,6 @@
 
 #include "api/base64.h"
 #include "api/call_summary.h"
-#include "api/login_limiter.h"
 #include "api/message_record.h"
 #include "api/password_hash.h"
 #include "api/pcap_export.h"
@@ -412,27 +411,6 @@ TEST_CASE("passwords hash with a random salt and verify only with the right pass
                                      "\xb0\x03\x61\xa3\x96\x17\x7a\x9c\xb4\x10\xff\x61\xf2\x00\x15\xad",
                                      32));
   CHECK(randomPassword()->size() == 24);
-}
-
-TEST_CASE("the login limiter blocks a user+address after N failures within the window", "[api][auth]") {
-  LoginLimiter limiter(3, std::chrono::seconds(60));
-  const auto t0 = LoginLimiter::Clock::now();
-  for (int i = 0; i < 3; ++i) {
-    CHECK(limiter.retryAfter("u", "1.2.3.4", t0).count() == 0);
-    limiter.recordFailure("u", "1.2.3.4", t0 + std::chrono::seconds(i));
-  }
-  CHECK(limiter.retryAfter("u", "1.2.3.4", t0 + std::chrono::seconds(3)).count() == 57);
-  CHECK(limiter.retryAfter("u", "5.6.7.8", t0).count() == 0);
-  CHECK(limiter.retryAfter("v", "1.2.3.4", t0).count() == 0);
-  CHECK(limiter.retryAfter("u", "1.2.3.4", t0 + std::chrono::seconds(61)).count() == 0);  // oldest left the window
-  limiter.recordSuccess("u", "1.2.3.4");
-  CHECK(limiter.retryAfter("u", "1.2.3.4", t0 + std::chrono::seconds(4)).count() == 0);
-  LoginLimiter small(1, std::chrono::seconds(60), 2);
-  small.recordFailure("a", "x", t0);
-  small.recordFailure("b", "x", t0 + std::chrono::seconds(1));
-  small.recordFailure("c", "x", t0 + std::chrono::seconds(2));  // evicts the oldest key
-  CHECK(small.retryAfter("a", "x", t0 + std::chrono::seconds(3)).count() == 0);
-  CHECK(small.retryAfter("c", "x", t0 + std::chrono::seconds(3)).count() > 0);
 }
 
 TEST_CASE("static files resolve inside the UI directory only", "[api][ui]") {

@@ -155,6 +155,35 @@ TEST_CASE("The capture tables are page-compressed (v4), and an older database ke
   CHECK(db.value("SELECT raw FROM hep_other WHERE correlation_hash = 7") == "abc");
 }
 
+TEST_CASE(
+    "v5 binds api sessions and tokens to the user's id, existing ones to their user of today (issue 18)",
+    "[store][schema][db][api]") {
+  test::TestDatabase db("migrate_ids");
+  DbError error;
+  MigrationReport report;
+  REQUIRE(migrate(db.conn(), embeddedMigrations().first(4), kNow, report, error));
+  REQUIRE(db.conn().execute(
+      "INSERT INTO api_users VALUES ('alice', 'admin', 'hash', 1), ('bob', 'viewer', 'h', 2)", error));
+  REQUIRE(db.conn().execute("INSERT INTO api_sessions VALUES (REPEAT('s', 32), 'bob', 3, 4)", error));
+  REQUIRE(db.conn().execute(
+      "INSERT INTO api_tokens (token_hash, name, username, role, created_us, expires_us) VALUES "
+      "(REPEAT('t', 32), 'ci', 'alice', 'viewer', 5, 0), (REPEAT('o', 32), 'orphan', 'gone', 'viewer', 6, 0)",
+      error));
+  REQUIRE(migrate(db.conn(), embeddedMigrations(), kNow, report, error));
+  CHECK(report.applied == std::vector<int>{5});
+  const std::string bob = db.value("SELECT id FROM api_users WHERE username = 'bob'");
+  const std::string alice = db.value("SELECT id FROM api_users WHERE username = 'alice'");
+  CHECK(bob != alice);
+  CHECK(db.value("SELECT user_id FROM api_sessions") == bob);
+  CHECK(db.value("SELECT user_id FROM api_tokens WHERE name = 'ci'") == alice);
+  CHECK(db.value("SELECT user_id FROM api_tokens WHERE name = 'orphan'") == "0");  // belongs to no one
+  // A start that died half-way runs the script again: every statement may repeat.
+  for (const auto& m : embeddedMigrations())
+    if (m.version == 5)
+      for (const std::string& statement : splitStatements(m.sql)) CHECK(db.conn().execute(statement, error));
+  CHECK(db.value("SELECT user_id FROM api_sessions") == bob);
+}
+
 TEST_CASE("The MariaDB the project starts commits durably: redo log synced at each commit, doublewrite on",
           "[store][db][durability]") {
   // The writer acks a batch once committed and the collector then forgets it: only a commit
