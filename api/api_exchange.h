@@ -4,6 +4,8 @@
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>
+#include <functional>
+#include <ostream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +33,10 @@ struct ApiResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // A body too large to hold (exports): when set, `body` is ignored and this writes the body to the
+  // connection after the headers, with chunked transfer encoding. It throws to cut the response off
+  // (the client then sees an unterminated chunked body, never a short file that looks complete).
+  std::function<void(std::ostream&)> stream;
 
   [[nodiscard]] static ApiResponse json(int status, const Poco::JSON::Object::Ptr& object);
   // {"error": {"code", "message", "parameter"?}}

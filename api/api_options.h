@@ -42,7 +42,7 @@ struct ApiOptions {
   std::chrono::milliseconds request_deadline{60000};
   // api.export_max_bytes: an export stops before this size, with X-Sipvault-Truncated + cursor.
   uint64_t export_max_bytes = 64ull << 20;
-  size_t max_connections_per_source = 8;  // api.max_connections_per_source: more -> refused at once
+  size_t max_connections_per_source = 32;  // api.max_connections_per_source: more -> refused at once
   // api.health_check_interval_ms: how often a background check pings the database for /health.
   std::chrono::milliseconds health_check_interval{5000};
   std::chrono::seconds session_ttl{12 * 3600};     // api.session_ttl_s

@@ -173,7 +173,12 @@ class Router {
       ctx_.log.error("request_failed", {{"route", route}, {"error", e.what()}});
       r = ApiResponse::error(500, "internal", "internal error");
     }
-    send(hreq, hresp, r, ui, ctx_.options.https());
+    try {
+      send(hreq, hresp, r, ui, ctx_.options.https());
+    } catch (const std::exception& e) {  // a streamed body failed half-way: the connection is dropped
+      ctx_.log.error("response_failed", {{"route", route}, {"error", e.what()}});
+      throw;
+    }
     if (t_watch_id != 0 && guard_)
       guard_->renew(t_watch_id);  // the next request on this connection starts now
     const auto elapsed =
@@ -417,6 +422,12 @@ class Router {
       // Under HTTPS a cookie must never travel over plain HTTP (a downgraded or mistyped URL).
       if (https && Poco::icompare(name, "Set-Cookie") == 0) hresp.add(name, withSecureAttribute(value));
       else hresp.set(name, value);
+    }
+    if (r.stream) {
+      hresp.setChunkedTransferEncoding(true);
+      std::ostream& out = hresp.send();
+      if (hreq.getMethod() != "HEAD") r.stream(out);
+      return;
     }
     hresp.setContentLength64(static_cast<Poco::Int64>(r.body.size()));
     if (r.status == 413) hresp.setKeepAlive(false);  // the rest of the body may be unread

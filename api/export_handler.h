@@ -5,10 +5,14 @@
 // result; when more messages match, the response says so in X-Sipvault-Truncated: true and
 // X-Sipvault-Next-Cursor (the cursor for the next export).
 //
-// Bounded by bytes too (issue 18 item 5): messages are read from the database a page at a time
-// (kExportPage, raw included) and the export stops before it would pass api.export_max_bytes,
-// with the same truncation headers, so neither the rows held nor the file built can grow with
-// the size of the captured messages (a 10000-row export of 64 KiB messages was ~640 MiB).
+// Bounded by bytes too (issue 18 item 5): the export stops before it would pass
+// api.export_max_bytes, with the same truncation headers, and the body is streamed: messages are
+// read from the database a page at a time (kExportPage, raw included) and written to the
+// connection as they come, so the memory an export holds is one page of rows, whatever the size
+// of the file. The headers (truncation, cursor, message count) must precede the body, so an
+// export walks its messages twice: once measuring each encoded message against the budget, then
+// writing exactly the messages that fit. A message stored between the two walks inside the range
+// is left for the next export (the second walk stops at the count the first one measured).
 #include <functional>
 
 #include "api/api_context.h"
@@ -19,17 +23,12 @@ namespace sipvault::api {
 class ExportHandler {
  public:
   explicit ExportHandler(ApiContext& ctx) : ctx_(ctx) {}
+  // The response streams from the database after the handler returns: it refers to the
+  // ApiContext, not to this handler.
   [[nodiscard]] ApiResponse pcap(const ApiRequest& req);
   [[nodiscard]] ApiResponse text(const ApiRequest& req);
 
  private:
-  // Feeds the export's messages (raw included) to `add` in order until `add` returns false (the
-  // message did not fit the byte budget; it is not counted) or the limit is reached; sets the
-  // common headers on `response`. An error response instead when the request is bad or a query
-  // fails.
-  using AddFn = std::function<bool(MessageRecord&)>;
-  std::optional<ApiResponse> load(const ApiRequest& req, const AddFn& add, const char* extension,
-                                  ApiResponse& response);
   ApiContext& ctx_;
 };
 

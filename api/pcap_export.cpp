@@ -134,12 +134,70 @@ uint64_t pcapBytesFor(size_t payload_bytes, uint8_t ip_proto) {
   return payload_bytes + frames * kFrameHeaders;
 }
 
-std::optional<PcapResult> buildPcap(std::span<const ExportPacket> packets, std::string& error) {
-  std::unique_ptr<pcap_t, decltype(&pcap_close)> dead(pcap_open_dead(DLT_EN10MB, kSnapLen), &pcap_close);
-  if (!dead) {
+std::unique_ptr<PcapWriter> PcapWriter::open(FILE* stream, std::string& error) {
+  std::unique_ptr<PcapWriter> w(new PcapWriter());
+  w->dead_ = pcap_open_dead(DLT_EN10MB, kSnapLen);
+  if (!w->dead_) {
     error = "pcap_open_dead failed";
-    return std::nullopt;
+    std::fclose(stream);
+    return nullptr;
   }
+  w->dumper_ = pcap_dump_fopen(w->dead_, stream);  // writes the file header
+  if (!w->dumper_) {
+    error = std::string("pcap_dump_fopen: ") + pcap_geterr(w->dead_);
+    std::fclose(stream);
+    return nullptr;
+  }
+  return w;
+}
+
+PcapWriter::~PcapWriter() {
+  finish();
+  if (dead_) pcap_close(dead_);
+}
+
+void PcapWriter::finish() {
+  if (dumper_) pcap_dump_close(dumper_);  // flushes and closes the stream
+  dumper_ = nullptr;
+}
+
+void PcapWriter::dump(const ExportPacket& p, std::string_view payload, uint32_t seq, uint32_t ack) {
+  const std::string frame = buildFrame(p, payload, seq, ack, ip_id_++);
+  pcap_pkthdr header{};
+  header.ts.tv_sec = static_cast<time_t>(p.capture_us / 1000000);
+  header.ts.tv_usec = static_cast<suseconds_t>(p.capture_us % 1000000);
+  header.caplen = static_cast<bpf_u_int32>(frame.size());
+  header.len = header.caplen;
+  pcap_dump(reinterpret_cast<u_char*>(dumper_), &header, reinterpret_cast<const u_char*>(frame.data()));
+  ++frames_;
+}
+
+void PcapWriter::write(const ExportPacket& p) {
+  if (!dumper_) return;
+  if (p.ip_proto != 6) {
+    const size_t room = 65535 - kIpv4Header - kUdpHeader;
+    std::string_view payload = p.payload;
+    if (payload.size() > room) {
+      payload = payload.substr(0, room);
+      ++truncated_;
+    }
+    dump(p, payload, 0, 0);
+    return;
+  }
+  uint32_t& seq = next_seq_.try_emplace({std::string(p.src_ip), p.src_port, std::string(p.dst_ip), p.dst_port}, 1u)
+                      .first->second;
+  auto back = next_seq_.find({std::string(p.dst_ip), p.dst_port, std::string(p.src_ip), p.src_port});
+  const uint32_t ack = back == next_seq_.end() ? 1u : back->second;
+  std::string_view rest = p.payload;
+  do {
+    const std::string_view segment = rest.substr(0, kMaxTcpSegment);
+    dump(p, segment, seq, ack);
+    seq += static_cast<uint32_t>(segment.size());
+    rest.remove_prefix(segment.size());
+  } while (!rest.empty());
+}
+
+std::optional<PcapResult> buildPcap(std::span<const ExportPacket> packets, std::string& error) {
   char* buffer = nullptr;
   size_t size = 0;
   FILE* stream = open_memstream(&buffer, &size);
@@ -147,55 +205,17 @@ std::optional<PcapResult> buildPcap(std::span<const ExportPacket> packets, std::
     error = "open_memstream failed";
     return std::nullopt;
   }
-  pcap_dumper_t* dumper = pcap_dump_fopen(dead.get(), stream);
-  if (!dumper) {
-    error = std::string("pcap_dump_fopen: ") + pcap_geterr(dead.get());
-    std::fclose(stream);
+  auto writer = PcapWriter::open(stream, error);
+  if (!writer) {
     std::free(buffer);
     return std::nullopt;
   }
-
+  for (const ExportPacket& p : packets) writer->write(p);
+  writer->finish();  // closes `stream`, which finalises buffer/size
   PcapResult result;
-  // Next sequence number per TCP direction (src ip, src port, dst ip, dst port).
-  using Direction = std::tuple<std::string, uint16_t, std::string, uint16_t>;
-  std::map<Direction, uint32_t> next_seq;
-  uint16_t ip_id = 1;
-  auto dump = [&](const ExportPacket& p, std::string_view payload, uint32_t seq, uint32_t ack) {
-    const std::string frame = buildFrame(p, payload, seq, ack, ip_id++);
-    pcap_pkthdr header{};
-    header.ts.tv_sec = static_cast<time_t>(p.capture_us / 1000000);
-    header.ts.tv_usec = static_cast<suseconds_t>(p.capture_us % 1000000);
-    header.caplen = static_cast<bpf_u_int32>(frame.size());
-    header.len = header.caplen;
-    pcap_dump(reinterpret_cast<u_char*>(dumper), &header, reinterpret_cast<const u_char*>(frame.data()));
-    ++result.frames;
-  };
-
-  for (const ExportPacket& p : packets) {
-    if (p.ip_proto != 6) {
-      const size_t room = 65535 - kIpv4Header - kUdpHeader;
-      std::string_view payload = p.payload;
-      if (payload.size() > room) {
-        payload = payload.substr(0, room);
-        ++result.truncated;
-      }
-      dump(p, payload, 0, 0);
-      continue;
-    }
-    uint32_t& seq = next_seq.try_emplace(Direction{std::string(p.src_ip), p.src_port, std::string(p.dst_ip),
-                                                   p.dst_port}, 1u).first->second;
-    auto back = next_seq.find(Direction{std::string(p.dst_ip), p.dst_port, std::string(p.src_ip), p.src_port});
-    const uint32_t ack = back == next_seq.end() ? 1u : back->second;
-    std::string_view rest = p.payload;
-    do {
-      const std::string_view segment = rest.substr(0, kMaxTcpSegment);
-      dump(p, segment, seq, ack);
-      seq += static_cast<uint32_t>(segment.size());
-      rest.remove_prefix(segment.size());
-    } while (!rest.empty());
-  }
-  pcap_dump_close(dumper);  // flushes and closes `stream`, which finalises buffer/size
   result.file.assign(buffer, size);
+  result.frames = writer->frames();
+  result.truncated = writer->truncated();
   std::free(buffer);
   return result;
 }

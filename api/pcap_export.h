@@ -15,12 +15,19 @@
 // packet (over 65507 bytes) is cut and counted in `truncated`; TCP payloads are split into
 // several segments instead.
 //
-// Pure apart from libpcap's in-memory writer; thread-safe (no shared state).
+// Pure apart from libpcap's writer; buildPcap is thread-safe (no shared state), a PcapWriter is
+// used by one thread.
+#include <pcap/pcap.h>
+
 #include <cstdint>
+#include <cstdio>
+#include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 
 namespace sipvault::api {
 
@@ -47,6 +54,36 @@ inline constexpr uint64_t kPcapFileHeaderBytes = 24;
 
 // nullopt with `error` set only when libpcap cannot open its writer.
 [[nodiscard]] std::optional<PcapResult> buildPcap(std::span<const ExportPacket> packets, std::string& error);
+
+// The same file written frame by frame to a FILE: buildPcap's memory stream, or a streamed
+// export's HTTP response (fopencookie). Keeps the TCP sequence numbers per direction.
+class PcapWriter {
+ public:
+  // Takes `stream` (closed by finish() or the destructor); nullptr with `error` when libpcap
+  // cannot open its writer (the stream is closed then too).
+  [[nodiscard]] static std::unique_ptr<PcapWriter> open(FILE* stream, std::string& error);
+  PcapWriter(const PcapWriter&) = delete;
+  PcapWriter& operator=(const PcapWriter&) = delete;
+  ~PcapWriter();
+
+  void write(const ExportPacket& packet);
+  // Flushes and closes the stream.
+  void finish();
+  [[nodiscard]] size_t frames() const { return frames_; }
+  [[nodiscard]] size_t truncated() const { return truncated_; }
+
+ private:
+  PcapWriter() = default;
+  void dump(const ExportPacket& p, std::string_view payload, uint32_t seq, uint32_t ack);
+
+  pcap_t* dead_ = nullptr;
+  pcap_dumper_t* dumper_ = nullptr;
+  // Next sequence number per TCP direction (src ip, src port, dst ip, dst port).
+  std::map<std::tuple<std::string, uint16_t, std::string, uint16_t>, uint32_t> next_seq_;
+  uint16_t ip_id_ = 1;
+  size_t frames_ = 0;
+  size_t truncated_ = 0;
+};
 
 // One frame (Ethernet + IP + UDP/TCP + payload), for tests and for buildPcap. `seq`/`ack` are
 // used for TCP only.

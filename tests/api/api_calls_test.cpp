@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -241,6 +242,14 @@ TEST_CASE("export.pcap reads back in tshark as the same SIP messages, addresses 
     REQUIRE(r.status == 200);
     CHECK(r.headers["content-type"] == "application/vnd.tcpdump.pcap");
     CHECK(r.headers["content-disposition"].find("attachment; filename=\"sipvault-") == 0);
+    if (query.find("call_id=") != std::string::npos) {  // one Call-ID: named after it, as the UI does
+      std::string safe;
+      for (char c : truth().front().call_id)
+        safe += std::isalnum(static_cast<unsigned char>(c)) || std::string_view("._@-").find(c) != std::string_view::npos
+                    ? std::string(1, c)
+                    : (safe.empty() || safe.back() != '_' ? "_" : "");
+      CHECK(r.headers["content-disposition"] == "attachment; filename=\"sipvault-call-" + safe + ".pcap\"");
+    }
     const auto want = apiMessages(query);
     REQUIRE_FALSE(want.empty());
     CHECK(tsharkMessages(r.body) == want);

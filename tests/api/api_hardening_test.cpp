@@ -435,13 +435,21 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "exports stop before api.export_max_bytes with the truncation header and a cursor that continues exactly",
+    "exports stream, and stop before api.export_max_bytes with the truncation header and a cursor that continues exactly",
     "[api][export][integration]") {
   const std::string query = "from=0s&to=4102444800000ms&capture_id=2001";
   HttpResult whole = admin().get("/api/v1/export.txt?" + query);
   REQUIRE(whole.status == 200);
   REQUIRE(whole.body.size() > 3 * 4096);
   CHECK(whole.headers.count("x-sipvault-truncated") == 0);
+  // Streamed as it is read from the database: chunked, no length known up front.
+  CHECK(whole.headers["transfer-encoding"] == "chunked");
+  CHECK(whole.headers.count("content-length") == 0);
+  HttpResult whole_pcap = admin().get("/api/v1/export.pcap?" + query);
+  REQUIRE(whole_pcap.status == 200);
+  CHECK(whole_pcap.headers["transfer-encoding"] == "chunked");
+  CHECK(whole_pcap.body.size() > 24);
+  CHECK(whole_pcap.body.substr(0, 4) == std::string("\xd4\xc3\xb2\xa1", 4));  // pcap magic, little-endian
 
   OwnApi own("export", kDatabase, "export_max_bytes = 4096\n", false);
   const ApiClient client = own.client(own.login("admin", own.admin_password));

@@ -20,14 +20,6 @@ namespace {
 const std::string kFrom = "1970-01-01T00:00:01Z";
 const std::string kTo = "2099-12-31T00:00:00Z";
 
-std::string json(std::initializer_list<std::pair<std::string, Poco::Dynamic::Var>> fields) {
-  Poco::JSON::Object o;
-  for (const auto& [k, v] : fields) o.set(k, v);
-  std::ostringstream s;
-  o.stringify(s);
-  return s.str();
-}
-
 std::string errorCode(const HttpResult& r) {
   return r.json()->getObject("error")->getValue<std::string>("code");
 }
