@@ -145,6 +145,8 @@ def run_sipvault(args, db, rate, seconds, parsers):
                               "--output", "bind:tcp://127.0.0.1:%d" % bus_c,
                               "--metrics-listen", "127.0.0.1:%d" % metrics])
     time.sleep(2)
+    if args.table_options:  # a storage lever on the writer's fresh (empty) table, e.g. PAGE_COMPRESSED=0
+        db.sql(name, "ALTER TABLE sip_messages %s" % args.table_options)
     cpu0, db_cpu0 = procs.cpu(), cpu_seconds(db.pid())
     sent = load(b, hep, rate, seconds, int(time.time() * 1000) % 10**9 * 1000)["sent"]
     stored = wait_stable(lambda: int(db.sql(name, "SELECT COUNT(*) FROM sip_messages")), sent)
@@ -237,6 +239,9 @@ def main():
                     help="innodb_flush_log_at_trx_commit: 1 = durable (default, as deploy/mariadb.sh); 2 = an fsync "
                          "about once a second, an OS crash loses acked rows (writer/README.md)")
     ap.add_argument("--db-log-file-size", default="2G", help="innodb_log_file_size (fewer checkpoint flushes)")
+    ap.add_argument("--table-options", default="",
+                    help="ALTER TABLE sip_messages options applied after the writer made it, e.g. PAGE_COMPRESSED=0 "
+                         "to measure without page compression (store/sql/004)")
     args = ap.parse_args()
     args.build = os.path.abspath(args.build)
     args.work = os.path.join(args.build, "bench-pipeline")
@@ -260,7 +265,8 @@ def main():
                       [int(x) for x in args.baseline_rates.split(",")], args.probe, args.duration, log)
     subprocess.run([os.path.join(ROOT, "deploy/mariadb.sh"), "stop", db.datadir], stdout=subprocess.DEVNULL)
     shutil.rmtree(db.datadir, ignore_errors=True)  # several GB of bench rows; made afresh by the next run
-    summary = {"date": time.strftime("%Y-%m-%d %H:%M"), "db_flush_log": int(args.db_flush_log), "sipvault_best": best, "baseline_best": base,
+    summary = {"date": time.strftime("%Y-%m-%d %H:%M"), "db_flush_log": int(args.db_flush_log),
+               "table_options": args.table_options, "sipvault_best": best, "baseline_best": base,
                "ratio": round(best["rate"] / base["rate"], 1) if best and base else None, "runs": results}
     with open(os.path.join(args.work, "results.json"), "w") as f:
         json.dump(summary, f, indent=1)
