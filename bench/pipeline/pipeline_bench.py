@@ -76,6 +76,11 @@ class Db:
                              check=True, capture_output=True, text=True).stdout
         return out.strip()
 
+    def root_sql(self, query):
+        """Server-wide statements (plugins, global variables, FLUSH ... FOR EXPORT) need root; the socket lets it in."""
+        return subprocess.run(["mariadb", "--no-defaults", "--protocol=socket", "--socket=" + self.sock, "-uroot", "-N",
+                               "-B", "-e", query], check=True, capture_output=True, text=True).stdout.strip()
+
     def fresh(self, db):
         self.sql(None, "DROP DATABASE IF EXISTS %s; CREATE DATABASE %s" % (db, db))
 

@@ -78,20 +78,8 @@ def designs(rocksdb, lz4):
     return out
 
 
-def root_sql(db, query):
-    """Server-wide statements (plugins, global variables) need root, which the socket lets in."""
-    return subprocess.run(["mariadb", "--no-defaults", "--protocol=socket", "--socket=" + db.sock, "-uroot", "-N", "-B",
-                           "-e", query], check=True, capture_output=True, text=True).stdout.strip()
-
-
-def allocated(db, table):
-    """Bytes of file blocks the table's tablespace(s) hold (holes punched by page compression excluded)."""
-    return int(root_sql(db, "SELECT IFNULL(SUM(ALLOCATED_SIZE), 0) FROM information_schema.INNODB_SYS_TABLESPACES "
-                            "WHERE NAME = '%s/%s' OR NAME LIKE '%s/%s#P#%%'" % (DB, table, DB, table)))
-
-
 def rocksdb_bytes(db, table):
-    root_sql(db, "SET GLOBAL rocksdb_force_flush_memtable_now=1")
+    db.root_sql("SET GLOBAL rocksdb_force_flush_memtable_now=1")
     db.sql(DB, "SET SESSION rocksdb_bulk_load=0; OPTIMIZE TABLE %s" % table)  # a full compaction
     return int(db.sql(None, "SELECT IFNULL(SUM(DATA_LENGTH + INDEX_LENGTH), 0) FROM information_schema.TABLES "
                             "WHERE TABLE_SCHEMA='%s' AND TABLE_NAME='%s'" % (DB, table)))
@@ -101,7 +89,7 @@ def measure(db, name, keys, engine, options, raw, per_call, compression, message
     src = "src_lz4" if raw == "lz4" else "src_plain"
     if compression:  # global: applies when pages are written, so set before this design's copy and flush
         algorithm, level = compression.split(":")
-        root_sql(db, "SET GLOBAL innodb_compression_algorithm=%s; SET GLOBAL innodb_compression_level=%s"
+        db.root_sql("SET GLOBAL innodb_compression_algorithm=%s; SET GLOBAL innodb_compression_level=%s"
                  % (algorithm, level))
     db.sql(DB, "DROP TABLE IF EXISTS %s, %s_calls" % (name, name))
     db.sql(DB, table_sql(name, keys, engine, options))
@@ -115,12 +103,12 @@ def measure(db, name, keys, engine, options, raw, per_call, compression, message
                    % (name, src))
         tables.append(name + "_calls")
     if engine == "InnoDB":
-        root_sql(db, "FLUSH TABLES %s FOR EXPORT; UNLOCK TABLES" % ", ".join("%s.%s" % (DB, t) for t in tables))
+        db.root_sql("FLUSH TABLES %s FOR EXPORT; UNLOCK TABLES" % ", ".join("%s.%s" % (DB, t) for t in tables))
     cpu = pb.cpu_seconds(db.pid()) - cpu0
     db.sql(DB, "ANALYZE TABLE %s" % ", ".join(tables))
     logical = sum(int(db.sql(None, "SELECT DATA_LENGTH + INDEX_LENGTH FROM information_schema.TABLES WHERE "
                                    "TABLE_SCHEMA='%s' AND TABLE_NAME='%s'" % (DB, t))) for t in tables)
-    on_disk = sum(allocated(db, t) if engine == "InnoDB" else rocksdb_bytes(db, t) for t in tables)
+    on_disk = sum(sb.allocated_bytes(db, DB, t) if engine == "InnoDB" else rocksdb_bytes(db, t) for t in tables)
     raw_avg = float(db.sql(DB, "SELECT AVG(raw_len) FROM src_lz4"))
     calls = int(db.sql(DB, "SELECT COUNT(*) FROM %s_calls" % name)) if per_call else 0
     res = {"design": name, "engine": engine, "options": options, "compression": compression, "raw": raw, "per_call_index": per_call,
@@ -176,7 +164,7 @@ def main():
                % (DB, DB))
         messages = int(db.sql(DB, "SELECT COUNT(*) FROM src_lz4"))
         only = set(filter(None, args.only.split(",")))
-        lz4 = "lz4" in root_sql(db, "SELECT GROUP_CONCAT(PLUGIN_NAME) FROM information_schema.PLUGINS "
+        lz4 = "lz4" in db.root_sql("SELECT GROUP_CONCAT(PLUGIN_NAME) FROM information_schema.PLUGINS "
                                     "WHERE PLUGIN_NAME LIKE 'provider_%'")
         for d in designs(rocksdb, lz4):
             if only and d[0] not in only:

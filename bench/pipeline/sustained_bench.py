@@ -238,24 +238,25 @@ def prefill(db, system, rows, run_start_us, run_end_us, log):
     return total
 
 
-def bytes_on_disk(db, system, run_rows):
+def allocated_bytes(db, schema, table):
+    """Bytes of file blocks the table's tablespace(s) hold: holes punched by page compression are not counted,
+    as DATA_LENGTH counts them. Flush the table first (FLUSH TABLES ... FOR EXPORT): only written pages shrink."""
+    return int(db.root_sql("SELECT IFNULL(SUM(ALLOCATED_SIZE), 0) FROM information_schema.INNODB_SYS_TABLESPACES "
+                           "WHERE NAME = '%s/%s' OR NAME LIKE '%s/%s#P#%%'" % (schema, table, schema, table)) or 0)
+
+
+def bytes_on_disk(db, system):
     """Bytes on disk per message (allocated file blocks when the server reports them, else data + indexes
     from information_schema after ANALYZE), data alone, and the raw SIP size."""
     name, table = system.db_name, system.table
     db.sql(name, "ANALYZE TABLE %s" % table)
-    size = int(db.sql(None, "SELECT SUM(DATA_LENGTH + INDEX_LENGTH) FROM information_schema.PARTITIONS "
-                            "WHERE TABLE_SCHEMA='%s' AND TABLE_NAME='%s'" % (name, table)) or 0)
-    data = int(db.sql(None, "SELECT SUM(DATA_LENGTH) FROM information_schema.PARTITIONS "
-                            "WHERE TABLE_SCHEMA='%s' AND TABLE_NAME='%s'" % (name, table)) or 0)
+    size, data = (int(v) for v in db.sql(
+        None, "SELECT IFNULL(SUM(DATA_LENGTH + INDEX_LENGTH), 0), IFNULL(SUM(DATA_LENGTH), 0) FROM "
+              "information_schema.PARTITIONS WHERE TABLE_SCHEMA='%s' AND TABLE_NAME='%s'" % (name, table)).split("\t"))
     # What the files really hold: page compression punches holes that DATA_LENGTH still counts, and
     # only in pages written, so flush the table first.
-    subprocess.run(["mariadb", "--no-defaults", "--protocol=socket", "--socket=" + db.sock, "-uroot", "-e",
-                    "FLUSH TABLES %s.%s FOR EXPORT; UNLOCK TABLES" % (name, table)], check=True)
-    on_disk = int(subprocess.run(
-        ["mariadb", "--no-defaults", "--protocol=socket", "--socket=" + db.sock, "-uroot", "-N", "-B", "-e",
-         "SELECT IFNULL(SUM(ALLOCATED_SIZE), 0) FROM information_schema.INNODB_SYS_TABLESPACES WHERE NAME = '%s/%s' "
-         "OR NAME LIKE '%s/%s#P#%%'" % (name, table, name, table)], check=True, capture_output=True,
-        text=True).stdout.strip() or 0)
+    db.root_sql("FLUSH TABLES %s.%s FOR EXPORT; UNLOCK TABLES" % (name, table))
+    on_disk = allocated_bytes(db, name, table)
     if on_disk:
         size = on_disk
     count = int(db.sql(name, "SELECT COUNT(*) FROM %s" % table))
@@ -315,7 +316,7 @@ def run(args, db, system, rate, minutes, prefill_rows, log):
                   "held": sent_total == final, "per_minute": minutes_out}
     finally:
         system.stop()
-    result["disk"] = bytes_on_disk(db, system, final)
+    result["disk"] = bytes_on_disk(db, system)
     log({k: v for k, v in result.items() if k != "per_minute"})
     db.sql(None, "DROP DATABASE %s" % system.db_name)  # up to tens of GB; nothing reuses it
     return result
@@ -336,7 +337,7 @@ def bytes_only(args, db, log):
             pb.wait_stable(lambda: system.stored(db), sent, 120)
         finally:
             system.stop()
-        res = dict(system=system.name, **bytes_on_disk(db, system, sent))
+        res = dict(system=system.name, **bytes_on_disk(db, system))
         log(res)
         out.append(res)
         db.sql(None, "DROP DATABASE %s" % system.db_name)
@@ -372,7 +373,7 @@ def bytes_kamailio_sipp(args, db, log):
     finally:
         peers.stop()
         system.stop()
-    res = dict(system="sipvault (Kamailio+sipp calls)", **bytes_on_disk(db, system, 0))
+    res = dict(system="sipvault (Kamailio+sipp calls)", **bytes_on_disk(db, system))
     log(res)
     db.sql(None, "DROP DATABASE %s" % system.db_name)
     return [res]
@@ -422,8 +423,7 @@ def main():
     db = pb.Db(os.path.join(args.work, "mariadb"), args.db_port)
     db.start()
     if args.db_compression_level:
-        subprocess.run(["mariadb", "--no-defaults", "--protocol=socket", "--socket=" + db.sock, "-uroot", "-e",
-                        "SET GLOBAL innodb_compression_level=%d" % int(args.db_compression_level)], check=True)
+        db.root_sql("SET GLOBAL innodb_compression_level=%d" % int(args.db_compression_level))
     results = []
 
     def log(res):

@@ -84,6 +84,27 @@ TEST_CASE("login admission is check-and-record: parallel attempts cannot all pas
   CHECK(limiter.admit("victim", "10.0.0.1", t0).verdict == LoginLimiter::Verdict::Limited);
 }
 
+TEST_CASE("a withdrawn attempt (the directory was down) is not a failure, and earlier failures stay",
+          "[api][auth][limiter]") {
+  LoginLimiter limiter(limits(3));
+  const auto t0 = LoginLimiter::Clock::now();
+  for (int i = 0; i < 20; ++i) {  // far more than the limit, each withdrawn
+    REQUIRE(go(limiter, "bob", "10.0.0.2", t0));
+    limiter.withdraw("bob", "10.0.0.2");
+  }
+  CHECK(limiter.running() == 0);
+  auto fail = [&] {
+    REQUIRE(go(limiter, "bob", "10.0.0.2", t0));
+    limiter.finish("bob", "10.0.0.2", false);
+  };
+  fail();
+  fail();
+  REQUIRE(go(limiter, "bob", "10.0.0.2", t0));
+  limiter.withdraw("bob", "10.0.0.2");  // takes back only itself, unlike a success
+  fail();
+  CHECK(limiter.admit("bob", "10.0.0.2", t0).verdict == LoginLimiter::Verdict::Limited);
+}
+
 TEST_CASE("a user who keeps failing backs off exponentially, whatever address the guesses come from",
           "[api][auth][limiter]") {
   LoginLimiter limiter(limits(1000, 100, 3));

@@ -15,6 +15,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { launchChromium } from './lib/browser.mjs';
 import { loadSip, requireEnv, startStack, stopStack } from './lib/stack.mjs';
+import { getJson, loginPage } from './lib/session.mjs';
 
 const OUT = path.join(requireEnv('SIPVAULT_BROWSER_OUT'), 'glance');
 const SHOTS = path.join(OUT, 'screenshots');
@@ -86,20 +87,8 @@ let token;
 let baseMs;
 const apiRequests = [];
 
-async function apiJson(route) {
-  const response = await fetch(`${stack.baseUrl}/api/v1/${route}`, { headers: { Authorization: `Bearer ${token}` } });
-  assert.equal(response.status, 200, `GET ${route}: ${await response.clone().text()}`);
-  return response.json();
-}
-
-async function login(p = page) {
-  await p.goto(`${stack.baseUrl}/#/login`);
-  await p.waitForSelector('#login-form:visible');
-  await p.fill('#login-username', 'admin');
-  await p.fill('#login-password', stack.adminPassword);
-  await p.click('#login-button');
-  await p.waitForSelector('#search-form:visible');
-}
+const apiJson = (route) => getJson(stack, token, route);
+const login = (p = page) => loginPage(p, stack);
 
 before(async () => {
   rmSync(OUT, { recursive: true, force: true });

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { launchChromium } from './lib/browser.mjs';
 import { buildHep3 } from './lib/hep.mjs';
 import { requireEnv, sendHep, startStack, stopStack, waitFor } from './lib/stack.mjs';
+import { adminToken, getJson } from './lib/session.mjs';
 
 const SOURCE = requireEnv('SIPVAULT_SOURCE_DIR');
 const OUT = path.join(requireEnv('SIPVAULT_BROWSER_OUT'), 'hostile');
@@ -66,11 +67,7 @@ let corpus;    // manifest messages with bytes, capture id, stored id
 let stored;    // the ones that must be in sip_messages
 let window_;   // {from, to} epoch ms around the corpus
 
-async function apiJson(route) {
-  const response = await fetch(`${stack.baseUrl}/api/v1/${route}`, { headers: { Authorization: `Bearer ${token}` } });
-  assert.equal(response.status, 200, `GET ${route}: ${await response.clone().text()}`);
-  return response.json();
-}
+const apiJson = (route) => getJson(stack, token, route);
 
 before(async () => {
   rmSync(OUT, { recursive: true, force: true });
@@ -98,12 +95,7 @@ before(async () => {
     correlationId: m.correlation_id ? Buffer.from(m.correlation_id, 'hex') : null,
   })));
 
-  const login = await fetch(`${stack.baseUrl}/api/v1/login`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: stack.adminPassword }),
-  });
-  assert.equal(login.status, 200);
-  ({ token } = await login.json());
+  token = await adminToken(stack);
   const range = `from=${window_.from}&to=${window_.to}`;
   await waitFor(`all ${stored.length} hostile messages to be searchable`, async () => {
     const { items } = await apiJson(`messages?${range}&limit=1000`);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { launchChromium } from './lib/browser.mjs';
 import { buildHep3 } from './lib/hep.mjs';
 import { requireEnv, sendHep, startStack, stopStack, waitFor } from './lib/stack.mjs';
+import { adminToken } from './lib/session.mjs';
 
 const OUT = path.join(requireEnv('SIPVAULT_BROWSER_OUT'), 'rejects');
 const SHOTS = path.join(OUT, 'screenshots');
@@ -45,12 +46,7 @@ before(async () => {
     srcIp: r.src, dstIp: r.dst, srcPort: r.sport, dstPort: r.dport, timeUs: base + i * 1000, captureId: 7800 + i,
     payload: r.payload,
   })));
-  const login = await fetch(`${stack.baseUrl}/api/v1/login`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: stack.adminPassword }),
-  });
-  assert.equal(login.status, 200);
-  ({ token } = await login.json());
+  token = await adminToken(stack);
   await waitFor('the rejects to be stored', async () => {
     const response = await fetch(`${stack.baseUrl}/api/v1/rejects?from=${window_.from}&to=${window_.to}`,
       { headers: { Authorization: `Bearer ${token}` } });

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { launchChromium } from './lib/browser.mjs';
 import { buildHep3 } from './lib/hep.mjs';
 import { requireEnv, sendHep, startStack, stopStack, waitFor } from './lib/stack.mjs';
+import { adminToken } from './lib/session.mjs';
 
 const OUT = path.join(requireEnv('SIPVAULT_BROWSER_OUT'), 'share');
 const SHOTS = path.join(OUT, 'screenshots');
@@ -62,12 +63,7 @@ before(async () => {
       captureId: 7900, payload: Buffer.from(m.text, 'latin1'),
     }))));
   await sendHep(stack, packets);
-  const login = await fetch(`${stack.baseUrl}/api/v1/login`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: stack.adminPassword }),
-  });
-  assert.equal(login.status, 200);
-  ({ token } = await login.json());
+  token = await adminToken(stack);
   await waitFor('both calls to be stored', async () => {
     const response = await api(`calls?from=${range.from}&to=${range.to}`);
     return response.status === 200 && (await response.json()).items.length >= 2;

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { launchChromium } from './lib/browser.mjs';
 import { readUdpPayloads } from './lib/pcap.mjs';
 import { loadSip, requireEnv, startStack, stopStack } from './lib/stack.mjs';
+import { getJson, loginPage } from './lib/session.mjs';
 
 const OUT = path.join(requireEnv('SIPVAULT_BROWSER_OUT'), 'support');
 const SHOTS = path.join(OUT, 'screenshots');
@@ -64,20 +65,8 @@ let token;
 let baseMs;
 const apiRequests = [];
 
-async function apiJson(route, bearer = token) {
-  const response = await fetch(`${stack.baseUrl}/api/v1/${route}`, { headers: { Authorization: `Bearer ${bearer}` } });
-  assert.equal(response.status, 200, `GET ${route}: ${await response.clone().text()}`);
-  return response.json();
-}
-
-async function login(p = page) {
-  await p.goto(`${stack.baseUrl}/#/login`);
-  await p.waitForSelector('#login-form:visible');
-  await p.fill('#login-username', 'admin');
-  await p.fill('#login-password', stack.adminPassword);
-  await p.click('#login-button');
-  await p.waitForSelector('#search-form:visible');
-}
+const apiJson = (route, bearer = token) => getJson(stack, bearer, route);
+const login = (p = page) => loginPage(p, stack);
 
 before(async () => {
   rmSync(OUT, { recursive: true, force: true });

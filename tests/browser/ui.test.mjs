@@ -17,6 +17,7 @@ import { launchChromium } from './lib/browser.mjs';
 import { buildHep3, hep3Endpoints, hep3Payload, hep3TimeUs, withHep3Time } from './lib/hep.mjs';
 import { readUdpPayloads } from './lib/pcap.mjs';
 import { requireEnv, sendHep, startStack, stopStack, waitFor } from './lib/stack.mjs';
+import { adminToken, getJson, loginPage } from './lib/session.mjs';
 
 const CORPUS = requireEnv('SIPVAULT_CORPUS_DIR');
 const OUT = requireEnv('SIPVAULT_BROWSER_OUT');
@@ -88,19 +89,9 @@ function assertCleanConsole() {
   assert.deepEqual(problems, [], 'browser console errors / CSP violations');
 }
 
-async function apiJson(token, route) {
-  const response = await fetch(`${stack.baseUrl}/api/v1/${route}`, { headers: { Authorization: `Bearer ${token}` } });
-  assert.equal(response.status, 200, `GET ${route}: ${await response.clone().text()}`);
-  return response.json();
-}
-
-async function login(p, password = stack.adminPassword, url = `${stack.baseUrl}/`) {
-  await p.goto(url);
-  await p.waitForSelector('#login-form:visible');
-  await p.fill('#login-username', 'admin');
-  await p.fill('#login-password', password);
-  await p.click('#login-button');
-}
+const apiJson = (token, route) => getJson(stack, token, route);
+const login = (p, password = stack.adminPassword, url = `${stack.baseUrl}/`) =>
+  loginPage(p, stack, { password, url, waitForSearch: false });
 
 before(async () => {
   rmSync(SHOTS, { recursive: true, force: true });
@@ -122,12 +113,7 @@ before(async () => {
   await sendHep(stack, [...packets, hostile]);
 
   // Wait until everything went through collector -> parser -> writer -> MariaDB -> api.
-  const login_ = await fetch(`${stack.baseUrl}/api/v1/login`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: stack.adminPassword }),
-  });
-  assert.equal(login_.status, 200, 'admin logs in through the REST api');
-  const { token } = await login_.json();
+  const token = await adminToken(stack);
   await waitFor('all 261 messages to be searchable', async () => {
     const { items } = await apiJson(token, 'messages?limit=1000');
     return items.length === 261;
