@@ -22,6 +22,7 @@ inline constexpr size_t kIpWidth = 16;
 
 // Columns every table has: capture metadata and the stored raw message (see raw_codec.h).
 struct PacketColumns {
+  uint64_t id = 0;             // issued by the writer just before the insert (row_ids.h); not spooled
   uint64_t capture_us = 0;     // capture time, µs since the Unix epoch (UTC); the partition key
   std::string correlation_id;  // HEP chunk 17
   std::string src_ip;          // 4 (IPv4) or 16 (IPv6) bytes, network order; empty when unknown
@@ -90,15 +91,15 @@ struct RowBatch {
 
 // Column lists in insert order, comma-separated, matching encodeRow below.
 inline constexpr std::string_view kSipMessageColumns =
-    "capture_us,call_id_hash,from_user_hash,to_user_hash,ruri_user_hash,correlation_hash,method,status,cseq,"
+    "id,capture_us,call_id_hash,from_user_hash,to_user_hash,ruri_user_hash,correlation_hash,method,status,cseq,"
     "call_id,from_user,from_tag,to_user,to_tag,ruri_user,user_agent,via_branch,x_cid,correlation_id,"
     "src_ip,dst_ip,src_port,dst_port,ip_proto,payload_type,vlan,capture_id,node,raw_len,flags,raw";
 inline constexpr std::string_view kRejectColumns =
-    "capture_us,reason,correlation_id,src_ip,dst_ip,src_port,dst_port,ip_proto,payload_type,vlan,capture_id,"
+    "id,capture_us,reason,correlation_id,src_ip,dst_ip,src_port,dst_port,ip_proto,payload_type,vlan,capture_id,"
     "node,"
     "raw_len,flags,raw";
 inline constexpr std::string_view kOtherColumns =
-    "capture_us,correlation_hash,correlation_id,src_ip,dst_ip,src_port,dst_port,ip_proto,payload_type,vlan,"
+    "id,capture_us,correlation_hash,correlation_id,src_ip,dst_ip,src_port,dst_port,ip_proto,payload_type,vlan,"
     "capture_id,node,raw_len,flags,raw";
 
 // What readers select from sip_messages, in this order (the api's MessageRecord::fromRow): the
@@ -136,6 +137,7 @@ void encodeAddresses(const PacketColumns& p, Encoder& e) {
 
 template <typename Encoder>
 void encodeRow(const SipMessageRow& r, Encoder& e) {
+  e.number(r.packet.id);
   e.number(r.packet.capture_us);
   e.number(r.call_id_hash);
   e.number(r.from_user_hash);
@@ -161,6 +163,7 @@ void encodeRow(const SipMessageRow& r, Encoder& e) {
 
 template <typename Encoder>
 void encodeRow(const RejectRow& r, Encoder& e) {
+  e.number(r.packet.id);
   e.number(r.packet.capture_us);
   e.bytes(r.reason);
   e.bytes(r.packet.correlation_id);
@@ -170,6 +173,7 @@ void encodeRow(const RejectRow& r, Encoder& e) {
 
 template <typename Encoder>
 void encodeRow(const OtherRow& r, Encoder& e) {
+  e.number(r.packet.id);
   e.number(r.packet.capture_us);
   e.number(r.correlation_hash);
   e.bytes(r.packet.correlation_id);

@@ -137,7 +137,7 @@ std::string_view insertMethodName(InsertMethod method) {
   return "insert";
 }
 
-RowInserter::RowInserter(InsertMethod method) : method_(method) {
+RowInserter::RowInserter(InsertMethod method, uint16_t shard_id) : method_(method), ids_(shard_id) {
   if (method_ == InsertMethod::LoadData) {
     memfd_ = memfd_create("sipvault-writer-load", MFD_CLOEXEC);
     // The client library opens the memfd by its /proc path; without /proc, fall back.
@@ -222,9 +222,10 @@ bool RowInserter::insertTable(DbConnection& db, std::string_view table, std::str
   return true;
 }
 
-bool RowInserter::insert(DbConnection& db, const RowBatch& batch, DbError& error, uint64_t& rows_skipped) {
+bool RowInserter::insert(DbConnection& db, RowBatch& batch, DbError& error, uint64_t& rows_skipped) {
   rows_skipped = 0;
   if (batch.empty()) return true;
+  if (!ids_.assign(db, batch, error)) return false;
   if (!db.execute("START TRANSACTION", error)) return false;
   bool ok;
   if (method_ == InsertMethod::Bulk) {

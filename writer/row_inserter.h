@@ -1,5 +1,6 @@
 #pragma once
-// Writes a RowBatch into the three tables in one transaction.
+// Writes a RowBatch into the three tables in one transaction, after giving every row its id
+// (store/row_ids.h: blocks from the database, so any number of writers can insert side by side).
 //
 // Three ways, chosen by InsertMethod (bench/writer_bench.cpp measures them):
 //   Bulk            (default) one prepared INSERT per table, executed with array binding: the rows
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "store/db_connection.h"
+#include "store/row_ids.h"
 #include "store/stored_rows.h"
 
 namespace sipvault::writer {
@@ -35,15 +37,17 @@ enum class InsertMethod { Bulk, LoadData, MultiRowInsert };
 
 class RowInserter {
  public:
-  explicit RowInserter(InsertMethod method);
+  // `shard_id`: this capture node's number, the top 16 bits of every id (writer.shard_id).
+  explicit RowInserter(InsertMethod method, uint16_t shard_id = 0);
   ~RowInserter();
   RowInserter(const RowInserter&) = delete;
   RowInserter& operator=(const RowInserter&) = delete;
 
-  // Inserts every row of `batch`; false (and rolled back) with `error` set on failure.
+  // Numbers the rows of `batch` (their packet.id) and inserts them; false (and rolled back) with
+  // `error` set on failure. A retry numbers the rows again.
   // `rows_skipped` gets how many rows the server acknowledged less than it was sent (LOAD DATA
   // turns a per-row problem into a warning and skips the row); normally 0.
-  [[nodiscard]] bool insert(store::DbConnection& db, const store::RowBatch& batch, store::DbError& error,
+  [[nodiscard]] bool insert(store::DbConnection& db, store::RowBatch& batch, store::DbError& error,
                             uint64_t& rows_skipped);
 
   [[nodiscard]] InsertMethod method() const { return method_; }
@@ -61,6 +65,7 @@ class RowInserter {
                    const std::vector<Row>& rows, store::DbError& error);
 
   InsertMethod method_;
+  store::RowIdAllocator ids_;
   int memfd_ = -1;
   std::string buffer_;
   // Array-binding values per table (messages, rejects, others), reused so their capacity stays.

@@ -6,15 +6,17 @@ namespace sipvault::writer {
 
 using namespace sipvault::store;
 
-DbSink::DbSink(DbOptions db, InsertMethod method, InsertMetrics& metrics, SessionPreparer prepare)
+DbSink::DbSink(DbOptions db, InsertMethod method, InsertMetrics& metrics, SessionPreparer prepare,
+               uint16_t shard_id)
     : db_options_(std::move(db)),
-      inserter_(std::make_unique<RowInserter>(method)),
+      shard_id_(shard_id),
+      inserter_(std::make_unique<RowInserter>(method, shard_id)),
       metrics_(metrics),
       prepare_(std::move(prepare)) {}
 
 DbSink::~DbSink() = default;
 
-SinkResult DbSink::write(const RowBatch& batch, std::string& error) {
+SinkResult DbSink::write(RowBatch& batch, std::string& error) {
   DbError db_error;
   if (!db_) {
     db_ = DbConnection::open(db_options_, db_error);
@@ -32,7 +34,7 @@ SinkResult DbSink::write(const RowBatch& batch, std::string& error) {
         return SinkResult::RetryLater;
       }
       prepare_ = nullptr;
-      if (method != inserter_->method()) inserter_ = std::make_unique<RowInserter>(method);
+      if (method != inserter_->method()) inserter_ = std::make_unique<RowInserter>(method, shard_id_);
     }
   }
   const auto start = std::chrono::steady_clock::now();

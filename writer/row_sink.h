@@ -23,7 +23,7 @@ class RowSink {
  public:
   virtual ~RowSink() = default;
   // Writes the whole batch or nothing. `error` describes a failure.
-  [[nodiscard]] virtual SinkResult write(const store::RowBatch& batch, std::string& error) = 0;
+  [[nodiscard]] virtual SinkResult write(store::RowBatch& batch, std::string& error) = 0;
   // Called by the DB thread when it has nothing to write: time for background work such as
   // replaying the spool. True when there is more to do right away (call again without waiting).
   virtual bool idle() { return false; }
@@ -38,12 +38,14 @@ using SessionPreparer =
 // Inserts through one DbConnection, (re)connecting lazily. Used by one thread.
 class DbSink : public RowSink {
  public:
-  DbSink(store::DbOptions db, InsertMethod method, InsertMetrics& metrics, SessionPreparer prepare = {});
+  DbSink(store::DbOptions db, InsertMethod method, InsertMetrics& metrics, SessionPreparer prepare = {},
+         uint16_t shard_id = 0);
   ~DbSink() override;
-  [[nodiscard]] SinkResult write(const store::RowBatch& batch, std::string& error) override;
+  [[nodiscard]] SinkResult write(store::RowBatch& batch, std::string& error) override;
 
  private:
   store::DbOptions db_options_;
+  uint16_t shard_id_;
   std::unique_ptr<RowInserter> inserter_;
   InsertMetrics& metrics_;
   SessionPreparer prepare_;  // empty once it has succeeded

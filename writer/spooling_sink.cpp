@@ -25,7 +25,7 @@ SpoolingSink::~SpoolingSink() {
   if (!spool_->sync(error)) log_.error("spool_sync_failed", {{"error", error}});
 }
 
-SinkResult SpoolingSink::write(const RowBatch& batch, std::string& error) {
+SinkResult SpoolingSink::write(RowBatch& batch, std::string& error) {
   if (!spool_->empty()) {
     replay(Clock::now() + policy_.replay_slice);
     if (!spool_->empty()) return append(batch, error);  // behind the older batches

@@ -48,7 +48,7 @@ class SpoolingSink : public RowSink {
                InsertMetrics& insert, Log log);
   ~SpoolingSink() override;
 
-  [[nodiscard]] SinkResult write(const store::RowBatch& batch, std::string& error) override;
+  [[nodiscard]] SinkResult write(store::RowBatch& batch, std::string& error) override;
   bool idle() override;
 
   [[nodiscard]] const RowSpool& spool() const { return *spool_; }

@@ -7,6 +7,7 @@
 
 #include "common/config_values.h"
 #include "store/db_stage_options.h"
+#include "store/row_ids.h"
 
 namespace sipvault::writer {
 
@@ -24,6 +25,7 @@ WriterOptions WriterOptions::fromConfig(const Poco::Util::AbstractConfiguration&
   if (codec == "lz4") o.raw_codec = RawCodec::Lz4;
   else if (codec == "deflate") o.raw_codec = RawCodec::Deflate;
   else throw Poco::InvalidArgumentException("writer.raw_codec = " + codec + " (lz4 or deflate)");
+  o.shard_id = static_cast<uint16_t>(intInRange(c, "writer.shard_id", o.shard_id, 0, static_cast<int64_t>(kRowIdMaxShard)));
 
   o.batch.batch_rows = static_cast<size_t>(intInRange(c, "writer.batch_rows", static_cast<int64_t>(o.batch.batch_rows), 1, 1000000));
   o.batch.flush = std::chrono::milliseconds(intInRange(c, "writer.flush_ms", o.batch.flush.count(), 1, 3600000));

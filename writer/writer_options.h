@@ -32,6 +32,9 @@ struct WriterOptions {
   // How the raw message is compressed: "lz4" (default, cheapest) or "deflate" (MariaDB COMPRESS()
   // format, readable with UNCOMPRESS() in plain SQL). writer.raw_codec; see raw_codec.h.
   store::RawCodec raw_codec = store::RawCodec::Lz4;
+  // This capture node's number, 0..65535 (0 on a single node): the top 16 bits of every row id, so
+  // that the shards of a cluster never issue the same id (store/row_ids.h). writer.shard_id
+  uint16_t shard_id = 0;
   // writer.batch_rows, writer.flush_ms, writer.retry_initial_ms, writer.retry_max_ms, writer.drain_timeout_s
   BatchPolicy batch;
   // writer.retention_hours, writer.partitions_ahead_hours, writer.maintenance_interval_s

@@ -25,7 +25,7 @@ RowBatch rows(size_t n, uint64_t first_capture_us = 0) {
 // Records what reaches the sink; answers from a script (then Written).
 class FakeSink : public RowSink {
  public:
-  SinkResult write(const RowBatch& batch, std::string& error) override {
+  SinkResult write(RowBatch& batch, std::string& error) override {
     std::lock_guard lock(mu_);
     ++attempts_;
     if (!script_.empty()) {

@@ -29,7 +29,7 @@ RowBatch rows(size_t n, uint64_t first) {
 // A database that is up or down; records the capture times it committed.
 class FakeDatabase : public RowSink {
  public:
-  SinkResult write(const RowBatch& batch, std::string& error) override {
+  SinkResult write(RowBatch& batch, std::string& error) override {
     ++attempts;
     if (refuse) {
       error = "refused";
@@ -76,12 +76,12 @@ struct Harness {
     sink = std::make_unique<SpoolingSink>(db, std::move(spool), policy, metrics.spool, metrics.insert,
                                           Log::get("test"));
   }
-  SinkResult write(const RowBatch& b) {
+  SinkResult write(RowBatch b) {
     std::string error;
     return sink->write(b, error);
   }
   // What the BatchWriter does: retry until written.
-  void writeUntilDone(const RowBatch& b) {
+  void writeUntilDone(RowBatch b) {
     for (int i = 0; i < 1000 && write(b) != SinkResult::Written; ++i) std::this_thread::sleep_for(1ms);
   }
 };

@@ -21,6 +21,7 @@ TEST_CASE("Writer options default to the documented values", "[writer][options]"
   CHECK(o.partitions.ahead == std::chrono::hours(6));
   CHECK(o.insert_method == InsertMethod::Bulk);
   CHECK(o.raw_codec == RawCodec::Lz4);
+  CHECK(o.shard_id == 0);
   CHECK(o.db.port == 3306);
   CHECK(o.db.name == "sipvault");
 }
@@ -34,6 +35,7 @@ TEST_CASE("Writer options read every writer.* and db.* key", "[writer][options]"
   c->setString("writer.partitions_ahead_hours", "3");
   c->setString("writer.insert_method", "insert");
   c->setString("writer.raw_codec", "deflate");
+  c->setString("writer.shard_id", "65535");
   c->setString("db.host", "db.example");
   c->setString("db.port", "3307");
   c->setString("db.socket", "/run/mysqld/mysqld.sock");
@@ -48,6 +50,7 @@ TEST_CASE("Writer options read every writer.* and db.* key", "[writer][options]"
   CHECK(o.partitions.ahead == std::chrono::hours(3));
   CHECK(o.insert_method == InsertMethod::MultiRowInsert);
   CHECK(o.raw_codec == RawCodec::Deflate);
+  CHECK(o.shard_id == 65535);
   CHECK(o.db.host == "db.example");
   CHECK(o.db.port == 3307);
   CHECK(o.db.socket == "/run/mysqld/mysqld.sock");
@@ -62,6 +65,7 @@ TEST_CASE("Writer options refuse bad values naming the key", "[writer][options]"
                                                                             {"db.port", "70000"},
                                                                             {"writer.insert_method", "copy"},
                                                                             {"writer.raw_codec", "zstd"},
+                                                                            {"writer.shard_id", "65536"},
                                                                             {"writer.flush_ms", "soon"}}) {
     Poco::AutoPtr<Poco::Util::MapConfiguration> c(new Poco::Util::MapConfiguration);
     c->setString(key, value);
