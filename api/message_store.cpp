@@ -37,6 +37,21 @@ bool storedEquals(const std::string& stored, const std::string& value, size_t wi
 
 }  // namespace
 
+bool MessageStore::queryCalls(const SqlQuery& q, std::vector<CallRef>& out, DbError& error) {
+  DbRows rows;
+  if (!pool_.query(q, rows, error)) return false;
+  for (const DbRow& row : rows) {
+    CallRef ref;
+    if (row.size() != 2 || !row[0] || !toNumber(row[1], ref.hash)) {
+      error = badRow();
+      return false;
+    }
+    ref.stored = *row[0];
+    out.push_back(std::move(ref));
+  }
+  return true;
+}
+
 bool MessageStore::fetch(const SqlQuery& q, bool with_raw, std::vector<MessageRecord>& out, DbError& error) {
   DbRows rows;
   if (!pool_.query(q, rows, error)) return false;
@@ -288,18 +303,7 @@ bool MessageStore::linkedCalls(uint64_t from_us, uint64_t to_us, const LinkValue
   q.text(" AND h.value = ").bytes(link.value);
   q.text(" AND NOT (m.call_id_hash = ").number(exclude.hash).text(" AND m.call_id = ").bytes(exclude.stored);
   q.text(") LIMIT ").number(limit);
-  DbRows rows;
-  if (!pool_.query(q, rows, error)) return false;
-  for (const DbRow& row : rows) {
-    CallRef ref;
-    if (row.size() != 2 || !row[0] || !toNumber(row[1], ref.hash)) {
-      error = badRow();
-      return false;
-    }
-    ref.stored = *row[0];
-    out.push_back(std::move(ref));
-  }
-  return true;
+  return queryCalls(q, out, error);
 }
 
 bool MessageStore::sameNumbers(uint64_t from_us, uint64_t to_us, const std::string& from_user,
@@ -315,18 +319,7 @@ bool MessageStore::sameNumbers(uint64_t from_us, uint64_t to_us, const std::stri
   appendHashedMatch(q, "ruri_user", to_user, kUserWidth);
   q.text(")) AND NOT (call_id_hash = ").number(exclude.hash).text(" AND call_id = ").bytes(exclude.stored);
   q.text(") LIMIT ").number(limit);
-  DbRows rows;
-  if (!pool_.query(q, rows, error)) return false;
-  for (const DbRow& row : rows) {
-    CallRef ref;
-    if (row.size() != 2 || !row[0] || !toNumber(row[1], ref.hash)) {
-      error = badRow();
-      return false;
-    }
-    ref.stored = *row[0];
-    out.push_back(std::move(ref));
-  }
-  return true;
+  return queryCalls(q, out, error);
 }
 
 bool MessageStore::topMethods(const SearchFilter& filter, uint64_t limit,

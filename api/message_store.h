@@ -110,6 +110,8 @@ class MessageStore {
 
  private:
   bool fetch(const SqlQuery& q, bool with_raw, std::vector<MessageRecord>& out, store::DbError& error);
+  // Rows of (call_id, call_id_hash).
+  bool queryCalls(const SqlQuery& q, std::vector<CallRef>& out, store::DbError& error);
   // Rows of (value, count).
   bool countedValues(const SqlQuery& q, std::vector<std::pair<std::string, uint64_t>>& out,
                      store::DbError& error);

@@ -24,7 +24,7 @@ ParserOptions ParserOptions::fromConfig(const Poco::Util::AbstractConfiguration&
 
 void ParserOptions::readHeaderRules(const Poco::Util::AbstractConfiguration& c, ParserOptions& o) {
   o.header_limits.max_per_message =
-      static_cast<size_t>(intInRange(c, "parser.headers.max_per_message", 16, 0, 1000));
+      static_cast<size_t>(intInRange(c, "parser.headers.max_per_message", 16, 0, 255));
   o.header_limits.max_value_bytes =
       static_cast<size_t>(intInRange(c, "parser.headers.max_value_bytes", 255, 1, 255));
   for (const std::string& name : splitList(c.getString("parser.headers.extract", ""))) {

@@ -41,7 +41,8 @@ struct ParserOptions {
   //   parser.correlation.<rule>.regex
   // Default: none (nothing extracted, no extra rows).
   std::vector<HeaderRule> header_rules;
-  // parser.headers.max_per_message (16), parser.headers.max_value_bytes (255, at most 255)
+  // parser.headers.max_per_message (16, at most 255: sip_headers.seq), parser.headers.max_value_bytes
+  // (255, at most 255: the sip_headers.value column)
   HeaderLimits header_limits;
 
   static ParserOptions fromConfig(const Poco::Util::AbstractConfiguration& config);
