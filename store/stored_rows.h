@@ -41,6 +41,14 @@ struct PacketColumns {
   std::string raw;          // encoded per `flags`
 };
 
+// One custom header or correlation link value of a message, as the parser extracted it; the
+// writer stores it as a HeaderRow (sip_headers) in the message's transaction.
+struct HeaderValue {
+  uint8_t kind = 0;   // kHeaderKindField or kHeaderKindLink
+  std::string name;   // <= kHeaderNameWidth
+  std::string value;  // <= kHeaderValueWidth
+};
+
 // Table sip_messages: one parsed SIP message.
 struct SipMessageRow {
   PacketColumns packet;
@@ -61,6 +69,7 @@ struct SipMessageRow {
   std::string user_agent;  // User-Agent, or Server on responses
   std::string via_branch;  // top Via branch
   std::string x_cid;       // X-CID header (B2BUA leg correlation)
+  std::vector<HeaderValue> headers;  // its sip_headers rows (at most 256), not a sip_messages column
 };
 
 // sip_headers.kind (store/sql/009_sip_headers.sql).
@@ -121,6 +130,10 @@ inline constexpr std::string_view kRejectColumns =
 inline constexpr std::string_view kOtherColumns =
     "id,capture_us,correlation_hash,correlation_id,src_ip,dst_ip,src_port,dst_port,ip_proto,payload_type,vlan,"
     "capture_id,node,raw_len,flags,raw";
+
+// The sip_headers rows of `messages` (their ids assigned), appended to `out`: hashes computed,
+// names and values cut to their widths, seq = position in the message.
+void appendHeaderRows(const std::vector<SipMessageRow>& messages, std::vector<HeaderRow>& out);
 
 inline constexpr std::string_view kSipHeaderColumns = "capture_us,message_id,seq,kind,name_hash,value_hash,name,value";
 
