@@ -68,7 +68,7 @@ bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, u
   std::vector<MessageRecord> main;
   if (!fetch(std::span(&self, 1), main)) return false;
   if (main.empty()) return true;
-  out.legs.push_back({self.stored, "self", self});
+  out.legs.push_back({self.stored, "self", self, "", ""});
   leg_of[self] = 0;
 
   // Breadth-first over explicit links; `pending` holds legs whose links are not yet followed.
@@ -164,7 +164,7 @@ bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, u
           const std::optional<Setup> setup = setupOf(mine, options.inferred_window_us);
           if (!setup || std::max(setup->start, own_setup->start) > std::min(setup->end, own_setup->end)) continue;
           leg_of[ref] = out.legs.size();
-          out.legs.push_back({ref.stored, "inferred", ref});
+          out.legs.push_back({ref.stored, "inferred", ref, "", ""});
           messages_of[ref] = std::move(mine);
         }
       }

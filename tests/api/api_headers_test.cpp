@@ -54,7 +54,7 @@ TEST_CASE("header.<name>= finds messages by a custom header value, exact and wit
   CHECK(callIds(exact) == std::set<std::string>{kIcidA});
   CHECK(exact.json()->getArray("items")->size() == 1);
   // Names are case-insensitive; `*` patterns scan the range.
-  HttpResult pattern = admin().get("/api/v1/messages?" + kAll + "&HEADER.P-Asserted-Identity=" + enc("*Icid <A>*"));
+  HttpResult pattern = admin().get("/api/v1/messages?" + kAll + "&header.P-Asserted-Identity=" + enc("*Icid <A>*"));
   REQUIRE(pattern.status == 200);
   CHECK(callIds(pattern) == std::set<std::string>{kIcidA});
   CHECK(callIds(admin().get("/api/v1/messages?" + kAll + "&header.pai_user=" + enc("+4960*"))) ==
