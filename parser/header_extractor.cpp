@@ -141,6 +141,8 @@ std::unique_ptr<HeaderExtractor> HeaderExtractor::create(std::vector<HeaderRule>
         return nullptr;
       }
     }
+    x->rules_by_length_.resize(kMaxNameBytes + 1);
+    x->rules_by_length_[r.header.size()].push_back(x->rules_.size());
     x->rules_.push_back(std::move(r));
     x->patterns_.push_back(std::move(pattern));
   }
@@ -210,8 +212,9 @@ void HeaderExtractor::extract(std::string_view header_section, std::vector<Extra
     if (status == sip::SipHeaderReader::Status::BadLine) continue;
     if (status != sip::SipHeaderReader::Status::Field) break;
     const std::string_view name = sip::canonicalHeaderName(field.name);
+    if (name.size() >= rules_by_length_.size()) continue;
     std::optional<std::string> value;  // unfolded once, for the first rule that wants it
-    for (size_t i = 0; i < rules_.size(); ++i) {
+    for (size_t i : rules_by_length_[name.size()]) {
       if (!equalsNoCase(name, rules_[i].header)) continue;
       if (!value) value = field.folded ? unfold(field.value) : std::string(field.value);
       apply(i, *value, out, stats);

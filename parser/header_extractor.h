@@ -91,6 +91,9 @@ class HeaderExtractor {
 
   std::vector<HeaderRule> rules_;
   std::vector<std::unique_ptr<Poco::RegularExpression>> patterns_;  // per rule; null = none
+  // Rule indices by the length of their header name: most header lines of a message match no rule,
+  // and a length lookup rejects them without comparing names (bench/decode_bench).
+  std::vector<std::vector<size_t>> rules_by_length_;
   HeaderLimits limits_;
 };
 
