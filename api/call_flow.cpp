@@ -17,6 +17,8 @@ namespace {
 struct Candidate {
   CallRef ref;
   std::string relation;
+  std::string rule;
+  std::string value;
 };
 
 // The set-up phase of a call: from its first request to the first final response to it (or
@@ -66,7 +68,7 @@ bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, u
   std::vector<MessageRecord> main;
   if (!fetch(std::span(&self, 1), main)) return false;
   if (main.empty()) return true;
-  out.legs.push_back({self.stored, "self", self});
+  out.legs.push_back({self.stored, "self", self, "", ""});
   leg_of[self] = 0;
 
   // Breadth-first over explicit links; `pending` holds legs whose links are not yet followed.
@@ -82,26 +84,39 @@ bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, u
     const size_t max_candidates = options.max_legs * 4;
     std::vector<Candidate> candidates;
     std::set<CallRef> seen;
-    auto consider = [&](const CallRef& ref, const char* relation) {
+    auto consider = [&](const CallRef& ref, const char* relation, const std::string& rule, const std::string& value) {
       if (ref.stored.empty() || leg_of.count(ref) || seen.count(ref)) return;
       if (candidates.size() >= max_candidates) {
         out.truncated = true;
         return;
       }
       seen.insert(ref);
-      candidates.push_back({ref, relation});
+      candidates.push_back({ref, relation, rule, value});
     };
     // Links from this leg to others (the columns hold the first 255 bytes of the linked Call-ID;
     // a longer one is not found from this side, but the other side's link below finds it)...
     for (const MessageRecord& m : messages_of[leg_ref]) {
-      if (!m.x_cid.empty()) consider(CallRef::of(m.x_cid), "x-cid");
-      if (!m.correlation_id.empty()) consider(CallRef::of(m.correlation_id), "correlation");
+      if (!m.x_cid.empty()) consider(CallRef::of(m.x_cid), "x-cid", "x-cid", m.x_cid);
+      if (!m.correlation_id.empty())
+        consider(CallRef::of(m.correlation_id), "correlation", "correlation", m.correlation_id);
     }
     // ...and from others to this leg.
     std::vector<MessageRecord> pointing;
     if (!store.referencing(from_us, to_us, leg_ref, pointing, error)) return false;
-    for (const MessageRecord& m : pointing)
-      consider(m.call(), m.x_cid == leg_ref.stored ? "x-cid" : "correlation");
+    for (const MessageRecord& m : pointing) {
+      const bool by_x_cid = m.x_cid == leg_ref.stored;
+      consider(m.call(), by_x_cid ? "x-cid" : "correlation", by_x_cid ? "x-cid" : "correlation", leg_ref.stored);
+    }
+    // ...and legs sharing a correlation link value (parser.correlation rules, sip_headers kind 1):
+    // an icid-value or Session-ID UUID a B2BUA passes from one leg to the other.
+    std::vector<LinkValue> links;
+    if (!store.linkValues(from_us, to_us, leg_ref, max_candidates, links, error)) return false;
+    if (links.size() >= max_candidates) out.truncated = true;
+    for (const LinkValue& link : links) {
+      std::vector<CallRef> linked;
+      if (!store.linkedCalls(from_us, to_us, link, leg_ref, max_candidates, linked, error)) return false;
+      for (const CallRef& ref : linked) consider(ref, "rule", link.rule, link.value);
+    }
     if (candidates.empty()) continue;
 
     std::vector<CallRef> wanted;
@@ -116,7 +131,7 @@ bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, u
       if (mine.empty()) continue;  // a link to a call with nothing stored in the range
       leg_of[c.ref] = out.legs.size();
       pending.push_back(out.legs.size());
-      out.legs.push_back({c.ref.stored, c.relation, c.ref});
+      out.legs.push_back({c.ref.stored, c.relation, c.ref, c.rule, c.value});
       messages_of[c.ref] = std::move(mine);
     }
   }
@@ -149,7 +164,7 @@ bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, u
           const std::optional<Setup> setup = setupOf(mine, options.inferred_window_us);
           if (!setup || std::max(setup->start, own_setup->start) > std::min(setup->end, own_setup->end)) continue;
           leg_of[ref] = out.legs.size();
-          out.legs.push_back({ref.stored, "inferred", ref});
+          out.legs.push_back({ref.stored, "inferred", ref, "", ""});
           messages_of[ref] = std::move(mine);
         }
       }
@@ -185,6 +200,12 @@ Poco::JSON::Object::Ptr callFlowJson(const CallFlow& flow) {
     l->set("call_id", jsonText(leg.call_id));
     l->set("call_ref", encodeCallRef(leg.ref));
     l->set("relation", leg.relation);
+    if (!leg.rule.empty()) {
+      Poco::JSON::Object::Ptr why = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      why->set("rule", jsonText(leg.rule));
+      why->set("value", jsonText(leg.link_value));
+      l->set("linked_by", why);
+    }
     legs->add(l);
   }
   o->set("legs", legs);

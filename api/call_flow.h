@@ -6,11 +6,16 @@
 //   self         the requested Call-ID
 //   x-cid        a leg linked by an X-CID header: a message of one leg carries the other's Call-ID
 //   correlation  a leg linked by the HEP correlation id (chunk 17) in the same way
+//   rule         a leg whose messages share a correlation link value with this one: a value the
+//                parser's parser.correlation rules stored in sip_headers (P-Charging-Vector
+//                icid-value, a Session-ID UUID, a named header's regex capture)
 //   inferred     a B2BUA leg guessed from a request with the same From and To (or R-URI) numbers
 //                that starts within `inferred_window` of the requested call's first request and
 //                whose set-up (first request .. its first final response) overlaps the requested
 //                call's set-up; its messages are marked "inferred": true. Back-to-back repeated
 //                calls between the same numbers do not overlap and are not taken.
+// Every linked leg says why (FlowLeg::rule and link_value): the rule's name ("x-cid",
+// "correlation", or the parser's rule name such as "icid") and the value that tied it.
 // Explicit links are followed transitively (A -> B -> C) up to `max_legs` legs in all.
 //
 // Thread-safe (uses MessageStore only); errors are DbError values.
@@ -36,8 +41,10 @@ struct FlowOptions {
 
 struct FlowLeg {
   std::string call_id;   // as stored (the first kCallIdWidth bytes of a longer Call-ID)
-  std::string relation;  // "self", "x-cid", "correlation", "inferred"
+  std::string relation;  // "self", "x-cid", "correlation", "rule", "inferred"
   CallRef ref;           // the call exactly (see CallRef)
+  std::string rule;        // why it is linked: "x-cid", "correlation" or the rule's name; "" for self/inferred
+  std::string link_value;  // the value both legs carry
 };
 
 struct CallFlow {

@@ -104,6 +104,18 @@ Poco::JSON::Object::Ptr messageJson(const MessageRecord& m) {
   o->set("vlan", m.vlan);
   o->set("raw_len", m.raw_len);
   o->set("flags", m.flags);
+  if (m.extracted) {
+    Poco::JSON::Array::Ptr fields = new Poco::JSON::Array;
+    Poco::JSON::Array::Ptr links = new Poco::JSON::Array;
+    for (const HeaderEntry& h : *m.extracted) {
+      Poco::JSON::Object::Ptr e = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      e->set(h.kind == kHeaderKindLink ? "rule" : "name", jsonText(h.name));
+      e->set("value", jsonText(h.value));
+      (h.kind == kHeaderKindLink ? links : fields)->add(e);
+    }
+    o->set("custom_headers", fields);
+    o->set("links", links);
+  }
   return o;
 }
 

@@ -14,12 +14,20 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/search_filter.h"
 #include "store/db_connection.h"
 #include "store/stored_rows.h"
 
 namespace sipvault::api {
+
+// One custom header or link value of a message (sip_headers, store/sql/009_sip_headers.sql).
+struct HeaderEntry {
+  uint8_t kind = store::kHeaderKindField;
+  std::string name;
+  std::string value;
+};
 
 struct MessageRecord {
   uint64_t id = 0;
@@ -42,6 +50,9 @@ struct MessageRecord {
   // first kCallIdWidth bytes, so this is what finds the other messages of a long Call-ID.
   uint64_t call_id_hash = 0;
   std::optional<std::string> stored_raw;  // the `raw` column as stored (see store/raw_codec.h)
+  // Its sip_headers values, when read (MessageStore::attachHeaders): JSON "custom_headers" (fields)
+  // and "links" (correlation values); absent from the JSON when not read.
+  std::optional<std::vector<HeaderEntry>> extracted;
 
   [[nodiscard]] bool isRequest() const { return status == 0; }
   // The call this message belongs to.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <set>
 
 #include "api/search_sql.h"
@@ -35,6 +36,21 @@ bool storedEquals(const std::string& stored, const std::string& value, size_t wi
 }
 
 }  // namespace
+
+bool MessageStore::queryCalls(const SqlQuery& q, std::vector<CallRef>& out, DbError& error) {
+  DbRows rows;
+  if (!pool_.query(q, rows, error)) return false;
+  for (const DbRow& row : rows) {
+    CallRef ref;
+    if (row.size() != 2 || !row[0] || !toNumber(row[1], ref.hash)) {
+      error = badRow();
+      return false;
+    }
+    ref.stored = *row[0];
+    out.push_back(std::move(ref));
+  }
+  return true;
+}
 
 bool MessageStore::fetch(const SqlQuery& q, bool with_raw, std::vector<MessageRecord>& out, DbError& error) {
   DbRows rows;
@@ -212,6 +228,84 @@ bool MessageStore::referencing(uint64_t from_us, uint64_t to_us, const CallRef& 
   return true;
 }
 
+bool MessageStore::attachHeaders(std::vector<MessageRecord>& messages, DbError& error) {
+  std::map<std::pair<uint64_t, uint64_t>, MessageRecord*> by_key;
+  for (MessageRecord& m : messages) {
+    m.extracted.emplace();
+    by_key[{m.capture_us, m.id}] = &m;
+  }
+  std::vector<std::pair<uint64_t, uint64_t>> keys;
+  for (const auto& [key, m] : by_key) keys.push_back(key);
+  for (size_t start = 0; start < keys.size(); start += kMaxInList) {
+    const size_t n = std::min(kMaxInList, keys.size() - start);
+    SqlQuery q;
+    q.text("SELECT capture_us, message_id, kind, name, value FROM sip_headers WHERE capture_us BETWEEN ")
+        .number(keys[start].first)
+        .text(" AND ")
+        .number(keys[start + n - 1].first)
+        .text(" AND (capture_us, message_id) IN (");
+    for (size_t i = 0; i < n; ++i) {
+      if (i) q.text(", ");
+      q.text("(").number(keys[start + i].first).text(", ").number(keys[start + i].second).text(")");
+    }
+    q.text(") ORDER BY capture_us, message_id, seq LIMIT ").number(n * 256);
+    DbRows rows;
+    if (!pool_.query(q, rows, error)) return false;
+    for (const DbRow& row : rows) {
+      uint64_t us = 0, id = 0, kind = 0;
+      if (row.size() != 5 || !toNumber(row[0], us) || !toNumber(row[1], id) || !toNumber(row[2], kind) || !row[3] ||
+          !row[4]) {
+        error = badRow();
+        return false;
+      }
+      auto it = by_key.find({us, id});
+      if (it != by_key.end()) it->second->extracted->push_back({static_cast<uint8_t>(kind), *row[3], *row[4]});
+    }
+  }
+  return true;
+}
+
+bool MessageStore::linkValues(uint64_t from_us, uint64_t to_us, const CallRef& call, uint64_t limit,
+                              std::vector<LinkValue>& out, DbError& error) {
+  SqlQuery q;
+  q.text("SELECT DISTINCT h.name, h.value FROM sip_messages m JOIN sip_headers h ON h.capture_us = m.capture_us")
+      .text(" AND h.message_id = m.id WHERE m.capture_us BETWEEN ")
+      .number(from_us)
+      .text(" AND ")
+      .number(to_us);
+  q.text(" AND h.capture_us BETWEEN ").number(from_us).text(" AND ").number(to_us);
+  q.text(" AND m.call_id_hash = ").number(call.hash).text(" AND m.call_id = ").bytes(call.stored);
+  q.text(" AND h.kind = ").number(kHeaderKindLink).text(" LIMIT ").number(limit);
+  DbRows rows;
+  if (!pool_.query(q, rows, error)) return false;
+  for (const DbRow& row : rows) {
+    if (row.size() != 2 || !row[0] || !row[1]) {
+      error = badRow();
+      return false;
+    }
+    out.push_back({*row[0], *row[1]});
+  }
+  std::sort(out.begin(), out.end());
+  return true;
+}
+
+bool MessageStore::linkedCalls(uint64_t from_us, uint64_t to_us, const LinkValue& link, const CallRef& exclude,
+                               uint64_t limit, std::vector<CallRef>& out, DbError& error) {
+  SqlQuery q;
+  q.text("SELECT DISTINCT m.call_id, m.call_id_hash FROM sip_headers h JOIN sip_messages m")
+      .text(" ON m.capture_us = h.capture_us AND m.id = h.message_id WHERE h.capture_us BETWEEN ")
+      .number(from_us)
+      .text(" AND ")
+      .number(to_us);
+  q.text(" AND m.capture_us BETWEEN ").number(from_us).text(" AND ").number(to_us);
+  q.text(" AND h.value_hash = ").number(searchKey(link.value)).text(" AND h.name_hash = ").number(searchKey(link.rule));
+  q.text(" AND h.kind = ").number(kHeaderKindLink).text(" AND h.name = ").bytes(link.rule);
+  q.text(" AND h.value = ").bytes(link.value);
+  q.text(" AND NOT (m.call_id_hash = ").number(exclude.hash).text(" AND m.call_id = ").bytes(exclude.stored);
+  q.text(") LIMIT ").number(limit);
+  return queryCalls(q, out, error);
+}
+
 bool MessageStore::sameNumbers(uint64_t from_us, uint64_t to_us, const std::string& from_user,
                                const std::string& to_user, const CallRef& exclude, uint64_t limit,
                                std::vector<CallRef>& out, DbError& error) {
@@ -225,18 +319,7 @@ bool MessageStore::sameNumbers(uint64_t from_us, uint64_t to_us, const std::stri
   appendHashedMatch(q, "ruri_user", to_user, kUserWidth);
   q.text(")) AND NOT (call_id_hash = ").number(exclude.hash).text(" AND call_id = ").bytes(exclude.stored);
   q.text(") LIMIT ").number(limit);
-  DbRows rows;
-  if (!pool_.query(q, rows, error)) return false;
-  for (const DbRow& row : rows) {
-    CallRef ref;
-    if (row.size() != 2 || !row[0] || !toNumber(row[1], ref.hash)) {
-      error = badRow();
-      return false;
-    }
-    ref.stored = *row[0];
-    out.push_back(std::move(ref));
-  }
-  return true;
+  return queryCalls(q, out, error);
 }
 
 bool MessageStore::topMethods(const SearchFilter& filter, uint64_t limit,

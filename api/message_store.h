@@ -43,6 +43,13 @@ struct StatsBucketRow {
   uint64_t count = 0;
 };
 
+// One correlation link value (sip_headers kind 1): which rule, which value.
+struct LinkValue {
+  std::string rule;
+  std::string value;
+  auto operator<=>(const LinkValue&) const = default;
+};
+
 class MessageStore {
  public:
   explicit MessageStore(SqlPool& pool) : pool_(pool) {}
@@ -77,6 +84,17 @@ class MessageStore {
   [[nodiscard]] bool sameNumbers(uint64_t from_us, uint64_t to_us, const std::string& from_user,
                                  const std::string& to_user, const CallRef& exclude, uint64_t limit,
                                  std::vector<CallRef>& out, store::DbError& error);
+  // Reads the sip_headers values of `messages` into their `extracted` (in seq order; an empty list
+  // for a message without any). Chunks of kMaxInList keys, each bounded by its time range.
+  [[nodiscard]] bool attachHeaders(std::vector<MessageRecord>& messages, store::DbError& error);
+  // The distinct correlation link values of the messages of `call` in [from_us, to_us]; at most
+  // `limit`.
+  [[nodiscard]] bool linkValues(uint64_t from_us, uint64_t to_us, const CallRef& call, uint64_t limit,
+                                std::vector<LinkValue>& out, store::DbError& error);
+  // Calls other than `exclude` with a message in [from_us, to_us] that carries `link` (ix_value);
+  // at most `limit`.
+  [[nodiscard]] bool linkedCalls(uint64_t from_us, uint64_t to_us, const LinkValue& link, const CallRef& exclude,
+                                 uint64_t limit, std::vector<CallRef>& out, store::DbError& error);
   // The `limit` request methods with the most messages for `filter`, most first (ties by name).
   [[nodiscard]] bool topMethods(const SearchFilter& filter, uint64_t limit,
                                 std::vector<std::pair<std::string, uint64_t>>& out, store::DbError& error);
@@ -92,6 +110,8 @@ class MessageStore {
 
  private:
   bool fetch(const SqlQuery& q, bool with_raw, std::vector<MessageRecord>& out, store::DbError& error);
+  // Rows of (call_id, call_id_hash).
+  bool queryCalls(const SqlQuery& q, std::vector<CallRef>& out, store::DbError& error);
   // Rows of (value, count).
   bool countedValues(const SqlQuery& q, std::vector<std::pair<std::string, uint64_t>>& out,
                      store::DbError& error);

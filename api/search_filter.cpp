@@ -21,8 +21,28 @@ constexpr std::array<std::string_view, 21> kFilterNames = {
     "to_tag",   "method",   "status",    "user_agent", "src_ip",    "dst_ip",  "ip",
     "port",     "src_port", "dst_port",  "transport",  "capture_id", "limit",  "cursor"};
 
+bool isHeaderParam(std::string_view name) { return name.substr(0, kHeaderParamPrefix.size()) == kHeaderParamPrefix; }
+
 bool isFilterName(std::string_view name) {
-  return std::find(kFilterNames.begin(), kFilterNames.end(), name) != kFilterNames.end();
+  return isHeaderParam(name) || std::find(kFilterNames.begin(), kFilterNames.end(), name) != kFilterNames.end();
+}
+
+// header.<name>: the rule name the parser stored (lower-case token), so it can only be a token.
+std::optional<ParamError> parseHeaderMatch(std::string_view param, std::string_view value,
+                                           std::vector<HeaderMatch>& out) {
+  std::string name(param.substr(kHeaderParamPrefix.size()));
+  for (char& c : name) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  const bool token = !name.empty() && name.size() <= 64 &&
+                     std::all_of(name.begin(), name.end(), [](char c) {
+                       return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+                     });
+  if (!token) return ParamError{std::string(param), "header.<name>: a name of 1-64 letters, digits, '-' or '_'"};
+  for (const HeaderMatch& h : out)
+    if (h.name == name) return ParamError{std::string(param), "given more than once"};
+  if (out.size() >= kMaxHeaderFilters)
+    return ParamError{std::string(param), "at most " + std::to_string(kMaxHeaderFilters) + " header.<name> filters"};
+  out.push_back({std::move(name), NumberMatch{std::string(value), value.find('*') != std::string_view::npos}});
+  return std::nullopt;
 }
 
 // Parameters that may be repeated: their values are joined as one comma list.
@@ -213,6 +233,8 @@ std::optional<ParamError> parseSearchFilter(const QueryParams& params, uint64_t 
       out.limit = *limit;
     } else if (name == "cursor") {
       out.cursor = value;
+    } else if (isHeaderParam(name)) {
+      if (auto e = parseHeaderMatch(name, value, out.headers)) return e;
     }
   }
   return std::nullopt;

@@ -22,6 +22,9 @@
 //   port, src_port, dst_port   0..65535; `port` matches either side
 //   transport       udp | tcp | sctp
 //   capture_id      HEP capture id, 0..4294967295
+//   header.<name>   a custom header value the parser extracted (parser.headers.*; stored in
+//                   sip_headers); <name> is the rule's name, any case; `*` as for numbers. At
+//                   most kMaxHeaderFilters, each name once; all must match (AND)
 //   limit           1..max_limit (default_limit when absent)
 //   cursor          opaque; kept as text here, decoded by the endpoint (see decode*Cursor)
 // Text values may not contain control characters (NUL, CR, LF, ...) and are at most
@@ -40,6 +43,8 @@ namespace sipvault::api {
 
 inline constexpr size_t kMaxTextValue = 1024;
 inline constexpr size_t kMaxCallIdValue = 4096;
+inline constexpr size_t kMaxHeaderFilters = 4;
+inline constexpr std::string_view kHeaderParamPrefix = "header.";
 
 // One call as stored: the writer's search key of the FULL Call-ID (store/search_key.h) and the
 // call_id column, which keeps only the first 255 bytes (store/stored_rows.h kCallIdWidth).
@@ -69,6 +74,12 @@ struct NumberMatch {
   bool wildcard = false;  // value contains '*'
 };
 
+// header.<name>=value: `name` lower-cased (letters, digits, '-', '_'; at most 64 bytes).
+struct HeaderMatch {
+  std::string name;
+  NumberMatch value;
+};
+
 struct StatusRange {
   uint16_t lo = 0;
   uint16_t hi = 0;  // inclusive
@@ -94,6 +105,7 @@ struct SearchFilter {
   std::optional<uint16_t> dst_port;
   std::optional<uint8_t> ip_proto;      // from `transport`
   std::optional<uint32_t> capture_id;
+  std::vector<HeaderMatch> headers;     // empty = any
   uint32_t limit = 100;
   std::string cursor;                   // "" = first page
 };

@@ -36,7 +36,8 @@ ApiResponse SearchHandler::messages(const ApiRequest& req) {
   const bool ok = linked ? linkedLegMessages(ctx_.messages, f, ctx_.options.flow, after,
                                              uint64_t{f.limit} + 1, false, rows, error)
                          : ctx_.messages.search(f, after, uint64_t{f.limit} + 1, false, rows, error);
-  if (!ok) {
+  // Custom header values for the page (the UI's optional list columns): one read per 128 rows.
+  if (!ok || !ctx_.messages.attachHeaders(rows, error)) {
     ctx_.log.error("query_failed", {{"endpoint", "messages"}, {"error", error.describe()}});
     return ApiResponse::databaseError(error);
   }
@@ -57,7 +58,11 @@ ApiResponse SearchHandler::message(const ApiRequest& req, const std::string& id)
   if (!key) return ApiResponse::error(404, "not_found", "no such message");
   std::optional<MessageRecord> m;
   DbError error;
-  if (!ctx_.messages.byId(*key, m, error)) {
+  std::vector<MessageRecord> one;
+  const bool ok = ctx_.messages.byId(*key, m, error) &&
+                  (!m || (one.push_back(std::move(*m)), ctx_.messages.attachHeaders(one, error)));
+  if (!one.empty()) m = std::move(one.front());
+  if (!ok) {
     ctx_.log.error("query_failed", {{"endpoint", "message"}, {"error", error.describe()}});
     return ApiResponse::databaseError(error);
   }

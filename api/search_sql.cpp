@@ -103,6 +103,23 @@ SqlQuery searchCondition(const SearchFilter& f) {
   if (f.dst_port) q.text(" AND dst_port = ").number(*f.dst_port);
   if (f.ip_proto) q.text(" AND ip_proto = ").number(*f.ip_proto);
   if (f.capture_id) q.text(" AND capture_id = ").number(*f.capture_id);
+  for (const HeaderMatch& h : f.headers) {
+    // The message keys of the matching header rows (kind 0: custom header fields), inside the same
+    // time range: an exact value through ix_value, a pattern by scanning the range's partitions.
+    q.text(" AND (capture_us, id) IN (SELECT capture_us, message_id FROM sip_headers WHERE capture_us BETWEEN ")
+        .number(f.from_us)
+        .text(" AND ")
+        .number(f.to_us);
+    if (h.value.wildcard) {
+      q.text(" AND kind = 0 AND name_hash = ").number(searchKey(h.name)).text(" AND name = ").bytes(h.name);
+      q.text(" AND value LIKE ").bytes(likePattern(h.value.value, true, false));
+    } else {
+      q.text(" AND value_hash = ").number(searchKey(std::string_view(h.value.value).substr(0, kHeaderValueWidth)));
+      q.text(" AND name_hash = ").number(searchKey(h.name)).text(" AND kind = 0 AND name = ").bytes(h.name);
+      q.text(" AND value = ").bytes(std::string_view(h.value.value).substr(0, kHeaderValueWidth));
+    }
+    q.text(")");
+  }
   return q;
 }
 

@@ -1,5 +1,6 @@
 #include "parser/parser_options.h"
 
+#include <Poco/Exception.h>
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include <cstdint>
@@ -17,7 +18,43 @@ ParserOptions ParserOptions::fromConfig(const Poco::Util::AbstractConfiguration&
   o.keep_rejects = boolValue(c, "parser.keep_rejects", o.keep_rejects);
   o.keep_non_sip = boolValue(c, "parser.keep_non_sip", o.keep_non_sip);
   o.bus_hwm = static_cast<int>(intInRange(c, "parser.bus_hwm", o.bus_hwm, 1, 1000000));
+  readHeaderRules(c, o);
   return o;
+}
+
+void ParserOptions::readHeaderRules(const Poco::Util::AbstractConfiguration& c, ParserOptions& o) {
+  o.header_limits.max_per_message =
+      static_cast<size_t>(intInRange(c, "parser.headers.max_per_message", 16, 0, 255));
+  o.header_limits.max_value_bytes =
+      static_cast<size_t>(intInRange(c, "parser.headers.max_value_bytes", 255, 1, 255));
+  for (const std::string& name : splitList(c.getString("parser.headers.extract", ""))) {
+    HeaderRule r;
+    r.kind = HeaderKind::Field;
+    r.name = name;
+    r.header = c.getString("parser.headers." + name + ".header", name);
+    r.regex = c.getString("parser.headers." + name + ".regex", "");
+    o.header_rules.push_back(std::move(r));
+  }
+  for (const std::string& name : splitList(c.getString("parser.correlation.rules", ""))) {
+    const std::string key = "parser.correlation." + name;
+    HeaderRule r;
+    r.kind = HeaderKind::Link;
+    r.name = name;
+    const bool icid = name == "icid";
+    const bool session = name == "session-id";
+    r.header = c.getString(key + ".header", icid ? "P-Charging-Vector" : session ? "Session-ID" : name);
+    r.regex = c.getString(key + ".regex", "");
+    const std::string type =
+        c.getString(key + ".type", icid ? "icid-value" : session ? "session-id" : r.regex.empty() ? "value" : "regex");
+    const auto t = linkTypeFromName(type);
+    if (!t) throw Poco::InvalidArgumentException(key + ".type = " + type + " (expected value, regex, icid-value or session-id)");
+    r.type = *t;
+    o.header_rules.push_back(std::move(r));
+  }
+  // Compiled here once to report a bad rule at start (exit 78); RecordBuilder compiles its own.
+  std::string error;
+  if (!HeaderExtractor::create(o.header_rules, o.header_limits, error))
+    throw Poco::InvalidArgumentException("parser.headers / parser.correlation: " + error);
 }
 
 }  // namespace sipvault::parser

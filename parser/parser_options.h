@@ -3,6 +3,9 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "parser/header_extractor.h"
 
 namespace Poco::Util {
 class AbstractConfiguration;
@@ -25,8 +28,26 @@ struct ParserOptions {
   bool keep_non_sip = true;
   // ZeroMQ high-water marks (batches). parser.bus_hwm
   int bus_hwm = 100;
+  // Custom header fields and correlation link rules (header_extractor.h), in config order:
+  //   parser.headers.extract = P-Asserted-Identity, pai_user      fields, each stored by its name
+  //   parser.headers.<name>.header = P-Asserted-Identity          default: the name itself
+  //   parser.headers.<name>.regex = ^[^<]*<?sips?:([^@;>]+)@       optional: group 1 is the value
+  //   parser.correlation.rules = icid, session-id, leg            link rules
+  //   parser.correlation.<rule>.header   default: icid -> P-Charging-Vector, session-id ->
+  //                                      Session-ID, else the rule name
+  //   parser.correlation.<rule>.type     value | regex | icid-value | session-id (default by name:
+  //                                      icid -> icid-value, session-id -> session-id, regex when
+  //                                      a regex is set, else value)
+  //   parser.correlation.<rule>.regex
+  // Default: none (nothing extracted, no extra rows).
+  std::vector<HeaderRule> header_rules;
+  // parser.headers.max_per_message (16, at most 255: sip_headers.seq), parser.headers.max_value_bytes
+  // (255, at most 255: the sip_headers.value column)
+  HeaderLimits header_limits;
 
   static ParserOptions fromConfig(const Poco::Util::AbstractConfiguration& config);
+  // The header_rules / header_limits part of fromConfig; throws Poco::InvalidArgumentException.
+  static void readHeaderRules(const Poco::Util::AbstractConfiguration& config, ParserOptions& out);
 };
 
 }  // namespace sipvault::parser

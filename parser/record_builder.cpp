@@ -18,7 +18,12 @@ ParserMetrics::ParserMetrics(MetricsRegistry& r)
       non_sip_dropped(r.counter("parser_non_sip_total", "non-SIP HEP payloads", R"(action="dropped")")),
       rejects_dropped(r.counter("parser_rejects_dropped_total", "unparseable SIP dropped by config")),
       batches_out(r.counter("parser_batches_out_total", "SIP batches sent to writers")),
-      send_waits(r.counter("parser_backpressure_waits_total", "waits for a writer to take a batch")) {
+      send_waits(r.counter("parser_backpressure_waits_total", "waits for a writer to take a batch")),
+      header_values(r.counter("parser_header_values_total", "custom header and correlation link values extracted")),
+      header_dropped(r.counter("parser_header_values_dropped_total",
+                               "header values left out (over parser.headers.max_per_message)")),
+      header_truncated(r.counter("parser_header_values_truncated_total",
+                                 "header values cut to parser.headers.max_value_bytes")) {
   for (size_t i = 1; i < rejects.size(); ++i)
     rejects[i] = &r.counter("parser_sip_rejected_total", "SIP payloads that failed to parse",
                             "reason=\"" + std::string(parseErrorName(static_cast<ParseError>(i))) + "\"");
@@ -70,6 +75,12 @@ void fillSipFields(const SipMessage& m, uint32_t flags, wire::SipFields* out) {
   out->set_flags(flags);
 }
 
+RecordBuilder::RecordBuilder(const ParserOptions& options, ParserMetrics& metrics)
+    : options_(options), metrics_(metrics) {
+  std::string error;  // the rules were checked when the options were read
+  if (!options.header_rules.empty()) headers_ = HeaderExtractor::create(options.header_rules, options.header_limits, error);
+}
+
 void RecordBuilder::build(wire::PacketBatch& in, wire::SipBatch& out) {
   metrics_.batches_in.inc();
   for (wire::CapturedPacket& packet : *in.mutable_packets()) {
@@ -101,6 +112,19 @@ void RecordBuilder::build(wire::PacketBatch& in, wire::SipBatch& out) {
     // Fields first: they are views into the payload, which Swap moves into the record intact
     // (std::string swap keeps heap buffers; short payloads are copied, so fill before swapping).
     fillSipFields(message_, outcome.flags, rec->mutable_sip());
+    if (headers_) {
+      ExtractStats stats;
+      headers_->extract(message_.headers, extracted_, stats);
+      metrics_.header_values.inc(stats.values);
+      if (stats.dropped) metrics_.header_dropped.inc(stats.dropped);
+      if (stats.truncated) metrics_.header_truncated.inc(stats.truncated);
+      for (ExtractedHeader& h : extracted_) {
+        wire::HeaderValue* v = rec->mutable_sip()->add_headers();
+        v->set_kind(static_cast<uint32_t>(h.kind));
+        v->set_name(h.name.data(), h.name.size());
+        v->set_value(std::move(h.value));
+      }
+    }
     rec->mutable_packet()->Swap(&packet);
   }
 }

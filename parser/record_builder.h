@@ -5,6 +5,8 @@
 // dropped, by config). Every outcome is counted. One per worker thread (reuses its SipMessage).
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 #include "common/metrics.h"
 #include "parser/parser_options.h"
@@ -25,6 +27,9 @@ struct ParserMetrics {
   Counter& rejects_dropped;
   Counter& batches_out;
   Counter& send_waits;   // writers not taking batches: backpressure
+  Counter& header_values;     // custom header / link values extracted
+  Counter& header_dropped;    // values over parser.headers.max_per_message, left out
+  Counter& header_truncated;  // values cut to parser.headers.max_value_bytes
   // By ParseError (index 0, Ok, unused); the assert keeps the array in step with the enum.
   static_assert(static_cast<size_t>(sip::ParseError::BadContentLength) == 8,
                 "one counter per sip::ParseError");
@@ -36,7 +41,7 @@ void fillSipFields(const sip::SipMessage& msg, uint32_t flags, wire::SipFields* 
 
 class RecordBuilder {
  public:
-  RecordBuilder(const ParserOptions& options, ParserMetrics& metrics) : options_(options), metrics_(metrics) {}
+  RecordBuilder(const ParserOptions& options, ParserMetrics& metrics);
 
   // Appends one record per kept packet of `in` to `out` (moving payloads out of `in`).
   void build(wire::PacketBatch& in, wire::SipBatch& out);
@@ -45,6 +50,8 @@ class RecordBuilder {
   const ParserOptions& options_;
   ParserMetrics& metrics_;
   sip::SipMessage message_;  // reused across packets: its arena allocation is kept
+  std::unique_ptr<HeaderExtractor> headers_;  // null when no rules are configured
+  std::vector<ExtractedHeader> extracted_;    // reused across packets
 };
 
 }  // namespace sipvault::parser

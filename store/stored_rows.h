@@ -19,6 +19,8 @@ inline constexpr size_t kTagWidth = 128;   // from_tag, to_tag, via_branch
 inline constexpr size_t kLongWidth = 255;  // user_agent, x_cid, correlation_id, reject reason
 inline constexpr size_t kNodeWidth = 64;
 inline constexpr size_t kIpWidth = 16;
+inline constexpr size_t kHeaderNameWidth = 64;    // sip_headers.name
+inline constexpr size_t kHeaderValueWidth = 255;  // sip_headers.value
 
 // Columns every table has: capture metadata and the stored raw message (see raw_codec.h).
 struct PacketColumns {
@@ -37,6 +39,14 @@ struct PacketColumns {
   uint32_t raw_len = 0;     // length of the original message
   uint16_t flags = 0;       // kRawDeflated | kFieldTruncated
   std::string raw;          // encoded per `flags`
+};
+
+// One custom header or correlation link value of a message, as the parser extracted it; the
+// writer stores it as a HeaderRow (sip_headers) in the message's transaction.
+struct HeaderValue {
+  uint8_t kind = 0;   // kHeaderKindField or kHeaderKindLink
+  std::string name;   // <= kHeaderNameWidth
+  std::string value;  // <= kHeaderValueWidth
 };
 
 // Table sip_messages: one parsed SIP message.
@@ -59,6 +69,25 @@ struct SipMessageRow {
   std::string user_agent;  // User-Agent, or Server on responses
   std::string via_branch;  // top Via branch
   std::string x_cid;       // X-CID header (B2BUA leg correlation)
+  std::vector<HeaderValue> headers;  // its sip_headers rows (at most 256), not a sip_messages column
+};
+
+// sip_headers.kind (store/sql/009_sip_headers.sql).
+inline constexpr uint8_t kHeaderKindField = 0;  // a custom header field: header.<name>=value
+inline constexpr uint8_t kHeaderKindLink = 1;   // a correlation link value: the call flow follows it
+
+// Table sip_headers: one custom header or correlation link value of a stored message (the
+// parser's header rules, parser/header_extractor.h). Written with its message, in the same
+// transaction; (capture_us, message_id) is the message's key in sip_messages.
+struct HeaderRow {
+  uint64_t capture_us = 0;
+  uint64_t message_id = 0;
+  uint8_t seq = 0;  // position among the message's values
+  uint8_t kind = kHeaderKindField;
+  uint64_t name_hash = 0;   // searchKey(name)
+  uint64_t value_hash = 0;  // searchKey(value)
+  std::string name;         // the rule's name, lower-case, <= kHeaderNameWidth
+  std::string value;        // <= kHeaderValueWidth
 };
 
 // Table sip_rejects: a SIP payload the parser refused, kept raw with the reason.
@@ -101,6 +130,12 @@ inline constexpr std::string_view kRejectColumns =
 inline constexpr std::string_view kOtherColumns =
     "id,capture_us,correlation_hash,correlation_id,src_ip,dst_ip,src_port,dst_port,ip_proto,payload_type,vlan,"
     "capture_id,node,raw_len,flags,raw";
+
+// The sip_headers rows of `messages` (their ids assigned), appended to `out`: hashes computed,
+// names and values cut to their widths, seq = position in the message.
+void appendHeaderRows(const std::vector<SipMessageRow>& messages, std::vector<HeaderRow>& out);
+
+inline constexpr std::string_view kSipHeaderColumns = "capture_us,message_id,seq,kind,name_hash,value_hash,name,value";
 
 // What readers select from sip_messages, in this order (the api's MessageRecord::fromRow): the
 // stored columns a search shows, without the raw message; ...WithRaw adds it last.
@@ -158,6 +193,19 @@ void encodeRow(const SipMessageRow& r, Encoder& e) {
   e.bytes(r.x_cid);
   e.bytes(r.packet.correlation_id);
   encodeAddresses(r.packet, e);
+  e.endRow();
+}
+
+template <typename Encoder>
+void encodeRow(const HeaderRow& r, Encoder& e) {
+  e.number(r.capture_us);
+  e.number(r.message_id);
+  e.number(r.seq);
+  e.number(r.kind);
+  e.number(r.name_hash);
+  e.number(r.value_hash);
+  e.bytes(r.name);
+  e.bytes(r.value);
   e.endRow();
 }
 

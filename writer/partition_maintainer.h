@@ -17,7 +17,7 @@ struct PartitionOptions {
   std::chrono::hours retention{7 * 24};  // writer.retention_hours
   std::chrono::hours ahead{6};           // writer.partitions_ahead_hours
   std::chrono::seconds interval{60};     // writer.maintenance_interval_s: how often a round runs
-  std::vector<std::string> tables{"sip_messages", "sip_rejects", "hep_other"};
+  std::vector<std::string> tables{"sip_messages", "sip_rejects", "hep_other", "sip_headers"};
 };
 
 struct MaintenanceOutcome {

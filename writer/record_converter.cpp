@@ -84,6 +84,16 @@ void RecordConverter::append(const wire::SipRecord& record, RowBatch& batch) {
   cut(row.user_agent, s.user_agent(), kLongWidth, flags);
   cut(row.via_branch, s.via_branch(), kTagWidth, flags);
   cut(row.x_cid, s.x_cid(), kLongWidth, flags);
+  // Custom header and link values (parser.headers / parser.correlation): written to sip_headers
+  // with this row; the parser bounds their number and length, the widths are kept here too.
+  row.headers.reserve(static_cast<size_t>(std::min(s.headers_size(), 256)));
+  for (const wire::HeaderValue& h : s.headers()) {
+    if (row.headers.size() > UINT8_MAX) break;
+    HeaderValue& v = row.headers.emplace_back();
+    v.kind = h.kind() == kHeaderKindLink ? kHeaderKindLink : kHeaderKindField;
+    v.name.assign(std::string_view(h.name()).substr(0, kHeaderNameWidth));
+    v.value.assign(std::string_view(h.value()).substr(0, kHeaderValueWidth));
+  }
 }
 
 }  // namespace sipvault::writer

@@ -27,6 +27,13 @@ struct FieldEncoder {
     if constexpr (std::is_same_v<T, std::string>) {
       putVarint(out, v.size());
       out.append(v);
+    } else if constexpr (std::is_same_v<T, std::vector<HeaderValue>>) {
+      putVarint(out, v.size());
+      for (const HeaderValue& h : v) {
+        (*this)(h.kind);
+        (*this)(h.name);
+        (*this)(h.value);
+      }
     } else {
       putVarint(out, static_cast<uint64_t>(v));
     }
@@ -36,6 +43,7 @@ struct FieldEncoder {
 class FieldDecoder {
  public:
   explicit FieldDecoder(std::string_view in) : in_(in) {}
+  void setVersion(uint8_t version) { version_ = version; }
 
   [[nodiscard]] bool ok() const { return ok_; }
   [[nodiscard]] bool atEnd() const { return pos_ == in_.size(); }
@@ -51,6 +59,23 @@ class FieldDecoder {
       if (!(b & 0x80)) return true;
     }
     return fail();
+  }
+
+  void operator()(std::vector<HeaderValue>& v) {
+    v.clear();
+    if (!ok_ || version_ < 2) return;  // version 1 had no header values
+    uint64_t n = 0;
+    if (!varint(n)) return;
+    if (n > left() / 3) {  // each value takes at least 3 bytes
+      fail();
+      return;
+    }
+    v.resize(n);
+    for (HeaderValue& h : v) {
+      (*this)(h.kind);
+      (*this)(h.name);
+      (*this)(h.value);
+    }
   }
 
   template <typename T>
@@ -88,6 +113,7 @@ class FieldDecoder {
   std::string_view in_;
   size_t pos_ = 0;
   bool ok_ = true;
+  uint8_t version_ = kRowBatchCodecVersion;
 };
 
 template <typename Row>
@@ -123,7 +149,8 @@ bool decodeRowBatch(std::string_view bytes, RowBatch& batch) {
   FieldDecoder d(bytes);
   uint8_t version = 0;
   uint64_t messages = 0, rejects = 0, others = 0;
-  if (!d.byte(version) || version != kRowBatchCodecVersion) return false;
+  if (!d.byte(version) || version < 1 || version > kRowBatchCodecVersion) return false;
+  d.setVersion(version);
   if (!d.varint(messages) || !d.varint(rejects) || !d.varint(others)) return false;
   const uint64_t max_rows = d.left() / kMinRowBytes;
   if (messages > max_rows || rejects > max_rows || others > max_rows || messages + rejects + others > max_rows)

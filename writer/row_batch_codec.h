@@ -24,7 +24,9 @@
 
 namespace sipvault::writer {
 
-inline constexpr uint8_t kRowBatchCodecVersion = 1;
+// Version 2 adds each message's custom header values (SipMessageRow::headers, after x_cid: a count,
+// then kind, name, value per value); version 1 batches (an older writer's spool) still decode.
+inline constexpr uint8_t kRowBatchCodecVersion = 2;
 
 // Appends the encoding of `batch` (rows only) to `out`.
 void encodeRowBatch(const store::RowBatch& batch, std::string& out);
@@ -73,6 +75,7 @@ void visitRowFields(Row& r, F& f) {
   f(r.user_agent);
   f(r.via_branch);
   f(r.x_cid);
+  f(r.headers);
 }
 
 template <typename Row, typename F>

@@ -226,18 +226,24 @@ bool RowInserter::insert(DbConnection& db, RowBatch& batch, DbError& error, uint
   rows_skipped = 0;
   if (batch.empty()) return true;
   if (!ids_.assign(db, batch, error)) return false;
+  // The messages' custom header / link values, keyed by the ids just assigned; same transaction.
+  header_rows_.clear();
+  appendHeaderRows(batch.messages, header_rows_);
   if (!db.execute("START TRANSACTION", error)) return false;
   bool ok;
   if (method_ == InsertMethod::Bulk) {
     ok = bulkTable(db, "sip_messages", kSipMessageColumns, batch.messages, bulk_values_[0], error, rows_skipped) &&
+         bulkTable(db, "sip_headers", kSipHeaderColumns, header_rows_, bulk_values_[3], error, rows_skipped) &&
          bulkTable(db, "sip_rejects", kRejectColumns, batch.rejects, bulk_values_[1], error, rows_skipped) &&
          bulkTable(db, "hep_other", kOtherColumns, batch.others, bulk_values_[2], error, rows_skipped);
   } else if (method_ == InsertMethod::LoadData) {
     ok = loadTable(db, "sip_messages", kSipMessageColumns, batch.messages, error, rows_skipped) &&
+         loadTable(db, "sip_headers", kSipHeaderColumns, header_rows_, error, rows_skipped) &&
          loadTable(db, "sip_rejects", kRejectColumns, batch.rejects, error, rows_skipped) &&
          loadTable(db, "hep_other", kOtherColumns, batch.others, error, rows_skipped);
   } else {
     ok = insertTable(db, "sip_messages", kSipMessageColumns, batch.messages, error) &&
+         insertTable(db, "sip_headers", kSipHeaderColumns, header_rows_, error) &&
          insertTable(db, "sip_rejects", kRejectColumns, batch.rejects, error) &&
          insertTable(db, "hep_other", kOtherColumns, batch.others, error);
   }

@@ -180,6 +180,28 @@ std::vector<std::string> buildHepPackets() {
       leg(derive(invite, kFailSoon, "4950333", "4950444"), "192.0.2.10", 5060, "192.0.2.20", 5060, 21000000));
   derived.push_back(leg(derive(not_found, kFailSoon, "4950333", "4950444"), "192.0.2.20", 5060, "192.0.2.10",
                         5060, 21500000));
+  // Correlation rules (issue 14): two B2BUA calls whose legs share only an icid-value, and only a
+  // Session-ID UUID (RFC 7989: the B2BUA passes the header on; the answer names the caller's UUID
+  // as remote=). Leg A of the icid call also carries a P-Asserted-Identity for header search.
+  const std::string pcv = std::string("P-Charging-Vector: icid-value=\"") + kIcidValue +
+                          "\";icid-generated-at=192.0.2.10;orig-ioi=home1.net\r\n";
+  derived.push_back(leg(derive(invite, kIcidA, "4960111", "4960222",
+                               pcv + "P-Asserted-Identity: \"Icid <A>\" <sip:+4960111@ims.example.net>\r\n"),
+                        "192.0.2.10", 5060, "192.0.2.20", 5060, 40000000));
+  derived.push_back(leg(derive(invite, kIcidB, "4960333", "4960444", pcv), "192.0.2.20", 5062, "192.0.2.30", 5060,
+                        40010000));
+  derived.push_back(leg(derive(ok, kIcidB, "4960333", "4960444", pcv), "192.0.2.30", 5060, "192.0.2.20", 5062,
+                        40100000));
+  derived.push_back(leg(derive(ok, kIcidA, "4960111", "4960222", pcv), "192.0.2.20", 5060, "192.0.2.10", 5060,
+                        40110000));
+  const std::string sid_a = std::string("Session-ID: ") + kSessionUuidA + ";remote=00000000000000000000000000000000\r\n";
+  const std::string sid_b = std::string("Session-ID: 47755a9de7794ba387653f2099600ef2;remote=") + kSessionUuidA + "\r\n";
+  derived.push_back(leg(derive(invite, kSessionA, "4970111", "4970222", sid_a), "192.0.2.10", 5060, "192.0.2.20",
+                        5060, 42000000));
+  derived.push_back(leg(derive(invite, kSessionB, "4970333", "4970444", sid_a), "192.0.2.20", 5062, "192.0.2.30",
+                        5060, 42010000));
+  derived.push_back(leg(derive(ok, kSessionB, "4970333", "4970444", sid_b), "192.0.2.30", 5060, "192.0.2.20", 5062,
+                        42100000));
   for (const Derived& d : derived) out.push_back(hep3(d, base));
   for (const TruthReject& r : rejectTruth())
     out.push_back(hep3(leg(r.payload, r.src_ip.c_str(), r.src_port, r.dst_ip.c_str(), r.dst_port, 0),
@@ -337,7 +359,8 @@ void loadPipeline() {
   for (const std::string& a : dbArgs()) writer_args.push_back(a);
   test::ChildProcess writer(writer_args, logs + "/writer.log");
   if (!writer.waitForLog("event=bus_bound", 30s)) throw std::runtime_error("writer did not start: " + writer.log());
-  test::ChildProcess parser({test::binaryPath("parser", "sipvault-parser"), "--input",
+  writeFile(logs + "/parser.ini", kParserHeaderConfig);
+  test::ChildProcess parser({test::binaryPath("parser", "sipvault-parser"), "--config", logs + "/parser.ini", "--input",
                              "connect:tcp://127.0.0.1:" + std::to_string(parser_in), "--output",
                              "connect:tcp://127.0.0.1:" + std::to_string(writer_in)},
                             logs + "/parser.log");

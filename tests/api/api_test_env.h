@@ -50,6 +50,22 @@ inline constexpr const char* kTcpV6 = "tcp-v6@2001:db8::1";      // TCP over IPv
 inline constexpr const char* kBusyLate = "busy-late@192.0.2.10";  // INVITE, then 486 (Q.850 17) after 5 s
 inline constexpr const char* kFailSoon = "fail-soon@192.0.2.10";  // INVITE 1 s after kBusyLate's, 404 at once
 
+// B2BUA legs linked only by a correlation rule of the parser (issue 14; the loader's parser runs
+// with kParserHeaderConfig): other numbers on each side, no X-CID, no HEP correlation id.
+inline constexpr const char* kIcidA = "icid-leg-a@192.0.2.10";     // INVITE + 200, P-Charging-Vector
+inline constexpr const char* kIcidB = "icid-leg-b@192.0.2.20";     // the same icid-value
+inline constexpr const char* kSessionA = "sess-leg-a@192.0.2.10";  // Session-ID local UUID only
+inline constexpr const char* kSessionB = "sess-leg-b@192.0.2.20";  // its 200 names A's UUID as remote
+inline constexpr const char* kIcidValue = "icid-4711-fra<x>";  // quoted in the header; markup for the UI
+inline constexpr const char* kSessionUuidA = "ab30317f1a784dc48ff824d0d3715d86";
+// The parser config of the loader: custom header fields and correlation rules.
+inline constexpr const char* kParserHeaderConfig =
+    "[parser]\n"
+    "headers.extract = P-Asserted-Identity, pai_user\n"
+    "headers.pai_user.header = P-Asserted-Identity\n"
+    "headers.pai_user.regex = <?sips?:([^@;>]+)@\n"
+    "correlation.rules = icid, session-id\n";
+
 [[nodiscard]] const std::vector<TruthMessage>& truth();
 
 // SIP the parser cannot parse (kept raw in sip_rejects, issue 12 "Missing 7"); capture id

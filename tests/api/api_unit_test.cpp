@@ -550,3 +550,33 @@ TEST_CASE("SIP responses: standard reason phrases, call states and Q.850 causes 
     CHECK_FALSE(parseQ850Reason(bad).has_value());
   }
 }
+
+TEST_CASE("header.<name> filters: names lower-cased, values bound, exact via the hash, * as a pattern (issue 14)",
+          "[api][filter][sql][headers]") {
+  SearchFilter f;
+  REQUIRE_FALSE(parse("from=0s&to=1000ms&header.P-Asserted-Identity=x'--&header.pai_user=%2B49*", f));
+  REQUIRE(f.headers.size() == 2);
+  CHECK(f.headers[0].name == "p-asserted-identity");
+  CHECK_FALSE(f.headers[0].value.wildcard);
+  CHECK(f.headers[1].value.wildcard);
+  const SqlQuery q = searchCondition(f);
+  CHECK(count(q.sql, '?') == q.params.size());
+  for (const char* value : {"x'--", "asserted", "pai_user", "49"}) {
+    INFO(value);
+    CHECK(q.sql.find(value) == std::string::npos);
+  }
+  CHECK(q.sql.find("(capture_us, id) IN (SELECT capture_us, message_id FROM sip_headers WHERE capture_us BETWEEN ? "
+                   "AND ? AND value_hash = ?") != std::string::npos);
+  CHECK(q.sql.find("value LIKE UNHEX(?)") != std::string::npos);
+  bool hashed = false;
+  for (const SqlParam& p : q.params)
+    if (auto* n = std::get_if<uint64_t>(&p)) hashed |= *n == searchKey("x'--");
+  CHECK(hashed);
+
+  CHECK(errorParam("header.=1") == "header.");
+  CHECK(errorParam("header.a%20b=1") == "header.a b");
+  CHECK(errorParam("header.x=1&header.X=2") == "header.X");
+  CHECK(errorParam("header.a=1&header.b=1&header.c=1&header.d=1&header.e=1") == "header.e");
+  CHECK(errorParam("header.x=a%0Ab") == "header.x");
+  CHECK(errorParam("header.x=1") == "(none)");
+}

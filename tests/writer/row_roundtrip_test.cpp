@@ -280,3 +280,48 @@ TEST_CASE("Writers number their rows from disjoint blocks: no id repeats across 
   CHECK(db.count("SELECT COUNT(*) FROM sip_messages WHERE id >> 48 = 0") == 80200);
   CHECK(rowIdShard(*unique.rbegin()) == 3);
 }
+
+TEST_CASE("Custom header values are stored in sip_headers with their message's id, by every insert method",
+          "[writer][roundtrip][db][headers]") {
+  for (InsertMethod method : {InsertMethod::Bulk, InsertMethod::LoadData, InsertMethod::MultiRowInsert}) {
+    test::TestDatabase db("headers");
+    prepare(db);
+    std::vector<wire::SipRecord> records;
+    for (const auto& f : test::rfc4475Valid()) records.push_back(test::sipRecordFor(f.bytes, kNow));
+    REQUIRE(records.size() >= 2);
+    auto add = [](wire::SipRecord& r, uint32_t kind, const std::string& name, const std::string& value) {
+      wire::HeaderValue* h = r.mutable_sip()->add_headers();
+      h->set_kind(kind);
+      h->set_name(name);
+      h->set_value(value);
+    };
+    add(records[0], 0, "pai_user", "+4930123");
+    add(records[0], 1, "icid", "tab\there quote'\" nul\0byte"s);
+    add(records[1], 1, "icid", "tab\there quote'\" nul\0byte"s);
+    add(records[1], 0, "x-long", std::string(300, 'v'));  // cut to the column width
+    storeRecords(db, method, records);
+
+    DbRows rows;
+    DbError error;
+    INFO(insertMethodName(method));
+    REQUIRE(db.conn().query("SELECT m.call_id, h.seq, h.kind, h.name, h.value, h.name_hash, h.value_hash"
+                            " FROM sip_headers h JOIN sip_messages m ON m.capture_us = h.capture_us AND m.id = h.message_id"
+                            " ORDER BY m.id, h.seq", rows, error));
+    REQUIRE(rows.size() == 4);
+    CHECK(*rows[0][3] == "pai_user");
+    CHECK(*rows[0][4] == "+4930123");
+    CHECK(*rows[0][5] == num(searchKey("pai_user")));
+    CHECK(*rows[1][2] == "1");
+    CHECK(*rows[1][4] == "tab\there quote'\" nul\0byte"s);
+    CHECK(*rows[1][6] == num(searchKey("tab\there quote'\" nul\0byte"s)));
+    CHECK(*rows[0][0] == records[0].sip().call_id());
+    CHECK(*rows[2][0] == records[1].sip().call_id());
+    CHECK(rows[3][4]->size() == kHeaderValueWidth);
+    // Both messages share the link value: one ix_value lookup finds both.
+    REQUIRE(db.conn().query("SELECT COUNT(*) FROM sip_headers WHERE value_hash = " +
+                                num(searchKey("tab\there quote'\" nul\0byte"s)) + " AND name_hash = " +
+                                num(searchKey("icid")) + " AND kind = 1",
+                            rows, error));
+    CHECK(*rows[0][0] == "2");
+  }
+}

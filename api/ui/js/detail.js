@@ -190,7 +190,10 @@ export class DetailPanel {
       field('Node', m.node),
       field('VLAN', m.vlan, { hideZero: true }),
       field('Size', m.raw_len !== undefined ? `${m.raw_len} bytes` : ''),
-      field('ID', m.id, { mono: true }));
+      field('ID', m.id, { mono: true }),
+      // Values the parser's header and correlation rules extracted (issue 14).
+      (m.custom_headers || []).map((c) => field(`Header ${c.name}`, c.value, { mono: true })),
+      (m.links || []).map((l) => field(`Link ${l.rule}`, l.value, { mono: true })));
     facts.prepend(h('dt', null, 'Call'), h('dd', null, swatch));
 
     const sdp = parseSdp(m.body);

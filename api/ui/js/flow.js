@@ -235,7 +235,11 @@ function legChip(leg) {
   return h('span', { class: ['leg-chip', inferred ? 'inferred' : null], style: { '--call': callColor(leg.call_id) } },
     h('span', { class: 'leg-line' }),
     h('span', { class: 'mono' }, visibleText(leg.call_id || '')),
-    h('span', { class: 'muted' }, leg.relation || ''));
+    h('span', { class: 'muted' }, leg.relation || ''),
+    // Why the leg is linked (issue 14): the rule (x-cid, correlation, or a parser rule like icid)
+    // and the value both legs carry.
+    leg.linked_by ? h('span', { class: 'muted leg-why', 'data-testid': 'leg-why' },
+      visibleText(`by ${leg.linked_by.rule} = ${leg.linked_by.value}`)) : null);
 }
 
 // Column index of a message's endpoint; unknown hosts get a column at the end.

@@ -54,6 +54,18 @@ export function callRefBytes(callRef) {
 }
 export const FILTER_NAMES = [...FILTERS.map((f) => f.name), ...HIDDEN_FILTERS];
 
+// Custom header filters (API `header.<name>=value`, issue 14): the parser's configured header
+// names, picked in the advanced form (search.js); any number of them in a link, at most 4 in the API.
+export const HEADER_PREFIX = 'header.';
+export const COMMON_HEADERS = ['P-Asserted-Identity', 'Diversion', 'History-Info', 'P-Charging-Vector', 'Reason'];
+export function isHeaderFilter(name) {
+  return name.startsWith(HEADER_PREFIX) && name.length > HEADER_PREFIX.length;
+}
+// Every filter name a state carries: the fixed ones, then its header.<name> ones.
+function stateFilterNames(filters) {
+  return [...FILTER_NAMES, ...Object.keys(filters).filter(isHeaderFilter)];
+}
+
 export const RANGES = [
   { value: '15m', label: 'last 15 minutes', ms: 15 * 60e3 },
   { value: '1h', label: 'last hour', ms: 3600e3 },
@@ -137,6 +149,7 @@ export function stateFromParams(params) {
     const value = params.get(name);
     if (value) filters[name] = value;
   }
+  for (const [name, value] of params) if (isHeaderFilter(name) && value) filters[name.toLowerCase()] = value;
   const from = params.get('from') || '';
   const to = params.get('to') || '';
   let range = params.get('range') || '';
@@ -150,7 +163,7 @@ export function stateFromParams(params) {
 
 export function paramsFromState(state) {
   const params = new URLSearchParams();
-  for (const name of FILTER_NAMES) {
+  for (const name of stateFilterNames(state.filters)) {
     const value = (state.filters[name] || '').trim();
     if (value) params.set(name, value);
   }
@@ -169,7 +182,7 @@ export function paramsFromState(state) {
 // ranges, so every request of one search uses the same window).
 export function apiParams(state, nowMs = Date.now()) {
   const params = {};
-  for (const name of FILTER_NAMES) {
+  for (const name of stateFilterNames(state.filters)) {
     const value = (state.filters[name] || '').trim();
     if (value) params[name] = value;
   }

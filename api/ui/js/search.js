@@ -8,7 +8,8 @@ import {
 } from './format.js';
 import { clearBanner, errorText, showBanner } from './banner.js';
 import {
-  FILTERS, RANGES, apiParams, callRefBytes, formTimeOf, hashFor, isoTime, paramsFromState, stateFromParams, timeToMs,
+  COMMON_HEADERS, FILTERS, HEADER_PREFIX, RANGES, apiParams, callRefBytes, formTimeOf, hashFor, isHeaderFilter, isoTime,
+  paramsFromState, stateFromParams, timeToMs,
 } from './query.js';
 import { zoneLabel } from './timezone.js';
 import { timeField } from './time_field.js';
@@ -40,6 +41,7 @@ function buildForm() {
   const simple = byId('simple-fields');
   const advanced = byId('advanced-fields');
   for (const filter of FILTERS) (filter.simple ? simple : advanced).append(input(filter));
+  advanced.after(headerPicker());
 
   const range = h('select', { id: 'f-range', name: 'range' },
     RANGES.map((r) => h('option', { value: r.value }, r.label)));
@@ -75,6 +77,55 @@ function buildForm() {
   byId('export-txt').addEventListener('click', () => exportResults('txt'));
 }
 
+// Custom header filters (issue 14): rows of header name (a datalist of common names and of the
+// names the results carry) = value, sent as header.<name>=value.
+function headerPicker() {
+  const rows = h('div', { id: 'header-filter-rows' });
+  const add = h('button', { type: 'button', class: 'button', id: 'add-header-filter' }, 'Add header');
+  add.addEventListener('click', () => rows.append(headerFilterRow('', '')));
+  const columns = h('input', { type: 'checkbox', id: 'header-columns' });
+  columns.checked = localStorage.getItem(HEADER_COLUMNS_KEY) !== 'off';
+  columns.addEventListener('change', () => {
+    localStorage.setItem(HEADER_COLUMNS_KEY, columns.checked ? 'on' : 'off');
+    if (current) render();
+  });
+  return h('div', { class: 'header-filters', 'data-testid': 'header-filters' },
+    h('span', { class: 'field-title' }, 'Custom headers (as the parser extracts them; * = any characters)'),
+    rows,
+    h('div', { class: 'header-filter-actions' }, add,
+      h('label', { class: 'inline', for: 'header-columns' }, columns, ' show their values as list columns')),
+    h('datalist', { id: 'header-names' }, COMMON_HEADERS.map((n) => h('option', { value: n.toLowerCase() }))));
+}
+
+const HEADER_COLUMNS_KEY = 'sipvault.headerColumns';
+
+function headerFilterRow(name, value) {
+  const remove = h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Remove this header filter' }, '×');
+  const row = h('div', { class: 'header-filter' },
+    h('input', { type: 'text', class: 'header-name', list: 'header-names', placeholder: 'header name, e.g. pai_user',
+      spellcheck: 'false', 'aria-label': 'Header name', value: name }),
+    h('span', { class: 'muted' }, '='),
+    h('input', { type: 'text', class: 'header-value', placeholder: 'value (* = any)', spellcheck: 'false',
+      'aria-label': 'Header value', value }),
+    remove);
+  remove.addEventListener('click', () => row.remove());
+  return row;
+}
+
+// Offers the header names the results carry in the picker's datalist.
+function learnHeaderNames(items) {
+  const list = byId('header-names');
+  const known = new Set([...list.options].map((o) => o.value));
+  for (const m of items) {
+    for (const c of m.custom_headers || []) {
+      if (!known.has(c.name)) {
+        known.add(c.name);
+        list.append(h('option', { value: c.name }));
+      }
+    }
+  }
+}
+
 // Custom from/to are editable only with the "custom" range; otherwise they show what it means.
 function syncTimeInputs() {
   const custom = form.elements.range.value === 'custom';
@@ -103,6 +154,11 @@ function readForm(view) {
   const filters = {};
   for (const filter of FILTERS) filters[filter.name] = form.elements[filter.name].value;
   if (byId('call-ref-chip').dataset.ref) filters.call_ref = byId('call-ref-chip').dataset.ref;
+  for (const row of document.querySelectorAll('.header-filter')) {
+    const name = row.querySelector('.header-name').value.trim().toLowerCase();
+    const value = row.querySelector('.header-value').value.trim();
+    if (name && value) filters[HEADER_PREFIX + name] = value;
+  }
   return {
     filters,
     range: form.elements.range.value,
@@ -118,6 +174,10 @@ function fillForm(state) {
     form.elements[filter.name].classList.remove('invalid');
   }
   showCallRef(state.filters.call_ref || '');
+  const headerNames = Object.keys(state.filters).filter(isHeaderFilter);
+  replaceChildren(byId('header-filter-rows'),
+    headerNames.map((n) => headerFilterRow(n.slice(HEADER_PREFIX.length), state.filters[n])),
+    headerNames.length ? null : headerFilterRow('', ''));
   form.elements.range.value = state.range;
   syncTimeInputs();
   if (state.range === 'custom') {
@@ -125,7 +185,7 @@ function fillForm(state) {
     form.elements.from.value = formTimeOf(state.from);
     form.elements.to.value = formTimeOf(state.to);
   }
-  const advancedUsed = FILTERS.some((f) => !f.simple && state.filters[f.name]);
+  const advancedUsed = FILTERS.some((f) => !f.simple && state.filters[f.name]) || headerNames.length > 0;
   if (advancedUsed) byId('advanced').open = true;
   for (const tab of document.querySelectorAll('[data-view]')) {
     tab.classList.toggle('active', tab.dataset.view === state.view);
@@ -248,7 +308,12 @@ async function loadMore(button) {
 function showError(e) {
   summary.textContent = '';
   replaceChildren(results);
-  const field = e.parameter && form.elements[e.parameter];
+  let field = e.parameter && form.elements[e.parameter];
+  if (e.parameter && isHeaderFilter(e.parameter)) {
+    const name = e.parameter.slice(HEADER_PREFIX.length).toLowerCase();
+    field = [...document.querySelectorAll('.header-filter')].find(
+      (r) => r.querySelector('.header-name').value.trim().toLowerCase() === name)?.querySelector('.header-value');
+  }
   if (field) {
     field.classList.add('invalid');
     if (!FILTERS.find((f) => f.name === e.parameter)?.simple) byId('advanced').open = true;
@@ -271,6 +336,7 @@ function render() {
     summary.textContent = countText(items.length, cursor, 'call');
     replaceChildren(results, items.length ? callsTable(items) : noResults('calls'));
   } else {
+    learnHeaderNames(items);
     const groups = groupByCall(items);
     summary.textContent = `${countText(items.length, cursor, 'message')} in ${groups.length} ` +
       `call${groups.length === 1 ? '' : 's'}`;
@@ -360,9 +426,22 @@ function callStyle(callId) {
 
 const MESSAGE_COLUMNS = () => ['', `Time (${zoneLabel()})`, 'Message', 'From (A)', 'To (B)', 'Source', 'Destination', 'Proto', 'User-Agent'];
 
+// The custom header names to show as list columns: those the page's messages carry, in order of
+// first appearance, at most 4; none when the picker's checkbox is off.
+function headerColumns(groups) {
+  if (localStorage.getItem(HEADER_COLUMNS_KEY) === 'off') return [];
+  const names = [];
+  for (const g of groups)
+    for (const m of g.messages)
+      for (const c of m.custom_headers || []) if (!names.includes(c.name) && names.length < 4) names.push(c.name);
+  return names;
+}
+
 function messagesTable(groups) {
+  const extra = headerColumns(groups);
   const table = h('table', { class: 'grid-table messages', 'data-testid': 'messages-table' },
-    h('thead', null, h('tr', null, MESSAGE_COLUMNS().map((c) => h('th', null, c)))));
+    h('thead', null, h('tr', null, MESSAGE_COLUMNS().map((c) => h('th', null, c)),
+      extra.map((n) => h('th', { class: 'header-column' }, visibleText(n))))));
   for (const group of groups) {
     const first = group.messages[0];
     const last = group.messages[group.messages.length - 1];
@@ -371,7 +450,7 @@ function messagesTable(groups) {
     const body = h('tbody', { class: 'call-group', style: callStyle(group.callId) });
     body.append(h('tr', { class: 'group-head' },
       h('td', { class: 'swatch-cell' }),
-      h('td', { colspan: MESSAGE_COLUMNS().length - 1 },
+      h('td', { colspan: MESSAGE_COLUMNS().length + extra.length - 1 },
         h('span', { class: 'group-label' }, 'Call-ID '),
         h('span', { class: 'mono call-id' }, visibleText(group.callId || '(none)')),
         h('span', { class: 'group-numbers mono' }, visibleText(`${a || '?'} → ${b || '?'}`)),
@@ -379,7 +458,7 @@ function messagesTable(groups) {
         h('span', { class: 'group-actions' },
           group.callId ? h('a', { href: flowHash(group.callId, first.time_us, last.time_us, group.callRef), class: 'flow-link' }, 'Call flow') : null,
           group.callId ? exportButtons(group.callId, callExportParams(group.callId, first.time_us, last.time_us, group.callRef)) : null))));
-    for (const m of group.messages) body.append(messageRow(m));
+    for (const m of group.messages) body.append(messageRow(m, extra));
     table.append(body);
   }
   return h('div', { class: 'table-wrap' }, table);
@@ -392,7 +471,7 @@ function timeCell(us) {
     h('span', { class: 'date' }, text.slice(0, 11)), text.slice(11));
 }
 
-function messageRow(m) {
+function messageRow(m, headerNames = []) {
   const row = h('tr', { class: 'msg', tabindex: '0', dataset: { id: m.id } },
     h('td', { class: 'swatch-cell' }),
     timeCell(m.time_us),
@@ -402,7 +481,9 @@ function messageRow(m) {
     h('td', { class: 'mono nowrap' }, visibleText(endpoint(m.src_ip, m.src_port))),
     h('td', { class: 'mono nowrap' }, visibleText(endpoint(m.dst_ip, m.dst_port))),
     h('td', null, m.transport || ''),
-    h('td', { class: 'ua' }, visibleText(m.user_agent || '')));
+    h('td', { class: 'ua' }, visibleText(m.user_agent || '')),
+    headerNames.map((n) => h('td', { class: 'mono header-cell' },
+      visibleText((m.custom_headers || []).filter((c) => c.name === n).map((c) => c.value).join(', ')))));
   const open = () => {
     markSelected(row);
     detail.show(m.id);

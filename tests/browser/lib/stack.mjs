@@ -107,7 +107,8 @@ function mariadb(socket, sql) {
 }
 
 // Starts the pipeline and the api; returns the stack (see stop()). `out` receives the logs.
-export async function startStack({ out }) {
+// `parserArgs`: extra sipvault-parser options (e.g. ['--config', ini] for header rules).
+export async function startStack({ out, parserArgs = [] }) {
   const bin = {
     collector: requireEnv('SIPVAULT_COLLECTOR'),
     parser: requireEnv('SIPVAULT_PARSER'),
@@ -152,7 +153,7 @@ export async function startStack({ out }) {
     const parser = new Daemon('parser', bin.parser, [
       '--input', `connect:tcp://127.0.0.1:${ports.collectorOut}`,
       '--output', `connect:tcp://127.0.0.1:${ports.writerIn}`,
-      '--metrics-listen', `127.0.0.1:${ports.parserMetrics}`], logDir);
+      '--metrics-listen', `127.0.0.1:${ports.parserMetrics}`, ...parserArgs], logDir);
     stack.daemons.push(parser);
     const collector = new Daemon('collector', bin.collector, [
       '--udp', `127.0.0.1:${ports.hep}`, '--tcp', '',
