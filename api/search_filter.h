@@ -22,6 +22,8 @@
 //   port, src_port, dst_port   0..65535; `port` matches either side
 //   transport       udp | tcp | sctp
 //   capture_id      HEP capture id, 0..4294967295
+//   alias, src_alias, dst_alias   an alias name (store/alias_table.h; `alias` matches either side);
+//                   parsed here as names, resolved to targets by the handler (alias_cache.h)
 //   limit           1..max_limit (default_limit when absent)
 //   cursor          opaque; kept as text here, decoded by the endpoint (see decode*Cursor)
 // Text values may not contain control characters (NUL, CR, LF, ...) and are at most
@@ -35,6 +37,7 @@
 #include <vector>
 
 #include "api/query_params.h"
+#include "store/alias_table.h"
 
 namespace sipvault::api {
 
@@ -74,6 +77,17 @@ struct StatusRange {
   uint16_t hi = 0;  // inclusive
 };
 
+// alias= / src_alias= / dst_alias=: the name as given, and its targets once resolved. A filter
+// that was never resolved (or resolved to nothing) matches no message (search_sql.h).
+struct AliasFilter {
+  enum class Side { Either, Src, Dst };
+  Side side = Side::Either;
+  std::string name;
+  std::vector<store::AliasTarget> targets;
+  bool resolved = false;
+};
+[[nodiscard]] std::string_view aliasParameterName(AliasFilter::Side side);
+
 struct SearchFilter {
   uint64_t from_us = 0;
   uint64_t to_us = 0;  // inclusive
@@ -94,6 +108,7 @@ struct SearchFilter {
   std::optional<uint16_t> dst_port;
   std::optional<uint8_t> ip_proto;      // from `transport`
   std::optional<uint32_t> capture_id;
+  std::vector<AliasFilter> aliases;     // AND-ed
   uint32_t limit = 100;
   std::string cursor;                   // "" = first page
 };

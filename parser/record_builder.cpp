@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "parser/kpi_recorder.h"
 #include "proto/packet.h"
 
 namespace sipvault::parser {
@@ -72,6 +73,7 @@ void fillSipFields(const SipMessage& m, uint32_t flags, wire::SipFields* out) {
 
 void RecordBuilder::build(wire::PacketBatch& in, wire::SipBatch& out) {
   metrics_.batches_in.inc();
+  if (kpi_) kpi_->beginBatch();
   for (wire::CapturedPacket& packet : *in.mutable_packets()) {
     metrics_.packets_in.inc();
     if (packet.payload_type() != kPayloadSip) {
@@ -101,8 +103,10 @@ void RecordBuilder::build(wire::PacketBatch& in, wire::SipBatch& out) {
     // Fields first: they are views into the payload, which Swap moves into the record intact
     // (std::string swap keeps heap buffers; short payloads are copied, so fill before swapping).
     fillSipFields(message_, outcome.flags, rec->mutable_sip());
+    if (kpi_) kpi_->observe(message_, packet);
     rec->mutable_packet()->Swap(&packet);
   }
+  if (kpi_) kpi_->endBatch();
 }
 
 }  // namespace sipvault::parser
