@@ -2,8 +2,6 @@
 
 #include <Poco/JSON/Array.h>
 
-#include <charconv>
-
 #include "api/time_text.h"
 
 namespace sipvault::api {
@@ -25,13 +23,6 @@ Poco::JSON::Object::Ptr aliasJson(const AliasRow& r) {
   o->set("created_at", formatTimeUs(r.created_us));
   o->set("updated_at", formatTimeUs(r.updated_us));
   return o;
-}
-
-std::optional<uint64_t> parseId(std::string_view text) {
-  uint64_t v = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
-  return v;
 }
 
 }  // namespace
@@ -107,7 +98,7 @@ ApiResponse AliasHandler::create(const ApiRequest& req) {
 
 ApiResponse AliasHandler::update(const ApiRequest& req, const std::string& id_text) {
   if (auto e = onlyParams(req.query, {})) return ApiResponse::badParameter(*e);
-  auto id = parseId(id_text);
+  auto id = parseRowId(id_text);
   if (!id) return ApiResponse::error(404, "not_found", "no such alias");
   AliasRow row;
   ApiResponse bad;
@@ -133,7 +124,7 @@ ApiResponse AliasHandler::update(const ApiRequest& req, const std::string& id_te
 
 ApiResponse AliasHandler::remove(const ApiRequest& req, const std::string& id_text) {
   if (auto e = onlyParams(req.query, {})) return ApiResponse::badParameter(*e);
-  auto id = parseId(id_text);
+  auto id = parseRowId(id_text);
   if (!id) return ApiResponse::error(404, "not_found", "no such alias");
   DbError error;
   std::optional<AliasRow> existing;

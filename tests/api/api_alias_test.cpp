@@ -5,10 +5,14 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
 #include <functional>
 #include <set>
+#include <thread>
 
 #include "api_test_env.h"
+#include "child_process.h"
 
 using namespace sipvault::apitest;
 
@@ -169,4 +173,34 @@ TEST_CASE("aliases: search by alias matches either side, src_alias and dst_alias
   deleteAlias(by_capture);
   deleteAlias(a);
   CHECK(admin().get("/api/v1/messages?" + q).status == 400);  // gone at once from this api's cache
+}
+
+TEST_CASE("aliases: a second api process sees a change within api.alias_refresh_s", "[api][alias]") {
+  using namespace std::chrono_literals;
+  (void)api();
+  const std::string base = std::string(SIPVAULT_BINARY_DIR) + "/tests/api/alias-api-" + std::to_string(getpid());
+  std::ofstream(base + ".ini") << "[api]\nalias_refresh_s = 1\n";
+  const int port = sipvault::test::freePort();
+  sipvault::test::ChildProcess second({sipvault::test::binaryPath("api", "sipvault-api"), "--config", base + ".ini",
+                                       "--listen", "127.0.0.1:" + std::to_string(port), "--db-socket",
+                                       SIPVAULT_TEST_DB_SOCKET, "--db-name", kDatabase},
+                                      base + ".log");
+  REQUIRE(second.waitForLog("event=listening", 30s));
+  // The same session token works on both (sessions are in the database).
+  const std::string token = login("admin", api().admin_password);
+  ApiClient other(port, token);
+  const std::string q = "/api/v1/messages?" + kAll + "&alias=" + enc(uniqueName("Shared"));
+  REQUIRE(other.get(q).status == 400);  // unknown there too
+
+  auto a = createAlias(uniqueName("Shared"), truth().front().dst_ip);  // made through the first api
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while ((status = other.get(q).status) != 200 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(100ms);
+  CHECK(status == 200);
+  deleteAlias(a);
+  while ((status = other.get(q).status) != 400 && std::chrono::steady_clock::now() < deadline + 5s)
+    std::this_thread::sleep_for(100ms);
+  CHECK(status == 400);
+  CHECK(second.stop() == 0);
 }
