@@ -1,11 +1,16 @@
-// parser/sip_kpi_tracker.h and sip_kpi_metrics.h: the KPI state machine, pure, with a recording sink.
+// parser/sip_kpi_tracker.h and sip_kpi_metrics.h: the KPI state machine, pure, with a recording sink;
+// kpi_recorder.h through the record builder: which peer and which alias label a message gets.
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
 #include "common/metrics.h"
+#include "parser/kpi_recorder.h"
+#include "parser/parser_options.h"
+#include "parser/record_builder.h"
 #include "parser/sip_kpi_metrics.h"
 #include "parser/sip_kpi_tracker.h"
+#include "sipvault.pb.h"
 
 using namespace sipvault;
 using namespace sipvault::parser;
@@ -149,4 +154,49 @@ TEST_CASE("KPI metrics: per alias series, bounded labels fold into other, label 
   CHECK(text.find("sip_kpi_srd_milliseconds_sum{alias=\"SBC \\\"A\\\"\"} 120") != std::string::npos);
   CHECK(text.find("sip_kpi_invite_failed_total{alias=\"SBC \\\"A\\\"\",class=\"5xx\"} 1") != std::string::npos);
   CHECK(text.find("Core") == std::string::npos);
+}
+
+
+namespace {
+
+void addSip(wire::PacketBatch& b, const std::string& src, const std::string& dst, uint64_t us, const std::string& text) {
+  wire::CapturedPacket* p = b.add_packets();
+  p->set_payload_type(1);
+  p->set_src_ip(src);
+  p->set_dst_ip(dst);
+  p->set_src_port(5060);
+  p->set_dst_port(5060);
+  p->set_capture_time_us(us);
+  p->set_payload(text);
+}
+
+std::string sipText(const std::string& start, const std::string& cseq) {
+  return start + "\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@y>\r\n"
+                 "Call-ID: rec-1@x\r\nCSeq: " + cseq + "\r\nContent-Length: 0\r\n\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("the record builder feeds KPIs labelled by the far side's alias, other without one", "[parser][kpi]") {
+  std::string why;
+  std::vector<store::Alias> aliases{{1, "GW", *store::parseAliasTarget("198.51.100.0/24", why)}};
+  auto table = std::make_shared<const store::AliasTable>(aliases);
+  Recorder sink;
+  KpiRecorder kpi({}, sink, [table] { return table; });
+  ParserOptions options;
+  MetricsRegistry registry;
+  ParserMetrics metrics(registry);
+  RecordBuilder builder(options, metrics);
+  builder.setKpi(&kpi);
+  const std::string uac("\xc0\x00\x02\x01", 4), gw("\xc6\x33\x64\x05", 4), other("\xcb\x00\x71\x01", 4);
+  wire::PacketBatch in;
+  addSip(in, uac, gw, 1000000, sipText("INVITE sip:b@y SIP/2.0", "1 INVITE"));
+  addSip(in, gw, uac, 1080000, sipText("SIP/2.0 180 Ringing", "1 INVITE"));
+  addSip(in, gw, uac, 2000000, sipText("SIP/2.0 200 OK", "1 INVITE"));
+  addSip(in, uac, other, 3000000, sipText("REGISTER sip:y SIP/2.0", "2 REGISTER"));
+  addSip(in, other, uac, 3010000, sipText("SIP/2.0 200 OK", "2 REGISTER"));
+  wire::SipBatch out;
+  builder.build(in, out);
+  CHECK(out.records_size() == 5);
+  CHECK(sink.events == V{"attempt GW", "srd GW 80000", "answered GW", "register other 0"});
 }
