@@ -63,8 +63,14 @@ std::string AliasTarget::firstAddress() const { return fillHostBits(address, pre
 std::string AliasTarget::lastAddress() const { return fillHostBits(address, prefix_bits, true); }
 
 bool AliasTarget::contains(std::string_view raw_ip) const {
+  // Per message in the parser: compare in place, no copy.
   if (kind != Kind::Prefix || raw_ip.size() != address.size()) return false;
-  return fillHostBits(std::string(raw_ip), prefix_bits, false) == address;
+  const size_t whole = prefix_bits / 8;
+  if (raw_ip.compare(0, whole, address, 0, whole) != 0) return false;
+  const unsigned rest = prefix_bits % 8;
+  if (rest == 0) return true;
+  const auto mask = static_cast<unsigned char>(0xff << (8 - rest));
+  return (static_cast<unsigned char>(raw_ip[whole]) & mask) == static_cast<unsigned char>(address[whole]);
 }
 
 std::optional<AliasTarget> parseAliasTarget(std::string_view text, std::string& why) {
