@@ -48,7 +48,11 @@ void AliasCache::start(std::chrono::milliseconds period) {
     while (!wake_.wait_for(lock, period, [this] { return stopping_; })) {
       lock.unlock();
       DbError error;
-      if (!refresh(error)) log_.warn("alias_reload_failed", {{"error", error.describe()}});
+      const bool ok = refresh(error);
+      // Logged once per failure streak (counted every time): a database away for an hour is one line.
+      if (!ok && !failing_) log_.warn("alias_reload_failed", {{"error", error.describe()}});
+      if (ok && failing_) log_.info("alias_reload_recovered");
+      failing_ = !ok;
       lock.lock();
     }
   });

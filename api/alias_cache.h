@@ -53,6 +53,7 @@ class AliasCache {
   std::mutex wake_mu_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool failing_ = false;  // the refresh thread's own
   std::thread thread_;
 };
 
