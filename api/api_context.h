@@ -3,6 +3,7 @@
 // ApiService; every member outlives the HTTP server. All members are thread-safe.
 #include <string>
 
+#include "api/alias_cache.h"
 #include "api/api_options.h"
 #include "api/auth_store.h"
 #include "api/db_health.h"
@@ -25,6 +26,7 @@ struct ApiContext {
   Log log;
   Counter& login_failures;
   Counter& login_limited;
+  AliasCache& aliases;  // issue 14: names for addresses, capture ids
 };
 
 }  // namespace sipvault::api

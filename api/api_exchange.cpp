@@ -2,6 +2,7 @@
 
 #include <Poco/JSON/Parser.h>
 
+#include <charconv>
 #include <sstream>
 
 #include "api/message_record.h"
@@ -91,6 +92,13 @@ std::optional<std::string> stringMember(const Poco::JSON::Object::Ptr& o, const 
     return std::nullopt;
   }
   return o->get(name).extract<std::string>();
+}
+
+std::optional<uint64_t> parseRowId(std::string_view text) {
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  return v;
 }
 
 }  // namespace sipvault::api

@@ -52,6 +52,9 @@ struct ApiResponse {
 // A new JSON object that keeps keys in insertion order.
 [[nodiscard]] Poco::JSON::Object::Ptr jsonObject();
 
+// A row id from a path segment: decimal digits only; nullopt otherwise (the caller answers 404).
+[[nodiscard]] std::optional<uint64_t> parseRowId(std::string_view text);
+
 // Checks that every query parameter is one of `allowed`; the first other name is the error.
 [[nodiscard]] std::optional<ParamError> onlyParams(const QueryParams& query,
                                                    std::initializer_list<std::string_view> allowed);

@@ -53,6 +53,7 @@ ApiOptions ApiOptions::fromConfig(const Poco::Util::AbstractConfiguration& c) {
       c, "api.export_max_bytes", static_cast<int64_t>(o.export_max_bytes), 4096, int64_t{1} << 32));
   o.max_connections_per_source = static_cast<size_t>(intInRange(
       c, "api.max_connections_per_source", static_cast<int64_t>(o.max_connections_per_source), 1, 100000));
+  o.alias_refresh = std::chrono::seconds(intInRange(c, "api.alias_refresh_s", 10, 1, 3600));
   o.health_check_interval = std::chrono::milliseconds(
       intInRange(c, "api.health_check_interval_ms", o.health_check_interval.count(), 100, 600000));
   o.session_ttl = std::chrono::seconds(intInRange(c, "api.session_ttl_s", o.session_ttl.count(), 60, 86400 * 365));

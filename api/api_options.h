@@ -45,6 +45,9 @@ struct ApiOptions {
   size_t max_connections_per_source = 32;  // api.max_connections_per_source: more -> refused at once
   // api.health_check_interval_ms: how often a background check pings the database for /health.
   std::chrono::milliseconds health_check_interval{5000};
+  // api.alias_refresh_s: how often the alias cache reloads api_aliases (changes made through this
+  // process apply at once; other api processes see them within this period).
+  std::chrono::milliseconds alias_refresh{10000};
   std::chrono::seconds session_ttl{12 * 3600};     // api.session_ttl_s
   LoginLimits login;  // api.login_max_failures, api.login_window_s, api.login_max_concurrent,
                       // api.login_user_free_failures, api.login_user_backoff_max_s

@@ -27,6 +27,7 @@
 #include <mutex>
 #include <thread>
 
+#include "api/alias_handler.h"
 #include "api/auth_handler.h"
 #include "api/export_handler.h"
 #include "api/reject_handler.h"
@@ -155,7 +156,8 @@ class Router {
         exports_(ctx),
         stats_(ctx),
         system_(ctx),
-        shares_(ctx) {
+        shares_(ctx),
+        aliases_(ctx) {
     addRoutes();
     std::vector<std::string> names{"static", "other"};
     for (const Route& r : routes_) names.push_back(r.name);
@@ -236,6 +238,13 @@ class Router {
     R("GET", "/api/v1/openapi.json", "openapi", Access::Public,
       [this](const ApiRequest& q, A) { return system_.openapi(q); });
     addShareRoutes(R);
+    R("GET", "/api/v1/aliases", "aliases", Access::Viewer, [this](const ApiRequest& q, A) { return aliases_.list(q); });
+    R("POST", "/api/v1/aliases", "aliases", Access::Admin,
+      [this](const ApiRequest& q, A) { return aliases_.create(q); });
+    R("PUT", "/api/v1/aliases/*", "aliases", Access::Admin,
+      [this](const ApiRequest& q, A a) { return aliases_.update(q, a[0]); });
+    R("DELETE", "/api/v1/aliases/*", "aliases", Access::Admin,
+      [this](const ApiRequest& q, A a) { return aliases_.remove(q, a[0]); });
     R("GET", "/metrics", "metrics", Access::Viewer, [this](const ApiRequest& q, A) { return system_.metrics(q); });
   }
 
@@ -445,6 +454,7 @@ class Router {
   StatsHandler stats_;
   SystemHandler system_;
   ShareHandler shares_;
+  AliasHandler aliases_;
   std::vector<Route> routes_;
   std::unique_ptr<HttpMetrics> metrics_;
 

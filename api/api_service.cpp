@@ -62,6 +62,8 @@ ApiService::ApiService(ApiOptions options, MetricsRegistry& metrics, Log log)
             return auth_pool_.ping(ignored);
           },
           options_.health_check_interval),
+      alias_store_(pool_),
+      aliases_(alias_store_, metrics, log),
       ctx_{options_,
            pool_,
            messages_,
@@ -71,7 +73,8 @@ ApiService::ApiService(ApiOptions options, MetricsRegistry& metrics, Log log)
            metrics,
            log,
            metrics.counter("api_login_failures_total", "logins refused for a wrong user or password"),
-           metrics.counter("api_login_rate_limited_total", "logins refused by the rate limit (429)")},
+           metrics.counter("api_login_rate_limited_total", "logins refused by the rate limit (429)"),
+           aliases_},
       server_(std::make_unique<ApiServer>(ctx_, StaticFiles(options_.ui_dir))) {}
 
 ApiService::~ApiService() { stop(); }
@@ -84,6 +87,9 @@ std::optional<StartFailure> ApiService::start() {
                         "start MariaDB (deploy/mariadb.sh start DIR PORT) or fix db.host/db.port/db.user"};
   if (auto failure = migrateSchema()) return failure;
   if (auto failure = ensureAdmin()) return failure;
+  // Aliases: loaded before the first request, then kept fresh (a failure only keeps the last table).
+  if (!aliases_.refresh(error)) log_.warn("alias_reload_failed", {{"error", error.describe()}});
+  aliases_.start(options_.alias_refresh);
   health_.start();
   std::string listen_error;
   if (!server_->start(listen_error))
@@ -96,6 +102,7 @@ std::optional<StartFailure> ApiService::start() {
 
 void ApiService::stop() {
   if (server_) server_->stop();
+  aliases_.stop();
   health_.stop();
 }
 

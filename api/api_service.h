@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "api/alias_cache.h"
+#include "api/alias_store.h"
 #include "api/api_context.h"
 #include "api/api_options.h"
 #include "api/api_server.h"
@@ -50,6 +52,8 @@ class ApiService {
   AuthStore auth_;
   LoginLimiter limiter_;
   DbHealth health_;
+  AliasStore alias_store_;
+  AliasCache aliases_;
   ApiContext ctx_;
   std::unique_ptr<ApiServer> server_;
 };

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 
+#include "api/alias_cache.h"
 #include "api/call_summary.h"
 
 namespace sipvault::api {
@@ -188,12 +189,19 @@ bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, u
   return true;
 }
 
-Poco::JSON::Object::Ptr callFlowJson(const CallFlow& flow) {
+Poco::JSON::Object::Ptr callFlowJson(const CallFlow& flow, const store::AliasTable* aliases) {
   Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
   o->set("call_id", jsonText(flow.call_id));
   Poco::JSON::Array::Ptr hosts = new Poco::JSON::Array;
   for (const std::string& h : flow.hosts) hosts->add(h);
   o->set("hosts", hosts);
+  if (aliases) {
+    // The ladder's column titles: one entry per host, the alias or null.
+    Poco::JSON::Array::Ptr names = new Poco::JSON::Array;
+    for (const std::string& n : hostAliases(flow.messages, flow.hosts, *aliases))
+      names->add(n.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(n));
+    o->set("host_aliases", names);
+  }
   Poco::JSON::Array::Ptr legs = new Poco::JSON::Array;
   for (const FlowLeg& leg : flow.legs) {
     Poco::JSON::Object::Ptr l = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -213,6 +221,7 @@ Poco::JSON::Object::Ptr callFlowJson(const CallFlow& flow) {
   Poco::JSON::Array::Ptr messages = new Poco::JSON::Array;
   for (size_t i = 0; i < flow.messages.size(); ++i) {
     Poco::JSON::Object::Ptr m = messageJson(flow.messages[i]);
+    if (aliases) addAliasFields(*m, flow.messages[i], *aliases);
     const FlowLeg& leg = flow.legs[flow.message_leg[i]];
     m->set("leg", jsonText(leg.call_id));
     m->set("inferred", leg.relation == "inferred");

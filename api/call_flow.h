@@ -28,6 +28,7 @@
 
 #include "api/message_record.h"
 #include "api/message_store.h"
+#include "store/alias_table.h"
 
 namespace sipvault::api {
 
@@ -63,7 +64,9 @@ struct CallFlow {
 [[nodiscard]] bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, uint64_t to_us,
                                  const FlowOptions& options, CallFlow& out, store::DbError& error);
 
-[[nodiscard]] Poco::JSON::Object::Ptr callFlowJson(const CallFlow& flow);
+// With `aliases`: "host_aliases" (one name or null per host) and src_alias/dst_alias per message.
+// Share links pass none: alias names are the operator's internal naming, not for a carrier.
+[[nodiscard]] Poco::JSON::Object::Ptr callFlowJson(const CallFlow& flow, const store::AliasTable* aliases = nullptr);
 
 // `legs=linked` on a search (messages, calls, export): the call named by call_id / call_ref with
 // every leg its flow has, so that a list or a file holds what the ladder shows. Only the call, the

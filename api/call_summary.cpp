@@ -126,6 +126,11 @@ Poco::JSON::Object::Ptr callSummaryJson(const CallSummary& c) {
   Poco::JSON::Array::Ptr hosts = new Poco::JSON::Array;
   for (const std::string& h : c.hosts) hosts->add(h);
   o->set("hosts", hosts);
+  if (!c.host_aliases.empty()) {
+    Poco::JSON::Array::Ptr names = new Poco::JSON::Array;
+    for (const std::string& n : c.host_aliases) names->add(n.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(n));
+    o->set("host_aliases", names);
+  }
   o->set("duration_ms", (c.last_us - c.first_us) / 1000);
   return o;
 }

@@ -36,6 +36,7 @@ struct CallSummary {
   std::optional<Q850Reason> q850;
   size_t message_count = 0;
   std::vector<std::string> hosts;
+  std::vector<std::string> host_aliases;  // per host: its alias or "" (set by the handler; empty = none known)
 };
 
 // Summary of one call; `messages` are its messages, time-ordered (not empty).

@@ -102,6 +102,7 @@ std::optional<ApiResponse> plan(ApiContext& ctx, const ApiRequest& req, const Ta
   static constexpr std::string_view kExtra[] = {"legs"};
   if (auto e = parseSearchFilter(req.query, req.now_us, defaults, kExtra, q.filter)) return ApiResponse::badParameter(*e);
   if (auto e = parseLinkedLegs(req.query, q.filter, q.linked)) return ApiResponse::badParameter(*e);
+  if (auto e = resolveAliasFilters(q.filter, *ctx.aliases.table())) return ApiResponse::badParameter(*e);
   if (!q.filter.cursor.empty()) {
     q.after = decodeMessageCursor(q.filter.cursor);
     if (!q.after) return ApiResponse::badParameter({"cursor", "not a cursor from next_cursor"});

@@ -16,10 +16,11 @@ namespace sipvault::api {
 using namespace sipvault::store;
 namespace {
 
-constexpr std::array<std::string_view, 21> kFilterNames = {
+constexpr std::array<std::string_view, 24> kFilterNames = {
     "from",     "to",       "call_id",   "call_ref",   "from_user", "to_user", "from_tag",
     "to_tag",   "method",   "status",    "user_agent", "src_ip",    "dst_ip",  "ip",
-    "port",     "src_port", "dst_port",  "transport",  "capture_id", "limit",  "cursor"};
+    "port",     "src_port", "dst_port",  "transport",  "capture_id", "limit",  "cursor",
+    "alias",    "src_alias", "dst_alias"};
 
 bool isHeaderParam(std::string_view name) { return name.substr(0, kHeaderParamPrefix.size()) == kHeaderParamPrefix; }
 
@@ -227,6 +228,13 @@ std::optional<ParamError> parseSearchFilter(const QueryParams& params, uint64_t 
       auto id = parseUnsigned<uint32_t>(value, 0xffffffffu);
       if (!id) return ParamError{name, "expected a number 0-4294967295"};
       out.capture_id = *id;
+    } else if (name == "alias" || name == "src_alias" || name == "dst_alias") {
+      std::string why;
+      if (!validAliasName(value, why)) return ParamError{name, "not an alias name: " + why};
+      const auto side = name == "alias"       ? AliasFilter::Side::Either
+                        : name == "src_alias" ? AliasFilter::Side::Src
+                                              : AliasFilter::Side::Dst;
+      out.aliases.push_back(AliasFilter{side, value, {}, false});
     } else if (name == "limit") {
       auto limit = parseUnsigned<uint32_t>(value, defaults.max_limit);
       if (!limit || *limit == 0) return ParamError{name, "expected 1-" + std::to_string(defaults.max_limit)};
@@ -238,6 +246,18 @@ std::optional<ParamError> parseSearchFilter(const QueryParams& params, uint64_t 
     }
   }
   return std::nullopt;
+}
+
+std::string_view aliasParameterName(AliasFilter::Side side) {
+  switch (side) {
+    case AliasFilter::Side::Src:
+      return "src_alias";
+    case AliasFilter::Side::Dst:
+      return "dst_alias";
+    case AliasFilter::Side::Either:
+      break;
+  }
+  return "alias";
 }
 
 CallRef CallRef::of(std::string_view call_id) {

@@ -25,6 +25,8 @@
 //   header.<name>   a custom header value the parser extracted (parser.headers.*; stored in
 //                   sip_headers); <name> is the rule's name, any case; `*` as for numbers. At
 //                   most kMaxHeaderFilters, each name once; all must match (AND)
+//   alias, src_alias, dst_alias   an alias name (store/alias_table.h; `alias` matches either side);
+//                   parsed here as names, resolved to targets by the handler (alias_cache.h)
 //   limit           1..max_limit (default_limit when absent)
 //   cursor          opaque; kept as text here, decoded by the endpoint (see decode*Cursor)
 // Text values may not contain control characters (NUL, CR, LF, ...) and are at most
@@ -38,6 +40,7 @@
 #include <vector>
 
 #include "api/query_params.h"
+#include "store/alias_table.h"
 
 namespace sipvault::api {
 
@@ -85,6 +88,17 @@ struct StatusRange {
   uint16_t hi = 0;  // inclusive
 };
 
+// alias= / src_alias= / dst_alias=: the name as given, and its targets once resolved. A filter
+// that was never resolved (or resolved to nothing) matches no message (search_sql.h).
+struct AliasFilter {
+  enum class Side { Either, Src, Dst };
+  Side side = Side::Either;
+  std::string name;
+  std::vector<store::AliasTarget> targets;
+  bool resolved = false;
+};
+[[nodiscard]] std::string_view aliasParameterName(AliasFilter::Side side);
+
 struct SearchFilter {
   uint64_t from_us = 0;
   uint64_t to_us = 0;  // inclusive
@@ -106,6 +120,7 @@ struct SearchFilter {
   std::optional<uint8_t> ip_proto;      // from `transport`
   std::optional<uint32_t> capture_id;
   std::vector<HeaderMatch> headers;     // empty = any
+  std::vector<AliasFilter> aliases;     // AND-ed
   uint32_t limit = 100;
   std::string cursor;                   // "" = first page
 };

@@ -26,6 +26,8 @@ ApiResponse SearchHandler::messages(const ApiRequest& req) {
   if (auto e = parseSearchFilter(req.query, req.now_us, defaults, kLinkedLegs, f))
     return ApiResponse::badParameter(*e);
   if (auto e = parseLinkedLegs(req.query, f, linked)) return ApiResponse::badParameter(*e);
+  const auto aliases = ctx_.aliases.table();
+  if (auto e = resolveAliasFilters(f, *aliases)) return ApiResponse::badParameter(*e);
   std::optional<MessageCursor> after;
   if (!f.cursor.empty()) {
     after = decodeMessageCursor(f.cursor);
@@ -44,7 +46,11 @@ ApiResponse SearchHandler::messages(const ApiRequest& req) {
   const bool more = rows.size() > f.limit;
   if (more) rows.resize(f.limit);
   Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
-  for (const MessageRecord& m : rows) items->add(messageJson(m));
+  for (const MessageRecord& m : rows) {
+    Poco::JSON::Object::Ptr item = messageJson(m);
+    addAliasFields(*item, m, *aliases);
+    items->add(item);
+  }
   Poco::JSON::Object::Ptr o = jsonObject();
   o->set("items", items);
   if (more) o->set("next_cursor", encodeMessageCursor({rows.back().capture_us, rows.back().id}));
@@ -99,9 +105,12 @@ bool summarizeCalls(ApiContext& ctx, uint64_t from_us, uint64_t to_us, const std
     for (MessageRecord& m : it->second)
       if (m.id == r.id && m.capture_us == r.capture_us) m.stored_raw = std::move(r.stored_raw);
   }
+  const auto aliases = ctx.aliases.table();
   for (const CallKey& k : keys) {
     auto it = by_call.find(k.call);
     out.push_back(it == by_call.end() ? CallSummary{} : summarizeCall(it->second));
+    if (it != by_call.end() && !aliases->empty())
+      out.back().host_aliases = hostAliases(it->second, out.back().hosts, *aliases);
   }
   return true;
 }
@@ -125,6 +134,8 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
   if (auto e = parseSearchFilter(req.query, req.now_us, defaults, kCallsExtra, f))
     return ApiResponse::badParameter(*e);
   if (auto e = parseLinkedLegs(req.query, f, linked)) return ApiResponse::badParameter(*e);
+  const auto aliases = ctx_.aliases.table();
+  if (auto e = resolveAliasFilters(f, *aliases)) return ApiResponse::badParameter(*e);
   // final_status: the call's final response (call_summary.h), not any message of it (`status`).
   std::vector<StatusRange> finals;
   std::string final_list;
@@ -244,7 +255,7 @@ ApiResponse SearchHandler::flow(const ApiRequest& req, const std::string& call_i
     return ApiResponse::databaseError(error);
   }
   if (flow.messages.empty()) return ApiResponse::error(404, "not_found", "no message of this call in the time range");
-  return ApiResponse::json(200, callFlowJson(flow));
+  return ApiResponse::json(200, callFlowJson(flow, ctx_.aliases.table().get()));
 }
 
 }  // namespace sipvault::api

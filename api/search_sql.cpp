@@ -16,6 +16,45 @@ void numberMatch(SqlQuery& q, std::string_view column, const NumberMatch& m) {
   }
 }
 
+// One target on one side ("src" / "dst"): an indexed-free but partition-pruned comparison of the
+// raw address bytes (a prefix is the range of its first..last address, same length only).
+void aliasTargetSide(SqlQuery& q, const AliasTarget& t, std::string_view side) {
+  const std::string ip = std::string(side) + "_ip";
+  if (t.kind == AliasTarget::Kind::Endpoint) {
+    q.text("(").text(ip).text(" = ").bytes(t.address).text(" AND ").text(side).text("_port = ").number(t.port);
+    q.text(")");
+  } else if (t.prefix_bits == t.address.size() * 8) {
+    q.text(ip).text(" = ").bytes(t.address);
+  } else {
+    q.text("(LENGTH(").text(ip).text(") = ").number(t.address.size()).text(" AND ").text(ip).text(" BETWEEN ");
+    q.bytes(t.firstAddress()).text(" AND ").bytes(t.lastAddress()).text(")");
+  }
+}
+
+void aliasCondition(SqlQuery& q, const AliasFilter& a) {
+  if (!a.resolved || a.targets.empty()) {
+    q.text(" AND 0 = 1");  // unresolved: never everything by mistake
+    return;
+  }
+  q.text(" AND (");
+  for (size_t i = 0; i < a.targets.size(); ++i) {
+    const AliasTarget& t = a.targets[i];
+    if (i) q.text(" OR ");
+    if (t.kind == AliasTarget::Kind::Capture) {
+      q.text("capture_id = ").number(t.capture_id);
+    } else if (a.side == AliasFilter::Side::Either) {
+      q.text("(");
+      aliasTargetSide(q, t, "src");
+      q.text(" OR ");
+      aliasTargetSide(q, t, "dst");
+      q.text(")");
+    } else {
+      aliasTargetSide(q, t, a.side == AliasFilter::Side::Src ? "src" : "dst");
+    }
+  }
+  q.text(")");
+}
+
 }  // namespace
 
 std::string likePattern(std::string_view value, bool star_is_wildcard, bool substring) {
@@ -120,6 +159,7 @@ SqlQuery searchCondition(const SearchFilter& f) {
     }
     q.text(")");
   }
+  for (const AliasFilter& a : f.aliases) aliasCondition(q, a);
   return q;
 }
 

@@ -44,13 +44,6 @@ Poco::JSON::Object::Ptr publicJson(const ShareLink& l) {
   return o;
 }
 
-std::optional<uint64_t> parseId(std::string_view text) {
-  uint64_t v = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) return std::nullopt;
-  return v;
-}
-
 // A time member ("from", "to": the REST time syntax); nullopt when absent, `bad` when invalid.
 std::optional<uint64_t> timeMember(const Poco::JSON::Object::Ptr& o, const std::string& name,
                                    std::optional<ParamError>& bad) {
@@ -152,7 +145,7 @@ ApiResponse ShareHandler::list(const ApiRequest& req) {
 }
 
 ApiResponse ShareHandler::revoke(const ApiRequest& req, const std::string& id_text) {
-  auto id = parseId(id_text);
+  auto id = parseRowId(id_text);
   if (!id) return ApiResponse::error(404, "not_found", "no such share link");
   std::optional<ShareLink> link;
   DbError error;

@@ -28,6 +28,7 @@ ApiResponse StatsHandler::stats(const ApiRequest& req) {
   FilterDefaults defaults;
   defaults.range_us = ctx_.options.default_range_us;
   if (auto e = parseSearchFilter(req.query, req.now_us, defaults, kExtra, f)) return ApiResponse::badParameter(*e);
+  if (auto e = resolveAliasFilters(f, *ctx_.aliases.table())) return ApiResponse::badParameter(*e);
   if (!f.cursor.empty()) return ApiResponse::badParameter({"cursor", "stats are not paged"});
   uint64_t step_s = 60;
   for (const auto& [name, value] : req.query) {

@@ -46,7 +46,7 @@ start writer "$bin/writer/sipvault-writer" --config "$root/deploy/config/writer.
   --db-socket "$db_sock" --metrics-listen 127.0.0.1:9121
 for i in 1 2; do
   start "parser$i" "$bin/parser/sipvault-parser" --config "$root/deploy/config/parser.ini" --id "$i" \
-    --metrics-listen "127.0.0.1:$((9110 + i))"
+    --db-socket "$db_sock" --metrics-listen "127.0.0.1:$((9110 + i))"
 done
 start collector "$bin/collector/sipvault-collector" --config "$root/deploy/config/collector.ini" \
   --udp "0.0.0.0:$hep_port" --tcp "0.0.0.0:$hep_port" --metrics-listen 127.0.0.1:9101

@@ -6,7 +6,10 @@
 #include <thread>
 
 #include "common/stage_app.h"
+#include "parser/alias_refresher.h"
+#include "parser/kpi_recorder.h"
 #include "parser/parser_worker.h"
+#include "store/db_stage_options.h"
 
 namespace sipvault::parser {
 
@@ -14,13 +17,16 @@ class ParserApp : public StageApp {
  public:
   ParserApp()
       : StageApp("parser", "Parses SIP from collector batches and feeds the writers. Run N of them.",
-                 {
+                 store::withDbStageOptions({
                      {"input", "i", "parser.input", "ENDPOINTS", "collectors' outputs (connect:tcp://HOST:5560,...)"},
                      {"output", "o", "parser.output", "ENDPOINTS", "writers' inputs (connect:tcp://HOST:5570,...)"},
                      {"id", "", "parser.id", "N", "this worker's id"},
                      {"keep-rejects", "", "parser.keep_rejects", "BOOL", "keep unparseable SIP raw (default true)"},
                      {"keep-non-sip", "", "parser.keep_non_sip", "BOOL", "keep RTCP/log HEP payloads (default true)"},
-                 }) {}
+                     {"kpi", "", "parser.kpi", "BOOL", "SIP KPIs on /metrics (default true)"},
+                     {"kpi-aliases", "", "parser.kpi_aliases", "BOOL",
+                      "label KPIs by the aliases in the database's api_aliases (db.* keys; default true)"},
+                 })) {}
 
  protected:
   std::string helpFooter() const override {
@@ -49,7 +55,24 @@ class ParserApp : public StageApp {
                   "check parser.input / parser.output");
     }
     std::atomic<bool> stop{false};
-    ParserWorker worker(*input, *output, opt, counters);
+    // SIP KPIs: labelled by alias, the aliases read from the database on their own thread.
+    std::unique_ptr<AliasRefresher> aliases;
+    std::unique_ptr<SipKpiMetrics> kpi_metrics;
+    std::unique_ptr<KpiRecorder> kpi;
+    if (opt.kpi) {
+      AliasSource source;
+      if (opt.kpi_aliases) {
+        aliases = std::make_unique<AliasRefresher>(opt.db, opt.kpi_alias_refresh, metrics(), log());
+        aliases->start();
+        source = [&aliases] { return aliases->current(); };
+      }
+      kpi_metrics = std::make_unique<SipKpiMetrics>(metrics(), opt.kpi_max_labels);
+      KpiLimits limits;
+      limits.max_transactions = opt.kpi_max_transactions;
+      limits.timeout_us = static_cast<uint64_t>(opt.kpi_transaction_timeout.count()) * 1000000;
+      kpi = std::make_unique<KpiRecorder>(limits, *kpi_metrics, std::move(source));
+    }
+    ParserWorker worker(*input, *output, opt, counters, kpi.get());
     uint64_t undelivered = 0;
     // Drain bound on stop: about what the input sockets can hold locally (one HWM per collector).
     const int drain_max_batches = opt.bus_hwm * static_cast<int>(in_eps->size());
@@ -59,6 +82,7 @@ class ParserApp : public StageApp {
     log().info("draining");
     stop = true;
     loop.join();
+    if (aliases) aliases->stop();
     log().info("stopped", {{"packets_in", counters.packets_in.value()},
                            {"sip_parsed", counters.sip_parsed.value()},
                            {"batches_out", counters.batches_out.value()},

@@ -7,6 +7,8 @@
 
 #include "parser/header_extractor.h"
 
+#include "store/db_connection.h"
+
 namespace Poco::Util {
 class AbstractConfiguration;
 }
@@ -44,6 +46,21 @@ struct ParserOptions {
   // parser.headers.max_per_message (16, at most 255: sip_headers.seq), parser.headers.max_value_bytes
   // (255, at most 255: the sip_headers.value column)
   HeaderLimits header_limits;
+
+  // SIP KPIs (parser/README.md "KPIs"). parser.kpi
+  bool kpi = true;
+  // Alias labels beyond this many fold into "other" (series per label: ~25). parser.kpi_max_labels
+  size_t kpi_max_labels = 50;
+  // INVITE/REGISTER transactions tracked at once; more evict the oldest. parser.kpi_max_transactions
+  size_t kpi_max_transactions = 100000;
+  // No final response after this long (capture time): a timeout. parser.kpi_transaction_timeout_s
+  std::chrono::seconds kpi_transaction_timeout{180};
+  // How often api_aliases is read for the labels. parser.kpi_alias_refresh_s
+  std::chrono::seconds kpi_alias_refresh{30};
+  // Where api_aliases is read from (read-only): the db.* keys, as for the writer. parser.kpi_aliases
+  // = false leaves every label "other" and opens no database session.
+  bool kpi_aliases = true;
+  store::DbOptions db;
 
   static ParserOptions fromConfig(const Poco::Util::AbstractConfiguration& config);
   // The header_rules / header_limits part of fromConfig; throws Poco::InvalidArgumentException.

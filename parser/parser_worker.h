@@ -22,8 +22,12 @@ namespace sipvault::parser {
 
 class ParserWorker {
  public:
-  ParserWorker(BusSocket& input, BusSocket& output, const ParserOptions& options, ParserMetrics& metrics)
-      : input_(input), output_(output), options_(options), metrics_(metrics), builder_(options, metrics) {}
+  // `kpi` (optional, outlives the worker): SIP KPIs of every parsed message.
+  ParserWorker(BusSocket& input, BusSocket& output, const ParserOptions& options, ParserMetrics& metrics,
+               KpiRecorder* kpi = nullptr)
+      : input_(input), output_(output), options_(options), metrics_(metrics), builder_(options, metrics) {
+    builder_.setKpi(kpi);
+  }
 
   // Runs until `stop` is set, then drains as above; returns the number of batches it could not
   // deliver at the end.

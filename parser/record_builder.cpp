@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "parser/kpi_recorder.h"
 #include "proto/packet.h"
 
 namespace sipvault::parser {
@@ -83,6 +84,7 @@ RecordBuilder::RecordBuilder(const ParserOptions& options, ParserMetrics& metric
 
 void RecordBuilder::build(wire::PacketBatch& in, wire::SipBatch& out) {
   metrics_.batches_in.inc();
+  if (kpi_) kpi_->beginBatch();
   for (wire::CapturedPacket& packet : *in.mutable_packets()) {
     metrics_.packets_in.inc();
     if (packet.payload_type() != kPayloadSip) {
@@ -125,8 +127,10 @@ void RecordBuilder::build(wire::PacketBatch& in, wire::SipBatch& out) {
         v->set_value(std::move(h.value));
       }
     }
+    if (kpi_) kpi_->observe(message_, packet);
     rec->mutable_packet()->Swap(&packet);
   }
+  if (kpi_) kpi_->endBatch();
 }
 
 }  // namespace sipvault::parser

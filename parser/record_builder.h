@@ -39,9 +39,13 @@ struct ParserMetrics {
 // Copies the search fields of a parsed message into the wire form.
 void fillSipFields(const sip::SipMessage& msg, uint32_t flags, wire::SipFields* out);
 
+class KpiRecorder;
+
 class RecordBuilder {
  public:
   RecordBuilder(const ParserOptions& options, ParserMetrics& metrics);
+  // SIP KPIs (kpi_recorder.h) of every parsed message; nullptr = off. Must outlive the builder.
+  void setKpi(KpiRecorder* kpi) { kpi_ = kpi; }
 
   // Appends one record per kept packet of `in` to `out` (moving payloads out of `in`).
   void build(wire::PacketBatch& in, wire::SipBatch& out);
@@ -49,6 +53,7 @@ class RecordBuilder {
  private:
   const ParserOptions& options_;
   ParserMetrics& metrics_;
+  KpiRecorder* kpi_ = nullptr;
   sip::SipMessage message_;  // reused across packets: its arena allocation is kept
   std::unique_ptr<HeaderExtractor> headers_;  // null when no rules are configured
   std::vector<ExtractedHeader> extracted_;    // reused across packets

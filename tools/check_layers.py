@@ -22,7 +22,7 @@ ALLOWED = {
     "store": {"common"},
     "agent": {"netdecode", "sip", "proto", "common"},
     "collector": {"netdecode", "proto", "common"},
-    "parser": {"sip", "proto", "common"},
+    "parser": {"sip", "proto", "common", "store"},  # store: the read-only alias reader (KPI labels)
     "writer": {"store", "proto", "common"},
     "api": {"store", "proto", "common"},
 }

@@ -53,7 +53,7 @@ function redraw() {
   const focused = document.activeElement;
   const focusedId = focused && ladder.contains(focused) && focused.dataset ? focused.dataset.id : null;
   lastWidth = ladder.clientWidth;
-  const svg = drawLadder(shown.hosts, shown.messages, shown.legs, Math.max(0, lastWidth - 2));
+  const svg = drawLadder(shown.hosts, shown.messages, shown.legs, Math.max(0, lastWidth - 2), detail, shown.aliases);
   replaceChildren(ladder, svg);
   selected = null;
   if (selectedId) {
@@ -159,7 +159,7 @@ export async function showFlow(params) {
   const last = messages[messages.length - 1].time_us;
   byId('flow-summary').textContent = `${messages.length} message${messages.length === 1 ? '' : 's'} · ${legs.length} leg${legs.length === 1 ? '' : 's'} · ` +
     `${formatTimeUs(first)} ${zoneLabel()} · ${formatDeltaUs(last - first).replace('+', '')}`;
-  shown = { hosts: flow.hosts || [], messages, legs };
+  shown = { hosts: flow.hosts || [], messages, legs, aliases: flow.host_aliases || [] };
   redraw();
   loadSdp(messages, mySeq);
 }
@@ -260,8 +260,9 @@ function errorClass(status) {
   return status >= 400 ? ['sip-error', `err${Math.floor(status / 100)}xx`] : [];
 }
 
-// `panel`: where a clicked message opens (the shared-call view passes its own).
-export function drawLadder(flowHosts, messages, legs, availableWidth = 0, panel = detail) {
+// `panel`: where a clicked message opens (the shared-call view passes its own). `hostAliases`: the
+// flow's host_aliases (an alias name or null per host): the column's title, the address on hover.
+export function drawLadder(flowHosts, messages, legs, availableWidth = 0, panel = detail, hostAliases = []) {
   const hosts = flowHosts.map(String);
   const index = new Map(hosts.map((host, i) => [host, i]));
   const rows = messages.map((m) => ({
@@ -271,7 +272,9 @@ export function drawLadder(flowHosts, messages, legs, availableWidth = 0, panel 
     label: sipLabel(m),
   }));
   const inferredLegs = new Set(legs.filter((l) => l.relation === 'inferred').map((l) => l.call_id));
-  const longest = Math.max(0, ...hosts.map((x) => x.length), ...rows.map((r) => r.label.length + 4));
+  // Column titles: the alias where there is one (hosts added above for unknown endpoints have none).
+  const titles = hosts.map((host, i) => (hostAliases[i] ? String(hostAliases[i]) : host));
+  const longest = Math.max(0, ...titles.map((x) => x.length), ...rows.map((r) => r.label.length + 4));
   const needed = Math.max(MIN_COL_W, Math.ceil(longest * CHAR_W) + 24);
   // The page width when it has room: columns share what is left of it after the time gutter.
   const colW = Math.max(needed, Math.floor((availableWidth - GUTTER - 40) / Math.max(1, hosts.length)));
@@ -307,7 +310,8 @@ export function drawLadder(flowHosts, messages, legs, availableWidth = 0, panel 
     svg.append(
       s('line', { x1: cx, y1: HEAD_H - 8, x2: cx, y2: height - 8, class: 'lifeline' }),
       s('rect', { x: cx - colW / 2 + 8, y: 8, width: colW - 16, height: 34, rx: 4, class: 'host-box' }),
-      s('text', { x: cx, y: 30, 'text-anchor': 'middle', class: 'host-text' }, host, s('title', null, host)));
+      s('text', { x: cx, y: 30, 'text-anchor': 'middle', class: 'host-text', 'data-testid': 'host-title' },
+        titles[col], s('title', null, titles[col] === host ? host : `${titles[col]} (${host})`)));
   });
 
   let previous = null;

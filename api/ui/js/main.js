@@ -4,6 +4,7 @@
 //   #/flow?call_id=...    one call's ladder (js/flow.js)
 //   #/dashboard?...       message rates (js/dashboard.js)
 //   #/share?t=...         a shared call, no login (js/share.js); #/shares the active share links
+//   #/aliases             names for addresses and capture ids (js/aliases.js; admins edit)
 import {
   ApiError, askOtherTabs, login, logout, session, setSharedSessionHandlers, setUnauthorizedHandler,
 } from './api.js';
@@ -14,9 +15,10 @@ import { closeFlowDetail, focusFirstArrow, initFlow, showFlow } from './flow.js'
 import { initDashboard, showDashboard } from './dashboard.js';
 import { hashFor, parseHash } from './query.js';
 import { closeSharedDetail, initShare, showShared, showShares } from './share.js';
+import { initAliases, showAliases } from './aliases.js';
 import { allZones, browserZone, setZoneSetting, zoneLabel, zoneSetting } from './timezone.js';
 
-const VIEWS = ['login', 'search', 'flow', 'dashboard', 'share', 'shares'];
+const VIEWS = ['login', 'search', 'flow', 'dashboard', 'share', 'shares', 'aliases'];
 // The last search shown, where "/" goes back to from another page.
 let lastSearchHash = '';
 
@@ -66,6 +68,9 @@ function route() {
   } else if (name === 'shares') {
     showView('shares');
     showShares(session.user());
+  } else if (name === 'aliases') {
+    showView('aliases');
+    showAliases(session.user());
   } else if (name === 'search') {
     lastSearchHash = location.hash;
     showView('search');
@@ -89,7 +94,7 @@ function initLogin() {
       clearBanner();
       const next = parseHash(location.hash).params.get('next') || '';
       // Only ever follow an in-app route.
-      location.hash = /^#\/(search|flow|dashboard|shares)\b/.test(next) ? next : hashFor('search');
+      location.hash = /^#\/(search|flow|dashboard|shares|aliases)\b/.test(next) ? next : hashFor('search');
     } catch (e) {
       error.textContent = e instanceof ApiError && e.status === 401
         ? 'Wrong user name or password.'
@@ -180,6 +185,7 @@ initLogin();
 initSearch();
 initFlow();
 initShare();
+initAliases();
 initDashboard();
 initTimeZone();
 initKeys();

@@ -34,6 +34,10 @@ export const FILTERS = [
   { name: 'dst_port', label: 'Destination port' },
   { name: 'transport', label: 'Transport', choices: ['', 'udp', 'tcp', 'sctp'] },
   { name: 'capture_id', label: 'Capture ID', placeholder: '2001' },
+  // Aliases (issue 14, #/aliases): a name for addresses, prefixes or capture ids.
+  { name: 'alias', label: 'Alias (either side)', placeholder: 'SBC-Frankfurt' },
+  { name: 'src_alias', label: 'Source alias' },
+  { name: 'dst_alias', label: 'Destination alias' },
   { name: 'limit', label: 'Limit', placeholder: '100 (max 10000)' },
 ];
 // Filters a link may carry that are no text field: call_ref (the api's exact name of a call, for

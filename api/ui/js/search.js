@@ -471,6 +471,17 @@ function timeCell(us) {
     h('span', { class: 'date' }, text.slice(0, 11)), text.slice(11));
 }
 
+// An address cell: its alias (issue 14) when it has one, the address on hover; else the address.
+function peerCell(alias, address) {
+  if (!alias) return h('td', { class: 'mono nowrap' }, visibleText(address));
+  return h('td', { class: 'nowrap alias', title: address, 'data-testid': 'peer-alias' }, visibleText(String(alias)));
+}
+
+function hostsText(c) {
+  const names = c.host_aliases || [];
+  return (c.hosts || []).map((host, i) => names[i] || host).join(', ');
+}
+
 function messageRow(m, headerNames = []) {
   const row = h('tr', { class: 'msg', tabindex: '0', dataset: { id: m.id } },
     h('td', { class: 'swatch-cell' }),
@@ -478,8 +489,8 @@ function messageRow(m, headerNames = []) {
     h('td', { class: ['nowrap', 'label', statusClass(m)] }, visibleText(sipLabel(m))),
     h('td', { class: 'mono' }, visibleText(m.from_user || '')),
     h('td', { class: 'mono' }, visibleText(m.to_user || m.ruri_user || '')),
-    h('td', { class: 'mono nowrap' }, visibleText(endpoint(m.src_ip, m.src_port))),
-    h('td', { class: 'mono nowrap' }, visibleText(endpoint(m.dst_ip, m.dst_port))),
+    peerCell(m.src_alias, endpoint(m.src_ip, m.src_port)),
+    peerCell(m.dst_alias, endpoint(m.dst_ip, m.dst_port)),
     h('td', null, m.transport || ''),
     h('td', { class: 'ua' }, visibleText(m.user_agent || '')),
     headerNames.map((n) => h('td', { class: 'mono header-cell' },
@@ -546,7 +557,7 @@ function callsTable(calls) {
       h('td', { class: ['nowrap', 'call-state', c.state ? `state-${c.state.replace(' ', '-')}` : null], 'data-testid': 'call-state' },
         visibleText(stateLabel(c)) || '—'),
       h('td', { class: 'num' }, String(c.message_count ?? '')),
-      h('td', { class: 'mono hosts' }, visibleText((c.hosts || []).join(', '))),
+      h('td', { class: 'mono hosts', title: (c.hosts || []).join(', ') }, visibleText(hostsText(c))),
       h('td', { class: 'mono call-id' }, h('a', { href, class: 'flow-link' }, visibleText(c.call_id || ''))),
       h('td', { class: 'nowrap' }, exportButtons(c.call_id, callExportParams(c.call_id, c.first_time_us, c.last_time_us, c.call_ref))));
     const open = (event) => {
