@@ -3,6 +3,9 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "parser/ingest_policy.h"
 
 namespace Poco::Util {
 class AbstractConfiguration;
@@ -25,6 +28,10 @@ struct ParserOptions {
   bool keep_non_sip = true;
   // ZeroMQ high-water marks (batches). parser.bus_hwm
   int bus_hwm = 100;
+  // Ingest policy rules in order (parser/ingest_policy.h): policy.rule.N.name, policy.rule.N.action,
+  // policy.rule.N.match.*; N is a number, rules apply in ascending N. None = store every message as
+  // a call (deploy/config/parser.ini ships the defaults: OPTIONS summarized, REGISTER its own class).
+  std::vector<PolicyRule> policy_rules;
 
   static ParserOptions fromConfig(const Poco::Util::AbstractConfiguration& config);
 };

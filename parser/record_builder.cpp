@@ -8,7 +8,7 @@ namespace sipvault::parser {
 
 using namespace sipvault::sip;
 
-ParserMetrics::ParserMetrics(MetricsRegistry& r)
+ParserMetrics::ParserMetrics(MetricsRegistry& r, const std::vector<PolicyRule>& rules)
     : batches_in(r.counter("parser_batches_in_total", "packet batches received")),
       batches_bad(r.counter("parser_batches_bad_total", "bus messages that were not a PacketBatch")),
       packets_in(r.counter("parser_packets_in_total", "packets received")),
@@ -18,7 +18,15 @@ ParserMetrics::ParserMetrics(MetricsRegistry& r)
       non_sip_dropped(r.counter("parser_non_sip_total", "non-SIP HEP payloads", R"(action="dropped")")),
       rejects_dropped(r.counter("parser_rejects_dropped_total", "unparseable SIP dropped by config")),
       batches_out(r.counter("parser_batches_out_total", "SIP batches sent to writers")),
-      send_waits(r.counter("parser_backpressure_waits_total", "waits for a writer to take a batch")) {
+      send_waits(r.counter("parser_backpressure_waits_total", "waits for a writer to take a batch")),
+      policy_default(r.counter("parser_policy_messages_total", "SIP messages decided by each ingest policy rule",
+                               R"(rule="default",action="store:calls")")) {
+  for (const PolicyRule& rule : rules) {
+    std::string action(policyActionName(rule.action));
+    if (rule.action == PolicyAction::Store) action += ":" + std::string(storageClassName(rule.storage_class));
+    policy_rules.push_back(&r.counter("parser_policy_messages_total", "SIP messages decided by each ingest policy rule",
+                                      "rule=\"" + rule.name + "\",action=\"" + action + "\""));
+  }
   for (size_t i = 1; i < rejects.size(); ++i)
     rejects[i] = &r.counter("parser_sip_rejected_total", "SIP payloads that failed to parse",
                             "reason=\"" + std::string(parseErrorName(static_cast<ParseError>(i))) + "\"");
@@ -70,6 +78,39 @@ void fillSipFields(const SipMessage& m, uint32_t flags, wire::SipFields* out) {
   out->set_flags(flags);
 }
 
+bool RecordBuilder::applyPolicy(const wire::CapturedPacket& packet, wire::SipRecord& record) {
+  if (policy_.rules().empty()) {
+    metrics_.policy_default.inc();
+    return true;
+  }
+  wire::SipFields& sip = *record.mutable_sip();
+  PolicySubject subject{sip.method(),      sip.is_request(),        sip.status(),
+                        packet.src_ip(),   packet.dst_ip(),         packet.src_port(),
+                        packet.dst_port(), packet.capture_id(),     packet.node_name(),
+                        sip.user_agent()};
+  const int index = policy_.match(subject);
+  if (index < 0) {
+    metrics_.policy_default.inc();
+    return true;
+  }
+  metrics_.policy_rules[static_cast<size_t>(index)]->inc();
+  const PolicyRule& rule = policy_.rules()[static_cast<size_t>(index)];
+  switch (rule.action) {
+    case PolicyAction::Drop: return false;
+    case PolicyAction::Store: record.set_storage_class(static_cast<uint32_t>(rule.storage_class)); return true;
+    case PolicyAction::Summarize: break;
+  }
+  // Keep only what the writer counts (time and addresses are in the packet): a summarized
+  // OPTIONS costs a few dozen bytes on the bus instead of the whole message.
+  record.set_summarize(true);
+  wire::SipFields slim;
+  slim.set_is_request(sip.is_request());
+  slim.mutable_method()->swap(*sip.mutable_method());
+  slim.set_status(sip.status());
+  sip.Swap(&slim);
+  return true;
+}
+
 void RecordBuilder::build(wire::PacketBatch& in, wire::SipBatch& out) {
   metrics_.batches_in.inc();
   for (wire::CapturedPacket& packet : *in.mutable_packets()) {
@@ -101,6 +142,11 @@ void RecordBuilder::build(wire::PacketBatch& in, wire::SipBatch& out) {
     // Fields first: they are views into the payload, which Swap moves into the record intact
     // (std::string swap keeps heap buffers; short payloads are copied, so fill before swapping).
     fillSipFields(message_, outcome.flags, rec->mutable_sip());
+    if (!applyPolicy(packet, *rec)) {
+      out.mutable_records()->RemoveLast();
+      continue;
+    }
+    if (rec->summarize()) packet.clear_payload();
     rec->mutable_packet()->Swap(&packet);
   }
 }
