@@ -16,6 +16,7 @@ void RowBatch::append(RowBatch&& other) {
   move_all(messages, other.messages);
   move_all(rejects, other.rejects);
   move_all(others, other.others);
+  move_all(summaries, other.summaries);
 }
 
 }  // namespace sipvault::store

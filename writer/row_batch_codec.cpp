@@ -117,19 +117,29 @@ void encodeRowBatch(const RowBatch& batch, std::string& out) {
   encodeRows(batch.messages, e);
   encodeRows(batch.rejects, e);
   encodeRows(batch.others, e);
+  for (const SipMessageRow& m : batch.messages) e(m.storage_class);
+  putVarint(out, batch.summaries.size());
+  encodeRows(batch.summaries, e);
 }
 
 bool decodeRowBatch(std::string_view bytes, RowBatch& batch) {
   FieldDecoder d(bytes);
   uint8_t version = 0;
   uint64_t messages = 0, rejects = 0, others = 0;
-  if (!d.byte(version) || version != kRowBatchCodecVersion) return false;
+  if (!d.byte(version) || version < 1 || version > kRowBatchCodecVersion) return false;
   if (!d.varint(messages) || !d.varint(rejects) || !d.varint(others)) return false;
   const uint64_t max_rows = d.left() / kMinRowBytes;
   if (messages > max_rows || rejects > max_rows || others > max_rows || messages + rejects + others > max_rows)
     return false;
-  return decodeRows(batch.messages, messages, d) && decodeRows(batch.rejects, rejects, d) &&
-         decodeRows(batch.others, others, d) && d.atEnd();
+  if (!decodeRows(batch.messages, messages, d) || !decodeRows(batch.rejects, rejects, d) ||
+      !decodeRows(batch.others, others, d))
+    return false;
+  batch.summaries.clear();
+  if (version == 1) return d.atEnd();
+  for (SipMessageRow& m : batch.messages) d(m.storage_class);
+  uint64_t summaries = 0;
+  if (!d.ok() || !d.varint(summaries) || summaries > d.left() / 7) return false;
+  return decodeRows(batch.summaries, summaries, d) && d.atEnd();
 }
 
 }  // namespace sipvault::writer

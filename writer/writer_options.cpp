@@ -38,6 +38,12 @@ WriterOptions WriterOptions::fromConfig(const Poco::Util::AbstractConfiguration&
 
   o.partitions.retention =
       std::chrono::hours(intInRange(c, "writer.retention_hours", o.partitions.retention.count(), 1, 24 * 3660));
+  for (size_t i = 0; i < kStorageClassCount; ++i) {
+    const std::string key = "writer.class." + std::string(kStorageClassNames[i]) + ".retention_hours";
+    if (c.has(key)) o.partitions.class_retention[i] = std::chrono::hours(intInRange(c, key, 0, 1, 24 * 3660));
+  }
+  o.partitions.summary_retention = std::chrono::hours(
+      intInRange(c, "writer.summary_retention_hours", o.partitions.summary_retention.count(), 1, 24 * 3660));
   o.partitions.ahead =
       std::chrono::hours(intInRange(c, "writer.partitions_ahead_hours", o.partitions.ahead.count(), 1, 24 * 31));
   o.partitions.interval =

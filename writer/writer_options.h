@@ -37,7 +37,9 @@ struct WriterOptions {
   uint16_t shard_id = 0;
   // writer.batch_rows, writer.flush_ms, writer.retry_initial_ms, writer.retry_max_ms, writer.drain_timeout_s
   BatchPolicy batch;
-  // writer.retention_hours, writer.partitions_ahead_hours, writer.maintenance_interval_s
+  // writer.retention_hours, writer.partitions_ahead_hours, writer.maintenance_interval_s,
+  // writer.class.<calls|registrations|other>.retention_hours (default writer.retention_hours),
+  // writer.summary_retention_hours (720)
   PartitionOptions partitions;
   // db.host, db.port, db.socket, db.user, db.password, db.name, db.connect_timeout_s, db.io_timeout_s
   store::DbOptions db;

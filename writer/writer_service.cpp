@@ -184,8 +184,9 @@ void WriterService::runMaintenance(std::unique_ptr<DbConnection>& db) {
   const bool ok = maintainer_.runOnce(*db, clock_(), outcome, error);
   metrics_.service.partitions_created.inc(static_cast<uint64_t>(outcome.created));
   metrics_.service.partitions_dropped.inc(static_cast<uint64_t>(outcome.dropped));
-  if (outcome.created || outcome.dropped)
-    log_.info("partitions", {{"created", outcome.created}, {"dropped", outcome.dropped}});
+  if (outcome.created || outcome.dropped || outcome.truncated)
+    log_.info("partitions",
+              {{"created", outcome.created}, {"dropped", outcome.dropped}, {"past_truncated", outcome.truncated}});
   if (outcome.future_rows_copied > 100000)
     log_.warn("p_future_large", {{"rows", outcome.future_rows_copied},
                                  {"why", "captures dated after the prepared hours; every hourly split copies them"},
