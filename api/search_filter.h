@@ -94,6 +94,7 @@ struct SearchFilter {
   std::optional<uint16_t> dst_port;
   std::optional<uint8_t> ip_proto;      // from `transport`
   std::optional<uint32_t> capture_id;
+  std::vector<uint8_t> storage_classes;  // `class`: proto/storage_class.h ids; empty = every class
   uint32_t limit = 100;
   std::string cursor;                   // "" = first page
 };
