@@ -88,7 +88,7 @@ bool MessageStore::byId(const MessageCursor& key, std::optional<MessageRecord>& 
   SqlQuery q;
   q.text("SELECT ")
       .text(kSipMessageReadColumnsWithRaw)
-      .text(" FROM sip_messages WHERE capture_us = ")
+      .text(" FROM sip_messages WHERE ").text(allStorageClasses()).text(" AND capture_us = ")
       .number(key.capture_us);
   q.text(" AND id = ").number(key.id);
   std::vector<MessageRecord> found;
@@ -106,7 +106,7 @@ bool MessageStore::byIds(std::span<const MessageCursor> keys, std::vector<Messag
     SqlQuery q;
     q.text("SELECT ")
         .text(kSipMessageReadColumnsWithRaw)
-        .text(" FROM sip_messages WHERE capture_us BETWEEN ")
+        .text(" FROM sip_messages WHERE ").text(allStorageClasses()).text(" AND capture_us BETWEEN ")
         .number(lo);
     q.text(" AND ").number(hi).text(" AND (capture_us, id) IN (");
     for (size_t i = 0; i < chunk.size(); ++i) {
@@ -135,7 +135,7 @@ bool MessageStore::byCalls(uint64_t from_us, uint64_t to_us, std::span<const Cal
     size_t padded = 1;
     while (padded < n) padded *= 2;
     SqlQuery q;
-    q.text("SELECT ").text(columnsFor(with_raw)).text(" FROM sip_messages WHERE capture_us BETWEEN ").number(from_us);
+    q.text("SELECT ").text(columnsFor(with_raw)).text(" FROM sip_messages WHERE ").text(allStorageClasses()).text(" AND capture_us BETWEEN ").number(from_us);
     q.text(" AND ").number(to_us).text(" AND call_id_hash IN (");
     for (size_t i = 0; i < padded; ++i) {
       if (i) q.text(", ");
@@ -216,7 +216,7 @@ bool MessageStore::referencing(uint64_t from_us, uint64_t to_us, const CallRef& 
   SqlQuery q;
   q.text("SELECT ")
       .text(kSipMessageReadColumns)
-      .text(" FROM sip_messages WHERE capture_us BETWEEN ")
+      .text(" FROM sip_messages WHERE ").text(allStorageClasses()).text(" AND capture_us BETWEEN ")
       .number(from_us);
   q.text(" AND ").number(to_us).text(" AND correlation_hash = ").number(call.hash);
   q.text(" ORDER BY capture_us, id LIMIT ").number(kMaxRowsPerStatement);
@@ -310,7 +310,7 @@ bool MessageStore::sameNumbers(uint64_t from_us, uint64_t to_us, const std::stri
                                const std::string& to_user, const CallRef& exclude, uint64_t limit,
                                std::vector<CallRef>& out, DbError& error) {
   SqlQuery q;
-  q.text("SELECT DISTINCT call_id, call_id_hash FROM sip_messages WHERE capture_us BETWEEN ").number(from_us);
+  q.text("SELECT DISTINCT call_id, call_id_hash FROM sip_messages WHERE ").text(allStorageClasses()).text(" AND capture_us BETWEEN ").number(from_us);
   q.text(" AND ").number(to_us).text(" AND status = 0 AND ");
   appendHashedMatch(q, "from_user", from_user, kUserWidth);
   q.text(" AND ((");

@@ -8,6 +8,7 @@
 #include "api/base64.h"
 #include "api/time_text.h"
 #include "proto/packet.h"
+#include "proto/storage_class.h"
 #include "store/search_key.h"
 #include "store/stored_rows.h"
 
@@ -16,11 +17,11 @@ namespace sipvault::api {
 using namespace sipvault::store;
 namespace {
 
-constexpr std::array<std::string_view, 24> kFilterNames = {
+constexpr std::array<std::string_view, 25> kFilterNames = {
     "from",     "to",       "call_id",   "call_ref",   "from_user", "to_user", "from_tag",
     "to_tag",   "method",   "status",    "user_agent", "src_ip",    "dst_ip",  "ip",
     "port",     "src_port", "dst_port",  "transport",  "capture_id", "limit",  "cursor",
-    "alias",    "src_alias", "dst_alias"};
+    "alias",    "src_alias", "dst_alias", "class"};
 
 bool isHeaderParam(std::string_view name) { return name.substr(0, kHeaderParamPrefix.size()) == kHeaderParamPrefix; }
 
@@ -235,6 +236,17 @@ std::optional<ParamError> parseSearchFilter(const QueryParams& params, uint64_t 
                         : name == "src_alias" ? AliasFilter::Side::Src
                                               : AliasFilter::Side::Dst;
       out.aliases.push_back(AliasFilter{side, value, {}, false});
+    } else if (name == "class") {
+      // A comma list of storage class names (calls, registrations, other).
+      for (size_t pos = 0; pos <= value.size();) {
+        const size_t comma = std::min(value.find(',', pos), value.size());
+        const auto c = parseStorageClass(std::string_view(value).substr(pos, comma - pos));
+        if (!c) return ParamError{name, "expected a comma list of calls, registrations, other"};
+        const auto id = static_cast<uint8_t>(*c);
+        if (std::find(out.storage_classes.begin(), out.storage_classes.end(), id) == out.storage_classes.end())
+          out.storage_classes.push_back(id);
+        pos = comma + 1;
+      }
     } else if (name == "limit") {
       auto limit = parseUnsigned<uint32_t>(value, defaults.max_limit);
       if (!limit || *limit == 0) return ParamError{name, "expected 1-" + std::to_string(defaults.max_limit)};

@@ -121,6 +121,7 @@ struct SearchFilter {
   std::optional<uint32_t> capture_id;
   std::vector<HeaderMatch> headers;     // empty = any
   std::vector<AliasFilter> aliases;     // AND-ed
+  std::vector<uint8_t> storage_classes;  // `class`: proto/storage_class.h ids; empty = every class
   uint32_t limit = 100;
   std::string cursor;                   // "" = first page
 };

@@ -1,5 +1,7 @@
 #include "api/search_sql.h"
 
+#include "proto/storage_class.h"
+
 #include "store/search_key.h"
 #include "store/stored_rows.h"
 
@@ -80,9 +82,25 @@ void appendHashedMatch(SqlQuery& q, std::string_view column, std::string_view va
   q.text(" AND ").text(column).text(" = ").bytes(value.substr(0, width));
 }
 
+std::string_view allStorageClasses() {
+  static const std::string all = [] {
+    std::string s = "storage_class IN (";
+    for (size_t i = 0; i < kStorageClassCount; ++i) s += (i ? "," : "") + std::to_string(i);
+    return s + ")";
+  }();
+  return all;
+}
+
 SqlQuery searchCondition(const SearchFilter& f) {
   SqlQuery q;
-  q.text("capture_us BETWEEN ").number(f.from_us).text(" AND ").number(f.to_us);
+  if (f.storage_classes.empty()) {
+    q.text(allStorageClasses());
+  } else {
+    q.text("storage_class IN (");
+    for (size_t i = 0; i < f.storage_classes.size(); ++i) q.text(i ? "," : "").number(f.storage_classes[i]);
+    q.text(")");
+  }
+  q.text(" AND capture_us BETWEEN ").number(f.from_us).text(" AND ").number(f.to_us);
   if (f.call_id && f.call_id->find('*') != std::string::npos) {
     // `*` is a wildcard in a Call-ID too (it also matches a literal '*', which RFC 3261 allows).
     q.text(" AND call_id LIKE ").bytes(likePattern(*f.call_id, true, false));

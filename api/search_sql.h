@@ -15,7 +15,14 @@
 
 namespace sipvault::api {
 
-// "capture_us BETWEEN ? AND ? AND <filter>..." for `filter` (its limit and cursor are not used).
+// "storage_class IN (0,1,2)": every storage class (store/sql/008_storage_classes.sql). Every query
+// on sip_messages names the classes before its time range: the table is partitioned by
+// (storage_class, capture_us), and only with the class list does the server prune to the hourly
+// partitions of the range (tests/store/schema_test.cpp, EXPLAIN PARTITIONS).
+[[nodiscard]] std::string_view allStorageClasses();
+
+// "storage_class IN (...) AND capture_us BETWEEN ? AND ? AND <filter>..." for `filter` (its limit
+// and cursor are not used); the classes are filter.storage_classes, or all of them.
 [[nodiscard]] SqlQuery searchCondition(const SearchFilter& filter);
 
 // "<column>_hash = ? AND <column> = UNHEX(?)": an exact match on a hashed column. Values longer

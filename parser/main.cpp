@@ -44,7 +44,7 @@ class ParserApp : public StageApp {
     auto out_eps = parseBusEndpoints(opt.output, err);
     if (!out_eps) return fail(kExitConfig, "parser.output: " + err, "e.g. connect:tcp://127.0.0.1:5570");
 
-    ParserMetrics counters(metrics());
+    ParserMetrics counters(metrics(), opt.policy_rules);
     zmq::context_t ctx(1);
     std::unique_ptr<BusSocket> input, output;
     try {

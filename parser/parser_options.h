@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "parser/header_extractor.h"
+#include "parser/ingest_policy.h"
 
 #include "store/db_connection.h"
 
@@ -61,6 +62,10 @@ struct ParserOptions {
   // = false leaves every label "other" and opens no database session.
   bool kpi_aliases = true;
   store::DbOptions db;
+  // Ingest policy rules in order (parser/ingest_policy.h): policy.rule.N.name, policy.rule.N.action,
+  // policy.rule.N.match.*; N is a number, rules apply in ascending N. None = store every message as
+  // a call (deploy/config/parser.ini ships the defaults: OPTIONS summarized, REGISTER its own class).
+  std::vector<PolicyRule> policy_rules;
 
   static ParserOptions fromConfig(const Poco::Util::AbstractConfiguration& config);
   // The header_rules / header_limits part of fromConfig; throws Poco::InvalidArgumentException.

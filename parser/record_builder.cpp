@@ -9,7 +9,7 @@ namespace sipvault::parser {
 
 using namespace sipvault::sip;
 
-ParserMetrics::ParserMetrics(MetricsRegistry& r)
+ParserMetrics::ParserMetrics(MetricsRegistry& r, const std::vector<PolicyRule>& rules)
     : batches_in(r.counter("parser_batches_in_total", "packet batches received")),
       batches_bad(r.counter("parser_batches_bad_total", "bus messages that were not a PacketBatch")),
       packets_in(r.counter("parser_packets_in_total", "packets received")),
@@ -24,7 +24,15 @@ ParserMetrics::ParserMetrics(MetricsRegistry& r)
       header_dropped(r.counter("parser_header_values_dropped_total",
                                "header values left out (over parser.headers.max_per_message)")),
       header_truncated(r.counter("parser_header_values_truncated_total",
-                                 "header values cut to parser.headers.max_value_bytes")) {
+                                 "header values cut to parser.headers.max_value_bytes")),
+      policy_default(r.counter("parser_policy_messages_total", "SIP messages decided by each ingest policy rule",
+                               R"(rule="default",action="store:calls")")) {
+  for (const PolicyRule& rule : rules) {
+    std::string action(policyActionName(rule.action));
+    if (rule.action == PolicyAction::Store) action += ":" + std::string(storageClassName(rule.storage_class));
+    policy_rules.push_back(&r.counter("parser_policy_messages_total", "SIP messages decided by each ingest policy rule",
+                                      "rule=\"" + rule.name + "\",action=\"" + action + "\""));
+  }
   for (size_t i = 1; i < rejects.size(); ++i)
     rejects[i] = &r.counter("parser_sip_rejected_total", "SIP payloads that failed to parse",
                             "reason=\"" + std::string(parseErrorName(static_cast<ParseError>(i))) + "\"");
@@ -77,9 +85,42 @@ void fillSipFields(const SipMessage& m, uint32_t flags, wire::SipFields* out) {
 }
 
 RecordBuilder::RecordBuilder(const ParserOptions& options, ParserMetrics& metrics)
-    : options_(options), metrics_(metrics) {
+    : options_(options), metrics_(metrics), policy_(options.policy_rules) {
   std::string error;  // the rules were checked when the options were read
   if (!options.header_rules.empty()) headers_ = HeaderExtractor::create(options.header_rules, options.header_limits, error);
+}
+
+bool RecordBuilder::applyPolicy(const wire::CapturedPacket& packet, wire::SipRecord& record) {
+  if (policy_.rules().empty()) {
+    metrics_.policy_default.inc();
+    return true;
+  }
+  wire::SipFields& sip = *record.mutable_sip();
+  PolicySubject subject{sip.method(),      sip.is_request(),        sip.status(),
+                        packet.src_ip(),   packet.dst_ip(),         packet.src_port(),
+                        packet.dst_port(), packet.capture_id(),     packet.node_name(),
+                        sip.user_agent()};
+  const int index = policy_.match(subject);
+  if (index < 0) {
+    metrics_.policy_default.inc();
+    return true;
+  }
+  metrics_.policy_rules[static_cast<size_t>(index)]->inc();
+  const PolicyRule& rule = policy_.rules()[static_cast<size_t>(index)];
+  switch (rule.action) {
+    case PolicyAction::Drop: return false;
+    case PolicyAction::Store: record.set_storage_class(static_cast<uint32_t>(rule.storage_class)); return true;
+    case PolicyAction::Summarize: break;
+  }
+  // Keep only what the writer counts (time and addresses are in the packet): a summarized
+  // OPTIONS costs a few dozen bytes on the bus instead of the whole message.
+  record.set_summarize(true);
+  wire::SipFields slim;
+  slim.set_is_request(sip.is_request());
+  slim.mutable_method()->swap(*sip.mutable_method());
+  slim.set_status(sip.status());
+  sip.Swap(&slim);
+  return true;
 }
 
 void RecordBuilder::build(wire::PacketBatch& in, wire::SipBatch& out) {
@@ -114,7 +155,14 @@ void RecordBuilder::build(wire::PacketBatch& in, wire::SipBatch& out) {
     // Fields first: they are views into the payload, which Swap moves into the record intact
     // (std::string swap keeps heap buffers; short payloads are copied, so fill before swapping).
     fillSipFields(message_, outcome.flags, rec->mutable_sip());
-    if (headers_) {
+    if (kpi_) kpi_->observe(message_, packet);
+    if (!applyPolicy(packet, *rec)) {
+      out.mutable_records()->RemoveLast();
+      continue;
+    }
+    if (rec->summarize()) {
+      packet.clear_payload();
+    } else if (headers_) {
       ExtractStats stats;
       headers_->extract(message_.headers, extracted_, stats);
       metrics_.header_values.inc(stats.values);
@@ -127,7 +175,6 @@ void RecordBuilder::build(wire::PacketBatch& in, wire::SipBatch& out) {
         v->set_value(std::move(h.value));
       }
     }
-    if (kpi_) kpi_->observe(message_, packet);
     rec->mutable_packet()->Swap(&packet);
   }
   if (kpi_) kpi_->endBatch();

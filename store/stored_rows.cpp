@@ -18,6 +18,7 @@ void RowBatch::append(RowBatch&& other) {
   move_all(messages, other.messages);
   move_all(rejects, other.rejects);
   move_all(others, other.others);
+  move_all(summaries, other.summaries);
 }
 
 void appendHeaderRows(const std::vector<SipMessageRow>& messages, std::vector<HeaderRow>& out) {

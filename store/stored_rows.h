@@ -52,6 +52,7 @@ struct HeaderValue {
 // Table sip_messages: one parsed SIP message.
 struct SipMessageRow {
   PacketColumns packet;
+  uint8_t storage_class = 0;      // proto/storage_class.h; part of the partition key (008)
   uint64_t call_id_hash = 0;      // searchKey(call_id), full value
   uint64_t from_user_hash = 0;    // searchKey(from_user)
   uint64_t to_user_hash = 0;      // searchKey(to_user)
@@ -102,17 +103,31 @@ struct OtherRow {
   uint64_t correlation_hash = 0;  // searchKey(correlation_id)
 };
 
+// Table sip_summaries: one summarized message (ingest policy `summarize`), counted, not stored.
+// The inserter adds rows with the same key up (count = count + VALUES(count)).
+struct SummaryRow {
+  uint64_t minute_us = 0;  // capture time rounded down to the minute
+  std::string src_ip;      // as PacketColumns
+  std::string dst_ip;
+  uint16_t dst_port = 0;
+  std::string method;      // cut to kMethodWidth
+  uint16_t status = 0;     // 0 = request
+  uint64_t count = 1;
+};
+
 struct RowBatch {
   std::vector<SipMessageRow> messages;
   std::vector<RejectRow> rejects;
   std::vector<OtherRow> others;
+  std::vector<SummaryRow> summaries;
 
-  [[nodiscard]] size_t size() const { return messages.size() + rejects.size() + others.size(); }
+  [[nodiscard]] size_t size() const { return messages.size() + rejects.size() + others.size() + summaries.size(); }
   [[nodiscard]] bool empty() const { return size() == 0; }
   void clear() {
     messages.clear();
     rejects.clear();
     others.clear();
+    summaries.clear();
   }
   // Moves every row of `other` to the end of this batch.
   void append(RowBatch&& other);
@@ -120,7 +135,8 @@ struct RowBatch {
 
 // Column lists in insert order, comma-separated, matching encodeRow below.
 inline constexpr std::string_view kSipMessageColumns =
-    "id,capture_us,call_id_hash,from_user_hash,to_user_hash,ruri_user_hash,correlation_hash,method,status,cseq,"
+    "id,capture_us,storage_class,call_id_hash,from_user_hash,to_user_hash,ruri_user_hash,correlation_hash,method,"
+    "status,cseq,"
     "call_id,from_user,from_tag,to_user,to_tag,ruri_user,user_agent,via_branch,x_cid,correlation_id,"
     "src_ip,dst_ip,src_port,dst_port,ip_proto,payload_type,vlan,capture_id,node,raw_len,flags,raw";
 inline constexpr std::string_view kRejectColumns =
@@ -174,6 +190,7 @@ template <typename Encoder>
 void encodeRow(const SipMessageRow& r, Encoder& e) {
   e.number(r.packet.id);
   e.number(r.packet.capture_us);
+  e.number(r.storage_class);
   e.number(r.call_id_hash);
   e.number(r.from_user_hash);
   e.number(r.to_user_hash);
@@ -226,6 +243,20 @@ void encodeRow(const OtherRow& r, Encoder& e) {
   e.number(r.correlation_hash);
   e.bytes(r.packet.correlation_id);
   encodeAddresses(r.packet, e);
+  e.endRow();
+}
+
+inline constexpr std::string_view kSummaryColumns = "minute_us,src_ip,dst_ip,dst_port,method,status,count";
+
+template <typename Encoder>
+void encodeRow(const SummaryRow& r, Encoder& e) {
+  e.number(r.minute_us);
+  e.bytes(r.src_ip);
+  e.bytes(r.dst_ip);
+  e.number(r.dst_port);
+  e.bytes(r.method);
+  e.number(r.status);
+  e.number(r.count);
   e.endRow();
 }
 

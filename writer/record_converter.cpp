@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "proto/packet.h"
+#include "proto/storage_class.h"
 #include "store/search_key.h"
 
 namespace sipvault::writer {
@@ -64,8 +65,19 @@ void RecordConverter::append(const wire::SipRecord& record, RowBatch& batch) {
     return;
   }
   const wire::SipFields& s = record.sip();
+  if (record.summarize()) {
+    SummaryRow& sum = batch.summaries.emplace_back();
+    sum.minute_us = p.capture_time_us() / 60000000u * 60000000u;
+    sum.src_ip.assign(ipBytes(p.src_ip()));
+    sum.dst_ip.assign(ipBytes(p.dst_ip()));
+    sum.dst_port = clampTo<uint16_t>(p.dst_port());
+    sum.method.assign(std::string_view(s.method()).substr(0, kMethodWidth));
+    sum.status = clampTo<uint16_t>(s.status());
+    return;
+  }
   SipMessageRow& row = batch.messages.emplace_back();
   fillPacket(p, row.packet);
+  row.storage_class = static_cast<uint8_t>(storageClassFromNumber(record.storage_class()));
   uint16_t& flags = row.packet.flags;
   row.call_id_hash = searchKey(s.call_id());
   row.from_user_hash = searchKey(s.from_user());

@@ -143,6 +143,9 @@ void encodeRowBatch(const RowBatch& batch, std::string& out) {
   encodeRows(batch.messages, e);
   encodeRows(batch.rejects, e);
   encodeRows(batch.others, e);
+  for (const SipMessageRow& m : batch.messages) e(m.storage_class);
+  putVarint(out, batch.summaries.size());
+  encodeRows(batch.summaries, e);
 }
 
 bool decodeRowBatch(std::string_view bytes, RowBatch& batch) {
@@ -155,8 +158,15 @@ bool decodeRowBatch(std::string_view bytes, RowBatch& batch) {
   const uint64_t max_rows = d.left() / kMinRowBytes;
   if (messages > max_rows || rejects > max_rows || others > max_rows || messages + rejects + others > max_rows)
     return false;
-  return decodeRows(batch.messages, messages, d) && decodeRows(batch.rejects, rejects, d) &&
-         decodeRows(batch.others, others, d) && d.atEnd();
+  if (!decodeRows(batch.messages, messages, d) || !decodeRows(batch.rejects, rejects, d) ||
+      !decodeRows(batch.others, others, d))
+    return false;
+  batch.summaries.clear();
+  if (version < 3) return d.atEnd();  // the storage-class trailer came with version 3
+  for (SipMessageRow& m : batch.messages) d(m.storage_class);
+  uint64_t summaries = 0;
+  if (!d.ok() || !d.varint(summaries) || summaries > d.left() / 7) return false;
+  return decodeRows(batch.summaries, summaries, d) && d.atEnd();
 }
 
 }  // namespace sipvault::writer

@@ -7,6 +7,11 @@
 //   | ver (1)  | messages (varint) | rejects (varint) | others (varint) | rows, in that order    |
 //   | = 1      |                   |                  |                 |                        |
 //   +----------+-------------------+------------------+-----------------+------------------------+
+//   then, since version 3 (storage classes, summaries; a version 1 or 2 record decodes as before, every
+//   message in class 0 and no summaries):
+//   +------------------------------------+---------------------+-------------------------------+
+//   | storage_class per message (varint) | summaries (varint)  | summary rows (visitRowFields) |
+//   +------------------------------------+---------------------+-------------------------------+
 //   row   = its fields in the order of visitRowFields() below (stored_rows.h struct order)
 //   field = number: unsigned LEB128 varint (1..10 bytes)
 //         | bytes:  varint length, then the bytes
@@ -25,8 +30,9 @@
 namespace sipvault::writer {
 
 // Version 2 adds each message's custom header values (SipMessageRow::headers, after x_cid: a count,
-// then kind, name, value per value); version 1 batches (an older writer's spool) still decode.
-inline constexpr uint8_t kRowBatchCodecVersion = 2;
+// then kind, name, value per value); version 3 adds the storage-class trailer below. Version 1 and 2
+// batches (an older writer's spool) still decode.
+inline constexpr uint8_t kRowBatchCodecVersion = 3;
 
 // Appends the encoding of `batch` (rows only) to `out`.
 void encodeRowBatch(const store::RowBatch& batch, std::string& out);
@@ -90,6 +96,18 @@ requires std::same_as<std::remove_const_t<Row>, store::OtherRow>
 void visitRowFields(Row& r, F& f) {
   visitPacketFields(r.packet, f);
   f(r.correlation_hash);
+}
+
+template <typename Row, typename F>
+requires std::same_as<std::remove_const_t<Row>, store::SummaryRow>
+void visitRowFields(Row& r, F& f) {
+  f(r.minute_us);
+  f(r.src_ip);
+  f(r.dst_ip);
+  f(r.dst_port);
+  f(r.method);
+  f(r.status);
+  f(r.count);
 }
 
 }  // namespace sipvault::writer

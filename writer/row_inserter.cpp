@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <map>
+#include <tuple>
 
 namespace sipvault::writer {
 
@@ -222,6 +224,31 @@ bool RowInserter::insertTable(DbConnection& db, std::string_view table, std::str
   return true;
 }
 
+bool RowInserter::addSummaries(DbConnection& db, const std::vector<SummaryRow>& rows, DbError& error) {
+  if (rows.empty()) return true;
+  // Add up equal keys first: one row per key and statement, and the upsert's cost stays per key.
+  using Key = std::tuple<uint64_t, std::string_view, std::string_view, uint16_t, std::string_view, uint16_t>;
+  std::map<Key, uint64_t> counts;
+  for (const SummaryRow& r : rows) counts[Key{r.minute_us, r.src_ip, r.dst_ip, r.dst_port, r.method, r.status}] += r.count;
+  auto it = counts.begin();
+  while (it != counts.end()) {
+    buffer_.clear();
+    buffer_ += "INSERT INTO sip_summaries (";
+    buffer_ += kSummaryColumns;
+    buffer_ += ") VALUES ";
+    ValuesEncoder enc{buffer_};
+    for (size_t n = 0; it != counts.end() && buffer_.size() < kMaxStatementBytes; ++it, ++n) {
+      if (n) buffer_ += ',';
+      const auto& [minute, src, dst, port, method, status] = it->first;
+      encodeRow(SummaryRow{minute, std::string(src), std::string(dst), port, std::string(method), status, it->second},
+                enc);
+    }
+    buffer_ += " ON DUPLICATE KEY UPDATE count = count + VALUES(count)";
+    if (!db.execute(buffer_, error)) return false;
+  }
+  return true;
+}
+
 bool RowInserter::insert(DbConnection& db, RowBatch& batch, DbError& error, uint64_t& rows_skipped) {
   rows_skipped = 0;
   if (batch.empty()) return true;
@@ -247,6 +274,7 @@ bool RowInserter::insert(DbConnection& db, RowBatch& batch, DbError& error, uint
          insertTable(db, "sip_rejects", kRejectColumns, batch.rejects, error) &&
          insertTable(db, "hep_other", kOtherColumns, batch.others, error);
   }
+  ok = ok && addSummaries(db, batch.summaries, error);
   if (ok && db.execute("COMMIT", error)) return true;
   DbError ignored;
   if (!error.connectionLost()) (void)db.execute("ROLLBACK", ignored);

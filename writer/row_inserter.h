@@ -1,7 +1,8 @@
 #pragma once
 // Writes a RowBatch into its tables (the messages' custom header values into sip_headers) in one
 // transaction, after giving every row its id
-// (store/row_ids.h: blocks from the database, so any number of writers can insert side by side).
+// (store/row_ids.h: blocks from the database, so any number of writers can insert side by side),
+// and adds its summaries to sip_summaries in the same transaction.
 //
 // Three ways, chosen by InsertMethod (bench/writer_bench.cpp measures them):
 //   Bulk            (default) one prepared INSERT per table, executed with array binding: the rows
@@ -64,6 +65,10 @@ class RowInserter {
   template <typename Row>
   bool insertTable(store::DbConnection& db, std::string_view table, std::string_view columns,
                    const std::vector<Row>& rows, store::DbError& error);
+
+  // sip_summaries: INSERT ... ON DUPLICATE KEY UPDATE count = count + VALUES(count), in the
+  // same transaction as the rows, so a count is as durable as the batch's ack.
+  bool addSummaries(store::DbConnection& db, const std::vector<store::SummaryRow>& rows, store::DbError& error);
 
   InsertMethod method_;
   store::RowIdAllocator ids_;

@@ -99,7 +99,18 @@ struct SpoolMetrics {
   X(partitions_created, Counter, "writer_partitions_created_total", "", "hourly partitions created") \
   X(partitions_dropped, Counter, "writer_partitions_dropped_total", "",                              \
     "hourly partitions dropped by retention")                                                        \
-  X(maintenance_errors, Counter, "writer_partition_maintenance_errors_total", "", "failed maintenance rounds")
+  X(maintenance_errors, Counter, "writer_partition_maintenance_errors_total", "", "failed maintenance rounds") \
+  X(guard_dropped, Counter, "writer_disk_guard_partitions_dropped_total", "",                        \
+    "hourly partitions the disk guard dropped to keep free space (data loss by design)")             \
+  X(guard_exhausted, Counter, "writer_disk_guard_exhausted_total", "",                               \
+    "guard rounds short of space with no complete hour left to drop")                                \
+  X(guard_errors, Counter, "writer_disk_guard_errors_total", "", "failed disk guard rounds")          \
+  X(datadir_free, Gauge, "writer_disk_free_bytes", "fs=\"datadir\"", "free bytes on the filesystem")  \
+  X(datadir_size, Gauge, "writer_disk_size_bytes", "fs=\"datadir\"", "size of the filesystem")        \
+  X(datadir_headroom, Gauge, "writer_disk_headroom_bytes", "fs=\"datadir\"",                         \
+    "free bytes above the disk guard's threshold (below 0: the guard drops partitions)")             \
+  X(spool_fs_free, Gauge, "writer_disk_free_bytes", "fs=\"spool\"", "free bytes on the filesystem")   \
+  X(spool_fs_size, Gauge, "writer_disk_size_bytes", "fs=\"spool\"", "size of the filesystem")
 
 struct ServiceMetrics {
   explicit ServiceMetrics(MetricsRegistry& registry);

@@ -38,6 +38,25 @@ WriterOptions WriterOptions::fromConfig(const Poco::Util::AbstractConfiguration&
 
   o.partitions.retention =
       std::chrono::hours(intInRange(c, "writer.retention_hours", o.partitions.retention.count(), 1, 24 * 3660));
+  for (size_t i = 0; i < kStorageClassCount; ++i) {
+    const std::string key = "writer.class." + std::string(kStorageClassNames[i]) + ".retention_hours";
+    if (c.has(key)) o.partitions.class_retention[i] = std::chrono::hours(intInRange(c, key, 0, 1, 24 * 3660));
+  }
+  DiskGuardOptions& g = o.disk_guard;
+  g.min_free_percent = static_cast<double>(
+      intInRange(c, "writer.disk_guard.min_free_percent", static_cast<int64_t>(g.min_free_percent), 0, 90));
+  g.min_free_bytes = static_cast<uint64_t>(intInRange(c, "writer.disk_guard.min_free_mb", 0, 0, int64_t{1} << 30)) << 20;
+  g.datadir = c.getString("writer.disk_guard.datadir", g.datadir);
+  g.interval = std::chrono::seconds(intInRange(c, "writer.disk_guard.interval_s", g.interval.count(), 1, 3600));
+  g.max_drops_per_round =
+      static_cast<int>(intInRange(c, "writer.disk_guard.max_drops_per_round", g.max_drops_per_round, 1, 10000));
+  g.other_tables_priority = static_cast<int>(
+      intInRange(c, "writer.disk_guard.other_tables_priority", g.other_tables_priority, -1000, 1000));
+  for (size_t i = 0; i < kStorageClassCount; ++i)
+    g.class_priority[i] = static_cast<int>(intInRange(
+        c, "writer.class." + std::string(kStorageClassNames[i]) + ".priority", g.class_priority[i], -1000, 1000));
+  o.partitions.summary_retention = std::chrono::hours(
+      intInRange(c, "writer.summary_retention_hours", o.partitions.summary_retention.count(), 1, 24 * 3660));
   o.partitions.ahead =
       std::chrono::hours(intInRange(c, "writer.partitions_ahead_hours", o.partitions.ahead.count(), 1, 24 * 31));
   o.partitions.interval =

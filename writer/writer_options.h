@@ -7,6 +7,7 @@
 #include "store/db_connection.h"
 #include "store/raw_codec.h"
 #include "writer/batch_writer.h"
+#include "writer/disk_guard.h"
 #include "writer/duplicate_window.h"
 #include "writer/partition_maintainer.h"
 #include "writer/row_inserter.h"
@@ -37,8 +38,15 @@ struct WriterOptions {
   uint16_t shard_id = 0;
   // writer.batch_rows, writer.flush_ms, writer.retry_initial_ms, writer.retry_max_ms, writer.drain_timeout_s
   BatchPolicy batch;
-  // writer.retention_hours, writer.partitions_ahead_hours, writer.maintenance_interval_s
+  // writer.retention_hours, writer.partitions_ahead_hours, writer.maintenance_interval_s,
+  // writer.class.<calls|registrations|other>.retention_hours (default writer.retention_hours),
+  // writer.summary_retention_hours (720)
   PartitionOptions partitions;
+  // Disk guard (disk_guard.h): writer.disk_guard.min_free_percent (10; 0 with min_free_mb 0 = off),
+  // writer.disk_guard.min_free_mb, writer.disk_guard.datadir, writer.disk_guard.interval_s,
+  // writer.disk_guard.max_drops_per_round, writer.disk_guard.other_tables_priority,
+  // writer.class.<name>.priority
+  DiskGuardOptions disk_guard;
   // db.host, db.port, db.socket, db.user, db.password, db.name, db.connect_timeout_s, db.io_timeout_s
   store::DbOptions db;
 

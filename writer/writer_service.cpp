@@ -19,7 +19,8 @@ WriterService::WriterService(WriterOptions options, WriterMetrics& metrics, Log 
       log_(log),
       clock_(std::move(clock)),
       queue_(options_.queue_rows),
-      maintainer_(options_.partitions) {}
+      maintainer_(options_.partitions),
+      guard_(options_.disk_guard, options_.partitions, options_.spool_files.dir.string()) {}
 
 WriterService::~WriterService() { stop(); }
 
@@ -184,8 +185,9 @@ void WriterService::runMaintenance(std::unique_ptr<DbConnection>& db) {
   const bool ok = maintainer_.runOnce(*db, clock_(), outcome, error);
   metrics_.service.partitions_created.inc(static_cast<uint64_t>(outcome.created));
   metrics_.service.partitions_dropped.inc(static_cast<uint64_t>(outcome.dropped));
-  if (outcome.created || outcome.dropped)
-    log_.info("partitions", {{"created", outcome.created}, {"dropped", outcome.dropped}});
+  if (outcome.created || outcome.dropped || outcome.truncated)
+    log_.info("partitions",
+              {{"created", outcome.created}, {"dropped", outcome.dropped}, {"past_truncated", outcome.truncated}});
   if (outcome.future_rows_copied > 100000)
     log_.warn("p_future_large", {{"rows", outcome.future_rows_copied},
                                  {"why", "captures dated after the prepared hours; every hourly split copies them"},
@@ -197,14 +199,72 @@ void WriterService::runMaintenance(std::unique_ptr<DbConnection>& db) {
   }
 }
 
+void WriterService::runDiskGuard(std::unique_ptr<DbConnection>& db) {
+  DbError error;
+  if (!db) {
+    db = DbConnection::open(options_.db, error);
+    if (!db) {
+      metrics_.service.guard_errors.inc();
+      return;
+    }
+  }
+  DiskGuardOutcome outcome;
+  const bool ok = guard_.runOnce(*db, clock_(), outcome, error);
+  auto& m = metrics_.service;
+  if (outcome.datadir) {
+    m.datadir_free.set(static_cast<int64_t>(outcome.datadir->free_bytes));
+    m.datadir_size.set(static_cast<int64_t>(outcome.datadir->size_bytes));
+    const DiskGuardOptions& g = guard_.options();
+    const auto want = static_cast<int64_t>(std::max<uint64_t>(
+        static_cast<uint64_t>(static_cast<double>(outcome.datadir->size_bytes) * g.min_free_percent / 100),
+        g.min_free_bytes));
+    m.datadir_headroom.set(static_cast<int64_t>(outcome.datadir->free_bytes) - want);
+  }
+  if (outcome.spool) {
+    m.spool_fs_free.set(static_cast<int64_t>(outcome.spool->free_bytes));
+    m.spool_fs_size.set(static_cast<int64_t>(outcome.spool->size_bytes));
+  }
+  for (const DropCandidate& d : outcome.dropped) {
+    m.guard_dropped.inc();
+    log_.warn("disk_guard_dropped", {{"table", d.table},
+                                     {"partition", d.partition},
+                                     {"priority", d.priority},
+                                     {"why", "free space on the datadir's filesystem below the threshold"},
+                                     {"short_bytes", outcome.short_bytes},
+                                     {"datadir", guard_.datadir()},
+                                     {"fix", "add disk or shorten writer.class.*.retention_hours"}});
+  }
+  if (outcome.nothing_left) {
+    m.guard_exhausted.inc();
+    log_.error("disk_guard_exhausted", {{"short_bytes", outcome.short_bytes},
+                                        {"why", "no complete hour left to drop"},
+                                        {"fix", "add disk; the database will fill up"}});
+  }
+  if (!ok) {
+    m.guard_errors.inc();
+    log_.warn("disk_guard_failed", {{"error", error.describe()}});
+    if (error.connectionLost()) db.reset();
+  }
+}
+
 void WriterService::maintenanceLoop(std::unique_ptr<DbConnection> db) {
+  using Clock = std::chrono::steady_clock;
+  // The guard measures more often than partitions are maintained; both share this thread and its
+  // connection, so a guard drop never races a maintenance ALTER of the same writer.
+  const auto tick = std::min<Clock::duration>(options_.partitions.interval, options_.disk_guard.interval);
+  Clock::time_point next_maintenance = Clock::now() + options_.partitions.interval;
   std::unique_lock lock(mu_);
   while (true) {
-    stop_cv_.wait_for(lock, options_.partitions.interval, [this] { return stopping_ || maintenance_due_; });
+    stop_cv_.wait_for(lock, tick, [this] { return stopping_ || maintenance_due_; });
     if (stopping_) return;
+    const bool due = maintenance_due_ || Clock::now() >= next_maintenance;
     maintenance_due_ = false;
     lock.unlock();
-    runMaintenance(db);
+    runDiskGuard(db);
+    if (due) {
+      runMaintenance(db);
+      next_maintenance = Clock::now() + options_.partitions.interval;
+    }
     lock.lock();
   }
 }

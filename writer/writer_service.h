@@ -59,6 +59,8 @@ class WriterService {
   // the database was away at start (with a spool).
   [[nodiscard]] bool prepareSchema(store::DbConnection& db, InsertMethod& method, std::string& error);
   void maintenanceLoop(std::unique_ptr<store::DbConnection> db);
+  // One disk guard round on the maintenance connection: gauges, drops logged and counted.
+  void runDiskGuard(std::unique_ptr<store::DbConnection>& db);
   void runMaintenance(std::unique_ptr<store::DbConnection>& db);
   // Wakes the maintenance thread for a round now.
   void requestMaintenance();
@@ -77,6 +79,7 @@ class WriterService {
   std::unique_ptr<BatchWriter> batch_writer_;
   std::unique_ptr<BusReceiver> receiver_;
   PartitionMaintainer maintainer_;
+  DiskGuard guard_;
   std::thread maintenance_thread_;
   mutable std::mutex mu_;  // migration_, stopping_, maintenance_due_
   std::condition_variable stop_cv_;

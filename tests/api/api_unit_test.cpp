@@ -233,7 +233,7 @@ TEST_CASE("search SQL binds every value and starts with the time range", "[api][
             "&from_tag=a&to_tag=b&src_port=1&dst_port=2&dst_ip=192.0.2.2",
             f));
   const SqlQuery q = searchCondition(f);
-  CHECK(q.sql.rfind("capture_us BETWEEN ? AND ?", 0) == 0);
+  CHECK(q.sql.rfind("storage_class IN (0,1,2) AND capture_us BETWEEN ? AND ?", 0) == 0);
   CHECK(count(q.sql, '?') == q.params.size());
   // No value text in the SQL: only placeholders.
   for (const char* value : {"x'--", "49", "1000", "INVITE", "kamailio", "192", "50%", "off"}) {
@@ -579,4 +579,16 @@ TEST_CASE("header.<name> filters: names lower-cased, values bound, exact via the
   CHECK(errorParam("header.a=1&header.b=1&header.c=1&header.d=1&header.e=1") == "header.e");
   CHECK(errorParam("header.x=a%0Ab") == "header.x");
   CHECK(errorParam("header.x=1") == "(none)");
+}
+
+TEST_CASE("search narrows to storage classes with class=, and names all of them by default", "[api][search][classes]") {
+  SearchFilter f;
+  QueryParams p{{"class", "registrations,other,registrations"}};
+  REQUIRE_FALSE(parseSearchFilter(p, 1795701600ull * 1000000, {}, {}, f));
+  CHECK(f.storage_classes == std::vector<uint8_t>{1, 2});
+  CHECK(searchCondition(f).sql.rfind("storage_class IN (?,?) AND capture_us BETWEEN", 0) == 0);
+  QueryParams bad{{"class", "forever"}};
+  auto e = parseSearchFilter(bad, 1795701600ull * 1000000, {}, {}, f);
+  REQUIRE(e);
+  CHECK(e->parameter == "class");
 }

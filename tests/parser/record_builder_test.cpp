@@ -107,3 +107,50 @@ TEST_CASE("rejects and non-SIP payloads are dropped and counted when configured 
   CHECK(metrics.rejects_dropped.value() == 1);
   CHECK(metrics.non_sip_dropped.value() == 1);
 }
+
+TEST_CASE("the record builder applies the ingest policy: class, summary and drop, counted per rule",
+          "[parser][daemon][policy]") {
+  auto make = [](const std::string& action, const std::string& method) {
+    std::string error;
+    auto r = parsePolicyRule(method, {{"action", action}, {"match.method", method}}, error);
+    REQUIRE(r);
+    return *r;
+  };
+  MetricsRegistry registry;
+  ParserOptions options;
+  options.policy_rules = {make("summarize", "OPTIONS"), make("store:registrations", "REGISTER"),
+                          make("drop", "PUBLISH"), make("drop", "NEVER")};
+  ParserMetrics metrics(registry, options.policy_rules);
+  RecordBuilder builder(options, metrics);
+  auto request = [](const std::string& method) {
+    return method + " sip:x@192.0.2.20 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK" + method +
+           "\r\nFrom: <sip:a@192.0.2.10>;tag=1\r\nTo: <sip:x@192.0.2.20>\r\nCall-ID: " + method +
+           "@t\r\nCSeq: 1 " + method + "\r\nContent-Length: 0\r\n\r\n";
+  };
+  wire::PacketBatch in;
+  addPacket(in, kPayloadSip, kInvite);
+  addPacket(in, kPayloadSip, request("OPTIONS"));
+  addPacket(in, kPayloadSip, request("REGISTER"));
+  addPacket(in, kPayloadSip, request("PUBLISH"));
+  wire::SipBatch out;
+  builder.build(in, out);
+  REQUIRE(out.records_size() == 3);
+  CHECK(out.records(0).storage_class() == 0);
+  CHECK_FALSE(out.records(0).summarize());
+  const wire::SipRecord& summary = out.records(1);
+  CHECK(summary.summarize());
+  CHECK(summary.packet().payload().empty());
+  CHECK(summary.sip().method() == "OPTIONS");
+  CHECK(summary.sip().call_id().empty());
+  CHECK(summary.packet().capture_time_us() == 1795000000000000ull);
+  CHECK(out.records(2).storage_class() == static_cast<uint32_t>(StorageClass::Registrations));
+  CHECK(out.records(2).sip().call_id() == "REGISTER@t");
+
+  const std::string text = registry.render();
+  CHECK(text.find(R"(parser_policy_messages_total{rule="default",action="store:calls"} 1)") != std::string::npos);
+  CHECK(text.find(R"(parser_policy_messages_total{rule="OPTIONS",action="summarize"} 1)") != std::string::npos);
+  CHECK(text.find(R"(parser_policy_messages_total{rule="REGISTER",action="store:registrations"} 1)") !=
+        std::string::npos);
+  CHECK(text.find(R"(parser_policy_messages_total{rule="PUBLISH",action="drop"} 1)") != std::string::npos);
+  CHECK(text.find(R"(parser_policy_messages_total{rule="NEVER",action="drop"} 0)") != std::string::npos);
+}

@@ -72,7 +72,8 @@ TEST_CASE("Every table is range-partitioned on capture_us between p_past and p_f
   DbError error;
   MigrationReport report;
   REQUIRE(migrate(db.conn(), embeddedMigrations(), kNow, report, error));
-  for (const std::string table : {"sip_messages", "sip_rejects", "hep_other"}) {
+  // sip_messages: see "storage classes" below.
+  for (const std::string table : {"sip_rejects", "hep_other"}) {
     DbRows parts;
     REQUIRE(
         db.conn().query("SELECT PARTITION_NAME, PARTITION_DESCRIPTION FROM information_schema.PARTITIONS "
@@ -225,4 +226,117 @@ TEST_CASE("The MariaDB the project starts commits durably: redo log synced at ea
   test::TestDatabase db("durable");
   CHECK(db.count("SELECT @@innodb_flush_log_at_trx_commit") == 1);
   CHECK(db.count("SELECT @@innodb_doublewrite") == 1);
+}
+
+namespace {
+
+constexpr uint64_t kHour14 = 1795701600ull * 1000000ull;  // the hour of kNow
+constexpr uint64_t kHourUs = 3600ull * 1000000ull;
+
+// n rows into sip_messages, ids from first_id, one every step_us from base_us; call_id_hash = id;
+// storage_class = id % 3 when `classes` (schema v8), else the column is left out (older schema).
+void insertMessages(test::TestDatabase& db, uint64_t first_id, uint64_t n, uint64_t base_us, uint64_t step_us,
+                    bool classes) {
+  DbError error;
+  const std::string id = "(seq + " + std::to_string(first_id - 1) + ")";
+  REQUIRE(db.conn().execute(
+      std::string("INSERT INTO sip_messages (id, capture_us,") + (classes ? " storage_class," : "") +
+          " call_id_hash, from_user_hash, to_user_hash, ruri_user_hash, correlation_hash, method, status, cseq,"
+          " call_id, from_user, from_tag, to_user, to_tag, ruri_user, user_agent, via_branch, x_cid, correlation_id,"
+          " src_ip, dst_ip, src_port, dst_port, ip_proto, payload_type, vlan, capture_id, node, raw_len, flags, raw)"
+          " SELECT " + id + ", " + std::to_string(base_us) + " + (seq - 1) * " + std::to_string(step_us) + "," +
+          (classes ? " " + id + " % 3," : "") + " " + id +
+          ", 0, 0, 0, 0, 'INVITE', 0, 1, CONCAT('call-', " + id +
+          "), '', '', '', '', '', '', '', '', '', '', '', 0, 0, 17, 1, 0, 0, '', 0, 0, '' FROM seq_1_to_" +
+          std::to_string(n),
+      error));
+}
+
+std::vector<std::string> explainPartitions(test::TestDatabase& db, const std::string& where, std::string& key) {
+  DbRows rows;
+  DbError error;
+  REQUIRE(db.conn().query("EXPLAIN PARTITIONS SELECT id, capture_us FROM sip_messages WHERE " + where, rows, error));
+  REQUIRE(rows.size() == 1);
+  // id, select_type, table, partitions, type, possible_keys, key, ...
+  key = rows[0][6] ? *rows[0][6] : "";
+  std::vector<std::string> out;
+  std::string list = rows[0][3] ? *rows[0][3] : "";
+  for (size_t pos = 0; pos < list.size();) {
+    const size_t comma = list.find(',', pos);
+    out.push_back(list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
+    pos = comma == std::string::npos ? list.size() : comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("v8 moves an existing install to storage classes without loss: old rows become calls",
+          "[store][schema][db][classes]") {
+  test::TestDatabase db("migrate_classes");
+  DbError error;
+  MigrationReport report;
+  REQUIRE(migrate(db.conn(), embeddedMigrations().first(5), kNow - 2 * kHourUs, report, error));
+  // Rows before and after the hour v8 runs in (kNow): p_c0_past and p_c0_future.
+  insertMessages(db, 1, 600, kHour14 - 2 * kHourUs, 24ull * 1000000, false);  // 12:00 to 16:00
+  REQUIRE(db.count("SELECT COUNT(*) FROM sip_messages") == 600);
+  REQUIRE(migrate(db.conn(), embeddedMigrations(), kNow, report, error));
+  CHECK(report.version_after >= 8);
+  CHECK(db.count("SELECT COUNT(*) FROM sip_messages") == 600);
+  CHECK(db.count("SELECT COUNT(*) FROM sip_messages WHERE storage_class = 0") == 600);
+  CHECK(db.count("SELECT COUNT(*) FROM sip_messages PARTITION (p_c0_past)") == 300);  // 12:00 to 14:00
+  CHECK(db.count("SELECT COUNT(*) FROM sip_messages PARTITION (p_c0_future)") == 300);
+  CHECK(db.value("SELECT GROUP_CONCAT(PARTITION_NAME ORDER BY PARTITION_ORDINAL_POSITION) FROM "
+                 "information_schema.PARTITIONS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'sip_messages'") ==
+        "p_c0_past,p_c0_future,p_c1_past,p_c1_future,p_c2_past,p_c2_future");
+  CHECK(db.value("SELECT PARTITION_DESCRIPTION FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = DATABASE() "
+                 "AND TABLE_NAME = 'sip_messages' AND PARTITION_NAME = 'p_c1_past'") ==
+        "1," + std::to_string(kHour14));
+  CHECK(db.count("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
+                 "TABLE_NAME = 'sip_summaries'") == 1);
+  // A start that died half-way runs v8 again: nothing lost, nothing doubled.
+  REQUIRE(db.conn().execute("DELETE FROM schema_version WHERE version = 8", error));
+  REQUIRE(migrate(db.conn(), embeddedMigrations(), kNow, report, error));
+  CHECK(db.count("SELECT COUNT(*) FROM sip_messages") == 600);
+  CHECK(db.count("SELECT COUNT(*) FROM sip_messages PARTITION (p_c0_past)") == 300);
+}
+
+TEST_CASE("A time-range search naming the storage classes prunes to class x hour partitions and uses the index",
+          "[store][schema][db][classes]") {
+  test::TestDatabase db("classes_prune");
+  DbError error;
+  MigrationReport report;
+  REQUIRE(migrate(db.conn(), embeddedMigrations(), kNow, report, error));
+  // Hours 14..17 for every class, as the writer's maintenance would split them off.
+  for (int c = 0; c < 3; ++c) {
+    const std::string p = "p_c" + std::to_string(c) + "_";
+    std::string sql = "ALTER TABLE sip_messages REORGANIZE PARTITION " + p + "future INTO (";
+    for (int h = 0; h < 4; ++h)
+      sql += "PARTITION " + p + "h" + std::to_string(14 + h) + " VALUES LESS THAN (" + std::to_string(c) + ", " +
+             std::to_string(kHour14 + (h + 1) * kHourUs) + "), ";
+    sql += "PARTITION " + p + "future VALUES LESS THAN (" + std::string(c == 2 ? "MAXVALUE" : std::to_string(c)) +
+           ", MAXVALUE))";
+    REQUIRE(db.conn().execute(sql, error));
+  }
+  insertMessages(db, 1, 24000, kHour14, 600000, true);  // 4 h, 10 rows a minute... per class ~2000/h
+  REQUIRE(db.conn().execute("ANALYZE TABLE sip_messages", error));
+  const std::string from = std::to_string(kHour14 + kHourUs + 60ull * 1000000);  // 15:01 to 16:30
+  const std::string to = std::to_string(kHour14 + 2 * kHourUs + 30ull * 60 * 1000000);
+  const std::string range = " AND capture_us >= " + from + " AND capture_us < " + to;
+  std::string key;
+
+  auto all = explainPartitions(db, "storage_class IN (0,1,2)" + range, key);
+  CHECK(all == std::vector<std::string>{"p_c0_h15", "p_c0_h16", "p_c1_h15", "p_c1_h16", "p_c2_h15", "p_c2_h16"});
+  auto one = explainPartitions(db, "storage_class IN (1)" + range, key);
+  CHECK(one == std::vector<std::string>{"p_c1_h15", "p_c1_h16"});
+  // An indexed search (Call-ID) over the pruned partitions uses its index, not a scan.
+  auto by_call = explainPartitions(db, "storage_class IN (0,1,2)" + range + " AND call_id_hash = 9001", key);
+  CHECK(by_call.size() == 6);
+  CHECK(key == "ix_call_id");
+  CHECK(db.count("SELECT COUNT(*) FROM sip_messages WHERE storage_class IN (0,1,2)" + range +
+                 " AND call_id_hash = 9001") == 1);
+  // Without the class list the optimizer cannot prune: every partition is read. The api always
+  // names the classes.
+  auto unnamed = explainPartitions(db, "capture_us >= " + from + " AND capture_us < " + to, key);
+  CHECK(unnamed.size() == 3 * 6);
 }

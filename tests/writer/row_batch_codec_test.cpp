@@ -17,9 +17,16 @@ RowBatch corpusBatch() {
   RecordConverter converter;
   RowBatch batch;
   uint64_t t = 1700000000000000ull;
+  uint32_t storage_class = 0;
   for (const auto& f : test::rfc4475Valid()) {
     wire::SipRecord r = test::sipRecordFor(f.bytes, t++);
     r.mutable_packet()->set_correlation_id("corr-" + f.name);
+    r.set_storage_class(storage_class++ % 3);
+    converter.append(r, batch);
+  }
+  for (int i = 0; i < 2; ++i) {  // summarized: counted in sip_summaries, no message row
+    wire::SipRecord r = test::sipRecordFor(test::rfc4475Valid().front().bytes, t++);
+    r.set_summarize(true);
     converter.append(r, batch);
   }
   for (const auto& f : test::rfc4475Valid()) {  // the same bytes refused by a parser
@@ -57,6 +64,12 @@ TEST_CASE("Row batch codec round-trips rows of all three tables", "[writer][spoo
   REQUIRE(back.messages.size() == batch.messages.size());
   REQUIRE(back.rejects.size() == 1);
   REQUIRE(back.others.size() == 1);
+  REQUIRE(batch.summaries.size() == 2);
+  REQUIRE(back.summaries.size() == 2);
+  CHECK(back.summaries[1].minute_us == batch.summaries[1].minute_us);
+  CHECK(back.summaries[1].method == batch.summaries[1].method);
+  CHECK(back.messages[1].storage_class == 1);
+  CHECK(back.messages[2].storage_class == 2);
   CHECK(encode(back) == bytes);  // every field, through the one field list
   for (size_t i = 0; i < batch.messages.size(); ++i) {
     const SipMessageRow &a = batch.messages[i], &b = back.messages[i];
@@ -101,6 +114,9 @@ TEST_CASE("Row batch codec refuses every truncation and garbage without crashing
   REQUIRE(decodeRowBatch(head + "\x05" + rest, back));
   CHECK(back.rejects.at(0).packet.src_port == 5);
   CHECK_FALSE(decodeRowBatch(head + "\xff\xff\x04" + rest, back));
+  // A version 1 record (spooled by a writer before storage classes) still decodes: class calls.
+  REQUIRE(decodeRowBatch(head + "\x05" + rest, back));
+  CHECK(back.summaries.empty());
   // Overlong varint.
   CHECK_FALSE(decodeRowBatch(std::string("\x01\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f\x00\x00", 13), back));
 }

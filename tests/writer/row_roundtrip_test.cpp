@@ -325,3 +325,41 @@ TEST_CASE("Custom header values are stored in sip_headers with their message's i
     CHECK(*rows[0][0] == "2");
   }
 }
+
+TEST_CASE("Summarized records add up per minute, source, destination, method and status, and classes are stored",
+          "[writer][db][classes][summaries]") {
+  test::TestDatabase db("summaries");
+  prepare(db);
+  const std::string raw = test::readFile(test::corpusDir() / "rfc4475/valid/wsinv.dat");
+  auto summarized = [&](uint64_t t, uint32_t status, const std::string& src) {
+    wire::SipRecord r;
+    r.set_summarize(true);
+    r.mutable_packet()->set_capture_time_us(t);
+    r.mutable_packet()->set_payload_type(1);
+    r.mutable_packet()->set_src_ip(src);
+    r.mutable_packet()->set_dst_ip(std::string("\xc0\x00\x02\x14", 4));
+    r.mutable_packet()->set_dst_port(5060);
+    r.mutable_sip()->set_method("OPTIONS");
+    r.mutable_sip()->set_status(status);
+    return r;
+  };
+  const std::string peer("\xc0\x00\x02\x0a", 4);
+  for (InsertMethod method : {InsertMethod::Bulk, InsertMethod::MultiRowInsert}) {
+    // Only summaries: the batch is still written (and would be acked).
+    storeRecords(db, method, {summarized(kNow, 0, peer), summarized(kNow + 1, 0, peer), summarized(kNow + 2, 200, peer)});
+  }
+  wire::SipRecord reg = test::sipRecordFor(raw, kNow + 3);
+  reg.set_storage_class(1);
+  storeRecords(db, InsertMethod::Bulk,
+               {summarized(kNow + 61ull * 1000000, 503, peer), summarized(kNow + 4, 0, std::string(4, '\x01')), reg});
+  const std::string minute = std::to_string(kNow / 60000000 * 60000000);
+  CHECK(db.count("SELECT count FROM sip_summaries WHERE minute_us = " + minute +
+                 " AND src_ip = X'c000020a' AND method = 'OPTIONS' AND status = 0") == 4);
+  CHECK(db.count("SELECT count FROM sip_summaries WHERE minute_us = " + minute + " AND status = 200") == 2);
+  CHECK(db.count("SELECT count FROM sip_summaries WHERE status = 503 AND minute_us = " + minute + " + 60000000") == 1);
+  CHECK(db.count("SELECT COUNT(*) FROM sip_summaries") == 4);
+  CHECK(db.count("SELECT SUM(count) FROM sip_summaries") == 8);
+  // No message rows for summarized records; the registration is in its class.
+  CHECK(db.count("SELECT COUNT(*) FROM sip_messages") == 1);
+  CHECK(db.count("SELECT storage_class FROM sip_messages") == 1);
+}

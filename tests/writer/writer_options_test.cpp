@@ -121,3 +121,21 @@ TEST_CASE("Writer options read the spool, ack and duplicate-window keys, off by 
     CHECK_THROWS_AS(WriterOptions::fromConfig(*bad), Poco::Exception);
   }
 }
+
+TEST_CASE("Writer options read a retention per storage class and for summaries", "[writer][options][classes]") {
+  Poco::AutoPtr<Poco::Util::MapConfiguration> c(new Poco::Util::MapConfiguration);
+  c->setString("writer.retention_hours", "240");
+  c->setString("writer.class.registrations.retention_hours", "24");
+  c->setString("writer.summary_retention_hours", "2160");
+  const WriterOptions o = WriterOptions::fromConfig(*c);
+  const auto series = partitionSeries(o.partitions);
+  REQUIRE(series.size() == 6);
+  CHECK(series[0].layout.past == "p_c0_past");
+  CHECK(series[0].retention == std::chrono::hours(240));  // calls: writer.retention_hours
+  CHECK(series[1].retention == std::chrono::hours(24));
+  CHECK(series[2].layout.future_bound == "MAXVALUE, MAXVALUE");
+  CHECK(series[5].table == "sip_summaries");
+  CHECK(series[5].retention == std::chrono::hours(2160));
+  c->setString("writer.class.other.retention_hours", "0");
+  CHECK_THROWS_AS(WriterOptions::fromConfig(*c), Poco::InvalidArgumentException);
+}
