@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "store/capture_tables.h"
+
 namespace sipvault::store {
 namespace {
 
@@ -83,7 +85,7 @@ std::string expandPlaceholders(std::string_view sql, uint64_t now_us) {
 }
 
 bool migrate(DbConnection& db, std::span<const Migration> migrations, uint64_t now_us,
-             MigrationReport& report, DbError& error) {
+             MigrationReport& report, DbError& error, MigrationScope scope) {
   report = MigrationReport{};
   ServerLock lock(db, "CONCAT('sipvault.migrate.', DATABASE())");
   if (!lock.acquire(60, error)) return false;
@@ -100,6 +102,7 @@ bool migrate(DbConnection& db, std::span<const Migration> migrations, uint64_t n
   for (const Migration& m : migrations) {
     if (m.version <= report.version_after) continue;
     for (const std::string& statement : splitStatements(expandPlaceholders(m.sql, now_us))) {
+      if (scope == MigrationScope::kHead && namesCaptureTable(statement)) continue;
       if (!db.execute(statement, error)) {
         error.message =
             "migration " + std::to_string(m.version) + "_" + std::string(m.name) + ": " + error.message;

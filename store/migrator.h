@@ -40,9 +40,15 @@ struct MigrationReport {
   bool database_is_newer = false;  // the database has versions this binary does not know
 };
 
+// Which tables a database holds. kHead: a cluster head (docs/cluster.md), whose capture tables are
+// Spider tables over the shards made by tools/sipvault-cluster: every statement naming a capture
+// table (store/capture_tables.h) is skipped, the rest (the api's tables) applied, and each version
+// recorded, so the head's version is the one its shards must have.
+enum class MigrationScope { kAll, kHead };
+
 // Brings the database `db` is connected to up to the newest of `migrations`. Idempotent.
 // False with `error` set when a statement fails (the report says how far it got).
 [[nodiscard]] bool migrate(DbConnection& db, std::span<const Migration> migrations, uint64_t now_us,
-                           MigrationReport& report, DbError& error);
+                           MigrationReport& report, DbError& error, MigrationScope scope = MigrationScope::kAll);
 
 }  // namespace sipvault::store
