@@ -106,7 +106,9 @@ EOF
 
 # A cluster head (docs/cluster.md says why each one): shards read in parallel, connections kept
 # per session, no ping at transaction start, a dead shard refused after 2 s and a hung one after
-# the api's query timeout (the default, 600 s, outlives KILL and max_statement_time).
+# the api's query timeout (the default, 600 s, outlives KILL and max_statement_time), and key
+# lookups sent as UNION ALL (the default makes a temporary table on the shard, which the head's
+# SELECT-only user may not).
 write_spider_config() {
   local timeout=${SIPVAULT_MARIADB_SPIDER_TIMEOUT_S:-30}
   [[ "$timeout" =~ ^[0-9]+$ ]] || die "SIPVAULT_MARIADB_SPIDER_TIMEOUT_S must be a number of seconds"
@@ -117,6 +119,7 @@ spider_conn_recycle_mode=2
 spider_ping_interval_at_trx_start=0
 spider_connect_timeout=2
 spider_connect_retry_count=0
+spider_bka_mode=2
 spider_net_read_timeout=$timeout
 spider_net_write_timeout=$timeout
 EOF

@@ -49,8 +49,8 @@ TEST_CASE("A writer's shard id becomes the default of every capture table's shar
   REQUIRE(applyShardId(db.conn(), 3, error));
   for (std::string_view table : kCaptureTables) CHECK(shardDefault(db, table) == "3");
   REQUIRE(db.conn().execute(
-      "INSERT INTO sip_rejects (capture_us, reason, correlation_id, src_ip, dst_ip, src_port, dst_port, ip_proto, "
-      "payload_type, vlan, capture_id, node, raw_len, flags, raw) VALUES (" +
+      "INSERT INTO sip_rejects (id, capture_us, reason, correlation_id, src_ip, dst_ip, src_port, dst_port, ip_proto, "
+      "payload_type, vlan, capture_id, node, raw_len, flags, raw) VALUES (1, " +
           std::to_string(kNow) + ", 'r', '', '', '', 0, 0, 17, 1, 0, 0, '', 1, 0, 'x')",
       error));
   CHECK(db.value("SELECT shard_id FROM sip_rejects") == "3");
