@@ -91,40 +91,9 @@ def sql(name, statement, user="root", password=None, port=None):
     return [line.split("\t") for line in r.stdout.splitlines()]
 
 
-# --- HEP3 (layout: proto/hep_codec.h) --------------------------------------------------------------
-
-def chunk(kind, value):
-    return struct.pack("!HHH", 0, kind, 6 + len(value)) + value
-
-
-def hep3(payload, time_us, src, dst):
-    body = b"".join([
-        chunk(1, b"\x02"), chunk(2, b"\x11"),
-        chunk(3, socket.inet_aton(src)), chunk(4, socket.inet_aton(dst)),
-        chunk(7, struct.pack("!H", 5060)), chunk(8, struct.pack("!H", 5060)),
-        chunk(9, struct.pack("!I", time_us // 1000000)), chunk(10, struct.pack("!I", time_us % 1000000)),
-        chunk(11, b"\x01"), chunk(12, struct.pack("!I", 7)), chunk(15, payload),
-    ])
-    return b"HEP3" + struct.pack("!H", 6 + len(body)) + body
-
-
-def sip(first_line, call_id, cseq, method, frm, to, x_cid=None):
-    lines = [first_line, "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK" + call_id.split("@")[0],
-             "From: <sip:%s@example.com>;tag=f1" % frm, "To: <sip:%s@example.com>;tag=t1" % to,
-             "Call-ID: " + call_id, "CSeq: %d %s" % (cseq, method), "User-Agent: cluster-test"]
-    if x_cid:
-        lines.append("X-CID: " + x_cid)
-    return ("\r\n".join(lines + ["Content-Length: 0", "", ""])).encode()
-
-
-def call_messages(call_id, frm, to, x_cid=None):
-    """INVITE, 180, 200, ACK, BYE, 200 of one call."""
-    ruri = "INVITE sip:%s@example.com SIP/2.0" % to
-    return [sip(ruri, call_id, 1, "INVITE", frm, to, x_cid), sip("SIP/2.0 180 Ringing", call_id, 1, "INVITE", frm, to),
-            sip("SIP/2.0 200 OK", call_id, 1, "INVITE", frm, to),
-            sip("ACK sip:%s@example.com SIP/2.0" % to, call_id, 1, "ACK", frm, to, x_cid),
-            sip("BYE sip:%s@example.com SIP/2.0" % to, call_id, 2, "BYE", frm, to, x_cid),
-            sip("SIP/2.0 200 OK", call_id, 2, "BYE", frm, to)]
+# HEP and SIP builders shared with the demo's sample (deploy/cluster_sample.py).
+sys.path.insert(0, os.path.join(SOURCE, "deploy"))
+from cluster_sample import call_messages, hep3  # noqa: E402
 
 
 # --- the api ------------------------------------------------------------------------------------
