@@ -358,9 +358,16 @@ def main():
     pid = int(open(os.path.join(WORK, "s2", "mysqld.pid")).read().strip())
     os.kill(pid, signal.SIGSTOP)
     try:
+        # A search already under way when the shard hangs, before the probe has seen it: it waits
+        # for the Spider read timeout (= the api's query timeout), then is answered without s2.
         t = time.time()
+        status, _, body = head.request("/api/v1/messages?%s&limit=1000" % window, timeout=60)
+        answer = json.loads(body)
+        check(status == 200 and answer.get("missing_shards") == ["s2"] and time.time() - t < 2 * QUERY_TIMEOUT_S + 2,
+              "a search caught by the hang: %d, partial %s %s after %.1fs (query timeout %ds)" % (
+                  status, answer.get("partial"), answer.get("missing_shards"), time.time() - t, QUERY_TIMEOUT_S))
         wait_for("health shows hung s2 down", lambda: shard_states(head).get("s2") == "down", QUERY_TIMEOUT_S + 3)
-        check(True, "hung s2 marked down %.1fs after SIGSTOP" % (time.time() - t))
+        check(True, "health shows hung s2 down (checked %.1fs after SIGSTOP)" % (time.time() - t))
         t = time.time()
         got, partial, missing = head.pages("/api/v1/messages", window)
         check(partial and missing == ["s2"] and time.time() - t < QUERY_TIMEOUT_S,
