@@ -14,7 +14,8 @@ calls, rejects, pcap export and stats through the head equal the union of the sh
 the head cannot write a shard; a shard stopped -> partial answers naming it within the timeout,
 health and metrics show it down; a shard hung (SIGSTOP) likewise; started again -> complete
 answers, nothing else restarted; hourly partitions created and dropped on a shard while the head
-reads. Stops only the processes it started. Exit 0 = pass.
+reads; a shard removed from and added to the node list (sipvault-cluster remove/add) is followed by the
+head without a restart. Stops only the processes it started. Exit 0 = pass.
 """
 import json
 import os
@@ -376,7 +377,18 @@ def main():
         os.kill(pid, signal.SIGCONT)
     wait_for("health shows s2 up again", lambda: shard_states(head).get("s2") == "up", 10)
 
-    # 8. Hourly partitions created and dropped on a shard while the head reads.
+    # 8. A shard removed from the node list and added again: the head follows, no restart.
+    r = subprocess.run([TOOL, "--config", cluster_ini, "remove", "s3"], capture_output=True, text=True)
+    check(r.returncode == 0, "sipvault-cluster remove s3: %s" % (r.stdout + r.stderr).strip().splitlines()[-1])
+    wait_for("health lists s1, s2 only", lambda: shard_states(head) == {"s1": "up", "s2": "up"}, 5)
+    complete_answers(["s1", "s2"], [])
+    r = subprocess.run([TOOL, "--config", cluster_ini, "add", "s3", "--host", "127.0.0.1", "--port", str(ports["s3"]),
+                        "--shard-id", "3", "--admin-socket", sock("s3")], capture_output=True, text=True)
+    check(r.returncode == 0, "sipvault-cluster add s3: %s" % (r.stdout + r.stderr).strip().splitlines()[-1])
+    wait_for("health lists s3 again", lambda: shard_states(head) == {n: "up" for n in SHARDS}, 5)
+    complete_answers(list(SHARDS), [])
+
+    # 9. Hourly partitions created and dropped on a shard while the head reads.
     stop, errors, reads = threading.Event(), [], [0]
 
     def reader():
