@@ -9,6 +9,7 @@
 #include "api/db_health.h"
 #include "api/login_limiter.h"
 #include "api/message_store.h"
+#include "api/shard_monitor.h"
 #include "api/sql_pool.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -22,6 +23,7 @@ struct ApiContext {
   AuthStore& auth;
   LoginLimiter& login_limiter;
   const DbHealth& db_health;
+  const ShardMonitor* shards;  // a cluster head's shards (api.cluster), nullptr for a single node
   MetricsRegistry& registry;
   Log log;
   Counter& login_failures;

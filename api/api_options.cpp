@@ -117,6 +117,18 @@ ApiOptions ApiOptions::fromConfig(const Poco::Util::AbstractConfiguration& c) {
   o.auth_pool.acquire_timeout = o.pool.acquire_timeout;
   o.auth_pool.statement_timeout = o.pool.statement_timeout;
 
+  o.cluster.enabled = boolValue(c, "api.cluster", false);
+  o.cluster.probe_interval = std::chrono::milliseconds(
+      intInRange(c, "api.cluster_probe_interval_ms", o.cluster.probe_interval.count(), 100, 600000));
+  o.cluster.probe_timeout =
+      std::chrono::seconds(intInRange(c, "api.cluster_probe_timeout_s", o.cluster.probe_timeout.count(), 1, 600));
+  if (o.cluster.enabled && o.pool.statement_timeout.count() > 0) {
+    // Spider waits on a hung shard for spider_net_read_timeout, which neither KILL nor
+    // max_statement_time cuts short: make it the api's own query timeout.
+    const std::string t = std::to_string(o.pool.statement_timeout.count());
+    o.pool.session_setup = "SET SESSION spider_net_read_timeout = " + t + ", spider_net_write_timeout = " + t;
+  }
+
   o.db = readDbOptions(c, o.db);
   return o;
 }

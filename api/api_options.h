@@ -8,6 +8,7 @@
 #include "api/call_flow.h"
 #include "api/ldap_directory.h"
 #include "api/login_limiter.h"
+#include "api/shard_monitor.h"
 #include "api/sql_pool.h"
 #include "api/trusted_proxies.h"
 #include "store/db_connection.h"
@@ -72,7 +73,10 @@ struct ApiOptions {
   SqlPoolOptions pool;  // api.db_pool_size, api.db_acquire_timeout_ms, api.query_timeout_s
   // api.db_auth_pool_size: sessions of their own for logins and bearer checks, so that slow
   // searches holding every search session cannot lock everyone out (timeouts as `pool`).
-  SqlPoolOptions auth_pool{2, std::chrono::milliseconds(2000), std::chrono::seconds(30), "auth"};
+  SqlPoolOptions auth_pool{2, std::chrono::milliseconds(2000), std::chrono::seconds(30), "auth", ""};
+  // api.cluster, api.cluster_probe_interval_ms, api.cluster_probe_timeout_s: this api reads a
+  // cluster head (docs/cluster.md): head-scope migrations, shards probed, partial answers.
+  ClusterOptions cluster;
   store::DbOptions db;  // db.host, db.port, db.socket, db.user, db.password, db.name, db.connect_timeout_s
 
   [[nodiscard]] bool https() const { return !tls_cert.empty(); }

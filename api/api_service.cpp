@@ -52,7 +52,9 @@ ApiService::ApiService(ApiOptions options, MetricsRegistry& metrics, Log log)
       log_(log),
       pool_(options_.db, options_.pool, metrics),
       auth_pool_(options_.db, options_.auth_pool, metrics),
-      messages_(pool_),
+      shards_(options_.cluster.enabled ? std::make_unique<ShardMonitor>(options_.db, options_.cluster, metrics)
+                                       : nullptr),
+      messages_(pool_, shards_.get()),
       auth_(auth_pool_, options_.session_ttl),
       limiter_(options_.login),
       // Through the auth pool: busy searches must not make the database look down.
@@ -70,6 +72,7 @@ ApiService::ApiService(ApiOptions options, MetricsRegistry& metrics, Log log)
            auth_,
            limiter_,
            health_,
+           shards_.get(),
            metrics,
            log,
            metrics.counter("api_login_failures_total", "logins refused for a wrong user or password"),
@@ -91,6 +94,14 @@ std::optional<StartFailure> ApiService::start() {
   if (!aliases_.refresh(error)) log_.warn("alias_reload_failed", {{"error", error.describe()}});
   aliases_.start(options_.alias_refresh);
   health_.start();
+  if (shards_) {
+    shards_->start();
+    if (!shards_->known())
+      log_.warn("cluster_shards_unknown", {{"detail", "the head has no Spider table sip_messages yet"},
+                                           {"fix", "run tools/sipvault-cluster apply (docs/cluster.md)"}});
+    for (const ShardState& s : shards_->shards())
+      log_.info("cluster_shard", {{"shard", s.name}, {"shard_id", s.shard_id}, {"up", s.up}});
+  }
   std::string listen_error;
   if (!server_->start(listen_error))
     return StartFailure{StartFailure::Kind::Unavailable, listen_error,
@@ -104,6 +115,7 @@ void ApiService::stop() {
   if (server_) server_->stop();
   aliases_.stop();
   health_.stop();
+  if (shards_) shards_->stop();
 }
 
 std::optional<StartFailure> ApiService::migrateSchema() {
@@ -112,7 +124,10 @@ std::optional<StartFailure> ApiService::migrateSchema() {
   DbError error;
   auto db = DbConnection::open(options_.db, error);
   MigrationReport report;
-  if (!db || !migrate(*db, embeddedMigrations(), nowUs(), report, error))
+  // A cluster head: the api's tables only; the capture tables are Spider tables that
+  // tools/sipvault-cluster makes from the shards, which their own writers migrate.
+  const MigrationScope scope = options_.cluster.enabled ? MigrationScope::kHead : MigrationScope::kAll;
+  if (!db || !migrate(*db, embeddedMigrations(), nowUs(), report, error, scope))
     return StartFailure{StartFailure::Kind::Unavailable, "schema migration failed: " + error.describe(),
                         "grant CREATE and ALTER on the database to " + options_.db.user};
   if (report.database_is_newer)

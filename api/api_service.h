@@ -48,6 +48,7 @@ class ApiService {
   Log log_;
   SqlPool pool_;       // searches, exports, stats
   SqlPool auth_pool_;  // logins and bearer checks only
+  std::unique_ptr<ShardMonitor> shards_;  // a cluster head's shards (api.cluster), else nullptr
   MessageStore messages_;
   AuthStore auth_;
   LoginLimiter limiter_;

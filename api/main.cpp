@@ -27,6 +27,8 @@ class ApiApp : public StageApp {
                       "create this admin with a random password if missing (written to api.admin_password_file)"},
                      {"admin-password-file", "", "api.admin_password_file", "FILE",
                       "where a new admin's password is written (default var/api-admin-password)"},
+                     {"cluster", "", "api.cluster", "BOOL",
+                      "the database is a cluster head: Spider tables over shards (docs/cluster.md)"},
                  })) {}
 
  protected:

@@ -52,6 +52,8 @@ bool MessageStore::queryCalls(const SqlQuery& q, std::vector<CallRef>& out, DbEr
   return true;
 }
 
+SqlQuery MessageStore::shardCondition() const { return shards_ ? shards_->coverage().condition() : SqlQuery(); }
+
 bool MessageStore::fetch(const SqlQuery& q, bool with_raw, std::vector<MessageRecord>& out, DbError& error) {
   DbRows rows;
   if (!pool_.query(q, rows, error)) return false;
@@ -78,7 +80,7 @@ bool MessageStore::search(const SearchFilter& filter, const std::optional<Messag
     // by id.
     f.from_us = std::max(f.from_us, after->capture_us);
   }
-  q.append(searchCondition(f));
+  q.append(searchCondition(f)).append(shardCondition());
   if (after) q.text(" AND (capture_us > ").number(after->capture_us).text(" OR id > ").number(after->id).text(")");
   q.text(" ORDER BY capture_us, id LIMIT ").number(std::min(limit, kMaxRowsPerStatement));
   return fetch(q, with_raw, out, error);
@@ -90,7 +92,7 @@ bool MessageStore::byId(const MessageCursor& key, std::optional<MessageRecord>& 
       .text(kSipMessageReadColumnsWithRaw)
       .text(" FROM sip_messages WHERE ").text(allStorageClasses()).text(" AND capture_us = ")
       .number(key.capture_us);
-  q.text(" AND id = ").number(key.id);
+  q.text(" AND id = ").number(key.id).append(shardCondition());
   std::vector<MessageRecord> found;
   if (!fetch(q, true, found, error)) return false;
   if (!found.empty()) out = std::move(found.front());
@@ -113,7 +115,7 @@ bool MessageStore::byIds(std::span<const MessageCursor> keys, std::vector<Messag
       if (i) q.text(", ");
       q.text("(").number(chunk[i].capture_us).text(", ").number(chunk[i].id).text(")");
     }
-    q.text(") LIMIT ").number(chunk.size());
+    q.text(")").append(shardCondition()).text(" LIMIT ").number(chunk.size());
     if (!fetch(q, true, out, error)) return false;
   }
   return true;
@@ -142,7 +144,7 @@ bool MessageStore::byCalls(uint64_t from_us, uint64_t to_us, std::span<const Cal
       q.number(calls[start + std::min(i, n - 1)].hash);
     }
     // One row more than there is room for tells a cut from an exact fit.
-    q.text(") ORDER BY capture_us, id LIMIT ").number(room + 1);
+    q.text(")").append(shardCondition()).text(" ORDER BY capture_us, id LIMIT ").number(room + 1);
     std::vector<MessageRecord> chunk;
     if (!fetch(q, with_raw, chunk, error)) return false;
     if (chunk.size() > room) {
@@ -178,14 +180,15 @@ bool MessageStore::callPage(const SearchFilter& filter, const std::optional<Call
   whole_call.call_id = filter.call_id;
   whole_call.call_ref = filter.call_ref;
   const SqlQuery matching = searchCondition(filter);
+  const SqlQuery shards = shardCondition();
   SqlQuery q;
   q.text("SELECT call_id, call_id_hash, MIN(capture_us) AS first_us FROM sip_messages WHERE ");
   if (matching.sql == searchCondition(whole_call).sql) {
-    q.append(matching);
+    q.append(matching).append(shards);
   } else {
-    q.append(searchCondition(whole_call));
+    q.append(searchCondition(whole_call)).append(shards);
     q.text(" AND (call_id_hash, call_id) IN (SELECT call_id_hash, call_id FROM sip_messages WHERE ");
-    q.append(matching).text(")");
+    q.append(matching).append(shards).text(")");
   }
   q.text(" GROUP BY call_id, call_id_hash");
   if (after) {
@@ -218,7 +221,7 @@ bool MessageStore::referencing(uint64_t from_us, uint64_t to_us, const CallRef& 
       .text(kSipMessageReadColumns)
       .text(" FROM sip_messages WHERE ").text(allStorageClasses()).text(" AND capture_us BETWEEN ")
       .number(from_us);
-  q.text(" AND ").number(to_us).text(" AND correlation_hash = ").number(call.hash);
+  q.text(" AND ").number(to_us).text(" AND correlation_hash = ").number(call.hash).append(shardCondition());
   q.text(" ORDER BY capture_us, id LIMIT ").number(kMaxRowsPerStatement);
   std::vector<MessageRecord> found;
   if (!fetch(q, false, found, error)) return false;
@@ -318,7 +321,7 @@ bool MessageStore::sameNumbers(uint64_t from_us, uint64_t to_us, const std::stri
   q.text(") OR (");
   appendHashedMatch(q, "ruri_user", to_user, kUserWidth);
   q.text(")) AND NOT (call_id_hash = ").number(exclude.hash).text(" AND call_id = ").bytes(exclude.stored);
-  q.text(") LIMIT ").number(limit);
+  q.text(")").append(shardCondition()).text(" LIMIT ").number(limit);
   return queryCalls(q, out, error);
 }
 
@@ -326,6 +329,7 @@ bool MessageStore::topMethods(const SearchFilter& filter, uint64_t limit,
                               std::vector<std::pair<std::string, uint64_t>>& out, DbError& error) {
   SqlQuery q;
   q.text("SELECT method, COUNT(*) AS n FROM sip_messages WHERE ").append(searchCondition(filter));
+  q.append(shardCondition());
   q.text(" AND status = 0 GROUP BY method ORDER BY n DESC, method LIMIT ").number(limit);
   return countedValues(q, out, error);
 }
@@ -345,7 +349,7 @@ bool MessageStore::statsBuckets(const SearchFilter& filter, uint64_t step_us,
     q.text("), method, '").text(kOtherMethod).text("')");
   }
   q.text(") AS m, IF(status = 0, 0, status DIV 100) AS cls, COUNT(*) FROM sip_messages WHERE ");
-  q.append(searchCondition(filter));
+  q.append(searchCondition(filter)).append(shardCondition());
   q.text(" GROUP BY bucket, m, cls LIMIT ").number(std::min(max_rows, kMaxRowsPerStatement));
   DbRows rows;
   if (!pool_.query(q, rows, error)) return false;
@@ -368,6 +372,7 @@ bool MessageStore::topUserAgents(const SearchFilter& filter, uint64_t limit,
                                  std::vector<std::pair<std::string, uint64_t>>& out, DbError& error) {
   SqlQuery q;
   q.text("SELECT user_agent, COUNT(*) AS n FROM sip_messages WHERE ").append(searchCondition(filter));
+  q.append(shardCondition());
   q.text(" AND user_agent <> '' GROUP BY user_agent ORDER BY n DESC, user_agent LIMIT ").number(limit);
   return countedValues(q, out, error);
 }

@@ -1,5 +1,6 @@
 #pragma once
-// Reads the writer's sip_messages table for the REST endpoints. Every statement is prepared,
+// Reads the writer's sip_messages table for the REST endpoints (on a cluster head: the Spider table
+// over every shard, each statement limited to the shards answering now, see shard_monitor.h). Every statement is prepared,
 // bounded by a capture time range (so only that range's hourly partitions are read) and by a row
 // limit, and ordered by (capture_us, id). Works whether the primary key is (id, capture_us) or
 // (capture_us, id).
@@ -14,6 +15,7 @@
 
 #include "api/message_record.h"
 #include "api/search_filter.h"
+#include "api/shard_monitor.h"
 #include "api/sql_pool.h"
 
 namespace sipvault::api {
@@ -52,7 +54,12 @@ struct LinkValue {
 
 class MessageStore {
  public:
-  explicit MessageStore(SqlPool& pool) : pool_(pool) {}
+  // `shards`: a cluster head's monitor (must outlive the store), nullptr for a single node.
+  explicit MessageStore(SqlPool& pool, const ShardMonitor* shards = nullptr) : pool_(pool), shards_(shards) {}
+
+  // What every statement on a capture table appends to its WHERE: the live shards on a head
+  // with a shard down (ShardCoverage::condition), else nothing. Also for sip_rejects' readers.
+  [[nodiscard]] SqlQuery shardCondition() const;
 
   // Messages matching `filter`, after `after` when given, in time order; at most `limit` rows
   // (callers ask for one more than they show to learn whether a next page exists).
@@ -116,6 +123,7 @@ class MessageStore {
   bool countedValues(const SqlQuery& q, std::vector<std::pair<std::string, uint64_t>>& out,
                      store::DbError& error);
   SqlPool& pool_;
+  const ShardMonitor* shards_;
 };
 
 }  // namespace sipvault::api

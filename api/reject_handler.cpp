@@ -132,6 +132,7 @@ ApiResponse RejectHandler::rejects(const ApiRequest& req) {
           .text(" USING latin1)) COLLATE latin1_bin");
     if (after)
       q.text(" AND (capture_us > ").number(after->capture_us).text(" OR id > ").number(after->id).text(")");
+    q.append(ctx_.messages.shardCondition());
     q.text(" ORDER BY capture_us, id LIMIT ").number(uint64_t{f.limit} + 1);
     DbError error;
     if (!fetch(ctx_, q, false, rows, error)) {
@@ -161,7 +162,7 @@ ApiResponse RejectHandler::reject(const ApiRequest& req, const std::string& id) 
       .text(kRejectReadColumns)
       .text(", raw FROM sip_rejects WHERE capture_us = ")
       .number(key->capture_us);
-  q.text(" AND id = ").number(key->id).text(" LIMIT 1");
+  q.text(" AND id = ").number(key->id).append(ctx_.messages.shardCondition()).text(" LIMIT 1");
   std::vector<RejectRecord> found;
   DbError error;
   if (!fetch(ctx_, q, true, found, error)) {

@@ -50,7 +50,7 @@ SqlSession::SqlSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqlSession::~SqlSession() = default;
 
 std::unique_ptr<SqlSession> SqlSession::open(const DbOptions& options, std::chrono::seconds statement_timeout,
-                                             DbError& error) {
+                                             DbError& error, const std::string& setup) {
   try {
     auto impl = std::make_unique<Impl>();
     // The server stops a statement at statement_timeout; the socket timeout is a backstop.
@@ -68,6 +68,7 @@ std::unique_ptr<SqlSession> SqlSession::open(const DbOptions& options, std::chro
         }
       }
     }
+    if (!setup.empty()) st->execute(setup);
     return std::unique_ptr<SqlSession>(new SqlSession(std::move(impl)));
   } catch (const sql::SQLException& e) {
     fillDbError(error, e);
@@ -199,7 +200,7 @@ std::unique_ptr<SqlSession> SqlPool::acquire(DbError& error) {
   ++open_;
   lock.unlock();
   // Connect outside the lock: it can take up to connect_timeout.
-  std::unique_ptr<SqlSession> s = SqlSession::open(db_, options_.statement_timeout, error);
+  std::unique_ptr<SqlSession> s = SqlSession::open(db_, options_.statement_timeout, error, options_.session_setup);
   if (!s) {
     connect_errors_.inc();
     lock.lock();

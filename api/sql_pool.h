@@ -40,7 +40,7 @@ class SqlSession {
   // max_statement_time, 0 = none) for the session. nullptr with `error` set when it cannot.
   [[nodiscard]] static std::unique_ptr<SqlSession> open(const store::DbOptions& options,
                                                         std::chrono::seconds statement_timeout,
-                                                        store::DbError& error);
+                                                        store::DbError& error, const std::string& setup = "");
 
   // Prepares (or reuses) `sql`, binds `params` in order and runs it. Rows come back as text
   // (numbers in decimal, binary columns byte-exact), NULL as nullopt.
@@ -76,6 +76,8 @@ struct SqlPoolOptions {
   std::chrono::seconds statement_timeout{30};        // api.query_timeout_s
   // Metrics label value `pool="<name>"` (empty: no label; two pools in one registry need names).
   std::string name;
+  // Run once on every new session, e.g. a cluster head's Spider timeouts (api_options.cpp); "" = none.
+  std::string session_setup;
 };
 
 class SqlPool {

@@ -16,7 +16,9 @@
 # (writer/README.md says what =2 gives up).
 # Environment: SIPVAULT_MARIADB_BUFFER_POOL (default 512M), SIPVAULT_MARIADB_LOG_FILE_SIZE (default 256M),
 # SIPVAULT_MARIADB_WAIT_S (default 60), SIPVAULT_MARIADB_FLUSH_LOG (1, or 2 to measure the non-durable setting),
-# SIPVAULT_MARIADB_PLUGINS (plugin libraries loaded at start, e.g. ha_rocksdb.so: MyRocks cannot be INSTALLed later).
+# SIPVAULT_MARIADB_PLUGINS (plugin libraries loaded at start, e.g. ha_rocksdb.so: MyRocks cannot be INSTALLed later;
+# ha_spider.so makes a cluster head with the Spider settings of docs/cluster.md),
+# SIPVAULT_MARIADB_SPIDER_TIMEOUT_S (a head's read/write timeout on shards, default 30 = api.query_timeout_s).
 set -euo pipefail
 
 die() { echo "mariadb.sh: $*" >&2; exit 1; }
@@ -98,7 +100,29 @@ EOF
   for plugin in ${SIPVAULT_MARIADB_PLUGINS:-}; do
     [[ "$plugin" =~ ^[A-Za-z0-9_.-]+$ ]] || die "SIPVAULT_MARIADB_PLUGINS: not a plugin file name: '$plugin'"
     echo "plugin-load-add=$plugin" >> "$cnf"
+    if [ "$plugin" = ha_spider.so ]; then write_spider_config; fi
   done
+}
+
+# A cluster head (docs/cluster.md says why each one): shards read in parallel, connections kept
+# per session, no ping at transaction start, a dead shard refused after 2 s and a hung one after
+# the api's query timeout (the default, 600 s, outlives KILL and max_statement_time), and key
+# lookups sent as UNION ALL (the default makes a temporary table on the shard, which the head's
+# SELECT-only user may not).
+write_spider_config() {
+  local timeout=${SIPVAULT_MARIADB_SPIDER_TIMEOUT_S:-30}
+  [[ "$timeout" =~ ^[0-9]+$ ]] || die "SIPVAULT_MARIADB_SPIDER_TIMEOUT_S must be a number of seconds"
+  cat >> "$cnf" <<EOF
+spider_bgs_mode=1
+spider_bgs_first_read=0
+spider_conn_recycle_mode=2
+spider_ping_interval_at_trx_start=0
+spider_connect_timeout=2
+spider_connect_retry_count=0
+spider_bka_mode=2
+spider_net_read_timeout=$timeout
+spider_net_write_timeout=$timeout
+EOF
 }
 
 provision() {

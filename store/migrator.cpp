@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "store/capture_tables.h"
+
 namespace sipvault::store {
 namespace {
 
@@ -45,6 +47,12 @@ class ServerLock {
 
 }  // namespace
 
+bool isCaptureMigration(const std::vector<std::string>& statements) {
+  for (const std::string& s : statements)
+    if (namesCaptureTable(s)) return true;
+  return false;
+}
+
 std::vector<std::string> splitStatements(std::string_view script) {
   std::vector<std::string> out;
   std::string current;
@@ -83,7 +91,7 @@ std::string expandPlaceholders(std::string_view sql, uint64_t now_us) {
 }
 
 bool migrate(DbConnection& db, std::span<const Migration> migrations, uint64_t now_us,
-             MigrationReport& report, DbError& error) {
+             MigrationReport& report, DbError& error, MigrationScope scope) {
   report = MigrationReport{};
   ServerLock lock(db, "CONCAT('sipvault.migrate.', DATABASE())");
   if (!lock.acquire(60, error)) return false;
@@ -99,7 +107,9 @@ bool migrate(DbConnection& db, std::span<const Migration> migrations, uint64_t n
   report.version_before = report.version_after = parseVersion(current);
   for (const Migration& m : migrations) {
     if (m.version <= report.version_after) continue;
-    for (const std::string& statement : splitStatements(expandPlaceholders(m.sql, now_us))) {
+    const std::vector<std::string> statements = splitStatements(expandPlaceholders(m.sql, now_us));
+    const bool skip = scope == MigrationScope::kHead && isCaptureMigration(statements);
+    for (const std::string& statement : skip ? std::vector<std::string>() : statements) {
       if (!db.execute(statement, error)) {
         error.message =
             "migration " + std::to_string(m.version) + "_" + std::string(m.name) + ": " + error.message;

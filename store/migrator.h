@@ -30,6 +30,8 @@ struct Migration {
 
 // Statements of a script in order, without comment lines and without the final ';'.
 [[nodiscard]] std::vector<std::string> splitStatements(std::string_view script);
+// True when a statement of the migration names a capture table (a head skips it, MigrationScope).
+[[nodiscard]] bool isCaptureMigration(const std::vector<std::string>& statements);
 // Replaces every {{FIRST_HOUR_US}} with the start of now_us's UTC hour.
 [[nodiscard]] std::string expandPlaceholders(std::string_view sql, uint64_t now_us);
 
@@ -40,9 +42,17 @@ struct MigrationReport {
   bool database_is_newer = false;  // the database has versions this binary does not know
 };
 
+// Which tables a database holds. kHead: a cluster head (docs/cluster.md), whose capture tables are
+// Spider tables over the shards made by tools/sipvault-cluster: a migration with any statement
+// naming a capture table (store/capture_tables.h) is skipped whole (its other statements, such as
+// 006's sequence and session variables, serve the capture tables), the others (the api's tables)
+// applied, and every version recorded, so the head's version is the one its shards must have.
+// Hence: never mix capture tables and api tables in one migration.
+enum class MigrationScope { kAll, kHead };
+
 // Brings the database `db` is connected to up to the newest of `migrations`. Idempotent.
 // False with `error` set when a statement fails (the report says how far it got).
 [[nodiscard]] bool migrate(DbConnection& db, std::span<const Migration> migrations, uint64_t now_us,
-                           MigrationReport& report, DbError& error);
+                           MigrationReport& report, DbError& error, MigrationScope scope = MigrationScope::kAll);
 
 }  // namespace sipvault::store

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <thread>
 
+#include "store/shard_column.h"
+
 namespace sipvault::writer {
 
 using namespace sipvault::store;
@@ -138,6 +140,12 @@ bool WriterService::prepareSchema(DbConnection& db, InsertMethod& method, std::s
   {
     std::lock_guard lock(mu_);
     migration_ = report;
+  }
+  // The shard this database is (docs/cluster.md): every row stored here, live or replayed from the
+  // spool, carries writer.shard_id, which a cluster head's Spider partitions select on.
+  if (!applyShardId(db, options_.shard_id, db_error)) {
+    error = "writer.shard_id " + std::to_string(options_.shard_id) + ": " + db_error.describe();
+    return false;
   }
   if (method == InsertMethod::Bulk && !db.supportsBulk()) {
     log_.warn("bulk_unsupported", {{"server", "not MariaDB >= 10.2.6 (no array binding)"}, {"using", "insert"}});

@@ -104,6 +104,13 @@ export function setUnauthorizedHandler(handler) {
   onUnauthorized = handler;
 }
 
+// Called with the missing shards' names when a cluster head's answer is partial (API_CONTRACT.md
+// "Cluster"), so the app can say the list may be incomplete.
+let onPartial = () => {};
+export function setPartialHandler(handler) {
+  onPartial = handler;
+}
+
 // Builds "/api/v1/<path>?<params>" from a plain object or URLSearchParams; empty values dropped.
 export function apiUrl(path, params) {
   const query = new URLSearchParams();
@@ -160,7 +167,9 @@ async function send(method, path, params, body) {
 }
 
 export async function getJson(path, params) {
-  return (await send('GET', path, params)).json();
+  const body = await (await send('GET', path, params)).json();
+  if (body && body.partial === true) onPartial(Array.isArray(body.missing_shards) ? body.missing_shards : []);
+  return body;
 }
 
 export async function postJson(path, body) {

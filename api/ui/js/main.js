@@ -6,7 +6,7 @@
 //   #/share?t=...         a shared call, no login (js/share.js); #/shares the active share links
 //   #/aliases             names for addresses and capture ids (js/aliases.js; admins edit)
 import {
-  ApiError, askOtherTabs, login, logout, session, setSharedSessionHandlers, setUnauthorizedHandler,
+  ApiError, askOtherTabs, login, logout, session, setPartialHandler, setSharedSessionHandlers, setUnauthorizedHandler,
 } from './api.js';
 import { byId, h } from './dom.js';
 import { SESSION_ENDED, clearBanner, showBanner } from './banner.js';
@@ -169,6 +169,10 @@ function initKeys() {
 }
 
 setUnauthorizedHandler(() => goToLogin(SESSION_ENDED));
+// A cluster head with shards down answers from the others: say which (the banner escapes text).
+setPartialHandler((shards) =>
+  showBanner(`Partial answer: shard${shards.length === 1 ? '' : 's'} ${shards.join(', ')} did not answer; ` +
+    'results from the other shards only.', 'info'));
 setSharedSessionHandlers({
   // Another tab logged in while this one showed the login page: continue where it was going.
   onLogin: () => {
