@@ -52,7 +52,9 @@ bool MessageStore::queryCalls(const SqlQuery& q, std::vector<CallRef>& out, DbEr
   return true;
 }
 
-SqlQuery MessageStore::shardCondition() const { return shards_ ? shards_->coverage().condition() : SqlQuery(); }
+SqlQuery MessageStore::shardCondition(std::string_view alias) const {
+  return shards_ ? shards_->coverage().condition(alias) : SqlQuery();
+}
 
 bool MessageStore::fetch(const SqlQuery& q, bool with_raw, std::vector<MessageRecord>& out, DbError& error) {
   DbRows rows;
@@ -251,7 +253,7 @@ bool MessageStore::attachHeaders(std::vector<MessageRecord>& messages, DbError& 
       if (i) q.text(", ");
       q.text("(").number(keys[start + i].first).text(", ").number(keys[start + i].second).text(")");
     }
-    q.text(") ORDER BY capture_us, message_id, seq LIMIT ").number(n * 256);
+    q.text(")").append(shardCondition()).text(" ORDER BY capture_us, message_id, seq LIMIT ").number(n * 256);
     DbRows rows;
     if (!pool_.query(q, rows, error)) return false;
     for (const DbRow& row : rows) {
@@ -278,7 +280,8 @@ bool MessageStore::linkValues(uint64_t from_us, uint64_t to_us, const CallRef& c
       .number(to_us);
   q.text(" AND h.capture_us BETWEEN ").number(from_us).text(" AND ").number(to_us);
   q.text(" AND m.call_id_hash = ").number(call.hash).text(" AND m.call_id = ").bytes(call.stored);
-  q.text(" AND h.kind = ").number(kHeaderKindLink).text(" LIMIT ").number(limit);
+  q.text(" AND h.kind = ").number(kHeaderKindLink).append(shardCondition("m")).append(shardCondition("h"));
+  q.text(" LIMIT ").number(limit);
   DbRows rows;
   if (!pool_.query(q, rows, error)) return false;
   for (const DbRow& row : rows) {
@@ -303,7 +306,7 @@ bool MessageStore::linkedCalls(uint64_t from_us, uint64_t to_us, const LinkValue
   q.text(" AND m.capture_us BETWEEN ").number(from_us).text(" AND ").number(to_us);
   q.text(" AND h.value_hash = ").number(searchKey(link.value)).text(" AND h.name_hash = ").number(searchKey(link.rule));
   q.text(" AND h.kind = ").number(kHeaderKindLink).text(" AND h.name = ").bytes(link.rule);
-  q.text(" AND h.value = ").bytes(link.value);
+  q.text(" AND h.value = ").bytes(link.value).append(shardCondition("m")).append(shardCondition("h"));
   q.text(" AND NOT (m.call_id_hash = ").number(exclude.hash).text(" AND m.call_id = ").bytes(exclude.stored);
   q.text(") LIMIT ").number(limit);
   return queryCalls(q, out, error);

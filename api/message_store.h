@@ -59,7 +59,7 @@ class MessageStore {
 
   // What every statement on a capture table appends to its WHERE: the live shards on a head
   // with a shard down (ShardCoverage::condition), else nothing. Also for sip_rejects' readers.
-  [[nodiscard]] SqlQuery shardCondition() const;
+  [[nodiscard]] SqlQuery shardCondition(std::string_view alias = "") const;
 
   // Messages matching `filter`, after `after` when given, in time order; at most `limit` rows
   // (callers ask for one more than they show to learn whether a next page exists).

@@ -9,13 +9,15 @@ namespace sipvault::api {
 
 using namespace sipvault::store;
 
-SqlQuery ShardCoverage::condition() const {
+SqlQuery ShardCoverage::condition(std::string_view alias) const {
   SqlQuery q;
   if (!cluster || missing.empty()) return q;
   if (live_ids.empty()) return q.text(" AND 0 = 1");
   // Literal ids, not parameters: a handful of statement texts, and the head prunes the LIST
   // partitions of the dead shards before it connects to anything.
-  q.text(" AND shard_id IN (");
+  q.text(" AND ");
+  if (!alias.empty()) q.text(alias).text(".");
+  q.text("shard_id IN (");
   for (size_t i = 0; i < live_ids.size(); ++i) q.text(i ? ", " : "").text(std::to_string(live_ids[i]));
   return q.text(")");
 }

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/db_health.h"
@@ -51,7 +52,8 @@ struct ShardCoverage {
   [[nodiscard]] bool partial() const { return !missing.empty(); }
   // " AND shard_id IN (...)" to append to a capture table's WHERE when a shard is missing
   // (" AND 0 = 1" when none answers), else nothing: a complete cluster runs the plain statement.
-  [[nodiscard]] SqlQuery condition() const;
+  // `alias`: the table's alias in a join ("m" -> " AND m.shard_id IN (...)"); "" = none.
+  [[nodiscard]] SqlQuery condition(std::string_view alias = "") const;
 };
 
 class ShardMonitor {
