@@ -404,8 +404,9 @@ def main():
     hour = (now_us // 3600000000 + 24 * 40) * 3600000000
     for i in range(5):
         bound = hour + i * 3600000000
-        sql("s1", "ALTER TABLE sip_messages REORGANIZE PARTITION p_future INTO (PARTITION p_t%d VALUES LESS THAN "
-                  "(%d), PARTITION p_future VALUES LESS THAN MAXVALUE)" % (i, bound))
+        # sip_messages is RANGE COLUMNS (storage_class, capture_us) since 008: the calls class's hours.
+        sql("s1", "ALTER TABLE sip_messages REORGANIZE PARTITION p_c0_future INTO (PARTITION p_t%d VALUES LESS THAN "
+                  "(0, %d), PARTITION p_c0_future VALUES LESS THAN (0, MAXVALUE))" % (i, bound))
         sql("s1", "ALTER TABLE sip_messages DROP PARTITION p_t%d" % i)
     time.sleep(0.5)
     stop.set()
