@@ -3,6 +3,7 @@
 //   #/search?...          search (js/search.js); the query string is the search (js/query.js)
 //   #/flow?call_id=...    one call's ladder (js/flow.js)
 //   #/dashboard?...       message rates (js/dashboard.js)
+//   #/keepalives?...      summarized messages per peer pair (js/summaries.js)
 //   #/share?t=...         a shared call, no login (js/share.js); #/shares the active share links
 import {
   ApiError, askOtherTabs, login, logout, session, setSharedSessionHandlers, setUnauthorizedHandler,
@@ -12,11 +13,12 @@ import { SESSION_ENDED, clearBanner, showBanner } from './banner.js';
 import { closeSearchDetail, focusFirstResult, initSearch, showSearch } from './search.js';
 import { closeFlowDetail, focusFirstArrow, initFlow, showFlow } from './flow.js';
 import { initDashboard, showDashboard } from './dashboard.js';
+import { initSummaries, showSummaries } from './summaries.js';
 import { hashFor, parseHash } from './query.js';
 import { closeSharedDetail, initShare, showShared, showShares } from './share.js';
 import { allZones, browserZone, setZoneSetting, zoneLabel, zoneSetting } from './timezone.js';
 
-const VIEWS = ['login', 'search', 'flow', 'dashboard', 'share', 'shares'];
+const VIEWS = ['login', 'search', 'flow', 'dashboard', 'keepalives', 'share', 'shares'];
 // The last search shown, where "/" goes back to from another page.
 let lastSearchHash = '';
 
@@ -63,6 +65,9 @@ function route() {
   } else if (name === 'dashboard') {
     showView('dashboard');
     showDashboard(params);
+  } else if (name === 'keepalives') {
+    showView('keepalives');
+    showSummaries(params);
   } else if (name === 'shares') {
     showView('shares');
     showShares(session.user());
@@ -89,7 +94,7 @@ function initLogin() {
       clearBanner();
       const next = parseHash(location.hash).params.get('next') || '';
       // Only ever follow an in-app route.
-      location.hash = /^#\/(search|flow|dashboard|shares)\b/.test(next) ? next : hashFor('search');
+      location.hash = /^#\/(search|flow|dashboard|keepalives|shares)\b/.test(next) ? next : hashFor('search');
     } catch (e) {
       error.textContent = e instanceof ApiError && e.status === 401
         ? 'Wrong user name or password.'
@@ -169,7 +174,7 @@ setSharedSessionHandlers({
   onLogin: () => {
     if (parseHash(location.hash).name !== 'login') return;
     const next = parseHash(location.hash).params.get('next') || '';
-    location.hash = /^#\/(search|flow|dashboard)\b/.test(next) ? next : hashFor('search');
+    location.hash = /^#\/(search|flow|dashboard|keepalives)\b/.test(next) ? next : hashFor('search');
   },
   onLogout: () => {
     location.hash = hashFor('login');
@@ -181,6 +186,7 @@ initSearch();
 initFlow();
 initShare();
 initDashboard();
+initSummaries();
 initTimeZone();
 initKeys();
 window.addEventListener('hashchange', route);

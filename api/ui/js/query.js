@@ -34,6 +34,8 @@ export const FILTERS = [
   { name: 'dst_port', label: 'Destination port' },
   { name: 'transport', label: 'Transport', choices: ['', 'udp', 'tcp', 'sctp'] },
   { name: 'capture_id', label: 'Capture ID', placeholder: '2001' },
+  // Storage class (ingest policy, docs/operations.md): calls, registrations, other; empty = all.
+  { name: 'class', label: 'Storage class', choices: ['', 'calls', 'registrations', 'other'], choiceLabels: ['any', 'calls', 'registrations', 'other'] },
   { name: 'limit', label: 'Limit', placeholder: '100 (max 10000)' },
 ];
 // Filters a link may carry that are no text field: call_ref (the api's exact name of a call, for

@@ -106,8 +106,9 @@ function mariadb(socket, sql) {
     '-usipvault', '-psipvault', '-N', '-B', '-e', sql], { encoding: 'utf8' });
 }
 
-// Starts the pipeline and the api; returns the stack (see stop()). `out` receives the logs.
-export async function startStack({ out }) {
+// Starts the pipeline and the api; returns the stack (see stop()). `out` receives the logs;
+// `parserArgs` are added to the parser's command line (e.g. ['--config', file] for an ingest policy).
+export async function startStack({ out, parserArgs = [] }) {
   const bin = {
     collector: requireEnv('SIPVAULT_COLLECTOR'),
     parser: requireEnv('SIPVAULT_PARSER'),
@@ -152,7 +153,7 @@ export async function startStack({ out }) {
     const parser = new Daemon('parser', bin.parser, [
       '--input', `connect:tcp://127.0.0.1:${ports.collectorOut}`,
       '--output', `connect:tcp://127.0.0.1:${ports.writerIn}`,
-      '--metrics-listen', `127.0.0.1:${ports.parserMetrics}`], logDir);
+      '--metrics-listen', `127.0.0.1:${ports.parserMetrics}`, ...parserArgs], logDir);
     stack.daemons.push(parser);
     const collector = new Daemon('collector', bin.collector, [
       '--udp', `127.0.0.1:${ports.hep}`, '--tcp', '',
