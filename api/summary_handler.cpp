@@ -32,14 +32,16 @@ struct SummaryRow {
 }  // namespace
 
 ApiResponse SummaryHandler::summaries(const ApiRequest& req) {
-  if (auto e = onlyParams(req.query, {"from", "to", "src_ip", "dst_ip", "ip", "method", "status", "step", "limit"}))
+  if (auto e = onlyParams(req.query,
+                          {"from", "to", "src_ip", "dst_ip", "ip", "method", "status", "step", "limit"}))
     return ApiResponse::badParameter(*e);
   SearchFilter f;
   FilterDefaults defaults;
   defaults.range_us = ctx_.options.default_range_us;
   defaults.limit = kDefaultLimit;
   defaults.max_limit = kMaxLimit;
-  if (auto e = parseSearchFilter(req.query, req.now_us, defaults, kStepParam, f)) return ApiResponse::badParameter(*e);
+  if (auto e = parseSearchFilter(req.query, req.now_us, defaults, kStepParam, f))
+    return ApiResponse::badParameter(*e);
   uint64_t step_s = 60;
   bool step_seen = false;
   for (const auto& [name, value] : req.query) {
@@ -61,7 +63,9 @@ ApiResponse SummaryHandler::summaries(const ApiRequest& req) {
 
   SqlQuery q;
   q.text("SELECT minute_us - minute_us % ").number(step_us);
-  q.text(" AS t, src_ip, dst_ip, dst_port, method, status, SUM(count) FROM sip_summaries WHERE minute_us BETWEEN ")
+  q.text(
+       " AS t, src_ip, dst_ip, dst_port, method, status, SUM(count) FROM sip_summaries WHERE minute_us "
+       "BETWEEN ")
       .number(from_minute)
       .text(" AND ")
       .number(f.to_us);
@@ -69,7 +73,9 @@ ApiResponse SummaryHandler::summaries(const ApiRequest& req) {
   if (f.dst_ip) q.text(" AND dst_ip = ").bytes(*f.dst_ip);
   if (f.ip) q.text(" AND (src_ip = ").bytes(*f.ip).text(" OR dst_ip = ").bytes(*f.ip).text(")");
   appendMethodStatus(q, f);
-  q.text(" GROUP BY t, src_ip, dst_ip, dst_port, method, status ORDER BY t, src_ip, dst_ip, dst_port, method, status LIMIT ")
+  q.text(
+       " GROUP BY t, src_ip, dst_ip, dst_port, method, status ORDER BY t, src_ip, dst_ip, dst_port, method, "
+       "status LIMIT ")
       .number(uint64_t{f.limit} + 1);
 
   DbRows rows;
@@ -82,8 +88,10 @@ ApiResponse SummaryHandler::summaries(const ApiRequest& req) {
     ok = row.size() == 7 && readNumber(row[0], r.time_us) && readText(row[1], r.src_ip) &&
          readText(row[2], r.dst_ip) && readNumber(row[3], r.dst_port) && readText(row[4], r.method) &&
          readNumber(row[5], r.status) && readNumber(row[6], r.count);
-    if (!ok) error = DbError{0, "", "unexpected row shape from the database"};
-    else items.push_back(std::move(r));
+    if (!ok)
+      error = DbError{0, "", "unexpected row shape from the database"};
+    else
+      items.push_back(std::move(r));
   }
   if (!ok) {
     ctx_.log.error("query_failed", {{"endpoint", "summaries"}, {"error", error.describe()}});

@@ -58,17 +58,18 @@ std::string hep(const std::string& src, const std::string& dst, uint64_t t_us, c
 }
 
 std::string options(int n) {
-  return "OPTIONS sip:" + kPeerB + " SIP/2.0\r\nVia: SIP/2.0/UDP " + kPeerA +
-         ":5060;branch=z9hG4bKka" + std::to_string(n) + "\r\nFrom: <sip:ka@" + kPeerA + ">;tag=k" +
-         std::to_string(n) + "\r\nTo: <sip:" + kPeerB + ">\r\nCall-ID: keepalive-" + std::to_string(n) +
-         "@" + kPeerA + "\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+  return "OPTIONS sip:" + kPeerB + " SIP/2.0\r\nVia: SIP/2.0/UDP " + kPeerA + ":5060;branch=z9hG4bKka" +
+         std::to_string(n) + "\r\nFrom: <sip:ka@" + kPeerA + ">;tag=k" + std::to_string(n) +
+         "\r\nTo: <sip:" + kPeerB + ">\r\nCall-ID: keepalive-" + std::to_string(n) + "@" + kPeerA +
+         "\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
 }
 
 std::string answer(int n, int status, const std::string& reason) {
   return "SIP/2.0 " + std::to_string(status) + " " + reason + "\r\nVia: SIP/2.0/UDP " + kPeerA +
          ":5060;branch=z9hG4bKka" + std::to_string(n) + "\r\nFrom: <sip:ka@" + kPeerA + ">;tag=k" +
-         std::to_string(n) + "\r\nTo: <sip:" + kPeerB + ">;tag=b" + std::to_string(n) + "\r\nCall-ID: keepalive-" +
-         std::to_string(n) + "@" + kPeerA + "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+         std::to_string(n) + "\r\nTo: <sip:" + kPeerB + ">;tag=b" + std::to_string(n) +
+         "\r\nCall-ID: keepalive-" + std::to_string(n) + "@" + kPeerA +
+         "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
 }
 
 // Minute 0: 3 OPTIONS answered 200; minute 1: 2 answered 503; minute 2: 1 unanswered; then silence.
@@ -82,7 +83,8 @@ std::vector<std::string> keepAlives() {
   }
   for (int i = 0; i < 2; ++i, ++n) {
     out.push_back(hep(kPeerA, kPeerB, b + kMinuteUs + i * 10000000ull, options(n)));
-    out.push_back(hep(kPeerB, kPeerA, b + kMinuteUs + i * 10000000ull + 5000, answer(n, 503, "Service Unavailable")));
+    out.push_back(
+        hep(kPeerB, kPeerA, b + kMinuteUs + i * 10000000ull + 5000, answer(n, 503, "Service Unavailable")));
   }
   out.push_back(hep(kPeerA, kPeerB, b + 2 * kMinuteUs + 1000, options(n)));
   return out;
@@ -134,10 +136,11 @@ void loadKeepAlives() {
                                SIPVAULT_TEST_DB_SOCKET, "--db-name", kDatabase},
                               logs + "/writer.log");
     REQUIRE(writer.waitForLog("event=bus_bound", 30s));
-    test::ChildProcess parser({test::binaryPath("parser", "sipvault-parser"), "--config", logs + "/parser.ini",
-                               "--input", "connect:tcp://127.0.0.1:" + std::to_string(parser_in), "--output",
-                               "connect:tcp://127.0.0.1:" + std::to_string(writer_in)},
-                              logs + "/parser.log");
+    test::ChildProcess parser(
+        {test::binaryPath("parser", "sipvault-parser"), "--config", logs + "/parser.ini", "--input",
+         "connect:tcp://127.0.0.1:" + std::to_string(parser_in), "--output",
+         "connect:tcp://127.0.0.1:" + std::to_string(writer_in)},
+        logs + "/parser.log");
     REQUIRE(parser.waitForLog("event=started", 30s));
     test::ChildProcess collector({test::binaryPath("collector", "sipvault-collector"), "--udp",
                                   "127.0.0.1:" + std::to_string(hep_port), "--output",
@@ -147,7 +150,8 @@ void loadKeepAlives() {
     std::this_thread::sleep_for(300ms);
     for (const std::string& packet : keepAlives()) sendUdp(hep_port, packet);
 
-    const std::string target = "/api/v1/summaries?" + range(baseUs(), baseUs() + 10 * kMinuteUs) + "&ip=" + kPeerA;
+    const std::string target =
+        "/api/v1/summaries?" + range(baseUs(), baseUs() + 10 * kMinuteUs) + "&ip=" + kPeerA;
     const auto until = std::chrono::steady_clock::now() + 60s;
     uint64_t seen = 0;
     while (std::chrono::steady_clock::now() < until) {
@@ -234,8 +238,8 @@ void checkFilters() {
   CHECK(later[0].time_us == b + kMinuteUs);
   auto first = items(admin().get("/api/v1/summaries?" + range(b, b + kMinuteUs - 1) + "&ip=" + kPeerA));
   CHECK(first.size() == 2);
-  auto after = items(admin().get("/api/v1/summaries?" + range(b + 3 * kMinuteUs, b + 10 * kMinuteUs) +
-                                 "&ip=" + kPeerA));
+  auto after = items(
+      admin().get("/api/v1/summaries?" + range(b + 3 * kMinuteUs, b + 10 * kMinuteUs) + "&ip=" + kPeerA));
   CHECK(after.empty());  // the keep-alives stopped: nothing after minute 2
 
   auto stepped = items(admin().get(all + "&ip=" + kPeerA + "&step=120"));
@@ -263,14 +267,16 @@ void checkHostile() {
   CHECK(ApiClient(api().port).get("/api/v1/summaries").status == 401);
   // Still there.
   const uint64_t b = baseUs();
-  CHECK(items(admin().get("/api/v1/summaries?" + range(b, b + 10 * kMinuteUs) + "&ip=" + kPeerA)).size() == 5);
+  CHECK(items(admin().get("/api/v1/summaries?" + range(b, b + 10 * kMinuteUs) + "&ip=" + kPeerA)).size() ==
+        5);
 }
 
 }  // namespace
 
 // One test case (one process under ctest): the keep-alives are sent once, the sections read them.
-TEST_CASE("Summaries count a peer's OPTIONS per minute with their answers, filter, and refuse hostile parameters",
-          "[api][summaries]") {
+TEST_CASE(
+    "Summaries count a peer's OPTIONS per minute with their answers, filter, and refuse hostile parameters",
+    "[api][summaries]") {
   loadKeepAlives();
   SECTION("per minute, 503 included, in time order") { checkPerMinute(); }
   SECTION("filters by status, address and time, aggregates by step, cuts at limit") { checkFilters(); }
