@@ -1,7 +1,8 @@
 // Keep-alives (issue 14): OPTIONS and their 200/503 answers through the real pipeline, the parser
 // running the shipped ingest policy (deploy/config/parser.ini: OPTIONS summarized), shown on the
 // "Keep-alives" page as one row per peer pair, method and status with the counts per minute, the
-// total and the last time seen; and the storage class select of the advanced search form.
+// total and the last time seen; and the storage class select of the advanced search form (a
+// REGISTER and an INVITE, stored in classes registrations and calls by the same policy).
 //
 //   ctest --test-dir build/dev -R browser-summaries --output-on-failure
 import { after, before, test } from 'node:test';
@@ -51,13 +52,22 @@ before(async () => {
     packets.push(hep(A, B, base + MINUTE_US + i * 10e6, options(n)),
       hep(B, A, base + MINUTE_US + i * 10e6 + 5000, answer(n, 503, 'Service Unavailable')));
   }
+  // Stored, not summarized: a REGISTER (class registrations) and an INVITE (calls), same From user.
+  for (const [i, method] of ['REGISTER', 'INVITE'].entries()) {
+    packets.push(hep(A, B, base + 3 * MINUTE_US + i * 1000, Buffer.from(`${method} sip:${B} SIP/2.0\r\n` +
+      `Via: SIP/2.0/UDP ${A}:5060;branch=z9hG4bKc${i}\r\nFrom: <sip:kaclass@${A}>;tag=c${i}\r\nTo: <sip:kaclass@${B}>\r\n` +
+      `Call-ID: class-${i}@${A}\r\nCSeq: 1 ${method}\r\nContact: <sip:kaclass@${A}>\r\nContent-Length: 0\r\n\r\n`)));
+  }
   await sendHep(stack, packets);
   const token = await adminToken(stack);
   await waitFor('the summaries to be counted', async () => {
     const response = await fetch(`${stack.baseUrl}/api/v1/summaries?from=${base}us&to=${base + 5 * MINUTE_US}us`,
       { headers: { Authorization: `Bearer ${token}` } });
     if (response.status !== 200) return false;
-    return (await response.json()).items.reduce((sum, i) => sum + i.count, 0) >= 10;
+    if ((await response.json()).items.reduce((sum, i) => sum + i.count, 0) < 10) return false;
+    const stored = await fetch(`${stack.baseUrl}/api/v1/messages?from=${base}us&to=${base + 5 * MINUTE_US}us&from_user=kaclass`,
+      { headers: { Authorization: `Bearer ${token}` } });
+    return stored.status === 200 && (await stored.json()).items.length === 2;
   }, { timeoutMs: 60_000, intervalMs: 300 });
 });
 
@@ -111,6 +121,16 @@ test('"Keep-alives" shows counts per minute per peer pair and status, the 503s m
     await page.click('#summaries-form button[type="submit"]');
     await page.waitForFunction(() => document.querySelectorAll('tr.summary-row').length === 1);
     assert.equal(await page.textContent('tr.summary-row td.summary-status'), '503');
+
+    // The class select narrows a search: both messages, then only the registration.
+    await page.goto(`${stack.baseUrl}/#/search?from_user=kaclass&range=1h&view=messages`);
+    await page.waitForFunction(() => document.querySelectorAll('tr.msg').length === 2);
+    await page.evaluate(() => { document.querySelector('#advanced').open = true; });
+    await page.selectOption('#f-class', 'registrations');
+    await page.click('#search-button');
+    await page.waitForFunction(() => location.hash.includes('class=registrations'));
+    await page.waitForFunction(() => document.querySelectorAll('tr.msg').length === 1);
+    assert.match(await page.textContent('tr.msg'), /REGISTER/);
     assert.deepEqual(errors, [], 'no page error');
   } finally {
     await browser.close();
