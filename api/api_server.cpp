@@ -36,6 +36,7 @@
 #include "api/search_handler.h"
 #include "api/share_handler.h"
 #include "api/stats_handler.h"
+#include "api/summary_handler.h"
 #include "api/system_handler.h"
 #include "api/time_text.h"
 #include "common/endpoint.h"
@@ -157,6 +158,7 @@ class Router {
         rejects_(ctx),
         exports_(ctx),
         stats_(ctx),
+        summaries_(ctx),
         system_(ctx),
         shares_(ctx),
         aliases_(ctx) {
@@ -235,6 +237,8 @@ class Router {
     R("GET", "/api/v1/export.txt", "export_txt", Access::Viewer,
       [this](const ApiRequest& q, A) { return exports_.text(q); });
     R("GET", "/api/v1/stats", "stats", Access::Viewer, [this](const ApiRequest& q, A) { return stats_.stats(q); });
+    R("GET", "/api/v1/summaries", "summaries", Access::Viewer,
+      [this](const ApiRequest& q, A) { return summaries_.summaries(q); });
     R("GET", "/api/v1/health", "health", Access::Public, [this](const ApiRequest& q, A) { return system_.health(q); });
     // Documentation, not data: public so that generators and Swagger tools can read it.
     R("GET", "/api/v1/openapi.json", "openapi", Access::Public,
@@ -473,6 +477,7 @@ class Router {
   RejectHandler rejects_;
   ExportHandler exports_;
   StatsHandler stats_;
+  SummaryHandler summaries_;
   SystemHandler system_;
   ShareHandler shares_;
   AliasHandler aliases_;

@@ -91,6 +91,27 @@ std::string_view allStorageClasses() {
   return all;
 }
 
+void appendMethodStatus(SqlQuery& q, const SearchFilter& f) {
+  if (!f.methods.empty()) {
+    q.text(" AND method IN (");
+    for (size_t i = 0; i < f.methods.size(); ++i) {
+      if (i) q.text(", ");
+      q.bytes(f.methods[i]);
+    }
+    q.text(")");
+  }
+  if (!f.statuses.empty()) {
+    q.text(" AND (");
+    for (size_t i = 0; i < f.statuses.size(); ++i) {
+      if (i) q.text(" OR ");
+      const StatusRange& r = f.statuses[i];
+      if (r.lo == r.hi) q.text("status = ").number(r.lo);
+      else q.text("status BETWEEN ").number(r.lo).text(" AND ").number(r.hi);
+    }
+    q.text(")");
+  }
+}
+
 SqlQuery searchCondition(const SearchFilter& f) {
   SqlQuery q;
   if (f.storage_classes.empty()) {
@@ -126,24 +147,7 @@ SqlQuery searchCondition(const SearchFilter& f) {
   }
   if (f.from_tag) q.text(" AND from_tag = ").bytes(std::string_view(*f.from_tag).substr(0, kTagWidth));
   if (f.to_tag) q.text(" AND to_tag = ").bytes(std::string_view(*f.to_tag).substr(0, kTagWidth));
-  if (!f.methods.empty()) {
-    q.text(" AND method IN (");
-    for (size_t i = 0; i < f.methods.size(); ++i) {
-      if (i) q.text(", ");
-      q.bytes(f.methods[i]);
-    }
-    q.text(")");
-  }
-  if (!f.statuses.empty()) {
-    q.text(" AND (");
-    for (size_t i = 0; i < f.statuses.size(); ++i) {
-      if (i) q.text(" OR ");
-      const StatusRange& r = f.statuses[i];
-      if (r.lo == r.hi) q.text("status = ").number(r.lo);
-      else q.text("status BETWEEN ").number(r.lo).text(" AND ").number(r.hi);
-    }
-    q.text(")");
-  }
+  appendMethodStatus(q, f);
   // Case-insensitive: both sides read as latin1 (one character per byte, so any stored bytes
   // compare and nothing is lost in a conversion), lower-cased, then compared byte for byte
   // (latin1_bin: no accent folding of the default latin1_swedish_ci).

@@ -27,6 +27,10 @@ namespace sipvault::api {
 
 // "<column>_hash = ? AND <column> = UNHEX(?)": an exact match on a hashed column. Values longer
 // than the column (the writer cut them, see stored_rows.h) compare on the stored prefix.
+// Appends " AND method IN (...)" and " AND (status ...)" for the filter's `method` and `status`
+// lists (nothing for an empty list): shared by sip_messages and sip_summaries, which store both
+// the same way.
+void appendMethodStatus(SqlQuery& q, const SearchFilter& f);
 void appendHashedMatch(SqlQuery& q, std::string_view column, std::string_view value, size_t width);
 
 // A LIKE pattern (backslash escapes) matching `value` literally, except that '*' matches any run

@@ -253,7 +253,7 @@ TEST_CASE("the OpenAPI document is served as JSON and lists every endpoint", "[a
        {"/api/v1/login", "/api/v1/logout", "/api/v1/me", "/api/v1/users", "/api/v1/users/{username}",
         "/api/v1/tokens", "/api/v1/tokens/{id}", "/api/v1/messages", "/api/v1/messages/{id}", "/api/v1/calls",
         "/api/v1/calls/{call_id}/flow", "/api/v1/export.pcap", "/api/v1/export.txt", "/api/v1/rejects",
-        "/api/v1/rejects/{id}", "/api/v1/stats", "/api/v1/health", "/api/v1/openapi.json", "/metrics"}) {
+        "/api/v1/rejects/{id}", "/api/v1/stats", "/api/v1/summaries", "/api/v1/health", "/api/v1/openapi.json", "/metrics"}) {
     INFO(p);
     CHECK(paths->has(p));
   }

@@ -286,15 +286,6 @@ uint64_t count(DbConnection& db, const std::string& sql) {
   return v ? std::stoull(*v) : 0;
 }
 
-void sendUdp(int port, const std::string& bytes) {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(port));
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-  ::close(fd);
-}
 
 std::string readFile(const std::string& path) {
   std::ifstream in(path);
@@ -313,6 +304,16 @@ std::vector<std::string> dbArgs() {
 }
 
 }  // namespace
+
+void sendUdp(int port, const std::string& bytes) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(port));
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+  ::close(fd);
+}
 
 const std::vector<std::string>& hepPackets() {
   static const std::vector<std::string> packets = buildHepPackets();

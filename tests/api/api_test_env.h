@@ -82,6 +82,9 @@ struct TruthReject {
 // Every HEP packet sent into the collector (SIP and the corpus' non-SIP packets).
 [[nodiscard]] const std::vector<std::string>& hepPackets();
 
+// One UDP datagram to 127.0.0.1:port (HEP into a collector).
+void sendUdp(int port, const std::string& bytes);
+
 [[nodiscard]] bool pipelineLoaded();
 // Throws std::runtime_error naming what failed.
 void loadPipeline();

@@ -3,6 +3,7 @@
 //   #/search?...          search (js/search.js); the query string is the search (js/query.js)
 //   #/flow?call_id=...    one call's ladder (js/flow.js)
 //   #/dashboard?...       message rates (js/dashboard.js)
+//   #/keepalives?...      summarized messages per peer pair (js/summaries.js)
 //   #/share?t=...         a shared call, no login (js/share.js); #/shares the active share links
 //   #/aliases             names for addresses and capture ids (js/aliases.js; admins edit)
 import {
@@ -13,12 +14,13 @@ import { SESSION_ENDED, clearBanner, showBanner } from './banner.js';
 import { closeSearchDetail, focusFirstResult, initSearch, showSearch } from './search.js';
 import { closeFlowDetail, focusFirstArrow, initFlow, showFlow } from './flow.js';
 import { initDashboard, showDashboard } from './dashboard.js';
+import { initSummaries, showSummaries } from './summaries.js';
 import { hashFor, parseHash } from './query.js';
 import { closeSharedDetail, initShare, showShared, showShares } from './share.js';
 import { initAliases, showAliases } from './aliases.js';
 import { allZones, browserZone, setZoneSetting, zoneLabel, zoneSetting } from './timezone.js';
 
-const VIEWS = ['login', 'search', 'flow', 'dashboard', 'share', 'shares', 'aliases'];
+const VIEWS = ['login', 'search', 'flow', 'dashboard', 'keepalives', 'share', 'shares', 'aliases'];
 // The last search shown, where "/" goes back to from another page.
 let lastSearchHash = '';
 
@@ -65,6 +67,9 @@ function route() {
   } else if (name === 'dashboard') {
     showView('dashboard');
     showDashboard(params);
+  } else if (name === 'keepalives') {
+    showView('keepalives');
+    showSummaries(params);
   } else if (name === 'shares') {
     showView('shares');
     showShares(session.user());
@@ -94,7 +99,7 @@ function initLogin() {
       clearBanner();
       const next = parseHash(location.hash).params.get('next') || '';
       // Only ever follow an in-app route.
-      location.hash = /^#\/(search|flow|dashboard|shares|aliases)\b/.test(next) ? next : hashFor('search');
+      location.hash = /^#\/(search|flow|dashboard|keepalives|shares|aliases)\b/.test(next) ? next : hashFor('search');
     } catch (e) {
       error.textContent = e instanceof ApiError && e.status === 401
         ? 'Wrong user name or password.'
@@ -178,7 +183,7 @@ setSharedSessionHandlers({
   onLogin: () => {
     if (parseHash(location.hash).name !== 'login') return;
     const next = parseHash(location.hash).params.get('next') || '';
-    location.hash = /^#\/(search|flow|dashboard)\b/.test(next) ? next : hashFor('search');
+    location.hash = /^#\/(search|flow|dashboard|keepalives|shares|aliases)\b/.test(next) ? next : hashFor('search');
   },
   onLogout: () => {
     location.hash = hashFor('login');
@@ -191,6 +196,7 @@ initFlow();
 initShare();
 initAliases();
 initDashboard();
+initSummaries();
 initTimeZone();
 initKeys();
 window.addEventListener('hashchange', route);

@@ -38,6 +38,8 @@ export const FILTERS = [
   { name: 'alias', label: 'Alias (either side)', placeholder: 'SBC-Frankfurt' },
   { name: 'src_alias', label: 'Source alias' },
   { name: 'dst_alias', label: 'Destination alias' },
+  // Storage class (ingest policy, docs/operations.md): calls, registrations, other; empty = all.
+  { name: 'class', label: 'Storage class', choices: ['', 'calls', 'registrations', 'other'], choiceLabels: ['any', 'calls', 'registrations', 'other'] },
   { name: 'limit', label: 'Limit', placeholder: '100 (max 10000)' },
 ];
 // Filters a link may carry that are no text field: call_ref (the api's exact name of a call, for

@@ -107,7 +107,7 @@ function mariadb(socket, sql) {
 }
 
 // Starts the pipeline and the api; returns the stack (see stop()). `out` receives the logs.
-// `parserArgs`: extra sipvault-parser options (e.g. ['--config', ini] for header rules).
+// `parserArgs`: extra sipvault-parser options (e.g. ['--config', ini] for header rules or an ingest policy).
 export async function startStack({ out, parserArgs = [] }) {
   const bin = {
     collector: requireEnv('SIPVAULT_COLLECTOR'),
