@@ -7,12 +7,23 @@
 
 #include "api/message_record.h"
 #include "api/sql_pool.h"
+#include "api/time_text.h"
 
 namespace sipvault::api {
 
 using namespace sipvault::store;
 
 Poco::JSON::Object::Ptr jsonObject() { return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER); }
+
+Poco::JSON::Object::Ptr intervalsJson(uint64_t from_us, uint64_t to_us, uint64_t step_s) {
+  Poco::JSON::Object::Ptr o = jsonObject();
+  o->set("from", formatTimeUs(from_us));
+  o->set("to", formatTimeUs(to_us));
+  o->set("from_us", from_us);
+  o->set("to_us", to_us);
+  o->set("step", step_s);
+  return o;
+}
 
 ApiResponse ApiResponse::json(int status, const Poco::JSON::Object::Ptr& object) {
   ApiResponse r;

@@ -51,6 +51,8 @@ struct ApiResponse {
 
 // A new JSON object that keeps keys in insertion order.
 [[nodiscard]] Poco::JSON::Object::Ptr jsonObject();
+// The head of an answer over time intervals (stats, summaries): {"from", "to", "from_us", "to_us", "step"}.
+[[nodiscard]] Poco::JSON::Object::Ptr intervalsJson(uint64_t from_us, uint64_t to_us, uint64_t step_s);
 
 // A row id from a path segment: decimal digits only; nullopt otherwise (the caller answers 404).
 [[nodiscard]] std::optional<uint64_t> parseRowId(std::string_view text);

@@ -110,12 +110,7 @@ ApiResponse StatsHandler::stats(const ApiRequest& req) {
     a->set("count", count);
     top->add(a);
   }
-  Poco::JSON::Object::Ptr o = jsonObject();
-  o->set("from", formatTimeUs(f.from_us));
-  o->set("to", formatTimeUs(f.to_us));
-  o->set("from_us", f.from_us);
-  o->set("to_us", f.to_us);
-  o->set("step", step_s);
+  Poco::JSON::Object::Ptr o = intervalsJson(f.from_us, f.to_us, step_s);
   o->set("series", series);
   o->set("top_user_agents", top);
   o->set("total", total);

@@ -112,12 +112,7 @@ ApiResponse SummaryHandler::summaries(const ApiRequest& req) {
     o->set("count", r.count);
     out->add(o);
   }
-  Poco::JSON::Object::Ptr o = jsonObject();
-  o->set("from", formatTimeUs(f.from_us));
-  o->set("to", formatTimeUs(f.to_us));
-  o->set("from_us", f.from_us);
-  o->set("to_us", f.to_us);
-  o->set("step", step_s);
+  Poco::JSON::Object::Ptr o = intervalsJson(f.from_us, f.to_us, step_s);
   o->set("items", out);
   o->set("truncated", more);
   return ApiResponse::json(200, o);
