@@ -71,6 +71,10 @@ std::vector<GeneratedMessage> CallGenerator::call(uint64_t index) const {
     std::string m = method + " sip:" + b + "@" + proxy + ":5060 SIP/2.0\r\n" + via + "Max-Forwards: 70\r\n" + from +
                     to + (with_to_tag ? ";tag=" + ttag : "") + "\r\n" + common_tail + "CSeq: " + std::to_string(cseq) +
                     " " + method + "\r\n" + contact_a + ua;
+    if (carrier_ && method == "INVITE")
+      m += "P-Asserted-Identity: <sip:+" + a + "@" + caller + ";user=phone>\r\nP-Charging-Vector: icid-value=" +
+           hex(mix(r + 6)) + ";icid-generated-at=" + caller + "\r\n";
+    if (carrier_ && method == "BYE") m += "Reason: Q.850;cause=16;text=\"Normal call clearing\"\r\n";
     if (!body.empty()) m += "Content-Type: application/sdp\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n";
     m += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     return m;

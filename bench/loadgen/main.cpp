@@ -106,7 +106,7 @@ int writePcap(const std::string& path, uint64_t calls, uint64_t start_us) {
 }
 
 // Sends HEP3 at `rate` packets/s for `duration_s`; calls are generated ahead into a ring.
-int sendHep(const std::string& target, uint64_t rate, double duration_s, uint64_t first_call) {
+int sendHep(const std::string& target, uint64_t rate, double duration_s, uint64_t first_call, bool carrier_headers) {
   auto hp = parseHostPort(target);
   sockaddr_storage sa{};
   socklen_t len = 0;
@@ -121,7 +121,7 @@ int sendHep(const std::string& target, uint64_t rate, double duration_s, uint64_
     std::cerr << "connect: " << strerror(errno) << '\n';
     return 1;
   }
-  bench::CallGenerator gen(first_call + 1);
+  bench::CallGenerator gen(first_call + 1, carrier_headers);
   const uint64_t total = uint64_t(double(rate) * duration_s);
   // Pre-generate the SIP of enough calls; HEP is encoded per packet (timestamp = send time).
   std::vector<std::vector<bench::GeneratedMessage>> calls;
@@ -185,6 +185,8 @@ class LoadGenApp : public Poco::Util::Application {
     o.addOption(Option("duration", "", "seconds to send (default 10)").argument("S").binding("duration"));
     o.addOption(Option("first-call", "", "index of the first call (unique Call-IDs across runs)")
                     .argument("N").binding("first_call"));
+    o.addOption(Option("carrier-headers", "", "INVITEs with P-Asserted-Identity and P-Charging-Vector, BYEs with Reason")
+                    .binding("carrier_headers"));
     o.addOption(Option("write-pcap", "", "write calls as SIP/UDP to a pcap").argument("FILE").binding("pcap"));
     o.addOption(Option("calls", "", "calls to write (default 100)").argument("N").binding("calls"));
   }
@@ -208,7 +210,7 @@ class LoadGenApp : public Poco::Util::Application {
     if (config().has("pcap"))
       return writePcap(config().getString("pcap"), config().getUInt64("calls", 100), nowUs() - 60000000);
     return sendHep(config().getString("hep"), config().getUInt64("rate", 10000), config().getDouble("duration", 10),
-                   config().getUInt64("first_call", nowUs() % 1000000000 * 1000));
+                   config().getUInt64("first_call", nowUs() % 1000000000 * 1000), config().has("carrier_headers"));
   }
 
  private:

@@ -124,11 +124,23 @@ def wait_stable(count_fn, want, limit_s=60):
     return count_fn()
 
 
-def load(build, port, rate, seconds, first_call):
+def load(build, port, rate, seconds, first_call, carrier_headers=False):
     out = subprocess.run([os.path.join(build, "bench/sipvault-loadgen"), "--hep", "udp:127.0.0.1:%d" % port,
-                          "--rate", str(rate), "--duration", str(seconds), "--first-call", str(first_call)],
+                          "--rate", str(rate), "--duration", str(seconds), "--first-call", str(first_call)]
+                         + (["--carrier-headers"] if carrier_headers else []),
                          check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def shipped_rules_config(logdir):
+    """deploy/config/parser.ini (the shipped ingest policy) with its commented custom-header extraction and
+    correlation rules switched on: what an operator runs, written next to the run's logs."""
+    text = open(os.path.join(ROOT, "deploy/config/parser.ini")).read()
+    text = text.replace("; headers.", "headers.").replace("; correlation.rules", "correlation.rules")
+    path = os.path.join(logdir, "parser.ini")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
 
 
 def run_sipvault(args, db, rate, seconds, parsers):
@@ -142,10 +154,14 @@ def run_sipvault(args, db, rate, seconds, parsers):
     procs.start("writer", [b + "/writer/sipvault-writer", "--listen", "bind:tcp://127.0.0.1:%d" % bus_w,
                            "--db-socket", db.sock, "--db-user", "sipvault", "--db-password", "sipvault",
                            "--db-name", name])
+    parser_config = []
+    if args.shipped_rules:
+        parser_config = ["--config", shipped_rules_config(logdir), "--db-socket", db.sock, "--db-user", "sipvault",
+                         "--db-password", "sipvault", "--db-name", name]
     for i in range(parsers):
         procs.start("parser%d" % (i + 1), [b + "/parser/sipvault-parser", "--id", str(i + 1),
                                            "--input", "connect:tcp://127.0.0.1:%d" % bus_c,
-                                           "--output", "connect:tcp://127.0.0.1:%d" % bus_w])
+                                           "--output", "connect:tcp://127.0.0.1:%d" % bus_w] + parser_config)
     procs.start("collector", [b + "/collector/sipvault-collector", "--udp", "127.0.0.1:%d" % hep, "--tcp=",
                               "--output", "bind:tcp://127.0.0.1:%d" % bus_c,
                               "--metrics-listen", "127.0.0.1:%d" % metrics])
@@ -156,7 +172,7 @@ def run_sipvault(args, db, rate, seconds, parsers):
     # since the held rate depends on them (bench/pipeline/sustained_bench.py measures from a full partition).
     rows_before = int(db.sql(name, "SELECT COUNT(*) FROM sip_messages"))
     cpu0, db_cpu0 = procs.cpu(), cpu_seconds(db.pid())
-    sent = load(b, hep, rate, seconds, int(time.time() * 1000) % 10**9 * 1000)["sent"]
+    sent = load(b, hep, rate, seconds, int(time.time() * 1000) % 10**9 * 1000, args.shipped_rules)["sent"]
     stored = wait_stable(lambda: int(db.sql(name, "SELECT COUNT(*) FROM sip_messages")) - rows_before, sent)
     cpu1, db_cpu1 = procs.cpu(), cpu_seconds(db.pid())
     try:
@@ -165,11 +181,12 @@ def run_sipvault(args, db, rate, seconds, parsers):
                     if l.startswith("sipvault_collector_dropped_total"))
     except OSError:
         drops = -1
+    header_rows = int(db.sql(name, "SELECT COUNT(*) FROM sip_headers"))
     procs.stop()
     cpu = {k: round(cpu1[k] - cpu0.get(k, 0), 2) for k in cpu1}
     cpu["mariadbd"] = round(db_cpu1 - db_cpu0, 2)
     return {"system": "sipvault", "rate": rate, "seconds": seconds, "rows_before": rows_before, "sent": sent,
-            "stored": stored,
+            "stored": stored, "header_rows": header_rows, "shipped_rules": bool(args.shipped_rules),
             "lost": sent - stored, "collector_drops": drops, "cpu_s": cpu}
 
 
@@ -243,6 +260,9 @@ def main():
     ap.add_argument("--baseline-insert-mode", default="0",
                     help="sipcapture db_insert_mode (0 = INSERT; 1 = INSERT DELAYED, which InnoDB refuses)")
     ap.add_argument("--skip-baseline", action="store_true")
+    ap.add_argument("--shipped-rules", action="store_true",
+                    help="parsers run deploy/config/parser.ini (ingest policy) with custom-header extraction and "
+                         "correlation rules on; the load's INVITEs carry P-Asserted-Identity and P-Charging-Vector")
     ap.add_argument("--db-port", type=int, default=33998)
     ap.add_argument("--db-buffer-pool", default="4G",
                     help="innodb_buffer_pool_size of the shared MariaDB (60 s at 50k rows/s is ~2 GB of pages)")
