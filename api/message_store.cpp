@@ -82,7 +82,7 @@ bool MessageStore::search(const SearchFilter& filter, const std::optional<Messag
     // by id.
     f.from_us = std::max(f.from_us, after->capture_us);
   }
-  q.append(searchCondition(f)).append(shardCondition());
+  q.append(searchCondition(f, shardCondition())).append(shardCondition());
   if (after) q.text(" AND (capture_us > ").number(after->capture_us).text(" OR id > ").number(after->id).text(")");
   q.text(" ORDER BY capture_us, id LIMIT ").number(std::min(limit, kMaxRowsPerStatement));
   return fetch(q, with_raw, out, error);
@@ -181,14 +181,14 @@ bool MessageStore::callPage(const SearchFilter& filter, const std::optional<Call
   whole_call.to_us = filter.to_us;
   whole_call.call_id = filter.call_id;
   whole_call.call_ref = filter.call_ref;
-  const SqlQuery matching = searchCondition(filter);
+  const SqlQuery matching = searchCondition(filter, shardCondition());
   const SqlQuery shards = shardCondition();
   SqlQuery q;
   q.text("SELECT call_id, call_id_hash, MIN(capture_us) AS first_us FROM sip_messages WHERE ");
-  if (matching.sql == searchCondition(whole_call).sql) {
+  if (matching.sql == searchCondition(whole_call, shardCondition()).sql) {
     q.append(matching).append(shards);
   } else {
-    q.append(searchCondition(whole_call)).append(shards);
+    q.append(searchCondition(whole_call, shardCondition())).append(shards);
     q.text(" AND (call_id_hash, call_id) IN (SELECT call_id_hash, call_id FROM sip_messages WHERE ");
     q.append(matching).append(shards).text(")");
   }
@@ -331,7 +331,7 @@ bool MessageStore::sameNumbers(uint64_t from_us, uint64_t to_us, const std::stri
 bool MessageStore::topMethods(const SearchFilter& filter, uint64_t limit,
                               std::vector<std::pair<std::string, uint64_t>>& out, DbError& error) {
   SqlQuery q;
-  q.text("SELECT method, COUNT(*) AS n FROM sip_messages WHERE ").append(searchCondition(filter));
+  q.text("SELECT method, COUNT(*) AS n FROM sip_messages WHERE ").append(searchCondition(filter, shardCondition()));
   q.append(shardCondition());
   q.text(" AND status = 0 GROUP BY method ORDER BY n DESC, method LIMIT ").number(limit);
   return countedValues(q, out, error);
@@ -352,7 +352,7 @@ bool MessageStore::statsBuckets(const SearchFilter& filter, uint64_t step_us,
     q.text("), method, '").text(kOtherMethod).text("')");
   }
   q.text(") AS m, IF(status = 0, 0, status DIV 100) AS cls, COUNT(*) FROM sip_messages WHERE ");
-  q.append(searchCondition(filter)).append(shardCondition());
+  q.append(searchCondition(filter, shardCondition())).append(shardCondition());
   q.text(" GROUP BY bucket, m, cls LIMIT ").number(std::min(max_rows, kMaxRowsPerStatement));
   DbRows rows;
   if (!pool_.query(q, rows, error)) return false;
@@ -374,7 +374,7 @@ bool MessageStore::statsBuckets(const SearchFilter& filter, uint64_t step_us,
 bool MessageStore::topUserAgents(const SearchFilter& filter, uint64_t limit,
                                  std::vector<std::pair<std::string, uint64_t>>& out, DbError& error) {
   SqlQuery q;
-  q.text("SELECT user_agent, COUNT(*) AS n FROM sip_messages WHERE ").append(searchCondition(filter));
+  q.text("SELECT user_agent, COUNT(*) AS n FROM sip_messages WHERE ").append(searchCondition(filter, shardCondition()));
   q.append(shardCondition());
   q.text(" AND user_agent <> '' GROUP BY user_agent ORDER BY n DESC, user_agent LIMIT ").number(limit);
   return countedValues(q, out, error);

@@ -112,7 +112,7 @@ void appendMethodStatus(SqlQuery& q, const SearchFilter& f) {
   }
 }
 
-SqlQuery searchCondition(const SearchFilter& f) {
+SqlQuery searchCondition(const SearchFilter& f, const SqlQuery& shards) {
   SqlQuery q;
   if (f.storage_classes.empty()) {
     q.text(allStorageClasses());
@@ -179,7 +179,7 @@ SqlQuery searchCondition(const SearchFilter& f) {
       q.text(" AND name_hash = ").number(searchKey(h.name)).text(" AND kind = 0 AND name = ").bytes(h.name);
       q.text(" AND value = ").bytes(std::string_view(h.value.value).substr(0, kHeaderValueWidth));
     }
-    q.text(")");
+    q.append(shards).text(")");
   }
   for (const AliasFilter& a : f.aliases) aliasCondition(q, a);
   return q;

@@ -22,8 +22,11 @@ namespace sipvault::api {
 [[nodiscard]] std::string_view allStorageClasses();
 
 // "storage_class IN (...) AND capture_us BETWEEN ? AND ? AND <filter>..." for `filter` (its limit
-// and cursor are not used); the classes are filter.storage_classes, or all of them.
-[[nodiscard]] SqlQuery searchCondition(const SearchFilter& filter);
+// and cursor are not used); the classes are filter.storage_classes, or all of them. `shards` is the
+// cluster head's " AND shard_id IN (...)" (empty on a single node or a complete cluster): the caller
+// appends it to the outer statement itself, and it is repeated here inside every subquery on another
+// capture table (header.<name>=), which a missing shard would otherwise fail.
+[[nodiscard]] SqlQuery searchCondition(const SearchFilter& filter, const SqlQuery& shards = {});
 
 // "<column>_hash = ? AND <column> = UNHEX(?)": an exact match on a hashed column. Values longer
 // than the column (the writer cut them, see stored_rows.h) compare on the stored prefix.

@@ -66,6 +66,7 @@ def hour_of(us):
 class Sipvault:
     """collector -> parser(s) -> writer, the writer's /metrics counting stored rows."""
     name, table, db_name = "sipvault", "sip_messages", "sipvault_sustained"
+    extra_tables = ("sip_headers",)
     # Columns whose prefill copies differ from the template row: the time and every indexed hash.
     def overrides(self, t0, step):
         call = "s.seq DIV %d" % MSGS_PER_CALL
@@ -86,10 +87,15 @@ class Sipvault:
                                     "--db-socket", db.sock, "--db-user", "sipvault", "--db-password", "sipvault",
                                     "--db-name", self.db_name, "--metrics-listen", "127.0.0.1:%d" % self.writer_metrics]
                          + getattr(args, "writer_args", []))
+        parser_config = []
+        if getattr(args, "shipped_rules", False):  # the shipped policy with header extraction on (pipeline_bench)
+            parser_config = ["--config", pb.shipped_rules_config(args.logdir), "--db-socket", db.sock, "--db-user",
+                             "sipvault", "--db-password", "sipvault", "--db-name", self.db_name]
         for i in range(args.parsers):
             self.procs.start("parser%d" % (i + 1), [b + "/parser/sipvault-parser", "--id", str(i + 1),
                                                     "--input", "connect:tcp://127.0.0.1:%d" % bus_c,
-                                                    "--output", "connect:tcp://127.0.0.1:%d" % bus_w])
+                                                    "--output", "connect:tcp://127.0.0.1:%d" % bus_w]
+                             + parser_config)
         self.procs.start("collector", [b + "/collector/sipvault-collector", "--udp", "127.0.0.1:%d" % self.hep,
                                        "--tcp=", "--output", "bind:tcp://127.0.0.1:%d" % bus_c,
                                        "--metrics-listen", "127.0.0.1:%d" % self.collector_metrics])
@@ -304,9 +310,20 @@ def bytes_on_disk(db, system):
     count = int(db.sql(name, "SELECT COUNT(*) FROM %s" % table))
     raw, stored = db.sql(name, "SELECT %s FROM %s" % (system.raw_size_sql(), table)).split("\t")
     per = size / max(count, 1)
-    return {"rows": count, "bytes_total": size, "bytes_per_message": round(per), "data_bytes_per_message":
-            round(data / max(count, 1)), "raw_bytes_avg": round(float(raw)), "stored_raw_bytes_avg":
-            round(float(stored)), "ratio_to_raw": round(per / float(raw), 2)}
+    res = {"rows": count, "bytes_total": size, "bytes_per_message": round(per), "data_bytes_per_message":
+           round(data / max(count, 1)), "raw_bytes_avg": round(float(raw)), "stored_raw_bytes_avg":
+           round(float(stored)), "ratio_to_raw": round(per / float(raw), 2)}
+    for extra in getattr(system, "extra_tables", ()):  # rows stored with the messages (custom header values)
+        db.sql(name, "ANALYZE TABLE %s" % extra)
+        db.root_sql("FLUSH TABLES %s.%s FOR EXPORT; UNLOCK TABLES" % (name, extra))
+        extra_size = allocated_bytes(db, name, extra) or int(db.sql(
+            None, "SELECT IFNULL(SUM(DATA_LENGTH + INDEX_LENGTH), 0) FROM information_schema.PARTITIONS "
+                  "WHERE TABLE_SCHEMA='%s' AND TABLE_NAME='%s'" % (name, extra)))
+        res[extra + "_rows"] = int(db.sql(name, "SELECT COUNT(*) FROM %s" % extra))
+        res[extra + "_bytes_total"] = extra_size
+        res["bytes_per_message_all_tables"] = round((size + extra_size) / max(count, 1))
+        res["ratio_to_raw_all_tables"] = round((size + extra_size) / max(count, 1) / float(raw), 2)
+    return res
 
 
 def run(args, db, system, rate, minutes, prefill_rows, log):
@@ -380,7 +397,8 @@ def bytes_only(args, db, log):
         try:
             rate = args.bytes_rate if system.name == "sipvault" else args.bytes_baseline_rate
             sent = pb.load(args.build, system.hep, rate, args.bytes_only / rate,
-                           int(time.time() * 1000) % 10**9 * 1000)["sent"]
+                           int(time.time() * 1000) % 10**9 * 1000,
+                           getattr(args, "shipped_rules", False) and system.name == "sipvault")["sent"]
             pb.wait_stable(lambda: system.stored(db), sent, 120)
         finally:
             system.stop()
@@ -438,6 +456,9 @@ def main():
     ap.add_argument("--baseline-insert-mode", default="0")
     ap.add_argument("--bytes-only", type=int, default=0, metavar="N",
                     help="only store N messages per system and report bytes on disk per message")
+    ap.add_argument("--shipped-rules", action="store_true",
+                    help="parsers run deploy/config/parser.ini with custom-header extraction and correlation rules "
+                         "on, the load carries P-Asserted-Identity, P-Charging-Vector and Reason (as pipeline_bench)")
     ap.add_argument("--bytes-source", choices=["loadgen", "kamailio-sipp"], default="loadgen",
                     help="--bytes-only: the loadgen's calls, or real calls sipp makes through Kamailio (siptrace)")
     ap.add_argument("--sipp-calls", type=int, default=20000)

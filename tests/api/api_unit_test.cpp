@@ -18,6 +18,7 @@
 #include "api/query_params.h"
 #include "api/search_filter.h"
 #include "api/search_sql.h"
+#include "api/shard_monitor.h"
 #include "api/sip_response.h"
 #include "api/sip_sections.h"
 #include "api/static_files.h"
@@ -572,6 +573,13 @@ TEST_CASE("header.<name> filters: names lower-cased, values bound, exact via the
   for (const SqlParam& p : q.params)
     if (auto* n = std::get_if<uint64_t>(&p)) hashed |= *n == searchKey("x'--");
   CHECK(hashed);
+
+  // A cluster head with a shard down: the subquery on sip_headers skips it too, not only the outer one.
+  const ShardCoverage partial{true, {1, 3}, {"s2"}};
+  const SqlQuery on_head = searchCondition(f, partial.condition());
+  CHECK(count(on_head.sql, '?') == on_head.params.size());
+  CHECK(on_head.sql.find("AND value = UNHEX(?) AND shard_id IN (1, 3))") != std::string::npos);
+  CHECK(on_head.sql.find("value LIKE UNHEX(?) AND shard_id IN (1, 3))") != std::string::npos);
 
   CHECK(errorParam("header.=1") == "header.");
   CHECK(errorParam("header.a%20b=1") == "header.a b");
