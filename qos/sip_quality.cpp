@@ -273,11 +273,24 @@ void forEachParam(std::string_view line, Fn fn) {
   }
 }
 
-// SSRC=0x1a2b3c4d (RFC 6035's ABNF); the hex digits alone as in the RFC's own example.
-uint32_t hexSsrc(std::string_view v) {
-  if (v.size() > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) v.remove_prefix(2);
+// SSRC=0x1a2b3c4d is RFC 6035's ABNF (Yealink writes it so); the RFC's own example drops the
+// "0x" ("1a3b5c7d"); linphone writes it in decimal, signed or unsigned ("%d", "%u"). So: "0x" or
+// a hex letter -> hex; digits alone (with an optional '-') -> decimal, modulo 2^32; else 0.
+uint32_t vqSsrc(std::string_view v) {
+  int base = 10;
+  if (v.size() > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
+    v.remove_prefix(2);
+    base = 16;
+  } else if (v.find_first_of("abcdefABCDEF") != std::string_view::npos) {
+    base = 16;
+  }
+  if (base == 10 && !v.empty() && v.front() == '-') {
+    int32_t s = 0;
+    const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), s);
+    return ec == std::errc() && ptr == v.data() + v.size() ? static_cast<uint32_t>(s) : 0;
+  }
   uint32_t s = 0;
-  const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), s, 16);
+  const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), s, base);
   return ec == std::errc() && ptr == v.data() + v.size() ? s : 0;
 }
 
@@ -289,7 +302,7 @@ Endpoint addrLine(std::string_view value) {
     } else if (iequals(k, "PORT")) {
       if (const auto p = toCount(v); p && *p <= 65535) e.port = uint16_t(*p);
     } else if (iequals(k, "SSRC")) {
-      e.ssrc = hexSsrc(v);
+      e.ssrc = vqSsrc(v);
     }
   });
   return e;

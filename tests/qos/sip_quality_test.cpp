@@ -175,6 +175,15 @@ TEST_CASE("vq-rtcpxr bodies of other shapes", "[qos][sipq][vq]") {
   CHECK(out[0].codec == "PCMA");
   CHECK_FALSE(out[0].rtt_ms);
   CHECK(*out[0].mos == Approx(estimateMos({.loss = 0.10, .codec = "PCMA"})));
+  // linphone writes the SSRCs in decimal, signed or not.
+  out.clear();
+  REQUIRE(decodeVqRtcpXr("VQSessionReport: CallTerm\r\nLocalAddr: IP=192.0.2.1 PORT=4000 SSRC=-1\r\n"
+                         "RemoteAddr: IP=192.0.2.2 PORT=4002 SSRC=3735928559\r\nLocalMetrics:\r\n"
+                         "QualityEst:MOSLQ=4.1\r\n",
+                         out) == QosDecodeStatus::Ok);
+  CHECK(out[0].ssrc == 0xdeadbeefu);
+  CHECK(out[0].reporter_ssrc == 0xffffffffu);
+  CHECK(*out[0].mos == Approx(4.1));
   // No metrics: empty. Not a report: BadFormat.
   out.clear();
   CHECK(decodeVqRtcpXr("VQSessionReport: CallTerm\r\nCallID: x\r\n", out) == QosDecodeStatus::Empty);
