@@ -61,11 +61,19 @@ std::string_view part(std::string_view v, size_t n) {
   return trim(v.substr(0, v.find(',')));
 }
 
-bool validIp(std::string_view ip) {
-  if (ip.empty() || ip.size() > 45) return false;
-  const std::string s(ip);
-  unsigned char buf[16];
-  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+// The address a report names for a media endpoint: "" when it is not an address or is the
+// unspecified one (baresip reports its local side as 0.0.0.0 when bound to any), so that the
+// carrying packet's address is used instead.
+std::string mediaIp(std::string_view ip) {
+  unsigned char buf[16] = {};
+  const std::string s(ip.substr(0, 46));
+  const bool v4 = inet_pton(AF_INET, s.c_str(), buf) == 1;
+  if (!v4 && inet_pton(AF_INET6, s.c_str(), buf) != 1) return {};
+  const size_t len = v4 ? 4 : 16;
+  for (size_t i = 0; i < len; ++i) {
+    if (buf[i] != 0) return s;
+  }
+  return {};
 }
 
 struct Endpoint {
@@ -89,8 +97,7 @@ Endpoint hostPort(std::string_view s) {
     host = s.substr(0, colon);
     port = s.substr(colon + 1);
   }
-  if (!validIp(host)) return e;
-  e.ip = std::string(host);
+  e.ip = mediaIp(host);
   if (const auto p = toCount(port); p && *p <= 65535) e.port = uint16_t(*p);
   return e;
 }
@@ -297,8 +304,8 @@ uint32_t vqSsrc(std::string_view v) {
 Endpoint addrLine(std::string_view value) {
   Endpoint e;
   forEachParam(value, [&](std::string_view k, std::string_view v) {
-    if (iequals(k, "IP") && validIp(v)) {
-      e.ip = std::string(v);
+    if (iequals(k, "IP")) {
+      e.ip = mediaIp(v);
     } else if (iequals(k, "PORT")) {
       if (const auto p = toCount(v); p && *p <= 65535) e.port = uint16_t(*p);
     } else if (iequals(k, "SSRC")) {

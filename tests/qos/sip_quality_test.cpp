@@ -66,6 +66,25 @@ TEST_CASE("the AVM/Linksys X-RTP-Stat form with rx,tx pairs, codecs and addresse
   CHECK(out[1].codec == "G722/16000");
 }
 
+TEST_CASE("baresip 1.0's X-RTP-Stat from a real loopback call", "[qos][sipq]") {
+  // As alice's baresip 1.0.0 wrote it on its BYE in a real call through rtpengine (the issue 15
+  // peer captures, tests/data/qos-captures on the peers branch): JI in timestamp units (24 = 3 ms
+  // of PCMA, what its own RTCP reported), the local side bound to any.
+  std::vector<QosReport> out;
+  REQUIRE(decodeRtpStatHeader("EX=BareSip;CS=0;CD=10;PR=250;PS=250;PL=0,0;PD=0,0;JI=24.0,18.0;"
+                              "IP=0.0.0.0:25348,127.0.0.1:25332;EN=PCMA/8000;DE=PCMA/8000",
+                              out) == QosDecodeStatus::Ok);
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].packets == 250u);
+  CHECK(out[0].lost == 0);
+  CHECK(*out[0].jitter_ms == Approx(3.0));
+  CHECK(*out[1].jitter_ms == Approx(2.25));
+  CHECK(out[0].media_src_ip.empty());  // 0.0.0.0 names no address: the packet's is used
+  CHECK(out[0].media_src_port == 25348);
+  CHECK(out[0].media_dst_ip == "127.0.0.1");
+  CHECK(out[0].media_dst_port == 25332);
+}
+
 TEST_CASE("variants that carry a MOS or an R factor keep it", "[qos][sipq]") {
   std::vector<QosReport> out;
   REQUIRE(decodeRtpStatHeader("MOS=3.8;Jitter=7;PacketLossPct=2;RTT=260682;RTPStat=RTP: 258452 bytes, 1509 packets",
