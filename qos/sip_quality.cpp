@@ -61,19 +61,21 @@ std::string_view part(std::string_view v, size_t n) {
   return trim(v.substr(0, v.find(',')));
 }
 
-// The address a report names for a media endpoint: "" when it is not an address or is the
-// unspecified one (baresip reports its local side as 0.0.0.0 when bound to any), so that the
-// carrying packet's address is used instead.
+// The address a report names for a media endpoint, in canonical text: "" when it is not an
+// address (embedded NUL bytes included) or is the unspecified one (baresip reports its local side
+// as 0.0.0.0 when bound to any), so that the carrying packet's address is used instead.
 std::string mediaIp(std::string_view ip) {
+  if (ip.empty() || ip.size() > 45 || ip.find('\0') != std::string_view::npos) return {};
   unsigned char buf[16] = {};
-  const std::string s(ip.substr(0, 46));
-  const bool v4 = inet_pton(AF_INET, s.c_str(), buf) == 1;
-  if (!v4 && inet_pton(AF_INET6, s.c_str(), buf) != 1) return {};
-  const size_t len = v4 ? 4 : 16;
-  for (size_t i = 0; i < len; ++i) {
-    if (buf[i] != 0) return s;
-  }
-  return {};
+  const std::string s(ip);
+  const int family = inet_pton(AF_INET, s.c_str(), buf) == 1 ? AF_INET
+                     : inet_pton(AF_INET6, s.c_str(), buf) == 1 ? AF_INET6
+                                                                 : 0;
+  if (family == 0) return {};
+  const size_t len = family == AF_INET ? 4 : 16;
+  if (std::all_of(buf, buf + len, [](unsigned char b) { return b == 0; })) return {};
+  char text[INET6_ADDRSTRLEN] = {};
+  return inet_ntop(family, buf, text, sizeof text) ? std::string(text) : std::string();
 }
 
 struct Endpoint {

@@ -218,6 +218,7 @@ TEST_CASE("agent JSON that is not the documented form is BadJson", "[qos][json][
            with("sipvault_rtp", "other"), with("\"version\":1", "\"version\":2"), with("192.0.2.1", "not-an-ip"),
            with("40000", "70000"), with("\"ssrc\":305419896,", ""), with("0.0079", "1.5"), with("4.38", "7"),
            with("\"PCMA\"", "42"), with("250", "-1"), with("1.9", "\"fast\""),
+           with("192.0.2.1", "192.0.2.1\\u0000junk"),
            std::string(R"({"type":"sipvault_rtp"})"), std::string("[]"),
        }) {
     INFO(bad);

@@ -109,6 +109,12 @@ TEST_CASE("header values that are not quality reports", "[qos][sipq][robust]") {
   CHECK(decodeRtpStatHeader(std::string(5000, 'x'), out) == QosDecodeStatus::BadFormat);
   CHECK(decodeRtpStatHeader("DU=7,EN=PCMA", out) == QosDecodeStatus::Empty);
   CHECK(decodeRtpStatHeader("PR=x;PL=-;JI=;LA=1e999", out) == QosDecodeStatus::Empty);
+  // An address with NUL bytes after it is no address (inet_pton alone would stop at the NUL).
+  const std::string nul_ip("PR=5;IP=192.0.2.1\0\0\0:4000,2001:DB8:0::1", 39);
+  REQUIRE(decodeRtpStatHeader(nul_ip, out) == QosDecodeStatus::Ok);
+  CHECK(out[0].media_src_ip.empty());
+  CHECK(out[0].media_dst_ip == "2001:db8::1");  // canonical text
+  out.clear();
   CHECK(out.empty());
 }
 
