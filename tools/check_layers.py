@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Fails when the #include lines break the layering of ARCHITECTURE.md.
 
-Two floors: libraries that know no daemon (proto, sip, netdecode, common, store) and the five
+Two floors: libraries that know no daemon (proto, sip, netdecode, qos, common, store) and the five
 daemons above them (agent, collector, parser, writer, api). A daemon never includes another
-daemon's folder; a library never includes a daemon; the pure decoders (proto, sip, netdecode)
+daemon's folder; a library never includes a daemon; the pure decoders (proto, sip, netdecode, qos)
 include no runtime plumbing (common) and no storage (store). Tools, tests, benches and fuzz
 targets sit on top and are not checked.
 
@@ -18,13 +18,14 @@ ALLOWED = {
     "proto": set(),
     "sip": set(),
     "netdecode": {"proto", "sip"},
+    "qos": set(),
     "common": set(),
     "store": {"common"},
-    "agent": {"netdecode", "sip", "proto", "common"},
+    "agent": {"netdecode", "sip", "qos", "proto", "common"},
     "collector": {"netdecode", "proto", "common"},
-    "parser": {"sip", "proto", "common", "store"},  # store: the read-only alias reader (KPI labels)
+    "parser": {"sip", "qos", "proto", "common", "store"},  # store: the read-only alias reader (KPI labels)
     "writer": {"store", "proto", "common"},
-    "api": {"store", "proto", "common"},
+    "api": {"store", "sip", "qos", "proto", "common"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([A-Za-z0-9_]+)/')
 
