@@ -69,7 +69,8 @@ export function qosMarkers(qos) {
   for (const leg of (qos && qos.legs) || []) {
     for (const stream of leg.streams || []) {
       for (const p of stream.points || []) {
-        out.push({ time_us: Number(p.time_us), level: mosClass(p.mos) || 'qos-none', text: visibleText(pointText(stream, p)) });
+        // Plain text: the ladder puts it in an SVG <title> as a text node.
+        out.push({ time_us: Number(p.time_us), level: mosClass(p.mos) || 'qos-none', text: pointText(stream, p) });
       }
     }
   }
@@ -129,7 +130,7 @@ function streamBlock(stream) {
     h('h4', { class: 'mono small' }, visibleText(streamTitle(stream))),
     h('p', { class: 'muted small' },
       `SSRC ${Number(stream.ssrc).toString(16).padStart(8, '0')}`,
-      stream.node ? ` · node ${visibleText(stream.node)}` : '',
+      stream.node ? [' · node ', visibleText(String(stream.node))] : '',
       stream.correlated ? '' : ' · matched by media address'),
     summaryLine(stream.summary, 'qos-stream-summary'),
     chartOf(stream));
@@ -164,7 +165,7 @@ function mediaList(qos) {
   const addresses = [];
   for (const leg of qos.legs || []) for (const m of leg.media || []) addresses.push(`${m.address}${m.rtcp ? ' (RTCP)' : ''}`);
   if (!addresses.length) return null;
-  return h('p', { class: 'muted small mono' }, `Media addresses looked for: ${visibleText(addresses.join(', '))}`);
+  return h('p', { class: 'muted small mono' }, 'Media addresses looked for: ', visibleText(addresses.join(', ')));
 }
 
 export function renderQosError(panel, text) {
