@@ -40,6 +40,8 @@ std::string callMedia() { return "qos-media" + suffix(); }
 std::string callNoSdp() { return "qos-nosdp" + suffix(); }
 std::string callSilent() { return "qos-silent" + suffix(); }
 std::string callUncorr() { return "qos-uncorr" + suffix(); }
+// Reports as raw RTCP in HEP 5 through the pipeline (the parser and writer fill sip_qos).
+std::string callHep5() { return "qos-hep5" + suffix(); }
 
 // 50 minutes ago, whole seconds; fixed per process. Slot i starts at base + i * 10 min.
 uint64_t baseUs() {
@@ -57,12 +59,16 @@ std::string range() {
   return "from=" + std::to_string(baseUs() - kSlotUs) + "us&to=" + std::to_string(slot(6)) + "us";
 }
 
-std::string hep(const std::string& src, const std::string& dst, uint64_t t_us, const std::string& payload) {
+std::string hep(const std::string& src, const std::string& dst, uint64_t t_us, const std::string& payload,
+                uint16_t src_port = 5060, uint16_t dst_port = 5060, uint8_t payload_type = sipvault::kPayloadSip,
+                std::string_view correlation_id = {}) {
   sipvault::PacketView p;
   p.src = *sipvault::IpAddress::parse(src);
   p.dst = *sipvault::IpAddress::parse(dst);
-  p.src_port = 5060;
-  p.dst_port = 5060;
+  p.src_port = src_port;
+  p.dst_port = dst_port;
+  p.payload_type = payload_type;
+  p.correlation_id = correlation_id;
   p.ip_proto = sipvault::kIpProtoUdp;
   p.ts_sec = static_cast<uint32_t>(t_us / kSecondUs);
   p.ts_usec = static_cast<uint32_t>(t_us % kSecondUs);
@@ -123,7 +129,43 @@ std::vector<std::string> sipPackets() {
   out.push_back(hep(kCallee, kCaller, slot(2) + kSecondUs, response(486, "INVITE", callNoSdp(), 1, "")));
   add(answeredCall(callSilent(), slot(3), sdp("203.0.113.50", 34000), sdp("203.0.113.51", 34100)));
   add(answeredCall(callUncorr(), slot(4), sdp("203.0.113.60", 35000), sdp("203.0.113.61", 35100)));
+  add(answeredCall(callHep5(), slot(5), sdp("203.0.113.80", 36000), sdp("203.0.113.81", 36100)));
   return out;
+}
+
+// An RTCP receiver report (RFC 3550 6.4.2) with one report block, as bytes.
+std::string receiverReport(uint32_t reporter, uint32_t ssrc, uint8_t fraction, uint32_t lost, uint32_t highest_seq,
+                           uint32_t jitter) {
+  std::string b;
+  auto u32 = [&](uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) b += static_cast<char>((v >> shift) & 0xff);
+  };
+  b += static_cast<char>(0x81);  // V=2, RC=1
+  b += static_cast<char>(201);   // RR
+  b += '\0';
+  b += static_cast<char>(7);  // 8 words - 1
+  u32(reporter);
+  u32(ssrc);
+  u32((static_cast<uint32_t>(fraction) << 24) | (lost & 0xffffff));
+  u32(highest_seq);
+  u32(jitter);
+  u32(0);  // LSR
+  u32(0);  // DLSR
+  return b;
+}
+
+// HEP 5 raw RTCP for callHep5(): two RRs from the callee's RTCP port carrying the Call-ID as HEP
+// correlation id (lost 10 then 30 of highest_seq 1100 then 1200: 20 % in the second interval), and
+// one RR without a correlation id from the caller's RTCP port (matched by media address).
+std::vector<std::string> rtcpPackets() {
+  static const std::string call_id = callHep5();
+  const uint64_t t = slot(5);
+  return {hep("203.0.113.81", "203.0.113.80", t + 6 * kSecondUs, receiverReport(0xAAAA, 0xBBBB, 25, 10, 1100, 80),
+              36101, 36001, 5, call_id),
+          hep("203.0.113.81", "203.0.113.80", t + 11 * kSecondUs, receiverReport(0xAAAA, 0xBBBB, 51, 30, 1200, 160),
+              36101, 36001, 5, call_id),
+          hep("203.0.113.80", "203.0.113.81", t + 12 * kSecondUs, receiverReport(0xBBBB, 0xAAAA, 0, 0, 5000, 40),
+              36001, 36101, 5)};
 }
 
 // One report as the 012 columns hold it.
@@ -142,6 +184,14 @@ struct Report {
   std::string node = "qos-test";
 };
 
+Report at(uint64_t t_us, const std::string& call_id, const std::string& src_ip, const std::string& dst_ip,
+          uint16_t src_port, uint16_t dst_port, uint32_t ssrc, uint32_t reporter_ssrc) {
+  Report r;
+  r.t_us = t_us, r.call_id = call_id, r.src_ip = src_ip, r.dst_ip = dst_ip;
+  r.src_port = src_port, r.dst_port = dst_port, r.ssrc = ssrc, r.reporter_ssrc = reporter_ssrc;
+  return r;
+}
+
 const std::string kHostileCodec = "PCMA<img src=x onerror=alert(1)>";
 const std::string kHostileNode = "<b>node</b>\"'&";
 
@@ -149,7 +199,7 @@ std::vector<Report> reports() {
   std::vector<Report> out;
   const uint64_t c = slot(0), m = slot(1), u = slot(4);
   // Correlated: the callee's RR about the caller's stream; lost 10 of the first 100, then 20 of the next 100.
-  Report r{c + 6 * kSecondUs, callCorr(), "203.0.113.20", "203.0.113.10", 31001, 30001, 0x1111, 0x2222};
+  Report r = at(c + 6 * kSecondUs, callCorr(), "203.0.113.20", "203.0.113.10", 31001, 30001, 0x1111, 0x2222);
   r.packets = 90, r.lost = 10, r.highest_seq = 1100, r.fraction_lost = 0.1, r.jitter_ms = 3, r.mos = 4.2;
   r.codec = kHostileCodec, r.node = kHostileNode;
   out.push_back(r);
@@ -157,24 +207,24 @@ std::vector<Report> reports() {
   r.jitter_ms = 12, r.rtt_ms = 48, r.mos = 3.1;
   out.push_back(r);
   // The other direction, sent counters (an SR's sender info): no loss figures.
-  Report s{c + 7 * kSecondUs, callCorr(), "203.0.113.10", "203.0.113.20", 30001, 31001, 0x1111, 0x1111};
+  Report s = at(c + 7 * kSecondUs, callCorr(), "203.0.113.10", "203.0.113.20", 30001, 31001, 0x1111, 0x1111);
   s.report_type = 200, s.direction = 1, s.packets = 350;
   out.push_back(s);
   // Uncorrelated, from the media addresses the SDP named: the a=rtcp port and the rtcp-mux RTP port.
-  Report a{m + 5 * kSecondUs, "", "203.0.113.30", "203.0.113.40", 32055, 33000, 0x3333, 0x4444};
+  Report a = at(m + 5 * kSecondUs, "", "203.0.113.30", "203.0.113.40", 32055, 33000, 0x3333, 0x4444);
   a.fraction_lost = 0.05, a.jitter_ms = 2.5, a.mos = 4.0;
   out.push_back(a);
-  Report b{m + 8 * kSecondUs, "", "203.0.113.40", "203.0.113.30", 33000, 32055, 0x4444, 0x3333};
+  Report b = at(m + 8 * kSecondUs, "", "203.0.113.40", "203.0.113.30", 33000, 32055, 0x4444, 0x3333);
   b.source = 2, b.fraction_lost = 0.0, b.jitter_ms = 1.5, b.mos = 4.3;
   out.push_back(b);
   // Uncorrelated but from no address of the call (port 32000 + 1 is not its RTCP port: a=rtcp moved it).
-  out.push_back(Report{m + 9 * kSecondUs, "", "203.0.113.30", "203.0.113.40", 32001, 33000, 0x5555, 0});
-  out.push_back(Report{m + 9 * kSecondUs, "", "203.0.113.99", "203.0.113.40", 5000, 33000, 0x6666, 0});
+  out.push_back(at(m + 9 * kSecondUs, "", "203.0.113.30", "203.0.113.40", 32001, 33000, 0x5555, 0));
+  out.push_back(at(m + 9 * kSecondUs, "", "203.0.113.99", "203.0.113.40", 5000, 33000, 0x6666, 0));
   // From the call's address but two hours later: outside the window.
-  out.push_back(Report{m + 7200 * kSecondUs, "", "203.0.113.30", "203.0.113.40", 32055, 33000, 0x3333, 0});
+  out.push_back(at(m + 7200 * kSecondUs, "", "203.0.113.30", "203.0.113.40", 32055, 33000, 0x3333, 0));
   // Near qos-uncorr, from addresses no SDP named.
-  out.push_back(Report{u + 10 * kSecondUs, "", "203.0.113.98", "203.0.113.97", 6000, 6002, 0x7777, 0});
-  out.push_back(Report{u + 20 * kSecondUs, "", "203.0.113.98", "203.0.113.97", 6000, 6002, 0x7777, 0});
+  out.push_back(at(u + 10 * kSecondUs, "", "203.0.113.98", "203.0.113.97", 6000, 6002, 0x7777, 0));
+  out.push_back(at(u + 20 * kSecondUs, "", "203.0.113.98", "203.0.113.97", 6000, 6002, 0x7777, 0));
   return out;
 }
 
@@ -255,6 +305,7 @@ void loadCalls() {
     std::this_thread::sleep_for(300ms);
     const std::vector<std::string> packets = sipPackets();
     for (const std::string& packet : packets) sendUdp(hep_port, packet);
+    for (const std::string& packet : rtcpPackets()) sendUdp(hep_port, packet);
     const std::string target = "/api/v1/messages?" + range() + "&call_id=" + enc("qos-*" + suffix()) + "&limit=100";
     const auto until = std::chrono::steady_clock::now() + 60s;
     size_t seen = 0;
@@ -265,6 +316,16 @@ void loadCalls() {
       std::this_thread::sleep_for(200ms);
     }
     REQUIRE(seen == packets.size());
+    // The HEP 5 reports: until the api shows all three on their call.
+    const std::string qos_target = "/api/v1/calls/" + enc(callHep5()) + "/qos?" + range();
+    uint64_t rtcp_seen = 0;
+    while (std::chrono::steady_clock::now() < until + 30s) {
+      HttpResult r = admin().get(qos_target);
+      if (r.status == 200) rtcp_seen = r.json()->getObject("summary")->getValue<uint64_t>("report_count");
+      if (rtcp_seen >= 3) break;
+      std::this_thread::sleep_for(200ms);
+    }
+    REQUIRE(rtcp_seen == 3);
     collector.stop();
     parser.stop();
     writer.stop();
@@ -359,6 +420,29 @@ TEST_CASE("Call quality: reports of a call's legs, by Call-ID and by media addre
     CHECK(o->getObject("summary")->getValue<double>("worst_mos") == Approx(4.0));
   }
 
+  SECTION("raw RTCP in HEP 5 through the pipeline: by correlation id and by media address") {
+    auto o = qos(callHep5());
+    CHECK(reasonCode(o).empty());
+    auto streams = streamsOf(o);
+    REQUIRE(streams.size() == 2);
+    auto rr = streams[0];
+    CHECK(rr->getValue<std::string>("reporter") == "203.0.113.81:36101");
+    CHECK(rr->getValue<std::string>("source") == "rtcp");
+    CHECK(rr->getValue<bool>("correlated"));
+    CHECK(rr->getValue<uint32_t>("ssrc") == 0xBBBB);
+    CHECK(rr->getValue<uint32_t>("reporter_ssrc") == 0xAAAA);
+    auto points = rr->getArray("points");
+    REQUIRE(points->size() == 2);
+    CHECK(points->getObject(0)->get("interval_loss").isEmpty());  // an RR counts no packets
+    CHECK(points->getObject(1)->getValue<double>("interval_loss") == Approx(0.20));
+    CHECK(points->getObject(1)->getValue<double>("fraction_lost") == Approx(51.0 / 256));
+    CHECK(points->getObject(1)->getValue<double>("jitter_ms") == Approx(20.0));  // 160 units at 8 kHz
+    CHECK(points->getObject(1)->getValue<uint64_t>("lost") == 30);
+    CHECK_FALSE(points->getObject(1)->get("mos").isEmpty());  // the E-model estimate
+    CHECK(streams[1]->getValue<std::string>("reporter") == "203.0.113.80:36001");
+    CHECK_FALSE(streams[1]->getValue<bool>("correlated"));
+  }
+
   SECTION("empty answers say why") {
     auto nosdp = qos(callNoSdp());
     CHECK(reasonCode(nosdp) == "no_media_learned");
@@ -374,7 +458,9 @@ TEST_CASE("Call quality: reports of a call's legs, by Call-ID and by media addre
   }
 
   SECTION("the calls list: worst_mos and max_loss per call, null without reports; mos_below filters") {
-    const std::string list = "/api/v1/calls?" + range() + "&call_id=" + enc("qos-*" + suffix());
+    // Slots 0..4 (the calls whose reports this test wrote; the HEP 5 call's MOS is an estimate).
+    const std::string list = "/api/v1/calls?from=" + std::to_string(baseUs() - kSlotUs) + "us&to=" +
+                             std::to_string(slot(5) - kSecondUs) + "us&call_id=" + enc("qos-*" + suffix());
     HttpResult all = admin().get(list);
     REQUIRE(all.status == 200);
     auto items = all.json()->getArray("items");
