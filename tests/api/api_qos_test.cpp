@@ -1,10 +1,12 @@
 // GET /api/v1/calls/{call_id}/qos and the calls list's worst_mos / max_loss / mos_below (issue 15)
 // against the real sipvault-api. The calls (INVITE/200 with SDP, BYE) go through a pipeline of
-// this test's own (real collector -> parser -> writer) into the api tests' database; the quality
-// reports are sip_qos rows written as store/sql/012_sip_qos.sql documents them (storeReports:
-// the one place to switch to HEP 5 through the pipeline once the parser fills sip_qos). Every
-// call has its own 10-minute slot, so one call's reports never fall in another's window; the
-// addresses (203.0.113.0/24) and Call-IDs (suffix: the process id) are this test's own.
+// this test's own (real collector -> parser -> writer) into the api tests' database, and with them
+// raw RTCP in HEP 5 for one call (rtcpPackets: the parser decodes it, the writer fills sip_qos).
+// The other calls' reports are sip_qos rows written as store/sql/012_sip_qos.sql documents them
+// (storeReports), for what HEP cannot carry exactly (chosen MOS values, markup in codec and node,
+// rows outside the window). Every call has its own 10-minute slot, so one call's reports never
+// fall in another's window; the addresses (203.0.113.0/24) and Call-IDs (suffix: the process id)
+// are this test's own.
 #include <Poco/JSON/Array.h>
 #include <unistd.h>
 
