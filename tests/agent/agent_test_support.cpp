@@ -84,6 +84,8 @@ void HepReceiver::onPacket(std::string_view bytes, size_t connection) {
   h.node_name = std::string(p.node_name);
   h.vlan = p.vlan;
   h.compressed = p.payload_compressed;
+  h.payload_type = p.payload_type;
+  h.correlation_id = std::string(p.correlation_id);
   h.payload = std::string(p.payload);
   h.connection = connection;
   std::lock_guard lock(mu_);
@@ -410,10 +412,19 @@ void writePcap(const std::string& path, int dlt, const std::vector<PcapFrame>& f
 
 std::string agentPath() { return test::binaryPath("agent", "sipvault-agent"); }
 
+namespace {
+bool namesMediaOption(const std::vector<std::string>& args) {
+  for (const std::string& a : args)
+    if (a.rfind("--rtcp", 0) == 0 || a.rfind("--rtp-", 0) == 0 || a.rfind("--media-", 0) == 0) return true;
+  return false;
+}
+}  // namespace
+
 std::unique_ptr<test::ChildProcess> startAgent(const std::vector<std::string>& args,
                                                const std::string& log_name) {
   std::vector<std::string> argv{agentPath()};
   argv.insert(argv.end(), args.begin(), args.end());
+  if (!namesMediaOption(args)) argv.insert(argv.end(), {"--rtcp", "off"});
   return std::make_unique<test::ChildProcess>(argv, tempPath(log_name));
 }
 
@@ -425,6 +436,22 @@ AgentRun runAgent(const std::vector<std::string>& args, std::chrono::millisecond
   r.exit_code = child->wait(timeout);
   if (r.exit_code == -1) r.exit_code = child->stop();
   r.log = child->log();
+  return r;
+}
+
+Replay replay(const std::string& file, std::vector<std::string> extra, size_t expected, HepReceiver::Kind kind) {
+  HepReceiver rx(kind);
+  std::vector<std::string> args{"-r", file, "-H",
+                                std::string(kind == HepReceiver::Kind::Udp ? "udp" : "tcp") +
+                                    ":127.0.0.1:" + std::to_string(rx.port())};
+  args.insert(args.end(), extra.begin(), extra.end());
+  Replay r;
+  r.run = runAgent(args);
+  INFO(r.run.log);
+  CHECK(r.run.exit_code == 0);
+  rx.waitFor(expected, std::chrono::seconds(5));
+  CHECK(rx.decodeErrors() == 0);
+  r.packets = rx.packets();
   return r;
 }
 

@@ -28,6 +28,8 @@ struct ReceivedHep {
   std::string auth_key, node_name;
   uint16_t vlan = 0;
   bool compressed = false;
+  uint8_t payload_type = 0;    // chunk 11 (v3); 1 for v1/v2
+  std::string correlation_id;  // chunk 17 (v3)
   std::string payload;
   size_t connection = 0;  // TCP: which accepted connection (0, 1, ...) carried it
 };
@@ -105,7 +107,9 @@ void writePcap(const std::string& path, int dlt, const std::vector<PcapFrame>& f
 // The messages a sipp -message_file says it sent: "UDP|TCP message sent (N bytes):\n\n" + N bytes.
 std::vector<std::string> sippSent(const std::string& log);
 
-// The agent binary of this build tree, run to completion or kept running.
+// The agent binary of this build tree, run to completion or kept running. SIP-only tests: unless
+// the args name a media option (--rtcp, --rtp-*, --media-*), "--rtcp off" is added, so that the
+// RTCP in corpus captures (on by default, agent/README.md) does not count among their SIP.
 std::string agentPath();
 struct AgentRun {
   int exit_code = -1;
@@ -115,6 +119,16 @@ AgentRun runAgent(const std::vector<std::string>& args,
                   std::chrono::milliseconds timeout = std::chrono::seconds(60));
 std::unique_ptr<test::ChildProcess> startAgent(const std::vector<std::string>& args,
                                                const std::string& log_name);
+// Replays `file` (-r) with `extra` args to a fresh receiver and waits for `expected` packets
+// (plus a settle time that would reveal duplicates); checks the exit code and that every packet
+// decoded.
+struct Replay {
+  AgentRun run;
+  std::vector<ReceivedHep> packets;
+};
+Replay replay(const std::string& file, std::vector<std::string> extra, size_t expected,
+              HepReceiver::Kind kind = HepReceiver::Kind::Udp);
+
 // Value of `key=` in the last line of `log` that contains `event`.
 uint64_t logValue(const std::string& log, const std::string& event, const std::string& key);
 
