@@ -54,7 +54,7 @@ class AgentApp : public StageApp {
                  "capture live on IFACE (\"any\" = all); repeatable", true},
                 {"read", "r", "agent.read", "FILE", "replay a pcap/pcapng file, then exit"},
                 {"filter", "f", "agent.filter", "BPF",
-                 "capture filter (default: SIP ports 5060-5090 + IP fragments; \"\" = all)"},
+                 "capture filter (default: SIP ports 5060-5090 + IP fragments; \"\" = all); with --rtcp or --rtp-stats \"or <RTCP/RTP-looking UDP>\" is added"},
                 {"pace", "", "agent.pace", "", "replay at the capture's own timing"},
                 {"rate", "", "agent.rate", "PPS", "replay at PPS frames per second"},
                 {"once", "", "agent.once", "", "exit when the input ends, after flushing (implied by -r)"},
