@@ -3,6 +3,7 @@
 // at the interval and at the stream's end. Packets are built here, HEP read back with decodeHep.
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -263,4 +264,42 @@ TEST_CASE("Short and hostile datagrams on learned ports are counted, never a cra
   CHECK(out.back().payload_type == 34);
   CHECK(out.back().payload.find(R"("codec":"a\"b\\c\u0001")") != std::string::npos);
   CHECK(r.tap.counters().rtp_not_rtp >= 3);
+}
+
+TEST_CASE("Random bytes on learned ports and random SDP keep every bound", "[agent][media][robust]") {
+  MediaTapOptions o;
+  o.rtp_stats = true;
+  o.max_streams = 16;
+  o.table.max_calls = 8;
+  Rig r(o);
+  std::mt19937 rng(15);
+  auto byte = [&] { return char(rng() & 0xff); };
+  const char* const lines[] = {"c=IN IP4 192.0.2.", "m=audio ", "a=rtcp:", "a=rtcp-mux", "a=rtpmap:", "c=IN IP6 ::"};
+  uint64_t t = kSec;
+  for (int i = 0; i < 20000; ++i, t += 1000) {
+    if (i % 50 == 0) {  // an SDP of random lines, some of them valid
+      std::string body = "v=0\r\n";
+      for (int l = 0; l < 6; ++l) {
+        const size_t k = rng() % 6;
+        body += std::string(lines[k]) + std::to_string(rng() % (k == 2 ? 70000 : 8)) + (k == 1 ? " RTP/AVP 0" : "") + "\r\n";
+      }
+      r.send("192.0.2.1", 5060, "192.0.2.2", 5060,
+             sipText("INVITE sip:b@example.com SIP/2.0", "r" + std::to_string(i), "1 INVITE", body), t);
+      continue;
+    }
+    std::string p(rng() % 64, '\0');
+    for (char& c : p) c = byte();
+    if (!p.empty() && rng() % 2) p[0] = char(0x80 | (p[0] & 0x3f));  // version 2 half the time
+    if (p.size() > 1 && rng() % 4 == 0) p[1] = char(200 + rng() % 8);  // RTCP-like
+    r.send(("192.0.2." + std::to_string(rng() % 4)).c_str(), uint16_t(rng() % 8), "198.51.100.1",
+           uint16_t(rng() % 8), p, t);
+    if (i % 1000 == 0) (void)r.take();
+  }
+  CHECK(r.tap.counters().calls_learned > 8);  // the SDP did name media, and the bound held
+  CHECK(r.tap.counters().rtp_streams_started > 16);
+  CHECK(r.tap.calls() <= 8);
+  CHECK(r.tap.streams() <= 16);
+  r.tap.finish(t);
+  CHECK(r.tap.streams() == 0);
+  (void)r.take();
 }
