@@ -196,6 +196,17 @@ std::string rtcpSr(uint32_t ssrc) {
   return p;
 }
 
+std::string rtpPacket(uint16_t seq, uint32_t ssrc) {
+  std::string p(12 + 160, char(0xff));
+  p[0] = char(0x80);
+  p[1] = 0;  // PCMU
+  p[2] = char(seq >> 8);
+  p[3] = char(seq);
+  for (int i = 0; i < 4; ++i) p[4 + i] = char((uint32_t(seq) * 160) >> (24 - 8 * i));
+  for (int i = 0; i < 4; ++i) p[8 + i] = char(ssrc >> (24 - 8 * i));
+  return p;
+}
+
 PcapFrame frame(const std::string& src, uint16_t sport, const std::string& dst, uint16_t dport,
                 const std::string& payload, uint32_t sec) {
   return {ethernet(ipv4Udp(src, dst, sport, dport, payload), 0x0800), sec, 0};
@@ -239,5 +250,46 @@ TEST_CASE("A BYE forgets the call's media after the linger - a full table evicts
     CHECK(logValue(r.run.log, "stopped", "media_evicted") == 1);
     CHECK(logValue(r.run.log, "stopped", "media_calls_learned") == 3);
   }
+  std::remove(path.c_str());
+}
+
+TEST_CASE("IPv6 media with rtcp-mux: RTCP on the RTP port is told from RTP, port + 1 is not learned",
+          "[agent][media][replay][written][ipv6]") {
+  const std::string a = "2001:db8::1", b = "2001:db8::2";
+  auto sdp6 = [](const std::string& addr, int port) {
+    return "v=0\r\nc=IN IP6 " + addr + "\r\nm=audio " + std::to_string(port) + " RTP/AVP 0\r\na=rtcp-mux\r\n";
+  };
+  auto sip6 = [&](const std::string& start, const std::string& body) {
+    return start + "\r\nVia: SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bK-v6\r\nFrom: <sip:a@example.com>;tag=1\r\n"
+                   "To: <sip:b@example.com>;tag=2\r\nCall-ID: v6-mux@example.com\r\nCSeq: 1 INVITE\r\n"
+                   "Content-Type: application/sdp\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  auto f6 = [](const std::string& src, uint16_t sport, const std::string& dst, uint16_t dport,
+               const std::string& payload, uint32_t usec) {
+    return PcapFrame{ethernet(ipv6Udp(src, dst, sport, dport, payload), 0x86dd), 1700000000, usec};
+  };
+  std::vector<PcapFrame> frames{f6(a, 5060, b, 5060, sip6("INVITE sip:b@example.com SIP/2.0", sdp6(a, 50000)), 0),
+                                f6(b, 5060, a, 5060, sip6("SIP/2.0 200 OK", sdp6(b, 60000)), 1000)};
+  for (uint16_t seq = 1; seq <= 10; ++seq) frames.push_back(f6(a, 50000, b, 60000, rtpPacket(seq, 0xfeed), 2000 + seq * 20000u));
+  frames.push_back(f6(b, 60000, a, 50000, rtcpSr(0xbeef), 300000));  // muxed RTCP
+  frames.push_back(f6(b, 60001, a, 50001, rtcpSr(0xbeef), 300001));  // port + 1: not learned under mux
+  const std::string path = tempPath("media_ipv6_mux.pcap");
+  writePcap(path, DLT_EN10MB, frames);
+
+  Replay r = replay(path, {"--rtp-stats"}, 2 + 1 + 1);
+  const auto rtcp = ofType(r.packets, 5);
+  REQUIRE(rtcp.size() == 1);
+  CHECK(rtcp[0].payload == rtcpSr(0xbeef));
+  CHECK(rtcp[0].correlation_id == "v6-mux@example.com");
+  CHECK(rtcp[0].src == b);
+  const auto reports = ofType(r.packets, 34);
+  REQUIRE(reports.size() == 1);  // 0.3 s of media: the final report only
+  CHECK(reports[0].correlation_id == "v6-mux@example.com");
+  CHECK(field(reports[0].payload, "packets") == 10);
+  CHECK(reports[0].payload.find(R"("src_ip":"2001:db8::1")") != std::string::npos);
+  CHECK(reports[0].payload.find(R"("codec":"PCMU")") != std::string::npos);
+  CHECK(logValue(r.run.log, "stopped", "rtcp_unmatched") == 1);
+  CHECK(logValue(r.run.log, "stopped", "rtp_packets") == 10);
   std::remove(path.c_str());
 }

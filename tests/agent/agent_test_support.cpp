@@ -355,15 +355,28 @@ std::vector<uint8_t> ipv4Udp(const std::string& src, const std::string& dst, uin
   return ip;
 }
 
-std::vector<uint8_t> ipv6Tcp(const std::string& src, const std::string& dst, uint16_t sport, uint16_t dport,
-                             uint32_t seq, uint8_t flags, std::string_view payload) {
-  std::vector<uint8_t> ip(40 + 20 + payload.size());
+namespace {
+// An IPv6 header (no extension headers) for `l4_len` bytes of protocol `proto`, the L4 bytes zero,
+// and the pseudo-header sum for the L4 checksum.
+std::vector<uint8_t> ipv6Header(const std::string& src, const std::string& dst, uint8_t proto, size_t l4_len,
+                                uint32_t& pseudo_sum) {
+  std::vector<uint8_t> ip(40 + l4_len);
   ip[0] = 0x60;
-  put16(&ip[4], uint16_t(20 + payload.size()));
-  ip[6] = 6;
+  put16(&ip[4], uint16_t(l4_len));
+  ip[6] = proto;
   ip[7] = 64;
   REQUIRE(inet_pton(AF_INET6, src.c_str(), &ip[8]) == 1);
   REQUIRE(inet_pton(AF_INET6, dst.c_str(), &ip[24]) == 1);
+  pseudo_sum = proto + uint32_t(l4_len);
+  for (int i = 8; i < 40; i += 2) pseudo_sum += uint32_t(ip[i] << 8 | ip[i + 1]);
+  return ip;
+}
+}  // namespace
+
+std::vector<uint8_t> ipv6Tcp(const std::string& src, const std::string& dst, uint16_t sport, uint16_t dport,
+                             uint32_t seq, uint8_t flags, std::string_view payload) {
+  uint32_t sum = 0;
+  std::vector<uint8_t> ip = ipv6Header(src, dst, 6, 20 + payload.size(), sum);
   uint8_t* t = &ip[40];
   put16(t, sport);
   put16(t + 2, dport);
@@ -375,10 +388,21 @@ std::vector<uint8_t> ipv6Tcp(const std::string& src, const std::string& dst, uin
   t[13] = flags;
   put16(t + 14, 65535);
   std::memcpy(t + 20, payload.data(), payload.size());
-  uint32_t sum = 0;
-  for (int i = 8; i < 40; i += 2) sum += uint32_t(ip[i] << 8 | ip[i + 1]);
-  sum += 6 + uint32_t(20 + payload.size());
   put16(t + 16, checksum(t, 20 + payload.size(), sum));
+  return ip;
+}
+
+std::vector<uint8_t> ipv6Udp(const std::string& src, const std::string& dst, uint16_t sport, uint16_t dport,
+                             std::string_view payload) {
+  uint32_t sum = 0;
+  std::vector<uint8_t> ip = ipv6Header(src, dst, 17, 8 + payload.size(), sum);
+  uint8_t* u = &ip[40];
+  put16(u, sport);
+  put16(u + 2, dport);
+  put16(u + 4, uint16_t(8 + payload.size()));
+  std::memcpy(u + 8, payload.data(), payload.size());
+  const uint16_t c = checksum(u, 8 + payload.size(), sum);
+  put16(u + 6, c == 0 ? 0xffff : c);
   return ip;
 }
 

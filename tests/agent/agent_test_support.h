@@ -95,6 +95,8 @@ std::vector<uint8_t> ipv4Udp(const std::string& src, const std::string& dst, uin
                              bool more_fragments = false, std::string_view raw_l4 = {});
 std::vector<uint8_t> ipv6Tcp(const std::string& src, const std::string& dst, uint16_t sport, uint16_t dport,
                              uint32_t seq, uint8_t flags, std::string_view payload);
+std::vector<uint8_t> ipv6Udp(const std::string& src, const std::string& dst, uint16_t sport, uint16_t dport,
+                             std::string_view payload);
 std::vector<uint8_t> ethernet(const std::vector<uint8_t>& ip, uint16_t ethertype);
 
 struct PcapFrame {
