@@ -5,7 +5,11 @@
 // addresses from the SDP tshark sees, the RTCP bytes tshark sees to or from them, the RTP packets
 // tshark counts per SSRC on them. Captures the corpus lacks (BYE, a full table) are written with
 // pcap_dump.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pcap/pcap.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -292,4 +296,78 @@ TEST_CASE("IPv6 media with rtcp-mux: RTCP on the RTP port is told from RTP, port
   CHECK(logValue(r.run.log, "stopped", "rtcp_unmatched") == 1);
   CHECK(logValue(r.run.log, "stopped", "rtp_packets") == 10);
   std::remove(path.c_str());
+}
+
+namespace {
+
+// Sends `payload` to 127.0.0.1:`port` from 127.0.0.1:`from_port` (0 = any).
+void sendUdp(uint16_t port, const std::string& payload, uint16_t from_port = 0) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (from_port != 0) {
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sa.sin_port = htons(from_port);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+  }
+  sa.sin_port = htons(port);
+  CHECK(::sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa) ==
+        ssize_t(payload.size()));
+  ::close(fd);
+}
+
+}  // namespace
+
+TEST_CASE("Live on lo: a call's RTCP and RTP statistics arrive, and its BYE ends the stream", "[agent][media][live]") {
+  if (::geteuid() != 0) {
+    WARN("not root: live capture test skipped");
+    return;
+  }
+  HepReceiver rx(HepReceiver::Kind::Udp);
+  const int sip_port = test::freePort();
+  const auto caller = uint16_t(test::freePort()), callee = uint16_t(test::freePort());
+  // The user's filter is widened by the media clause: RTP and RTCP reach the agent without "or udp".
+  auto agent = startAgent({"-i", "lo", "-f", "udp port " + std::to_string(sip_port), "-H",
+                           "udp:127.0.0.1:" + std::to_string(rx.port()), "--stats-interval", "0", "--rtp-stats",
+                           "--media-bye-linger", "0"},
+                          "live-media.log");
+  REQUIRE(agent->waitForLog("event=hep_output", 10s));
+  std::this_thread::sleep_for(200ms);
+  const std::string id = "live-media-" + std::to_string(::getpid());
+  sendUdp(uint16_t(sip_port), sipMessage("INVITE sip:b@example.com SIP/2.0", id, "1 INVITE", "127.0.0.1", caller));
+  sendUdp(uint16_t(sip_port), sipMessage("SIP/2.0 200 OK", id, "1 INVITE", "127.0.0.1", callee));
+  std::this_thread::sleep_for(300ms);  // the answer is learned before the media (live: batches)
+  for (uint16_t seq = 1; seq <= 20; ++seq) {
+    sendUdp(callee, rtpPacket(seq, 0xc0ffee), caller);  // one stream: caller -> callee
+    std::this_thread::sleep_for(5ms);
+  }
+  sendUdp(uint16_t(callee + 1), rtcpSr(0xc0ffee));
+  std::this_thread::sleep_for(300ms);
+  sendUdp(uint16_t(sip_port), sipMessage("BYE sip:b@example.com SIP/2.0", id, "2 BYE"));
+  // The BYE is forgotten at the next timer (within a second): the final report comes before exit.
+  bool final_seen = false;
+  for (int i = 0; i < 50 && !final_seen; ++i) {
+    std::this_thread::sleep_for(100ms);
+    for (const auto& h : ofType(rx.packets(), 34)) final_seen = final_seen || h.payload.find(R"("final":true)") != std::string::npos;
+  }
+  CHECK(final_seen);
+  CHECK(agent->stop() == 0);
+  INFO(agent->log());
+  const auto rtcp = ofType(rx.packets(), 5);
+  REQUIRE(rtcp.size() == 1);
+  CHECK(rtcp[0].correlation_id == id);
+  CHECK(rtcp[0].payload == rtcpSr(0xc0ffee));
+  CHECK(rtcp[0].dst_port == callee + 1);
+  const auto reports = ofType(rx.packets(), 34);
+  REQUIRE(reports.size() == 1);  // well under the 5 s interval: the final report only
+  CHECK(reports[0].correlation_id == id);
+  CHECK(field(reports[0].payload, "packets") == 20);
+  CHECK(reports[0].dst_port == callee);
+  CHECK(reports[0].src_port == caller);
+  CHECK(logValue(agent->log(), "stopped", "media_forgotten_bye") == 1);
+  CHECK(logValue(agent->log(), "stopped", "media_calls") == 0);
+  CHECK(logValue(agent->log(), "stopped", "rtp_streams") == 0);
 }
