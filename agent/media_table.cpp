@@ -81,6 +81,7 @@ size_t MediaTable::learn(std::string_view call_id, const sip::SdpSummary& sdp, u
     ++counters_.calls_learned;
   }
   touch(call, now_us);
+  call->end_us = 0;  // new SDP after a CANCEL: the 200 OK won the race, the call goes on
   for (size_t i = 0; i < n; ++i) addEndpoint(call, named[i].ep, named[i].role, named[i].codec, named[i].clock_rate);
   return n;
 }

@@ -68,7 +68,8 @@ class MediaTable {
   // Learns the media of one SDP body (an offer or an answer) of call `call_id` seen at `now_us`.
   // Returns how many addresses it named (0: nothing usable, e.g. on hold or no RTP).
   size_t learn(std::string_view call_id, const sip::SdpSummary& sdp, uint64_t now_us);
-  // The call's BYE or CANCEL was seen at `now_us`: it is forgotten bye_linger later.
+  // The call's BYE or CANCEL was seen at `now_us`: it is forgotten bye_linger later, unless an SDP
+  // of it comes first (a 200 OK that crossed the CANCEL).
   void ending(std::string_view call_id, uint64_t now_us);
   // The call owning (ip, port), or null. A hit counts as activity for the idle timeout.
   [[nodiscard]] const MediaMatch* find(const IpAddress& ip, uint16_t port, uint64_t now_us);

@@ -184,3 +184,19 @@ TEST_CASE("A Call-ID longer than the bound is cut, consistently", "[agent][media
   t.expire(10 * kSec);
   CHECK(t.calls() == 0);
 }
+
+TEST_CASE("An SDP after a CANCEL (the 200 OK crossed it) keeps the call", "[agent][media]") {
+  MediaCounters c;
+  MediaTableOptions o;
+  o.bye_linger_us = 5 * kSec;
+  MediaTable t(o, c);
+  t.learn("raced", sdp(audio("192.0.2.1", 40000)), kSec);
+  t.ending("raced", 2 * kSec);
+  t.learn("raced", sdp(audio("192.0.2.2", 30000)), 3 * kSec);
+  t.expire(20 * kSec);
+  CHECK(t.calls() == 1);
+  t.ending("raced", 30 * kSec);  // its BYE
+  t.expire(35 * kSec);
+  CHECK(t.calls() == 0);
+  CHECK(c.calls_forgotten_bye == 1);
+}
