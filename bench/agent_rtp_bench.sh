@@ -60,7 +60,7 @@ median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1
 
 echo "sipvault-agent live on lo: $calls calls learned from SDP, then $calls RTP streams x $pps pps ($((calls * pps)) pkt/s) for ${secs}s"
 echo "host: $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg); median of $runs runs per mode"
-printf "%-10s %-4s %10s %10s %12s %26s %s\n" mode run agent_cpu% agent_MiB rtp_sent hep_received generator
+printf "%-13s %-4s %10s %10s %9s %12s %11s %26s %s\n" mode run agent_cpu% agent_MiB rtp_sent rtp_counted pcap_drop hep_received generator
 for mode in on off; do : > "$work/cpu_$mode"; : > "$work/rss_$mode"; done
 
 for run in $(seq 1 "$runs"); do
@@ -87,10 +87,10 @@ for run in $(seq 1 "$runs"); do
     pids=()
     cpu=$(echo "($a1 - $a0) / $hz / ($t1 - $t0) * 100" | bc -l)
     echo "$cpu" >> "$work/cpu_$mode"; echo "$rss" >> "$work/rss_$mode"
-    learned=$(grep -o 'media_calls_learned=[0-9]*' "$work/agent.log" | tail -1 | cut -d= -f2)
-    printf "%-10s %-4s %10.2f %10.1f %12s %26s %s learned=%s\n" "rtp_stats=$mode" "$run" "$cpu" \
-      "$(echo "$rss / 1024" | bc -l)" "$(grep -o 'rtp_sent=[0-9]*' <<<"$gen" | cut -d= -f2)" "$(cat "$work/sink.out")" \
-      "$(grep -o 'pps=[0-9]*' <<<"$gen")" "$learned"
+    stat() { grep -o "event=stopped.* $1=[0-9]*" "$work/agent.log" | grep -o " $1=[0-9]*" | cut -d= -f2; }
+    printf "%-13s %-4s %10.2f %10.1f %9s %12s %11s %26s %s learned=%s\n" "rtp_stats=$mode" "$run" "$cpu" \
+      "$(echo "$rss / 1024" | bc -l)" "$(grep -o 'rtp_sent=[0-9]*' <<<"$gen" | cut -d= -f2)" "$(stat rtp_packets)" \
+      "$(stat pcap_dropped)" "$(cat "$work/sink.out")" "$(grep -o 'pps=[0-9]*' <<<"$gen")" "$(stat media_calls_learned)"
   done
 done
 on_cpu=$(median < "$work/cpu_on"); off_cpu=$(median < "$work/cpu_off")
