@@ -18,13 +18,19 @@ AgentMetrics::AgentMetrics(MetricsRegistry& r)
           r.counter("agent_tls_handshake_failures_total", "TLS handshakes with a collector that failed")),
       failovers(r.counter("agent_failovers_total", "changes of the collector that receives the traffic")),
       queued_bytes(r.gauge("agent_tcp_queued_bytes", "HEP bytes waiting in TCP send queues")),
-      queued_batches(r.gauge("agent_queued_batches", "batches waiting for the sender thread")) {
+      queued_batches(r.gauge("agent_queued_batches", "batches waiting for the sender thread")),
+      media_calls(r.gauge("agent_media_calls_tracked", "calls whose media addresses (from SDP) are watched")),
+      rtp_streams(r.gauge("agent_rtp_streams_tracked", "RTP streams whose statistics are kept")) {
   for (size_t i = 0; i < kDropReasonNames.size(); ++i)
     dropped[i] = &r.counter("agent_dropped_total", "HEP packets dropped, by reason",
                             std::string("reason=\"") + kDropReasonNames[i] + "\"");
   size_t i = 0;
   netdecode::DecodeCounters{}.forEachCounter([&](std::string_view name, std::string_view help, uint64_t) {
     if (i < decode.size()) decode[i++] = &r.counter("agent_decode_" + std::string(name) + "_total", std::string(help));
+  });
+  i = 0;
+  MediaCounters{}.forEachCounter([&](std::string_view name, std::string_view help, uint64_t) {
+    if (i < media.size()) media[i++] = &r.counter("agent_media_" + std::string(name) + "_total", std::string(help));
   });
 }
 
@@ -34,17 +40,40 @@ uint64_t AgentMetrics::droppedTotal() const {
   return n;
 }
 
-void AgentMetrics::addDecodeDelta(const netdecode::DecodeCounters& before, const netdecode::DecodeCounters& now) {
-  std::array<uint64_t, 64> old{};
+namespace {
+
+// Adds what `now` counted beyond `before` to `out`, counter by counter (X-macro order).
+template <class Counters, size_t N>
+void addDelta(std::array<Counter*, N>& out, const Counters& before, const Counters& now) {
+  std::array<uint64_t, N> old{};
   size_t i = 0;
   before.forEachCounter([&](std::string_view, std::string_view, uint64_t v) {
     if (i < old.size()) old[i++] = v;
   });
   i = 0;
   now.forEachCounter([&](std::string_view, std::string_view, uint64_t v) {
-    if (i < old.size() && decode[i] && v > old[i]) decode[i]->inc(v - old[i]);
+    if (i < old.size() && out[i] && v > old[i]) out[i]->inc(v - old[i]);
     ++i;
   });
+}
+
+}  // namespace
+
+void AgentMetrics::addDecodeDelta(const netdecode::DecodeCounters& before, const netdecode::DecodeCounters& now) {
+  addDelta(decode, before, now);
+}
+
+void AgentMetrics::addMediaDelta(const MediaCounters& before, const MediaCounters& now) {
+  addDelta(media, before, now);
+}
+
+uint64_t AgentMetrics::mediaValue(std::string_view name) const {
+  size_t i = 0, at = media.size();
+  MediaCounters{}.forEachCounter([&](std::string_view n, std::string_view, uint64_t) {
+    if (n == name) at = i;
+    ++i;
+  });
+  return at < media.size() && media[at] ? media[at]->value() : 0;
 }
 
 }  // namespace sipvault::agent

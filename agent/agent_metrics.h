@@ -12,6 +12,7 @@
 #include <array>
 #include <string>
 
+#include "agent/media_counters.h"
 #include "common/metrics.h"
 #include "netdecode/decode_counters.h"
 
@@ -43,6 +44,10 @@ struct AgentMetrics {
   // One counter per decoder outcome (agent_decode_<name>_total), fed by delta from each
   // capture thread's DecodeCounters.
   std::array<Counter*, 64> decode{};
+  // The media side (agent_media_<name>_total, see media_counters.h) and its two gauges.
+  std::array<Counter*, 32> media{};
+  Gauge& media_calls;  // calls whose media addresses are watched
+  Gauge& rtp_streams;  // RTP streams with statistics
 
   void drop(DropReason reason, uint64_t n) {
     if (n) dropped[size_t(reason)]->inc(n);
@@ -51,6 +56,9 @@ struct AgentMetrics {
   [[nodiscard]] uint64_t droppedTotal() const;
   // Adds what `now` counted beyond `before` (same decoder) to the decode counters.
   void addDecodeDelta(const netdecode::DecodeCounters& before, const netdecode::DecodeCounters& now);
+  void addMediaDelta(const MediaCounters& before, const MediaCounters& now);
+  // A media counter by its field name (media_counters.h); 0 for an unknown name.
+  [[nodiscard]] uint64_t mediaValue(std::string_view name) const;
 };
 
 }  // namespace sipvault::agent

@@ -31,12 +31,31 @@ netdecode::PacketDecoderOptions AgentOptions::defaultDecoderOptions() {
   return d;
 }
 
-std::string defaultFilter(bool ethernet) {
-  const std::string sip = "portrange 5060-5090 or (ip[6:2] & 0x1fff != 0) or ip6[6] == 44";
+std::string defaultFilter(bool ethernet, std::string_view extra) {
+  std::string sip = "portrange 5060-5090 or (ip[6:2] & 0x1fff != 0) or ip6[6] == 44";
+  if (!extra.empty()) sip += " or " + std::string(extra);
   // libpcap rejects "vlan" on cooked (any) and raw links, so it is only added for Ethernet.
   // Each "vlan" shifts the offsets of everything after it, so the tagged cases nest: one tag,
   // then two (QinQ) inside it.
   return ethernet ? sip + " or (vlan and (" + sip + " or (vlan and (" + sip + "))))" : sip;
+}
+
+std::string mediaFilter(const MediaTapOptions& media) {
+  // udp[8] is the first UDP payload byte (IPv4 only in libpcap); for IPv6 without extension
+  // headers the same bytes are ip6[48] and ip6[49]. Version 2 is the top two bits 10.
+  if (media.rtp_stats)
+    return "(udp and udp[8] & 0xc0 == 0x80) or (ip6 and udp and ip6[48] & 0xc0 == 0x80)";
+  if (media.rtcp)
+    return "(udp and udp[8] & 0xc0 == 0x80 and udp[9] >= 200 and udp[9] <= 207) or "
+           "(ip6 and udp and ip6[48] & 0xc0 == 0x80 and ip6[49] >= 200 and ip6[49] <= 207)";
+  return {};
+}
+
+std::string captureFilter(const std::optional<std::string>& filter, bool ethernet, const MediaTapOptions& media) {
+  const std::string extra = mediaFilter(media);
+  if (!filter) return defaultFilter(ethernet, extra);
+  if (filter->empty() || extra.empty()) return *filter;
+  return "(" + *filter + ") or " + extra;
 }
 
 AgentOptions AgentOptions::fromConfig(const Poco::Util::AbstractConfiguration& c) {
@@ -104,6 +123,17 @@ AgentOptions AgentOptions::fromConfig(const Poco::Util::AbstractConfiguration& c
 
   o.user = c.getString("agent.user", o.user);
   o.stats_interval = std::chrono::seconds(intIn(c, "stats_interval_s", int(o.stats_interval.count()), 0, 86400));
+
+  o.media.rtcp = boolValue(c, "agent.rtcp", o.media.rtcp);
+  o.media.rtp_stats = boolValue(c, "agent.rtp_stats", o.media.rtp_stats);
+  if (o.media.rtp_stats && o.hep_version != 3)
+    bad("rtp_stats", "RTP statistics need HEP v3 (payload type 34 and the Call-ID as correlation id)");
+  o.media.report_interval_us = uint64_t(intIn(c, "rtp_report_interval_s", 5, 1, 3600)) * 1'000'000u;
+  o.media.max_streams = static_cast<size_t>(intIn(c, "rtp_max_streams", int(o.media.max_streams), 1, 1 << 20));
+  o.media.table.max_calls =
+      static_cast<size_t>(intIn(c, "media_max_calls", int(o.media.table.max_calls), 1, 1 << 20));
+  o.media.table.idle_timeout_us = uint64_t(intIn(c, "media_idle_timeout_s", 300, 1, 86400)) * 1'000'000u;
+  o.media.table.bye_linger_us = uint64_t(intIn(c, "media_bye_linger_s", 5, 0, 3600)) * 1'000'000u;
 
   o.decoder.tcp.max_streams = static_cast<size_t>(intIn(c, "tcp_max_streams", int(o.decoder.tcp.max_streams), 16, 1 << 20));
   o.decoder.tcp.max_buffered_bytes =

@@ -4,10 +4,13 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/endpoint.h"
+#include "agent/media_tap.h"
 #include "common/tls_context.h"
 #include "netdecode/packet_decoder.h"
 
@@ -93,6 +96,12 @@ struct AgentOptions {
   // agent.tcp_max_streams, agent.tcp_max_buffered_kib, agent.frag_max_datagrams
   netdecode::PacketDecoderOptions decoder = defaultDecoderOptions();
 
+  // Media (issue 15, agent/README.md "Call quality"): RTCP of the calls seen as HEP 5 (agent.rtcp,
+  // default on), RTP statistics as HEP 34 (agent.rtp_stats, default off; needs HEP v3), the
+  // report interval (agent.rtp_report_interval_s), the bounds (agent.media_max_calls,
+  // agent.rtp_max_streams) and timers (agent.media_idle_timeout_s, agent.media_bye_linger_s).
+  MediaTapOptions media;
+
   [[nodiscard]] static netdecode::PacketDecoderOptions defaultDecoderOptions();
 
   // Reads the keys above; throws Poco::InvalidArgumentException naming the key on a bad value.
@@ -103,6 +112,19 @@ struct AgentOptions {
 // TLS, proxies and UASes on 5062-5090) on either side, UDP, TCP and SCTP, plus
 // every IPv4/IPv6 fragment (later fragments carry no ports, and a big INVITE over UDP comes in
 // fragments). On Ethernet the same again behind one 802.1Q tag and behind two (QinQ).
-[[nodiscard]] std::string defaultFilter(bool ethernet);
+//
+// With media capture on, the UDP that can be RTCP (or RTP) is let through too (mediaFilter()),
+// and the userland MediaTable decides which of it belongs to a learned call.
+// `extra` (e.g. mediaFilter()) is OR-ed in at every VLAN depth.
+[[nodiscard]] std::string defaultFilter(bool ethernet, std::string_view extra = {});
+
+// What the kernel must pass for the MediaTap: UDP whose payload starts like RTP/RTCP version 2
+// and, for RTCP only, with a packet type 200..207 (RFC 5761 4); IPv4 and IPv6 (without extension
+// headers). "" when both agent.rtcp and agent.rtp_stats are off.
+[[nodiscard]] std::string mediaFilter(const MediaTapOptions& media);
+// The filter a capture uses: `filter` (nullopt = defaultFilter) widened by mediaFilter() when
+// media capture is on and the filter is not already "" (everything).
+[[nodiscard]] std::string captureFilter(const std::optional<std::string>& filter, bool ethernet,
+                                        const MediaTapOptions& media);
 
 }  // namespace sipvault::agent

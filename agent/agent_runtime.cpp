@@ -20,6 +20,7 @@ std::optional<StartError> AgentRuntime::start() {
   po.immediate = options_.immediate;
   po.promiscuous = options_.promiscuous;
   if (options_.filter_set) po.filter = options_.filter;
+  po.media = options_.media;
 
   // 1. Captures, while we still may open them.
   std::vector<std::unique_ptr<PcapSource>> sources;
@@ -86,8 +87,8 @@ std::optional<StartError> AgentRuntime::start() {
   const HepIdentity identity{options_.hep_version, options_.capture_id, options_.auth_key, options_.node_name,
                              options_.compress};
   for (auto& s : sources)
-    workers_.push_back(std::make_unique<CaptureWorker>(std::move(s), replay, options_.decoder, identity, *output_,
-                                                       metrics_, log_));
+    workers_.push_back(std::make_unique<CaptureWorker>(std::move(s), replay, options_.decoder, options_.media,
+                                                       identity, *output_, metrics_, log_));
   for (auto& w : workers_) w->start();
   return std::nullopt;
 }
@@ -130,7 +131,18 @@ void AgentRuntime::logStats(std::string_view event) const {
                     {"tcp_connects", m.tcp_connects.value()},
                     {"tcp_disconnects", m.tcp_disconnects.value()},
                     {"tls_handshake_failures", m.tls_handshake_failures.value()},
-                    {"tcp_queued_bytes", m.queued_bytes.value()}});
+                    {"tcp_queued_bytes", m.queued_bytes.value()},
+                    {"media_calls", m.media_calls.value()},
+                    {"rtp_streams", m.rtp_streams.value()},
+                    {"media_calls_learned", m.mediaValue("calls_learned")},
+                    {"media_forgotten_bye", m.mediaValue("calls_forgotten_bye")},
+                    {"media_forgotten_timeout", m.mediaValue("calls_forgotten_timeout")},
+                    {"media_evicted", m.mediaValue("calls_evicted")},
+                    {"rtcp_sent", m.mediaValue("rtcp_sent")},
+                    {"rtcp_unmatched", m.mediaValue("rtcp_unmatched")},
+                    {"rtp_packets", m.mediaValue("rtp_packets")},
+                    {"rtp_streams_evicted", m.mediaValue("rtp_streams_evicted")},
+                    {"rtp_reports_sent", m.mediaValue("rtp_reports_sent")}});
 }
 
 }  // namespace sipvault::agent

@@ -22,15 +22,16 @@ uint64_t delta32(uint64_t now, uint64_t before) { return uint32_t(uint32_t(now) 
 }  // namespace
 
 CaptureWorker::CaptureWorker(std::unique_ptr<PcapSource> source, const ReplayOptions& replay,
-                             const netdecode::PacketDecoderOptions& decoder, const HepIdentity& identity,
-                             HepOutput& output, AgentMetrics& metrics, Log log)
+                             const netdecode::PacketDecoderOptions& decoder, const MediaTapOptions& media,
+                             const HepIdentity& identity, HepOutput& output, AgentMetrics& metrics, Log log)
     : source_(std::move(source)),
       replay_(replay),
       output_(output),
       metrics_(metrics),
       log_(log),
       framer_(identity),
-      decoder_(decoder, framer_) {}
+      tap_(media.enabled() ? std::make_unique<MediaTap>(media, framer_) : nullptr),
+      decoder_(decoder, tap_ ? static_cast<netdecode::PacketSink&>(*tap_) : framer_) {}
 
 CaptureWorker::~CaptureWorker() { stop(); }
 
@@ -81,6 +82,14 @@ void CaptureWorker::publishCounters(bool with_pcap_stats) {
   published_encode_errors_ = framer_.encode_errors;
   metrics_.addDecodeDelta(published_decode_, decoder_.counters());
   published_decode_ = decoder_.counters();
+  if (tap_) {
+    metrics_.addMediaDelta(published_media_, tap_->counters());
+    published_media_ = tap_->counters();
+    metrics_.media_calls.add(int64_t(tap_->calls()) - int64_t(published_calls_));
+    metrics_.rtp_streams.add(int64_t(tap_->streams()) - int64_t(published_streams_));
+    published_calls_ = tap_->calls();
+    published_streams_ = tap_->streams();
+  }
   if (with_pcap_stats && source_->live()) {
     // libpcap's counters are 32-bit and wrap; the deltas stay right across one wrap.
     const PcapStats s = source_->stats();
@@ -110,7 +119,9 @@ void CaptureWorker::runLive() {
     const bool second = now - last_housekeeping_ >= 1s;
     if (second) {
       // Timeouts run on capture time; on a quiet link the wall clock stands in for it.
-      decoder_.expire(wallClock());
+      const netdecode::CaptureTime wall = wallClock();
+      decoder_.expire(wall);
+      if (tap_) tap_->tick(uint64_t(wall.sec) * 1000000u + wall.usec);
       submit(false);
       last_housekeeping_ = now;
     }
@@ -167,6 +178,11 @@ void CaptureWorker::runReplay() {
 void CaptureWorker::finish() {
   // End of input or stop: hand over TCP data held behind holes, then the last batch.
   decoder_.flush();
+  if (tap_) {
+    // Final reports carry the time the input ended: the last frame's (replay) or now (live).
+    const netdecode::CaptureTime end = source_->live() ? wallClock() : last_ts_;
+    tap_->finish(uint64_t(end.sec) * 1000000u + end.usec);
+  }
   submit(true);
   publishCounters(true);
   finished_ = true;

@@ -22,6 +22,7 @@
 #include "agent/agent_options.h"
 #include "agent/hep_framer.h"
 #include "agent/hep_output.h"
+#include "agent/media_tap.h"
 #include "agent/pcap_source.h"
 #include "common/log.h"
 #include "netdecode/packet_decoder.h"
@@ -41,9 +42,10 @@ struct ReplayOptions {
 
 class CaptureWorker {
  public:
+  // `media`: the MediaTap in front of the framer, when media.enabled().
   CaptureWorker(std::unique_ptr<PcapSource> source, const ReplayOptions& replay,
-                const netdecode::PacketDecoderOptions& decoder, const HepIdentity& identity, HepOutput& output,
-                AgentMetrics& metrics, Log log);
+                const netdecode::PacketDecoderOptions& decoder, const MediaTapOptions& media,
+                const HepIdentity& identity, HepOutput& output, AgentMetrics& metrics, Log log);
   ~CaptureWorker();
   CaptureWorker(const CaptureWorker&) = delete;
   CaptureWorker& operator=(const CaptureWorker&) = delete;
@@ -73,6 +75,7 @@ class CaptureWorker {
   AgentMetrics& metrics_;
   Log log_;
   HepFramer framer_;
+  std::unique_ptr<MediaTap> tap_;  // null when media capture is off
   netdecode::PacketDecoder decoder_;
 
   std::thread thread_;
@@ -82,6 +85,8 @@ class CaptureWorker {
 
   // Published so far (deltas go to the shared counters).
   netdecode::DecodeCounters published_decode_{};
+  MediaCounters published_media_{};
+  size_t published_calls_ = 0, published_streams_ = 0;
   uint64_t published_sip_ = 0, published_non_sip_ = 0, published_encode_errors_ = 0;
   uint64_t frames_ = 0, published_frames_ = 0;
   PcapStats published_pcap_{};

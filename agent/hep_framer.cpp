@@ -11,8 +11,15 @@ void HepFramer::onPacket(const PacketView& view) {
     ++non_sip;
     return;
   }
+  if (emit(view, kPayloadSip, {})) ++sip;
+}
+
+bool HepFramer::emit(const PacketView& view, uint8_t payload_type, std::string_view correlation_id) {
   PacketView p = view;
-  p.payload_type = kPayloadSip;
+  // v1/v2 have no payload type field: whatever the payload, the bytes go as they are (the codec
+  // accepts only "SIP" there, the one type their receivers assume).
+  p.payload_type = id_.version == 3 ? payload_type : kPayloadSip;
+  p.correlation_id = correlation_id;
   p.capture_id = id_.capture_id;
   p.has_auth_key = !id_.auth_key.empty();
   p.auth_key = id_.auth_key;
@@ -26,11 +33,11 @@ void HepFramer::onPacket(const PacketView& view) {
   }
   if (!r.ok()) {
     ++encode_errors;
-    return;
+    return false;
   }
   batch_.ends.push_back(static_cast<uint32_t>(batch_.bytes.size()));
   hep_bytes += r.bytes;
-  ++sip;
+  return true;
 }
 
 HepBatch HepFramer::take() {

@@ -1,5 +1,6 @@
 #pragma once
-// HepFramer: the PacketSink the decoder delivers to. It keeps SIP (see sip_start_line.h),
+// HepFramer: the PacketSink the decoder (or the MediaTap in front of it) delivers to. It keeps
+// SIP (see sip_start_line.h),
 // stamps the agent's HEP identity on each packet (capture id, auth key, node name) and encodes
 // it as HEP v3, v2 or v1 into the current batch.
 //
@@ -8,6 +9,7 @@
 // thread).
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "agent/hep_batch.h"
 #include "netdecode/packet_sink.h"
@@ -28,6 +30,10 @@ class HepFramer final : public netdecode::PacketSink {
   explicit HepFramer(HepIdentity identity) : id_(std::move(identity)) {}
 
   void onPacket(const PacketView& view) override;
+  // Encodes `view` as HEP with `payload_type` and `correlation_id` (v3 chunks 11 and 17; v1/v2
+  // carry neither), stamped with the identity, into the current batch. For the MediaTap's RTCP
+  // and reports: not counted as SIP. False on an encode error (counted in encode_errors).
+  bool emit(const PacketView& view, uint8_t payload_type, std::string_view correlation_id);
 
   // The packets encoded since the last take(); leaves an empty batch behind.
   [[nodiscard]] HepBatch take();

@@ -54,7 +54,7 @@ class AgentApp : public StageApp {
                  "capture live on IFACE (\"any\" = all); repeatable", true},
                 {"read", "r", "agent.read", "FILE", "replay a pcap/pcapng file, then exit"},
                 {"filter", "f", "agent.filter", "BPF",
-                 "capture filter (default: SIP ports 5060-5090 + IP fragments; \"\" = all)"},
+                 "capture filter (default: SIP ports 5060-5090 + IP fragments; \"\" = all); with --rtcp or --rtp-stats \"or <RTCP/RTP-looking UDP>\" is added"},
                 {"pace", "", "agent.pace", "", "replay at the capture's own timing"},
                 {"rate", "", "agent.rate", "PPS", "replay at PPS frames per second"},
                 {"once", "", "agent.once", "", "exit when the input ends, after flushing (implied by -r)"},
@@ -88,6 +88,19 @@ class AgentApp : public StageApp {
                 {"reconnect-max", "", "agent.reconnect_max_ms", "MS", "longest TCP reconnect delay"},
                 {"drain-timeout", "", "agent.drain_timeout_ms", "MS",
                  "at exit, how long queued HEP may take"},
+                {"rtcp", "", "agent.rtcp", "on|off",
+                 "send the RTCP of the calls seen (media from their SDP) as HEP 5 (default on)"},
+                {"rtp-stats", "", "agent.rtp_stats", "",
+                 "RTP statistics (loss, jitter, MOS) of the calls seen as HEP 34 reports"},
+                {"rtp-report-interval", "", "agent.rtp_report_interval_s", "S",
+                 "RTP statistics report interval (default 5)"},
+                {"rtp-max-streams", "", "agent.rtp_max_streams", "N", "RTP streams tracked at most (4096)"},
+                {"media-max-calls", "", "agent.media_max_calls", "N",
+                 "calls whose media is watched at most (10000)"},
+                {"media-idle-timeout", "", "agent.media_idle_timeout_s", "S",
+                 "forget a call's media after S seconds without SIP or media (300)"},
+                {"media-bye-linger", "", "agent.media_bye_linger_s", "S",
+                 "keep a call's media S seconds after its BYE for the last RTCP (5)"},
             }) {}
 
  protected:
@@ -97,6 +110,7 @@ class AgentApp : public StageApp {
            "  sipvault-agent -i any -f 'port 5060' -H tcp:hep1:9060 -H tcp:hep2:9060\n"
            "  sipvault-agent -i eth0 -H tls:hep1.example.net:9061 --tls-ca /etc/sipvault/ca.pem\n"
            "  sipvault-agent -r calls.pcap --rate 1000 -H udp:127.0.0.1:9060\n"
+           "  sipvault-agent -i eth0 -H udp:10.0.0.5:9060 --rtp-stats --rtp-report-interval 10\n"
            "SIGUSR1 logs the counters; SIGTERM flushes and exits. Config keys: deploy/config/agent.ini.";
   }
 

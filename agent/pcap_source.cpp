@@ -74,7 +74,7 @@ bool PcapSource::setup(const PcapSourceOptions& o, std::string& error) {
     return false;
   }
   link_ = *link;
-  filter_ = o.filter ? *o.filter : defaultFilter(link_ == netdecode::LinkType::Ethernet);
+  filter_ = captureFilter(o.filter, link_ == netdecode::LinkType::Ethernet, o.media);
   if (filter_.empty()) return true;
   bpf_program prog{};
   if (pcap_compile(handle_, &prog, filter_.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "agent/media_tap.h"
 #include "netdecode/link_layer.h"
 
 namespace sipvault::agent {
@@ -27,6 +28,12 @@ struct PcapSourceOptions {
   bool promiscuous = false;
   // BPF filter; nullopt = the default for the link type (defaultFilter), "" = everything.
   std::optional<std::string> filter;
+  // Widens the filter for the MediaTap (captureFilter() in agent_options.h).
+  MediaTapOptions media = [] {
+    MediaTapOptions off;
+    off.rtcp = false;
+    return off;
+  }();
 };
 
 struct PcapStats {

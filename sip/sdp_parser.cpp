@@ -37,16 +37,29 @@ int smallNumber(std::string_view s) {
   return v;
 }
 
+// An rtpmap clock rate: 1-9 digits (cannot overflow), else 0.
+uint32_t clockRate(std::string_view s) {
+  if (s.empty() || s.size() > 9) return 0;
+  uint32_t v = 0;
+  for (char c : s) {
+    if (!isDigit(c)) return 0;
+    v = v * 10 + uint32_t(c - '0');
+  }
+  return v;
+}
+
 // rtpmap entries of the current media section, resolved when the section ends.
 constexpr size_t kMaxRtpmaps = 32;
 struct MediaSection {
   std::string_view formats;  // the fmt list of the m= line
   bool rtp = false;          // RTP/AVP, RTP/SAVP, ...: numeric formats are payload types
+  SdpMedia* media = nullptr; // where the section's details go (null past kMaxSdpMedia)
   size_t rtpmap_count = 0;
   // Plain arrays, only the first rtpmap_count entries are ever read: no zero fill per message.
   int rtpmap_pt[kMaxRtpmaps];
   const char* rtpmap_name[kMaxRtpmaps];
   uint32_t rtpmap_name_len[kMaxRtpmaps];
+  uint32_t rtpmap_clock[kMaxRtpmaps];
 };
 
 void addCodec(SdpSummary& out, std::string_view name) {
@@ -60,19 +73,30 @@ void resolveCodecs(const MediaSection& m, SdpSummary& out) {
   const char* p = m.formats.data();
   const char* end = p + m.formats.size();
   std::string_view fmt;
-  for (p = nextField(p, end, fmt); !fmt.empty(); p = nextField(p, end, fmt)) {
+  bool first = true;
+  for (p = nextField(p, end, fmt); !fmt.empty(); p = nextField(p, end, fmt), first = false) {
     const int pt = m.rtp ? smallNumber(fmt) : -1;
     if (pt < 0) {
       addCodec(out, fmt);  // non-RTP media: the format is the name ("t38")
+      if (first && m.media) m.media->first_codec = fmt;
       continue;
     }
     std::string_view name;
+    uint32_t clock = 0;
     for (size_t i = 0; i < m.rtpmap_count; ++i)
       if (m.rtpmap_pt[i] == pt) {
         name = std::string_view(m.rtpmap_name[i], m.rtpmap_name_len[i]);
+        clock = m.rtpmap_clock[i];
         break;
       }
-    if (name.empty() && pt < 128) name = staticPayloadName(unsigned(pt));
+    if (name.empty() && pt < 128) {
+      name = staticPayloadName(unsigned(pt));
+      clock = staticPayloadClockRate(unsigned(pt));
+    }
+    if (first && m.media) {
+      m.media->first_codec = name;
+      m.media->clock_rate = clock;
+    }
     addCodec(out, name);  // dynamic type without rtpmap: nothing to name
   }
 }
@@ -102,6 +126,27 @@ std::string_view contentTypeParam(std::string_view content_type, std::string_vie
     return value;
   }
   return {};
+}
+
+// a=rtcp:PORT [nettype addrtype address] (RFC 3605) and a=rtcp-mux (RFC 5761); other
+// attributes (rtcp-fb, rtcp-rsize, ...) are left alone.
+void parseRtcpAttribute(std::string_view attr, SdpMedia& m) {
+  if (attr == "rtcp-mux") {
+    m.rtcp_mux = true;
+    return;
+  }
+  if (attr.size() <= 5 || attr.substr(0, 5) != "rtcp:") return;
+  const char* p = attr.data() + 5;
+  const char* end = attr.data() + attr.size();
+  std::string_view port, addr;
+  p = nextField(p, end, port);
+  const int n = smallNumber(port);
+  if (n <= 0 || n > 65535) return;
+  m.rtcp_port = uint16_t(n);
+  p = nextField(p, end, addr);  // nettype
+  p = nextField(p, end, addr);  // addrtype
+  p = nextField(p, end, addr);
+  m.rtcp_address = addr;
 }
 
 }  // namespace
@@ -163,6 +208,26 @@ std::string_view staticPayloadName(unsigned pt) {
   }
 }
 
+uint32_t staticPayloadClockRate(unsigned pt) {
+  switch (pt) {
+    case 0: case 3: case 4: case 5: case 7: case 8: case 9: case 12: case 13: case 15: case 18:
+      return 8000;  // G722's RTP clock is 8000 by RFC 3551's famous erratum
+    case 6:
+      return 16000;
+    case 10:
+    case 11:
+      return 44100;
+    case 16:
+      return 11025;
+    case 17:
+      return 22050;
+    case 14: case 25: case 26: case 28: case 31: case 32: case 33: case 34:
+      return 90000;
+    default:
+      return 0;
+  }
+}
+
 void parseSdp(std::string_view body, SdpSummary& out) {
   out = SdpSummary{};
   parseSdpInto(body, out);
@@ -211,8 +276,10 @@ void parseSdpInto(std::string_view body, SdpSummary& out) {
         section.formats = std::string_view(v, size_t(end - v));
         section.rtp = istartsWith(proto, "RTP/");
         section.rtpmap_count = 0;
+        section.media = nullptr;
         if (media_total <= kMaxSdpMedia) {
           SdpMedia& m = out.media[media_total - 1];
+          section.media = &m;
           m.type = type;
           m.protocol = proto;
           const int n = smallNumber(port);
@@ -233,12 +300,22 @@ void parseSdpInto(std::string_view body, SdpSummary& out) {
           const char* enc_begin = v;
           while (v < end && *v != '/' && *v != ' ') ++v;
           const std::string_view enc(enc_begin, size_t(v - enc_begin));
+          uint32_t clock = 0;
+          if (v < end && *v == '/') {
+            const char* rate_begin = ++v;
+            while (v < end && *v != '/' && *v != ' ') ++v;
+            const std::string_view rate(rate_begin, size_t(v - rate_begin));
+            clock = clockRate(rate);
+          }
           if (pt >= 0 && !enc.empty()) {
+            section.rtpmap_clock[section.rtpmap_count] = clock;
             section.rtpmap_pt[section.rtpmap_count] = pt;
             section.rtpmap_name[section.rtpmap_count] = enc.data();
             section.rtpmap_name_len[section.rtpmap_count] = uint32_t(enc.size());
             ++section.rtpmap_count;
           }
+        } else if (in_media && section.media != nullptr) {
+          parseRtcpAttribute(std::string_view(v, size_t(end - v)), *section.media);
         }
         break;
       default:

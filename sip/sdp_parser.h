@@ -2,6 +2,7 @@
 // Summary of an SDP body (RFC 4566): connection addresses, media ports and codec names. Pure,
 // no allocation; results are views into `body` or static strings. Malformed lines are skipped:
 // a capture tool wants whatever is usable.
+#include <cstdint>
 #include <string_view>
 
 #include "sip/sip_message.h"
@@ -23,5 +24,8 @@ void parseSdpInto(std::string_view body, SdpSummary& out);
 
 // Name of a static RTP payload type (RFC 3551), e.g. 0 -> "PCMU", 18 -> "G729"; empty if unassigned.
 [[nodiscard]] std::string_view staticPayloadName(unsigned payload_type);
+// RTP clock rate of a static payload type (RFC 3551 tables 4 and 5), e.g. 8 -> 8000, 9 (G722) ->
+// 8000, 34 -> 90000; 0 if unassigned.
+[[nodiscard]] uint32_t staticPayloadClockRate(unsigned payload_type);
 
 }  // namespace sipvault::sip

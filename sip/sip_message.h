@@ -93,6 +93,15 @@ struct SdpMedia {
   uint16_t port = 0;                    // as announced (0 = disabled stream)
   std::string_view protocol;            // "RTP/AVP", "udptl", ...
   std::string_view connection_address;  // media-level c= address, else the session-level one
+  // RTCP (RFC 3605 a=rtcp:PORT [IN IP4 ADDR]; RFC 5761 a=rtcp-mux). rtcp_port 0 = not given (the
+  // default is port + 1); rtcp_address empty = the media's address.
+  uint16_t rtcp_port = 0;
+  std::string_view rtcp_address;
+  bool rtcp_mux = false;
+  // The first format of the m= line (the preferred codec) and its RTP clock rate, from a=rtpmap
+  // or the RFC 3551 static table; empty / 0 when unknown.
+  std::string_view first_codec;
+  uint32_t clock_rate = 0;
 };
 
 // What the SDP body announces. Codec names come from a=rtpmap (e.g. "opus", "telephone-event"),

@@ -17,7 +17,8 @@ run() {  # run NAME PCAP TSHARK_DISPLAY_FILTER PAYLOAD_FIELD PROTO [agent args..
   shift 5
   local truth="$work/hepjs-$name.tsv"
   tshark -r "$pcap" -Y "$filter" -T fields -e frame.time_epoch -e "$field" > "$truth" 2>/dev/null
-  if node "$here/agent_hepjs_interop.js" "$agent" "$pcap" "$truth" "$proto" "$@"; then
+  # SIP only: the RTCP some captures hold (agent.rtcp, on by default) is not in the truth.
+  if node "$here/agent_hepjs_interop.js" "$agent" "$pcap" "$truth" "$proto" "$@" --rtcp off; then
     pass=$((pass + 1))
   else
     fail=$((fail + 1))

@@ -17,30 +17,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Replay {
-  AgentRun run;
-  std::vector<ReceivedHep> packets;
-};
-
-// Replays `file` to a fresh receiver and waits for `expected` packets (plus a settle time that
-// would reveal duplicates).
-Replay replay(const std::string& file, std::vector<std::string> extra, size_t expected,
-              HepReceiver::Kind kind = HepReceiver::Kind::Udp) {
-  HepReceiver rx(kind);
-  std::vector<std::string> args{"-r", file, "-H",
-                                std::string(kind == HepReceiver::Kind::Udp ? "udp" : "tcp") +
-                                    ":127.0.0.1:" + std::to_string(rx.port())};
-  args.insert(args.end(), extra.begin(), extra.end());
-  Replay r;
-  r.run = runAgent(args);
-  INFO(r.run.log);
-  CHECK(r.run.exit_code == 0);
-  rx.waitFor(expected, 5s);
-  CHECK(rx.decodeErrors() == 0);
-  r.packets = rx.packets();
-  return r;
-}
-
 using Key = std::tuple<std::string, uint16_t, std::string, uint16_t, uint8_t, std::string>;
 
 Key keyOf(const ReceivedHep& h) { return {h.src, h.src_port, h.dst, h.dst_port, h.ip_proto, h.payload}; }

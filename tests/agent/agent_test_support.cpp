@@ -84,6 +84,8 @@ void HepReceiver::onPacket(std::string_view bytes, size_t connection) {
   h.node_name = std::string(p.node_name);
   h.vlan = p.vlan;
   h.compressed = p.payload_compressed;
+  h.payload_type = p.payload_type;
+  h.correlation_id = std::string(p.correlation_id);
   h.payload = std::string(p.payload);
   h.connection = connection;
   std::lock_guard lock(mu_);
@@ -353,15 +355,28 @@ std::vector<uint8_t> ipv4Udp(const std::string& src, const std::string& dst, uin
   return ip;
 }
 
-std::vector<uint8_t> ipv6Tcp(const std::string& src, const std::string& dst, uint16_t sport, uint16_t dport,
-                             uint32_t seq, uint8_t flags, std::string_view payload) {
-  std::vector<uint8_t> ip(40 + 20 + payload.size());
+namespace {
+// An IPv6 header (no extension headers) for `l4_len` bytes of protocol `proto`, the L4 bytes zero,
+// and the pseudo-header sum for the L4 checksum.
+std::vector<uint8_t> ipv6Header(const std::string& src, const std::string& dst, uint8_t proto, size_t l4_len,
+                                uint32_t& pseudo_sum) {
+  std::vector<uint8_t> ip(40 + l4_len);
   ip[0] = 0x60;
-  put16(&ip[4], uint16_t(20 + payload.size()));
-  ip[6] = 6;
+  put16(&ip[4], uint16_t(l4_len));
+  ip[6] = proto;
   ip[7] = 64;
   REQUIRE(inet_pton(AF_INET6, src.c_str(), &ip[8]) == 1);
   REQUIRE(inet_pton(AF_INET6, dst.c_str(), &ip[24]) == 1);
+  pseudo_sum = proto + uint32_t(l4_len);
+  for (int i = 8; i < 40; i += 2) pseudo_sum += uint32_t(ip[i] << 8 | ip[i + 1]);
+  return ip;
+}
+}  // namespace
+
+std::vector<uint8_t> ipv6Tcp(const std::string& src, const std::string& dst, uint16_t sport, uint16_t dport,
+                             uint32_t seq, uint8_t flags, std::string_view payload) {
+  uint32_t sum = 0;
+  std::vector<uint8_t> ip = ipv6Header(src, dst, 6, 20 + payload.size(), sum);
   uint8_t* t = &ip[40];
   put16(t, sport);
   put16(t + 2, dport);
@@ -373,10 +388,21 @@ std::vector<uint8_t> ipv6Tcp(const std::string& src, const std::string& dst, uin
   t[13] = flags;
   put16(t + 14, 65535);
   std::memcpy(t + 20, payload.data(), payload.size());
-  uint32_t sum = 0;
-  for (int i = 8; i < 40; i += 2) sum += uint32_t(ip[i] << 8 | ip[i + 1]);
-  sum += 6 + uint32_t(20 + payload.size());
   put16(t + 16, checksum(t, 20 + payload.size(), sum));
+  return ip;
+}
+
+std::vector<uint8_t> ipv6Udp(const std::string& src, const std::string& dst, uint16_t sport, uint16_t dport,
+                             std::string_view payload) {
+  uint32_t sum = 0;
+  std::vector<uint8_t> ip = ipv6Header(src, dst, 17, 8 + payload.size(), sum);
+  uint8_t* u = &ip[40];
+  put16(u, sport);
+  put16(u + 2, dport);
+  put16(u + 4, uint16_t(8 + payload.size()));
+  std::memcpy(u + 8, payload.data(), payload.size());
+  const uint16_t c = checksum(u, 8 + payload.size(), sum);
+  put16(u + 6, c == 0 ? 0xffff : c);
   return ip;
 }
 
@@ -410,10 +436,19 @@ void writePcap(const std::string& path, int dlt, const std::vector<PcapFrame>& f
 
 std::string agentPath() { return test::binaryPath("agent", "sipvault-agent"); }
 
+namespace {
+bool namesMediaOption(const std::vector<std::string>& args) {
+  for (const std::string& a : args)
+    if (a.rfind("--rtcp", 0) == 0 || a.rfind("--rtp-", 0) == 0 || a.rfind("--media-", 0) == 0) return true;
+  return false;
+}
+}  // namespace
+
 std::unique_ptr<test::ChildProcess> startAgent(const std::vector<std::string>& args,
                                                const std::string& log_name) {
   std::vector<std::string> argv{agentPath()};
   argv.insert(argv.end(), args.begin(), args.end());
+  if (!namesMediaOption(args)) argv.insert(argv.end(), {"--rtcp", "off"});
   return std::make_unique<test::ChildProcess>(argv, tempPath(log_name));
 }
 
@@ -425,6 +460,22 @@ AgentRun runAgent(const std::vector<std::string>& args, std::chrono::millisecond
   r.exit_code = child->wait(timeout);
   if (r.exit_code == -1) r.exit_code = child->stop();
   r.log = child->log();
+  return r;
+}
+
+Replay replay(const std::string& file, std::vector<std::string> extra, size_t expected, HepReceiver::Kind kind) {
+  HepReceiver rx(kind);
+  std::vector<std::string> args{"-r", file, "-H",
+                                std::string(kind == HepReceiver::Kind::Udp ? "udp" : "tcp") +
+                                    ":127.0.0.1:" + std::to_string(rx.port())};
+  args.insert(args.end(), extra.begin(), extra.end());
+  Replay r;
+  r.run = runAgent(args);
+  INFO(r.run.log);
+  CHECK(r.run.exit_code == 0);
+  rx.waitFor(expected, std::chrono::seconds(5));
+  CHECK(rx.decodeErrors() == 0);
+  r.packets = rx.packets();
   return r;
 }
 

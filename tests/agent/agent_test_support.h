@@ -28,6 +28,8 @@ struct ReceivedHep {
   std::string auth_key, node_name;
   uint16_t vlan = 0;
   bool compressed = false;
+  uint8_t payload_type = 0;    // chunk 11 (v3); 1 for v1/v2
+  std::string correlation_id;  // chunk 17 (v3)
   std::string payload;
   size_t connection = 0;  // TCP: which accepted connection (0, 1, ...) carried it
 };
@@ -93,6 +95,8 @@ std::vector<uint8_t> ipv4Udp(const std::string& src, const std::string& dst, uin
                              bool more_fragments = false, std::string_view raw_l4 = {});
 std::vector<uint8_t> ipv6Tcp(const std::string& src, const std::string& dst, uint16_t sport, uint16_t dport,
                              uint32_t seq, uint8_t flags, std::string_view payload);
+std::vector<uint8_t> ipv6Udp(const std::string& src, const std::string& dst, uint16_t sport, uint16_t dport,
+                             std::string_view payload);
 std::vector<uint8_t> ethernet(const std::vector<uint8_t>& ip, uint16_t ethertype);
 
 struct PcapFrame {
@@ -105,7 +109,9 @@ void writePcap(const std::string& path, int dlt, const std::vector<PcapFrame>& f
 // The messages a sipp -message_file says it sent: "UDP|TCP message sent (N bytes):\n\n" + N bytes.
 std::vector<std::string> sippSent(const std::string& log);
 
-// The agent binary of this build tree, run to completion or kept running.
+// The agent binary of this build tree, run to completion or kept running. SIP-only tests: unless
+// the args name a media option (--rtcp, --rtp-*, --media-*), "--rtcp off" is added, so that the
+// RTCP in corpus captures (on by default, agent/README.md) does not count among their SIP.
 std::string agentPath();
 struct AgentRun {
   int exit_code = -1;
@@ -115,6 +121,16 @@ AgentRun runAgent(const std::vector<std::string>& args,
                   std::chrono::milliseconds timeout = std::chrono::seconds(60));
 std::unique_ptr<test::ChildProcess> startAgent(const std::vector<std::string>& args,
                                                const std::string& log_name);
+// Replays `file` (-r) with `extra` args to a fresh receiver and waits for `expected` packets
+// (plus a settle time that would reveal duplicates); checks the exit code and that every packet
+// decoded.
+struct Replay {
+  AgentRun run;
+  std::vector<ReceivedHep> packets;
+};
+Replay replay(const std::string& file, std::vector<std::string> extra, size_t expected,
+              HepReceiver::Kind kind = HepReceiver::Kind::Udp);
+
 // Value of `key=` in the last line of `log` that contains `event`.
 uint64_t logValue(const std::string& log, const std::string& event, const std::string& key);
 

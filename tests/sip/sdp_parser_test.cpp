@@ -118,3 +118,47 @@ TEST_CASE("Non-SDP and malformed SDP lines are skipped", "[sdp]") {
   parseSdp("", s);
   CHECK(!s.present);
 }
+
+TEST_CASE("RTCP attributes, rtcp-mux and the first codec with its clock rate are kept per media", "[sdp][rtcp]") {
+  const std::string body =
+      "v=0\r\n"
+      "c=IN IP4 192.0.2.1\r\n"
+      "m=audio 40376 RTP/AVP 96 8 101\r\n"
+      "a=rtpmap:96 opus/48000/2\r\n"
+      "a=rtpmap:101 telephone-event/8000\r\n"
+      "a=rtcp:53020 IN IP4 198.51.100.7\r\n"
+      "a=rtcp-fb:96 nack\r\n"
+      "m=audio 40380 RTP/AVP 8 0\r\n"
+      "a=rtcp-mux\r\n"
+      "a=rtcp-rsize\r\n"
+      "m=audio 40390 RTP/SAVP 9\r\n"
+      "a=rtcp:40399\r\n"
+      "m=video 40400 RTP/AVP 97\r\n"
+      "a=rtpmap:97 H264/90000x\r\n"
+      "m=image 5000 udptl t38\r\n"
+      "a=rtcp:99999\r\n";
+  SdpSummary s;
+  parseSdp(body, s);
+  REQUIRE(s.media_count == 5);
+  CHECK(s.media[0].first_codec == "opus");
+  CHECK(s.media[0].clock_rate == 48000);
+  CHECK(s.media[0].rtcp_port == 53020);
+  CHECK(s.media[0].rtcp_address == "198.51.100.7");
+  CHECK_FALSE(s.media[0].rtcp_mux);  // rtcp-fb is not rtcp-mux
+  CHECK(s.media[1].first_codec == "PCMA");
+  CHECK(s.media[1].clock_rate == 8000);
+  CHECK(s.media[1].rtcp_mux);
+  CHECK(s.media[1].rtcp_port == 0);  // not given: port + 1 by default
+  CHECK(s.media[2].first_codec == "G722");
+  CHECK(s.media[2].clock_rate == 8000);  // RFC 3551: G722's RTP clock is 8000
+  CHECK(s.media[2].rtcp_port == 40399);
+  CHECK(s.media[2].rtcp_address.empty());
+  CHECK(s.media[3].first_codec == "H264");
+  CHECK(s.media[3].clock_rate == 0);  // not a number: unknown, not a guess
+  CHECK(s.media[4].first_codec == "t38");
+  CHECK(s.media[4].rtcp_port == 0);  // 99999 is no port
+  CHECK(staticPayloadClockRate(0) == 8000);
+  CHECK(staticPayloadClockRate(10) == 44100);
+  CHECK(staticPayloadClockRate(34) == 90000);
+  CHECK(staticPayloadClockRate(96) == 0);
+}
