@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# End to end with real media peers (issue 15): baresip alice calls baresip bob through Kamailio,
+# whose rtpengine module anchors the media in rtpengine (userspace, --table=-1). rtpengine sends
+# every RTCP report the endpoints exchange as HEP 5 (JSON, correlation id = Call-ID) and Kamailio's
+# siptrace every SIP message as HEP 1, both into the real sipvault-collector -> parser -> writer ->
+# MariaDB (CTest fixture) -> sipvault-api. tcpdump records the HEP they sent; sipvault-hepdump
+# decodes it; qos_call_check.py then checks that the call's reports are stored (sip_qos) and
+# answered by GET /api/v1/calls/{call_id}/qos with the figures rtpengine sent, and that they are
+# plausible for loopback (no loss, jitter of a few ms, MOS above 4).
+#
+#   rtpengine_qos_test.sh BUILD_DIR     (env: SIPVAULT_TEST_DB_SOCKET; exit 77 = peers not installed)
+build=$1
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+work="$build/tests/peers/rtpengine-qos"
+db=sipvault_peers_qos
+rm -rf "$work"; mkdir -p "$work"
+source "$src/tests/pipeline/lib.sh"
+source "$here/peers_lib.sh"
+require_peers
+
+fresh_db
+hep=$(free_port) bus1=$(free_port) bus2=$(free_port) http=$(free_port)
+start_writer "$bus2"
+start_parser parser "connect:tcp://127.0.0.1:$bus1" "connect:tcp://127.0.0.1:$bus2"
+start_collector collector1 "$hep" "$bus1"
+bg api "$build/api/sipvault-api" --listen "127.0.0.1:$http" --metrics-listen '' --db-socket "$sock" \
+  --db-user sipvault --db-password sipvault --db-name "$db" --ui-dir "$src/api/ui" \
+  --create-admin admin --admin-password-file "$work/admin-password"
+check_started 1
+
+peer_ports
+record_call "$hep" 11
+# Once the call is over, rtpengine has nothing left to send: stop the peers before checking.
+stop_pid "$kamailio_pid"; stop_pid "$rtpengine_pid"
+
+call_id=$(call_id_of "$work/call.pcap")
+[ -n "$call_id" ] || { echo "no INVITE in $work/call.pcap"; exit 1; }
+"$build/tools/hepdump/sipvault-hepdump" -r "$work/hep.pcap" -f "" > "$work/hep.jsonl"
+python3 "$here/qos_call_check.py" --call-id "$call_id" --hep-jsonl "$work/hep.jsonl" \
+  --db-socket "$sock" --db "$db" --api "http://127.0.0.1:$http" --admin-password-file "$work/admin-password"
