@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Checks one real call of rtpengine_qos_test.sh against what its peers sent.
 
-    qos_call_check.py --call-id ID --hep-jsonl FILE --db-socket S --db NAME --api URL --admin-password-file F
+    qos_call_check.py [--call-id ID] --hep-jsonl FILE --db-socket S --db NAME --api URL --admin-password-file F
+
+(default call: the Call-ID of the first INVITE in the HEP.)
 
 Expected values come from the HEP that rtpengine and Kamailio really sent (tcpdump on lo, decoded by
 sipvault-hepdump into --hep-jsonl): every report block of rtpengine's RTCP JSON with correlation id
@@ -144,9 +146,16 @@ def check_api(args, blocks, span):
 
 def main():
     ap = argparse.ArgumentParser()
-    for a in ("call-id", "hep-jsonl", "db-socket", "db", "api", "admin-password-file"):
+    for a in ("hep-jsonl", "db-socket", "db", "api", "admin-password-file"):
         ap.add_argument("--" + a, required=True)
+    ap.add_argument("--call-id")
     args = ap.parse_args()
+    if not args.call_id:
+        with open(args.hep_jsonl) as f:
+            invites = [o["sip"]["call_id"] for o in map(json.loads, f) if o.get("sip", {}).get("method") == "INVITE"]
+        if not check(len(invites) > 0, "the HEP holds an INVITE"):
+            return 1
+        args.call_id = invites[0]
     blocks, senders, sip_count, span = expected_from_hep(args.hep_jsonl, args.call_id)
     print("call %s: rtpengine sent %d report blocks, %d sender infos; Kamailio %d SIP messages"
           % (args.call_id, len(blocks), len(senders), sip_count))

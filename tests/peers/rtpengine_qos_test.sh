@@ -15,20 +15,11 @@ src=$(cd "$here/../.." && pwd)
 work="$build/tests/peers/rtpengine-qos"
 db=sipvault_peers_qos
 rm -rf "$work"; mkdir -p "$work"
-source "$src/tests/pipeline/lib.sh"
+source "$here/qos_pipeline.sh"
 source "$here/peers_lib.sh"
 require_peers
 
-fresh_db
-hep=$(free_port) bus1=$(free_port) bus2=$(free_port) http=$(free_port)
-start_writer "$bus2"
-start_parser parser "connect:tcp://127.0.0.1:$bus1" "connect:tcp://127.0.0.1:$bus2"
-start_collector collector1 "$hep" "$bus1"
-bg api "$build/api/sipvault-api" --listen "127.0.0.1:$http" --metrics-listen '' --db-socket "$sock" \
-  --db-user sipvault --db-password sipvault --db-name "$db" --ui-dir "$src/api/ui" \
-  --create-admin admin --admin-password-file "$work/admin-password"
-check_started 1
-
+start_qos_pipeline
 peer_ports
 record_call "$hep" 11
 # Once the call is over, rtpengine has nothing left to send: stop the peers before checking.
@@ -36,6 +27,4 @@ stop_pid "$kamailio_pid"; stop_pid "$rtpengine_pid"
 
 call_id=$(call_id_of "$work/call.pcap")
 [ -n "$call_id" ] || { echo "no INVITE in $work/call.pcap"; exit 1; }
-"$build/tools/hepdump/sipvault-hepdump" -r "$work/hep.pcap" -f "" > "$work/hep.jsonl"
-python3 "$here/qos_call_check.py" --call-id "$call_id" --hep-jsonl "$work/hep.jsonl" \
-  --db-socket "$sock" --db "$db" --api "http://127.0.0.1:$http" --admin-password-file "$work/admin-password"
+check_qos_call "$work/hep.pcap" "$call_id"
