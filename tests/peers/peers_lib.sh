@@ -88,13 +88,14 @@ wait_udp() {
   echo "nothing bound UDP port $1 within $2 s"; return 1
 }
 
-# start_rtpengine HEP_PORT CAPTURE_ID: userspace forwarding only; every RTCP packet it relays is
-# sent as HEP v3 (payload type 5, JSON, correlation id = Call-ID) to 127.0.0.1:HEP_PORT.
+# start_rtpengine HEP_PORT CAPTURE_ID [udp|tcp]: userspace forwarding only; every RTCP packet it
+# relays is sent as HEP v3 (payload type 5, JSON, correlation id = Call-ID) to 127.0.0.1:HEP_PORT
+# over UDP (default) or one TCP connection.
 start_rtpengine() {
   bg rtpengine rtpengine --config-file=none --table=-1 --foreground --log-stderr --log-level=6 \
     --pidfile="$work/rtpengine.pid" --interface=127.0.0.1 --listen-ng="127.0.0.1:$ng_port" \
     --port-min="$rtpengine_min" --port-max="$rtpengine_max" --delete-delay=0 \
-    --homer="127.0.0.1:$1" --homer-protocol=udp --homer-id="$2"
+    --homer="127.0.0.1:$1" --homer-protocol="${3:-udp}" --homer-id="$2"
   rtpengine_pid=$last_pid
   wait_for rtpengine 'Startup complete' 10
 }
@@ -154,14 +155,15 @@ stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 # The Call-ID of the first INVITE in a capture of the SIP.
 call_id_of() { tshark -r "$1" -Y 'sip.Method == "INVITE"' -T fields -e sip.Call-ID 2>/dev/null | head -1; }
 
-# record_call HEP_PORT SECONDS: the whole real call. tcpdump records what is sent to HEP_PORT in
+# record_call HEP_PORT SECONDS [udp|tcp]: the whole real call. tcpdump records what is sent to
+# HEP_PORT (rtpengine over UDP or TCP, Kamailio over UDP) in
 # $work/hep.pcap and the call itself (SIP, RTP, RTCP, Kamailio <-> rtpengine NG) in
 # $work/call.pcap; rtpengine (HEP capture id 2002), Kamailio (siptrace capture id 2001) and bob
 # start, alice calls for SECONDS and hangs up; the captures stop a second later.
 record_call() {
-  capture tcpdump-hep "$work/hep.pcap" "udp and dst port $1"; local hep_dump=$last_pid
+  capture tcpdump-hep "$work/hep.pcap" "dst port $1"; local hep_dump=$last_pid
   capture tcpdump-call "$work/call.pcap" "udp and $block_filter and not port $1"; local call_dump=$last_pid
-  start_rtpengine "$1" 2002
+  start_rtpengine "$1" 2002 "${3:-udp}"
   start_kamailio "$1" 2001
   start_uas
   run_call "$2"
