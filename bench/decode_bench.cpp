@@ -9,6 +9,8 @@
 // by regex, Diversion, Reason, icid-value and Session-ID links) on the loadgen's INVITE (which
 // carries none of those headers: the cost of looking) and on an IMS INVITE that carries them all.
 // And the one regex alone, PCRE (Poco::RegularExpression, what the parser uses) against std::regex.
+// Call-quality reports (issue 15): parse + the X-RTP-Stat / vq-rtcpxr lookup (SipParseQosScan) against
+// the parse alone (SipParse) on the loadgen's INVITE and BYE, the IMS INVITE, and a BYE that has one.
 //
 //   build/release/bench/decode_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
@@ -19,6 +21,7 @@
 #include "bench/loadgen/call_generator.h"
 #include "proto/hep_codec.h"
 #include "parser/header_extractor.h"
+#include "parser/qos_extractor.h"
 #include "sip/sip_parser.h"
 
 using namespace sipvault::sip;
@@ -129,6 +132,43 @@ BENCHMARK(BM_SipParse_LoadgenInvite);
 BENCHMARK(BM_SipParseAndHeaders_LoadgenInvite_TypicalRules);
 BENCHMARK(BM_SipParse_ImsInvite);
 BENCHMARK(BM_SipParseAndHeaders_ImsInvite_TypicalRules);
+
+// Call-quality reports (issue 15): the X-RTP-Stat / P-RTP-Stat / vq-rtcpxr lookup the record builder
+// does on every SIP message (parser::findSipQos), against the parse alone on the same message.
+void parseAndQos(benchmark::State& state, const std::string& sip, bool qos) {
+  SipMessage msg;
+  std::vector<qos::QosReport> reports;
+  parser::QosStatusCounts failures{};
+  for (auto _ : state) {
+    ParseOutcome o = parseSipMessage(sip, msg);
+    if (qos) {
+      reports.clear();
+      parser::findSipQos(msg, reports, failures);
+    }
+    benchmark::DoNotOptimize(o);
+    benchmark::DoNotOptimize(reports.data());
+  }
+  state.SetItemsProcessed(int64_t(state.iterations()));
+  state.SetLabel(std::to_string(reports.size()) + " reports");
+}
+
+std::string byeWithRtpStat() {
+  std::string bye = bench::CallGenerator(1).call(0)[5].sip;
+  bye.insert(bye.find("Content-Length"),
+             "X-RTP-Stat: PS=812;OS=129920;PR=810;OR=129600;PL=3;JI=18;LA=0;DU=16;EN=PCMA;DE=PCMA\r\n");
+  return bye;
+}
+
+void BM_SipParseQosScan_LoadgenInvite(benchmark::State& s) { parseAndQos(s, bench::CallGenerator(1).call(0)[0].sip, true); }
+void BM_SipParse_LoadgenBye(benchmark::State& s) { parseAndQos(s, bench::CallGenerator(1).call(0)[5].sip, false); }
+void BM_SipParseQosScan_LoadgenBye(benchmark::State& s) { parseAndQos(s, bench::CallGenerator(1).call(0)[5].sip, true); }
+void BM_SipParseQosScan_ImsInvite(benchmark::State& s) { parseAndQos(s, kImsInvite, true); }
+void BM_SipParseQosDecode_ByeWithXRtpStat(benchmark::State& s) { parseAndQos(s, byeWithRtpStat(), true); }
+BENCHMARK(BM_SipParseQosScan_LoadgenInvite);
+BENCHMARK(BM_SipParse_LoadgenBye);
+BENCHMARK(BM_SipParseQosScan_LoadgenBye);
+BENCHMARK(BM_SipParseQosScan_ImsInvite);
+BENCHMARK(BM_SipParseQosDecode_ByeWithXRtpStat);
 
 const std::string kPai = "\"Alice\" <sip:+4930123@ims.example.net;user=phone>";
 

@@ -23,6 +23,8 @@ class ParserApp : public StageApp {
                      {"id", "", "parser.id", "N", "this worker's id"},
                      {"keep-rejects", "", "parser.keep_rejects", "BOOL", "keep unparseable SIP raw (default true)"},
                      {"keep-non-sip", "", "parser.keep_non_sip", "BOOL", "keep RTCP/log HEP payloads (default true)"},
+                     {"qos", "", "parser.qos", "BOOL",
+                      "decode call-quality reports: HEP 5/34, X-RTP-Stat, vq-rtcpxr (default true)"},
                      {"kpi", "", "parser.kpi", "BOOL", "SIP KPIs on /metrics (default true)"},
                      {"kpi-aliases", "", "parser.kpi_aliases", "BOOL",
                       "label KPIs by the aliases in the database's api_aliases (db.* keys; default true)"},

@@ -62,6 +62,7 @@ ParserOptions ParserOptions::fromConfig(const Poco::Util::AbstractConfiguration&
   o.parser_id = static_cast<uint32_t>(intInRange(c, "parser.id", o.parser_id, 0, UINT32_MAX));
   o.keep_rejects = boolValue(c, "parser.keep_rejects", o.keep_rejects);
   o.keep_non_sip = boolValue(c, "parser.keep_non_sip", o.keep_non_sip);
+  o.qos = boolValue(c, "parser.qos", o.qos);
   o.bus_hwm = static_cast<int>(intInRange(c, "parser.bus_hwm", o.bus_hwm, 1, 1000000));
   readHeaderRules(c, o);
   o.kpi = boolValue(c, "parser.kpi", o.kpi);

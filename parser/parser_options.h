@@ -29,6 +29,10 @@ struct ParserOptions {
   // Non-SIP HEP payloads (RTCP JSON, logs, ...): true = pass them on for the hep_other table,
   // false = count and drop. parser.keep_non_sip
   bool keep_non_sip = true;
+  // Call-quality reports (qos_extractor.h): decode HEP 5/34 payloads into reports and read
+  // X-RTP-Stat / P-RTP-Stat headers and vq-rtcpxr PUBLISH bodies; false = pass HEP 5/34 on raw as
+  // before (keep_non_sip) and look at no header. parser.qos
+  bool qos = true;
   // ZeroMQ high-water marks (batches). parser.bus_hwm
   int bus_hwm = 100;
   // Custom header fields and correlation link rules (header_extractor.h), in config order:

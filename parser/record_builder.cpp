@@ -26,7 +26,18 @@ ParserMetrics::ParserMetrics(MetricsRegistry& r, const std::vector<PolicyRule>& 
       header_truncated(r.counter("parser_header_values_truncated_total",
                                  "header values cut to parser.headers.max_value_bytes")),
       policy_default(r.counter("parser_policy_messages_total", "SIP messages decided by each ingest policy rule",
-                               R"(rule="default",action="store:calls")")) {
+                               R"(rule="default",action="store:calls")")),
+      qos_dropped(r.counter("parser_qos_reports_dropped_total",
+                            "call-quality reports left out (over the per-record limit)")) {
+  static constexpr std::array<const char*, 6> kSources{"", "rtcp", "rtcp_json", "rtp_stat_header", "vq_rtcpxr",
+                                                       "agent_rtp"};
+  for (size_t i = 1; i < qos_reports.size(); ++i)
+    qos_reports[i] = &r.counter("parser_qos_reports_total", "call-quality reports decoded",
+                                "source=\"" + std::string(kSources[i]) + "\"");
+  for (size_t i = 1; i < qos_undecodable.size(); ++i)
+    qos_undecodable[i] =
+        &r.counter("parser_qos_undecodable_total", "HEP 5/34 payloads and SIP quality headers/bodies that gave no report",
+                   "reason=\"" + std::string(qos::statusName(static_cast<qos::QosDecodeStatus>(i))) + "\"");
   for (const PolicyRule& rule : rules) {
     std::string action(policyActionName(rule.action));
     if (rule.action == PolicyAction::Store) action += ":" + std::string(storageClassName(rule.storage_class));
@@ -123,12 +134,42 @@ bool RecordBuilder::applyPolicy(const wire::CapturedPacket& packet, wire::SipRec
   return true;
 }
 
+void RecordBuilder::addReports(std::string_view default_call_id, wire::SipRecord& record) {
+  if (qos_reports_.size() > kMaxQosReportsPerRecord) {
+    metrics_.qos_dropped.inc(qos_reports_.size() - kMaxQosReportsPerRecord);
+    qos_reports_.resize(kMaxQosReportsPerRecord);
+  }
+  for (const qos::QosReport& r : qos_reports_) {
+    const auto source = static_cast<size_t>(r.source);
+    if (source > 0 && source < metrics_.qos_reports.size()) metrics_.qos_reports[source]->inc();
+    appendQosFields(r, default_call_id, *record.mutable_qos());
+  }
+  qos_reports_.clear();
+}
+
+bool RecordBuilder::buildQosRecord(wire::CapturedPacket& packet, wire::SipBatch& out) {
+  qos_reports_.clear();
+  const qos::QosDecodeStatus status =
+      decodeHepQos(packet.payload_type(), packet.payload(), packet.capture_time_us(), qos_reports_);
+  if (status != qos::QosDecodeStatus::Ok) {
+    const auto i = static_cast<size_t>(status);
+    if (i < metrics_.qos_undecodable.size() && metrics_.qos_undecodable[i]) metrics_.qos_undecodable[i]->inc();
+    return false;
+  }
+  wire::SipRecord* rec = out.add_records();
+  addReports(packet.correlation_id(), *rec);
+  packet.clear_payload();  // the reports are what is kept (SipRecord.qos)
+  rec->mutable_packet()->Swap(&packet);
+  return true;
+}
+
 void RecordBuilder::build(wire::PacketBatch& in, wire::SipBatch& out) {
   metrics_.batches_in.inc();
   if (kpi_) kpi_->beginBatch();
   for (wire::CapturedPacket& packet : *in.mutable_packets()) {
     metrics_.packets_in.inc();
     if (packet.payload_type() != kPayloadSip) {
+      if (options_.qos && isQosPayloadType(packet.payload_type()) && buildQosRecord(packet, out)) continue;
       if (!options_.keep_non_sip) {
         metrics_.non_sip_dropped.inc();
         continue;
@@ -156,8 +197,23 @@ void RecordBuilder::build(wire::PacketBatch& in, wire::SipBatch& out) {
     // (std::string swap keeps heap buffers; short payloads are copied, so fill before swapping).
     fillSipFields(message_, outcome.flags, rec->mutable_sip());
     if (kpi_) kpi_->observe(message_, packet);
+    if (options_.qos) {
+      QosStatusCounts failures{};
+      findSipQos(message_, qos_reports_, failures);
+      for (size_t i = 1; i < failures.size(); ++i)
+        if (failures[i] && metrics_.qos_undecodable[i]) metrics_.qos_undecodable[i]->inc(failures[i]);
+      // Converted now: the message's Call-ID is a view into the payload, which moves below.
+      if (!qos_reports_.empty()) addReports(message_.call_id, *rec);
+    }
     if (!applyPolicy(packet, *rec)) {
-      out.mutable_records()->RemoveLast();
+      if (rec->qos_size() == 0) {
+        out.mutable_records()->RemoveLast();
+        continue;
+      }
+      // The message goes, its reports stay (see the file comment): a record of reports alone.
+      rec->clear_sip();
+      packet.clear_payload();
+      rec->mutable_packet()->Swap(&packet);
       continue;
     }
     if (rec->summarize()) {

@@ -4,6 +4,13 @@
 // by config); other HEP payload types (RTCP JSON, logs) pass through without fields (or are
 // dropped, by config). Parsed messages then meet the ingest policy (ingest_policy.h): stored in a
 // storage class, summarized (slimmed to what the writer counts) or dropped. Every outcome is counted. One per worker thread (reuses its SipMessage).
+//
+// Call-quality reports (qos_extractor.h, parser/README.md "Call quality"): a HEP 5/34 payload that
+// decodes becomes a record of reports alone (no payload, no SIP fields); one that does not is kept
+// as before (hep_other, or dropped by parser.keep_non_sip) and counted by reason. The reports of a
+// SIP message (X-RTP-Stat / P-RTP-Stat, vq-rtcpxr PUBLISH) ride on its record whatever the ingest
+// policy decides about the message: stored or summarized, the reports are kept; dropped, the
+// record stays with the reports alone (no payload, no SIP fields).
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -11,6 +18,7 @@
 
 #include "common/metrics.h"
 #include "parser/parser_options.h"
+#include "parser/qos_extractor.h"
 #include "sip/sip_parser.h"
 #include "sipvault.pb.h"
 
@@ -41,6 +49,13 @@ struct ParserMetrics {
   // policy_default: those no rule matched (stored as calls).
   std::vector<Counter*> policy_rules;
   Counter& policy_default;
+  // Call-quality reports (qos_extractor.h): parser_qos_reports_total{source} by qos::ReportSource
+  // (index 1..5; 0 unused), parser_qos_undecodable_total{reason} by qos::QosDecodeStatus (index
+  // 1..7; 0, Ok, unused): HEP 5/34 payloads kept raw instead, and X-RTP-Stat / vq-rtcpxr values
+  // that gave no report. parser_qos_reports_dropped_total: over kMaxQosReportsPerRecord.
+  std::array<Counter*, 6> qos_reports{};
+  std::array<Counter*, 8> qos_undecodable{};
+  Counter& qos_dropped;
 };
 
 // Copies the search fields of a parsed message into the wire form.
@@ -60,6 +75,10 @@ class RecordBuilder {
  private:
   // Applies the ingest policy to a parsed message; false = drop it.
   bool applyPolicy(const wire::CapturedPacket& packet, wire::SipRecord& record);
+  // HEP 5/34: true when `packet` became a record of reports in `out` (its payload dropped).
+  bool buildQosRecord(wire::CapturedPacket& packet, wire::SipBatch& out);
+  // Counts qos_reports_ and moves them onto `record` (at most kMaxQosReportsPerRecord).
+  void addReports(std::string_view default_call_id, wire::SipRecord& record);
 
   const ParserOptions& options_;
   ParserMetrics& metrics_;
@@ -68,6 +87,7 @@ class RecordBuilder {
   sip::SipMessage message_;  // reused across packets: its arena allocation is kept
   std::unique_ptr<HeaderExtractor> headers_;  // null when no rules are configured
   std::vector<ExtractedHeader> extracted_;    // reused across packets
+  std::vector<qos::QosReport> qos_reports_;   // reused across packets
 };
 
 }  // namespace sipvault::parser

@@ -13,13 +13,18 @@
 
 namespace sipvault::qos {
 
-// `capture_us`: when the packet was captured (µs since the epoch), for RTT from LSR/DLSR.
-// `clock_rate`: the stream's RTP clock rate for jitter (8000 when unknown).
-// Appends to `out`; returns Ok when at least one report was decoded.
+// `capture_us`: when the packet was captured (µs since the epoch), for RTT from LSR/DLSR (0: no
+// RTT). RTT = NTP middle 32 bits of capture_us - LSR - DLSR, kept only when LSR != 0 and the
+// result is within 0..10 s (the capture clock and the SR sender's must agree).
+// `clock_rate`: the stream's RTP clock rate for jitter (8000 when unknown or 0).
+// Appends to `out`; returns Ok when at least one report was decoded (even if a later packet of
+// the compound was bad), Empty for a well-formed compound without reports (SDES, BYE, APP, an RR
+// without blocks), else the reason, with nothing appended.
 QosDecodeStatus decodeRtcp(std::string_view packet, uint64_t capture_us, std::vector<QosReport>& out,
                            uint32_t clock_rate = 8000);
 
-// True when `payload` looks like RTCP: version 2 and a first packet type 200..207 (RFC 5761 4).
+// True when `payload` looks like RTCP: version 2, a first packet type 200..207 (RFC 5761 4) and a
+// first packet length within the payload.
 [[nodiscard]] bool looksLikeRtcp(std::string_view payload);
 
 }  // namespace sipvault::qos

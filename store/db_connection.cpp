@@ -216,6 +216,10 @@ bool DbConnection::executeBulk(const std::string& sql, const std::vector<DbBulkC
       error = DbError{0, "", "executeBulk: column " + std::to_string(i) + " has the wrong number of values"};
       return false;
     }
+    if (!c.nulls.empty() && c.nulls.size() != rows) {
+      error = DbError{0, "", "executeBulk: column " + std::to_string(i) + " has the wrong number of NULL flags"};
+      return false;
+    }
     MYSQL_BIND& b = binds[i];
     if (c.is_bytes) {
       // BLOB: the server takes the bytes as binary, with no character set conversion.
@@ -223,10 +227,12 @@ bool DbConnection::executeBulk(const std::string& sql, const std::vector<DbBulkC
       b.buffer = const_cast<const char**>(c.data.data());
       b.length = const_cast<unsigned long*>(c.lengths.data());
     } else {
-      b.buffer_type = MYSQL_TYPE_LONGLONG;
+      b.buffer_type = c.is_real ? MYSQL_TYPE_DOUBLE : MYSQL_TYPE_LONGLONG;
       b.buffer = const_cast<uint64_t*>(c.numbers.data());
-      b.is_unsigned = 1;
+      b.is_unsigned = c.is_signed || c.is_real ? 0 : 1;
     }
+    // Array binding marks NULL per row with an indicator (STMT_INDICATOR_NULL), not is_null.
+    if (!c.nulls.empty()) b.u.indicator = const_cast<char*>(c.nulls.data());
   }
   unsigned int array_size = static_cast<unsigned int>(rows);
   if (mysql_stmt_attr_set(stmt, STMT_ATTR_ARRAY_SIZE, &array_size) != 0 ||

@@ -54,16 +54,23 @@ using DbRows = std::vector<DbRow>;
 
 // The values of one statement parameter for every row of an array-bound execution: numbers, or
 // byte strings given as pointer + length (not copied: they must outlive executeBulk).
+// Numbers are unsigned 64-bit by default; `is_signed` binds them as signed, `is_real` as doubles
+// (their bits, std::bit_cast). `nulls`, when not empty, holds one flag per row: 1 = NULL
+// (1, the indicator STMT_INDICATOR_NULL; 0 = a value) and the number at that position is ignored.
 struct DbBulkColumn {
   bool is_bytes = false;
+  bool is_signed = false;
+  bool is_real = false;
   std::vector<uint64_t> numbers;
   std::vector<const char*> data;
   std::vector<unsigned long> lengths;  // unsigned long: what MYSQL_BIND::length points to
+  std::vector<char> nulls;
 
   void clear() {
     numbers.clear();
     data.clear();
     lengths.clear();
+    nulls.clear();
   }
 };
 

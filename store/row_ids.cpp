@@ -31,7 +31,10 @@ bool RowIdAllocator::assign(DbConnection& db, RowBatch& batch, DbError& error) {
       if (!next(db, row.packet.id, error)) return false;
     return true;
   };
-  return number(batch.messages) && number(batch.rejects) && number(batch.others);
+  if (!number(batch.messages) || !number(batch.rejects) || !number(batch.others)) return false;
+  for (QosRow& row : batch.qos)  // not a PacketColumns row: its id is its own
+    if (!next(db, row.id, error)) return false;
+  return true;
 }
 
 }  // namespace sipvault::store

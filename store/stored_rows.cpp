@@ -19,6 +19,7 @@ void RowBatch::append(RowBatch&& other) {
   move_all(rejects, other.rejects);
   move_all(others, other.others);
   move_all(summaries, other.summaries);
+  move_all(qos, other.qos);
 }
 
 void appendHeaderRows(const std::vector<SipMessageRow>& messages, std::vector<HeaderRow>& out) {

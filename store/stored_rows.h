@@ -1,9 +1,10 @@
 #pragma once
-// The rows the writer stores, one struct per table (store/sql/001_initial_schema.sql), and the
+// The rows the writer stores, one struct per table (store/sql/001_initial_schema.sql, 009, 012), and the
 // single place that lists each table's columns in insert order (encodeRow). Plain values: a
 // RowBatch owns all its bytes and may move between threads.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -115,19 +116,56 @@ struct SummaryRow {
   uint64_t count = 1;
 };
 
+// Widths of sip_qos's text columns (store/sql/012_sip_qos.sql); call_id is kCallIdWidth, node kNodeWidth.
+inline constexpr size_t kCodecWidth = 32;
+
+// Table sip_qos: one call-quality report block (qos/qos_report.h QosReport; every column is
+// documented in store/sql/012_sip_qos.sql). An unknown optional figure is NULL in the table.
+// Not a PacketColumns row: a report keeps no raw message (what carried it is in sip_messages or
+// nowhere), only the addresses it describes.
+struct QosRow {
+  uint64_t id = 0;  // issued by the writer just before the insert (row_ids.h); not spooled
+  uint64_t capture_us = 0;
+  uint64_t call_id_hash = 0;  // searchKey(call_id) over the full value; 0 when uncorrelated
+  std::string call_id;        // <= kCallIdWidth
+  uint8_t source = 0;         // qos::ReportSource
+  uint8_t report_type = 0;    // RTCP packet type, 0 when not RTCP
+  uint8_t direction = 0;      // qos::Direction
+  std::string src_ip;         // 4 or 16 bytes, network order; empty when unknown
+  std::string dst_ip;
+  uint16_t src_port = 0;
+  uint16_t dst_port = 0;
+  uint32_t ssrc = 0;
+  uint32_t reporter_ssrc = 0;
+  std::optional<uint64_t> packets;
+  std::optional<int64_t> lost;
+  std::optional<uint32_t> highest_seq;
+  std::optional<double> fraction_lost;  // stored as FLOAT
+  std::optional<double> jitter_ms;
+  std::optional<double> rtt_ms;
+  std::optional<double> mos;
+  std::string codec;  // <= kCodecWidth
+  uint32_t capture_id = 0;
+  std::string node;  // <= kNodeWidth
+};
+
 struct RowBatch {
   std::vector<SipMessageRow> messages;
   std::vector<RejectRow> rejects;
   std::vector<OtherRow> others;
   std::vector<SummaryRow> summaries;
+  std::vector<QosRow> qos;
 
-  [[nodiscard]] size_t size() const { return messages.size() + rejects.size() + others.size() + summaries.size(); }
+  [[nodiscard]] size_t size() const {
+    return messages.size() + rejects.size() + others.size() + summaries.size() + qos.size();
+  }
   [[nodiscard]] bool empty() const { return size() == 0; }
   void clear() {
     messages.clear();
     rejects.clear();
     others.clear();
     summaries.clear();
+    qos.clear();
   }
   // Moves every row of `other` to the end of this batch.
   void append(RowBatch&& other);
@@ -170,6 +208,9 @@ inline constexpr std::string_view kSipMessageReadColumnsWithRaw =
 
 // Feeds a row's values, in column order, to an encoder with
 //   void number(uint64_t); void bytes(std::string_view); void endRow();
+// and, for the nullable columns of sip_qos (nullopt = NULL),
+//   void optionalNumber(std::optional<uint64_t>); void optionalInteger(std::optional<int64_t>);
+//   void optionalReal(std::optional<double>);
 template <typename Encoder>
 void encodeAddresses(const PacketColumns& p, Encoder& e) {
   e.bytes(p.src_ip);
@@ -257,6 +298,38 @@ void encodeRow(const SummaryRow& r, Encoder& e) {
   e.bytes(r.method);
   e.number(r.status);
   e.number(r.count);
+  e.endRow();
+}
+
+inline constexpr std::string_view kQosColumns =
+    "id,capture_us,call_id_hash,call_id,source,report_type,direction,src_ip,dst_ip,src_port,dst_port,ssrc,"
+    "reporter_ssrc,packets,lost,highest_seq,fraction_lost,jitter_ms,rtt_ms,mos,codec,capture_id,node";
+
+template <typename Encoder>
+void encodeRow(const QosRow& r, Encoder& e) {
+  e.number(r.id);
+  e.number(r.capture_us);
+  e.number(r.call_id_hash);
+  e.bytes(r.call_id);
+  e.number(r.source);
+  e.number(r.report_type);
+  e.number(r.direction);
+  e.bytes(r.src_ip);
+  e.bytes(r.dst_ip);
+  e.number(r.src_port);
+  e.number(r.dst_port);
+  e.number(r.ssrc);
+  e.number(r.reporter_ssrc);
+  e.optionalNumber(r.packets);
+  e.optionalInteger(r.lost);
+  e.optionalNumber(r.highest_seq ? std::optional<uint64_t>(*r.highest_seq) : std::nullopt);
+  e.optionalReal(r.fraction_lost);
+  e.optionalReal(r.jitter_ms);
+  e.optionalReal(r.rtt_ms);
+  e.optionalReal(r.mos);
+  e.bytes(r.codec);
+  e.number(r.capture_id);
+  e.bytes(r.node);
   e.endRow();
 }
 

@@ -57,8 +57,16 @@ void BusReceiver::handle(const zmq::message_t& message) {
   uint64_t duplicates = 0;
   for (const wire::SipRecord& record : batch.records()) {
     const wire::CapturedPacket& p = record.packet();
+    // A record of call-quality reports alone carries no payload (the parser decoded it): its
+    // reports are its content, or two different RTCP packets of one stream would look the same.
+    std::string_view content = p.payload();
+    if (dedup_.enabled() && content.empty() && record.qos_size() > 0) {
+      qos_content_.clear();
+      for (const wire::QosFields& q : record.qos()) q.AppendToString(&qos_content_);
+      content = qos_content_;
+    }
     if (dedup_.enabled() &&
-        dedup_.isDuplicate(packetContentKey(p.src_ip(), p.src_port(), p.dst_ip(), p.dst_port(), p.ip_proto(), p.payload()),
+        dedup_.isDuplicate(packetContentKey(p.src_ip(), p.src_port(), p.dst_ip(), p.dst_port(), p.ip_proto(), content),
                            p.capture_time_us(), now_ms)) {
       ++duplicates;
       continue;

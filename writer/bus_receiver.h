@@ -47,6 +47,7 @@ class BusReceiver {
   Log log_;
   RecordConverter converter_;
   DuplicateWindow dedup_;
+  std::string qos_content_;  // the reports of a payload-less record, as the duplicate key's content
   uint64_t evictions_seen_ = 0;
   RateLimiter bad_log_{std::chrono::seconds(10)};
   std::atomic<bool> stop_{false};

@@ -42,7 +42,11 @@ bool DiskGuard::candidates(DbConnection& db, std::vector<DropCandidate>& out, Db
     std::vector<PartitionInfo> parts;
     if (!PartitionMaintainer::listSeries(db, s, parts, error)) return false;
     const bool is_class = !p.class_table.empty() && i < kStorageClassCount;
-    const int priority = is_class ? options_.class_priority[i] : options_.other_tables_priority;
+    // sip_qos goes with the calls it describes: the calls class's priority.
+    const bool is_qos = !p.qos_table.empty() && s.table == p.qos_table;
+    const int priority = is_class ? options_.class_priority[i]
+                         : is_qos ? options_.class_priority[static_cast<size_t>(StorageClass::Calls)]
+                                  : options_.other_tables_priority;
     for (const PartitionInfo& part : parts)
       if (isHourPartitionName(part.name, s.layout.hour_prefix) && part.less_than)
         out.push_back({s.table, part.name, *part.less_than, priority});

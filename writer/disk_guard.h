@@ -33,8 +33,8 @@ struct DiskGuardOptions {
   // How often free space is measured. writer.disk_guard.interval_s (10)
   std::chrono::seconds interval{10};
   // Which class goes first: lower priority is dropped first. writer.class.<name>.priority
-  // (calls 30, registrations 10, other 20); sip_rejects and hep_other:
-  // writer.disk_guard.other_tables_priority (0: dropped first). sip_summaries is never dropped.
+  // (calls 30, registrations 10, other 20); sip_qos has the calls class's; sip_rejects, hep_other and
+  // sip_headers: writer.disk_guard.other_tables_priority (0: dropped first). sip_summaries is never dropped.
   std::array<int, kStorageClassCount> class_priority{30, 10, 20};
   int other_tables_priority = 0;
   // At most this many partitions per round, so one round cannot empty the database on a bad

@@ -28,6 +28,12 @@ struct PartitionOptions {
   // own retention: writer.class.<name>.retention_hours (nullopt: `retention`).
   std::string class_table = "sip_messages";  // "" = none
   std::array<std::optional<std::chrono::hours>, kStorageClassCount> class_retention{};
+  // sip_qos (call-quality reports, store/sql/012): PARTITION BY RANGE (capture_us), kept as long as
+  // the calls they describe: the calls class's retention (writer.class.calls.retention_hours).
+  std::string qos_table = "sip_qos";  // "" = none
+  [[nodiscard]] std::chrono::hours qosRetention() const {
+    return class_retention[static_cast<size_t>(StorageClass::Calls)].value_or(retention);
+  }
   // sip_summaries (minute counts of summarized messages). writer.summary_retention_hours
   std::string summary_table = "sip_summaries";  // "" = none
   std::chrono::hours summary_retention{30 * 24};

@@ -1,7 +1,9 @@
 #include "writer/record_converter.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
+#include <optional>
 
 #include "proto/packet.h"
 #include "proto/storage_class.h"
@@ -30,7 +32,53 @@ std::string_view ipBytes(const std::string& ip) {
   return ip.size() == 4 || ip.size() == 16 ? std::string_view(ip) : std::string_view();
 }
 
+// A wire float that means "unknown" when negative -> nullopt; so does one that cannot be right
+// (not a number, infinite, above `max`: a hostile or broken sender).
+std::optional<double> knownFigure(float v, double max = std::numeric_limits<float>::max()) {
+  if (!std::isfinite(v) || v < 0 || v > max) return std::nullopt;
+  return static_cast<double>(v);
+}
+
 }  // namespace
+
+void RecordConverter::appendQos(const wire::SipRecord& record, RowBatch& batch) {
+  const wire::CapturedPacket& p = record.packet();
+  const bool packet_is_report = !record.has_sip();
+  const std::string& record_call_id = record.has_sip() ? record.sip().call_id() : p.correlation_id();
+  for (const wire::QosFields& q : record.qos()) {
+    QosRow& row = batch.qos.emplace_back();
+    uint16_t ignored_flags = 0;  // sip_qos has no flags column; cut() wants one
+    row.capture_us = p.capture_time_us();
+    const std::string& call_id = q.call_id().empty() ? record_call_id : q.call_id();
+    row.call_id_hash = call_id.empty() ? 0 : searchKey(call_id);
+    cut(row.call_id, call_id, kCallIdWidth, ignored_flags);
+    row.source = clampTo<uint8_t>(q.source());
+    row.report_type = clampTo<uint8_t>(q.report_type());
+    row.direction = clampTo<uint8_t>(q.direction());
+    // One side's address: the report's own, else the packet's when the packet is the report.
+    auto side = [&](const std::string& media_ip, uint32_t media_port, const std::string& packet_ip,
+                    uint32_t packet_port, std::string& ip, uint16_t& port) {
+      const bool own = !ipBytes(media_ip).empty();
+      if (!own && !packet_is_report) return;
+      ip.assign(ipBytes(own ? media_ip : packet_ip));
+      port = clampTo<uint16_t>(own ? media_port : packet_port);
+    };
+    side(q.media_src_ip(), q.media_src_port(), p.src_ip(), p.src_port(), row.src_ip, row.src_port);
+    side(q.media_dst_ip(), q.media_dst_port(), p.dst_ip(), p.dst_port(), row.dst_ip, row.dst_port);
+    row.ssrc = q.ssrc();
+    row.reporter_ssrc = q.reporter_ssrc();
+    if (q.has_packets()) row.packets = q.packets();
+    if (q.has_lost()) row.lost = q.lost();
+    if (q.has_highest_seq()) row.highest_seq = q.highest_seq();
+    row.fraction_lost = knownFigure(q.fraction_lost(), 1.0);
+    row.jitter_ms = knownFigure(q.jitter_ms());
+    row.rtt_ms = knownFigure(q.rtt_ms());
+    if (q.mos() > 0) row.mos = knownFigure(q.mos(), 5.0);
+    cut(row.codec, q.codec(), kCodecWidth, ignored_flags);
+    row.capture_id = p.capture_id();
+    cut(row.node, p.node_name(), kNodeWidth, ignored_flags);
+  }
+}
 
 void RecordConverter::fillPacket(const wire::CapturedPacket& p, PacketColumns& out) {
   out.capture_us = p.capture_time_us();
@@ -51,6 +99,11 @@ void RecordConverter::fillPacket(const wire::CapturedPacket& p, PacketColumns& o
 
 void RecordConverter::append(const wire::SipRecord& record, RowBatch& batch) {
   const wire::CapturedPacket& p = record.packet();
+  if (record.qos_size() > 0) {
+    appendQos(record, batch);
+    // The reports alone: a decoded HEP 5/34 packet, or a message the ingest policy dropped.
+    if (!record.has_sip() && record.reject_reason().empty() && p.payload().empty()) return;
+  }
   if (!record.reject_reason().empty() || (!record.has_sip() && p.payload_type() == kPayloadSip)) {
     RejectRow& row = batch.rejects.emplace_back();
     fillPacket(p, row.packet);

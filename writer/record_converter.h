@@ -4,7 +4,15 @@
 //   SIP fields present                        -> sip_messages
 //   no SIP fields, payload type other than SIP -> hep_other (RTCP JSON, logs, ...)
 //   no SIP fields, payload type SIP           -> sip_rejects, reason "no SIP fields from parser"
-// Every record becomes exactly one row: nothing is dropped here. Computes the search keys
+//   no SIP fields, no payload, qos reports    -> sip_qos rows alone (a decoded HEP 5/34 report, or
+//                                                the reports of a message the ingest policy dropped)
+// and every call-quality report of a record (SipRecord.qos) -> one sip_qos row beside it:
+//   call_id     the report's own, else the record's Call-ID, else its HEP correlation id
+//   addresses   the report's media_* when it names them; else the carrying packet's when the packet
+//               is the report (HEP 5/34, no SIP fields); else empty / 0 (an X-RTP-Stat header or a
+//               vq-rtcpxr PUBLISH travels on the signalling path, which is not the media's)
+//   figures     wire "unknown" (has_* false, a negative or non-finite float, mos 0) -> NULL
+// Every record becomes exactly one row plus its reports: nothing is dropped here. Computes the search keys
 // (search_key.h) over full values, deflates the raw message (raw_codec.h), cuts text to the
 // column widths (stored_rows.h, setting kFieldTruncated) and clamps out-of-range numbers.
 //
@@ -28,6 +36,7 @@ class RecordConverter {
 
  private:
   void fillPacket(const wire::CapturedPacket& p, store::PacketColumns& out);
+  static void appendQos(const wire::SipRecord& record, store::RowBatch& batch);
   store::RawEncoder raw_encoder_;
 };
 

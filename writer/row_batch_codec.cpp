@@ -1,6 +1,8 @@
 #include "writer/row_batch_codec.h"
 
+#include <bit>
 #include <limits>
+#include <optional>
 #include <vector>
 
 namespace sipvault::writer {
@@ -11,6 +13,7 @@ namespace {
 // Every row has at least this many fields, each at least one byte: a count that would need more
 // bytes than are left is malformed (and must not drive a huge reserve()).
 constexpr size_t kMinRowBytes = 15;
+constexpr size_t kMinQosRowBytes = 22;  // 22 fields (visitRowFields of QosRow)
 
 void putVarint(std::string& out, uint64_t v) {
   while (v >= 0x80) {
@@ -20,11 +23,26 @@ void putVarint(std::string& out, uint64_t v) {
   out.push_back(static_cast<char>(v));
 }
 
+template <typename T>
+struct IsOptional : std::false_type {};
+template <typename T>
+struct IsOptional<std::optional<T>> : std::true_type {};
+
+uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
 struct FieldEncoder {
   std::string& out;
   template <typename T>
   void operator()(const T& v) {
-    if constexpr (std::is_same_v<T, std::string>) {
+    if constexpr (IsOptional<T>::value) {
+      out.push_back(v ? 1 : 0);
+      if (v) (*this)(*v);
+    } else if constexpr (std::is_same_v<T, double>) {
+      putVarint(out, std::bit_cast<uint64_t>(v));
+    } else if constexpr (std::is_signed_v<T>) {
+      putVarint(out, zigzag(v));
+    } else if constexpr (std::is_same_v<T, std::string>) {
       putVarint(out, v.size());
       out.append(v);
     } else if constexpr (std::is_same_v<T, std::vector<HeaderValue>>) {
@@ -76,6 +94,28 @@ class FieldDecoder {
       (*this)(h.name);
       (*this)(h.value);
     }
+  }
+
+  template <typename T>
+  void operator()(std::optional<T>& v) {
+    v.reset();
+    uint8_t present = 0;
+    if (!ok_ || !byte(present)) return;
+    if (present > 1) {
+      fail();
+      return;
+    }
+    if (present) (*this)(v.emplace());
+  }
+
+  void operator()(double& v) {
+    uint64_t bits = 0;
+    if (ok_ && varint(bits)) v = std::bit_cast<double>(bits);
+  }
+
+  void operator()(int64_t& v) {
+    uint64_t n = 0;
+    if (ok_ && varint(n)) v = unzigzag(n);
   }
 
   template <typename T>
@@ -146,6 +186,8 @@ void encodeRowBatch(const RowBatch& batch, std::string& out) {
   for (const SipMessageRow& m : batch.messages) e(m.storage_class);
   putVarint(out, batch.summaries.size());
   encodeRows(batch.summaries, e);
+  putVarint(out, batch.qos.size());
+  encodeRows(batch.qos, e);
 }
 
 bool decodeRowBatch(std::string_view bytes, RowBatch& batch) {
@@ -162,11 +204,16 @@ bool decodeRowBatch(std::string_view bytes, RowBatch& batch) {
       !decodeRows(batch.others, others, d))
     return false;
   batch.summaries.clear();
+  batch.qos.clear();
   if (version < 3) return d.atEnd();  // the storage-class trailer came with version 3
   for (SipMessageRow& m : batch.messages) d(m.storage_class);
   uint64_t summaries = 0;
   if (!d.ok() || !d.varint(summaries) || summaries > d.left() / 7) return false;
-  return decodeRows(batch.summaries, summaries, d) && d.atEnd();
+  if (!decodeRows(batch.summaries, summaries, d)) return false;
+  if (version < 4) return d.atEnd();  // sip_qos rows came with version 4
+  uint64_t qos = 0;
+  if (!d.varint(qos) || qos > d.left() / kMinQosRowBytes) return false;
+  return decodeRows(batch.qos, qos, d) && d.atEnd();
 }
 
 }  // namespace sipvault::writer

@@ -12,8 +12,15 @@
 //   +------------------------------------+---------------------+-------------------------------+
 //   | storage_class per message (varint) | summaries (varint)  | summary rows (visitRowFields) |
 //   +------------------------------------+---------------------+-------------------------------+
+//   then, since version 4 (call-quality reports; an older record decodes with none):
+//   +------------------+-------------------------------------+
+//   | qos rows (varint)| qos rows (visitRowFields)           |
+//   +------------------+-------------------------------------+
 //   row   = its fields in the order of visitRowFields() below (stored_rows.h struct order)
 //   field = number: unsigned LEB128 varint (1..10 bytes)
+//         | signed number: zigzag, then as a number
+//         | real:   its IEEE 754 double bits as a number
+//         | optional: one byte 0 (absent) or 1, then the value when present
 //         | bytes:  varint length, then the bytes
 //
 // Pure (no I/O, no allocation beyond the output). decodeRowBatch treats its input as untrusted:
@@ -30,9 +37,9 @@
 namespace sipvault::writer {
 
 // Version 2 adds each message's custom header values (SipMessageRow::headers, after x_cid: a count,
-// then kind, name, value per value); version 3 adds the storage-class trailer below. Version 1 and 2
-// batches (an older writer's spool) still decode.
-inline constexpr uint8_t kRowBatchCodecVersion = 3;
+// then kind, name, value per value); version 3 adds the storage-class trailer below; version 4 the
+// sip_qos rows after the summaries. Version 1, 2 and 3 batches (an older writer's spool) still decode.
+inline constexpr uint8_t kRowBatchCodecVersion = 4;
 
 // Appends the encoding of `batch` (rows only) to `out`.
 void encodeRowBatch(const store::RowBatch& batch, std::string& out);
@@ -96,6 +103,33 @@ requires std::same_as<std::remove_const_t<Row>, store::OtherRow>
 void visitRowFields(Row& r, F& f) {
   visitPacketFields(r.packet, f);
   f(r.correlation_hash);
+}
+
+template <typename Row, typename F>
+requires std::same_as<std::remove_const_t<Row>, store::QosRow>
+void visitRowFields(Row& r, F& f) {
+  f(r.capture_us);
+  f(r.call_id_hash);
+  f(r.call_id);
+  f(r.source);
+  f(r.report_type);
+  f(r.direction);
+  f(r.src_ip);
+  f(r.dst_ip);
+  f(r.src_port);
+  f(r.dst_port);
+  f(r.ssrc);
+  f(r.reporter_ssrc);
+  f(r.packets);
+  f(r.lost);
+  f(r.highest_seq);
+  f(r.fraction_lost);
+  f(r.jitter_ms);
+  f(r.rtt_ms);
+  f(r.mos);
+  f(r.codec);
+  f(r.capture_id);
+  f(r.node);
 }
 
 template <typename Row, typename F>

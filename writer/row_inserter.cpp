@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
+#include <cmath>
 #include <map>
 #include <tuple>
 
@@ -16,10 +18,20 @@ namespace {
 
 constexpr size_t kMaxStatementBytes = 4u << 20;  // well under the server's max_allowed_packet
 
-void appendNumber(std::string& out, uint64_t v) {
-  char buf[24];
+template <typename T>
+void appendNumber(std::string& out, T v) {
+  char buf[32];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, r.ptr);
+}
+
+// A nullable column's value as text: `null_text` for NULL, a FLOAT's that is not finite (the
+// converter passes none) as 0.
+template <typename T>
+void appendOptional(std::string& out, const std::optional<T>& v, std::string_view null_text) {
+  if (!v) out += null_text;
+  else if constexpr (std::is_floating_point_v<T>) appendNumber(out, std::isfinite(*v) ? *v : 0.0);
+  else appendNumber(out, *v);
 }
 
 // LOAD DATA text: FIELDS TERMINATED BY '\t' ESCAPED BY '\\' LINES TERMINATED BY '\n'.
@@ -36,6 +48,15 @@ struct TsvEncoder {
     sep();
     appendNumber(out, v);
   }
+  // LOAD DATA reads \N as NULL.
+  template <typename T>
+  void optional(const std::optional<T>& v) {
+    sep();
+    appendOptional(out, v, "\\N");
+  }
+  void optionalNumber(std::optional<uint64_t> v) { optional(v); }
+  void optionalInteger(std::optional<int64_t> v) { optional(v); }
+  void optionalReal(std::optional<double> v) { optional(v); }
   void bytes(std::string_view s) {
     sep();
     static constexpr std::array<char, 256> kEscape = [] {
@@ -77,6 +98,14 @@ struct ValuesEncoder {
     sep();
     appendNumber(out, v);
   }
+  template <typename T>
+  void optional(const std::optional<T>& v) {
+    sep();
+    appendOptional(out, v, "NULL");
+  }
+  void optionalNumber(std::optional<uint64_t> v) { optional(v); }
+  void optionalInteger(std::optional<int64_t> v) { optional(v); }
+  void optionalReal(std::optional<double> v) { optional(v); }
   void bytes(std::string_view s) {
     sep();
     DbConnection::appendLiteral(out, s);
@@ -100,6 +129,22 @@ struct BulkEncoder {
   void number(uint64_t v) {
     next(false).numbers.push_back(v);
     request_bytes += 9;
+  }
+  // A nullable number: the column carries a NULL flag per row; `bits` is the value's 64 bits.
+  void nullable(bool present, uint64_t bits, bool is_signed, bool is_real) {
+    DbBulkColumn& c = next(false);
+    c.is_signed = is_signed;
+    c.is_real = is_real;
+    c.numbers.push_back(present ? bits : 0);
+    c.nulls.push_back(present ? 0 : 1);
+    request_bytes += 10;
+  }
+  void optionalNumber(std::optional<uint64_t> v) { nullable(v.has_value(), v.value_or(0), false, false); }
+  void optionalInteger(std::optional<int64_t> v) {
+    nullable(v.has_value(), static_cast<uint64_t>(v.value_or(0)), true, false);
+  }
+  void optionalReal(std::optional<double> v) {
+    nullable(v.has_value(), std::bit_cast<uint64_t>(v && std::isfinite(*v) ? *v : 0.0), false, true);
   }
   void bytes(std::string_view s) {
     DbBulkColumn& c = next(true);
@@ -262,17 +307,20 @@ bool RowInserter::insert(DbConnection& db, RowBatch& batch, DbError& error, uint
     ok = bulkTable(db, "sip_messages", kSipMessageColumns, batch.messages, bulk_values_[0], error, rows_skipped) &&
          bulkTable(db, "sip_headers", kSipHeaderColumns, header_rows_, bulk_values_[3], error, rows_skipped) &&
          bulkTable(db, "sip_rejects", kRejectColumns, batch.rejects, bulk_values_[1], error, rows_skipped) &&
-         bulkTable(db, "hep_other", kOtherColumns, batch.others, bulk_values_[2], error, rows_skipped);
+         bulkTable(db, "hep_other", kOtherColumns, batch.others, bulk_values_[2], error, rows_skipped) &&
+         bulkTable(db, "sip_qos", kQosColumns, batch.qos, bulk_values_[4], error, rows_skipped);
   } else if (method_ == InsertMethod::LoadData) {
     ok = loadTable(db, "sip_messages", kSipMessageColumns, batch.messages, error, rows_skipped) &&
          loadTable(db, "sip_headers", kSipHeaderColumns, header_rows_, error, rows_skipped) &&
          loadTable(db, "sip_rejects", kRejectColumns, batch.rejects, error, rows_skipped) &&
-         loadTable(db, "hep_other", kOtherColumns, batch.others, error, rows_skipped);
+         loadTable(db, "hep_other", kOtherColumns, batch.others, error, rows_skipped) &&
+         loadTable(db, "sip_qos", kQosColumns, batch.qos, error, rows_skipped);
   } else {
     ok = insertTable(db, "sip_messages", kSipMessageColumns, batch.messages, error) &&
          insertTable(db, "sip_headers", kSipHeaderColumns, header_rows_, error) &&
          insertTable(db, "sip_rejects", kRejectColumns, batch.rejects, error) &&
-         insertTable(db, "hep_other", kOtherColumns, batch.others, error);
+         insertTable(db, "hep_other", kOtherColumns, batch.others, error) &&
+         insertTable(db, "sip_qos", kQosColumns, batch.qos, error);
   }
   ok = ok && addSummaries(db, batch.summaries, error);
   if (ok && db.execute("COMMIT", error)) return true;

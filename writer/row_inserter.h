@@ -1,6 +1,6 @@
 #pragma once
-// Writes a RowBatch into its tables (the messages' custom header values into sip_headers) in one
-// transaction, after giving every row its id
+// Writes a RowBatch into its tables (the messages' custom header values into sip_headers, the
+// call-quality reports into sip_qos) in one transaction, after giving every row its id
 // (store/row_ids.h: blocks from the database, so any number of writers can insert side by side),
 // and adds its summaries to sip_summaries in the same transaction.
 //
@@ -74,8 +74,8 @@ class RowInserter {
   store::RowIdAllocator ids_;
   int memfd_ = -1;
   std::string buffer_;
-  // Array-binding values per table (messages, rejects, others, headers), reused so their capacity stays.
-  std::array<std::vector<store::DbBulkColumn>, 4> bulk_values_;
+  // Array-binding values per table (messages, rejects, others, headers, qos), reused so their capacity stays.
+  std::array<std::vector<store::DbBulkColumn>, 5> bulk_values_;
   std::vector<store::HeaderRow> header_rows_;  // sip_headers rows of the batch being inserted
 };
 

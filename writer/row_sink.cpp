@@ -57,6 +57,7 @@ SinkResult DbSink::write(RowBatch& batch, std::string& error) {
   metrics_.rows_sip.inc(batch.messages.size());
   metrics_.rows_rejects.inc(batch.rejects.size());
   metrics_.rows_other.inc(batch.others.size());
+  metrics_.rows_qos.inc(batch.qos.size());
   metrics_.rows_skipped.inc(skipped);
   return SinkResult::Written;
 }

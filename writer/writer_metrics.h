@@ -41,6 +41,8 @@ struct ReceiverMetrics {
     "rows committed to the database")                                                                      \
   X(rows_other, Counter, "writer_rows_written_total", "table=\"hep_other\"",                               \
     "rows committed to the database")                                                                      \
+  X(rows_qos, Counter, "writer_rows_written_total", "table=\"sip_qos\"",                                   \
+    "rows committed to the database")                                                                      \
   X(insert_batches, Counter, "writer_insert_batches_total", "", "insert transactions committed")           \
   X(insert_latency_us, Counter, "writer_insert_latency_microseconds_total", "",                            \
     "sum of committed insert latencies")                                                                   \

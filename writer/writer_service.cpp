@@ -301,6 +301,7 @@ void WriterService::stop() {
   log_.info("stopped", {{"rows_sip", metrics_.insert.rows_sip.value()},
                         {"rows_rejects", metrics_.insert.rows_rejects.value()},
                         {"rows_other", metrics_.insert.rows_other.value()},
+                        {"rows_qos", metrics_.insert.rows_qos.value()},
                         {"rows_dropped", metrics_.insert.rows_dropped_rejected.value() +
                                              metrics_.insert.rows_dropped_shutdown.value()},
                         {"duplicates_dropped", metrics_.receiver.duplicates_dropped.value()},

@@ -47,8 +47,14 @@ IpAddress CallGenerator::proxyAddress() {
   return a;
 }
 
+CallGenerator::MediaPorts CallGenerator::mediaPorts(uint64_t index) const {
+  const uint64_t r = mix(seed_ ^ (index * 0x100000001b3ull));
+  return {static_cast<uint16_t>(20000 + (r % 10000) * 2), static_cast<uint16_t>(30000 + ((r >> 16) % 10000) * 2)};
+}
+
 std::vector<GeneratedMessage> CallGenerator::call(uint64_t index) const {
   const uint64_t r = mix(seed_ ^ (index * 0x100000001b3ull));
+  const MediaPorts ports = mediaPorts(index);
   const std::string cid = callId(seed_, index);
   const std::string a = "49301" + std::to_string(1000000 + r % 9000000);         // A-number
   const std::string b = "49891" + std::to_string(1000000 + (r >> 24) % 9000000);  // B-number
@@ -61,8 +67,8 @@ std::vector<GeneratedMessage> CallGenerator::call(uint64_t index) const {
   const std::string to = "To: <sip:" + b + "@" + proxy + ">";
   const std::string common_tail = "Call-ID: " + cid + "\r\n";
   const std::string ua = "User-Agent: sipvault-loadgen/1.0\r\n";
-  const std::string offer = sdp(caller, 20000 + int(r % 10000) * 2, r % 1000000);
-  const std::string answer = sdp(proxy, 30000 + int((r >> 16) % 10000) * 2, (r >> 8) % 1000000);
+  const std::string offer = sdp(caller, ports.caller, r % 1000000);
+  const std::string answer = sdp(proxy, ports.proxy, (r >> 8) % 1000000);
   const std::string contact_a = "Contact: <sip:" + a + "@" + caller + ":5060>\r\n";
   const std::string contact_b = "Contact: <sip:" + b + "@" + proxy + ":5060>\r\n";
 

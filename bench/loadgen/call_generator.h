@@ -25,9 +25,16 @@ class CallGenerator {
   // The 7 messages of call number `index`.
   [[nodiscard]] std::vector<GeneratedMessage> call(uint64_t index) const;
   [[nodiscard]] static std::string callId(uint64_t seed, uint64_t index);
+  [[nodiscard]] uint64_t seed() const { return seed_; }
   // Addresses used: caller 10.10.x.y:5060 (varies per call), proxy 10.0.0.1:5060.
   [[nodiscard]] IpAddress callerAddress(uint64_t index) const;
   [[nodiscard]] static IpAddress proxyAddress();
+  // The RTP ports the call's SDP offer (caller) and answer (proxy) name; RTCP is the next port up.
+  struct MediaPorts {
+    uint16_t caller = 0;
+    uint16_t proxy = 0;
+  };
+  [[nodiscard]] MediaPorts mediaPorts(uint64_t index) const;
   static constexpr int kMessagesPerCall = 7;
 
  private:

@@ -5,6 +5,7 @@ same MariaDB, for the baseline: Kamailio's sipcapture module (the original HOMER
 
     bench/pipeline/pipeline_bench.py [--build build/release] [--duration 60] [--probe 15]
                                      [--rates 10000,20000,...] [--baseline-rates 1000,2000,...]
+                                     [--rtcp-interval 5]   (QoS insert cost: RTCP for the calls in progress)
 
 Load comes from sipvault-loadgen (realistic INVITE..BYE calls with SDP, unique Call-IDs, paced
 sendmmsg). For each system the rates are probed in ascending order for --probe seconds; the best
@@ -124,10 +125,11 @@ def wait_stable(count_fn, want, limit_s=60):
     return count_fn()
 
 
-def load(build, port, rate, seconds, first_call, carrier_headers=False):
+def load(build, port, rate, seconds, first_call, carrier_headers=False, rtcp_interval=0):
     out = subprocess.run([os.path.join(build, "bench/sipvault-loadgen"), "--hep", "udp:127.0.0.1:%d" % port,
                           "--rate", str(rate), "--duration", str(seconds), "--first-call", str(first_call)]
-                         + (["--carrier-headers"] if carrier_headers else []),
+                         + (["--carrier-headers"] if carrier_headers else [])
+                         + (["--rtcp-interval", str(rtcp_interval)] if rtcp_interval else []),
                          check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -172,8 +174,13 @@ def run_sipvault(args, db, rate, seconds, parsers):
     # since the held rate depends on them (bench/pipeline/sustained_bench.py measures from a full partition).
     rows_before = int(db.sql(name, "SELECT COUNT(*) FROM sip_messages"))
     cpu0, db_cpu0 = procs.cpu(), cpu_seconds(db.pid())
-    sent = load(b, hep, rate, seconds, int(time.time() * 1000) % 10**9 * 1000, args.shipped_rules)["sent"]
+    sent_summary = load(b, hep, rate, seconds, int(time.time() * 1000) % 10**9 * 1000, args.shipped_rules,
+                        args.rtcp_interval)
+    sent = sent_summary["sent"]
     stored = wait_stable(lambda: int(db.sql(name, "SELECT COUNT(*) FROM sip_messages")) - rows_before, sent)
+    # --rtcp-interval: each RTCP packet is a sender report with one block, two sip_qos rows.
+    rtcp_sent = sent_summary.get("rtcp_sent", 0)
+    qos_rows = wait_stable(lambda: int(db.sql(name, "SELECT COUNT(*) FROM sip_qos")), 2 * rtcp_sent) if rtcp_sent else 0
     cpu1, db_cpu1 = procs.cpu(), cpu_seconds(db.pid())
     try:
         text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % metrics, timeout=5).read().decode()
@@ -187,7 +194,8 @@ def run_sipvault(args, db, rate, seconds, parsers):
     cpu["mariadbd"] = round(db_cpu1 - db_cpu0, 2)
     return {"system": "sipvault", "rate": rate, "seconds": seconds, "rows_before": rows_before, "sent": sent,
             "stored": stored, "header_rows": header_rows, "shipped_rules": bool(args.shipped_rules),
-            "lost": sent - stored, "collector_drops": drops, "cpu_s": cpu}
+            "rtcp_interval_s": args.rtcp_interval, "rtcp_sent": rtcp_sent, "qos_rows": qos_rows,
+            "lost": sent - stored + rtcp_sent - qos_rows // 2, "collector_drops": drops, "cpu_s": cpu}
 
 
 def run_kamailio(args, db, rate, seconds, insert_mode):
@@ -270,6 +278,11 @@ def main():
                     help="innodb_flush_log_at_trx_commit: 1 = durable (default, as deploy/mariadb.sh); 2 = an fsync "
                          "about once a second, an OS crash loses acked rows (writer/README.md)")
     ap.add_argument("--db-log-file-size", default="2G", help="innodb_log_file_size (fewer checkpoint flushes)")
+    ap.add_argument("--rtcp-interval", type=float, default=0,
+                    help="QoS insert cost: besides the SIP rate, one raw RTCP sender report (HEP 5, correlation id "
+                         "= Call-ID, two sip_qos rows) per media stream every S seconds, 2 streams per call in "
+                         "progress (sipvault-loadgen --rtcp-interval; calls ramp up over the first 60 s); a run is "
+                         "loss-free only when every report's rows are stored too. 0 = off")
     ap.add_argument("--table-options", default="",
                     help="ALTER TABLE sip_messages options applied after the writer made it, e.g. PAGE_COMPRESSED=0 "
                          "to measure without page compression (store/sql/004)")
@@ -297,6 +310,7 @@ def main():
     subprocess.run([os.path.join(ROOT, "deploy/mariadb.sh"), "stop", db.datadir], stdout=subprocess.DEVNULL)
     shutil.rmtree(db.datadir, ignore_errors=True)  # several GB of bench rows; made afresh by the next run
     summary = {"date": time.strftime("%Y-%m-%d %H:%M"), "db_flush_log": int(args.db_flush_log),
+               "rtcp_interval_s": args.rtcp_interval,
                "table_options": args.table_options, "sipvault_best": best, "baseline_best": base,
                "ratio": round(best["rate"] / base["rate"], 1) if best and base else None, "runs": results}
     with open(os.path.join(args.work, "results.json"), "w") as f:

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "store/migrator.h"
+#include "store/stored_rows.h"
 #include "tests/support/test_database.h"
 
 using namespace sipvault::store;
@@ -73,7 +74,7 @@ TEST_CASE("Every table is range-partitioned on capture_us between p_past and p_f
   MigrationReport report;
   REQUIRE(migrate(db.conn(), embeddedMigrations(), kNow, report, error));
   // sip_messages: see "storage classes" below.
-  for (const std::string table : {"sip_rejects", "hep_other"}) {
+  for (const std::string table : {"sip_rejects", "hep_other", "sip_qos"}) {
     DbRows parts;
     REQUIRE(
         db.conn().query("SELECT PARTITION_NAME, PARTITION_DESCRIPTION FROM information_schema.PARTITIONS "
@@ -106,6 +107,33 @@ TEST_CASE("Search columns are indexed: Call-ID, From user, To user, R-URI user, 
                    std::string(column) + "'") == 1);
   CHECK(db.count("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND "
                  "TABLE_NAME = 'hep_other' AND COLUMN_NAME = 'correlation_hash'") == 1);
+  // sip_qos (012): a call's reports by its Call-ID hash; uncorrelated ones by the media source address.
+  CHECK(db.count("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND "
+                 "TABLE_NAME = 'sip_qos' AND INDEX_NAME = 'ix_call' AND SEQ_IN_INDEX = 1 AND "
+                 "COLUMN_NAME = 'call_id_hash'") == 1);
+  CHECK(db.value("SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) FROM information_schema.STATISTICS WHERE "
+                 "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'sip_qos' AND INDEX_NAME = 'ix_src'") ==
+        "src_ip,src_port,capture_us");
+}
+
+TEST_CASE("sip_qos has the columns the writer inserts, in order, nullable where a figure may be unknown",
+          "[store][schema][db][qos]") {
+  test::TestDatabase db("migrate_qos");
+  DbError error;
+  MigrationReport report;
+  REQUIRE(migrate(db.conn(), embeddedMigrations(), kNow, report, error));
+  DbRows columns;
+  REQUIRE(db.conn().query("SELECT COLUMN_NAME, IS_NULLABLE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "
+                          "DATABASE() AND TABLE_NAME = 'sip_qos' ORDER BY ORDINAL_POSITION",
+                          columns, error));
+  std::string names, nullable;
+  for (const DbRow& c : columns) {
+    if (*c[0] == "shard_id") continue;  // not inserted: the writer's shard is its DEFAULT
+    names += (names.empty() ? "" : ",") + *c[0];
+    if (*c[1] == "YES") nullable += (nullable.empty() ? "" : ",") + *c[0];
+  }
+  CHECK(names == kQosColumns);
+  CHECK(nullable == "packets,lost,highest_seq,fraction_lost,jitter_ms,rtt_ms,mos");
 }
 
 TEST_CASE("The api's tables are a store migration: created on an empty database, kept on an old install",

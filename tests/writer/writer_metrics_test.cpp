@@ -27,6 +27,7 @@ TEST_CASE("Writer metrics keep their names and labels, each registered once", "[
                              "sipvault_writer_rows_written_total{table=\"sip_messages\"} 3",
                              "sipvault_writer_rows_written_total{table=\"sip_rejects\"} 0",
                              "sipvault_writer_rows_written_total{table=\"hep_other\"} 0",
+                             "sipvault_writer_rows_written_total{table=\"sip_qos\"} 0",
                              "sipvault_writer_insert_batches_total 0",
                              "sipvault_writer_insert_latency_microseconds_total 0",
                              "sipvault_writer_insert_latency_last_microseconds 0",

@@ -129,13 +129,22 @@ TEST_CASE("Writer options read a retention per storage class and for summaries",
   c->setString("writer.summary_retention_hours", "2160");
   const WriterOptions o = WriterOptions::fromConfig(*c);
   const auto series = partitionSeries(o.partitions);
-  REQUIRE(series.size() == 7);  // 3 classes, sip_rejects, hep_other, sip_headers, sip_summaries
+  REQUIRE(series.size() == 8);  // 3 classes, sip_rejects, hep_other, sip_headers, sip_qos, sip_summaries
   CHECK(series[0].layout.past == "p_c0_past");
   CHECK(series[0].retention == std::chrono::hours(240));  // calls: writer.retention_hours
   CHECK(series[1].retention == std::chrono::hours(24));
   CHECK(series[2].layout.future_bound == "MAXVALUE, MAXVALUE");
-  CHECK(series[6].table == "sip_summaries");
-  CHECK(series[6].retention == std::chrono::hours(2160));
+  CHECK(series[6].table == "sip_qos");  // the calls class's retention
+  CHECK(series[6].retention == std::chrono::hours(240));
+  CHECK(series[6].layout.past == "p_past");
+  CHECK(series[7].table == "sip_summaries");
+  CHECK(series[7].retention == std::chrono::hours(2160));
+  // The calls class on a retention of its own takes sip_qos with it.
+  c->setString("writer.class.calls.retention_hours", "72");
+  const auto calls72 = partitionSeries(WriterOptions::fromConfig(*c).partitions);
+  CHECK(calls72[0].retention == std::chrono::hours(72));
+  CHECK(calls72[6].retention == std::chrono::hours(72));
+  CHECK(calls72[3].retention == std::chrono::hours(240));  // sip_rejects: writer.retention_hours
   c->setString("writer.class.other.retention_hours", "0");
   CHECK_THROWS_AS(WriterOptions::fromConfig(*c), Poco::InvalidArgumentException);
 }
