@@ -32,6 +32,7 @@
 #include "api/auth_handler.h"
 #include "api/export_handler.h"
 #include "api/partial_answer.h"
+#include "api/qos_handler.h"
 #include "api/reject_handler.h"
 #include "api/search_handler.h"
 #include "api/share_handler.h"
@@ -161,7 +162,8 @@ class Router {
         summaries_(ctx),
         system_(ctx),
         shares_(ctx),
-        aliases_(ctx) {
+        aliases_(ctx),
+        qos_(ctx) {
     addRoutes();
     std::vector<std::string> names{"static", "other"};
     for (const Route& r : routes_) names.push_back(r.name);
@@ -228,6 +230,8 @@ class Router {
     R("GET", "/api/v1/calls", "calls", Access::Viewer, [this](const ApiRequest& q, A) { return search_.calls(q); });
     R("GET", "/api/v1/calls/*/flow", "flow", Access::Viewer,
       [this](const ApiRequest& q, A a) { return search_.flow(q, a[0]); });
+    R("GET", "/api/v1/calls/*/qos", "qos", Access::Viewer,
+      [this](const ApiRequest& q, A a) { return qos_.call(q, a[0]); });
     R("GET", "/api/v1/rejects", "rejects", Access::Viewer,
       [this](const ApiRequest& q, A) { return rejects_.rejects(q); });
     R("GET", "/api/v1/rejects/*", "reject", Access::Viewer,
@@ -268,6 +272,8 @@ class Router {
       [this](const ApiRequest& q, A a) { return shares_.info(q, a[0]); });
     R("GET", "/api/v1/shared/*/flow", "shared", Access::Public,
       [this](const ApiRequest& q, A a) { return shares_.flow(q, a[0]); });
+    R("GET", "/api/v1/shared/*/qos", "shared", Access::Public,
+      [this](const ApiRequest& q, A a) { return shares_.qos(q, a[0]); });
     R("GET", "/api/v1/shared/*/messages/*", "shared", Access::Public,
       [this](const ApiRequest& q, A a) { return shares_.message(q, a[0], a[1]); });
     R("GET", "/api/v1/shared/*/export.pcap", "shared", Access::Public,
@@ -409,7 +415,7 @@ class Router {
 
   // Routes whose answers come from the capture tables (on a head: from the shards).
   static bool readsCaptureTables(const std::string& route) {
-    static const std::set<std::string> kRoutes = {"messages", "message", "calls", "flow", "rejects", "reject",
+    static const std::set<std::string> kRoutes = {"messages", "message", "calls", "flow", "qos", "rejects", "reject",
                                                   "export_pcap", "export_txt", "stats", "shared"};
     return kRoutes.count(route) != 0;
   }
@@ -481,6 +487,7 @@ class Router {
   SystemHandler system_;
   ShareHandler shares_;
   AliasHandler aliases_;
+  QosHandler qos_;
   std::vector<Route> routes_;
   std::unique_ptr<HttpMetrics> metrics_;
 

@@ -231,6 +231,21 @@ Poco::JSON::Object::Ptr callFlowJson(const CallFlow& flow, const store::AliasTab
   return o;
 }
 
+std::optional<ParamError> parseCallPath(const QueryParams& query, const std::string& call_id, CallRef& call) {
+  call = CallRef::of(call_id);
+  // call_ref names the call exactly when its Call-ID is not UTF-8 or longer than the column (the
+  // path then holds the text the api showed for it, or the Call-ID's bytes; either must match).
+  for (const auto& [name, value] : query) {
+    if (name != "call_ref" || value.empty()) continue;
+    auto ref = decodeCallRef(value);
+    if (!ref) return ParamError{"call_ref", "not a call_ref from this api"};
+    if (jsonText(ref->stored) != call_id && ref->stored != std::string_view(call_id).substr(0, kCallIdWidth))
+      return ParamError{"call_ref", "names another call than the path's Call-ID"};
+    call = std::move(*ref);
+  }
+  return std::nullopt;
+}
+
 std::optional<ParamError> parseLinkedLegs(const QueryParams& query, const SearchFilter& filter,
                                           bool& linked) {
   linked = false;

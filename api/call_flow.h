@@ -68,6 +68,13 @@ struct CallFlow {
 // Share links pass none: alias names are the operator's internal naming, not for a carrier.
 [[nodiscard]] Poco::JSON::Object::Ptr callFlowJson(const CallFlow& flow, const store::AliasTable* aliases = nullptr);
 
+// The call a per-call endpoint names (`/calls/{call_id}/flow`, `/calls/{call_id}/qos`): the path's
+// Call-ID, or the `call_ref` parameter, which must name the same call (the text the api printed
+// for it, or its stored bytes). nullopt with `call` set; a ParamError for a bad call_ref. `call_id`
+// must be 1..kMaxCallIdValue bytes (the caller answers 404 otherwise).
+[[nodiscard]] std::optional<ParamError> parseCallPath(const QueryParams& query, const std::string& call_id,
+                                                      CallRef& call);
+
 // `legs=linked` on a search (messages, calls, export): the call named by call_id / call_ref with
 // every leg its flow has, so that a list or a file holds what the ladder shows. Only the call, the
 // time range, limit and cursor combine with it; `linked` says whether it was asked for. Pure.

@@ -132,6 +132,8 @@ Poco::JSON::Object::Ptr callSummaryJson(const CallSummary& c) {
     o->set("host_aliases", names);
   }
   o->set("duration_ms", (c.last_us - c.first_us) / 1000);
+  o->set("worst_mos", c.worst_mos ? Poco::Dynamic::Var(*c.worst_mos) : Poco::Dynamic::Var());
+  o->set("max_loss", c.max_loss ? Poco::Dynamic::Var(*c.max_loss) : Poco::Dynamic::Var());
   return o;
 }
 

@@ -37,6 +37,10 @@ struct CallSummary {
   size_t message_count = 0;
   std::vector<std::string> hosts;
   std::vector<std::string> host_aliases;  // per host: its alias or "" (set by the handler; empty = none known)
+  // Issue 15 (set by the handler from sip_qos): the lowest mos and the highest fraction_lost of
+  // the call's reports; null in JSON when it has none.
+  std::optional<double> worst_mos;
+  std::optional<double> max_loss;
 };
 
 // Summary of one call; `messages` are its messages, time-ordered (not empty).

@@ -181,8 +181,13 @@ bool MessageStore::callPage(const SearchFilter& filter, const std::optional<Call
   whole_call.to_us = filter.to_us;
   whole_call.call_id = filter.call_id;
   whole_call.call_ref = filter.call_ref;
-  const SqlQuery matching = searchCondition(filter);
+  SqlQuery matching = searchCondition(filter);
   const SqlQuery shards = shardCondition();
+  // mos_below (issue 15): a report of the call in the range (and the margin after it, where the
+  // end-of-call reports land) below the value; a call condition, so the second pass below lists
+  // the whole call.
+  if (filter.mos_below)
+    matching.append(mosBelowCondition(filter.from_us, filter.to_us + kQosMarginUs, *filter.mos_below, shards));
   SqlQuery q;
   q.text("SELECT call_id, call_id_hash, MIN(capture_us) AS first_us FROM sip_messages WHERE ");
   if (matching.sql == searchCondition(whole_call).sql) {

@@ -348,4 +348,21 @@ std::optional<MessageCursor> parseMessageId(std::string_view text) {
   return MessageCursor{*us, *id};
 }
 
+std::optional<double> parseMosBelow(std::string_view text) {
+  // d, d.d or d.dd; nothing else (no sign, exponent, spaces, "nan").
+  if (text.empty() || text.size() > 4 || text[0] < '0' || text[0] > '9') return std::nullopt;
+  double v = text[0] - '0';
+  if (text.size() > 1) {
+    if (text[1] != '.' || text.size() == 2) return std::nullopt;
+    double scale = 0.1;
+    for (char c : text.substr(2)) {
+      if (c < '0' || c > '9') return std::nullopt;
+      v += (c - '0') * scale;
+      scale /= 10;
+    }
+  }
+  if (v < 1.0 || v > 5.0) return std::nullopt;
+  return v;
+}
+
 }  // namespace sipvault::api

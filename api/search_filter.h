@@ -124,6 +124,9 @@ struct SearchFilter {
   std::vector<uint8_t> storage_classes;  // `class`: proto/storage_class.h ids; empty = every class
   uint32_t limit = 100;
   std::string cursor;                   // "" = first page
+  // Calls only (`mos_below`, issue 15; parsed by the calls handler): calls with a quality report
+  // (sip_qos, by Call-ID) whose mos is below this, in the range (+ kQosMarginUs after it).
+  std::optional<double> mos_below;
 };
 
 struct FilterDefaults {
@@ -147,6 +150,13 @@ struct FilterDefaults {
 [[nodiscard]] std::optional<ParamError> parseTimeRange(const QueryParams& params, uint64_t now_us,
                                                        uint64_t default_range_us, uint64_t& from_us,
                                                        uint64_t& to_us);
+
+// The time quality reports are looked for around a call's messages (issue 15): RTCP and
+// end-of-stream statistics arrive after the BYE, early media before the final answer.
+inline constexpr uint64_t kQosMarginUs = 60ull * 1000000;
+
+// A `mos_below` value: 1..5 with at most 2 decimals ("3", "3.5", "2.75"); nullopt otherwise.
+[[nodiscard]] std::optional<double> parseMosBelow(std::string_view text);
 
 // Keyset cursors: opaque base64url text to clients.
 struct MessageCursor {

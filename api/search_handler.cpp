@@ -7,6 +7,7 @@
 
 #include "api/call_flow.h"
 #include "api/call_summary.h"
+#include "api/qos_store.h"
 #include "store/stored_rows.h"
 
 namespace sipvault::api {
@@ -115,6 +116,36 @@ bool summarizeCalls(ApiContext& ctx, uint64_t from_us, uint64_t to_us, const std
   return true;
 }
 
+// worst_mos / max_loss of the listed calls: one bounded read of sip_qos for the page (issue 15).
+bool attachQos(ApiContext& ctx, uint64_t from_us, uint64_t to_us, std::vector<CallSummary>& summaries,
+               DbError& error) {
+  std::vector<CallRef> calls;
+  for (const CallSummary& s : summaries)
+    if (s.message_count > 0) calls.push_back(s.call);
+  if (calls.empty()) return true;
+  std::map<CallRef, QosWorst> worst;
+  QosStore store(ctx.pool, ctx.shards);
+  if (!store.worstByCalls(from_us, to_us + kQosMarginUs, calls, worst, error)) return false;
+  for (CallSummary& s : summaries) {
+    auto it = worst.find(s.call);
+    if (it == worst.end()) continue;
+    s.worst_mos = it->second.mos;
+    s.max_loss = it->second.fraction_lost;
+  }
+  return true;
+}
+
+// mos_below=<1..5> (once); nullopt when fine.
+std::optional<ParamError> parseMosBelowParam(const QueryParams& query, SearchFilter& f) {
+  for (const auto& [name, value] : query) {
+    if (name != "mos_below" || value.empty()) continue;
+    if (f.mos_below) return ParamError{"mos_below", "given more than once"};
+    f.mos_below = parseMosBelow(value);
+    if (!f.mos_below) return ParamError{"mos_below", "a MOS from 1 to 5 with at most 2 decimals, like 3.5"};
+  }
+  return std::nullopt;
+}
+
 bool finalMatches(uint16_t final_status, const std::vector<StatusRange>& ranges) {
   return std::any_of(ranges.begin(), ranges.end(),
                      [&](const StatusRange& r) { return final_status >= r.lo && final_status <= r.hi; });
@@ -130,9 +161,10 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
   FilterDefaults defaults;
   defaults.range_us = ctx_.options.default_range_us;
   bool linked = false;
-  static constexpr std::string_view kCallsExtra[] = {"legs", "final_status"};
+  static constexpr std::string_view kCallsExtra[] = {"legs", "final_status", "mos_below"};
   if (auto e = parseSearchFilter(req.query, req.now_us, defaults, kCallsExtra, f))
     return ApiResponse::badParameter(*e);
+  if (auto e = parseMosBelowParam(req.query, f)) return ApiResponse::badParameter(*e);
   if (auto e = parseLinkedLegs(req.query, f, linked)) return ApiResponse::badParameter(*e);
   const auto aliases = ctx_.aliases.table();
   if (auto e = resolveAliasFilters(f, *aliases)) return ApiResponse::badParameter(*e);
@@ -218,6 +250,7 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
       summaries.emplace_back();
     }
   }
+  if (!attachQos(ctx_, f.from_us, f.to_us, summaries, error)) return failed();
   Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
   for (const CallSummary& s : summaries)
     if (s.message_count > 0) items->add(callSummaryJson(s));
@@ -231,23 +264,21 @@ ApiResponse SearchHandler::calls(const ApiRequest& req) {
   return ApiResponse::json(200, o);
 }
 
-ApiResponse SearchHandler::flow(const ApiRequest& req, const std::string& call_id) {
+std::optional<ApiResponse> parseCallRequest(const ApiRequest& req, const std::string& call_id,
+                                            uint64_t default_range_us, CallRef& call, uint64_t& from_us,
+                                            uint64_t& to_us) {
   if (auto e = onlyParams(req.query, {"from", "to", "call_ref"})) return ApiResponse::badParameter(*e);
-  uint64_t from_us = 0, to_us = 0;
-  if (auto e = parseTimeRange(req.query, req.now_us, ctx_.options.flow_range_us, from_us, to_us))
+  if (auto e = parseTimeRange(req.query, req.now_us, default_range_us, from_us, to_us))
     return ApiResponse::badParameter(*e);
   if (call_id.empty() || call_id.size() > kMaxCallIdValue) return ApiResponse::error(404, "not_found", "no such call");
-  CallRef call = CallRef::of(call_id);
-  // call_ref names the call exactly when its Call-ID is not UTF-8 or longer than the column (the
-  // path then holds the text the api showed for it, or the Call-ID's bytes; either must match).
-  for (const auto& [name, value] : req.query) {
-    if (name != "call_ref" || value.empty()) continue;
-    auto ref = decodeCallRef(value);
-    if (!ref) return ApiResponse::badParameter({"call_ref", "not a call_ref from this api"});
-    if (jsonText(ref->stored) != call_id && ref->stored != std::string_view(call_id).substr(0, kCallIdWidth))
-      return ApiResponse::badParameter({"call_ref", "names another call than the path's Call-ID"});
-    call = std::move(*ref);
-  }
+  if (auto e = parseCallPath(req.query, call_id, call)) return ApiResponse::badParameter(*e);
+  return std::nullopt;
+}
+
+ApiResponse SearchHandler::flow(const ApiRequest& req, const std::string& call_id) {
+  CallRef call;
+  uint64_t from_us = 0, to_us = 0;
+  if (auto refused = parseCallRequest(req, call_id, ctx_.options.flow_range_us, call, from_us, to_us)) return *refused;
   CallFlow flow;
   DbError error;
   if (!buildCallFlow(ctx_.messages, call, from_us, to_us, ctx_.options.flow, flow, error)) {

@@ -1,5 +1,7 @@
 #include "api/search_sql.h"
 
+#include <cstdio>
+
 #include "proto/storage_class.h"
 
 #include "store/search_key.h"
@@ -182,6 +184,18 @@ SqlQuery searchCondition(const SearchFilter& f) {
     q.text(")");
   }
   for (const AliasFilter& a : f.aliases) aliasCondition(q, a);
+  return q;
+}
+
+SqlQuery mosBelowCondition(uint64_t from_us, uint64_t to_us, double mos_below, const SqlQuery& shards) {
+  // The value goes in as a bound decimal text (SqlQuery binds numbers as integers only); it was
+  // validated by parseMosBelow, and the server reads it as a DECIMAL(4,2).
+  char text[16];
+  std::snprintf(text, sizeof text, "%.2f", mos_below);
+  SqlQuery q;
+  q.text(" AND (call_id_hash, call_id) IN (SELECT call_id_hash, call_id FROM sip_qos WHERE capture_us BETWEEN ");
+  q.number(from_us).text(" AND ").number(to_us).text(" AND call_id_hash <> 0 AND mos < CAST(").ascii(text);
+  q.text(" AS DECIMAL(4,2))").append(shards).text(")");
   return q;
 }
 

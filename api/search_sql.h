@@ -37,4 +37,9 @@ void appendHashedMatch(SqlQuery& q, std::string_view column, std::string_view va
 // of characters when `star_is_wildcard`; wrapped in '%...%' when `substring`.
 [[nodiscard]] std::string likePattern(std::string_view value, bool star_is_wildcard, bool substring);
 
+// " AND (call_id_hash, call_id) IN (SELECT call_id_hash, call_id FROM sip_qos WHERE capture_us
+// BETWEEN ? AND ? AND call_id_hash <> 0 AND mos < ?<shards>)": the calls list's mos_below filter
+// (issue 15), appended to a sip_messages condition; `shards` is the live-shard condition for sip_qos.
+[[nodiscard]] SqlQuery mosBelowCondition(uint64_t from_us, uint64_t to_us, double mos_below, const SqlQuery& shards);
+
 }  // namespace sipvault::api

@@ -7,6 +7,7 @@
 #include "api/call_flow.h"
 #include "api/export_handler.h"
 #include "api/message_record.h"
+#include "api/qos_handler.h"
 #include "api/search_handler.h"
 #include "api/time_text.h"
 
@@ -225,6 +226,15 @@ ApiResponse ShareHandler::flow(const ApiRequest& req, const std::string& token) 
   Poco::JSON::Object::Ptr o = callFlowJson(flow);
   o->set("share", publicJson(link));
   return ApiResponse::json(200, o);
+}
+
+ApiResponse ShareHandler::qos(const ApiRequest& req, const std::string& token) {
+  ShareLink link;
+  ApiResponse refused;
+  if (!open(req, token, link, refused)) return refused;
+  auto call = decodeCallRef(link.call_ref);
+  if (!call) return ApiResponse::error(500, "internal", "stored share link is damaged");
+  return QosHandler(ctx_).answer(*call, link.from_us, link.to_us, "shared_qos");
 }
 
 ApiResponse ShareHandler::message(const ApiRequest& req, const std::string& token, const std::string& id) {

@@ -8,6 +8,7 @@
 // Opened without a login, the token in the path being the only credential:
 //   GET /api/v1/shared/{token}                     the link (call, range, expiry)
 //   GET /api/v1/shared/{token}/flow                the call's flow, legs included, in the link's range
+//   GET /api/v1/shared/{token}/qos                 that call's quality reports (qos_handler.h)
 //   GET /api/v1/shared/{token}/messages/{id}       one message of that flow (detail with raw)
 //   GET /api/v1/shared/{token}/export.pcap|.txt    that flow's messages
 // Nothing else: the token is not a bearer token, a message outside the flow is a 404, and no
@@ -30,6 +31,7 @@ class ShareHandler {
 
   [[nodiscard]] ApiResponse info(const ApiRequest& req, const std::string& token);
   [[nodiscard]] ApiResponse flow(const ApiRequest& req, const std::string& token);
+  [[nodiscard]] ApiResponse qos(const ApiRequest& req, const std::string& token);
   [[nodiscard]] ApiResponse message(const ApiRequest& req, const std::string& token, const std::string& id);
   [[nodiscard]] ApiResponse exportPcap(const ApiRequest& req, const std::string& token);
   [[nodiscard]] ApiResponse exportText(const ApiRequest& req, const std::string& token);

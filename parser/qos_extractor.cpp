@@ -104,7 +104,8 @@ bool isVqRtcpXr(std::string_view content_type) {
 }
 
 void findSipQos(const sip::SipMessage& m, std::vector<qos::QosReport>& out, QosStatusCounts& failures) {
-  if (hasRtpStatHeader(m.headers)) {
+  // Method names are case-sensitive (RFC 3261 7.1): a BYE or a response to one.
+  if (m.transactionMethod() == "BYE" && hasRtpStatHeader(m.headers)) {
     sip::SipHeaderReader reader(m.headers);
     sip::SipHeaderField field;
     std::string unfolded;
@@ -127,7 +128,7 @@ void findSipQos(const sip::SipMessage& m, std::vector<qos::QosReport>& out, QosS
       if (s != qos::QosDecodeStatus::Ok) count(failures, s);
     }
   }
-  if (m.is_request && m.method.size() == 7 && startsWithNoCase(m.method, "publish") && isVqRtcpXr(m.content_type)) {
+  if (m.is_request && m.method == "PUBLISH" && isVqRtcpXr(m.content_type)) {
     const size_t before = out.size();
     const auto s = keepIfOk(qos::decodeVqRtcpXr(m.body, out), out, before);
     if (s != qos::QosDecodeStatus::Ok) count(failures, s);

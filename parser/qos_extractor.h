@@ -5,17 +5,18 @@
 //   HEP payload type 5   raw RTCP (qos::decodeRtcp), or RTCP as JSON when the
 //                        payload starts with '{' (qos::decodeRtcpJson)
 //   HEP payload type 34  sipvault-agent's RTP statistics, JSON (qos::decodeAgentRtpJson)
-//   a SIP message        every X-RTP-Stat / P-RTP-Stat header (qos::decodeRtpStatHeader), and the
-//                        body of a PUBLISH whose Content-Type is application/vq-rtcpxr
+//   a SIP message        every X-RTP-Stat / P-RTP-Stat header of a BYE or of a response to a BYE
+//                        (qos::decodeRtpStatHeader): where senders put them, the call's end; and
+//                        the body of a PUBLISH whose Content-Type is application/vq-rtcpxr
 //                        (qos::decodeVqRtcpXr)
 //
 // The decoders are qos/ (pure, bounds-checked); this file only picks the decoder, finds the
 // headers cheaply and converts a qos::QosReport into its wire form. No I/O, no counters: the
 // record builder counts what these return.
 //
-// Cost on ordinary SIP: hasRtpStatHeader() looks only at the first bytes of each header line
-// (one memchr per line); a message without such a header and not a PUBLISH pays nothing else
-// (bench/decode_bench "SipParseQosScan").
+// Cost on ordinary SIP: a message that is neither of a BYE transaction nor a PUBLISH pays two
+// short string compares; a BYE or its response pays hasRtpStatHeader(), which looks only at the
+// first bytes of each header line (one memchr per line) (bench/decode_bench "SipParseQosScan").
 #include <array>
 #include <cstdint>
 #include <string_view>
@@ -49,8 +50,8 @@ using QosStatusCounts = std::array<uint32_t, 8>;
 // True when `content_type` (a Content-Type value, parameters allowed) is application/vq-rtcpxr.
 [[nodiscard]] bool isVqRtcpXr(std::string_view content_type);
 
-// The reports a parsed SIP message carries: every X-RTP-Stat / P-RTP-Stat header field (in
-// order), then a vq-rtcpxr PUBLISH body. Appends to `out`; each decoder failure is counted in
+// The reports a parsed SIP message carries: every X-RTP-Stat / P-RTP-Stat header field of a BYE
+// or a response to one (in order), then a vq-rtcpxr PUBLISH body. Appends to `out`; each decoder failure is counted in
 // `failures` (by status), the report it could not read is left out.
 void findSipQos(const sip::SipMessage& message, std::vector<qos::QosReport>& out, QosStatusCounts& failures);
 

@@ -221,7 +221,7 @@ def main():
         apis[name] = Api(name, api_ports[name])
     wait_for("head migrated", lambda: sql("head", "SELECT MAX(version) FROM schema_version")[0][0] == str(newest), 60)
     check(sql("head", "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA='sipvault' AND "
-                      "TABLE_NAME IN ('sip_messages','sip_rejects','hep_other')")[0][0] == "0",
+                      "TABLE_NAME IN ('sip_messages','sip_rejects','hep_other','sip_qos')")[0][0] == "0",
           "the head's api created no capture table")
     cluster_ini = os.path.join(WORK, "cluster.ini")
     with open(cluster_ini, "w") as f:

@@ -318,6 +318,24 @@ TEST_CASE("X-RTP-Stat on a BYE and a vq-rtcpxr PUBLISH add reports to the messag
   CHECK(b.count("sipvault_parser_qos_reports_total{source=\"vq_rtcpxr\"}") == 1);
 }
 
+TEST_CASE("X-RTP-Stat is read on a BYE's response too, and not on other transactions", "[parser][qos][sip]") {
+  Builder b;
+  const std::string stat = "X-RTP-Stat: PS=812;OS=129920;PR=810;OR=129600;PL=3;JI=18;LA=0;DU=16;EN=PCMA;DE=PCMA\r\n";
+  const std::string ok_bye = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK9\r\n"
+                             "From: <sip:alice@192.0.2.10>;tag=a1\r\nTo: <sip:bob@192.0.2.20>;tag=b1\r\n"
+                             "Call-ID: qos-ok-1@test\r\nCSeq: 2 BYE\r\n" + stat + "Content-Length: 0\r\n\r\n";
+  std::string info = ok_bye;  // the same header on a response to INFO: where no sender puts it
+  info.replace(info.find("2 BYE"), 5, "2 INFO");
+  wire::PacketBatch in;
+  addPacket(in, kPayloadSip, ok_bye);
+  addPacket(in, kPayloadSip, info);
+  const wire::SipBatch out = b.build(in);
+  REQUIRE(out.records_size() == 2);
+  REQUIRE(out.records(0).qos_size() == 2);  // PR/PL/JI received, PS sent
+  CHECK(out.records(0).qos(0).call_id() == "qos-ok-1@test");
+  CHECK(out.records(1).qos_size() == 0);
+}
+
 TEST_CASE("A malformed X-RTP-Stat header is counted, the message stored without a report", "[parser][qos][sip]") {
   Builder b;
   std::string bye = kBye;

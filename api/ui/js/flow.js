@@ -9,6 +9,9 @@
 // address, codecs and direction under the arrow (from each offer/answer's detail, fetched after
 // the ladder is drawn); the ladder fills the page width (redrawn when its width changes); arrow
 // keys move between arrows, opening each in the detail panel.
+//
+// Issue 15: the "Quality" panel beside the ladder (qos.js, GET /calls/{call_id}/qos) and a small
+// marker per quality report at the ladder's right edge, at the report's time between the messages.
 import { getJson } from './api.js';
 import { byId, h, replaceChildren, s, visibleText } from './dom.js';
 import { DetailPanel } from './detail.js';
@@ -18,6 +21,7 @@ import { zoneLabel } from './timezone.js';
 import { parseSdp, sdpLines, sdpShort } from './sdp.js';
 import { clearBanner, errorText, showBanner } from './banner.js';
 import { runDownload } from './search.js';
+import { qosMarkers, renderQos, renderQosError } from './qos.js';
 
 const GUTTER = 150;     // time + delta column
 const HEAD_H = 56;      // host boxes
@@ -53,7 +57,8 @@ function redraw() {
   const focused = document.activeElement;
   const focusedId = focused && ladder.contains(focused) && focused.dataset ? focused.dataset.id : null;
   lastWidth = ladder.clientWidth;
-  const svg = drawLadder(shown.hosts, shown.messages, shown.legs, Math.max(0, lastWidth - 2), detail, shown.aliases);
+  const svg = drawLadder(shown.hosts, shown.messages, shown.legs, Math.max(0, lastWidth - 2), detail, shown.aliases,
+    shown.markers || []);
   replaceChildren(ladder, svg);
   selected = null;
   if (selectedId) {
@@ -113,6 +118,8 @@ export async function showFlow(params) {
   replaceChildren(title, 'Call flow ', h('span', { class: 'mono call-id' }, visibleText(callId)));
   replaceChildren(byId('flow-legs'));
   byId('flow-summary').textContent = '';
+  replaceChildren(byId('flow-qos'));
+  byId('flow-qos').hidden = true;
   shown = null;
   showActions(false);
   empty.hidden = true;
@@ -162,6 +169,25 @@ export async function showFlow(params) {
   shown = { hosts: flow.hosts || [], messages, legs, aliases: flow.host_aliases || [] };
   redraw();
   loadSdp(messages, mySeq);
+  loadQos(`calls/${encodeURIComponent(callId)}/qos`, { ...range, ...(callRef ? { call_ref: callRef } : {}) }, mySeq);
+}
+
+// The Quality panel and the ladder's report markers for the flow on screen.
+async function loadQos(path, params, mySeq) {
+  const panel = byId('flow-qos');
+  panel.hidden = false;
+  renderQos(panel, null);
+  let qos;
+  try {
+    qos = await getJson(path, params);
+  } catch (e) {
+    if (mySeq === seq) renderQosError(panel, errorText(e));
+    return;
+  }
+  if (mySeq !== seq || !shown) return;
+  renderQos(panel, qos);
+  shown.markers = qosMarkers(qos);
+  if (shown.markers.length) redraw();
 }
 
 // Which messages can carry an offer or answer (RFC 3261 / 3262 / 3311): INVITE, ACK, PRACK and
@@ -262,7 +288,9 @@ function errorClass(status) {
 
 // `panel`: where a clicked message opens (the shared-call view passes its own). `hostAliases`: the
 // flow's host_aliases (an alias name or null per host): the column's title, the address on hover.
-export function drawLadder(flowHosts, messages, legs, availableWidth = 0, panel = detail, hostAliases = []) {
+// `markers`: quality reports (qos.js qosMarkers: {time_us, level, text}), drawn small at the right.
+export function drawLadder(flowHosts, messages, legs, availableWidth = 0, panel = detail, hostAliases = [],
+  markers = []) {
   const hosts = flowHosts.map(String);
   const index = new Map(hosts.map((host, i) => [host, i]));
   const rows = messages.map((m) => ({
@@ -386,5 +414,33 @@ export function drawLadder(flowHosts, messages, legs, availableWidth = 0, panel 
     svg.append(group);
     if (sdpById.has(m.id)) queueMicrotask(() => annotate(m.id));
   });
+  if (markers.length) drawMarkers(svg, rows.map((r) => r.m.time_us), markers, width, height);
   return svg;
+}
+
+// Quality report markers in the spare column at the right edge: each at its time, placed between
+// the rows of the messages before and after it (rows are evenly spaced, not to time scale).
+function drawMarkers(svg, times, markers, width, height) {
+  const x = width - 18;
+  const rowY = (k) => HEAD_H + 14 + k * ROW_H;
+  const yOf = (t) => {
+    if (!times.length || t <= times[0]) return HEAD_H + 4;
+    for (let k = 0; k + 1 < times.length; ++k) {
+      if (t < times[k + 1]) {
+        const span = times[k + 1] - times[k];
+        return rowY(k) + (span > 0 ? ((t - times[k]) / span) * ROW_H : 0);
+      }
+    }
+    return Math.min(height - 8, rowY(times.length - 1) + ROW_H / 2);
+  };
+  svg.append(s('text', { x, y: HEAD_H - 12, 'text-anchor': 'middle', class: 'qos-marker-head' }, 'QoS'));
+  let lastY = -Infinity;
+  for (const mk of markers) {
+    // Reports at the same place stack a little, but never spill past the ladder.
+    let y = yOf(mk.time_us);
+    if (y - lastY < 3) y = Math.min(height - 6, lastY + 3);
+    lastY = y;
+    svg.append(s('g', { class: ['qos-marker', mk.level], 'data-testid': 'qos-marker' },
+      s('circle', { cx: x, cy: y, r: 3.5 }), s('title', null, mk.text)));
+  }
 }

@@ -23,6 +23,8 @@ export const FILTERS = [
   { name: 'status', label: 'Status (any message)', placeholder: '486 or 4xx or 200,180' },
   // The call's final response (API final_status), not any message of it: a filter of calls only.
   { name: 'final_status', label: 'Final status (calls)', placeholder: '486 or 4xx', callsOnly: true },
+  // Issue 15: calls with a quality report whose MOS is below this (API mos_below, 1..5).
+  { name: 'mos_below', label: 'MOS below (calls)', placeholder: '3.5', callsOnly: true },
   { name: 'from_tag', label: 'From tag' },
   { name: 'to_tag', label: 'To tag' },
   { name: 'user_agent', label: 'User-Agent contains' },
@@ -162,9 +164,14 @@ export function stateFromParams(params) {
   if (!RANGES.some((r) => r.value === range)) range = from || to ? 'custom' : DEFAULT_RANGE;
   // Calls are the default view (issue 12); a final_status filter has no messages view.
   // "rejects": SIP that failed to parse (issue 12); only time and address filters apply.
-  let view = params.get('view') === 'messages' && !filters.final_status ? 'messages' : 'calls';
+  let view = params.get('view') === 'messages' && !hasCallsOnlyFilter(filters) ? 'messages' : 'calls';
   if (params.get('view') === 'rejects') view = 'rejects';
   return { filters, range, from, to, view };
+}
+
+// A filter of calls only (final_status, mos_below) is set: there is no messages view then.
+export function hasCallsOnlyFilter(filters) {
+  return FILTERS.some((f) => f.callsOnly && String(filters[f.name] || '').trim());
 }
 
 export function paramsFromState(state) {
@@ -179,7 +186,7 @@ export function paramsFromState(state) {
   } else {
     params.set('range', state.range || DEFAULT_RANGE);
   }
-  if (state.view === 'messages' && !(state.filters.final_status || '').trim()) params.set('view', 'messages');
+  if (state.view === 'messages' && !hasCallsOnlyFilter(state.filters)) params.set('view', 'messages');
   if (state.view === 'rejects') params.set('view', 'rejects');
   return params;
 }

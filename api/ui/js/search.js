@@ -9,8 +9,9 @@ import {
 import { clearBanner, errorText, showBanner } from './banner.js';
 import {
   COMMON_HEADERS, FILTERS, HEADER_PREFIX, RANGES, apiParams, callRefBytes, formTimeOf, hashFor, isHeaderFilter, isoTime,
-  paramsFromState, stateFromParams, timeToMs,
+  hasCallsOnlyFilter, paramsFromState, stateFromParams, timeToMs,
 } from './query.js';
+import { lossText, mosClass, mosText } from './qos.js';
 import { zoneLabel } from './timezone.js';
 import { timeField } from './time_field.js';
 
@@ -191,9 +192,9 @@ function fillForm(state) {
     tab.classList.toggle('active', tab.dataset.view === state.view);
     tab.setAttribute('aria-selected', String(tab.dataset.view === state.view));
     // A final status belongs to a call: with that filter there is no list of messages.
-    const callsOnly = tab.dataset.view === 'messages' && Boolean(state.filters.final_status);
+    const callsOnly = tab.dataset.view === 'messages' && hasCallsOnlyFilter(state.filters);
     tab.disabled = callsOnly;
-    tab.title = callsOnly ? 'Final status filters calls: remove it to list messages' : '';
+    tab.title = callsOnly ? 'Final status and MOS below filter calls: remove them to list messages' : '';
   }
 }
 
@@ -328,7 +329,8 @@ function showExportButtons(visible) {
 
 function render() {
   const { items, cursor, view } = current;
-  showExportButtons(items.length > 0 && view !== 'rejects');
+  // The exports take no calls-only filter (final_status, mos_below): no button that would fail.
+  showExportButtons(items.length > 0 && view !== 'rejects' && !hasCallsOnlyFilter(current.query || {}));
   if (view === 'rejects') {
     summary.textContent = `${countText(items.length, cursor, 'message')} failed to parse`;
     replaceChildren(results, items.length ? rejectsTable(items) : noResults('unparseable messages'));
@@ -539,7 +541,7 @@ function markSelected(row) {
   if (row) row.classList.add('selected');
 }
 
-const CALL_COLUMNS = () => ['', `First (${zoneLabel()})`, 'Duration', 'A-number', 'B-number', 'Method', 'Final', 'State', 'Msgs', 'Elements', 'Call-ID', 'Export'];
+const CALL_COLUMNS = () => ['', `First (${zoneLabel()})`, 'Duration', 'A-number', 'B-number', 'Method', 'Final', 'State', 'Msgs', 'MOS', 'Loss', 'Elements', 'Call-ID', 'Export'];
 
 function callsTable(calls) {
   const body = h('tbody');
@@ -557,6 +559,10 @@ function callsTable(calls) {
       h('td', { class: ['nowrap', 'call-state', c.state ? `state-${c.state.replace(' ', '-')}` : null], 'data-testid': 'call-state' },
         visibleText(stateLabel(c)) || '—'),
       h('td', { class: 'num' }, String(c.message_count ?? '')),
+      // Issue 15: the worst MOS and the highest per-interval loss of the call's quality reports.
+      h('td', { class: ['num', 'nowrap', mosClass(c.worst_mos)], 'data-testid': 'call-mos',
+        title: c.worst_mos == null ? 'no quality report with this Call-ID' : 'lowest MOS of the call\'s reports' }, mosText(c.worst_mos)),
+      h('td', { class: 'num nowrap', 'data-testid': 'call-loss' }, lossText(c.max_loss)),
       h('td', { class: 'mono hosts', title: (c.hosts || []).join(', ') }, visibleText(hostsText(c))),
       h('td', { class: 'mono call-id' }, h('a', { href, class: 'flow-link' }, visibleText(c.call_id || ''))),
       h('td', { class: 'nowrap' }, exportButtons(c.call_id, callExportParams(c.call_id, c.first_time_us, c.last_time_us, c.call_ref))));

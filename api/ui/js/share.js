@@ -14,6 +14,7 @@ import { formatDeltaUs, formatTimeUs } from './format.js';
 import { normalizeTime, parseHash } from './query.js';
 import { clearBanner, errorText, showBanner } from './banner.js';
 import { runDownload } from './search.js';
+import { qosMarkers, renderQos, renderQosError } from './qos.js';
 
 const LIFETIMES = [
   ['3600', '1 hour'],
@@ -39,6 +40,7 @@ export function initShare() {
       h('p', { id: 'shared-empty', class: 'hint', 'data-testid': 'shared-empty', hidden: true }),
       h('div', { class: 'split' },
         h('div', { id: 'shared-ladder', class: 'ladder' }),
+        h('aside', { id: 'shared-qos', class: 'qos-panel', 'data-testid': 'shared-qos-panel', hidden: true }),
         h('aside', { id: 'shared-detail', class: 'detail', 'data-testid': 'shared-detail', hidden: true }))),
     h('section', { id: 'view-shares', class: 'view', hidden: true },
       h('div', { class: 'flow-bar card' }, h('h1', null, 'Share links'), h('span', { class: 'spacer' }),
@@ -127,6 +129,7 @@ export async function showShared(params) {
   byId('shared-summary').textContent = '';
   for (const id of ['shared-pcap', 'shared-txt']) byId(id).hidden = true;
   empty.hidden = true;
+  byId('shared-qos').hidden = true;
   replaceChildren(ladder, h('p', { class: 'muted pad' }, 'Loading call flow…'));
   const base = `shared/${encodeURIComponent(token)}`;
   let flow;
@@ -152,6 +155,21 @@ export async function showShared(params) {
   byId('shared-summary').textContent =
     `${messages.length} message${messages.length === 1 ? '' : 's'} · ${legs.length} leg${legs.length === 1 ? '' : 's'} · ${span}${expires}`;
   replaceChildren(ladder, drawLadder(flow.hosts || [], messages, legs, ladder.clientWidth, sharedDetail));
+  // The call's quality through the same token (issue 15), and its markers on the ladder.
+  const panel = byId('shared-qos');
+  panel.hidden = false;
+  renderQos(panel, null);
+  try {
+    const qos = await getJson(`${base}/qos`);
+    if (mySeq !== sharedSeq) return;
+    renderQos(panel, qos);
+    const markers = qosMarkers(qos);
+    if (markers.length) {
+      replaceChildren(ladder, drawLadder(flow.hosts || [], messages, legs, ladder.clientWidth, sharedDetail, [], markers));
+    }
+  } catch (e) {
+    if (mySeq === sharedSeq) renderQosError(panel, errorText(e));
+  }
 }
 
 // Route entry: #/shares, the active links with Revoke.
