@@ -149,7 +149,6 @@ def main():
     for a in ("hep-jsonl", "db-socket", "db", "api", "admin-password-file"):
         ap.add_argument("--" + a, required=True)
     ap.add_argument("--call-id")
-    ap.add_argument("--skip-api", action="store_true", help="check the database only (no /qos endpoint)")
     args = ap.parse_args()
     if not args.call_id:
         with open(args.hep_jsonl) as f:
@@ -203,8 +202,7 @@ def main():
     uncorrelated = int(db.query("SELECT COUNT(*) FROM sip_qos WHERE call_id_hash = 0")[0][0])
     check(uncorrelated == 0, "no report stored without the call (%d)" % uncorrelated)
 
-    if not args.skip_api:
-        check_api(args, blocks, span)
+    check_api(args, blocks, span)
     if failures:
         print("%d check(s) failed" % len(failures))
         return 1

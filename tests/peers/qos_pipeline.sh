@@ -24,6 +24,5 @@ start_qos_pipeline() {
 check_qos_call() {
   "$build/tools/hepdump/sipvault-hepdump" -r "$1" -f "" > "$work/hep.jsonl"
   python3 "$src/tests/peers/qos_call_check.py" --hep-jsonl "$work/hep.jsonl" ${2:+--call-id "$2"} \
-    --db-socket "$sock" --db "$db" --api "http://127.0.0.1:$http" --admin-password-file "$work/admin-password" \
-    ${SIPVAULT_QOS_SKIP_API:+--skip-api}
+    --db-socket "$sock" --db "$db" --api "http://127.0.0.1:$http" --admin-password-file "$work/admin-password"
 }
