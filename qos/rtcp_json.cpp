@@ -177,6 +177,7 @@ void decodeHomerJson(const Object& root, uint64_t capture_us, std::vector<QosRep
 bool isIpText(const std::string& s) {
   unsigned char buf[16];
   if (s.empty()) return true;  // unknown
+  if (s.find('\0') != std::string::npos) return false;  // inet_pton would stop there
   return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }
 

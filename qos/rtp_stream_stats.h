@@ -27,9 +27,10 @@ class RtpStreamStats {
   bool add(std::string_view rtp, uint64_t arrival_us);
   // The figures since the start (cumulative) and since the previous interval() call (fraction
   // lost, MOS over that interval, E-model with `codec`); resets the interval.
-  // source AgentRtp, direction Received, ssrc set; packets/lost/highest_seq cumulative (unset
-  // until the source is valid); fraction_lost and mos unset when nothing was expected in the
-  // interval; jitter_ms unset before two packets; codec = `codec`.
+  // source AgentRtp, direction Received, ssrc set; packets cumulative (0 before the source is
+  // valid); lost/highest_seq cumulative, unset until the source is valid; fraction_lost and mos
+  // unset when nothing was expected in the interval; jitter_ms unset before two packets;
+  // codec = `codec`. Addresses are the caller's to fill.
   QosReport interval(std::string_view codec);
 
   [[nodiscard]] uint64_t packets() const { return received_; }  // counted packets, cumulative

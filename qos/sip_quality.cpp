@@ -61,11 +61,21 @@ std::string_view part(std::string_view v, size_t n) {
   return trim(v.substr(0, v.find(',')));
 }
 
-bool validIp(std::string_view ip) {
-  if (ip.empty() || ip.size() > 45) return false;
+// The address a report names for a media endpoint, in canonical text: "" when it is not an
+// address (embedded NUL bytes included) or is the unspecified one (baresip reports its local side
+// as 0.0.0.0 when bound to any), so that the carrying packet's address is used instead.
+std::string mediaIp(std::string_view ip) {
+  if (ip.empty() || ip.size() > 45 || ip.find('\0') != std::string_view::npos) return {};
+  unsigned char buf[16] = {};
   const std::string s(ip);
-  unsigned char buf[16];
-  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+  const int family = inet_pton(AF_INET, s.c_str(), buf) == 1 ? AF_INET
+                     : inet_pton(AF_INET6, s.c_str(), buf) == 1 ? AF_INET6
+                                                                 : 0;
+  if (family == 0) return {};
+  const size_t len = family == AF_INET ? 4 : 16;
+  if (std::all_of(buf, buf + len, [](unsigned char b) { return b == 0; })) return {};
+  char text[INET6_ADDRSTRLEN] = {};
+  return inet_ntop(family, buf, text, sizeof text) ? std::string(text) : std::string();
 }
 
 struct Endpoint {
@@ -89,8 +99,7 @@ Endpoint hostPort(std::string_view s) {
     host = s.substr(0, colon);
     port = s.substr(colon + 1);
   }
-  if (!validIp(host)) return e;
-  e.ip = std::string(host);
+  e.ip = mediaIp(host);
   if (const auto p = toCount(port); p && *p <= 65535) e.port = uint16_t(*p);
   return e;
 }
@@ -273,23 +282,36 @@ void forEachParam(std::string_view line, Fn fn) {
   }
 }
 
-// SSRC=0x1a2b3c4d (RFC 6035's ABNF); the hex digits alone as in the RFC's own example.
-uint32_t hexSsrc(std::string_view v) {
-  if (v.size() > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) v.remove_prefix(2);
+// SSRC=0x1a2b3c4d is RFC 6035's ABNF (Yealink writes it so); the RFC's own example drops the
+// "0x" ("1a3b5c7d"); linphone writes it in decimal, signed or unsigned ("%d", "%u"). So: "0x" or
+// a hex letter -> hex; digits alone (with an optional '-') -> decimal, modulo 2^32; else 0.
+uint32_t vqSsrc(std::string_view v) {
+  int base = 10;
+  if (v.size() > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
+    v.remove_prefix(2);
+    base = 16;
+  } else if (v.find_first_of("abcdefABCDEF") != std::string_view::npos) {
+    base = 16;
+  }
+  if (base == 10 && !v.empty() && v.front() == '-') {
+    int32_t s = 0;
+    const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), s);
+    return ec == std::errc() && ptr == v.data() + v.size() ? static_cast<uint32_t>(s) : 0;
+  }
   uint32_t s = 0;
-  const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), s, 16);
+  const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), s, base);
   return ec == std::errc() && ptr == v.data() + v.size() ? s : 0;
 }
 
 Endpoint addrLine(std::string_view value) {
   Endpoint e;
   forEachParam(value, [&](std::string_view k, std::string_view v) {
-    if (iequals(k, "IP") && validIp(v)) {
-      e.ip = std::string(v);
+    if (iequals(k, "IP")) {
+      e.ip = mediaIp(v);
     } else if (iequals(k, "PORT")) {
       if (const auto p = toCount(v); p && *p <= 65535) e.port = uint16_t(*p);
     } else if (iequals(k, "SSRC")) {
-      e.ssrc = hexSsrc(v);
+      e.ssrc = vqSsrc(v);
     }
   });
   return e;

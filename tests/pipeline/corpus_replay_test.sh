@@ -2,7 +2,7 @@
 # The real HEP v1, v2 and v3 captures Kamailio made (corpus/hep/kamailio), replayed into the
 # pipeline over UDP and (v3) TCP: every message is stored once with the fields our hepdump decodes
 # from the same capture. Then HEP3 with a compressed payload and the hep-wireshark capture
-# (RTCP JSON and log payloads go to hep_other, not sip_messages).
+# (the log payload goes to hep_other, its RTCP JSON into sip_qos, neither into sip_messages).
 #
 #   corpus_replay_test.sh BUILD_DIR CORPUS_DIR     (env: SIPVAULT_TEST_DB_SOCKET)
 build=$1 corpus=$2
@@ -37,7 +37,13 @@ run_case hep2-udp "$corpus/hep/kamailio/hep2-kamailio-udp.pcap" udp
 run_case hep3-udp "$corpus/hep/kamailio/hep3-kamailio-udp.pcap" udp
 run_case hep3-tcp "$corpus/hep/kamailio/hep3-kamailio-udp.pcap" tcp
 run_case hep3-mixed-payloads "$corpus/hep/hep-wireshark_hep.pcap" udp
-[ "$(sql "SELECT COUNT(*) FROM hep_other")" = 2 ] || { echo "RTCP JSON + log payloads not in hep_other"; exit 1; }
+# The log payload stays raw in hep_other; the real RTCP-JSON report (rtpengine's form: an SR with one block)
+# is decoded into two sip_qos rows on the call its correlation id names (issue 15).
+[ "$(sql "SELECT COUNT(*) FROM hep_other")" = 1 ] || { echo "log payload not in hep_other"; exit 1; }
+[ "$(sql "SELECT COUNT(*) FROM sip_qos WHERE call_id = 'qgf3dm9rudi@127.0.0.1' AND source = 2")" = 2 ] || {
+  echo "RTCP JSON not decoded into sip_qos"; sql "SELECT * FROM sip_qos"; exit 1; }
+[ "$(sql "SELECT CONCAT(ssrc, ' ', packets) FROM sip_qos WHERE direction = 1")" = "451916597 106" ] || {
+  echo "RTCP JSON sender info wrong"; exit 1; }
 [ "$(sql "SELECT COUNT(*) FROM sip_messages WHERE correlation_id = 'qgf3dm9rudi@127.0.0.1'")" = 6 ] || {
   echo "correlation id not stored"; exit 1; }
 echo "corpus replay: all cases passed"

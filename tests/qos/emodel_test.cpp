@@ -83,3 +83,15 @@ TEST_CASE("out-of-range E-model input is clamped, never NaN", "[qos][emodel]") {
   CHECK(m >= 1.0);
   CHECK(m <= 4.5);
 }
+
+TEST_CASE("the delay impairment agrees with Cole and Rosenbluth's fit of G.107", "[qos][emodel]") {
+  // R. G. Cole, J. H. Rosenbluth, "Voice over IP performance monitoring", ACM SIGCOMM CCR 31(2),
+  // 2001: with G.107's defaults, Id = 0.024 d + 0.11 (d - 177.3) H(d - 177.3) for a one-way delay d.
+  // A piecewise-linear fit of a smooth curve: it is roughest at its knee (0.9 there).
+  const double r0 = rFactor({});
+  for (double d : {25.0, 50.0, 100.0, 150.0, 177.3, 200.0, 250.0, 300.0}) {
+    INFO("one-way delay " << d << " ms");
+    const double cole = 0.024 * d + (d > 177.3 ? 0.11 * (d - 177.3) : 0.0);
+    CHECK(r0 - rFactor({.one_way_delay_ms = d}) == Approx(cole).margin(1.0));
+  }
+}

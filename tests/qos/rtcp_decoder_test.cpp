@@ -63,6 +63,79 @@ TEST_CASE("every RTCP datagram of a real call decodes", "[qos][rtcp][corpus]") {
   CHECK(reports > 60);
 }
 
+namespace {
+
+struct TsharkBlock {
+  uint32_t ssrc;
+  uint32_t fraction;  // rtcp.ssrc.fraction (1/256)
+  int32_t cum_nr;     // rtcp.ssrc.cum_nr
+  uint32_t ext_high;  // rtcp.ssrc.ext_high
+  uint32_t jitter;    // rtcp.ssrc.jitter (timestamp units)
+};
+struct TsharkFrame {
+  uint32_t frame;
+  uint32_t packet_count;  // rtcp.sender.packetcount of the SR
+  std::vector<TsharkBlock> blocks;
+};
+
+// Every frame tshark dissects as RTCP, as printed by
+//   tshark -r heplify_rtp_rtcp_sip_ipv4_udp.pcap -Y rtcp -T fields -e frame.number
+//     -e rtcp.sender.packetcount -e rtcp.ssrc.identifier -e rtcp.ssrc.fraction -e rtcp.ssrc.cum_nr
+//     -e rtcp.ssrc.ext_high -e rtcp.ssrc.jitter
+// (each frame is one SR, possibly followed by an RR, then SDES).
+const std::vector<TsharkFrame> kTshark = {
+    {504, 2, {{0xd2bd4e3e, 0, 0, 131074, 0}, {0x00000000, 0, 0, 0, 0}}},
+    {505, 2, {{0xd2bd4e3e, 0, 0, 131074, 0}, {0x00000000, 0, 0, 0, 0}}},
+    {521, 1, {{0xd2bd4e3e, 0, 0, 3, 0}}},
+    {523, 1, {{0xd2bd4e3e, 0, 0, 3, 0}}},
+    {529, 4, {{0xd2bd4e3e, 0, 0, 262148, 0}, {0x58f33dea, 0, 0, 11332, 0}}},
+    {879, 85, {{0xd2bd4e3e, 0, 0, 72, 0}}},
+    {881, 85, {{0xd2bd4e3e, 0, 0, 72, 0}}},
+    {1181, 105, {{0xd2bd4e3e, 0, 0, 6881385, 0}, {0x58f33dea, 0, 0, 11480, 1888}}},
+    {1183, 105, {{0xd2bd4e3e, 0, 0, 6881385, 0}, {0x58f33dea, 0, 0, 11480, 1888}}},
+    {1565, 278, {{0xd2bd4e3e, 0, 0, 158, 16}}},
+    {1567, 278, {{0xd2bd4e3e, 0, 0, 158, 16}}},
+    {1966, 158, {{0xd2bd4e3e, 0, 0, 10354846, 0}, {0x58f33dea, 0, 0, 11732, 1890}}},
+    {1967, 158, {{0xd2bd4e3e, 0, 0, 10354846, 0}, {0x58f33dea, 0, 0, 11732, 1890}}},
+    {2610, 586, {{0xd2bd4e3e, 0, 0, 261, 0}}},
+    {2612, 586, {{0xd2bd4e3e, 0, 0, 261, 0}}},
+    {2644, 269, {{0xd2bd4e3e, 0, 0, 17629453, 0}, {0x58f33dea, 0, 0, 11924, 2068}}},
+    {2858, 320, {{0xd2bd4e3e, 0, 0, 20971840, 0}, {0x58f33dea, 0, 0, 11931, 2878}}},
+    {2860, 320, {{0xd2bd4e3e, 0, 0, 20971840, 0}, {0x58f33dea, 0, 0, 11931, 2878}}},
+    {3040, 628, {{0xd2bd4e3e, 0, 0, 340, 4}}},
+    {3041, 628, {{0xd2bd4e3e, 0, 0, 340, 4}}},
+    {3283, 396, {{0xd2bd4e3e, 0, 0, 25952652, 0}, {0x58f33dea, 0, 0, 11994, 7170}}},
+    {3285, 396, {{0xd2bd4e3e, 0, 0, 25952652, 0}, {0x58f33dea, 0, 0, 11994, 7170}}},
+    {3770, 749, {{0xd2bd4e3e, 0, 0, 513, 20}}},
+    {3772, 749, {{0xd2bd4e3e, 0, 0, 513, 20}}},
+    {4030, 548, {{0xd2bd4e3e, 0, 0, 35914276, 0}, {0x58f33dea, 0, 0, 12160, 9244}}},
+    {4031, 548, {{0xd2bd4e3e, 0, 0, 35914276, 0}, {0x58f33dea, 0, 0, 12160, 9244}}},
+};
+
+}  // namespace
+
+TEST_CASE("every report block of the capture matches tshark's fields", "[qos][rtcp][corpus]") {
+  const auto all = rtcpPayloads();
+  for (const auto& t : kTshark) {
+    INFO("frame " << t.frame);
+    std::vector<QosReport> out;
+    REQUIRE(decodeRtcp(frame(all, t.frame).payload, 0, out) == QosDecodeStatus::Ok);
+    REQUIRE(out.size() == 1 + t.blocks.size());
+    CHECK(out[0].direction == Direction::Sent);
+    CHECK(out[0].packets == uint64_t(t.packet_count));
+    for (size_t i = 0; i < t.blocks.size(); ++i) {
+      const QosReport& r = out[1 + i];
+      const TsharkBlock& b = t.blocks[i];
+      CHECK(r.direction == Direction::Received);
+      CHECK(r.ssrc == b.ssrc);
+      CHECK(*r.fraction_lost == b.fraction / 256.0);
+      CHECK(*r.lost == b.cum_nr);
+      CHECK(*r.highest_seq == b.ext_high);
+      CHECK(*r.jitter_ms == Approx(b.jitter / 8.0));
+    }
+  }
+}
+
 TEST_CASE("an SR+RR compound matches tshark's fields (frame 1181)", "[qos][rtcp][corpus]") {
   const auto all = rtcpPayloads();
   std::vector<QosReport> out;

@@ -1,6 +1,7 @@
 // decodeRtcpJson on the real HEP 5 payload of corpus/hep/hep-wireshark_hep.pcap, on rtpengine's
 // and heplify's forms, and on hostile JSON; decodeAgentRtpJson on the agent's documented form.
 #include <catch2/catch.hpp>
+#include <random>
 #include <string>
 
 #include "pcap_payload_reader.h"
@@ -141,6 +142,33 @@ TEST_CASE("hostile JSON is BadJson, never a throw", "[qos][json][robust]") {
   CHECK(out.empty());
 }
 
+TEST_CASE("random mutations of real RTCP JSON never throw and stay in range", "[qos][json][robust]") {
+  const std::string base =
+      R"({"sender_information":{"ntp_timestamp_sec":3650797214,"packets":106,"ntp_timestamp_usec":13217348104192,)"
+      R"("octets":16960,"rtp_timestamp":16960},"ssrc":451916597,"type":200,"report_blocks":[{"source_ssrc":898343773,)"
+      R"("highest_seq_no":20881,"fraction_lost":0,"ia_jitter":1,"packets_lost":0,"lsr":-1097006646,"dlsr":7733}],)"
+      R"("report_count":0,"report_blocks_xr":{"type":7,"id":2,"fraction_lost":26,"round_trip_delay":120}})";
+  const std::string alphabet = "{}[]\",:-+.eE0123456789 nultrfa\\";
+  std::mt19937 rng(3550);
+  std::vector<QosReport> out;
+  size_t ok = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string j = base;
+    for (int m = 0; m < 1 + i % 4; ++m) j[rng() % j.size()] = alphabet[rng() % alphabet.size()];
+    out.clear();
+    const QosDecodeStatus s = decodeRtcpJson(j, 1'700'000'000'000'000ull, out);
+    CHECK((s == QosDecodeStatus::Ok) == !out.empty());
+    ok += s == QosDecodeStatus::Ok;
+    for (const auto& r : out) {
+      if (r.fraction_lost) CHECK((*r.fraction_lost >= 0 && *r.fraction_lost < 1));
+      if (r.mos) CHECK((*r.mos >= 1 && *r.mos <= 5));
+      if (r.rtt_ms) CHECK((*r.rtt_ms >= 0 && *r.rtt_ms <= 10000));
+      if (r.lost) CHECK((*r.lost >= -0x800000 && *r.lost <= 0x7fffff));
+    }
+  }
+  CHECK(ok > 100);  // many single-byte mutations leave a valid report
+}
+
 namespace {
 const char* const kAgentJson =
     R"({"type":"sipvault_rtp","version":1,"ssrc":305419896,"src_ip":"192.0.2.1","src_port":40000,)"
@@ -190,6 +218,7 @@ TEST_CASE("agent JSON that is not the documented form is BadJson", "[qos][json][
            with("sipvault_rtp", "other"), with("\"version\":1", "\"version\":2"), with("192.0.2.1", "not-an-ip"),
            with("40000", "70000"), with("\"ssrc\":305419896,", ""), with("0.0079", "1.5"), with("4.38", "7"),
            with("\"PCMA\"", "42"), with("250", "-1"), with("1.9", "\"fast\""),
+           with("192.0.2.1", "192.0.2.1\\u0000junk"),
            std::string(R"({"type":"sipvault_rtp"})"), std::string("[]"),
        }) {
     INFO(bad);

@@ -66,6 +66,25 @@ TEST_CASE("the AVM/Linksys X-RTP-Stat form with rx,tx pairs, codecs and addresse
   CHECK(out[1].codec == "G722/16000");
 }
 
+TEST_CASE("baresip 1.0's X-RTP-Stat from a real loopback call", "[qos][sipq]") {
+  // As alice's baresip 1.0.0 wrote it on its BYE in a real call through rtpengine (the issue 15
+  // peer captures, tests/data/qos-captures on the peers branch): JI in timestamp units (24 = 3 ms
+  // of PCMA, what its own RTCP reported), the local side bound to any.
+  std::vector<QosReport> out;
+  REQUIRE(decodeRtpStatHeader("EX=BareSip;CS=0;CD=10;PR=250;PS=250;PL=0,0;PD=0,0;JI=24.0,18.0;"
+                              "IP=0.0.0.0:25348,127.0.0.1:25332;EN=PCMA/8000;DE=PCMA/8000",
+                              out) == QosDecodeStatus::Ok);
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].packets == 250u);
+  CHECK(out[0].lost == 0);
+  CHECK(*out[0].jitter_ms == Approx(3.0));
+  CHECK(*out[1].jitter_ms == Approx(2.25));
+  CHECK(out[0].media_src_ip.empty());  // 0.0.0.0 names no address: the packet's is used
+  CHECK(out[0].media_src_port == 25348);
+  CHECK(out[0].media_dst_ip == "127.0.0.1");
+  CHECK(out[0].media_dst_port == 25332);
+}
+
 TEST_CASE("variants that carry a MOS or an R factor keep it", "[qos][sipq]") {
   std::vector<QosReport> out;
   REQUIRE(decodeRtpStatHeader("MOS=3.8;Jitter=7;PacketLossPct=2;RTT=260682;RTPStat=RTP: 258452 bytes, 1509 packets",
@@ -90,6 +109,12 @@ TEST_CASE("header values that are not quality reports", "[qos][sipq][robust]") {
   CHECK(decodeRtpStatHeader(std::string(5000, 'x'), out) == QosDecodeStatus::BadFormat);
   CHECK(decodeRtpStatHeader("DU=7,EN=PCMA", out) == QosDecodeStatus::Empty);
   CHECK(decodeRtpStatHeader("PR=x;PL=-;JI=;LA=1e999", out) == QosDecodeStatus::Empty);
+  // An address with NUL bytes after it is no address (inet_pton alone would stop at the NUL).
+  const std::string nul_ip("PR=5;IP=192.0.2.1\0\0\0:4000,2001:DB8:0::1", 39);
+  REQUIRE(decodeRtpStatHeader(nul_ip, out) == QosDecodeStatus::Ok);
+  CHECK(out[0].media_src_ip.empty());
+  CHECK(out[0].media_dst_ip == "2001:db8::1");  // canonical text
+  out.clear();
   CHECK(out.empty());
 }
 
@@ -175,6 +200,15 @@ TEST_CASE("vq-rtcpxr bodies of other shapes", "[qos][sipq][vq]") {
   CHECK(out[0].codec == "PCMA");
   CHECK_FALSE(out[0].rtt_ms);
   CHECK(*out[0].mos == Approx(estimateMos({.loss = 0.10, .codec = "PCMA"})));
+  // linphone writes the SSRCs in decimal, signed or not.
+  out.clear();
+  REQUIRE(decodeVqRtcpXr("VQSessionReport: CallTerm\r\nLocalAddr: IP=192.0.2.1 PORT=4000 SSRC=-1\r\n"
+                         "RemoteAddr: IP=192.0.2.2 PORT=4002 SSRC=3735928559\r\nLocalMetrics:\r\n"
+                         "QualityEst:MOSLQ=4.1\r\n",
+                         out) == QosDecodeStatus::Ok);
+  CHECK(out[0].ssrc == 0xdeadbeefu);
+  CHECK(out[0].reporter_ssrc == 0xffffffffu);
+  CHECK(*out[0].mos == Approx(4.1));
   // No metrics: empty. Not a report: BadFormat.
   out.clear();
   CHECK(decodeVqRtcpXr("VQSessionReport: CallTerm\r\nCallID: x\r\n", out) == QosDecodeStatus::Empty);

@@ -10,6 +10,7 @@
 #include "store/search_key.h"
 #include "tests/support/test_database.h"
 #include "tests/writer/writer_corpus.h"
+#include "writer/disk_guard.h"
 #include "writer/partition_maintainer.h"
 #include "writer/record_converter.h"
 #include "writer/row_inserter.h"
@@ -208,4 +209,38 @@ TEST_CASE("sip_qos hours go with the calls class's retention, not the default on
   REQUIRE(m.runOnce(db.conn(), kHour14 + 4 * kHourUs + 30ull * 60 * 1000000, outcome, error));
   CHECK(db.count("SELECT COUNT(*) FROM sip_qos") == 2);
   CHECK(db.count("SELECT COUNT(*) FROM sip_qos WHERE call_id = 'c2'") == 2);
+}
+
+TEST_CASE("The disk guard drops sip_qos hours with the calls class's priority, after every other class",
+          "[writer][diskguard][db][qos]") {
+  test::TestDatabase db("qos_guard");
+  PartitionOptions opt;
+  opt.ahead = std::chrono::hours(1);  // hours 14 and 15 of every series
+  prepare(db, opt);
+  DiskGuardOptions g;
+  g.min_free_percent = 100;  // always short of space: the guard drops every hour it may
+  g.datadir = "/";
+  g.max_drops_per_round = 1000;
+  DiskGuard guard(g, opt, "");
+  DiskGuardOutcome outcome;
+  DbError error;
+  INFO(error.describe());
+  REQUIRE(guard.runOnce(db.conn(), kHour14 + 3 * kHourUs, outcome, error));
+  CHECK(outcome.nothing_left);
+  size_t first_qos = outcome.dropped.size(), last_lower = 0, qos = 0;
+  for (size_t i = 0; i < outcome.dropped.size(); ++i) {
+    const DropCandidate& d = outcome.dropped[i];
+    INFO(d.table << " " << d.partition << " priority " << d.priority);
+    if (d.table == "sip_qos") {
+      ++qos;
+      first_qos = std::min(first_qos, i);
+      CHECK(d.priority == g.class_priority[0]);
+    } else if (d.priority < g.class_priority[0]) {
+      last_lower = i;
+    }
+  }
+  CHECK(qos == 2);
+  CHECK(first_qos > last_lower);  // registrations, other, rejects, hep_other, headers went first
+  CHECK(db.count("SELECT COUNT(*) FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = DATABASE() AND "
+                 "TABLE_NAME = 'sip_qos'") == 2);  // p_past and p_future stay
 }

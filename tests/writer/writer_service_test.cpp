@@ -169,6 +169,42 @@ TEST_CASE("Frames that are not a SipBatch are counted and dropped, the rest is s
   CHECK(p.metrics.receiver.bus_bad_messages.value() == 1);
 }
 
+TEST_CASE("The duplicate window keys a record of reports alone on its reports: resent once, distinct kept",
+          "[writer][service][dedup][qos][db]") {
+  test::TestDatabase db("svc_qos_dedup");
+  WriterOptions o = optionsFor(db.options());
+  o.dedup = {};  // on, as shipped
+  o.batch.flush = 50ms;
+  Pipeline p(o);
+  // Two RTCP reports of one stream, same addresses, 10 ms apart, payload dropped by the parser.
+  auto report = [](uint64_t t, uint32_t highest_seq) {
+    wire::SipRecord r;
+    auto* pk = r.mutable_packet();
+    pk->set_capture_time_us(t);
+    pk->set_src_ip(std::string("\x0a\x00\x00\x05", 4));
+    pk->set_dst_ip(std::string("\x0a\x00\x00\x06", 4));
+    pk->set_src_port(40001);
+    pk->set_dst_port(30001);
+    pk->set_payload_type(5);
+    pk->set_correlation_id("dedup-call");
+    wire::QosFields* q = r.add_qos();
+    q->set_source(1);
+    q->set_report_type(201);
+    q->set_ssrc(7);
+    q->set_has_highest_seq(true);
+    q->set_highest_seq(highest_seq);
+    return r;
+  };
+  const uint64_t now = systemNowUs();
+  const wire::SipRecord a = report(now, 1000), b = report(now + 10000, 1250);
+  p.send({a, b});
+  p.send({a});  // a resend of the first: dropped
+  CHECK(test::waitFor([&] { return p.metrics.receiver.duplicates_dropped.value() == 1; }, 10s));
+  CHECK(test::waitFor([&] { return db.count("SELECT COUNT(*) FROM sip_qos") == 2; }, 10s));
+  CHECK(db.count("SELECT COUNT(DISTINCT highest_seq) FROM sip_qos") == 2);
+  CHECK(test::waitFor([&] { return p.metrics.insert.rows_qos.value() == 2; }, 5s));
+}
+
 TEST_CASE("Writer keeps rows in memory while the database is away and stores them when it is back",
           "[writer][service][outage][db]") {
   PrivateMariaDb server("outage");
