@@ -145,7 +145,7 @@ bool MediaTap::onMedia(const PacketView& view) {
 }
 
 void MediaTap::sendRtcp(const PacketView& view, std::string_view call_id) {
-  if (out_.emit(view, kHepPayloadRtcp, call_id)) ++counters_.rtcp_sent;
+  if (out_.emit(view, kPayloadRtcp, call_id)) ++counters_.rtcp_sent;
   else ++counters_.media_encode_errors;
 }
 
@@ -197,7 +197,7 @@ void MediaTap::report(Stream& s, bool final, uint64_t now_us) {
   v.ts_sec = uint32_t(now_us / 1000000);
   v.ts_usec = uint32_t(now_us % 1000000);
   v.payload = json_;
-  if (out_.emit(v, kHepPayloadRtpStats, s.call_id)) ++counters_.rtp_reports_sent;
+  if (out_.emit(v, kPayloadAgentRtp, s.call_id)) ++counters_.rtp_reports_sent;
   else ++counters_.media_encode_errors;
 }
 

@@ -37,10 +37,6 @@
 
 namespace sipvault::agent {
 
-// HEP payload types the tap emits (chunk 11).
-inline constexpr uint8_t kHepPayloadRtcp = 5;       // raw RTCP compound packet
-inline constexpr uint8_t kHepPayloadRtpStats = 34;  // sipvault-agent RTP statistics, JSON
-
 struct MediaTapOptions {
   // Forward RTCP of learned calls as HEP 5. agent.rtcp (default true)
   bool rtcp = true;

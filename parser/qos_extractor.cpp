@@ -67,7 +67,7 @@ void setAddress(std::string* out, std::string_view text) {
 }  // namespace
 
 bool isQosPayloadType(uint32_t payload_type) {
-  return payload_type == kPayloadRtcpJson || payload_type == kPayloadAgentRtp;
+  return payload_type == kPayloadRtcp || payload_type == kPayloadAgentRtp;
 }
 
 qos::QosDecodeStatus decodeHepQos(uint32_t payload_type, std::string_view payload, uint64_t capture_us,

@@ -37,7 +37,7 @@ inline constexpr uint8_t kIpProtoSctp = 132;
 
 // HEP payload types (chunk 0x000b) we treat specially.
 inline constexpr uint8_t kPayloadSip = 1;
-inline constexpr uint8_t kPayloadRtcpJson = 5;  // RTCP: raw compound packets or JSON (qos/rtcp_decoder.h, rtcp_json.h)
+inline constexpr uint8_t kPayloadRtcp = 5;  // RTCP: raw compound packets or JSON (qos/rtcp_decoder.h, rtcp_json.h)
 inline constexpr uint8_t kPayloadAgentRtp = 34;  // sipvault-agent's RTP statistics, JSON (qos/rtcp_json.h)
 inline constexpr uint8_t kPayloadLog = 100;
 

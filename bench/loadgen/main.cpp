@@ -124,7 +124,7 @@ class RtcpLoad {
     p.ip_proto = kIpProtoUdp;
     p.ts_sec = uint32_t(t_us / 1000000);
     p.ts_usec = uint32_t(t_us % 1000000);
-    p.payload_type = kPayloadRtcpJson;  // HEP 5: RTCP, raw here
+    p.payload_type = kPayloadRtcp;  // HEP 5: RTCP, raw here
     p.capture_id = 100;
     const std::string call_id = bench::CallGenerator::callId(gen_.seed(), c.call);
     p.correlation_id = call_id;

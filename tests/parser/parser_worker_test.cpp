@@ -63,7 +63,7 @@ TEST_CASE("a PacketBatch without records still yields a SipBatch to ack, unless 
   rig.options.keep_non_sip = false;  // an RTCP-only batch then yields no record
   wire::PacketBatch rtcp = batchOf(0, 9, 5);
   wire::CapturedPacket* p = rtcp.add_packets();
-  p->set_payload_type(kPayloadRtcpJson);
+  p->set_payload_type(kPayloadRtcp);
   p->set_payload("{}");
 
   wire::SipBatch out;
@@ -73,7 +73,7 @@ TEST_CASE("a PacketBatch without records still yields a SipBatch to ack, unless 
   CHECK(out.origins(0).sequence() == 5);
 
   rtcp = batchOf(0, 0, 5);
-  rtcp.add_packets()->set_payload_type(kPayloadRtcpJson);
+  rtcp.add_packets()->set_payload_type(kPayloadRtcp);
   CHECK_FALSE(rig.worker.convert(rtcp, out));  // nothing to store, nobody to ack: skipped as before
   wire::PacketBatch quiet = batchOf(1, 0, 6);
   REQUIRE(rig.worker.convert(quiet, out));

@@ -175,7 +175,7 @@ TEST_CASE("A raw RTCP SR+RR compound (HEP 5) becomes reports on the correlation 
           "[parser][qos][rtcp]") {
   Builder b;
   wire::PacketBatch in;
-  addPacket(in, kPayloadRtcpJson, srRrCompound(), "call-rtcp@test");
+  addPacket(in, kPayloadRtcp, srRrCompound(), "call-rtcp@test");
   const wire::SipBatch out = b.build(in);
   REQUIRE(out.records_size() == 1);
   const wire::SipRecord& r = out.records(0);
@@ -223,10 +223,10 @@ TEST_CASE("Garbage HEP 5 payloads are kept raw as before and counted by reason",
   std::string truncated = srRrCompound();
   truncated.resize(20);  // the SR's length says 52 bytes
   const std::string rtp = "\x80\x08\x00\x01garbage RTP not RTCP"s;
-  addPacket(in, kPayloadRtcpJson, rtp, "c1");
-  addPacket(in, kPayloadRtcpJson, truncated, "c2");
-  addPacket(in, kPayloadRtcpJson, "{\"not\": \"a report\"", "c3");  // unterminated JSON
-  addPacket(in, kPayloadRtcpJson, "", "c4");
+  addPacket(in, kPayloadRtcp, rtp, "c1");
+  addPacket(in, kPayloadRtcp, truncated, "c2");
+  addPacket(in, kPayloadRtcp, "{\"not\": \"a report\"", "c3");  // unterminated JSON
+  addPacket(in, kPayloadRtcp, "", "c4");
   const wire::SipBatch out = b.build(in);
   REQUIRE(out.records_size() == 4);
   CHECK(out.records(0).packet().payload() == rtp);
@@ -242,7 +242,7 @@ TEST_CASE("Garbage HEP 5 payloads are kept raw as before and counted by reason",
   off.qos = false;
   RecordBuilder raw_builder(off, b.metrics);
   wire::PacketBatch in2;
-  addPacket(in2, kPayloadRtcpJson, srRrCompound(), "c5");
+  addPacket(in2, kPayloadRtcp, srRrCompound(), "c5");
   wire::SipBatch out2;
   raw_builder.build(in2, out2);
   REQUIRE(out2.records_size() == 1);

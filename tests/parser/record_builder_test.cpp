@@ -37,7 +37,7 @@ TEST_CASE("the record builder extracts SIP fields, keeps rejects and non-SIP by 
   wire::PacketBatch in;
   addPacket(in, kPayloadSip, kInvite);
   addPacket(in, kPayloadSip, "this is not SIP\r\n\r\n");
-  addPacket(in, kPayloadRtcpJson, R"({"sender_information":{}})");
+  addPacket(in, kPayloadRtcp, R"({"sender_information":{}})");
   wire::SipBatch out;
   builder.build(in, out);
   REQUIRE(out.records_size() == 3);
@@ -65,7 +65,7 @@ TEST_CASE("the record builder extracts SIP fields, keeps rejects and non-SIP by 
   CHECK(out.records(1).packet().payload() == "this is not SIP\r\n\r\n");
   CHECK_FALSE(out.records(2).has_sip());
   CHECK(out.records(2).reject_reason().empty());
-  CHECK(out.records(2).packet().payload_type() == kPayloadRtcpJson);
+  CHECK(out.records(2).packet().payload_type() == kPayloadRtcp);
 
   CHECK(metrics.sip_parsed.value() == 1);
   CHECK(metrics.non_sip_kept.value() == 1);

@@ -205,7 +205,7 @@ TEST_CASE("hep-wireshark capture decodes: 6 SIP, 1 log, 1 RTCP-JSON with auth ke
       ++logs;
       CHECK(p.payload.starts_with("SYSLOG: Processing OPTIONS"));
       CHECK(p.src_port == 0);
-    } else if (p.payload_type == kPayloadRtcpJson) {
+    } else if (p.payload_type == kPayloadRtcp) {
       ++rtcp;
       CHECK(p.payload.starts_with("{\"sender_information\":"));
     }

@@ -20,7 +20,7 @@ TEST_CASE("the RTCP-JSON HEP 5 payload of a real capture decodes", "[qos][json][
   int found = 0;
   for (const auto& d : datagrams) {
     const auto hep = sipvault::decodeHep(d.payload, scratch);
-    if (!hep || hep.packet->payload_type != sipvault::kPayloadRtcpJson) continue;
+    if (!hep || hep.packet->payload_type != sipvault::kPayloadRtcp) continue;
     ++found;
     const auto& p = *hep.packet;
     CHECK(p.correlation_id == "qgf3dm9rudi@127.0.0.1");

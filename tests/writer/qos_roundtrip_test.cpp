@@ -43,7 +43,7 @@ wire::SipRecord rtcpRecord(uint64_t capture_us, const std::string& call_id) {
   p->set_src_port(40001);
   p->set_dst_port(30001);
   p->set_ip_proto(17);
-  p->set_payload_type(kPayloadRtcpJson);
+  p->set_payload_type(kPayloadRtcp);
   p->set_capture_id(77);
   p->set_node_name("media\t'node\\");  // bytes that LOAD DATA and SQL quoting must carry
   p->set_correlation_id(call_id);

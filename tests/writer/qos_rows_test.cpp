@@ -31,7 +31,7 @@ wire::SipRecord rtcpRecord() {
   p->set_src_port(40001);
   p->set_dst_port(30001);
   p->set_ip_proto(17);
-  p->set_payload_type(kPayloadRtcpJson);
+  p->set_payload_type(kPayloadRtcp);
   p->set_capture_id(77);
   p->set_node_name("media-1");
   p->set_correlation_id("call-7@example.org");

@@ -92,14 +92,14 @@ TEST_CASE("Rejected SIP goes to sip_rejects with its reason and raw bytes", "[wr
 
 TEST_CASE("Non-SIP payload types go to hep_other keyed by correlation id", "[writer][convert]") {
   wire::SipRecord rec;
-  rec.mutable_packet()->set_payload_type(kPayloadRtcpJson);
+  rec.mutable_packet()->set_payload_type(kPayloadRtcp);
   rec.mutable_packet()->set_payload(R"({"type":200,"ssrc":"0x1234"})");
   rec.mutable_packet()->set_correlation_id("wsinv.ndaksdj@192.0.2.1");
   RowBatch batch;
   RecordConverter().append(rec, batch);
   REQUIRE(batch.others.size() == 1);
   CHECK(batch.others[0].correlation_hash == searchKey("wsinv.ndaksdj@192.0.2.1"));
-  CHECK(batch.others[0].packet.payload_type == kPayloadRtcpJson);
+  CHECK(batch.others[0].packet.payload_type == kPayloadRtcp);
 }
 
 TEST_CASE("Out-of-range numbers and odd addresses are clamped, not trusted", "[writer][convert]") {

@@ -192,7 +192,7 @@ TEST_CASE("Rejects and non-SIP payloads land in their own tables", "[writer][rou
   }
   wire::SipRecord rtcp;
   rtcp.mutable_packet()->set_capture_time_us(kNow);
-  rtcp.mutable_packet()->set_payload_type(kPayloadRtcpJson);
+  rtcp.mutable_packet()->set_payload_type(kPayloadRtcp);
   rtcp.mutable_packet()->set_correlation_id("wsinv.ndaksdj@192.0.2.1");
   rtcp.mutable_packet()->set_payload(R"({"sender_information":{"packets":42},"ssrc":305419896,"type":200})");
   records.push_back(rtcp);
@@ -252,7 +252,7 @@ TEST_CASE("Writers number their rows from disjoint blocks: no id repeats across 
     for (size_t i = 0; i < n; ++i) conv.append(corpus, batch);
     wire::SipRecord other;
     other.mutable_packet()->set_capture_time_us(kNow);
-    other.mutable_packet()->set_payload_type(kPayloadRtcpJson);
+    other.mutable_packet()->set_payload_type(kPayloadRtcp);
     other.mutable_packet()->set_payload("{}");
     conv.append(other, batch);
     return batch;
