@@ -7,7 +7,9 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A random port below the kernel's ephemeral range, free for TCP and UDP now (a bind(0) port comes from
+# that range, where another test's outgoing connection can take it before our daemon binds it).
+free_port() { python3 "$(dirname "${BASH_SOURCE[0]}")/../support/free_port.py"; }
 # bg LOGNAME CMD... : start in the background, remember the PID in $last_pid
 bg() { local log=$1; shift; "$@" >"$work/$log.log" 2>&1 & last_pid=$!; pids+=($last_pid); }
 sql() { mariadb --no-defaults --protocol=socket --socket="$sock" -usipvault -psipvault "$db" -N -B -e "$1"; }

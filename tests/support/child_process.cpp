@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -77,16 +78,32 @@ bool ChildProcess::waitForLog(const std::string& text, std::chrono::milliseconds
   return false;
 }
 
-int freePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+namespace {
+
+bool bindable(int type, int port) {
+  const int fd = ::socket(AF_INET, type, 0);
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-  socklen_t len = sizeof sa;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  sa.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
   ::close(fd);
-  return ntohs(sa.sin_port);
+  return ok;
+}
+
+}  // namespace
+
+// A random port below the kernel's ephemeral range (32768-60999), free for TCP and UDP now. A
+// port from bind(0) comes from that range, where another test's outgoing connection may take it
+// between this probe and the daemon's bind ("Address already in use").
+int freePort() {
+  static std::mt19937 pick(std::random_device{}());
+  std::uniform_int_distribution<int> in_range(kFreePortFirst, kFreePortLast);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const int port = in_range(pick);
+    if (bindable(SOCK_STREAM, port) && bindable(SOCK_DGRAM, port)) return port;
+  }
+  throw std::runtime_error("no free port in " + std::to_string(kFreePortFirst) + "-" + std::to_string(kFreePortLast));
 }
 
 std::string binaryPath(const std::string& subdir, const std::string& name) {

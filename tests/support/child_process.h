@@ -33,6 +33,9 @@ class ChildProcess {
 };
 
 // A TCP/UDP port that was free a moment ago on 127.0.0.1.
+// Test ports: random in [kFreePortFirst, kFreePortLast], below the ephemeral range, free when asked.
+inline constexpr int kFreePortFirst = 15000;
+inline constexpr int kFreePortLast = 21999;
 [[nodiscard]] int freePort();
 // Path of a built binary (SIPVAULT_BINARY_DIR/<subdir>/<name>).
 [[nodiscard]] std::string binaryPath(const std::string& subdir, const std::string& name);
