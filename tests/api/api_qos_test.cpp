@@ -300,7 +300,7 @@ void loadCalls() {
                               logs + "/parser.log");
     REQUIRE(parser.waitForLog("event=started", 30s));
     test::ChildProcess collector({test::binaryPath("collector", "sipvault-collector"), "--udp",
-                                  "127.0.0.1:" + std::to_string(hep_port), "--output",
+                                  "127.0.0.1:" + std::to_string(hep_port), "--tcp=", "--output",
                                   "bind:tcp://127.0.0.1:" + std::to_string(parser_in)},
                                  logs + "/collector.log");
     REQUIRE(collector.waitForLog("event=bus_bound", 30s));
