@@ -23,26 +23,25 @@ export function requireEnv(name) {
   return value;
 }
 
-// A TCP port nobody listens on right now (and, for `udp`, a free UDP port with the same number).
-export async function freePort({ udp = false } = {}) {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await new Promise((resolve, reject) => {
-      const server = net.createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const { port: p } = server.address();
-        server.close(() => resolve(p));
-      });
-    });
-    if (!udp) return port;
-    const ok = await new Promise((resolve) => {
-      const socket = dgram.createSocket('udp4');
-      socket.once('error', () => resolve(false));
-      socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
-    });
-    if (ok) return port;
+// A port nobody listens on right now, TCP and UDP, random in 15000-21999: below the kernel's ephemeral
+// range, where a listen(0) port comes from and another test's outgoing connection can take it before
+// our daemon binds it (tests/support/free_port.py, child_process.h kFreePortFirst/Last).
+export async function freePort() {
+  const tcpFree = (port) => new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+  const udpFree = (port) => new Promise((resolve) => {
+    const socket = dgram.createSocket('udp4');
+    socket.once('error', () => resolve(false));
+    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+  });
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 15000 + Math.floor(Math.random() * 7000);
+    if ((await tcpFree(port)) && (await udpFree(port))) return port;
   }
-  throw new Error('no free port found');
+  throw new Error('no free port found in 15000-21999');
 }
 
 export async function waitFor(what, check, { timeoutMs = 30_000, intervalMs = 100, process: proc } = {}) {
