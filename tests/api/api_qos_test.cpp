@@ -288,23 +288,8 @@ void loadCalls() {
     }
     const std::string logs = std::string(SIPVAULT_BINARY_DIR) + "/tests/api/qos-logs";
     std::filesystem::create_directories(logs);
-    const int parser_in = test::freePort(), writer_in = test::freePort(), hep_port = test::freePort();
-    test::ChildProcess writer({test::binaryPath("writer", "sipvault-writer"), "--listen",
-                               "bind:tcp://127.0.0.1:" + std::to_string(writer_in), "--db-socket",
-                               SIPVAULT_TEST_DB_SOCKET, "--db-name", kDatabase},
-                              logs + "/writer.log");
-    REQUIRE(writer.waitForLog("event=bus_bound", 30s));
-    test::ChildProcess parser({test::binaryPath("parser", "sipvault-parser"), "--input",
-                               "connect:tcp://127.0.0.1:" + std::to_string(parser_in), "--output",
-                               "connect:tcp://127.0.0.1:" + std::to_string(writer_in)},
-                              logs + "/parser.log");
-    REQUIRE(parser.waitForLog("event=started", 30s));
-    test::ChildProcess collector({test::binaryPath("collector", "sipvault-collector"), "--udp",
-                                  "127.0.0.1:" + std::to_string(hep_port), "--tcp=", "--output",
-                                  "bind:tcp://127.0.0.1:" + std::to_string(parser_in)},
-                                 logs + "/collector.log");
-    REQUIRE(collector.waitForLog("event=bus_bound", 30s));
-    std::this_thread::sleep_for(300ms);
+    CapturePipeline pipeline(logs);
+    const int hep_port = pipeline.hepPort();
     const std::vector<std::string> packets = sipPackets();
     for (const std::string& packet : packets) sendUdp(hep_port, packet);
     for (const std::string& packet : rtcpPackets()) sendUdp(hep_port, packet);
@@ -328,9 +313,7 @@ void loadCalls() {
       std::this_thread::sleep_for(200ms);
     }
     REQUIRE(rtcp_seen == 3);
-    collector.stop();
-    parser.stop();
-    writer.stop();
+    pipeline.stop();
     storeReports(reports());
   });
 }

@@ -130,24 +130,8 @@ void loadKeepAlives() {
       REQUIRE(db->execute("DELETE FROM sip_summaries WHERE src_ip IN (X'c6336401', X'c6336402')", error));
     }
 
-    const int parser_in = test::freePort(), writer_in = test::freePort(), hep_port = test::freePort();
-    test::ChildProcess writer({test::binaryPath("writer", "sipvault-writer"), "--listen",
-                               "bind:tcp://127.0.0.1:" + std::to_string(writer_in), "--db-socket",
-                               SIPVAULT_TEST_DB_SOCKET, "--db-name", kDatabase},
-                              logs + "/writer.log");
-    REQUIRE(writer.waitForLog("event=bus_bound", 30s));
-    test::ChildProcess parser(
-        {test::binaryPath("parser", "sipvault-parser"), "--config", logs + "/parser.ini", "--input",
-         "connect:tcp://127.0.0.1:" + std::to_string(parser_in), "--output",
-         "connect:tcp://127.0.0.1:" + std::to_string(writer_in)},
-        logs + "/parser.log");
-    REQUIRE(parser.waitForLog("event=started", 30s));
-    test::ChildProcess collector({test::binaryPath("collector", "sipvault-collector"), "--udp",
-                                  "127.0.0.1:" + std::to_string(hep_port), "--tcp=", "--output",
-                                  "bind:tcp://127.0.0.1:" + std::to_string(parser_in)},
-                                 logs + "/collector.log");
-    REQUIRE(collector.waitForLog("event=bus_bound", 30s));
-    std::this_thread::sleep_for(300ms);
+    CapturePipeline pipeline(logs, {"--config", logs + "/parser.ini"});
+    const int hep_port = pipeline.hepPort();
     for (const std::string& packet : keepAlives()) sendUdp(hep_port, packet);
 
     const std::string target =
@@ -161,9 +145,7 @@ void loadKeepAlives() {
       std::this_thread::sleep_for(200ms);
     }
     REQUIRE(seen == 11);
-    collector.stop();
-    parser.stop();
-    writer.stop();
+    pipeline.stop();
   });
 }
 

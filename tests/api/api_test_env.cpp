@@ -330,6 +330,48 @@ const std::vector<TruthMessage>& truth() {
   return messages;
 }
 
+namespace {
+
+std::vector<std::string> withArgs(std::vector<std::string> argv, const std::vector<std::string>& extra) {
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
+void awaitLog(test::ChildProcess& p, const std::string& what, const std::string& text) {
+  if (!p.waitForLog(text, 30s)) throw std::runtime_error(what + " did not start (no " + text + " in its log)");
+}
+
+}  // namespace
+
+CapturePipeline::CapturePipeline(const std::string& log_dir, const std::vector<std::string>& parser_args)
+    : parser_in_(test::freePort()),
+      writer_in_(test::freePort()),
+      hep_port_(test::freePort()),
+      writer_({test::binaryPath("writer", "sipvault-writer"), "--listen",
+               "bind:tcp://127.0.0.1:" + std::to_string(writer_in_), "--db-socket", SIPVAULT_TEST_DB_SOCKET,
+               "--db-name", kDatabase},
+              log_dir + "/writer.log"),
+      parser_(withArgs({test::binaryPath("parser", "sipvault-parser"), "--input",
+                        "connect:tcp://127.0.0.1:" + std::to_string(parser_in_), "--output",
+                        "connect:tcp://127.0.0.1:" + std::to_string(writer_in_)},
+                       parser_args),
+              log_dir + "/parser.log"),
+      collector_({test::binaryPath("collector", "sipvault-collector"), "--udp",
+                  "127.0.0.1:" + std::to_string(hep_port_), "--tcp=", "--output",
+                  "bind:tcp://127.0.0.1:" + std::to_string(parser_in_)},
+                 log_dir + "/collector.log") {
+  awaitLog(writer_, "sipvault-writer", "event=bus_bound");
+  awaitLog(parser_, "sipvault-parser", "event=started");
+  awaitLog(collector_, "sipvault-collector", "event=bus_bound");
+  std::this_thread::sleep_for(300ms);  // the parser's connect to the collector's fresh bind
+}
+
+void CapturePipeline::stop() {
+  collector_.stop();
+  parser_.stop();
+  writer_.stop();
+}
+
 bool pipelineLoaded() {
   try {
     auto db = connect(true);

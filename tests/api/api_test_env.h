@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "child_process.h"
+
 namespace sipvault::apitest {
 
 inline constexpr const char* kDatabase = "sipvault_apitest";
@@ -84,6 +86,22 @@ struct TruthReject {
 
 // One UDP datagram to 127.0.0.1:port (HEP into a collector).
 void sendUdp(int port, const std::string& bytes);
+
+// A private collector -> parser -> writer into kDatabase, for a test that sends its own HEP: each
+// daemon logs into `log_dir`, `parser_args` are added to the parser's (e.g. --config FILE). Ready
+// when constructed (throws std::runtime_error naming the daemon that did not start); every daemon
+// is stopped by PID when it goes.
+class CapturePipeline {
+ public:
+  explicit CapturePipeline(const std::string& log_dir, const std::vector<std::string>& parser_args = {});
+  [[nodiscard]] int hepPort() const { return hep_port_; }
+  // SIGTERM in pipeline order (collector, parser, writer): what was received gets stored.
+  void stop();
+
+ private:
+  int parser_in_, writer_in_, hep_port_;
+  test::ChildProcess writer_, parser_, collector_;
+};
 
 [[nodiscard]] bool pipelineLoaded();
 // Throws std::runtime_error naming what failed.
