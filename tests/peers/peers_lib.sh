@@ -152,8 +152,13 @@ capture() {
 
 stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
-# The Call-ID of the first INVITE in a capture of the SIP.
-call_id_of() { tshark -r "$1" -Y 'sip.Method == "INVITE"' -T fields -e sip.Call-ID 2>/dev/null | head -1; }
+# The Call-ID of the first INVITE in a capture of the SIP. Every SIP packet has Kamailio's port on
+# one side; tshark is told it is SIP, because it dissects by the lower UDP port first and some
+# bases of the random block are other protocols' ports to it (26000 quake, 27500 quakeworld, ...).
+call_id_of() {
+  tshark -r "$1" -d "udp.port==$kamailio_port,sip" -Y 'sip.Method == "INVITE"' -T fields -e sip.Call-ID \
+    2>/dev/null | head -1
+}
 
 # record_call HEP_PORT SECONDS [udp|tcp]: the whole real call. tcpdump records what is sent to
 # HEP_PORT (rtpengine over UDP or TCP, Kamailio over UDP) in
