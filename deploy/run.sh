@@ -44,6 +44,9 @@ db_sock="$var/mariadb/mysqld.sock"
 
 start writer "$bin/writer/sipvault-writer" --config "$root/deploy/config/writer.ini" \
   --db-socket "$db_sock" --metrics-listen 127.0.0.1:9121
+# The writer migrates the schema at start; the parsers read api_aliases from it (KPI labels), so
+# they start once the writer has logged the schema (within 30 s; they retry on their own after that).
+for _ in $(seq 1 300); do grep -q 'event=schema' "$var/log/writer.log" 2>/dev/null && break; sleep 0.1; done
 for i in 1 2; do
   start "parser$i" "$bin/parser/sipvault-parser" --config "$root/deploy/config/parser.ini" --id "$i" \
     --db-socket "$db_sock" --metrics-listen "127.0.0.1:$((9110 + i))"

@@ -33,7 +33,23 @@ install_missing_packages() {
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}" || { [ $had_policy -eq 0 ] && rm -f /usr/sbin/policy-rc.d; exit 1; }
   [ $had_policy -eq 0 ] && rm -f /usr/sbin/policy-rc.d
+  disable_new_services "${missing[@]}"
   return 0
+}
+
+# The daemons those packages ship (MariaDB, Kamailio, rtpengine, Prometheus) are tools and peers
+# for sipvault's own private instances: policy-rc.d kept them from starting now, and this keeps
+# them from starting at the next boot on their default ports. Only units of packages this run
+# installed; a service the machine already had is left as it was.
+disable_new_services() {
+  command -v systemctl >/dev/null || return 0
+  local units=() f
+  while read -r f; do
+    [ -f "$f" ] && [ ! -L "$f" ] && units+=("$(basename "$f")")  # aliases (mysql.service) follow their unit
+  done < <(dpkg-query -L "$@" 2>/dev/null | grep -E '^/(usr/)?lib/systemd/system/[^/@]+\.service$' | sort -u)
+  [ ${#units[@]} -eq 0 ] && return 0
+  log "not starting at boot: ${units[*]}"
+  for f in "${units[@]}"; do systemctl disable --quiet "$f" 2>/dev/null || true; done
 }
 
 build_preset() {
