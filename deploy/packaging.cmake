@@ -16,7 +16,8 @@
 # /etc/sipvault/agent.ini (a conffile), /usr/share/doc/sipvault-agent/.
 # Server layout: /usr/bin/sipvault-{collector,parser,writer,api,hepdump},
 # /lib/systemd/system/sipvault-{collector,parser@,writer,api}.service, /etc/sipvault/{collector,
-# parser,writer,api}.ini, /usr/share/sipvault/ui/, /var/lib/sipvault/ (spool, admin password).
+# parser,writer,api}.ini, /usr/share/sipvault/ui/, /var/lib/sipvault/ (spool, admin password),
+# /usr/bin/sipvault-cluster (the query node's tool) with examples/cluster.ini in its doc directory.
 if(NOT TARGET sipvault-agent)
   return()
 endif()
@@ -84,8 +85,15 @@ if(TARGET sipvault-collector AND TARGET sipvault-parser AND TARGET sipvault-writ
     "   (the writer creates and migrates the schema; the api prints the first admin's password to\n"
     "   /var/lib/sipvault/api-admin-password).\n"
     "3. Point HEP senders (sipvault-agent, Kamailio siptrace, sngrep -H) at port 9060.\n"
-    "Monitoring: deploy/prometheus/ in the source tree. Options: sipvault-<daemon> --help\n")
+    "Monitoring: deploy/prometheus/ in the source tree. Options: sipvault-<daemon> --help\n"
+    "Cluster (a query node reading several capture nodes through Spider): sipvault-cluster --help,\n"
+    "examples/cluster.ini here, and docs/cluster.md in the source tree.\n")
   install(FILES ${_srv}/README DESTINATION share/doc/sipvault-server COMPONENT server)
+  # The cluster tool (docs/cluster.md) for a query node: Python 3 and the mariadb client, both
+  # Recommended; its node list is an example, not a conffile (only a head has one).
+  install(PROGRAMS ${PROJECT_SOURCE_DIR}/tools/sipvault-cluster DESTINATION bin COMPONENT server)
+  install(FILES ${PROJECT_SOURCE_DIR}/deploy/config/cluster.ini
+          DESTINATION share/doc/sipvault-server/examples COMPONENT server)
 
   file(WRITE ${_srv}/conffiles
     "/etc/sipvault/collector.ini\n/etc/sipvault/parser.ini\n/etc/sipvault/writer.ini\n/etc/sipvault/api.ini\n")
@@ -145,7 +153,7 @@ set(CPACK_DEBIAN_SERVER_PACKAGE_NAME "sipvault-server")
 set(CPACK_DEBIAN_SERVER_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_SERVER_PACKAGE_SECTION "net")
 set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "passwd")
-set(CPACK_DEBIAN_SERVER_PACKAGE_RECOMMENDS "mariadb-server")
+set(CPACK_DEBIAN_SERVER_PACKAGE_RECOMMENDS "mariadb-server, mariadb-client, python3")
 set(CPACK_COMPONENT_SERVER_DESCRIPTION "sipvault SIP capture server\n\
 Receives HEP (UDP, TCP, TLS) and IP-in-IP mirrors, parses SIP and stores every message in\n\
 MariaDB for days (collector, parser, writer); the api serves search, call flows, pcap export\n\

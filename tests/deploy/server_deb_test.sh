@@ -39,10 +39,11 @@ deb=$work/$(basename "$deb")
 listing=$(dpkg-deb -c "$deb" | awk '{print $6}')  # once: grep -q on a live pipe would SIGPIPE dpkg-deb
 files=$(grep -v '/$' <<<"$listing" | grep -v '^./usr/share/sipvault/ui/' | sort | tr '\n' ' ')
 want="./etc/sipvault/api.ini ./etc/sipvault/collector.ini ./etc/sipvault/parser.ini ./etc/sipvault/writer.ini \
-./usr/bin/sipvault-api ./usr/bin/sipvault-collector ./usr/bin/sipvault-hepdump ./usr/bin/sipvault-parser \
-./usr/bin/sipvault-writer ./usr/lib/systemd/system/sipvault-api.service \
+./usr/bin/sipvault-api ./usr/bin/sipvault-cluster ./usr/bin/sipvault-collector ./usr/bin/sipvault-hepdump \
+./usr/bin/sipvault-parser ./usr/bin/sipvault-writer ./usr/lib/systemd/system/sipvault-api.service \
 ./usr/lib/systemd/system/sipvault-collector.service ./usr/lib/systemd/system/sipvault-parser@.service \
-./usr/lib/systemd/system/sipvault-writer.service ./usr/share/doc/sipvault-server/README "
+./usr/lib/systemd/system/sipvault-writer.service ./usr/share/doc/sipvault-server/README \
+./usr/share/doc/sipvault-server/examples/cluster.ini "
 [ "$files" = "$want" ] && ok "package holds the server's files" || bad "package files: $files"
 grep -qx './usr/share/sipvault/ui/index.html' <<<"$listing" && ok "web UI included" || bad "no web UI"
 if grep -q 'sipvault-agent' <<<"$listing"; then bad "agent inside the server package"; else ok "no agent files"; fi
@@ -56,6 +57,9 @@ dpkg-deb -e "$deb" "$work/control"
 
 if dpkg -i "$deb" >"$work/dpkg.log" 2>&1; then ok "dpkg -i installs"; else cat "$work/dpkg.log"; bad "dpkg -i"; fi
 getent passwd sipvault >/dev/null && ok "system user sipvault created" || bad "no sipvault user"
+# The installed cluster tool runs and reads the installed example (check fails: no shard answers there).
+/usr/bin/sipvault-cluster --help >"$work/cluster-help.log" 2>&1 && grep -q 'apply' "$work/cluster-help.log" \
+  && ok "sipvault-cluster --help" || { cat "$work/cluster-help.log"; bad "sipvault-cluster --help"; }
 [ "$(stat -c %U /var/lib/sipvault)" = sipvault ] && ok "/var/lib/sipvault owned by sipvault" || bad "state dir"
 grep -q '^ui_dir = /usr/share/sipvault/ui$' /etc/sipvault/api.ini && ok "api.ini points at the installed UI" \
   || bad "api.ini ui_dir"
