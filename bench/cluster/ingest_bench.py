@@ -102,6 +102,12 @@ class Node:
             self.procs = None
 
 
+def loadavg():
+    """The machine's 1-minute load average: a trial that shared the cores with other work shows it here."""
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
+
+
 def run_trial(nodes, idle, args, trial):
     """One setup: the given nodes each take rate/len(nodes) for the duration, all at once."""
     for n in nodes:
@@ -110,6 +116,7 @@ def run_trial(nodes, idle, args, trial):
         rates = [args.rate // len(nodes) + (1 if i < args.rate % len(nodes) else 0) for i in range(len(nodes))]
         first = int(time.time() * 1000) % 10**9 * 1000
         cpu0 = {n.shard_id: n.cpu() for n in nodes}
+        load0 = loadavg()
         idle0 = pb.cpu_seconds(idle.db.pid()) if idle else 0.0
         children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         summaries, errors = [None] * len(nodes), []
@@ -140,13 +147,17 @@ def run_trial(nodes, idle, args, trial):
         for n, row in zip(nodes, per_node):
             cpu1 = n.cpu()
             row["cpu_s"] = {k: round(cpu1[k] - cpu0[n.shard_id][k], 2) for k in STAGES}
+            row["exited"] = {name: p.returncode for name, p in n.procs.items if p.poll() is not None}
             try:
                 row["collector_drops"] = metric(n.metrics, "sipvault_collector_dropped_total")
             except OSError:
                 row["collector_drops"] = -1
+            row["kernel_udp_drops"] = pb.udp_drops(n.hep)  # the collector's socket overflowed (it fell behind)
     finally:
         for n in nodes:
             n.stop_pipeline()
+    for n, row in zip(nodes, per_node):  # what the writer still stored while draining: late, not lost
+        row["stored_after_stop"] = n.count()
     sent, stored = sum(r["sent"] for r in per_node), sum(r["stored"] for r in per_node)
     cpu = {k: round(sum(r["cpu_s"][k] for r in per_node), 2) for k in STAGES}
     cpu["total"] = round(sum(cpu.values()), 2)
@@ -154,9 +165,9 @@ def run_trial(nodes, idle, args, trial):
            "rate": args.rate, "seconds": args.duration, "send_s": round(send_s, 1), "drain_s": round(drained_s, 1),
            "sent": sent, "stored": stored, "lost": sent - stored,
            "stored_rows_per_s": round(stored / args.duration), "cpu_s": cpu,
-           "cpu_us_per_stored_msg": {k: round(v / max(stored, 1) * 1e6, 2) for k, v in cpu.items()},
+           "cpu_us_per_stored_msg": {k: round(v / stored * 1e6, 2) if stored else None for k, v in cpu.items()},
            "loadgen_cpu_s": round(children1.ru_utime + children1.ru_stime - children0.ru_utime - children0.ru_stime, 2),
-           "per_node": per_node}
+           "loadavg_1m": [load0, loadavg()], "per_node": per_node}
     if idle:
         res["idle_node_mariadbd_s"] = round(pb.cpu_seconds(idle.db.pid()) - idle0, 2)
     return res
@@ -164,6 +175,7 @@ def run_trial(nodes, idle, args, trial):
 
 def median_of(trials, key, sub=None):
     values = [t[key][sub] if sub else t[key] for t in trials]
+    values = [v for v in values if v is not None]  # a trial that stored nothing has no cost per message
     return round(statistics.median(values), 2) if values else None
 
 
@@ -178,7 +190,8 @@ def summarize(trials):
     one, two = by[1], by[2]
     ratio = {"stored_rows_per_s": round(two["stored_rows_per_s"] / max(one["stored_rows_per_s"], 1), 3),
              "cpu_per_stored_msg": {k: round(two["cpu_us_per_stored_msg"][k] / one["cpu_us_per_stored_msg"][k], 3)
-                                    if one["cpu_us_per_stored_msg"][k] else None for k in STAGES + ("total",)}}
+                                    if one["cpu_us_per_stored_msg"][k] and two["cpu_us_per_stored_msg"][k] is not None
+                                    else None for k in STAGES + ("total",)}}
     return {"one_node": one, "two_nodes": two, "two_over_one": ratio}
 
 
@@ -191,9 +204,10 @@ def n_hosts(summary, host_cores):
     per_node = one["stored_rows_per_s"]
     return {
         "per_node_rows_per_s": per_node,
-        "per_node_rows_per_s_is_capacity": False,  # a lower bound: the rate sent, not the highest rate held
+        "note": "per-node rows/s is what one node stored of the rate sent here: a lower bound of its capacity, "
+                "not its highest loss-free rate (bench/pipeline/pipeline_bench.py measures that)",
         "per_node_held_without_loss": not one["lost_in_any_trial"],
-        "cores_per_node_at_this_rate": round(per_node * us / 1e6, 2),
+        "cores_per_node_at_this_rate": round(per_node * us / 1e6, 2) if us else None,
         "cpu_bound_rows_per_s_per_host": round(host_cores / (us / 1e6)) if us else None,
         "host_cores": host_cores,
         "aggregate_rows_per_s": {str(n): n * per_node for n in (1, 2, 3, 4, 8, 16)},
@@ -204,25 +218,34 @@ def n_hosts(summary, host_cores):
 
 
 def print_report(trials, summary, arith):
-    print("\n| trial | setup | sent | stored | lost | stored rows/s | CPU us per stored message: "
-          "collector / parser / writer / mariadbd = total |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| trial | setup | sent | stored | lost | stored after stop | drops kernel + collector | stored rows/s "
+          "| CPU us per stored message: collector / parser / writer / mariadbd = total | load avg |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for t in trials:
         c = t["cpu_us_per_stored_msg"]
-        print("| %d | %s | %d | %d | %d | %d | %.1f / %.1f / %.1f / %.1f = %.1f |" % (
-            t["trial"], t["setup"], t["sent"], t["stored"], t["lost"], t["stored_rows_per_s"],
-            c["collector"], c["parser"], c["writer"], c["mariadbd"], c["total"]))
+        nodes = t["per_node"]
+        print("| %d | %s | %d | %d | %d | %d | %d + %d | %d | %s | %.1f-%.1f |" % (
+            t["trial"], t["setup"], t["sent"], t["stored"], t["lost"], sum(n["stored_after_stop"] for n in nodes),
+            sum(n["kernel_udp_drops"] for n in nodes), sum(n["collector_drops"] for n in nodes),
+            t["stored_rows_per_s"], " / ".join("-" if c[k] is None else "%.1f" % c[k] for k in STAGES)
+            + " = " + ("-" if c["total"] is None else "%.1f" % c["total"]), *t["loadavg_1m"]))
+        for n in nodes:
+            if n["exited"]:
+                print("WARNING: trial %d node %d: exited during the trial: %s" % (t["trial"], n["shard_id"], n["exited"]))
     for t in trials:
         for node in t["per_node"]:
             if node["row_id_shards"] not in ([], [node["shard_id"]]):
                 print("WARNING: trial %d node %d stored row ids of shards %s (writer.shard_id not applied?)" % (
                     t["trial"], node["shard_id"], node["row_id_shards"]))
     r = summary["two_over_one"]
-    print("\ntwo nodes / one node (medians): stored rows/s %.3fx, CPU per stored message %.3fx (%s)" % (
-        r["stored_rows_per_s"], r["cpu_per_stored_msg"]["total"] or 0,
-        ", ".join("%s %s" % (k, r["cpu_per_stored_msg"][k]) for k in STAGES)))
-    print("N nodes on N hosts: aggregate(N) = N x %d rows/s (one node here, %s); one node at that rate uses "
-          "%.2f cores; CPU-bound per host of %d cores: ~%s rows/s" % (
+    def x(v):
+        return "n/a" if v is None else "%.3fx" % v
+
+    print("\ntwo nodes / one node (medians): stored rows/s %s, CPU per stored message %s (%s)" % (
+        x(r["stored_rows_per_s"]), x(r["cpu_per_stored_msg"]["total"]),
+        ", ".join("%s %s" % (k, x(r["cpu_per_stored_msg"][k])) for k in STAGES)))
+    print("N nodes on N hosts: aggregate(N) = N x %s rows/s (one node here, %s); one node at that rate uses "
+          "%s cores; CPU-bound per host of %d cores: ~%s rows/s" % (
               arith["per_node_rows_per_s"], "no loss" if arith["per_node_held_without_loss"] else "WITH LOSS",
               arith["cores_per_node_at_this_rate"], arith["host_cores"], arith["cpu_bound_rows_per_s_per_host"]))
 
