@@ -40,6 +40,16 @@ DB_NAME = "sipvault_ingest"  # deploy/mariadb.sh grants the sipvault user `sipva
 STAGES = ("collector", "parser", "writer", "mariadbd")
 
 
+def listening(proto, port):
+    """A socket bound to 127.0.0.1:port (TCP: in LISTEN state), read from /proc/net: nothing connects to it."""
+    with open("/proc/net/" + proto) as f:
+        for line in f.readlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            if local == "0100007F:%04X" % port and (proto == "udp" or state == "0A"):
+                return True
+    return False
+
+
 class Node:
     """One capture node: a private MariaDB (alive for the whole run) and, per trial, a fresh pipeline."""
 
@@ -73,20 +83,20 @@ class Node:
         self.procs.start("collector", [b + "/collector/sipvault-collector", "--udp", "127.0.0.1:%d" % self.hep,
                                        "--tcp=", "--output", "bind:tcp://127.0.0.1:%d" % bus_c,
                                        "--metrics-listen", "127.0.0.1:%d" % self.metrics])
-        end = time.time() + 60
-        while True:
+        # Ready when the writer listens on its bus (it binds after the schema and this hour's partitions are
+        # made, which on a busy disk can take many seconds) and the collector on its bus and its HEP port.
+        end = time.time() + 120
+        while not (listening("tcp", bus_w) and listening("tcp", bus_c) and listening("udp", self.hep)):
             for name, p in self.procs.items:
                 if p.poll() is not None:
                     raise RuntimeError("node %d: %s exited with %d at start, see %s" % (
                         self.shard_id, name, p.returncode, os.path.join(logdir, name + ".log")))
-            try:
-                if self.count() == 0:
-                    break
-            except subprocess.CalledProcessError:  # the writer has not made sip_messages yet
-                if time.time() > end:
-                    raise RuntimeError("node %d: no sip_messages table after 60 s" % self.shard_id)
+            if time.time() > end:
+                raise RuntimeError("node %d: pipeline not listening after 120 s, see %s" % (self.shard_id, logdir))
             time.sleep(0.5)
-        time.sleep(1)  # the parsers' and the collector's ZeroMQ connections settle
+        if self.count() != 0:
+            raise RuntimeError("node %d: sip_messages not empty in a fresh database" % self.shard_id)
+        time.sleep(1)  # the parsers' ZeroMQ connections settle
 
     def cpu(self):
         """CPU seconds so far per stage (parsers added up) and for this node's mariadbd."""
