@@ -9,10 +9,12 @@ pipeline, collector -> parser(s) -> writer (writer.shard_id = the node's number)
   one node:  node 1 alone, one sipvault-loadgen sending HEP at --rate for --duration seconds;
   two nodes: nodes 1 and 2 side by side, two loadgens at rate/2 each (the same total), at the same time.
 The two setups alternate (--repeat N: one/two, two/one, ...), each trial on fresh databases and fresh
-processes. Per trial: packets sent, rows stored (COUNT(*) in each node's database), lost, stored rows/s
-(stored / duration), CPU seconds per stored message for each stage (collector, parser, writer, mariadbd;
-/proc/PID/stat of the processes started here, summed over the nodes) and in total; then per setup the
-median over the repeats, the ratios two nodes / one node, and the arithmetic for N nodes on N hosts.
+processes; the load starts once every node's writer and collector listen. Per trial: packets sent, rows
+stored (COUNT(*) in each node's database once it stops growing), lost, stored rows/s (stored / duration),
+CPU microseconds per stored message for each stage (collector, parser, writer, mariadbd; /proc/PID/stat of
+the processes started here, summed over the nodes) and in total, rows stored after the drain, drops, load
+average; then per setup the median over the repeats, the ratios two nodes / one node, and the arithmetic
+for N nodes on N hosts. Each server gets --db-buffer-pool (3G: the two fit in ~8 GB with their logs).
 
 Both MariaDB servers live for the whole run (node 2's idles during the one-node trials; its CPU then
 is reported as `idle_node_mariadbd_s`). Loopback only, free ports; only processes started here are
