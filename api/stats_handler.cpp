@@ -47,15 +47,15 @@ ApiResponse StatsHandler::stats(const ApiRequest& req) {
       return ApiResponse::badParameter({"step", "expected seconds, 1-2678400"});
   }
   const uint64_t step_us = step_s * 1000000;
-  // Without a filter, and with whole-minute intervals, the per-minute counts answer: from starts
-  // at its minute, so every minute falls in exactly one interval (the minute `to` is in counts whole).
-  const bool from_minutes = ctx_.options.stats.minute_counts && step_s % 60 == 0 && onlyRangeAndStep(req.query);
-  if (from_minutes) f.from_us -= f.from_us % kMinuteUs;
   // Every interval scans its share of the range: a cap on the range bounds the work per request.
   if (f.to_us - f.from_us > ctx_.options.stats.max_range_us)
     return ApiResponse::badParameter({"to", "range longer than " +
                                                 std::to_string(ctx_.options.stats.max_range_us / 1000000) +
                                                 " s (api.stats_max_range_s)"});
+  // Without a filter, and with whole-minute intervals, the per-minute counts answer: from starts
+  // at its minute, so every minute falls in exactly one interval (the minute `to` is in counts whole).
+  const bool from_minutes = ctx_.options.stats.minute_counts && step_s % 60 == 0 && onlyRangeAndStep(req.query);
+  if (from_minutes) f.from_us -= f.from_us % kMinuteUs;
   const uint64_t buckets = (f.to_us - f.from_us) / step_us + 1;
   if (buckets > kMaxBuckets)
     return ApiResponse::badParameter({"step", "too small for the range: more than 10000 intervals"});

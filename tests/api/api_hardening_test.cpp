@@ -516,6 +516,14 @@ TEST_CASE("stats without a filter answer from the per-minute counts, equal to th
   CHECK(snapped.json()->getValue<std::string>("source") == "minute_counts");
   CHECK(snapped.json()->getArray("series")->getObject(0)->getValue<uint64_t>("time_us") == lo);
   CHECK(snapped.json()->getValue<uint64_t>("total") == in_range);
+  // The longest range allowed, from inside a minute: snapping it to the minute does not make it too long.
+  const uint64_t far_to = hi + 17000000;
+  HttpResult longest = admin().get("/api/v1/stats?from=" + std::to_string(far_to - 2678400ull * 1000000) +
+                                   "us&to=" + std::to_string(far_to) + "us&step=3600");
+  INFO(longest.body);
+  REQUIRE(longest.status == 200);
+  CHECK(longest.json()->getValue<std::string>("source") == "minute_counts");
+  CHECK(longest.json()->getValue<uint64_t>("total") == in_range);
   for (const std::string other : {"&step=60&capture_id=2001", "&step=60&method=INVITE", "&step=30", "&step=90"}) {
     HttpResult r = admin().get("/api/v1/stats?" + range + other);
     INFO(other);
