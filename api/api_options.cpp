@@ -90,6 +90,7 @@ ApiOptions ApiOptions::fromConfig(const Poco::Util::AbstractConfiguration& c) {
       intInRange(c, "api.stats_top_methods", static_cast<int64_t>(o.stats.top_methods), 0, 1000));
   o.stats.max_cells = static_cast<uint64_t>(
       intInRange(c, "api.stats_max_cells", static_cast<int64_t>(o.stats.max_cells), 1000, 10000000));
+  o.stats.minute_counts = c.getBool("api.stats_minute_counts", o.stats.minute_counts);
   o.flow.inferred_window_us =
       static_cast<uint64_t>(intInRange(c, "api.flow_inferred_window_s",
                                        static_cast<int64_t>(o.flow.inferred_window_us / 1000000), 0, 3600)) *

@@ -23,6 +23,10 @@ struct StatsOptions {
   uint64_t max_range_us = 31ull * 86400 * 1000000;  // api.stats_max_range_s: longer -> 400 `to`
   uint64_t top_methods = 20;                        // api.stats_top_methods: series of their own
   uint64_t max_cells = 200000;  // api.stats_max_cells: intervals x (methods + other + 6 classes)
+  // api.stats_minute_counts: answer requests without a filter (only from/to/step, step a multiple
+  // of 60 s) from the writers' per-minute counts (sip_minute_stats) instead of scanning
+  // sip_messages. false = always scan (for a database older than schema v13's counts).
+  bool minute_counts = true;
 };
 
 struct ApiOptions {

@@ -342,23 +342,62 @@ bool MessageStore::topMethods(const SearchFilter& filter, uint64_t limit,
   return countedValues(q, out, error);
 }
 
+namespace {
+
+// What a stats row's method column is: requests under their method when it is one of `methods`,
+// else kOtherMethod; `request` and `method` are SQL expressions.
+void appendKeptMethod(SqlQuery& q, std::string_view request, std::string_view method,
+                      std::span<const std::string> methods) {
+  q.text("IF(NOT (").text(request).text("), '', ");
+  if (methods.empty()) {
+    q.text("'").text(kOtherMethod).text("'");
+  } else {
+    q.text("IF(").text(method).text(" IN (");
+    for (size_t i = 0; i < methods.size(); ++i) q.text(i ? ", " : "").bytes(methods[i]);
+    q.text("), ").text(method).text(", '").text(kOtherMethod).text("')");
+  }
+  q.text(")");
+}
+
+}  // namespace
+
 bool MessageStore::statsBuckets(const SearchFilter& filter, uint64_t step_us,
                                 std::span<const std::string> methods, uint64_t max_rows,
                                 std::vector<StatsBucketRow>& out, DbError& error) {
   SqlQuery q;
   q.text("SELECT (capture_us - ").number(filter.from_us).text(") DIV ").number(step_us);
   // Responses group under '' (their class is what counts), requests under their method or "other".
-  q.text(" AS bucket, IF(status <> 0, '', ");
-  if (methods.empty()) {
-    q.text("'").text(kOtherMethod).text("'");
-  } else {
-    q.text("IF(method IN (");
-    for (size_t i = 0; i < methods.size(); ++i) q.text(i ? ", " : "").bytes(methods[i]);
-    q.text("), method, '").text(kOtherMethod).text("')");
-  }
-  q.text(") AS m, IF(status = 0, 0, status DIV 100) AS cls, COUNT(*) FROM sip_messages WHERE ");
+  q.text(" AS bucket, ");
+  appendKeptMethod(q, "status = 0", "method", methods);
+  q.text(" AS m, IF(status = 0, 0, status DIV 100) AS cls, COUNT(*) FROM sip_messages WHERE ");
   q.append(searchCondition(filter, shardCondition())).append(shardCondition());
   q.text(" GROUP BY bucket, m, cls LIMIT ").number(std::min(max_rows, kMaxRowsPerStatement));
+  return bucketRows(q, out, error);
+}
+
+bool MessageStore::minuteBuckets(uint64_t from_us, uint64_t to_us, uint64_t step_us,
+                                 std::span<const std::string> methods, uint64_t max_rows,
+                                 std::vector<StatsBucketRow>& out, DbError& error) {
+  SqlQuery q;
+  q.text("SELECT (minute_us - ").number(from_us).text(") DIV ").number(step_us).text(" AS bucket, ");
+  appendKeptMethod(q, "kind = 0", "name", methods);
+  // A class row's name is its digit(s): status DIV 100, as the scan computes it.
+  q.text(" AS m, IF(kind = 0, 0, CAST(name AS UNSIGNED)) AS cls, SUM(count) FROM sip_minute_stats WHERE minute_us");
+  q.text(" BETWEEN ").number(from_us).text(" AND ").number(to_us).text(" AND kind IN (0, 1)").append(shardCondition());
+  q.text(" GROUP BY bucket, m, cls LIMIT ").number(std::min(max_rows, kMaxRowsPerStatement));
+  return bucketRows(q, out, error);
+}
+
+bool MessageStore::topMinuteNames(uint64_t from_us, uint64_t to_us, MinuteStatKind kind, uint64_t limit,
+                                  std::vector<std::pair<std::string, uint64_t>>& out, DbError& error) {
+  SqlQuery q;
+  q.text("SELECT name, SUM(count) AS n FROM sip_minute_stats WHERE minute_us BETWEEN ").number(from_us);
+  q.text(" AND ").number(to_us).text(" AND kind = ").number(static_cast<uint8_t>(kind)).append(shardCondition());
+  q.text(" GROUP BY name ORDER BY n DESC, name LIMIT ").number(limit);
+  return countedValues(q, out, error);
+}
+
+bool MessageStore::bucketRows(const SqlQuery& q, std::vector<StatsBucketRow>& out, DbError& error) {
   DbRows rows;
   if (!pool_.query(q, rows, error)) return false;
   for (const DbRow& row : rows) {

@@ -17,6 +17,7 @@
 #include "api/search_filter.h"
 #include "api/shard_monitor.h"
 #include "api/sql_pool.h"
+#include "store/stored_rows.h"
 
 namespace sipvault::api {
 
@@ -33,9 +34,9 @@ struct CallKey {
   uint64_t first_us = 0;  // first message in the range
 };
 
-// Stats: the method name requests outside the top methods are counted under. Not a SIP token
-// (parentheses are separators in RFC 3261), so no captured method can take it.
-inline constexpr std::string_view kOtherMethod = "(other)";
+// Stats: the method name requests outside the top methods are counted under (and User-Agents a
+// writer did not admit, sip_minute_stats). Not a SIP token, so no captured method can take it.
+inline constexpr std::string_view kOtherMethod = store::kMinuteStatOther;
 
 // Counts per interval (stats endpoint).
 struct StatsBucketRow {
@@ -115,10 +116,22 @@ class MessageStore {
   [[nodiscard]] bool topUserAgents(const SearchFilter& filter, uint64_t limit,
                                    std::vector<std::pair<std::string, uint64_t>>& out, store::DbError& error);
 
+  // The same three answers from the writers' per-minute counts (sip_minute_stats, store/sql/013)
+  // of the minutes starting in [from_us, to_us], for a request without any filter: the minute
+  // `to_us` falls in counts whole; `from_us` should be a minute start (the handler snaps it).
+  // Reads (minutes x names) rows, never sip_messages. kind: 0 methods, 2 User-Agents.
+  [[nodiscard]] bool topMinuteNames(uint64_t from_us, uint64_t to_us, store::MinuteStatKind kind, uint64_t limit,
+                                    std::vector<std::pair<std::string, uint64_t>>& out, store::DbError& error);
+  [[nodiscard]] bool minuteBuckets(uint64_t from_us, uint64_t to_us, uint64_t step_us,
+                                   std::span<const std::string> methods, uint64_t max_rows,
+                                   std::vector<StatsBucketRow>& out, store::DbError& error);
+
  private:
   bool fetch(const SqlQuery& q, bool with_raw, std::vector<MessageRecord>& out, store::DbError& error);
   // Rows of (call_id, call_id_hash).
   bool queryCalls(const SqlQuery& q, std::vector<CallRef>& out, store::DbError& error);
+  // Rows of (bucket, method, class, count).
+  bool bucketRows(const SqlQuery& q, std::vector<StatsBucketRow>& out, store::DbError& error);
   // Rows of (value, count).
   bool countedValues(const SqlQuery& q, std::vector<std::pair<std::string, uint64_t>>& out,
                      store::DbError& error);

@@ -19,6 +19,15 @@ namespace {
 constexpr uint64_t kMaxBuckets = 10000;
 constexpr uint64_t kTopUserAgents = 10;
 constexpr std::string_view kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx", "6xx"};
+constexpr uint64_t kMinuteUs = 60ull * 1000000;
+
+// True when the request names nothing but the range and the step (empty values count as not
+// given, as in parseSearchFilter): the writers' per-minute counts can answer it.
+bool onlyRangeAndStep(const QueryParams& query) {
+  for (const auto& [name, value] : query)
+    if (!value.empty() && name != "from" && name != "to" && name != "step") return false;
+  return true;
+}
 
 }  // namespace
 
@@ -43,6 +52,10 @@ ApiResponse StatsHandler::stats(const ApiRequest& req) {
     return ApiResponse::badParameter({"to", "range longer than " +
                                                 std::to_string(ctx_.options.stats.max_range_us / 1000000) +
                                                 " s (api.stats_max_range_s)"});
+  // Without a filter, and with whole-minute intervals, the per-minute counts answer: from starts
+  // at its minute, so every minute falls in exactly one interval (the minute `to` is in counts whole).
+  const bool from_minutes = ctx_.options.stats.minute_counts && step_s % 60 == 0 && onlyRangeAndStep(req.query);
+  if (from_minutes) f.from_us -= f.from_us % kMinuteUs;
   const uint64_t buckets = (f.to_us - f.from_us) / step_us + 1;
   if (buckets > kMaxBuckets)
     return ApiResponse::badParameter({"step", "too small for the range: more than 10000 intervals"});
@@ -56,14 +69,20 @@ ApiResponse StatsHandler::stats(const ApiRequest& req) {
   std::vector<StatsBucketRow> rows;
   std::vector<std::pair<std::string, uint64_t>> agents;
   DbError error;
-  bool ok = ctx_.messages.topMethods(f, method_slots + 1, top_methods, error);
+  bool ok = from_minutes ? ctx_.messages.topMinuteNames(f.from_us, f.to_us, MinuteStatKind::Method,
+                                                          method_slots + 1, top_methods, error)
+                         : ctx_.messages.topMethods(f, method_slots + 1, top_methods, error);
   const bool methods_cut = top_methods.size() > method_slots;
   if (methods_cut) top_methods.resize(method_slots);
   std::vector<std::string> kept;
   for (const auto& [m, n] : top_methods) kept.push_back(m);
   const uint64_t max_rows = buckets * (kept.size() + 1 + 6);
-  ok = ok && ctx_.messages.statsBuckets(f, step_us, kept, max_rows, rows, error) &&
-       ctx_.messages.topUserAgents(f, kTopUserAgents, agents, error);
+  if (from_minutes)
+    ok = ok && ctx_.messages.minuteBuckets(f.from_us, f.to_us, step_us, kept, max_rows, rows, error) &&
+         ctx_.messages.topMinuteNames(f.from_us, f.to_us, MinuteStatKind::UserAgent, kTopUserAgents, agents, error);
+  else
+    ok = ok && ctx_.messages.statsBuckets(f, step_us, kept, max_rows, rows, error) &&
+         ctx_.messages.topUserAgents(f, kTopUserAgents, agents, error);
   if (!ok) {
     ctx_.log.error("query_failed", {{"endpoint", "stats"}, {"error", error.describe()}});
     return ApiResponse::databaseError(error);
@@ -116,6 +135,7 @@ ApiResponse StatsHandler::stats(const ApiRequest& req) {
   o->set("total", total);
   o->set("truncated", methods_cut || rows_cut);
   o->set("methods_shown", static_cast<uint64_t>(kept.size()));
+  o->set("source", std::string(from_minutes ? "minute_counts" : "messages"));
   return ApiResponse::json(200, o);
 }
 

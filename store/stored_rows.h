@@ -2,6 +2,7 @@
 // The rows the writer stores, one struct per table (store/sql/001_initial_schema.sql, 009, 012), and the
 // single place that lists each table's columns in insert order (encodeRow). Plain values: a
 // RowBatch owns all its bytes and may move between threads.
+#include <compare>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -114,6 +115,22 @@ struct SummaryRow {
   std::string method;      // cut to kMethodWidth
   uint16_t status = 0;     // 0 = request
   uint64_t count = 1;
+};
+
+// Table sip_minute_stats (store/sql/013): a count of stored sip_messages rows of one minute by
+// request method, response status class or User-Agent (writer/minute_stats.h adds them up).
+enum class MinuteStatKind : uint8_t { Method = 0, StatusClass = 1, UserAgent = 2 };
+inline constexpr size_t kMinuteStatNameWidth = 255;
+// What names beyond a bound count under: the api's other-methods series and the User-Agents a
+// writer did not admit (writer.stats_max_agents_per_minute). Not a SIP token (parentheses are
+// separators in RFC 3261), so no captured method can take it.
+inline constexpr std::string_view kMinuteStatOther = "(other)";
+struct MinuteStatRow {
+  uint64_t minute_us = 0;  // capture time rounded down to the minute
+  MinuteStatKind kind = MinuteStatKind::Method;
+  std::string name;        // method, class digit '1'..'9', or User-Agent; <= kMinuteStatNameWidth
+  uint64_t count = 0;
+  auto operator<=>(const MinuteStatRow&) const = default;
 };
 
 // Widths of sip_qos's text columns (store/sql/012_sip_qos.sql); call_id is kCallIdWidth, node kNodeWidth.
@@ -297,6 +314,17 @@ void encodeRow(const SummaryRow& r, Encoder& e) {
   e.number(r.dst_port);
   e.bytes(r.method);
   e.number(r.status);
+  e.number(r.count);
+  e.endRow();
+}
+
+inline constexpr std::string_view kMinuteStatColumns = "minute_us,kind,name,count";
+
+template <typename Encoder>
+void encodeRow(const MinuteStatRow& r, Encoder& e) {
+  e.number(r.minute_us);
+  e.number(static_cast<uint8_t>(r.kind));
+  e.bytes(r.name);
   e.number(r.count);
   e.endRow();
 }

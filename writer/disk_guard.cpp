@@ -35,7 +35,8 @@ std::vector<DropCandidate> dropOrder(std::vector<DropCandidate> c, uint64_t now_
 bool DiskGuard::candidates(DbConnection& db, std::vector<DropCandidate>& out, DbError& error) {
   out.clear();
   PartitionOptions p = partitions_;
-  p.summary_table.clear();  // a few bytes a minute: never worth losing
+  p.summary_table.clear();       // a few bytes a minute: never worth losing
+  p.minute_stats_table.clear();  // the same: at most (methods + 6 + agents bound) rows a minute
   const std::vector<PartitionSeries> all = partitionSeries(p);
   for (size_t i = 0; i < all.size(); ++i) {
     const PartitionSeries& s = all[i];

@@ -34,7 +34,8 @@ struct DiskGuardOptions {
   std::chrono::seconds interval{10};
   // Which class goes first: lower priority is dropped first. writer.class.<name>.priority
   // (calls 30, registrations 10, other 20); sip_qos has the calls class's; sip_rejects, hep_other and
-  // sip_headers: writer.disk_guard.other_tables_priority (0: dropped first). sip_summaries is never dropped.
+  // sip_headers: writer.disk_guard.other_tables_priority (0: dropped first). sip_summaries and
+  // sip_minute_stats (a few rows a minute) are never dropped.
   std::array<int, kStorageClassCount> class_priority{30, 10, 20};
   int other_tables_priority = 0;
   // At most this many partitions per round, so one round cannot empty the database on a bad

@@ -3,6 +3,7 @@
 // DbConnection and thread (see WriterService), so inserts only wait for the short metadata lock
 // each ALTER takes. Writers sharing a database serialize on a server lock; a writer that finds the
 // lock taken skips the round (the other one is doing the work).
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -33,6 +34,14 @@ struct PartitionOptions {
   std::string qos_table = "sip_qos";  // "" = none
   [[nodiscard]] std::chrono::hours qosRetention() const {
     return class_retention[static_cast<size_t>(StorageClass::Calls)].value_or(retention);
+  }
+  // sip_minute_stats (store/sql/013, the stats endpoint's per-minute counts): kept as long as the
+  // longest-kept storage class, so the counts cover every message still stored.
+  std::string minute_stats_table = "sip_minute_stats";  // "" = none
+  [[nodiscard]] std::chrono::hours minuteStatsRetention() const {
+    std::chrono::hours longest{0};
+    for (const auto& r : class_retention) longest = std::max(longest, r.value_or(retention));
+    return longest;
   }
   // sip_summaries (minute counts of summarized messages). writer.summary_retention_hours
   std::string summary_table = "sip_summaries";  // "" = none

@@ -184,7 +184,8 @@ std::string_view insertMethodName(InsertMethod method) {
   return "insert";
 }
 
-RowInserter::RowInserter(InsertMethod method, uint16_t shard_id) : method_(method), ids_(shard_id) {
+RowInserter::RowInserter(InsertMethod method, uint16_t shard_id, size_t max_agents_per_minute)
+    : method_(method), ids_(shard_id), minute_stats_(max_agents_per_minute) {
   if (method_ == InsertMethod::LoadData) {
     memfd_ = memfd_create("sipvault-writer-load", MFD_CLOEXEC);
     // The client library opens the memfd by its /proc path; without /proc, fall back.
@@ -269,29 +270,48 @@ bool RowInserter::insertTable(DbConnection& db, std::string_view table, std::str
   return true;
 }
 
+template <typename Row>
+bool RowInserter::upsertCounts(DbConnection& db, std::string_view table, std::string_view columns,
+                               const std::vector<Row>& rows, DbError& error) {
+  size_t i = 0;
+  while (i < rows.size()) {
+    buffer_.clear();
+    buffer_ += "INSERT INTO ";
+    buffer_ += table;
+    buffer_ += " (";
+    buffer_ += columns;
+    buffer_ += ") VALUES ";
+    ValuesEncoder enc{buffer_};
+    for (size_t n = 0; i < rows.size() && buffer_.size() < kMaxStatementBytes; ++i, ++n) {
+      if (n) buffer_ += ',';
+      encodeRow(rows[i], enc);
+    }
+    buffer_ += " ON DUPLICATE KEY UPDATE count = count + VALUES(count)";
+    if (!db.execute(buffer_, error)) return false;
+  }
+  return true;
+}
+
 bool RowInserter::addSummaries(DbConnection& db, const std::vector<SummaryRow>& rows, DbError& error) {
   if (rows.empty()) return true;
   // Add up equal keys first: one row per key and statement, and the upsert's cost stays per key.
   using Key = std::tuple<uint64_t, std::string_view, std::string_view, uint16_t, std::string_view, uint16_t>;
   std::map<Key, uint64_t> counts;
   for (const SummaryRow& r : rows) counts[Key{r.minute_us, r.src_ip, r.dst_ip, r.dst_port, r.method, r.status}] += r.count;
-  auto it = counts.begin();
-  while (it != counts.end()) {
-    buffer_.clear();
-    buffer_ += "INSERT INTO sip_summaries (";
-    buffer_ += kSummaryColumns;
-    buffer_ += ") VALUES ";
-    ValuesEncoder enc{buffer_};
-    for (size_t n = 0; it != counts.end() && buffer_.size() < kMaxStatementBytes; ++it, ++n) {
-      if (n) buffer_ += ',';
-      const auto& [minute, src, dst, port, method, status] = it->first;
-      encodeRow(SummaryRow{minute, std::string(src), std::string(dst), port, std::string(method), status, it->second},
-                enc);
-    }
-    buffer_ += " ON DUPLICATE KEY UPDATE count = count + VALUES(count)";
-    if (!db.execute(buffer_, error)) return false;
+  std::vector<SummaryRow> summed;
+  summed.reserve(counts.size());
+  for (const auto& [key, count] : counts) {
+    const auto& [minute, src, dst, port, method, status] = key;
+    summed.push_back(
+        SummaryRow{minute, std::string(src), std::string(dst), port, std::string(method), status, count});
   }
-  return true;
+  return upsertCounts(db, "sip_summaries", kSummaryColumns, summed, error);
+}
+
+bool RowInserter::addMinuteStats(DbConnection& db, const std::vector<SipMessageRow>& messages, DbError& error) {
+  if (messages.empty()) return true;
+  minute_stats_.aggregate(messages, minute_rows_);
+  return upsertCounts(db, "sip_minute_stats", kMinuteStatColumns, minute_rows_, error);
 }
 
 bool RowInserter::insert(DbConnection& db, RowBatch& batch, DbError& error, uint64_t& rows_skipped) {
@@ -322,7 +342,7 @@ bool RowInserter::insert(DbConnection& db, RowBatch& batch, DbError& error, uint
          insertTable(db, "hep_other", kOtherColumns, batch.others, error) &&
          insertTable(db, "sip_qos", kQosColumns, batch.qos, error);
   }
-  ok = ok && addSummaries(db, batch.summaries, error);
+  ok = ok && addSummaries(db, batch.summaries, error) && addMinuteStats(db, batch.messages, error);
   if (ok && db.execute("COMMIT", error)) return true;
   DbError ignored;
   if (!error.connectionLost()) (void)db.execute("ROLLBACK", ignored);

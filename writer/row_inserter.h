@@ -2,7 +2,8 @@
 // Writes a RowBatch into its tables (the messages' custom header values into sip_headers, the
 // call-quality reports into sip_qos) in one transaction, after giving every row its id
 // (store/row_ids.h: blocks from the database, so any number of writers can insert side by side),
-// and adds its summaries to sip_summaries in the same transaction.
+// and adds its summaries to sip_summaries and its messages' per-minute counts to sip_minute_stats
+// (minute_stats.h) in the same transaction.
 //
 // Three ways, chosen by InsertMethod (bench/writer_bench.cpp measures them):
 //   Bulk            (default) one prepared INSERT per table, executed with array binding: the rows
@@ -28,6 +29,7 @@
 #include "store/db_connection.h"
 #include "store/row_ids.h"
 #include "store/stored_rows.h"
+#include "writer/minute_stats.h"
 
 namespace sipvault::writer {
 
@@ -40,7 +42,9 @@ enum class InsertMethod { Bulk, LoadData, MultiRowInsert };
 class RowInserter {
  public:
   // `shard_id`: this capture node's number, the top 16 bits of every id (writer.shard_id).
-  explicit RowInserter(InsertMethod method, uint16_t shard_id = 0);
+  // `max_agents_per_minute`: writer.stats_max_agents_per_minute (minute_stats.h).
+  explicit RowInserter(InsertMethod method, uint16_t shard_id = 0,
+                       size_t max_agents_per_minute = kDefaultMaxAgentsPerMinute);
   ~RowInserter();
   RowInserter(const RowInserter&) = delete;
   RowInserter& operator=(const RowInserter&) = delete;
@@ -53,6 +57,8 @@ class RowInserter {
                             uint64_t& rows_skipped);
 
   [[nodiscard]] InsertMethod method() const { return method_; }
+  // Messages whose User-Agent counted under "(other)" in sip_minute_stats (minute_stats.h).
+  [[nodiscard]] uint64_t agentsFolded() const { return minute_stats_.agentsFolded(); }
 
  private:
   template <typename Row>
@@ -69,6 +75,14 @@ class RowInserter {
   // sip_summaries: INSERT ... ON DUPLICATE KEY UPDATE count = count + VALUES(count), in the
   // same transaction as the rows, so a count is as durable as the batch's ack.
   bool addSummaries(store::DbConnection& db, const std::vector<store::SummaryRow>& rows, store::DbError& error);
+  // sip_minute_stats: the batch's messages counted per minute (minute_stats_), upserted the same way.
+  bool addMinuteStats(store::DbConnection& db, const std::vector<store::SipMessageRow>& messages,
+                      store::DbError& error);
+  // INSERT INTO `table` (`columns`) VALUES ... ON DUPLICATE KEY UPDATE count = count + VALUES(count),
+  // statements of up to ~4 MB; `rows` are distinct keys.
+  template <typename Row>
+  bool upsertCounts(store::DbConnection& db, std::string_view table, std::string_view columns,
+                    const std::vector<Row>& rows, store::DbError& error);
 
   InsertMethod method_;
   store::RowIdAllocator ids_;
@@ -77,6 +91,8 @@ class RowInserter {
   // Array-binding values per table (messages, rejects, others, headers, qos), reused so their capacity stays.
   std::array<std::vector<store::DbBulkColumn>, 5> bulk_values_;
   std::vector<store::HeaderRow> header_rows_;  // sip_headers rows of the batch being inserted
+  MinuteStatsAggregator minute_stats_;
+  std::vector<store::MinuteStatRow> minute_rows_;  // sip_minute_stats rows of the batch being inserted
 };
 
 }  // namespace sipvault::writer

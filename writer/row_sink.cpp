@@ -7,10 +7,11 @@ namespace sipvault::writer {
 using namespace sipvault::store;
 
 DbSink::DbSink(DbOptions db, InsertMethod method, InsertMetrics& metrics, SessionPreparer prepare,
-               uint16_t shard_id)
+               uint16_t shard_id, size_t max_agents_per_minute)
     : db_options_(std::move(db)),
       shard_id_(shard_id),
-      inserter_(std::make_unique<RowInserter>(method, shard_id)),
+      max_agents_per_minute_(max_agents_per_minute),
+      inserter_(std::make_unique<RowInserter>(method, shard_id, max_agents_per_minute)),
       metrics_(metrics),
       prepare_(std::move(prepare)) {}
 
@@ -34,11 +35,13 @@ SinkResult DbSink::write(RowBatch& batch, std::string& error) {
         return SinkResult::RetryLater;
       }
       prepare_ = nullptr;
-      if (method != inserter_->method()) inserter_ = std::make_unique<RowInserter>(method, shard_id_);
+      if (method != inserter_->method())
+        inserter_ = std::make_unique<RowInserter>(method, shard_id_, max_agents_per_minute_);
     }
   }
   const auto start = std::chrono::steady_clock::now();
   uint64_t skipped = 0;
+  const uint64_t folded_before = inserter_->agentsFolded();
   if (!inserter_->insert(*db_, batch, db_error, skipped)) {
     metrics_.insert_errors.inc();
     error = db_error.describe();
@@ -59,6 +62,7 @@ SinkResult DbSink::write(RowBatch& batch, std::string& error) {
   metrics_.rows_other.inc(batch.others.size());
   metrics_.rows_qos.inc(batch.qos.size());
   metrics_.rows_skipped.inc(skipped);
+  metrics_.stats_agents_folded.inc(inserter_->agentsFolded() - folded_before);
   return SinkResult::Written;
 }
 

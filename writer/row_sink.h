@@ -38,14 +38,16 @@ using SessionPreparer =
 // Inserts through one DbConnection, (re)connecting lazily. Used by one thread.
 class DbSink : public RowSink {
  public:
+  // `max_agents_per_minute`: writer.stats_max_agents_per_minute (minute_stats.h).
   DbSink(store::DbOptions db, InsertMethod method, InsertMetrics& metrics, SessionPreparer prepare = {},
-         uint16_t shard_id = 0);
+         uint16_t shard_id = 0, size_t max_agents_per_minute = kDefaultMaxAgentsPerMinute);
   ~DbSink() override;
   [[nodiscard]] SinkResult write(store::RowBatch& batch, std::string& error) override;
 
  private:
   store::DbOptions db_options_;
   uint16_t shard_id_;
+  size_t max_agents_per_minute_;
   std::unique_ptr<RowInserter> inserter_;
   InsertMetrics& metrics_;
   SessionPreparer prepare_;  // empty once it has succeeded

@@ -56,6 +56,8 @@ struct ReceiverMetrics {
   X(db_reconnects, Counter, "writer_db_connects_total", "", "database sessions opened by the insert path") \
   X(db_up, Gauge, "writer_db_up", "", "1 while the last insert attempt succeeded")                         \
   X(rows_skipped, Counter, "writer_rows_skipped_total", "", "rows the server skipped inside a LOAD DATA")  \
+  X(stats_agents_folded, Counter, "writer_stats_agents_folded_total", "",                                  \
+    "messages counted under (other) in sip_minute_stats: their minute had too many User-Agents")           \
   X(rows_dropped_rejected, Counter, "writer_rows_dropped_total", "reason=\"db_rejected\"",                 \
     "rows given up on")                                                                                    \
   X(rows_dropped_shutdown, Counter, "writer_rows_dropped_total", "reason=\"shutdown_db_down\"",            \

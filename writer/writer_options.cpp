@@ -25,6 +25,8 @@ WriterOptions WriterOptions::fromConfig(const Poco::Util::AbstractConfiguration&
   if (codec == "lz4") o.raw_codec = RawCodec::Lz4;
   else if (codec == "deflate") o.raw_codec = RawCodec::Deflate;
   else throw Poco::InvalidArgumentException("writer.raw_codec = " + codec + " (lz4 or deflate)");
+  o.stats_max_agents_per_minute = static_cast<size_t>(intInRange(
+      c, "writer.stats_max_agents_per_minute", static_cast<int64_t>(o.stats_max_agents_per_minute), 1, 100000));
   o.shard_id = static_cast<uint16_t>(intInRange(c, "writer.shard_id", o.shard_id, 0, static_cast<int64_t>(kRowIdMaxShard)));
 
   o.batch.batch_rows = static_cast<size_t>(intInRange(c, "writer.batch_rows", static_cast<int64_t>(o.batch.batch_rows), 1, 1000000));

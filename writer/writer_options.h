@@ -38,6 +38,9 @@ struct WriterOptions {
   uint16_t shard_id = 0;
   // writer.batch_rows, writer.flush_ms, writer.retry_initial_ms, writer.retry_max_ms, writer.drain_timeout_s
   BatchPolicy batch;
+  // sip_minute_stats (minute_stats.h): distinct User-Agents counted per minute by this writer; the
+  // rest count under "(other)". writer.stats_max_agents_per_minute (500)
+  size_t stats_max_agents_per_minute = kDefaultMaxAgentsPerMinute;
   // writer.retention_hours, writer.partitions_ahead_hours, writer.maintenance_interval_s,
   // writer.class.<calls|registrations|other>.retention_hours (default writer.retention_hours),
   // writer.summary_retention_hours (720)

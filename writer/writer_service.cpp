@@ -107,7 +107,8 @@ std::optional<StartFailure> WriterService::start() {
       metrics_.service.acks_published.inc(refs.size());
     };
   }
-  sink_ = std::make_unique<DbSink>(options_.db, method, metrics_.insert, std::move(deferred_schema), options_.shard_id);
+  sink_ = std::make_unique<DbSink>(options_.db, method, metrics_.insert, std::move(deferred_schema), options_.shard_id,
+                                   options_.stats_max_agents_per_minute);
   RowSink* sink = sink_.get();
   if (spool_) {
     spooling_sink_ = std::make_unique<SpoolingSink>(*sink_, std::move(spool_), options_.spool, metrics_.spool,

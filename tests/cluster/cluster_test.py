@@ -320,6 +320,14 @@ def main():
         check(stats["total"] == want_total and stats.get("missing_shards") == partial_expected,
               "%s: stats total %d = the shards' %d, missing %s" % (label, stats["total"], want_total,
                                                                    stats.get("missing_shards")))
+        # Unfiltered stats come from the shards' per-minute counts (sip_minute_stats through Spider); naming
+        # every storage class is a filter, so that one scans the messages: both count the same.
+        scanned = head.json("/api/v1/stats?%s&step=3600&class=calls,registrations,other" % window)
+        check(stats.get("source") == "minute_counts" and scanned.get("source") == "messages" and
+              stats["total"] == scanned["total"] and stats["top_user_agents"] == scanned["top_user_agents"] and
+              scanned.get("missing_shards") == partial_expected,
+              "%s: stats from minute counts (%s, %d) = the scan's (%s, %d)" % (
+                  label, stats.get("source"), stats["total"], scanned.get("source"), scanned["total"]))
 
     # 4. Everything complete.
     complete_answers(list(SHARDS), [])

@@ -1,5 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include "store/capture_tables.h"
 #include "store/migrator.h"
 
@@ -27,6 +33,23 @@ TEST_CASE("A migration is either the api's (applied on a head) or the capture ta
       CHECK_FALSE((capture && api_table));
     }
     if (m.version == 2 || m.version == 3 || m.version == 5) CHECK_FALSE(capture);
-    if (m.version == 1 || m.version == 4 || m.version == 6 || m.version == 7) CHECK(capture);
+    if (m.version == 1 || m.version == 4 || m.version == 6 || m.version == 7 || m.version == 13) CHECK(capture);
   }
+}
+
+TEST_CASE("tools/sipvault-cluster makes a Spider table for every capture table, and only those", "[store][cluster]") {
+  std::ifstream in(std::string(SIPVAULT_TOOLS_DIR) + "/sipvault-cluster");
+  REQUIRE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string tool = text.str();
+  const size_t start = tool.find("CAPTURE_TABLES = (");
+  REQUIRE(start != std::string::npos);
+  const std::string list = tool.substr(start, tool.find(')', start) - start);
+  std::vector<std::string> names;
+  const std::regex quoted("\"([a-z_]+)\"");
+  for (auto it = std::sregex_iterator(list.begin(), list.end(), quoted); it != std::sregex_iterator(); ++it)
+    names.push_back((*it)[1]);
+  std::vector<std::string> want(kCaptureTables.begin(), kCaptureTables.end());
+  CHECK(names == want);
 }

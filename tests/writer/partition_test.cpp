@@ -75,10 +75,11 @@ TEST_CASE("Partitions for the current hour and the hours ahead are created on ev
   MaintenanceOutcome outcome;
   DbError error;
   REQUIRE(m.runOnce(db.conn(), kNow, outcome, error));
-  CHECK(outcome.created == 8 * 7);  // 3 storage classes of sip_messages, sip_rejects, hep_other, sip_summaries,
-                                    // sip_headers, sip_qos
+  CHECK(outcome.created == 9 * 7);  // 3 storage classes of sip_messages, sip_rejects, hep_other, sip_summaries,
+                                    // sip_headers, sip_qos, sip_minute_stats
   CHECK(outcome.dropped == 0);
-  for (const std::string table : {"sip_rejects", "hep_other", "sip_summaries", "sip_headers", "sip_qos"}) {
+  for (const std::string table :
+       {"sip_rejects", "hep_other", "sip_summaries", "sip_headers", "sip_qos", "sip_minute_stats"}) {
     const auto parts = partitions(db, table);
     REQUIRE(parts.size() == 9);
     CHECK(parts.front().name == "p_past");
@@ -142,9 +143,10 @@ TEST_CASE("Partitions older than the retention are dropped with their rows, out-
   // 17:10 with 2 h retention: the 14:00 hour (ends 15:00 <= 15:10) goes, 15:00 stays.
   const uint64_t later = kHour14 + 3 * kHourUs + 10ull * 60 * 1000000;
   REQUIRE(m.runOnce(db.conn(), later, outcome, error));
-  // One per series but sip_summaries (its own, longer retention); sip_headers and sip_qos too.
-  CHECK(outcome.dropped == 7);
-  CHECK(outcome.created == 8 * 3);  // 17, 18, 19 (up to 16 existed)
+  // One per series but sip_summaries (its own, longer retention); sip_headers, sip_qos and
+  // sip_minute_stats (the longest class retention: 2 h here) too.
+  CHECK(outcome.dropped == 8);
+  CHECK(outcome.created == 9 * 3);  // 17, 18, 19 (up to 16 existed)
   CHECK(db.count("SELECT COUNT(*) FROM sip_messages WHERE capture_us >= " + std::to_string(kHour14) +
                  " AND capture_us < " + std::to_string(kHour14 + kHourUs)) == 0);
   // p_c0_past ends at 14:00, before the retention's horizon (15:10): all of it is older, so it
@@ -252,6 +254,9 @@ TEST_CASE("Each storage class keeps its own hours for its own retention", "[writ
   REQUIRE(m.runOnce(db.conn(), kHour14 + 25 * kHourUs + 5, outcome, error));
   CHECK(db.count("SELECT COUNT(*) FROM sip_messages WHERE storage_class = 2") == 0);
   CHECK(db.count("SELECT COUNT(*) FROM sip_messages WHERE storage_class = 0") == 2);
+  // The per-minute counts stay as long as the longest class (calls, 48 h): all six still counted.
+  CHECK(db.count("SELECT SUM(count) FROM sip_minute_stats WHERE kind IN (0, 1)") == 6);
   REQUIRE(m.runOnce(db.conn(), kHour14 + 49 * kHourUs + 5, outcome, error));
   CHECK(db.count("SELECT COUNT(*) FROM sip_messages") == 0);
+  CHECK(db.count("SELECT COUNT(*) FROM sip_minute_stats") == 0);
 }

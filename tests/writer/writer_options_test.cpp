@@ -101,7 +101,9 @@ TEST_CASE("Writer options read the spool, ack and duplicate-window keys, off by 
   c->setString("writer.dedup_window_ms", "0");
   c->setString("writer.dedup_memory_s", "60");
   c->setString("writer.dedup_max_entries", "5000");
+  c->setString("writer.stats_max_agents_per_minute", "50");
   const WriterOptions o = WriterOptions::fromConfig(*c);
+  CHECK(o.stats_max_agents_per_minute == 50);
   CHECK(o.spool_files.dir == "/var/spool/sv");
   CHECK(o.spool_files.max_bytes == 64ull << 20);
   CHECK(o.spool_files.segment_bytes == 16ull << 20);  // a quarter of the spool at most
@@ -114,7 +116,10 @@ TEST_CASE("Writer options read the spool, ack and duplicate-window keys, off by 
   CHECK(o.dedup.max_entries == 5000);
 
   for (auto [key, value] : std::vector<std::pair<std::string, std::string>>{
-           {"writer.spool_max_mb", "1"}, {"writer.dedup_window_ms", "-1"}, {"writer.dedup_memory_s", "0"}}) {
+           {"writer.spool_max_mb", "1"},
+           {"writer.dedup_window_ms", "-1"},
+           {"writer.dedup_memory_s", "0"},
+           {"writer.stats_max_agents_per_minute", "0"}}) {
     Poco::AutoPtr<Poco::Util::MapConfiguration> bad(new Poco::Util::MapConfiguration);
     bad->setString(key, value);
     INFO(key << " = " << value);
@@ -129,7 +134,8 @@ TEST_CASE("Writer options read a retention per storage class and for summaries",
   c->setString("writer.summary_retention_hours", "2160");
   const WriterOptions o = WriterOptions::fromConfig(*c);
   const auto series = partitionSeries(o.partitions);
-  REQUIRE(series.size() == 8);  // 3 classes, sip_rejects, hep_other, sip_headers, sip_qos, sip_summaries
+  REQUIRE(series.size() == 9);  // 3 classes, sip_rejects, hep_other, sip_headers, sip_qos, sip_summaries,
+                                // sip_minute_stats
   CHECK(series[0].layout.past == "p_c0_past");
   CHECK(series[0].retention == std::chrono::hours(240));  // calls: writer.retention_hours
   CHECK(series[1].retention == std::chrono::hours(24));
@@ -139,12 +145,19 @@ TEST_CASE("Writer options read a retention per storage class and for summaries",
   CHECK(series[6].layout.past == "p_past");
   CHECK(series[7].table == "sip_summaries");
   CHECK(series[7].retention == std::chrono::hours(2160));
+  CHECK(series[8].table == "sip_minute_stats");  // the longest class retention: calls and other, 240
+  CHECK(series[8].retention == std::chrono::hours(240));
+  CHECK(o.stats_max_agents_per_minute == 500);
   // The calls class on a retention of its own takes sip_qos with it.
   c->setString("writer.class.calls.retention_hours", "72");
   const auto calls72 = partitionSeries(WriterOptions::fromConfig(*c).partitions);
   CHECK(calls72[0].retention == std::chrono::hours(72));
   CHECK(calls72[6].retention == std::chrono::hours(72));
   CHECK(calls72[3].retention == std::chrono::hours(240));  // sip_rejects: writer.retention_hours
+  CHECK(calls72[8].retention == std::chrono::hours(240));  // other: still writer.retention_hours
+  c->setString("writer.class.other.retention_hours", "48");
+  c->setString("writer.class.registrations.retention_hours", "1000");
+  CHECK(partitionSeries(WriterOptions::fromConfig(*c).partitions)[8].retention == std::chrono::hours(1000));
   c->setString("writer.class.other.retention_hours", "0");
   CHECK_THROWS_AS(WriterOptions::fromConfig(*c), Poco::InvalidArgumentException);
 }
