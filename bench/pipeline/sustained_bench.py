@@ -201,8 +201,13 @@ def prefill(db, system, rows, run_start_us, run_end_us, log):
         return 0
     name, table = system.db_name, system.table
     cols = columns(db, name, table)
+    # sip_messages is partitioned by (storage_class, capture_us) since schema v8: the prefill fills
+    # the calls class (0), which the loadgen's calls are in; its partitions say "0,<end>".
+    classed = "storage_class" in cols
+    only_calls = " WHERE storage_class = 0" if classed else ""
     db.sql(name, "DROP TABLE IF EXISTS bench_template; CREATE TABLE bench_template (PRIMARY KEY (n)) "
-                 "SELECT ROW_NUMBER() OVER () - 1 AS n, %s FROM %s" % (", ".join("`%s`" % c for c in cols), table))
+                 "SELECT ROW_NUMBER() OVER () - 1 AS n, %s FROM %s%s"
+           % (", ".join("`%s`" % c for c in cols), table, only_calls))
     templates = int(db.sql(name, "SELECT COUNT(*) FROM bench_template"))
     if templates == 0:
         raise SystemExit("prefill: no template rows were stored")
@@ -217,8 +222,8 @@ def prefill(db, system, rows, run_start_us, run_end_us, log):
             db.sql(name, "ALTER TABLE bench_fill REMOVE PARTITIONING")
         db.sql(name, "ALTER TABLE bench_fill %s" % ", ".join("DROP KEY `%s`" % k for k, _ in keys))
         if partitioned:  # the rows already in this hour (the template's, if it is this hour) stay
-            db.sql(name, "INSERT INTO bench_fill SELECT * FROM %s WHERE capture_us >= %d AND capture_us < %d"
-                   % (table, h, h + HOUR_US))
+            db.sql(name, "INSERT INTO bench_fill SELECT * FROM %s WHERE capture_us >= %d AND capture_us < %d%s"
+                   % (table, h, h + HOUR_US, " AND storage_class = 0" if classed else ""))
         elif h == hour_of(run_start_us):  # one table: everything stays
             db.sql(name, "INSERT INTO bench_fill SELECT * FROM %s" % table)
         # The current hour: spread over [hour start, now). A later hour: its first second.
@@ -235,7 +240,8 @@ def prefill(db, system, rows, run_start_us, run_end_us, log):
         db.sql(name, "ALTER TABLE bench_fill %s" % ", ".join("ADD %s" % k for _, k in keys))
         if partitioned:
             part = db.sql(None, "SELECT PARTITION_NAME FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA='%s' AND "
-                                "TABLE_NAME='%s' AND PARTITION_DESCRIPTION='%d'" % (name, table, h + HOUR_US))
+                                "TABLE_NAME='%s' AND REPLACE(PARTITION_DESCRIPTION, ' ', '')='%s%d'"
+                                % (name, table, "0," if classed else "", h + HOUR_US))
             if not part:
                 raise SystemExit("prefill: no hourly partition for %d yet (writer.partitions_ahead_hours)" % h)
             db.sql(name, "ALTER TABLE %s EXCHANGE PARTITION %s WITH TABLE bench_fill" % (table, part))
@@ -348,6 +354,11 @@ def run(args, db, system, rate, minutes, prefill_rows, log):
         if filled:
             warm_indexes(db, system, log)
             flush_prefill(db, log)
+            # A prefill done sooner than estimated must not leave the run writing the hour before the full one.
+            early_s = (hour_of(run_start) - time.time() * 10**6) / 10**6
+            if early_s > 0:
+                log({"waiting_for_prefilled_hour_s": round(early_s, 1)})
+                time.sleep(early_s)
         if hasattr(system, "base_id"):
             system.base_id = int(db.sql(system.db_name, "SELECT MAX(id) FROM sip_capture"))
         stored0 = system.stored(db)
