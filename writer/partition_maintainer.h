@@ -24,7 +24,7 @@ struct PartitionOptions {
   std::chrono::hours ahead{6};           // writer.partitions_ahead_hours
   std::chrono::seconds interval{60};     // writer.maintenance_interval_s: how often a round runs
   // Tables PARTITION BY RANGE (capture_us) kept on `retention`.
-  std::vector<std::string> tables{"sip_rejects", "hep_other", "sip_headers"};
+  std::vector<std::string> tables{"sip_rejects", "hep_other"};
   // sip_messages: one partition series per storage class (PartitionLayout::forClass), each on its
   // own retention: writer.class.<name>.retention_hours (nullopt: `retention`).
   std::string class_table = "sip_messages";  // "" = none
@@ -35,10 +35,12 @@ struct PartitionOptions {
   [[nodiscard]] std::chrono::hours qosRetention() const {
     return class_retention[static_cast<size_t>(StorageClass::Calls)].value_or(retention);
   }
-  // sip_minute_stats (store/sql/013, the stats endpoint's per-minute counts): kept as long as the
-  // longest-kept storage class, so the counts cover every message still stored.
+  // Kept as long as the longest-kept storage class, so they cover every message still stored:
+  // sip_headers (store/sql/009, the messages' custom header values; a message of any class may
+  // have some) and sip_minute_stats (store/sql/013, the stats endpoint's per-minute counts).
+  std::string headers_table = "sip_headers";            // "" = none
   std::string minute_stats_table = "sip_minute_stats";  // "" = none
-  [[nodiscard]] std::chrono::hours minuteStatsRetention() const {
+  [[nodiscard]] std::chrono::hours longestClassRetention() const {
     std::chrono::hours longest{0};
     for (const auto& r : class_retention) longest = std::max(longest, r.value_or(retention));
     return longest;

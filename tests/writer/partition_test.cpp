@@ -241,6 +241,9 @@ TEST_CASE("Each storage class keeps its own hours for its own retention", "[writ
   storeAt(db, {kNow, kNow + 1}, 0);
   storeAt(db, {kNow + 2, kNow + 3, kNow + 4}, 1);
   storeAt(db, {kNow + 5}, 2);
+  // A custom header value of the 14:25 call (its message's id is not checked here).
+  REQUIRE(db.conn().execute("INSERT INTO sip_headers (capture_us, message_id, seq, kind, name_hash, value_hash, name, "
+                            "value) VALUES (" + std::to_string(kNow) + ", 1, 0, 0, 1, 2, 'X-Leg', 'a')", error));
   const std::string hour14 = hourPartitionName(kHour14, "");
   CHECK(db.count("SELECT COUNT(*) FROM sip_messages PARTITION (p_c0_" + hour14 + ")") == 2);
   CHECK(db.count("SELECT COUNT(*) FROM sip_messages PARTITION (p_c1_" + hour14 + ")") == 3);
@@ -254,9 +257,12 @@ TEST_CASE("Each storage class keeps its own hours for its own retention", "[writ
   REQUIRE(m.runOnce(db.conn(), kHour14 + 25 * kHourUs + 5, outcome, error));
   CHECK(db.count("SELECT COUNT(*) FROM sip_messages WHERE storage_class = 2") == 0);
   CHECK(db.count("SELECT COUNT(*) FROM sip_messages WHERE storage_class = 0") == 2);
-  // The per-minute counts stay as long as the longest class (calls, 48 h): all six still counted.
+  // The per-minute counts and the header values stay as long as the longest class (calls, 48 h),
+  // not writer.retention_hours (1 h): all six still counted, the call's header still there.
   CHECK(db.count("SELECT SUM(count) FROM sip_minute_stats WHERE kind IN (0, 1)") == 6);
+  CHECK(db.count("SELECT COUNT(*) FROM sip_headers") == 1);
   REQUIRE(m.runOnce(db.conn(), kHour14 + 49 * kHourUs + 5, outcome, error));
   CHECK(db.count("SELECT COUNT(*) FROM sip_messages") == 0);
   CHECK(db.count("SELECT COUNT(*) FROM sip_minute_stats") == 0);
+  CHECK(db.count("SELECT COUNT(*) FROM sip_headers") == 0);
 }
