@@ -13,9 +13,9 @@ std::vector<PartitionSeries> partitionSeries(const PartitionOptions& o) {
       out.push_back({o.class_table, PartitionLayout::forClass(c, c + 1 == kStorageClassCount),
                      o.class_retention[c].value_or(o.retention)});
   for (const std::string& t : o.tables) out.push_back({t, PartitionLayout{}, o.retention});
+  if (!o.headers_table.empty()) out.push_back({o.headers_table, PartitionLayout{}, o.longestClassRetention()});
   if (!o.qos_table.empty()) out.push_back({o.qos_table, PartitionLayout{}, o.qosRetention()});
   if (!o.summary_table.empty()) out.push_back({o.summary_table, PartitionLayout{}, o.summary_retention});
-  if (!o.headers_table.empty()) out.push_back({o.headers_table, PartitionLayout{}, o.longestClassRetention()});
   if (!o.minute_stats_table.empty())
     out.push_back({o.minute_stats_table, PartitionLayout{}, o.longestClassRetention()});
   return out;

@@ -140,6 +140,8 @@ TEST_CASE("Writer options read a retention per storage class and for summaries",
   CHECK(series[0].retention == std::chrono::hours(240));  // calls: writer.retention_hours
   CHECK(series[1].retention == std::chrono::hours(24));
   CHECK(series[2].layout.future_bound == "MAXVALUE, MAXVALUE");
+  CHECK(series[5].table == "sip_headers");  // the longest class retention, like sip_minute_stats
+  CHECK(series[5].retention == std::chrono::hours(240));
   CHECK(series[6].table == "sip_qos");  // the calls class's retention
   CHECK(series[6].retention == std::chrono::hours(240));
   CHECK(series[6].layout.past == "p_past");
@@ -157,7 +159,9 @@ TEST_CASE("Writer options read a retention per storage class and for summaries",
   CHECK(calls72[8].retention == std::chrono::hours(240));  // other: still writer.retention_hours
   c->setString("writer.class.other.retention_hours", "48");
   c->setString("writer.class.registrations.retention_hours", "1000");
-  CHECK(partitionSeries(WriterOptions::fromConfig(*c).partitions)[8].retention == std::chrono::hours(1000));
+  const auto long_registrations = partitionSeries(WriterOptions::fromConfig(*c).partitions);
+  CHECK(long_registrations[8].retention == std::chrono::hours(1000));
+  CHECK(long_registrations[5].retention == std::chrono::hours(1000));  // sip_headers too
   c->setString("writer.class.other.retention_hours", "0");
   CHECK_THROWS_AS(WriterOptions::fromConfig(*c), Poco::InvalidArgumentException);
 }
