@@ -79,14 +79,17 @@ wait_for() {
   echo "$1 did not say '$2' within $3 s:"; tail -20 "$work/$1.log"; return 1
 }
 
-# wait_udp PORT SECONDS: until something has bound UDP 127.0.0.1:PORT.
-wait_udp() {
-  for _ in $(seq 1 $(( $2 * 10 ))); do
-    ss -Hlun "sport = :$1" | grep -q . && return 0
-    sleep 0.1
-  done
-  echo "nothing bound UDP port $1 within $2 s"; return 1
-}
+# wait_udp PORT SECONDS (tests/pipeline/lib.sh's, when the caller has it): until something has
+# bound UDP 127.0.0.1:PORT.
+if ! declare -F wait_udp >/dev/null; then
+  wait_udp() {
+    for _ in $(seq 1 $(( $2 * 10 ))); do
+      ss -Hlun "sport = :$1" | grep -q . && return 0
+      sleep 0.1
+    done
+    echo "nothing bound UDP port $1 within $2 s"; return 1
+  }
+fi
 
 # start_rtpengine HEP_PORT CAPTURE_ID [udp|tcp]: userspace forwarding only; every RTCP packet it
 # relays is sent as HEP v3 (payload type 5, JSON, correlation id = Call-ID) to 127.0.0.1:HEP_PORT

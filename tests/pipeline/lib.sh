@@ -35,6 +35,13 @@ check_started() {  # fails when a daemon reported a start-up problem
     if grep -q 'startup_failed' "$f"; then echo "start-up failed: $f"; cat "$f"; exit 1; fi
   done
 }
+wait_udp() {  # wait_udp PORT SECONDS: until something has bound UDP PORT (a peer is ready for its first packet)
+  for _ in $(seq 1 $(( $2 * 10 ))); do
+    ss -Hlun "sport = :$1" | grep -q . && return 0
+    sleep 0.1
+  done
+  echo "nothing bound UDP port $1 within $2 s"; return 1
+}
 wait_rows() {  # wait_rows TABLE N [seconds]: wait until TABLE has >= N rows
   local n=0
   for _ in $(seq 1 $(( ${3:-20} * 5 ))); do
