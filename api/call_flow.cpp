@@ -3,6 +3,8 @@
 #include <Poco/JSON/Array.h>
 
 #include <algorithm>
+#include <functional>
+#include <future>
 #include <map>
 #include <optional>
 #include <set>
@@ -28,6 +30,30 @@ struct Setup {
   uint64_t start = 0;
   uint64_t end = 0;
 };
+
+// What points at a leg from other calls: messages whose X-CID or correlation id is its Call-ID,
+// and the correlation link values (sip_headers kind 1) its messages carry. Two statements that
+// need only the leg's key, so they run side by side: on a cluster head every statement pays a
+// fan-out to all shards (docs/cluster.md), and a flow's latency is its number of rounds.
+struct LegLinks {
+  std::vector<MessageRecord> pointing;
+  std::vector<LinkValue> values;
+  DbError error;
+  bool ok = false;
+};
+
+LegLinks readLegLinks(MessageStore& store, uint64_t from_us, uint64_t to_us, const CallRef& leg, size_t max_values) {
+  LegLinks out;
+  DbError values_error;
+  auto values = std::async(std::launch::async, [&] {
+    return store.linkValues(from_us, to_us, leg, max_values, out.values, values_error);
+  });
+  const bool pointing_ok = store.referencing(from_us, to_us, leg, out.pointing, out.error);
+  const bool values_ok = values.get();
+  if (pointing_ok && !values_ok) out.error = values_error;
+  out.ok = pointing_ok && values_ok;
+  return out;
+}
 
 std::optional<Setup> setupOf(const std::vector<MessageRecord>& messages, uint64_t open_end) {
   auto request = std::find_if(messages.begin(), messages.end(), [](const MessageRecord& m) { return m.isRequest(); });
@@ -66,11 +92,43 @@ bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, u
     return true;
   };
   const CallRef self = call;
+  const size_t max_candidates = options.max_legs * 4;
+  // Round 1: the call's own messages and what points at it, side by side.
+  auto self_links = std::async(std::launch::async, readLegLinks, std::ref(store), from_us, to_us, self, max_candidates);
   std::vector<MessageRecord> main;
-  if (!fetch(std::span(&self, 1), main)) return false;
+  const bool main_ok = fetch(std::span(&self, 1), main);
+  LegLinks first_links = self_links.get();
+  if (!main_ok) return false;
   if (main.empty()) return true;
+  if (!first_links.ok) {
+    error = first_links.error;
+    return false;
+  }
   out.legs.push_back({self.stored, "self", self, "", ""});
   leg_of[self] = 0;
+
+  // B2BUA legs by numbers (below) need only the call's own first request: their lookup runs while
+  // the explicit links are followed.
+  auto request = std::find_if(main.begin(), main.end(), [](const MessageRecord& m) { return m.isRequest(); });
+  const std::optional<Setup> own_setup = setupOf(main, options.inferred_window_us);
+  std::string a_number, b_number;
+  uint64_t request_us = 0;
+  if (request != main.end() && own_setup && out.legs.size() < options.max_legs) {
+    a_number = request->from_user;
+    b_number = request->to_user.empty() ? request->ruri_user : request->to_user;
+    request_us = request->capture_us;
+  }
+  std::vector<CallRef> same;
+  DbError same_error;
+  std::future<bool> same_numbers;
+  if (!a_number.empty() && !b_number.empty()) {
+    const uint64_t window = options.inferred_window_us;
+    same_numbers = std::async(std::launch::async, [&, window] {
+      return store.sameNumbers(request_us > window ? request_us - window : 0, request_us + window, a_number,
+                               b_number, self, options.max_legs * 4, same, same_error);
+    });
+  }
+  // (A std::async future waits in its destructor: no return below leaves it writing into this frame.)
 
   // Breadth-first over explicit links; `pending` holds legs whose links are not yet followed.
   std::vector<size_t> pending{0};
@@ -80,9 +138,13 @@ bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, u
     const size_t leg = pending.front();
     pending.erase(pending.begin());
     const CallRef leg_ref = out.legs[leg].ref;
+    LegLinks links = leg == 0 ? std::move(first_links) : readLegLinks(store, from_us, to_us, leg_ref, max_candidates);
+    if (!links.ok) {
+      error = links.error;
+      return false;
+    }
     // A leg's messages may name thousands of distinct calls (X-CID is any header text): a set
     // de-duplicates them, and only as many as the legs left could use are looked up.
-    const size_t max_candidates = options.max_legs * 4;
     std::vector<Candidate> candidates;
     std::set<CallRef> seen;
     auto consider = [&](const CallRef& ref, const char* relation, const std::string& rule, const std::string& value) {
@@ -102,18 +164,14 @@ bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, u
         consider(CallRef::of(m.correlation_id), "correlation", "correlation", m.correlation_id);
     }
     // ...and from others to this leg.
-    std::vector<MessageRecord> pointing;
-    if (!store.referencing(from_us, to_us, leg_ref, pointing, error)) return false;
-    for (const MessageRecord& m : pointing) {
+    for (const MessageRecord& m : links.pointing) {
       const bool by_x_cid = m.x_cid == leg_ref.stored;
       consider(m.call(), by_x_cid ? "x-cid" : "correlation", by_x_cid ? "x-cid" : "correlation", leg_ref.stored);
     }
     // ...and legs sharing a correlation link value (parser.correlation rules, sip_headers kind 1):
     // an icid-value or Session-ID UUID a B2BUA passes from one leg to the other.
-    std::vector<LinkValue> links;
-    if (!store.linkValues(from_us, to_us, leg_ref, max_candidates, links, error)) return false;
-    if (links.size() >= max_candidates) out.truncated = true;
-    for (const LinkValue& link : links) {
+    if (links.values.size() >= max_candidates) out.truncated = true;
+    for (const LinkValue& link : links.values) {
       std::vector<CallRef> linked;
       if (!store.linkedCalls(from_us, to_us, link, leg_ref, max_candidates, linked, error)) return false;
       for (const CallRef& ref : linked) consider(ref, "rule", link.rule, link.value);
@@ -140,34 +198,26 @@ bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, u
   // B2BUA legs by numbers: a call between the same numbers whose set-up overlaps ours (a B2BUA
   // sends the outgoing INVITE after the incoming one arrived and answers the incoming one after
   // the outgoing one was answered). Repeated calls between the same numbers do not overlap.
-  const std::vector<MessageRecord>& own = messages_of[self];
-  auto request = std::find_if(own.begin(), own.end(), [](const MessageRecord& m) { return m.isRequest(); });
-  const std::optional<Setup> own_setup = setupOf(own, options.inferred_window_us);
-  if (request != own.end() && own_setup && out.legs.size() < options.max_legs) {
-    const std::string b = request->to_user.empty() ? request->ruri_user : request->to_user;
-    if (!request->from_user.empty() && !b.empty()) {
-      const uint64_t t = request->capture_us;
-      std::vector<CallRef> same;
-      if (!store.sameNumbers(t > options.inferred_window_us ? t - options.inferred_window_us : 0,
-                             t + options.inferred_window_us, request->from_user, b, self, options.max_legs * 4,
-                             same, error))
-        return false;
-      same.erase(std::remove_if(same.begin(), same.end(), [&](const CallRef& ref) { return leg_of.count(ref) > 0; }),
-                 same.end());
-      if (!same.empty()) {
-        std::vector<MessageRecord> found;
-        if (!fetch(same, found)) return false;
-        for (const CallRef& ref : same) {
-          if (out.legs.size() >= options.max_legs) break;
-          std::vector<MessageRecord> mine;
-          for (const MessageRecord& m : found)
-            if (belongsTo(m, ref)) mine.push_back(m);
-          const std::optional<Setup> setup = setupOf(mine, options.inferred_window_us);
-          if (!setup || std::max(setup->start, own_setup->start) > std::min(setup->end, own_setup->end)) continue;
-          leg_of[ref] = out.legs.size();
-          out.legs.push_back({ref.stored, "inferred", ref, "", ""});
-          messages_of[ref] = std::move(mine);
-        }
+  if (same_numbers.valid()) {
+    if (!same_numbers.get()) {
+      error = same_error;
+      return false;
+    }
+    same.erase(std::remove_if(same.begin(), same.end(), [&](const CallRef& ref) { return leg_of.count(ref) > 0; }),
+               same.end());
+    if (!same.empty() && out.legs.size() < options.max_legs) {
+      std::vector<MessageRecord> found;
+      if (!fetch(same, found)) return false;
+      for (const CallRef& ref : same) {
+        if (out.legs.size() >= options.max_legs) break;
+        std::vector<MessageRecord> mine;
+        for (const MessageRecord& m : found)
+          if (belongsTo(m, ref)) mine.push_back(m);
+        const std::optional<Setup> setup = setupOf(mine, options.inferred_window_us);
+        if (!setup || std::max(setup->start, own_setup->start) > std::min(setup->end, own_setup->end)) continue;
+        leg_of[ref] = out.legs.size();
+        out.legs.push_back({ref.stored, "inferred", ref, "", ""});
+        messages_of[ref] = std::move(mine);
       }
     }
   }

@@ -228,7 +228,9 @@ bool MessageStore::referencing(uint64_t from_us, uint64_t to_us, const CallRef& 
       .text(kSipMessageReadColumns)
       .text(" FROM sip_messages WHERE ").text(allStorageClasses()).text(" AND capture_us BETWEEN ")
       .number(from_us);
-  q.text(" AND ").number(to_us).text(" AND correlation_hash = ").number(call.hash).append(shardCondition());
+  q.text(" AND ").number(to_us).text(" AND ");
+  appendCallKeyMatch(q, {CallKeyKind::Correlation}, call.hash, from_us, to_us, shardCondition());
+  q.text(" AND correlation_hash = ").number(call.hash).append(shardCondition());
   q.text(" ORDER BY capture_us, id LIMIT ").number(kMaxRowsPerStatement);
   std::vector<MessageRecord> found;
   if (!fetch(q, false, found, error)) return false;
@@ -323,6 +325,8 @@ bool MessageStore::sameNumbers(uint64_t from_us, uint64_t to_us, const std::stri
   SqlQuery q;
   q.text("SELECT DISTINCT call_id, call_id_hash FROM sip_messages WHERE ").text(allStorageClasses()).text(" AND capture_us BETWEEN ").number(from_us);
   q.text(" AND ").number(to_us).text(" AND status = 0 AND ");
+  appendCallKeyMatch(q, {CallKeyKind::FromUser}, searchKey(from_user), from_us, to_us, shardCondition());
+  q.text(" AND ");
   appendHashedMatch(q, "from_user", from_user, kUserWidth);
   q.text(" AND ((");
   appendHashedMatch(q, "to_user", to_user, kUserWidth);

@@ -20,6 +20,14 @@ void numberMatch(SqlQuery& q, std::string_view column, const NumberMatch& m) {
   }
 }
 
+// " AND call_id_hash IN (...)": an exact number goes through the per-call index first.
+void numberCalls(SqlQuery& q, std::initializer_list<CallKeyKind> kinds, const NumberMatch& m, const SearchFilter& f,
+                 const SqlQuery& shards) {
+  if (m.wildcard) return;  // a pattern has no key: the time range is scanned
+  q.text(" AND ");
+  appendCallKeyMatch(q, kinds, searchKey(m.value), f.from_us, f.to_us, shards);
+}
+
 // One target on one side ("src" / "dst"): an indexed-free but partition-pruned comparison of the
 // raw address bytes (a prefix is the range of its first..last address, same length only).
 void aliasTargetSide(SqlQuery& q, const AliasTarget& t, std::string_view side) {
@@ -84,6 +92,18 @@ void appendHashedMatch(SqlQuery& q, std::string_view column, std::string_view va
   q.text(" AND ").text(column).text(" = ").bytes(value.substr(0, width));
 }
 
+void appendCallKeyMatch(SqlQuery& q, std::initializer_list<CallKeyKind> kinds, uint64_t key, uint64_t from_us,
+                        uint64_t to_us, const SqlQuery& shards) {
+  q.text("call_id_hash IN (SELECT call_id_hash FROM sip_call_keys WHERE key_hash = ").number(key).text(" AND kind IN (");
+  bool first = true;
+  for (CallKeyKind kind : kinds) {
+    q.text(first ? "" : ",").number(static_cast<uint8_t>(kind));
+    first = false;
+  }
+  q.text(") AND hour_us BETWEEN ").number(from_us - from_us % kCallKeyHourUs).text(" AND ").number(to_us);
+  q.append(shards).text(")");
+}
+
 std::string_view allStorageClasses() {
   static const std::string all = [] {
     std::string s = "storage_class IN (";
@@ -135,10 +155,12 @@ SqlQuery searchCondition(const SearchFilter& f, const SqlQuery& shards) {
     q.text(" AND call_id_hash = ").number(f.call_ref->hash).text(" AND call_id = ").bytes(f.call_ref->stored);
   }
   if (f.from_user) {
+    numberCalls(q, {CallKeyKind::FromUser}, *f.from_user, f, shards);
     q.text(" AND ");
     numberMatch(q, "from_user", *f.from_user);
   }
   if (f.to_user) {
+    numberCalls(q, {CallKeyKind::ToUser, CallKeyKind::RuriUser}, *f.to_user, f, shards);
     // The B-number is the To user, or the Request-URI user (they differ after a redirect or
     // number translation).
     q.text(" AND ((");

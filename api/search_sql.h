@@ -4,14 +4,16 @@
 //
 // Every condition starts with the time range, `capture_us BETWEEN ? AND ?`, so that the server
 // reads only the hourly partitions of that range. Exact number and Call-ID matches use the
-// indexed 64-bit search keys (store/search_key.h) and then compare the stored value, since keys
-// may collide; `*` wildcards become a LIKE on the stored value inside the time range. All values
+// indexed 64-bit search keys (store/search_key.h; numbers through the per-call index,
+// appendCallKeyMatch) and then compare the stored value, since keys may collide; `*` wildcards become a LIKE on the stored value inside the time range. All values
 // are bound parameters (sql_query.h); nothing from the request is pasted into SQL text.
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
 #include "api/search_filter.h"
 #include "api/sql_query.h"
+#include "store/stored_rows.h"
 
 namespace sipvault::api {
 
@@ -35,6 +37,14 @@ namespace sipvault::api {
 // the same way.
 void appendMethodStatus(SqlQuery& q, const SearchFilter& f);
 void appendHashedMatch(SqlQuery& q, std::string_view column, std::string_view value, size_t width);
+
+// "call_id_hash IN (SELECT call_id_hash FROM sip_call_keys WHERE key_hash = ? AND kind IN (...) AND
+// hour_us BETWEEN ? AND ?<shards>)": the calls that carried `key` as one of `kinds` in the hours of
+// [from_us, to_us] (store/sql/014, the per-call index). sip_messages has no index on the numbers or
+// the correlation id: a condition on one of them goes through here, then the messages of those
+// calls through ix_call_id, and the caller still matches the messages' own columns.
+void appendCallKeyMatch(SqlQuery& q, std::initializer_list<store::CallKeyKind> kinds, uint64_t key,
+                        uint64_t from_us, uint64_t to_us, const SqlQuery& shards);
 
 // A LIKE pattern (backslash escapes) matching `value` literally, except that '*' matches any run
 // of characters when `star_is_wildcard`; wrapped in '%...%' when `substring`.

@@ -93,6 +93,31 @@ struct HeaderRow {
   std::string value;        // <= kHeaderValueWidth
 };
 
+// sip_call_keys.kind (store/sql/014_sip_call_keys.sql): which value of a call key_hash keys.
+enum class CallKeyKind : uint8_t { FromUser = 1, ToUser = 2, RuriUser = 3, Correlation = 4 };
+inline constexpr uint64_t kCallKeyHourUs = 3600ull * 1000000;
+
+// Table sip_call_keys: one searchable value (its searchKey) of a call in one UTC hour; the
+// per-call index that replaced sip_messages's four per-message number / correlation indexes.
+struct CallKeyRow {
+  uint64_t key_hash = 0;
+  CallKeyKind kind = CallKeyKind::FromUser;
+  uint64_t hour_us = 0;  // capture_us rounded down to the hour
+  uint64_t call_id_hash = 0;
+  auto operator<=>(const CallKeyRow&) const = default;
+};
+
+inline constexpr std::string_view kCallKeyColumns = "key_hash,kind,hour_us,call_id_hash";
+
+template <typename Encoder>
+void encodeRow(const CallKeyRow& r, Encoder& e) {
+  e.number(r.key_hash);
+  e.number(static_cast<uint8_t>(r.kind));
+  e.number(r.hour_us);
+  e.number(r.call_id_hash);
+  e.endRow();
+}
+
 // Table sip_rejects: a SIP payload the parser refused, kept raw with the reason.
 struct RejectRow {
   PacketColumns packet;

@@ -18,6 +18,7 @@ std::vector<PartitionSeries> partitionSeries(const PartitionOptions& o) {
   if (!o.summary_table.empty()) out.push_back({o.summary_table, PartitionLayout{}, o.summary_retention});
   if (!o.minute_stats_table.empty())
     out.push_back({o.minute_stats_table, PartitionLayout{}, o.longestClassRetention()});
+  if (!o.call_keys_table.empty()) out.push_back({o.call_keys_table, PartitionLayout{}, o.longestClassRetention()});
   return out;
 }
 

@@ -17,6 +17,7 @@ using namespace sipvault::store;
 namespace {
 
 constexpr size_t kMaxStatementBytes = 4u << 20;  // well under the server's max_allowed_packet
+constexpr std::string_view kAddCount = "count = count + VALUES(count)";
 
 template <typename T>
 void appendNumber(std::string& out, T v) {
@@ -271,8 +272,8 @@ bool RowInserter::insertTable(DbConnection& db, std::string_view table, std::str
 }
 
 template <typename Row>
-bool RowInserter::upsertCounts(DbConnection& db, std::string_view table, std::string_view columns,
-                               const std::vector<Row>& rows, DbError& error) {
+bool RowInserter::upsert(DbConnection& db, std::string_view table, std::string_view columns,
+                         const std::vector<Row>& rows, std::string_view on_duplicate, DbError& error) {
   size_t i = 0;
   while (i < rows.size()) {
     buffer_.clear();
@@ -286,7 +287,8 @@ bool RowInserter::upsertCounts(DbConnection& db, std::string_view table, std::st
       if (n) buffer_ += ',';
       encodeRow(rows[i], enc);
     }
-    buffer_ += " ON DUPLICATE KEY UPDATE count = count + VALUES(count)";
+    buffer_ += " ON DUPLICATE KEY UPDATE ";
+    buffer_ += on_duplicate;
     if (!db.execute(buffer_, error)) return false;
   }
   return true;
@@ -305,13 +307,18 @@ bool RowInserter::addSummaries(DbConnection& db, const std::vector<SummaryRow>& 
     summed.push_back(
         SummaryRow{minute, std::string(src), std::string(dst), port, std::string(method), status, count});
   }
-  return upsertCounts(db, "sip_summaries", kSummaryColumns, summed, error);
+  return upsert(db, "sip_summaries", kSummaryColumns, summed, kAddCount, error);
 }
 
 bool RowInserter::addMinuteStats(DbConnection& db, const std::vector<SipMessageRow>& messages, DbError& error) {
   if (messages.empty()) return true;
   minute_stats_.aggregate(messages, minute_rows_);
-  return upsertCounts(db, "sip_minute_stats", kMinuteStatColumns, minute_rows_, error);
+  return upsert(db, "sip_minute_stats", kMinuteStatColumns, minute_rows_, kAddCount, error);
+}
+
+bool RowInserter::addCallKeys(DbConnection& db, const std::vector<SipMessageRow>& messages, DbError& error) {
+  call_keys_.collect(messages, call_key_rows_);
+  return upsert(db, "sip_call_keys", kCallKeyColumns, call_key_rows_, "call_id_hash = call_id_hash", error);
 }
 
 bool RowInserter::insert(DbConnection& db, RowBatch& batch, DbError& error, uint64_t& rows_skipped) {
@@ -342,8 +349,12 @@ bool RowInserter::insert(DbConnection& db, RowBatch& batch, DbError& error, uint
          insertTable(db, "hep_other", kOtherColumns, batch.others, error) &&
          insertTable(db, "sip_qos", kQosColumns, batch.qos, error);
   }
-  ok = ok && addSummaries(db, batch.summaries, error) && addMinuteStats(db, batch.messages, error);
-  if (ok && db.execute("COMMIT", error)) return true;
+  ok = ok && addSummaries(db, batch.summaries, error) && addMinuteStats(db, batch.messages, error) &&
+       addCallKeys(db, batch.messages, error);
+  if (ok && db.execute("COMMIT", error)) {
+    call_keys_.remember(call_key_rows_);
+    return true;
+  }
   DbError ignored;
   if (!error.connectionLost()) (void)db.execute("ROLLBACK", ignored);
   return false;

@@ -2,8 +2,8 @@
 // Writes a RowBatch into its tables (the messages' custom header values into sip_headers, the
 // call-quality reports into sip_qos) in one transaction, after giving every row its id
 // (store/row_ids.h: blocks from the database, so any number of writers can insert side by side),
-// and adds its summaries to sip_summaries and its messages' per-minute counts to sip_minute_stats
-// (minute_stats.h) in the same transaction.
+// and adds its summaries to sip_summaries, its messages' per-minute counts to sip_minute_stats
+// (minute_stats.h) and their call keys to sip_call_keys (call_key_index.h) in the same transaction.
 //
 // Three ways, chosen by InsertMethod (bench/writer_bench.cpp measures them):
 //   Bulk            (default) one prepared INSERT per table, executed with array binding: the rows
@@ -29,6 +29,7 @@
 #include "store/db_connection.h"
 #include "store/row_ids.h"
 #include "store/stored_rows.h"
+#include "writer/call_key_index.h"
 #include "writer/minute_stats.h"
 
 namespace sipvault::writer {
@@ -78,11 +79,15 @@ class RowInserter {
   // sip_minute_stats: the batch's messages counted per minute (minute_stats_), upserted the same way.
   bool addMinuteStats(store::DbConnection& db, const std::vector<store::SipMessageRow>& messages,
                       store::DbError& error);
-  // INSERT INTO `table` (`columns`) VALUES ... ON DUPLICATE KEY UPDATE count = count + VALUES(count),
-  // statements of up to ~4 MB; `rows` are distinct keys.
+  // sip_call_keys: the keys of the batch's messages this writer has not stored lately
+  // (call_keys_), added unless there (a no-op update: unlike INSERT IGNORE, other errors still fail).
+  bool addCallKeys(store::DbConnection& db, const std::vector<store::SipMessageRow>& messages,
+                   store::DbError& error);
+  // INSERT INTO `table` (`columns`) VALUES ... ON DUPLICATE KEY UPDATE `on_duplicate`, statements
+  // of up to ~4 MB; `rows` are distinct keys.
   template <typename Row>
-  bool upsertCounts(store::DbConnection& db, std::string_view table, std::string_view columns,
-                    const std::vector<Row>& rows, store::DbError& error);
+  bool upsert(store::DbConnection& db, std::string_view table, std::string_view columns,
+              const std::vector<Row>& rows, std::string_view on_duplicate, store::DbError& error);
 
   InsertMethod method_;
   store::RowIdAllocator ids_;
@@ -93,6 +98,8 @@ class RowInserter {
   std::vector<store::HeaderRow> header_rows_;  // sip_headers rows of the batch being inserted
   MinuteStatsAggregator minute_stats_;
   std::vector<store::MinuteStatRow> minute_rows_;  // sip_minute_stats rows of the batch being inserted
+  CallKeyIndex call_keys_;
+  std::vector<store::CallKeyRow> call_key_rows_;  // sip_call_keys rows of the batch being inserted
 };
 
 }  // namespace sipvault::writer

@@ -66,17 +66,46 @@ def hour_of(us):
 class Sipvault:
     """collector -> parser(s) -> writer, the writer's /metrics counting stored rows."""
     name, table, db_name = "sipvault", "sip_messages", "sipvault_sustained"
-    extra_tables = ("sip_headers",)
-    # Columns whose prefill copies differ from the template row: the time and every indexed hash.
+    extra_tables = ("sip_headers", "sip_call_keys")
+
+    @staticmethod
+    def call_hash(tag, call):
+        """A prefilled call's search key for `tag` (c: Call-ID, f/t/r: From/To/R-URI user, x: correlation);
+        the same for every message of the call, as the loadgen's are."""
+        return "(CRC32(CONCAT('%s', %s)) << 32 | CRC32(CONCAT('%s', %s)))" % (tag, call, tag.upper(), call)
+
+    # Columns whose prefill copies differ from the template row: the time and every search key.
     def overrides(self, t0, step):
         call = "s.seq DIV %d" % MSGS_PER_CALL
-        h = lambda tag: "(CRC32(CONCAT('%s', %s)) << 32 | CRC32(CONCAT('%s', s.seq DIV 3)))" % (tag, call, tag.upper())
+        h = lambda tag: self.call_hash(tag, call)
         # Ids as the writer issues them (store/row_ids.h) from a range no writer reaches: 2^47 plus 2^27 per hour,
         # so the rows the run inserts (blocks from 1 up) never collide with the prefill.
         first_id = (1 << 47) + (((t0 // HOUR_US) % 1024) << 27)
         return {"id": "%d + s.seq" % first_id, "capture_us": "%d + s.seq * %d" % (t0, step), "call_id_hash": h("c"),
                 "from_user_hash": h("f"), "to_user_hash": h("t"), "ruri_user_hash": h("r"),
                 "correlation_hash": "IF(t.correlation_hash = 0, 0, %s)" % h("x")}
+
+    def prefill_call_keys(self, db, hour_us, rows):
+        """The per-call index (store/sql/014) of `rows` prefilled messages in the hour: From, To and R-URI
+        user of each call, straight into the hour's partition (EXCHANGE, like the messages); the keys the
+        pipeline stored there before stay."""
+        name, calls = self.db_name, (rows + MSGS_PER_CALL - 1) // MSGS_PER_CALL
+        db.sql(name, "DROP TABLE IF EXISTS bench_keys; CREATE TABLE bench_keys LIKE sip_call_keys; "
+                     "ALTER TABLE bench_keys REMOVE PARTITIONING")
+        db.sql(name, "INSERT INTO bench_keys SELECT * FROM sip_call_keys WHERE hour_us = %d" % hour_us)
+        for kind, tag in ((1, "f"), (2, "t"), (3, "r")):
+            for first in range(0, calls, CHUNK):
+                last = min(calls, first + CHUNK) - 1
+                db.sql(name, "INSERT IGNORE INTO bench_keys (key_hash, kind, hour_us, call_id_hash) SELECT %s, %d, %d, %s "
+                             "FROM seq_%d_to_%d s" % (self.call_hash(tag, "s.seq"), kind, hour_us,
+                                                      self.call_hash("c", "s.seq"), first, last))
+        part = db.sql(None, "SELECT PARTITION_NAME FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA='%s' AND "
+                            "TABLE_NAME='sip_call_keys' AND PARTITION_DESCRIPTION='%d'" % (name, hour_us + HOUR_US))
+        if not part:
+            raise SystemExit("prefill: sip_call_keys has no partition for %d yet" % hour_us)
+        db.sql(name, "ALTER TABLE sip_call_keys EXCHANGE PARTITION %s WITH TABLE bench_keys; DROP TABLE bench_keys"
+               % part)
+        db.sql(name, "ANALYZE TABLE sip_call_keys")
 
     def start(self, args, db):
         self.procs = pb.Procs(args.logdir)
@@ -248,6 +277,8 @@ def prefill(db, system, rows, run_start_us, run_end_us, log):
         else:
             db.sql(name, "RENAME TABLE %s TO bench_old, bench_fill TO %s; DROP TABLE bench_old" % (table, table))
         db.sql(name, "DROP TABLE IF EXISTS bench_fill")
+        if hasattr(system, "prefill_call_keys"):
+            system.prefill_call_keys(db, h, rows)
         total += rows
         log({"prefill_hour_us": h, "rows": rows, "load_s": round(loaded, 1), "seconds": round(time.time() - t, 1),
              "rows_per_s": int(rows / max(time.time() - t, 1e-3))})
@@ -267,6 +298,8 @@ def warm_indexes(db, system, log):
     t = time.time()
     for key, _ in secondary_keys(db, name, table):
         db.sql(name, "SELECT COUNT(*) FROM %s FORCE INDEX (`%s`)" % (table, key))
+    if hasattr(system, "prefill_call_keys"):  # the per-call index is the primary key of its own table
+        db.sql(name, "SELECT COUNT(*) FROM sip_call_keys")
     st = innodb_status(db)
     log({"warmed_indexes_s": round(time.time() - t, 1), "buffer_pool_pages_data": st.get("Innodb_buffer_pool_pages_data"),
          "buffer_pool_pages_free": st.get("Innodb_buffer_pool_pages_free")})
@@ -319,7 +352,8 @@ def bytes_on_disk(db, system):
     res = {"rows": count, "bytes_total": size, "bytes_per_message": round(per), "data_bytes_per_message":
            round(data / max(count, 1)), "raw_bytes_avg": round(float(raw)), "stored_raw_bytes_avg":
            round(float(stored)), "ratio_to_raw": round(per / float(raw), 2)}
-    for extra in getattr(system, "extra_tables", ()):  # rows stored with the messages (custom header values)
+    all_tables = size
+    for extra in getattr(system, "extra_tables", ()):  # rows stored with the messages (header values, call keys)
         db.sql(name, "ANALYZE TABLE %s" % extra)
         db.root_sql("FLUSH TABLES %s.%s FOR EXPORT; UNLOCK TABLES" % (name, extra))
         extra_size = allocated_bytes(db, name, extra) or int(db.sql(
@@ -327,8 +361,9 @@ def bytes_on_disk(db, system):
                   "WHERE TABLE_SCHEMA='%s' AND TABLE_NAME='%s'" % (name, extra)))
         res[extra + "_rows"] = int(db.sql(name, "SELECT COUNT(*) FROM %s" % extra))
         res[extra + "_bytes_total"] = extra_size
-        res["bytes_per_message_all_tables"] = round((size + extra_size) / max(count, 1))
-        res["ratio_to_raw_all_tables"] = round((size + extra_size) / max(count, 1) / float(raw), 2)
+        all_tables += extra_size
+        res["bytes_per_message_all_tables"] = round(all_tables / max(count, 1))
+        res["ratio_to_raw_all_tables"] = round(all_tables / max(count, 1) / float(raw), 2)
     return res
 
 

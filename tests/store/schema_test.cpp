@@ -94,17 +94,22 @@ TEST_CASE("Every table is range-partitioned on capture_us between p_past and p_f
   }
 }
 
-TEST_CASE("Search columns are indexed: Call-ID, From user, To user, R-URI user, correlation",
+TEST_CASE("Search columns are indexed: Call-ID on the messages, From, To, R-URI user and correlation per call",
           "[store][schema][db]") {
   test::TestDatabase db("migrate_idx");
   DbError error;
   MigrationReport report;
   REQUIRE(migrate(db.conn(), embeddedMigrations(), kNow, report, error));
-  for (const char* column :
-       {"call_id_hash", "from_user_hash", "to_user_hash", "ruri_user_hash", "correlation_hash"})
-    CHECK(db.count("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND "
-                   "TABLE_NAME = 'sip_messages' AND SEQ_IN_INDEX = 1 AND COLUMN_NAME = '" +
-                   std::string(column) + "'") == 1);
+  // 014: one random-key index per message (the Call-ID); the numbers and the correlation id once
+  // per call and hour in sip_call_keys, whose only key is (key_hash, kind, hour_us, call_id_hash).
+  CHECK(db.value("SELECT GROUP_CONCAT(DISTINCT INDEX_NAME ORDER BY INDEX_NAME) FROM information_schema.STATISTICS "
+                 "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'sip_messages'") == "ix_call_id,PRIMARY");
+  CHECK(db.value("SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) FROM information_schema.STATISTICS WHERE "
+                 "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'sip_messages' AND INDEX_NAME = 'ix_call_id'") ==
+        "call_id_hash");
+  CHECK(db.value("SELECT GROUP_CONCAT(CONCAT(INDEX_NAME, ':', COLUMN_NAME) ORDER BY INDEX_NAME, SEQ_IN_INDEX) FROM "
+                 "information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'sip_call_keys'") ==
+        "PRIMARY:key_hash,PRIMARY:kind,PRIMARY:hour_us,PRIMARY:call_id_hash");
   CHECK(db.count("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND "
                  "TABLE_NAME = 'hep_other' AND COLUMN_NAME = 'correlation_hash'") == 1);
   // sip_qos (012): a call's reports by its Call-ID hash; uncorrelated ones by the media source address.
@@ -403,4 +408,52 @@ TEST_CASE("sip_minute_stats (v13) holds one count per minute, kind and name, hou
   CHECK(db.count("SELECT count FROM sip_minute_stats WHERE kind = 2 AND name = 'agent'") == 2);
   CHECK(db.count("SELECT count FROM sip_minute_stats WHERE kind = 0") == 10);
   CHECK(db.count("SELECT shard_id FROM sip_minute_stats WHERE kind = 0") == 0);
+}
+
+TEST_CASE("v14 moves an install's number and correlation indexes into sip_call_keys without losing a search",
+          "[store][schema][db][callkeys]") {
+  test::TestDatabase db("migrate_call_keys");
+  DbError error;
+  MigrationReport report;
+  REQUIRE(migrate(db.conn(), embeddedMigrations().first(13), kNow - 2 * kHourUs, report, error));
+  // 6000 messages over 4 hours (12:00 to 16:00), 7 per call; 50 A-numbers, 80 B-numbers, the
+  // R-URI user on requests only, a correlation id on one call in ten.
+  insertMessages(db, 1, 6000, kHour14 - 2 * kHourUs, 2400000, true);
+  REQUIRE(db.conn().execute(
+      "UPDATE sip_messages SET call_id_hash = 1 + (id - 1) DIV 7, from_user_hash = 1000 + ((id - 1) DIV 7) % 50, "
+      "to_user_hash = 2000 + ((id - 1) DIV 7) % 80, ruri_user_hash = IF(id % 7 IN (1, 5), 2000 + ((id - 1) DIV 7) % 80, 0), "
+      "correlation_hash = IF(((id - 1) DIV 7) % 10 = 0, 3000 + (id - 1) DIV 7, 0)",
+      error));
+  REQUIRE(migrate(db.conn(), embeddedMigrations(), kNow, report, error));
+  CHECK(report.version_after >= 14);
+  const std::string want =
+      "SELECT COUNT(*) FROM (SELECT from_user_hash, 1, capture_us - capture_us % 3600000000, call_id_hash FROM "
+      "sip_messages WHERE from_user_hash <> 0 UNION SELECT to_user_hash, 2, capture_us - capture_us % 3600000000, "
+      "call_id_hash FROM sip_messages WHERE to_user_hash <> 0 UNION SELECT ruri_user_hash, 3, capture_us - capture_us "
+      "% 3600000000, call_id_hash FROM sip_messages WHERE ruri_user_hash <> 0 UNION SELECT correlation_hash, 4, "
+      "capture_us - capture_us % 3600000000, call_id_hash FROM sip_messages WHERE correlation_hash <> 0) k";
+  const uint64_t keys = db.count("SELECT COUNT(*) FROM sip_call_keys");
+  CHECK(keys == db.count(want));
+  CHECK(keys > 3 * 858);  // 858 calls: From, To, R-URI each, a few in two hours
+  CHECK(keys < 6000);     // far fewer than the four index entries per message they replace
+  // Every key is one of a message's, and the other way round (the joins find the same rows).
+  CHECK(db.count("SELECT COUNT(*) FROM sip_call_keys k WHERE NOT EXISTS (SELECT 1 FROM sip_messages m WHERE "
+                 "m.call_id_hash = k.call_id_hash AND m.capture_us - m.capture_us % 3600000000 = k.hour_us AND "
+                 "k.key_hash = CASE k.kind WHEN 1 THEN m.from_user_hash WHEN 2 THEN m.to_user_hash WHEN 3 THEN "
+                 "m.ruri_user_hash ELSE m.correlation_hash END)") == 0);
+  CHECK(db.value("SELECT GROUP_CONCAT(DISTINCT INDEX_NAME ORDER BY INDEX_NAME) FROM information_schema.STATISTICS "
+                 "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'sip_messages'") == "ix_call_id,PRIMARY");
+  // A-number 1007 over the 4 h finds its calls' messages through the keys, as the api asks
+  // (api/search_sql.cpp appendCallKeyMatch), and exactly the messages the column says.
+  const std::string range = std::to_string(kHour14 - 2 * kHourUs) + " AND " + std::to_string(kHour14 + 2 * kHourUs);
+  const std::string by_number =
+      "SELECT COUNT(*) FROM sip_messages WHERE storage_class IN (0,1,2) AND capture_us BETWEEN " + range +
+      " AND call_id_hash IN (SELECT call_id_hash FROM sip_call_keys WHERE key_hash = 1007 AND kind IN (1) AND "
+      "hour_us BETWEEN " + range + ") AND from_user_hash = 1007";
+  CHECK(db.count(by_number) == db.count("SELECT COUNT(*) FROM sip_messages WHERE from_user_hash = 1007"));
+  CHECK(db.count(by_number) > 100);
+  // A start that died half-way runs v14 again: nothing doubled.
+  REQUIRE(db.conn().execute("DELETE FROM schema_version WHERE version = 14", error));
+  REQUIRE(migrate(db.conn(), embeddedMigrations(), kNow, report, error));
+  CHECK(db.count("SELECT COUNT(*) FROM sip_call_keys") == keys);
 }

@@ -75,11 +75,11 @@ TEST_CASE("Partitions for the current hour and the hours ahead are created on ev
   MaintenanceOutcome outcome;
   DbError error;
   REQUIRE(m.runOnce(db.conn(), kNow, outcome, error));
-  CHECK(outcome.created == 9 * 7);  // 3 storage classes of sip_messages, sip_rejects, hep_other, sip_summaries,
-                                    // sip_headers, sip_qos, sip_minute_stats
+  CHECK(outcome.created == 10 * 7);  // 3 storage classes of sip_messages, sip_rejects, hep_other, sip_summaries,
+                                     // sip_headers, sip_qos, sip_minute_stats, sip_call_keys
   CHECK(outcome.dropped == 0);
   for (const std::string table :
-       {"sip_rejects", "hep_other", "sip_summaries", "sip_headers", "sip_qos", "sip_minute_stats"}) {
+       {"sip_rejects", "hep_other", "sip_summaries", "sip_headers", "sip_qos", "sip_minute_stats", "sip_call_keys"}) {
     const auto parts = partitions(db, table);
     REQUIRE(parts.size() == 9);
     CHECK(parts.front().name == "p_past");
@@ -143,10 +143,10 @@ TEST_CASE("Partitions older than the retention are dropped with their rows, out-
   // 17:10 with 2 h retention: the 14:00 hour (ends 15:00 <= 15:10) goes, 15:00 stays.
   const uint64_t later = kHour14 + 3 * kHourUs + 10ull * 60 * 1000000;
   REQUIRE(m.runOnce(db.conn(), later, outcome, error));
-  // One per series but sip_summaries (its own, longer retention); sip_headers, sip_qos and
-  // sip_minute_stats (the longest class retention: 2 h here) too.
-  CHECK(outcome.dropped == 8);
-  CHECK(outcome.created == 9 * 3);  // 17, 18, 19 (up to 16 existed)
+  // One per series but sip_summaries (its own, longer retention); sip_headers, sip_qos,
+  // sip_minute_stats and sip_call_keys (the longest class retention: 2 h here) too.
+  CHECK(outcome.dropped == 9);
+  CHECK(outcome.created == 10 * 3);  // 17, 18, 19 (up to 16 existed)
   CHECK(db.count("SELECT COUNT(*) FROM sip_messages WHERE capture_us >= " + std::to_string(kHour14) +
                  " AND capture_us < " + std::to_string(kHour14 + kHourUs)) == 0);
   // p_c0_past ends at 14:00, before the retention's horizon (15:10): all of it is older, so it

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <tuple>
@@ -475,4 +476,82 @@ TEST_CASE("A flood of random User-Agents adds at most the bound's rows a minute 
                  minute) == 130);
   CHECK(db.count("SELECT SUM(count) FROM sip_minute_stats WHERE kind = 2") == 150);
   CHECK(inserter.agentsFolded() == 130);
+}
+
+namespace {
+
+// Every row of a query as one string, sorted: the sets two queries return compare with ==.
+std::vector<std::string> rowSet(test::TestDatabase& db, const std::string& sql) {
+  DbRows rows;
+  DbError error;
+  INFO(sql);
+  REQUIRE(db.conn().query(sql, rows, error));
+  std::vector<std::string> out;
+  for (const DbRow& r : rows) {
+    std::string line;
+    for (const auto& cell : r) line += (cell ? *cell : "NULL") + "|";
+    out.push_back(line);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// What sip_call_keys must hold: each stored message's non-empty numbers and correlation id, by
+// call and hour (store/sql/014; the migration backfills an upgraded install the same way).
+std::vector<std::string> keysOfMessages(test::TestDatabase& db) {
+  std::string sql;
+  const std::pair<const char*, int> kinds[] = {
+      {"from_user_hash", 1}, {"to_user_hash", 2}, {"ruri_user_hash", 3}, {"correlation_hash", 4}};
+  for (const auto& [column, kind] : kinds) {
+    if (!sql.empty()) sql += " UNION ";
+    sql += "SELECT "s + column + ", " + std::to_string(kind) +
+           ", capture_us - capture_us % 3600000000, call_id_hash FROM sip_messages WHERE " + column + " <> 0";
+  }
+  return rowSet(db, sql);
+}
+
+}  // namespace
+
+TEST_CASE("sip_call_keys holds every message's numbers and correlation id once per call and hour",
+          "[writer][db][callkeys]") {
+  const InsertMethod method = GENERATE(InsertMethod::Bulk, InsertMethod::LoadData, InsertMethod::MultiRowInsert);
+  INFO("method " << insertMethodName(method));
+  test::TestDatabase db("call_keys");
+  prepare(db);
+  const std::vector<test::CorpusFile> files = test::rfc4475Valid();
+  const uint64_t hour_end = kNow - kNow % kCallKeyHourUs + kCallKeyHourUs;
+  // One inserter for several batches (what it stored lately it does not send again), messages on
+  // both sides of an hour boundary, every storage class; then a second writer stores the same
+  // messages again (its keys are all there already: no error, no second row).
+  RowInserter inserter(method);
+  std::vector<wire::SipRecord> all;
+  for (int b = 0; b < 3; ++b) {
+    std::vector<wire::SipRecord> batch;
+    for (size_t i = 0; i < files.size(); ++i) {
+      wire::SipRecord r = test::sipRecordFor(files[i].bytes, hour_end - 500000 + (b * 37 + i * 7919) % 1000000);
+      r.set_storage_class(static_cast<uint32_t>((b + i) % 3));
+      batch.push_back(r);
+      all.push_back(std::move(r));
+    }
+    RecordConverter conv(RawCodec::Lz4);
+    RowBatch rows;
+    for (const auto& r : batch) conv.append(r, rows);
+    DbError error;
+    uint64_t skipped = 0;
+    INFO(error.describe());
+    REQUIRE(inserter.insert(db.conn(), rows, error, skipped));
+  }
+  storeRecords(db, method, corpusRecords());
+  const std::vector<std::string> want = keysOfMessages(db);
+  const std::vector<std::string> stored =
+      rowSet(db, "SELECT key_hash, kind, hour_us, call_id_hash FROM sip_call_keys");
+  CHECK(stored == want);
+  // Not trivially equal: all four kinds, both hours, far fewer keys than 4 per message.
+  CHECK(db.count("SELECT COUNT(DISTINCT kind) FROM sip_call_keys") == 4);
+  CHECK(db.count("SELECT COUNT(DISTINCT hour_us) FROM sip_call_keys") >= 2);
+  CHECK(stored.size() < 4 * db.count("SELECT COUNT(*) FROM sip_messages"));
+
+  storeRecords(db, method, all);  // a fresh writer: every key is a duplicate
+  CHECK(rowSet(db, "SELECT key_hash, kind, hour_us, call_id_hash FROM sip_call_keys") == keysOfMessages(db));
+  CHECK(db.count("SELECT COUNT(*) FROM sip_call_keys") == want.size());
 }
