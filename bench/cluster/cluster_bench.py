@@ -46,6 +46,15 @@ MINUTE_STATS_FILL = " ".join([
     ") AS counted GROUP BY minute_us, kind, name"])
 
 
+# The writer's per-call index (store/sql/014, writer/call_key_index.h) for rows it did not write:
+# each message's From, To, R-URI user and correlation key by call and hour, as migration 014
+# backfills an install.
+CALL_KEYS_FILL = "; ".join(
+    "INSERT IGNORE INTO sip_call_keys (key_hash, kind, hour_us, call_id_hash, shard_id) SELECT %s, %d, "
+    "capture_us - capture_us %% 3600000000, call_id_hash, shard_id FROM sip_messages WHERE %s <> 0" % (c, k, c)
+    for c, k in (("from_user_hash", 1), ("to_user_hash", 2), ("ruri_user_hash", 3), ("correlation_hash", 4)))
+
+
 def fnv1a(data):
     """store/search_key.h: FNV-1a 64, 0 for the empty value."""
     if not data:
@@ -174,8 +183,10 @@ def main():
             th.join()
         # LOAD DATA bypasses the writer: add what it would have written to sip_minute_stats (its
         # per-minute counts, store/sql/013), so that stats_24h measures the shipped path.
+        # The same for its per-call index (sip_call_keys, store/sql/014).
         for target in ["single"] + list(SHARDS):
             sql(os.path.join(work, target), MINUTE_STATS_FILL)
+            sql(os.path.join(work, target), CALL_KEYS_FILL)
         load_s = time.time() - t
         rows = {n: int(sql(os.path.join(work, n), "SELECT COUNT(*) FROM sip_messages")) for n in ["single"] + list(SHARDS)}
         cfg = os.path.join(work, "cluster.ini")
