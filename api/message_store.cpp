@@ -56,6 +56,39 @@ SqlQuery MessageStore::shardCondition(std::string_view alias) const {
   return shards_ ? shards_->coverage().condition(alias) : SqlQuery();
 }
 
+bool MessageStore::callsWithKey(std::initializer_list<CallKeyKind> kinds, uint64_t key, uint64_t from_us,
+                                uint64_t to_us, std::optional<std::vector<uint64_t>>& out, DbError& error) {
+  out.reset();
+  DbRows rows;
+  if (!pool_.query(callKeyQuery(kinds, key, from_us, to_us, shardCondition(), kMaxResolvedCalls + 1), rows, error))
+    return false;
+  if (rows.size() > kMaxResolvedCalls) return true;
+  std::vector<uint64_t> calls;
+  calls.reserve(rows.size());
+  for (const DbRow& row : rows) {
+    uint64_t hash = 0;
+    if (row.size() != 1 || !toNumber(row[0], hash)) {
+      error = badRow();
+      return false;
+    }
+    calls.push_back(hash);
+  }
+  out = std::move(calls);
+  return true;
+}
+
+bool MessageStore::resolveNumbers(SearchFilter& f, DbError& error) {
+  if (f.from_user && !f.from_user->wildcard &&
+      !callsWithKey({CallKeyKind::FromUser}, searchKey(f.from_user->value), f.from_us, f.to_us, f.from_user->calls,
+                    error))
+    return false;
+  if (f.to_user && !f.to_user->wildcard &&
+      !callsWithKey({CallKeyKind::ToUser, CallKeyKind::RuriUser}, searchKey(f.to_user->value), f.from_us, f.to_us,
+                    f.to_user->calls, error))
+    return false;
+  return true;
+}
+
 bool MessageStore::fetch(const SqlQuery& q, bool with_raw, std::vector<MessageRecord>& out, DbError& error) {
   DbRows rows;
   if (!pool_.query(q, rows, error)) return false;
@@ -82,6 +115,7 @@ bool MessageStore::search(const SearchFilter& filter, const std::optional<Messag
     // by id.
     f.from_us = std::max(f.from_us, after->capture_us);
   }
+  if (!resolveNumbers(f, error)) return false;
   q.append(searchCondition(f, shardCondition())).append(shardCondition());
   if (after) q.text(" AND (capture_us > ").number(after->capture_us).text(" OR id > ").number(after->id).text(")");
   q.text(" ORDER BY capture_us, id LIMIT ").number(std::min(limit, kMaxRowsPerStatement));
@@ -170,8 +204,10 @@ bool MessageStore::byCalls(uint64_t from_us, uint64_t to_us, std::span<const Cal
   return true;
 }
 
-bool MessageStore::callPage(const SearchFilter& filter, const std::optional<CallCursor>& after, uint64_t limit,
+bool MessageStore::callPage(const SearchFilter& unresolved, const std::optional<CallCursor>& after, uint64_t limit,
                             std::vector<CallKey>& out, DbError& error) {
+  SearchFilter filter = unresolved;
+  if (!resolveNumbers(filter, error)) return false;
   // A call is listed at its first message in the range (what its summary shows as first_time),
   // not at its first matching one: with status=4xx the 486 comes seconds after the INVITE, and
   // paging by it would put the calls out of order against their first times. Filters on what
@@ -223,13 +259,17 @@ bool MessageStore::referencing(uint64_t from_us, uint64_t to_us, const CallRef& 
                                std::vector<MessageRecord>& out, DbError& error) {
   // The writer keys correlation_hash on the full correlation id (or X-CID), like call_id_hash on
   // the full Call-ID: equal keys for a link to this call, whatever the columns cut.
+  std::optional<std::vector<uint64_t>> calls;
+  if (!callsWithKey({CallKeyKind::Correlation}, call.hash, from_us, to_us, calls, error)) return false;
+  if (calls && calls->empty()) return true;  // most calls: nothing points at them
   SqlQuery q;
   q.text("SELECT ")
       .text(kSipMessageReadColumns)
       .text(" FROM sip_messages WHERE ").text(allStorageClasses()).text(" AND capture_us BETWEEN ")
       .number(from_us);
   q.text(" AND ").number(to_us).text(" AND ");
-  appendCallKeyMatch(q, {CallKeyKind::Correlation}, call.hash, from_us, to_us, shardCondition());
+  if (calls) appendCallList(q, *calls);
+  else appendCallKeyMatch(q, {CallKeyKind::Correlation}, call.hash, from_us, to_us, shardCondition());
   q.text(" AND correlation_hash = ").number(call.hash).append(shardCondition());
   q.text(" ORDER BY capture_us, id LIMIT ").number(kMaxRowsPerStatement);
   std::vector<MessageRecord> found;
@@ -322,10 +362,15 @@ bool MessageStore::linkedCalls(uint64_t from_us, uint64_t to_us, const LinkValue
 bool MessageStore::sameNumbers(uint64_t from_us, uint64_t to_us, const std::string& from_user,
                                const std::string& to_user, const CallRef& exclude, uint64_t limit,
                                std::vector<CallRef>& out, DbError& error) {
+  std::optional<std::vector<uint64_t>> calls;
+  if (!callsWithKey({CallKeyKind::FromUser}, searchKey(from_user), from_us, to_us, calls, error)) return false;
+  // Most calls: no other call had that A-number (the call itself is the only one).
+  if (calls && std::all_of(calls->begin(), calls->end(), [&](uint64_t h) { return h == exclude.hash; })) return true;
   SqlQuery q;
   q.text("SELECT DISTINCT call_id, call_id_hash FROM sip_messages WHERE ").text(allStorageClasses()).text(" AND capture_us BETWEEN ").number(from_us);
   q.text(" AND ").number(to_us).text(" AND status = 0 AND ");
-  appendCallKeyMatch(q, {CallKeyKind::FromUser}, searchKey(from_user), from_us, to_us, shardCondition());
+  if (calls) appendCallList(q, *calls);
+  else appendCallKeyMatch(q, {CallKeyKind::FromUser}, searchKey(from_user), from_us, to_us, shardCondition());
   q.text(" AND ");
   appendHashedMatch(q, "from_user", from_user, kUserWidth);
   q.text(" AND ((");
@@ -337,8 +382,10 @@ bool MessageStore::sameNumbers(uint64_t from_us, uint64_t to_us, const std::stri
   return queryCalls(q, out, error);
 }
 
-bool MessageStore::topMethods(const SearchFilter& filter, uint64_t limit,
+bool MessageStore::topMethods(const SearchFilter& unresolved, uint64_t limit,
                               std::vector<std::pair<std::string, uint64_t>>& out, DbError& error) {
+  SearchFilter filter = unresolved;
+  if (!resolveNumbers(filter, error)) return false;
   SqlQuery q;
   q.text("SELECT method, COUNT(*) AS n FROM sip_messages WHERE ").append(searchCondition(filter, shardCondition()));
   q.append(shardCondition());
@@ -365,9 +412,11 @@ void appendKeptMethod(SqlQuery& q, std::string_view request, std::string_view me
 
 }  // namespace
 
-bool MessageStore::statsBuckets(const SearchFilter& filter, uint64_t step_us,
+bool MessageStore::statsBuckets(const SearchFilter& unresolved, uint64_t step_us,
                                 std::span<const std::string> methods, uint64_t max_rows,
                                 std::vector<StatsBucketRow>& out, DbError& error) {
+  SearchFilter filter = unresolved;
+  if (!resolveNumbers(filter, error)) return false;
   SqlQuery q;
   q.text("SELECT (capture_us - ").number(filter.from_us).text(") DIV ").number(step_us);
   // Responses group under '' (their class is what counts), requests under their method or "other".
@@ -419,8 +468,10 @@ bool MessageStore::bucketRows(const SqlQuery& q, std::vector<StatsBucketRow>& ou
   return true;
 }
 
-bool MessageStore::topUserAgents(const SearchFilter& filter, uint64_t limit,
+bool MessageStore::topUserAgents(const SearchFilter& unresolved, uint64_t limit,
                                  std::vector<std::pair<std::string, uint64_t>>& out, DbError& error) {
+  SearchFilter filter = unresolved;
+  if (!resolveNumbers(filter, error)) return false;
   SqlQuery q;
   q.text("SELECT user_agent, COUNT(*) AS n FROM sip_messages WHERE ").append(searchCondition(filter, shardCondition()));
   q.append(shardCondition());

@@ -8,6 +8,7 @@
 // Thread-safe (the pool is); errors are DbError values.
 #include <cstdint>
 #include <map>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -23,6 +24,9 @@ namespace sipvault::api {
 
 // The most rows any one statement returns, whatever the request asked.
 inline constexpr uint64_t kMaxRowsPerStatement = 100000;
+// Calls of one number or correlation id read from the per-call index and sent as a list; above
+// it the statement's own subquery finds them (fine on one node, slow on a cluster head).
+inline constexpr uint64_t kMaxResolvedCalls = 1024;
 
 // Whether a stored message belongs to `call`.
 [[nodiscard]] inline bool belongsTo(const MessageRecord& m, const CallRef& call) {
@@ -127,6 +131,14 @@ class MessageStore {
                                    std::vector<StatsBucketRow>& out, store::DbError& error);
 
  private:
+  // The calls that carried `key` as one of `kinds` in [from_us, to_us] (sip_call_keys, the
+  // per-call index), or nullopt when more than kMaxResolvedCalls did: the statement then finds them
+  // with its own subquery. Read first, on their own, because a cluster head plans that subquery
+  // badly (search_sql.h callKeyQuery); on one node it costs a round trip.
+  bool callsWithKey(std::initializer_list<store::CallKeyKind> kinds, uint64_t key, uint64_t from_us, uint64_t to_us,
+                    std::optional<std::vector<uint64_t>>& out, store::DbError& error);
+  // Fills the `calls` of the filter's exact From / To numbers (callsWithKey).
+  bool resolveNumbers(SearchFilter& filter, store::DbError& error);
   bool fetch(const SqlQuery& q, bool with_raw, std::vector<MessageRecord>& out, store::DbError& error);
   // Rows of (call_id, call_id_hash).
   bool queryCalls(const SqlQuery& q, std::vector<CallRef>& out, store::DbError& error);

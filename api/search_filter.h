@@ -75,6 +75,10 @@ struct ParamError {
 struct NumberMatch {
   std::string value;      // as given (without any decoding of `*`)
   bool wildcard = false;  // value contains '*'
+  // The calls (call_id_hash) that carried the number in the range, read from the per-call index
+  // before the search (MessageStore::resolveNumbers); nullopt: not read, the search's own
+  // subquery finds them (search_sql.h appendCallKeyMatch).
+  std::optional<std::vector<uint64_t>> calls;
 };
 
 // header.<name>=value: `name` lower-cased (letters, digits, '-', '_'; at most 64 bytes).

@@ -1,5 +1,6 @@
 #include "api/search_sql.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "proto/storage_class.h"
@@ -20,12 +21,14 @@ void numberMatch(SqlQuery& q, std::string_view column, const NumberMatch& m) {
   }
 }
 
-// " AND call_id_hash IN (...)": an exact number goes through the per-call index first.
+// " AND call_id_hash IN (...)": an exact number goes through the per-call index first (its calls
+// read before, or a subquery).
 void numberCalls(SqlQuery& q, std::initializer_list<CallKeyKind> kinds, const NumberMatch& m, const SearchFilter& f,
                  const SqlQuery& shards) {
   if (m.wildcard) return;  // a pattern has no key: the time range is scanned
   q.text(" AND ");
-  appendCallKeyMatch(q, kinds, searchKey(m.value), f.from_us, f.to_us, shards);
+  if (m.calls) appendCallList(q, *m.calls);
+  else appendCallKeyMatch(q, kinds, searchKey(m.value), f.from_us, f.to_us, shards);
 }
 
 // One target on one side ("src" / "dst"): an indexed-free but partition-pruned comparison of the
@@ -102,6 +105,32 @@ void appendCallKeyMatch(SqlQuery& q, std::initializer_list<CallKeyKind> kinds, u
   }
   q.text(") AND hour_us BETWEEN ").number(from_us - from_us % kCallKeyHourUs).text(" AND ").number(to_us);
   q.append(shards).text(")");
+}
+
+SqlQuery callKeyQuery(std::initializer_list<CallKeyKind> kinds, uint64_t key, uint64_t from_us, uint64_t to_us,
+                      const SqlQuery& shards, uint64_t limit) {
+  SqlQuery q;
+  q.text("SELECT DISTINCT call_id_hash FROM sip_call_keys WHERE key_hash = ").number(key).text(" AND kind IN (");
+  bool first = true;
+  for (CallKeyKind kind : kinds) {
+    q.text(first ? "" : ",").number(static_cast<uint8_t>(kind));
+    first = false;
+  }
+  q.text(") AND hour_us BETWEEN ").number(from_us - from_us % kCallKeyHourUs).text(" AND ").number(to_us);
+  q.append(shards).text(" LIMIT ").number(limit);
+  return q;
+}
+
+void appendCallList(SqlQuery& q, const std::vector<uint64_t>& calls) {
+  if (calls.empty()) {
+    q.text("0 = 1");
+    return;
+  }
+  size_t padded = 1;
+  while (padded < calls.size()) padded *= 2;
+  q.text("call_id_hash IN (");
+  for (size_t i = 0; i < padded; ++i) q.text(i ? ", " : "").number(calls[std::min(i, calls.size() - 1)]);
+  q.text(")");
 }
 
 std::string_view allStorageClasses() {

@@ -45,6 +45,15 @@ void appendHashedMatch(SqlQuery& q, std::string_view column, std::string_view va
 // calls through ix_call_id, and the caller still matches the messages' own columns.
 void appendCallKeyMatch(SqlQuery& q, std::initializer_list<store::CallKeyKind> kinds, uint64_t key,
                         uint64_t from_us, uint64_t to_us, const SqlQuery& shards);
+// "SELECT DISTINCT call_id_hash FROM sip_call_keys WHERE ... LIMIT `limit`": the same calls read on
+// their own. A cluster head plans the subquery above badly (it scans sip_messages's time range on
+// every shard and probes the calls, since Spider's row estimates are tiny), so the api reads the
+// calls first and sends them as a list (appendCallList) when there are not too many.
+[[nodiscard]] SqlQuery callKeyQuery(std::initializer_list<store::CallKeyKind> kinds, uint64_t key, uint64_t from_us,
+                                    uint64_t to_us, const SqlQuery& shards, uint64_t limit);
+// "call_id_hash IN (?, ...)", padded to a power of two by repeating the last key (so the prepared
+// statements stay few), or "0 = 1" for no calls.
+void appendCallList(SqlQuery& q, const std::vector<uint64_t>& calls);
 
 // A LIKE pattern (backslash escapes) matching `value` literally, except that '*' matches any run
 // of characters when `star_is_wildcard`; wrapped in '%...%' when `substring`.

@@ -263,6 +263,40 @@ TEST_CASE("search SQL binds every value and starts with the time range", "[api][
   CHECK(std::get<std::string>(w.params.back()) == SqlQuery::toHex("%@host"));
 }
 
+TEST_CASE("an exact number finds its calls through the per-call index, read first or as a subquery",
+          "[api][sql][callkeys]") {
+  SearchFilter f;
+  REQUIRE_FALSE(parse("from=0s&to=7200000ms&from_user=491&to_user=301", f));
+  // Not read first: subqueries on sip_call_keys, over the whole hours of the range.
+  const SqlQuery sub = searchCondition(f);
+  CHECK(sub.sql.find("call_id_hash IN (SELECT call_id_hash FROM sip_call_keys WHERE key_hash = ? AND kind IN (?) "
+                     "AND hour_us BETWEEN ? AND ?)") != std::string::npos);
+  CHECK(sub.sql.find("kind IN (?,?)") != std::string::npos);  // the B-number: To or R-URI user
+  CHECK(sub.sql.find("from_user_hash = ? AND from_user = UNHEX(?)") != std::string::npos);  // still per message
+  CHECK(count(sub.sql, '?') == sub.params.size());
+  // Read first (MessageStore::resolveNumbers): a list padded to a power of two, no subquery;
+  // no calls at all is no match, never everything.
+  f.from_user->calls = std::vector<uint64_t>{11, 12, 13};
+  f.to_user->calls = std::vector<uint64_t>{};
+  const SqlQuery listed = searchCondition(f);
+  CHECK(listed.sql.find("sip_call_keys") == std::string::npos);
+  CHECK(listed.sql.find("call_id_hash IN (?, ?, ?, ?)") != std::string::npos);
+  CHECK(listed.sql.find("0 = 1") != std::string::npos);
+  size_t thirteens = 0;
+  for (const SqlParam& p : listed.params)
+    if (auto* n = std::get_if<uint64_t>(&p)) thirteens += *n == 13;
+  CHECK(thirteens == 2);
+  // The query that reads them: bounded, whole hours from the range's first hour.
+  const SqlQuery read = callKeyQuery({CallKeyKind::FromUser}, searchKey("491"), 5400000000ull, 7200000000ull, {}, 1025);
+  CHECK(read.sql == "SELECT DISTINCT call_id_hash FROM sip_call_keys WHERE key_hash = ? AND kind IN (?) AND hour_us "
+                    "BETWEEN ? AND ? LIMIT ?");
+  CHECK(std::get<uint64_t>(read.params[2]) == 3600000000ull);
+  CHECK(std::get<uint64_t>(read.params[4]) == 1025);
+  // A pattern has no key: no call list, a LIKE over the range.
+  REQUIRE_FALSE(parse("from=0s&to=1000ms&from_user=49*", f));
+  CHECK(searchCondition(f).sql.find("sip_call_keys") == std::string::npos);
+}
+
 TEST_CASE("LIKE patterns escape %, _ and backslash, and turn * into %", "[api][sql]") {
   CHECK(likePattern("4930*", true, false) == "4930%");
   CHECK(likePattern("*1**2*", true, false) == "%1%2%");
