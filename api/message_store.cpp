@@ -230,6 +230,14 @@ bool MessageStore::callPage(const SearchFilter& unresolved, const std::optional<
     q.append(matching).append(shards);
   } else {
     q.append(searchCondition(whole_call, shardCondition())).append(shards);
+    // The calls a number's index entries name bound the outer read too (ix_call_id), else the
+    // server reads the whole range's messages and probes the subquery with each.
+    for (const std::optional<NumberMatch>* number : {&filter.from_user, &filter.to_user}) {
+      if (*number && (*number)->calls) {
+        q.text(" AND ");
+        appendCallList(q, *(*number)->calls);
+      }
+    }
     q.text(" AND (call_id_hash, call_id) IN (SELECT call_id_hash, call_id FROM sip_messages WHERE ");
     q.append(matching).append(shards).text(")");
   }
