@@ -134,8 +134,8 @@ TEST_CASE("Writer options read a retention per storage class and for summaries",
   c->setString("writer.summary_retention_hours", "2160");
   const WriterOptions o = WriterOptions::fromConfig(*c);
   const auto series = partitionSeries(o.partitions);
-  REQUIRE(series.size() == 9);  // 3 classes, sip_rejects, hep_other, sip_headers, sip_qos, sip_summaries,
-                                // sip_minute_stats
+  REQUIRE(series.size() == 10);  // 3 classes, sip_rejects, hep_other, sip_headers, sip_qos, sip_summaries,
+                                 // sip_minute_stats, sip_call_keys
   CHECK(series[0].layout.past == "p_c0_past");
   CHECK(series[0].retention == std::chrono::hours(240));  // calls: writer.retention_hours
   CHECK(series[1].retention == std::chrono::hours(24));
@@ -149,6 +149,8 @@ TEST_CASE("Writer options read a retention per storage class and for summaries",
   CHECK(series[7].retention == std::chrono::hours(2160));
   CHECK(series[8].table == "sip_minute_stats");  // the longest class retention: calls and other, 240
   CHECK(series[8].retention == std::chrono::hours(240));
+  CHECK(series[9].table == "sip_call_keys");  // the same
+  CHECK(series[9].retention == std::chrono::hours(240));
   CHECK(o.stats_max_agents_per_minute == 500);
   // The calls class on a retention of its own takes sip_qos with it.
   c->setString("writer.class.calls.retention_hours", "72");
@@ -162,6 +164,7 @@ TEST_CASE("Writer options read a retention per storage class and for summaries",
   const auto long_registrations = partitionSeries(WriterOptions::fromConfig(*c).partitions);
   CHECK(long_registrations[8].retention == std::chrono::hours(1000));
   CHECK(long_registrations[5].retention == std::chrono::hours(1000));  // sip_headers too
+  CHECK(long_registrations[9].retention == std::chrono::hours(1000));  // and the per-call index
   c->setString("writer.class.other.retention_hours", "0");
   CHECK_THROWS_AS(WriterOptions::fromConfig(*c), Poco::InvalidArgumentException);
 }
