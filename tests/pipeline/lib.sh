@@ -8,8 +8,19 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 
 # A random port below the kernel's ephemeral range, free for TCP and UDP now (a bind(0) port comes from
-# that range, where another test's outgoing connection can take it before our daemon binds it).
-free_port() { python3 "$(dirname "${BASH_SOURCE[0]}")/../support/free_port.py"; }
+# that range, where another test's outgoing connection can take it before our daemon binds it), and
+# not one this script was given before: ports are picked before any daemon binds them, so two picks
+# could be the same free port (a writer and an api both got 19455 once). $(...) runs in a subshell,
+# so the ports handed out are kept in a file in $work.
+free_port() {
+  local port
+  while :; do
+    port=$(python3 "$(dirname "${BASH_SOURCE[0]}")/../support/free_port.py")
+    grep -qx "$port" "$work/.ports-given" 2>/dev/null || break
+  done
+  echo "$port" >>"$work/.ports-given"
+  echo "$port"
+}
 # bg LOGNAME CMD... : start in the background, remember the PID in $last_pid
 bg() { local log=$1; shift; "$@" >"$work/$log.log" 2>&1 & last_pid=$!; pids+=($last_pid); }
 sql() { mariadb --no-defaults --protocol=socket --socket="$sock" -usipvault -psipvault "$db" -N -B -e "$1"; }
