@@ -125,7 +125,7 @@ bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, u
     const uint64_t window = options.inferred_window_us;
     same_numbers = std::async(std::launch::async, [&, window] {
       return store.sameNumbers(request_us > window ? request_us - window : 0, request_us + window, a_number,
-                               b_number, self, options.max_legs * 4, same, same_error);
+                               b_number, self, max_candidates, same, same_error);
     });
   }
   // (A std::async future waits in its destructor: no return below leaves it writing into this frame.)

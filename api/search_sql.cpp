@@ -95,29 +95,37 @@ void appendHashedMatch(SqlQuery& q, std::string_view column, std::string_view va
   q.text(" AND ").text(column).text(" = ").bytes(value.substr(0, width));
 }
 
-void appendCallKeyMatch(SqlQuery& q, std::initializer_list<CallKeyKind> kinds, uint64_t key, uint64_t from_us,
-                        uint64_t to_us, const SqlQuery& shards) {
-  q.text("call_id_hash IN (SELECT call_id_hash FROM sip_call_keys WHERE key_hash = ").number(key).text(" AND kind IN (");
+namespace {
+
+// "key_hash = ? AND kind IN (...) AND hour_us BETWEEN ? AND ?<shards>": the per-call index rows of
+// `key` as one of `kinds` in the whole hours of [from_us, to_us].
+void appendCallKeyRows(SqlQuery& q, std::initializer_list<CallKeyKind> kinds, uint64_t key, uint64_t from_us,
+                       uint64_t to_us, const SqlQuery& shards) {
+  q.text("key_hash = ").number(key).text(" AND kind IN (");
   bool first = true;
   for (CallKeyKind kind : kinds) {
     q.text(first ? "" : ",").number(static_cast<uint8_t>(kind));
     first = false;
   }
   q.text(") AND hour_us BETWEEN ").number(from_us - from_us % kCallKeyHourUs).text(" AND ").number(to_us);
-  q.append(shards).text(")");
+  q.append(shards);
+}
+
+}  // namespace
+
+void appendCallKeyMatch(SqlQuery& q, std::initializer_list<CallKeyKind> kinds, uint64_t key, uint64_t from_us,
+                        uint64_t to_us, const SqlQuery& shards) {
+  q.text("call_id_hash IN (SELECT call_id_hash FROM sip_call_keys WHERE ");
+  appendCallKeyRows(q, kinds, key, from_us, to_us, shards);
+  q.text(")");
 }
 
 SqlQuery callKeyQuery(std::initializer_list<CallKeyKind> kinds, uint64_t key, uint64_t from_us, uint64_t to_us,
                       const SqlQuery& shards, uint64_t limit) {
   SqlQuery q;
-  q.text("SELECT DISTINCT call_id_hash FROM sip_call_keys WHERE key_hash = ").number(key).text(" AND kind IN (");
-  bool first = true;
-  for (CallKeyKind kind : kinds) {
-    q.text(first ? "" : ",").number(static_cast<uint8_t>(kind));
-    first = false;
-  }
-  q.text(") AND hour_us BETWEEN ").number(from_us - from_us % kCallKeyHourUs).text(" AND ").number(to_us);
-  q.append(shards).text(" LIMIT ").number(limit);
+  q.text("SELECT DISTINCT call_id_hash FROM sip_call_keys WHERE ");
+  appendCallKeyRows(q, kinds, key, from_us, to_us, shards);
+  q.text(" LIMIT ").number(limit);
   return q;
 }
 
