@@ -116,7 +116,8 @@ EOF
 
 # A cluster head (docs/cluster.md says why each one): shards read in parallel, connections kept
 # per session, no ping at transaction start, a dead shard refused after 2 s and a hung one after
-# the api's query timeout (the default, 600 s, outlives KILL and max_statement_time), and key
+# the api's query timeout (the default, 600 s, outlives KILL and max_statement_time), no
+# start transaction/commit around each statement sent to a shard (semi_trx), and key
 # lookups sent as UNION ALL (the default makes a temporary table on the shard, which the head's
 # SELECT-only user may not).
 write_spider_config() {
@@ -130,6 +131,7 @@ spider_ping_interval_at_trx_start=0
 spider_connect_timeout=2
 spider_connect_retry_count=0
 spider_bka_mode=2
+spider_semi_trx=0
 spider_net_read_timeout=$timeout
 spider_net_write_timeout=$timeout
 EOF

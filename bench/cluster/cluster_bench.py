@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -103,6 +104,23 @@ def sql(dirname, statement, local_infile=False):
     return r.stdout
 
 
+def traced(work, nodes, request):
+    """The statements each node's server received during one request (its general log), one line each."""
+    logs = {n: os.path.join(work, n, "general.log") for n in nodes}
+    for n, path in logs.items():
+        open(path, "w").close()
+        sql(os.path.join(work, n), "SET GLOBAL log_output = 'FILE'; SET GLOBAL general_log_file = '%s'; "
+                                   "SET GLOBAL general_log = 1" % path)
+    request()
+    out = {}
+    for n, path in logs.items():
+        sql(os.path.join(work, n), "SET GLOBAL general_log = 0")
+        lines = [" ".join(line.split("\t")[-2:])[:160] for line in open(path, errors="replace")
+                 if re.search(r"\t\s*\d+ (Query|Connect|Quit|Execute|Prepare)\t", line) and "general_log" not in line]
+        out[n] = {"count": len(lines), "statements": lines}
+    return out
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -142,6 +160,9 @@ def main():
     p.add_argument("--build", default=os.path.join(ROOT, "build", "release"))
     p.add_argument("--rows-per-shard", type=int, default=1000000)
     p.add_argument("--iterations", type=int, default=60)
+    p.add_argument("--trace-statements", action="store_true",
+                   help="also send one request of each shape with the general log on at the head and at shard s1, "
+                        "and print the statements each received (what a request costs in round trips)")
     a = p.parse_args()
     work = os.path.join(os.path.abspath(a.build), "bench-cluster")
     shutil.rmtree(work, ignore_errors=True)
@@ -217,6 +238,9 @@ def main():
             "stats_24h": lambda: "/api/v1/stats?%s&step=3600" % day,
         }
         result = {"rows": rows, "load_s": round(load_s, 1), "iterations": a.iterations, "shapes": {}}
+        if a.trace_statements:
+            result["statements"] = {shape: traced(work, ("head", "s1"), lambda: apis["head"].get(target()))
+                                    for shape, target in shapes.items()}
         for shape, target in shapes.items():
             times, errors = {"head": [], "single": []}, {"head": 0, "single": 0}
             for i in range(a.iterations):
