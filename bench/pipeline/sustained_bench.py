@@ -25,6 +25,7 @@ information_schema after ANALYZE) against the raw SIP size. Writes JSON to
 <build>/bench-sustained/results.json and deletes the MariaDB it made.
 """
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -64,6 +65,18 @@ def innodb_status(db):
 # 995 pages grown by inserts, 673 built sorted at MariaDB's default innodb_fill_factor=100, 931 at 70). A prefill
 # built at 100 made every insert of a run's first minutes split a page (sessions 6-9: ~1,300 B of redo per row).
 PREFILL_FILL_FACTOR = 68
+
+
+@contextlib.contextmanager
+def server_globals(db, settings):
+    """Sets global variables ((name, SQL value) pairs, in order) for the block; restores them in reverse order."""
+    names = [name for name, _ in settings]
+    old = db.root_sql("SELECT " + ", ".join("@@" + name for name in names)).split()
+    db.root_sql("; ".join("SET GLOBAL %s = %s" % setting for setting in settings))
+    try:
+        yield
+    finally:
+        db.root_sql("; ".join("SET GLOBAL %s = %s" % pair for pair in reversed(list(zip(names, old)))))
 
 
 def hour_of(us):
@@ -273,12 +286,8 @@ def prefill(db, system, rows, run_start_us, run_end_us, log):
                          "ON t.n = s.seq MOD %d" % (", ".join("`%s`" % c for c in insert_cols), select, first, last,
                                                     templates))
         loaded = time.time() - t
-        fill = db.root_sql("SELECT @@innodb_fill_factor")
-        db.root_sql("SET GLOBAL innodb_fill_factor = %d" % PREFILL_FILL_FACTOR)
-        try:
+        with server_globals(db, [("innodb_fill_factor", str(PREFILL_FILL_FACTOR))]):
             db.sql(name, "ALTER TABLE bench_fill %s" % ", ".join("ADD %s" % k for _, k in keys))
-        finally:
-            db.root_sql("SET GLOBAL innodb_fill_factor = %s" % fill)
         if partitioned:
             part = db.sql(None, "SELECT PARTITION_NAME FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA='%s' AND "
                                 "TABLE_NAME='%s' AND REPLACE(PARTITION_DESCRIPTION, ' ', '')='%s%d'"
@@ -325,21 +334,17 @@ def flush_prefill(db, log, limit_s=900):
     as fast as it dirties; a bulk load leaves gigabytes of both (session 6: 340,000 dirty pages and a 2.9 GB
     checkpoint age at the run's first minute, so InnoDB's flushing took the run's I/O and CPU)."""
     t = time.time()
-    pct, io, io_max = db.root_sql("SELECT @@innodb_max_dirty_pages_pct, @@innodb_io_capacity, "
-                                  "@@innodb_io_capacity_max").split()
     # Above innodb_max_dirty_pages_pct InnoDB flushes at innodb_io_capacity pages/s: 200 by default, which
-    # left 149k dirty pages after 900 s (session 9); the run itself keeps the server's setting.
-    db.root_sql("SET GLOBAL innodb_max_dirty_pages_pct = 0; SET GLOBAL innodb_io_capacity_max = GREATEST(%s, 40000); "
-                "SET GLOBAL innodb_io_capacity = GREATEST(%s, 20000)" % (io_max, io))
-    try:
+    # left 149k dirty pages after 900 s (session 9); the run itself keeps the server's setting. The maximum
+    # goes up first: the capacity may not exceed it.
+    with server_globals(db, [("innodb_max_dirty_pages_pct", "0"),
+                             ("innodb_io_capacity_max", "GREATEST(@@innodb_io_capacity_max, 40000)"),
+                             ("innodb_io_capacity", "GREATEST(@@innodb_io_capacity, 20000)")]):
         while time.time() - t < limit_s:
             st = innodb_status(db)
             if st["Innodb_buffer_pool_pages_dirty"] < st["Innodb_buffer_pool_pages_total"] // 100:
                 break
             time.sleep(5)
-    finally:
-        db.root_sql("SET GLOBAL innodb_io_capacity = %s; SET GLOBAL innodb_io_capacity_max = %s; "
-                    "SET GLOBAL innodb_max_dirty_pages_pct = %s" % (io, io_max, pct))
     st = innodb_status(db)
     log({"flushed_prefill_s": round(time.time() - t, 1), "dirty_pages": st["Innodb_buffer_pool_pages_dirty"],
          "checkpoint_age_mb": round(st.get("Innodb_checkpoint_age", 0) / 2**20, 1)})
