@@ -49,7 +49,7 @@ grep -qx './usr/share/sipvault/ui/index.html' <<<"$listing" && ok "web UI includ
 if grep -q 'sipvault-agent' <<<"$listing"; then bad "agent inside the server package"; else ok "no agent files"; fi
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
-for lib in libzmq5 libmariadb3 libpoco; do
+for lib in libzmq5 libmariadb3 libpoco libjemalloc2; do
   grep -q "$lib" <<<"$depends" && ok "depends on $lib (shlibdeps)" || bad "no $lib in Depends"
 done
 dpkg-deb -e "$deb" "$work/control"
