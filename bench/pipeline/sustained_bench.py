@@ -361,14 +361,20 @@ def bytes_on_disk(db, system):
     """Bytes on disk per message (allocated file blocks when the server reports them, else data + indexes
     from information_schema after ANALYZE), data alone, and the raw SIP size."""
     name, table = system.db_name, system.table
+    engine = db.sql(None, "SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA='%s' AND TABLE_NAME='%s'"
+                    % (name, table))
+    if engine.upper() == "ROCKSDB":  # MyRocks reports its SST files' sizes once the memtable is written out
+        db.root_sql("SET GLOBAL rocksdb_force_flush_memtable_now=1")
     db.sql(name, "ANALYZE TABLE %s" % table)
     size, data = (int(v) for v in db.sql(
         None, "SELECT IFNULL(SUM(DATA_LENGTH + INDEX_LENGTH), 0), IFNULL(SUM(DATA_LENGTH), 0) FROM "
               "information_schema.PARTITIONS WHERE TABLE_SCHEMA='%s' AND TABLE_NAME='%s'" % (name, table)).split("\t"))
     # What the files really hold: page compression punches holes that DATA_LENGTH still counts, and
     # only in pages written, so flush the table first.
-    db.root_sql("FLUSH TABLES %s.%s FOR EXPORT; UNLOCK TABLES" % (name, table))
-    on_disk = allocated_bytes(db, name, table)
+    on_disk = 0
+    if engine.upper() == "INNODB":
+        db.root_sql("FLUSH TABLES %s.%s FOR EXPORT; UNLOCK TABLES" % (name, table))
+        on_disk = allocated_bytes(db, name, table)
     if on_disk:
         size = on_disk
     count = int(db.sql(name, "SELECT COUNT(*) FROM %s" % table))
@@ -551,7 +557,11 @@ def main():
                     help="deploy/mariadb.sh's SIPVAULT_MARIADB_IO_CAPACITY: adaptive flushing at this many page writes/s "
                          "(default: InnoDB's own flushing, as deploy/mariadb.sh)")
     ap.add_argument("--table-options", default="",
-                    help="ALTER TABLE sip_messages options applied before the run, e.g. PAGE_COMPRESSED=1")
+                    help="ALTER TABLE sip_messages options applied before the run, e.g. PAGE_COMPRESSED=1, or "
+                         "ENGINE=ROCKSDB with --myrocks")
+    ap.add_argument("--myrocks", action="store_true",
+                    help="load MyRocks at server start (Debian mariadb-plugin-rocksdb), for --table-options ENGINE=ROCKSDB "
+                         "(--prefill 0 only: the prefill's bulk steps are InnoDB's)")
     ap.add_argument("--db-compression-level", default="",
                     help="innodb_compression_level for PAGE_COMPRESSED tables (1 fastest .. 9; MariaDB's default 6)")
     ap.add_argument("--max-disk-gb", type=float, default=60,
@@ -575,6 +585,10 @@ def main():
     os.environ["SIPVAULT_MARIADB_FLUSH_LOG"] = args.db_flush_log
     if args.db_io_capacity:
         os.environ["SIPVAULT_MARIADB_IO_CAPACITY"] = args.db_io_capacity
+    if args.myrocks:
+        if args.prefill:
+            raise SystemExit("--myrocks runs from an empty partition (--prefill 0)")
+        os.environ["SIPVAULT_MARIADB_PLUGINS"] = "ha_rocksdb.so"
     db = pb.Db(os.path.join(args.work, "mariadb"), args.db_port)
     db.start()
     if args.db_compression_level:
