@@ -361,9 +361,9 @@ def bytes_on_disk(db, system):
     """Bytes on disk per message (allocated file blocks when the server reports them, else data + indexes
     from information_schema after ANALYZE), data alone, and the raw SIP size."""
     name, table = system.db_name, system.table
-    engine = db.sql(None, "SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA='%s' AND TABLE_NAME='%s'"
-                    % (name, table))
-    if engine.upper() == "ROCKSDB":  # MyRocks reports its SST files' sizes once the memtable is written out
+    engine = db.sql(None, "SELECT UPPER(ENGINE) FROM information_schema.TABLES WHERE TABLE_SCHEMA='%s' AND "
+                          "TABLE_NAME='%s'" % (name, table))
+    if engine == "ROCKSDB":  # MyRocks reports its SST files' sizes once the memtable is written out
         db.root_sql("SET GLOBAL rocksdb_force_flush_memtable_now=1")
     db.sql(name, "ANALYZE TABLE %s" % table)
     size, data = (int(v) for v in db.sql(
@@ -372,7 +372,7 @@ def bytes_on_disk(db, system):
     # What the files really hold: page compression punches holes that DATA_LENGTH still counts, and
     # only in pages written, so flush the table first.
     on_disk = 0
-    if engine.upper() == "INNODB":
+    if engine == "INNODB":
         db.root_sql("FLUSH TABLES %s.%s FOR EXPORT; UNLOCK TABLES" % (name, table))
         on_disk = allocated_bytes(db, name, table)
     if on_disk:
