@@ -32,9 +32,11 @@ struct Setup {
 };
 
 // What points at a leg from other calls: messages whose X-CID or correlation id is its Call-ID,
-// and the correlation link values (sip_headers kind 1) its messages carry. Two statements that
-// need only the leg's key, so they run side by side: on a cluster head every statement pays a
-// fan-out to all shards (docs/cluster.md), and a flow's latency is its number of rounds.
+// and the correlation link values (sip_headers kind 1) its messages carry. The two reads run side
+// by side: on a cluster head every statement pays a fan-out (docs/cluster.md), and a flow's
+// latency is its number of rounds. The link values are read by the leg's message keys, on the
+// shards holding them, and not at all when the writer stored no header rows for those messages;
+// what points at the leg can be on any shard.
 struct LegLinks {
   std::vector<MessageRecord> pointing;
   std::vector<LinkValue> values;
@@ -42,16 +44,28 @@ struct LegLinks {
   bool ok = false;
 };
 
-LegLinks readLegLinks(MessageStore& store, uint64_t from_us, uint64_t to_us, const CallRef& leg, size_t max_values) {
+LegLinks readPointing(MessageStore& store, uint64_t from_us, uint64_t to_us, const CallRef& leg) {
   LegLinks out;
-  DbError values_error;
-  auto values = std::async(std::launch::async, [&] {
-    return store.linkValues(from_us, to_us, leg, max_values, out.values, values_error);
-  });
-  const bool pointing_ok = store.referencing(from_us, to_us, leg, out.pointing, out.error);
-  const bool values_ok = values.get();
-  if (pointing_ok && !values_ok) out.error = values_error;
-  out.ok = pointing_ok && values_ok;
+  out.ok = store.referencing(from_us, to_us, leg, nullptr, out.pointing, out.error);
+  return out;
+}
+
+// Completes `links` (what points at the leg, read) with the link values of the leg's `messages`.
+void addLinkValues(MessageStore& store, const std::vector<MessageRecord>& messages, size_t max_values,
+                   LegLinks& links) {
+  if (links.ok) links.ok = store.linkValues(messages, max_values, links.values, links.error);
+}
+
+LegLinks readLegLinks(MessageStore& store, uint64_t from_us, uint64_t to_us, const CallRef& leg,
+                      const std::vector<MessageRecord>& messages, size_t max_values) {
+  auto pointing = std::async(std::launch::async, readPointing, std::ref(store), from_us, to_us, std::cref(leg));
+  LegLinks values;
+  values.ok = true;
+  addLinkValues(store, messages, max_values, values);
+  LegLinks out = pointing.get();
+  if (out.ok && !values.ok) out.error = values.error;
+  out.ok = out.ok && values.ok;
+  out.values = std::move(values.values);
   return out;
 }
 
@@ -93,22 +107,14 @@ bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, u
   };
   const CallRef self = call;
   const size_t max_candidates = options.max_legs * 4;
-  // Round 1: the call's own messages and what points at it, side by side.
-  auto self_links = std::async(std::launch::async, readLegLinks, std::ref(store), from_us, to_us, self, max_candidates);
+  // Round 1: the call's own messages.
   std::vector<MessageRecord> main;
-  const bool main_ok = fetch(std::span(&self, 1), main);
-  LegLinks first_links = self_links.get();
-  if (!main_ok) return false;
+  if (!fetch(std::span(&self, 1), main)) return false;
   if (main.empty()) return true;
-  if (!first_links.ok) {
-    error = first_links.error;
-    return false;
-  }
   out.legs.push_back({self.stored, "self", self, "", ""});
   leg_of[self] = 0;
 
-  // B2BUA legs by numbers (below) need only the call's own first request: their lookup runs while
-  // the explicit links are followed.
+  // B2BUA legs by numbers (below) need only the call's own first request.
   auto request = std::find_if(main.begin(), main.end(), [](const MessageRecord& m) { return m.isRequest(); });
   const std::optional<Setup> own_setup = setupOf(main, options.inferred_window_us);
   std::string a_number, b_number;
@@ -118,14 +124,33 @@ bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, u
     b_number = request->to_user.empty() ? request->ruri_user : request->to_user;
     request_us = request->capture_us;
   }
+  const bool by_numbers = !a_number.empty() && !b_number.empty();
+  const uint64_t window = options.inferred_window_us;
+  const uint64_t numbers_from = request_us > window ? request_us - window : 0, numbers_to = request_us + window;
+
+  // Round 2: one statement to the per-call index for both what points at the call and the calls
+  // between its numbers (most calls: nothing, and no further statement), beside its link values.
+  std::vector<CallKeyLookup> lookups{MessageStore::referencingLookup(from_us, to_us, self)};
+  if (by_numbers) lookups.push_back(MessageStore::sameNumbersLookup(numbers_from, numbers_to, a_number));
+  LegLinks first_links;
+  first_links.ok = true;
+  auto values = std::async(std::launch::async, addLinkValues, std::ref(store), std::cref(main), max_candidates,
+                           std::ref(first_links));
+  std::vector<KeyedCalls> keyed;
+  const bool keyed_ok = store.callsWithKeys(lookups, keyed, error);
+  values.get();
+  if (!keyed_ok) return false;
+  if (!first_links.ok || !store.referencing(from_us, to_us, self, &keyed[0], first_links.pointing, error)) {
+    if (!first_links.ok) error = first_links.error;
+    return false;
+  }
   std::vector<CallRef> same;
   DbError same_error;
   std::future<bool> same_numbers;
-  if (!a_number.empty() && !b_number.empty()) {
-    const uint64_t window = options.inferred_window_us;
-    same_numbers = std::async(std::launch::async, [&, window] {
-      return store.sameNumbers(request_us > window ? request_us - window : 0, request_us + window, a_number,
-                               b_number, self, max_candidates, same, same_error);
+  if (by_numbers) {  // its messages, if any other call had the numbers, are read while the links are followed
+    same_numbers = std::async(std::launch::async, [&] {
+      return store.sameNumbers(numbers_from, numbers_to, a_number, b_number, self, max_candidates, &keyed[1], same,
+                               same_error);
     });
   }
   // (A std::async future waits in its destructor: no return below leaves it writing into this frame.)
@@ -138,7 +163,8 @@ bool buildCallFlow(MessageStore& store, const CallRef& call, uint64_t from_us, u
     const size_t leg = pending.front();
     pending.erase(pending.begin());
     const CallRef leg_ref = out.legs[leg].ref;
-    LegLinks links = leg == 0 ? std::move(first_links) : readLegLinks(store, from_us, to_us, leg_ref, max_candidates);
+    LegLinks links = leg == 0 ? std::move(first_links)
+                              : readLegLinks(store, from_us, to_us, leg_ref, messages_of[leg_ref], max_candidates);
     if (!links.ok) {
       error = links.error;
       return false;

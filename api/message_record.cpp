@@ -25,7 +25,7 @@ Poco::JSON::Object::Ptr newObject() { return new Poco::JSON::Object(Poco::JSON_P
 }  // namespace
 
 std::optional<MessageRecord> MessageRecord::fromRow(const DbRow& row, bool with_raw) {
-  if (row.size() != (with_raw ? 27u : 26u)) return std::nullopt;
+  if (row.size() != (with_raw ? 28u : 27u)) return std::nullopt;
   MessageRecord m;
   const bool ok =
       readNumber(row[0], m.id) && readNumber(row[1], m.capture_us) && readText(row[2], m.method) &&
@@ -36,11 +36,12 @@ std::optional<MessageRecord> MessageRecord::fromRow(const DbRow& row, bool with_
       readText(row[15], m.src_ip) && readText(row[16], m.dst_ip) && readNumber(row[17], m.src_port) &&
       readNumber(row[18], m.dst_port) && readNumber(row[19], m.ip_proto) &&
       readNumber(row[20], m.capture_id) && readText(row[21], m.node) && readNumber(row[22], m.vlan) &&
-      readNumber(row[23], m.raw_len) && readNumber(row[24], m.flags) && readNumber(row[25], m.call_id_hash);
+      readNumber(row[23], m.raw_len) && readNumber(row[24], m.flags) && readNumber(row[25], m.call_id_hash) &&
+      readNumber(row[26], m.shard_id);
   if (!ok) return std::nullopt;
   if (with_raw) {
-    if (!row[26]) return std::nullopt;
-    m.stored_raw = *row[26];
+    if (!row[27]) return std::nullopt;
+    m.stored_raw = *row[27];
   }
   return m;
 }

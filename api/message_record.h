@@ -49,6 +49,9 @@ struct MessageRecord {
   // The writer's search key of the FULL Call-ID (store/search_key.h): `call_id` holds only its
   // first kCallIdWidth bytes, so this is what finds the other messages of a long Call-ID.
   uint64_t call_id_hash = 0;
+  // The row's shard (schema v7; 0 on a node that is not a shard): a cluster head sends the
+  // statements that follow from this row (its headers) to that shard only (ShardCoverage::on).
+  uint16_t shard_id = 0;
   std::optional<std::string> stored_raw;  // the `raw` column as stored (see store/raw_codec.h)
   // Its sip_headers values, when read (MessageStore::attachHeaders): JSON "custom_headers" (fields)
   // and "links" (correlation values); absent from the JSON when not read.

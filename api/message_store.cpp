@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <iterator>
 #include <map>
 #include <set>
 
 #include "api/search_sql.h"
+#include "store/raw_codec.h"
 #include "store/search_key.h"
 #include "store/stored_rows.h"
 
@@ -56,35 +58,103 @@ SqlQuery MessageStore::shardCondition(std::string_view alias) const {
   return shards_ ? shards_->coverage().condition(alias) : SqlQuery();
 }
 
+SqlQuery MessageStore::shardsHolding(std::span<const uint16_t> holding, std::string_view alias) const {
+  return shards_ ? shards_->coverage().on(holding, alias) : SqlQuery();
+}
+
+SqlQuery MessageStore::searchShards(const SearchFilter& f) const {
+  const bool from = f.from_user && f.from_user->calls, to = f.to_user && f.to_user->calls;
+  if (!from && !to) return shardCondition();
+  if (from != to) return shardsHolding(from ? f.from_user->shards : f.to_user->shards);
+  // A message with both numbers is on a shard whose index has both.
+  std::vector<uint16_t> both;
+  std::set_intersection(f.from_user->shards.begin(), f.from_user->shards.end(), f.to_user->shards.begin(),
+                        f.to_user->shards.end(), std::back_inserter(both));
+  return shardsHolding(both);
+}
+
 bool MessageStore::callsWithKey(std::initializer_list<CallKeyKind> kinds, uint64_t key, uint64_t from_us,
-                                uint64_t to_us, std::optional<std::vector<uint64_t>>& out, DbError& error) {
+                                uint64_t to_us, std::optional<std::vector<uint64_t>>& out,
+                                std::vector<uint16_t>& shards, DbError& error) {
   out.reset();
+  shards.clear();
   DbRows rows;
   if (!pool_.query(callKeyQuery(kinds, key, from_us, to_us, shardCondition(), kMaxResolvedCalls + 1), rows, error))
     return false;
   if (rows.size() > kMaxResolvedCalls) return true;
-  std::vector<uint64_t> calls;
-  calls.reserve(rows.size());
+  std::set<uint64_t> calls;
+  std::set<uint16_t> on;
   for (const DbRow& row : rows) {
-    uint64_t hash = 0;
-    if (row.size() != 1 || !toNumber(row[0], hash)) {
+    uint64_t hash = 0, shard = 0;
+    if (row.size() != 2 || !toNumber(row[0], hash) || !toNumber(row[1], shard)) {
       error = badRow();
       return false;
     }
-    calls.push_back(hash);
+    calls.insert(hash);
+    on.insert(static_cast<uint16_t>(shard));
   }
-  out = std::move(calls);
+  out.emplace(calls.begin(), calls.end());
+  shards.assign(on.begin(), on.end());
   return true;
+}
+
+bool MessageStore::callsWithKeys(std::span<const CallKeyLookup> lookups, std::vector<KeyedCalls>& out,
+                                 DbError& error) {
+  out.assign(lookups.size(), KeyedCalls{});
+  if (lookups.empty()) return true;
+  const uint64_t limit = lookups.size() * (kMaxResolvedCalls + 1);
+  DbRows rows;
+  if (!pool_.query(callKeysQuery(lookups, shardCondition(), limit), rows, error)) return false;
+  std::vector<std::set<uint64_t>> calls(lookups.size());
+  std::vector<std::set<uint16_t>> shards(lookups.size());
+  for (const DbRow& row : rows) {
+    uint64_t kind = 0, key = 0, hash = 0, shard = 0;
+    if (row.size() != 4 || !toNumber(row[0], kind) || !toNumber(row[1], key) || !toNumber(row[2], hash) ||
+        !toNumber(row[3], shard)) {
+      error = badRow();
+      return false;
+    }
+    for (size_t i = 0; i < lookups.size(); ++i) {
+      if (static_cast<uint64_t>(lookups[i].kind) != kind || lookups[i].key != key) continue;
+      calls[i].insert(hash);
+      shards[i].insert(static_cast<uint16_t>(shard));
+    }
+  }
+  // At the limit one lookup's rows may have crowded out another's: none is known for sure.
+  if (rows.size() >= limit) return true;
+  for (size_t i = 0; i < lookups.size(); ++i) {
+    if (calls[i].size() > kMaxResolvedCalls) continue;
+    out[i].calls.emplace(calls[i].begin(), calls[i].end());
+    out[i].shards.assign(shards[i].begin(), shards[i].end());
+  }
+  return true;
+}
+
+const KeyedCalls* MessageStore::keyedCalls(const KeyedCalls* known, const CallKeyLookup& lookup, KeyedCalls& storage,
+                                           DbError& error) {
+  if (known) return known;
+  std::vector<KeyedCalls> one;
+  if (!callsWithKeys(std::span(&lookup, 1), one, error)) return nullptr;
+  storage = std::move(one.front());
+  return &storage;
+}
+
+CallKeyLookup MessageStore::referencingLookup(uint64_t from_us, uint64_t to_us, const CallRef& call) {
+  return {CallKeyKind::Correlation, call.hash, from_us, to_us};
+}
+
+CallKeyLookup MessageStore::sameNumbersLookup(uint64_t from_us, uint64_t to_us, const std::string& from_user) {
+  return {CallKeyKind::FromUser, searchKey(from_user), from_us, to_us};
 }
 
 bool MessageStore::resolveNumbers(SearchFilter& f, DbError& error) {
   if (f.from_user && !f.from_user->wildcard &&
       !callsWithKey({CallKeyKind::FromUser}, searchKey(f.from_user->value), f.from_us, f.to_us, f.from_user->calls,
-                    error))
+                    f.from_user->shards, error))
     return false;
   if (f.to_user && !f.to_user->wildcard &&
       !callsWithKey({CallKeyKind::ToUser, CallKeyKind::RuriUser}, searchKey(f.to_user->value), f.from_us, f.to_us,
-                    f.to_user->calls, error))
+                    f.to_user->calls, f.to_user->shards, error))
     return false;
   return true;
 }
@@ -116,7 +186,7 @@ bool MessageStore::search(const SearchFilter& filter, const std::optional<Messag
     f.from_us = std::max(f.from_us, after->capture_us);
   }
   if (!resolveNumbers(f, error)) return false;
-  q.append(searchCondition(f, shardCondition())).append(shardCondition());
+  q.append(searchCondition(f, shardCondition())).append(searchShards(f));
   if (after) q.text(" AND (capture_us > ").number(after->capture_us).text(" OR id > ").number(after->id).text(")");
   q.text(" ORDER BY capture_us, id LIMIT ").number(std::min(limit, kMaxRowsPerStatement));
   return fetch(q, with_raw, out, error);
@@ -263,12 +333,15 @@ bool MessageStore::callPage(const SearchFilter& unresolved, const std::optional<
   return true;
 }
 
-bool MessageStore::referencing(uint64_t from_us, uint64_t to_us, const CallRef& call,
+bool MessageStore::referencing(uint64_t from_us, uint64_t to_us, const CallRef& call, const KeyedCalls* known,
                                std::vector<MessageRecord>& out, DbError& error) {
   // The writer keys correlation_hash on the full correlation id (or X-CID), like call_id_hash on
   // the full Call-ID: equal keys for a link to this call, whatever the columns cut.
-  std::optional<std::vector<uint64_t>> calls;
-  if (!callsWithKey({CallKeyKind::Correlation}, call.hash, from_us, to_us, calls, error)) return false;
+  KeyedCalls read;
+  known = keyedCalls(known, referencingLookup(from_us, to_us, call), read, error);
+  if (!known) return false;
+  const std::optional<std::vector<uint64_t>>& calls = known->calls;
+  const std::vector<uint16_t>& holding = known->shards;
   if (calls && calls->empty()) return true;  // most calls: nothing points at them
   SqlQuery q;
   q.text("SELECT ")
@@ -278,7 +351,7 @@ bool MessageStore::referencing(uint64_t from_us, uint64_t to_us, const CallRef& 
   q.text(" AND ").number(to_us).text(" AND ");
   if (calls) appendCallList(q, *calls);
   else appendCallKeyMatch(q, {CallKeyKind::Correlation}, call.hash, from_us, to_us, shardCondition());
-  q.text(" AND correlation_hash = ").number(call.hash).append(shardCondition());
+  q.text(" AND correlation_hash = ").number(call.hash).append(calls ? shardsHolding(holding) : shardCondition());
   q.text(" ORDER BY capture_us, id LIMIT ").number(kMaxRowsPerStatement);
   std::vector<MessageRecord> found;
   if (!fetch(q, false, found, error)) return false;
@@ -288,65 +361,70 @@ bool MessageStore::referencing(uint64_t from_us, uint64_t to_us, const CallRef& 
   return true;
 }
 
-bool MessageStore::attachHeaders(std::vector<MessageRecord>& messages, DbError& error) {
-  std::map<std::pair<uint64_t, uint64_t>, MessageRecord*> by_key;
-  for (MessageRecord& m : messages) {
-    m.extracted.emplace();
-    by_key[{m.capture_us, m.id}] = &m;
-  }
-  std::vector<std::pair<uint64_t, uint64_t>> keys;
-  for (const auto& [key, m] : by_key) keys.push_back(key);
-  for (size_t start = 0; start < keys.size(); start += kMaxInList) {
-    const size_t n = std::min(kMaxInList, keys.size() - start);
+bool MessageStore::readHeaders(std::span<const MessageRecord* const> messages, bool links_only,
+                               const std::function<void(uint64_t, uint64_t, uint8_t, std::string&&, std::string&&)>& row,
+                               DbError& error) {
+  std::vector<const MessageRecord*> asked;
+  for (const MessageRecord* m : messages)
+    if (!(m->flags & kNoHeaderRows)) asked.push_back(m);
+  std::sort(asked.begin(), asked.end(), [](const MessageRecord* a, const MessageRecord* b) {
+    return a->capture_us != b->capture_us ? a->capture_us < b->capture_us : a->id < b->id;
+  });
+  for (size_t start = 0; start < asked.size(); start += kMaxInList) {
+    const size_t n = std::min(kMaxInList, asked.size() - start);
     SqlQuery q;
     q.text("SELECT capture_us, message_id, kind, name, value FROM sip_headers WHERE capture_us BETWEEN ")
-        .number(keys[start].first)
+        .number(asked[start]->capture_us)
         .text(" AND ")
-        .number(keys[start + n - 1].first)
+        .number(asked[start + n - 1]->capture_us)
         .text(" AND (capture_us, message_id) IN (");
+    std::vector<uint16_t> holding;  // a message's headers are stored beside it, on its shard
     for (size_t i = 0; i < n; ++i) {
-      if (i) q.text(", ");
-      q.text("(").number(keys[start + i].first).text(", ").number(keys[start + i].second).text(")");
+      const MessageRecord& m = *asked[start + i];
+      q.text(i ? ", (" : "(").number(m.capture_us).text(", ").number(m.id).text(")");
+      holding.push_back(m.shard_id);
     }
-    q.text(")").append(shardCondition()).text(" ORDER BY capture_us, message_id, seq LIMIT ").number(n * 256);
+    q.text(")");
+    if (links_only) q.text(" AND kind = ").number(kHeaderKindLink);
+    q.append(shardsHolding(holding)).text(" ORDER BY capture_us, message_id, seq LIMIT ").number(n * 256);
     DbRows rows;
     if (!pool_.query(q, rows, error)) return false;
-    for (const DbRow& row : rows) {
+    for (DbRow& r : rows) {
       uint64_t us = 0, id = 0, kind = 0;
-      if (row.size() != 5 || !toNumber(row[0], us) || !toNumber(row[1], id) || !toNumber(row[2], kind) || !row[3] ||
-          !row[4]) {
+      if (r.size() != 5 || !toNumber(r[0], us) || !toNumber(r[1], id) || !toNumber(r[2], kind) || !r[3] || !r[4]) {
         error = badRow();
         return false;
       }
-      auto it = by_key.find({us, id});
-      if (it != by_key.end()) it->second->extracted->push_back({static_cast<uint8_t>(kind), *row[3], *row[4]});
+      row(us, id, static_cast<uint8_t>(kind), std::move(*r[3]), std::move(*r[4]));
     }
   }
   return true;
 }
 
-bool MessageStore::linkValues(uint64_t from_us, uint64_t to_us, const CallRef& call, uint64_t limit,
-                              std::vector<LinkValue>& out, DbError& error) {
-  SqlQuery q;
-  q.text("SELECT DISTINCT h.name, h.value FROM sip_messages m JOIN sip_headers h ON h.capture_us = m.capture_us")
-      .text(" AND h.message_id = m.id WHERE m.capture_us BETWEEN ")
-      .number(from_us)
-      .text(" AND ")
-      .number(to_us);
-  q.text(" AND h.capture_us BETWEEN ").number(from_us).text(" AND ").number(to_us);
-  q.text(" AND m.call_id_hash = ").number(call.hash).text(" AND m.call_id = ").bytes(call.stored);
-  q.text(" AND h.kind = ").number(kHeaderKindLink).append(shardCondition("m")).append(shardCondition("h"));
-  q.text(" LIMIT ").number(limit);
-  DbRows rows;
-  if (!pool_.query(q, rows, error)) return false;
-  for (const DbRow& row : rows) {
-    if (row.size() != 2 || !row[0] || !row[1]) {
-      error = badRow();
-      return false;
-    }
-    out.push_back({*row[0], *row[1]});
+bool MessageStore::attachHeaders(std::vector<MessageRecord>& messages, DbError& error) {
+  std::map<std::pair<uint64_t, uint64_t>, MessageRecord*> by_key;
+  std::vector<const MessageRecord*> all;
+  for (MessageRecord& m : messages) {
+    m.extracted.emplace();
+    by_key[{m.capture_us, m.id}] = &m;
+    all.push_back(&m);
   }
-  std::sort(out.begin(), out.end());
+  return readHeaders(all, false, [&](uint64_t us, uint64_t id, uint8_t kind, std::string&& name, std::string&& value) {
+    auto it = by_key.find({us, id});
+    if (it != by_key.end()) it->second->extracted->push_back({kind, std::move(name), std::move(value)});
+  }, error);
+}
+
+bool MessageStore::linkValues(const std::vector<MessageRecord>& messages, uint64_t limit, std::vector<LinkValue>& out,
+                              DbError& error) {
+  std::vector<const MessageRecord*> all;
+  for (const MessageRecord& m : messages) all.push_back(&m);
+  std::set<LinkValue> values;
+  if (!readHeaders(all, true, [&](uint64_t, uint64_t, uint8_t, std::string&& name, std::string&& value) {
+        if (values.size() < limit) values.insert({std::move(name), std::move(value)});
+      }, error))
+    return false;
+  out.assign(values.begin(), values.end());
   return true;
 }
 
@@ -369,9 +447,12 @@ bool MessageStore::linkedCalls(uint64_t from_us, uint64_t to_us, const LinkValue
 
 bool MessageStore::sameNumbers(uint64_t from_us, uint64_t to_us, const std::string& from_user,
                                const std::string& to_user, const CallRef& exclude, uint64_t limit,
-                               std::vector<CallRef>& out, DbError& error) {
-  std::optional<std::vector<uint64_t>> calls;
-  if (!callsWithKey({CallKeyKind::FromUser}, searchKey(from_user), from_us, to_us, calls, error)) return false;
+                               const KeyedCalls* known, std::vector<CallRef>& out, DbError& error) {
+  KeyedCalls read;
+  known = keyedCalls(known, sameNumbersLookup(from_us, to_us, from_user), read, error);
+  if (!known) return false;
+  const std::optional<std::vector<uint64_t>>& calls = known->calls;
+  const std::vector<uint16_t>& holding = known->shards;
   // Most calls: no other call had that A-number (the call itself is the only one).
   if (calls && std::all_of(calls->begin(), calls->end(), [&](uint64_t h) { return h == exclude.hash; })) return true;
   SqlQuery q;
@@ -386,7 +467,7 @@ bool MessageStore::sameNumbers(uint64_t from_us, uint64_t to_us, const std::stri
   q.text(") OR (");
   appendHashedMatch(q, "ruri_user", to_user, kUserWidth);
   q.text(")) AND NOT (call_id_hash = ").number(exclude.hash).text(" AND call_id = ").bytes(exclude.stored);
-  q.text(")").append(shardCondition()).text(" LIMIT ").number(limit);
+  q.text(")").append(calls ? shardsHolding(holding) : shardCondition()).text(" LIMIT ").number(limit);
   return queryCalls(q, out, error);
 }
 

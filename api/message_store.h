@@ -7,6 +7,7 @@
 //
 // Thread-safe (the pool is); errors are DbError values.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <initializer_list>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "api/message_record.h"
+#include "api/search_sql.h"
 #include "api/search_filter.h"
 #include "api/shard_monitor.h"
 #include "api/sql_pool.h"
@@ -57,6 +59,14 @@ struct LinkValue {
   auto operator<=>(const LinkValue&) const = default;
 };
 
+// What the per-call index named for one lookup: the calls (nullopt when more than
+// kMaxResolvedCalls: the statement's own subquery finds them), and the shard_id of those index rows
+// (ascending), where the messages with the key are.
+struct KeyedCalls {
+  std::optional<std::vector<uint64_t>> calls;
+  std::vector<uint16_t> shards;
+};
+
 class MessageStore {
  public:
   // `shards`: a cluster head's monitor (must outlive the store), nullptr for a single node.
@@ -89,19 +99,28 @@ class MessageStore {
                               uint64_t limit, std::vector<CallKey>& out, store::DbError& error);
   // Messages in [from_us, to_us] whose correlation id or X-CID is the Call-ID of `call` (the
   // correlation_hash index): they belong to legs that point at that call.
-  [[nodiscard]] bool referencing(uint64_t from_us, uint64_t to_us, const CallRef& call,
+  // `known`: what referencingLookup() found, read beforehand with other lookups; nullptr: read here.
+  [[nodiscard]] bool referencing(uint64_t from_us, uint64_t to_us, const CallRef& call, const KeyedCalls* known,
                                  std::vector<MessageRecord>& out, store::DbError& error);
   // Calls other than `exclude` with a request from `from_user` to `to_user` (To or R-URI user)
-  // in [from_us, to_us]; at most `limit`.
+  // in [from_us, to_us]; at most `limit`. `known`: what sameNumbersLookup() found, or nullptr.
   [[nodiscard]] bool sameNumbers(uint64_t from_us, uint64_t to_us, const std::string& from_user,
                                  const std::string& to_user, const CallRef& exclude, uint64_t limit,
-                                 std::vector<CallRef>& out, store::DbError& error);
+                                 const KeyedCalls* known, std::vector<CallRef>& out, store::DbError& error);
+  // The index lookups the two above start with.
+  [[nodiscard]] static CallKeyLookup referencingLookup(uint64_t from_us, uint64_t to_us, const CallRef& call);
+  [[nodiscard]] static CallKeyLookup sameNumbersLookup(uint64_t from_us, uint64_t to_us, const std::string& from_user);
+  // Several index lookups in one statement (a cluster head pays a fan-out per statement); `out[i]`
+  // answers `lookups[i]`.
+  [[nodiscard]] bool callsWithKeys(std::span<const CallKeyLookup> lookups, std::vector<KeyedCalls>& out,
+                                   store::DbError& error);
   // Reads the sip_headers values of `messages` into their `extracted` (in seq order; an empty list
-  // for a message without any). Chunks of kMaxInList keys, each bounded by its time range.
+  // for a message without any). Chunks of kMaxInList keys, each bounded by its time range; messages
+  // the writer marked as having none (kNoHeaderRows) are not asked for.
   [[nodiscard]] bool attachHeaders(std::vector<MessageRecord>& messages, store::DbError& error);
-  // The distinct correlation link values of the messages of `call` in [from_us, to_us]; at most
-  // `limit`.
-  [[nodiscard]] bool linkValues(uint64_t from_us, uint64_t to_us, const CallRef& call, uint64_t limit,
+  // The distinct correlation link values (sip_headers kind 1) of `messages` (one call's, as read);
+  // at most `limit`.
+  [[nodiscard]] bool linkValues(const std::vector<MessageRecord>& messages, uint64_t limit,
                                 std::vector<LinkValue>& out, store::DbError& error);
   // Calls other than `exclude` with a message in [from_us, to_us] that carries `link` (ix_value);
   // at most `limit`.
@@ -135,11 +154,27 @@ class MessageStore {
   // per-call index), or nullopt when more than kMaxResolvedCalls did: the statement then finds them
   // with its own subquery. Read first, on their own, because a cluster head plans that subquery
   // badly (search_sql.h callKeyQuery); on one node it costs a round trip.
+  // `shards`: the shard_id of the index rows read (ascending), where the messages with the key are.
   bool callsWithKey(std::initializer_list<store::CallKeyKind> kinds, uint64_t key, uint64_t from_us, uint64_t to_us,
-                    std::optional<std::vector<uint64_t>>& out, store::DbError& error);
+                    std::optional<std::vector<uint64_t>>& out, std::vector<uint16_t>& shards,
+                    store::DbError& error);
+  // `known` when the caller read it already, else what `lookup` finds, read now into `storage`;
+  // nullptr with `error` set on a database error.
+  const KeyedCalls* keyedCalls(const KeyedCalls* known, const CallKeyLookup& lookup, KeyedCalls& storage,
+                               store::DbError& error);
+  // The condition for a statement on rows known to be on `holding` (ShardCoverage::on).
+  [[nodiscard]] SqlQuery shardsHolding(std::span<const uint16_t> holding, std::string_view alias = "") const;
+  // Where a search's messages can be: the shards of its numbers' index rows, when read.
+  [[nodiscard]] SqlQuery searchShards(const SearchFilter& resolved) const;
   // Fills the `calls` of the filter's exact From / To numbers (callsWithKey).
   bool resolveNumbers(SearchFilter& filter, store::DbError& error);
   bool fetch(const SqlQuery& q, bool with_raw, std::vector<MessageRecord>& out, store::DbError& error);
+  // Calls `row(capture_us, message_id, kind, name, value)` for each sip_headers row of `messages`
+  // (kind 1 only when `links_only`), in (capture_us, message_id, seq) order per chunk, asking only
+  // the shards that hold them; messages with kNoHeaderRows are skipped.
+  bool readHeaders(std::span<const MessageRecord* const> messages, bool links_only,
+                   const std::function<void(uint64_t, uint64_t, uint8_t, std::string&&, std::string&&)>& row,
+                   store::DbError& error);
   // Rows of (call_id, call_id_hash).
   bool queryCalls(const SqlQuery& q, std::vector<CallRef>& out, store::DbError& error);
   // Rows of (bucket, method, class, count).

@@ -79,6 +79,9 @@ struct NumberMatch {
   // before the search (MessageStore::resolveNumbers); nullopt: not read, the search's own
   // subquery finds them (search_sql.h appendCallKeyMatch).
   std::optional<std::vector<uint64_t>> calls;
+  // The shard_id of those index rows, ascending: the messages with the number are on these shards
+  // (a cluster head asks only them, ShardCoverage::on).
+  std::vector<uint16_t> shards;
 };
 
 // header.<name>=value: `name` lower-cased (letters, digits, '-', '_'; at most 64 bytes).

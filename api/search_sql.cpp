@@ -123,8 +123,21 @@ void appendCallKeyMatch(SqlQuery& q, std::initializer_list<CallKeyKind> kinds, u
 SqlQuery callKeyQuery(std::initializer_list<CallKeyKind> kinds, uint64_t key, uint64_t from_us, uint64_t to_us,
                       const SqlQuery& shards, uint64_t limit) {
   SqlQuery q;
-  q.text("SELECT DISTINCT call_id_hash FROM sip_call_keys WHERE ");
+  q.text("SELECT DISTINCT call_id_hash, shard_id FROM sip_call_keys WHERE ");
   appendCallKeyRows(q, kinds, key, from_us, to_us, shards);
+  q.text(" LIMIT ").number(limit);
+  return q;
+}
+
+SqlQuery callKeysQuery(std::span<const CallKeyLookup> lookups, const SqlQuery& shards, uint64_t limit) {
+  SqlQuery q;
+  q.text("SELECT DISTINCT kind, key_hash, call_id_hash, shard_id FROM sip_call_keys WHERE ");
+  for (size_t i = 0; i < lookups.size(); ++i) {
+    q.text(i ? " OR (" : "(");
+    appendCallKeyRows(q, {lookups[i].kind}, lookups[i].key, lookups[i].from_us, lookups[i].to_us, shards);
+    q.text(")");
+  }
+  if (lookups.empty()) q.text("0 = 1");
   q.text(" LIMIT ").number(limit);
   return q;
 }

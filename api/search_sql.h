@@ -8,6 +8,7 @@
 // appendCallKeyMatch) and then compare the stored value, since keys may collide; `*` wildcards become a LIKE on the stored value inside the time range. All values
 // are bound parameters (sql_query.h); nothing from the request is pasted into SQL text.
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -45,12 +46,23 @@ void appendHashedMatch(SqlQuery& q, std::string_view column, std::string_view va
 // calls through ix_call_id, and the caller still matches the messages' own columns.
 void appendCallKeyMatch(SqlQuery& q, std::initializer_list<store::CallKeyKind> kinds, uint64_t key,
                         uint64_t from_us, uint64_t to_us, const SqlQuery& shards);
-// "SELECT DISTINCT call_id_hash FROM sip_call_keys WHERE ... LIMIT `limit`": the same calls read on
-// their own. A cluster head plans the subquery above badly (it scans sip_messages's time range on
+// "SELECT DISTINCT call_id_hash, shard_id FROM sip_call_keys WHERE ... LIMIT `limit`": the same
+// calls read on their own, with the shards whose index named them. A cluster head plans the subquery above badly (it scans sip_messages's time range on
 // every shard and probes the calls, since Spider's row estimates are tiny), so the api reads the
 // calls first and sends them as a list (appendCallList) when there are not too many.
 [[nodiscard]] SqlQuery callKeyQuery(std::initializer_list<store::CallKeyKind> kinds, uint64_t key, uint64_t from_us,
                                     uint64_t to_us, const SqlQuery& shards, uint64_t limit);
+// One single-kind lookup in the per-call index; several go out as one statement (a cluster head
+// pays per statement): MessageStore::callsWithKeys.
+struct CallKeyLookup {
+  store::CallKeyKind kind = store::CallKeyKind::FromUser;
+  uint64_t key = 0;
+  uint64_t from_us = 0;
+  uint64_t to_us = 0;
+};
+// "SELECT DISTINCT kind, key_hash, call_id_hash, shard_id FROM sip_call_keys WHERE (<lookup>) OR
+// (<lookup>) ... LIMIT `limit`".
+[[nodiscard]] SqlQuery callKeysQuery(std::span<const CallKeyLookup> lookups, const SqlQuery& shards, uint64_t limit);
 // "call_id_hash IN (?, ...)", padded to a power of two by repeating the last key (so the prepared
 // statements stay few), or "0 = 1" for no calls.
 void appendCallList(SqlQuery& q, const std::vector<uint64_t>& calls);

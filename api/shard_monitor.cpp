@@ -9,17 +9,40 @@ namespace sipvault::api {
 
 using namespace sipvault::store;
 
-SqlQuery ShardCoverage::condition(std::string_view alias) const {
+namespace {
+
+// " AND <alias.>shard_id IN (ids)", " AND 0 = 1" for none. Literal ids, not parameters: a handful
+// of statement texts, and the head prunes the LIST partitions of the others before it connects
+// to anything.
+SqlQuery shardsIn(const std::vector<uint16_t>& ids, std::string_view alias) {
   SqlQuery q;
-  if (!cluster || missing.empty()) return q;
-  if (live_ids.empty()) return q.text(" AND 0 = 1");
-  // Literal ids, not parameters: a handful of statement texts, and the head prunes the LIST
-  // partitions of the dead shards before it connects to anything.
+  if (ids.empty()) return q.text(" AND 0 = 1");
   q.text(" AND ");
   if (!alias.empty()) q.text(alias).text(".");
   q.text("shard_id IN (");
-  for (size_t i = 0; i < live_ids.size(); ++i) q.text(i ? ", " : "").text(std::to_string(live_ids[i]));
+  for (size_t i = 0; i < ids.size(); ++i) q.text(i ? ", " : "").text(std::to_string(ids[i]));
   return q.text(")");
+}
+
+}  // namespace
+
+SqlQuery ShardCoverage::condition(std::string_view alias) const {
+  if (!cluster || missing.empty()) return SqlQuery();
+  return shardsIn(live_ids, alias);
+}
+
+SqlQuery ShardCoverage::on(std::span<const uint16_t> holding, std::string_view alias) const {
+  if (!cluster) return SqlQuery();
+  auto known = [](const std::vector<uint16_t>& ids, uint16_t id) { return std::binary_search(ids.begin(), ids.end(), id); };
+  std::vector<uint16_t> asked;
+  for (uint16_t id : holding) {
+    if (known(live_ids, id)) asked.push_back(id);
+    else if (!known(missing_ids, id)) return condition(alias);
+  }
+  std::sort(asked.begin(), asked.end());
+  asked.erase(std::unique(asked.begin(), asked.end()), asked.end());
+  if (missing.empty() && asked == live_ids) return SqlQuery();
+  return shardsIn(asked, alias);  // none left: every holder is down (the answer says partial)
 }
 
 ShardMonitor::ShardMonitor(DbOptions db, ClusterOptions options, MetricsRegistry& metrics)
@@ -127,10 +150,15 @@ ShardCoverage ShardMonitor::coverage() const {
   c.cluster = true;
   std::lock_guard lock(mu_);
   for (const ShardState& s : shards_) {
-    if (s.up) c.live_ids.push_back(s.shard_id);
-    else c.missing.push_back(s.name);
+    if (s.up) {
+      c.live_ids.push_back(s.shard_id);
+    } else {
+      c.missing.push_back(s.name);
+      c.missing_ids.push_back(s.shard_id);
+    }
   }
   std::sort(c.live_ids.begin(), c.live_ids.end());
+  std::sort(c.missing_ids.begin(), c.missing_ids.end());
   return c;
 }
 

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,12 +49,20 @@ struct ShardCoverage {
   bool cluster = false;                // false: a single node, nothing to skip
   std::vector<uint16_t> live_ids;      // ascending
   std::vector<std::string> missing;    // names, in the head's partition order
+  std::vector<uint16_t> missing_ids;   // their shard_ids, ascending
 
   [[nodiscard]] bool partial() const { return !missing.empty(); }
   // " AND shard_id IN (...)" to append to a capture table's WHERE when a shard is missing
   // (" AND 0 = 1" when none answers), else nothing: a complete cluster runs the plain statement.
   // `alias`: the table's alias in a join ("m" -> " AND m.shard_id IN (...)"); "" = none.
   [[nodiscard]] SqlQuery condition(std::string_view alias = "") const;
+  // The condition for a statement whose rows can only be on the shards `holding` (the shard_id of
+  // rows read before: a message's headers are on its shard, a call the per-call index named on the
+  // shard of that index row): " AND shard_id IN (...)" of the live ones among them, so the head
+  // prunes the other partitions and asks one shard instead of all (a point lookup's cost through
+  // the head grows with the shards asked, docs/cluster.md). Falls back to condition() on a value
+  // no partition has (rows stored before the node became a shard keep 0). Nothing on one node.
+  [[nodiscard]] SqlQuery on(std::span<const uint16_t> holding, std::string_view alias = "") const;
 };
 
 class ShardMonitor {

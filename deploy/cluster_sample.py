@@ -31,18 +31,18 @@ def hep3(payload, time_us, src, dst):
     return b"HEP3" + struct.pack("!H", 6 + len(body)) + body
 
 
-def sip(first_line, call_id, cseq, method, frm, to, x_cid=None):
+def sip(first_line, call_id, cseq, method, frm, to, x_cid=None, extra=()):
     lines = [first_line, "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK" + call_id.split("@")[0],
              "From: <sip:%s@example.com>;tag=f1" % frm, "To: <sip:%s@example.com>;tag=t1" % to,
              "Call-ID: " + call_id, "CSeq: %d %s" % (cseq, method), "User-Agent: sipvault-cluster-sample"]
     if x_cid:
         lines.append("X-CID: " + x_cid)
-    return ("\r\n".join(lines + ["Content-Length: 0", "", ""])).encode()
+    return ("\r\n".join(lines + list(extra) + ["Content-Length: 0", "", ""])).encode()
 
 
-def call_messages(call_id, frm, to, x_cid=None):
-    """INVITE, 180, 200, ACK, BYE, 200 of one call."""
-    return [sip("INVITE sip:%s@example.com SIP/2.0" % to, call_id, 1, "INVITE", frm, to, x_cid),
+def call_messages(call_id, frm, to, x_cid=None, invite_extra=()):
+    """INVITE, 180, 200, ACK, BYE, 200 of one call; `invite_extra`: more header lines of the INVITE."""
+    return [sip("INVITE sip:%s@example.com SIP/2.0" % to, call_id, 1, "INVITE", frm, to, x_cid, invite_extra),
             sip("SIP/2.0 180 Ringing", call_id, 1, "INVITE", frm, to),
             sip("SIP/2.0 200 OK", call_id, 1, "INVITE", frm, to),
             sip("ACK sip:%s@example.com SIP/2.0" % to, call_id, 1, "ACK", frm, to, x_cid),

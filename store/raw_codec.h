@@ -38,6 +38,10 @@ inline constexpr uint16_t kRawDeflated = 1u << 0;     // `raw` is in COMPRESS() 
 inline constexpr uint16_t kFieldTruncated = 1u << 1;  // a text column was cut to its width; the
                                                       // raw message and the *_hash keys hold the full value
 inline constexpr uint16_t kRawLz4 = 1u << 2;          // `raw` is a length-prefixed LZ4 block (above)
+// The writer stored no sip_headers row for the message, so readers skip that statement (on a
+// cluster head, a round to the shards). Set since schema v14's writers; a row without it may
+// have header rows (older writers never set it).
+inline constexpr uint16_t kNoHeaderRows = 1u << 3;
 
 enum class RawCodec { Lz4, Deflate };
 

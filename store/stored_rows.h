@@ -240,13 +240,13 @@ inline constexpr std::string_view kSipMessageReadColumns =
     "user_agent, "
     "via_branch, x_cid, correlation_id, src_ip, dst_ip, src_port, dst_port, ip_proto, capture_id, node, "
     "vlan, "
-    "raw_len, flags, call_id_hash";
+    "raw_len, flags, call_id_hash, shard_id";
 inline constexpr std::string_view kSipMessageReadColumnsWithRaw =
     "id, capture_us, method, status, cseq, call_id, from_user, to_user, ruri_user, from_tag, to_tag, "
     "user_agent, "
     "via_branch, x_cid, correlation_id, src_ip, dst_ip, src_port, dst_port, ip_proto, capture_id, node, "
     "vlan, "
-    "raw_len, flags, call_id_hash, raw";
+    "raw_len, flags, call_id_hash, shard_id, raw";
 
 // Feeds a row's values, in column order, to an encoder with
 //   void number(uint64_t); void bytes(std::string_view); void endRow();

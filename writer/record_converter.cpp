@@ -159,6 +159,7 @@ void RecordConverter::append(const wire::SipRecord& record, RowBatch& batch) {
     v.name.assign(std::string_view(h.name()).substr(0, kHeaderNameWidth));
     v.value.assign(std::string_view(h.value()).substr(0, kHeaderValueWidth));
   }
+  if (row.headers.empty()) flags |= kNoHeaderRows;
 }
 
 }  // namespace sipvault::writer

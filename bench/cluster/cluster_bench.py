@@ -16,6 +16,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -70,6 +71,10 @@ def esc(text):
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
+# store/raw_codec.h kNoHeaderRows: what the writer sets on a message without custom header rows
+# (none here), so readers skip the sip_headers statement as they do for written rows.
+NO_HEADER_ROWS = 8
+
 STEPS = [("INVITE", 0, 1, "INVITE"), ("INVITE", 100, 1, "SIP/2.0 100 Trying"), ("INVITE", 180, 1, "SIP/2.0 180 Ringing"),
          ("INVITE", 200, 1, "SIP/2.0 200 OK"), ("ACK", 0, 1, "ACK"), ("BYE", 0, 2, "BYE"), ("BYE", 200, 2, "SIP/2.0 200 OK")]
 
@@ -90,7 +95,7 @@ def write_rows(path, shard_id, calls, now_us):
                 f.write("\t".join(str(v) for v in [
                     (shard_id << 48) | (k * 7 + n), t + n * 20000, fnv1a(call_id), fnv1a(frm), fnv1a(to), fnv1a(ruri), 0,
                     method, status, cseq, esc(call_id), frm, "a%d" % k, to, "b%d" % k, ruri, "bench", "z9hG4bK%d" % k,
-                    "", "", "0a00%02x01" % shard_id, "0a00%02x02" % shard_id, 5060, 5060, 17, 1, 0, 7, "", len(raw), 0,
+                    "", "", "0a00%02x01" % shard_id, "0a00%02x02" % shard_id, 5060, 5060, 17, 1, 0, 7, "", len(raw), NO_HEADER_ROWS,
                     esc(raw), shard_id]) + "\n")
 
 
@@ -163,7 +168,11 @@ def main():
     p.add_argument("--trace-statements", action="store_true",
                    help="also send one request of each shape with the general log on at the head and at shard s1, "
                         "and print the statements each received (what a request costs in round trips)")
+    p.add_argument("--hold", action="store_true",
+                   help="after loading, keep the servers and apis up (their sockets and URLs printed) until "
+                        "SIGTERM or Ctrl-C instead of measuring: to try statements by hand")
     a = p.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the finally below stops what was started
     work = os.path.join(os.path.abspath(a.build), "bench-cluster")
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
@@ -220,6 +229,13 @@ def main():
         for command in ("grant", "apply"):
             subprocess.run([TOOL, "--config", cfg, command], check=True, capture_output=True)
         time.sleep(2)  # the head's probe sees the shards
+        if a.hold:
+            for n in nodes:
+                print("%s: mariadb --no-defaults -uroot -S %s sipvault   api %s (admin, password in %s)" % (
+                    n, os.path.join(work, n, "mysqld.sock"), apis[n].base, os.path.join(work, n + ".pw")), flush=True)
+            print("holding until SIGTERM or Ctrl-C", flush=True)
+            while True:
+                time.sleep(3600)
         rnd = random.Random(7)
         day = "from=%dus&to=%dus" % (now_us - 86400 * 1000000, now_us)
         hour = "from=%dus&to=%dus" % (now_us - 3600 * 1000000, now_us)

@@ -3,6 +3,7 @@
 // the api searches them (header.<name>=value) and follows the link values in a call's flow.
 #include <Poco/JSON/Array.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
@@ -84,6 +85,33 @@ TEST_CASE("header.<name>= finds messages by a custom header value, exact and wit
   REQUIRE(links->size() == 1);
   CHECK(links->getObject(0)->getValue<std::string>("rule") == "icid");
   CHECK(links->getObject(0)->getValue<std::string>("value") == kIcidValue);
+}
+
+TEST_CASE("a message stored without header values says so (flags 8) and lists none, one with values keeps them",
+          "[api][headers][integration]") {
+  auto flagsAndHeaders = [](const std::string& call_id) {
+    HttpResult r = admin().get("/api/v1/messages?" + kAll + "&call_id=" + enc(call_id));
+    REQUIRE(r.status == 200);
+    std::vector<std::pair<int, size_t>> out;  // (flags & 8, custom header fields)
+    auto items = r.json()->getArray("items");
+    for (size_t i = 0; i < items->size(); ++i) {
+      auto m = items->getObject(static_cast<unsigned>(i));
+      out.emplace_back(m->getValue<int>("flags") & 8, m->getArray("custom_headers")->size());
+    }
+    return out;
+  };
+  // Leg A of the B2BUA pair carries no PAI, P-Charging-Vector or Session-ID: every message is marked.
+  const auto plain = flagsAndHeaders(kLegA);
+  REQUIRE(!plain.empty());
+  for (const auto& [flag, fields] : plain) {
+    CHECK(flag == 8);
+    CHECK(fields == 0);
+  }
+  // The icid call's messages all carry a link value (its INVITE two fields as well): none is marked.
+  const auto icid = flagsAndHeaders(kIcidA);
+  REQUIRE(icid.size() == 2);
+  for (const auto& [flag, fields] : icid) CHECK(flag == 0);
+  CHECK(std::count_if(icid.begin(), icid.end(), [](const auto& m) { return m.second == 2; }) == 1);
 }
 
 TEST_CASE("a hostile header.<name> or value is a 400 or a bound parameter, never SQL", "[api][headers][integration]") {

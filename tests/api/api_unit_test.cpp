@@ -288,10 +288,22 @@ TEST_CASE("an exact number finds its calls through the per-call index, read firs
   CHECK(thirteens == 2);
   // The query that reads them: bounded, whole hours from the range's first hour.
   const SqlQuery read = callKeyQuery({CallKeyKind::FromUser}, searchKey("491"), 5400000000ull, 7200000000ull, {}, 1025);
-  CHECK(read.sql == "SELECT DISTINCT call_id_hash FROM sip_call_keys WHERE key_hash = ? AND kind IN (?) AND hour_us "
-                    "BETWEEN ? AND ? LIMIT ?");
+  CHECK(read.sql == "SELECT DISTINCT call_id_hash, shard_id FROM sip_call_keys WHERE key_hash = ? AND kind IN (?) AND "
+                    "hour_us BETWEEN ? AND ? LIMIT ?");
   CHECK(std::get<uint64_t>(read.params[2]) == 3600000000ull);
   CHECK(std::get<uint64_t>(read.params[4]) == 1025);
+  // Several lookups in one statement (a flow's correlation and A-number), each with its own hours.
+  const CallKeyLookup both[] = {{CallKeyKind::Correlation, 77, 5400000000ull, 7200000000ull},
+                                {CallKeyKind::FromUser, searchKey("491"), 9000000000ull, 9100000000ull}};
+  const SqlQuery two = callKeysQuery(both, {}, 2050);
+  CHECK(two.sql == "SELECT DISTINCT kind, key_hash, call_id_hash, shard_id FROM sip_call_keys WHERE (key_hash = ? AND "
+                   "kind IN (?) AND hour_us BETWEEN ? AND ?) OR (key_hash = ? AND kind IN (?) AND hour_us BETWEEN ? AND "
+                   "?) LIMIT ?");
+  REQUIRE(two.params.size() == 9);
+  CHECK(std::get<uint64_t>(two.params[0]) == 77);
+  CHECK(std::get<uint64_t>(two.params[2]) == 3600000000ull);
+  CHECK(std::get<uint64_t>(two.params[6]) == 7200000000ull);
+  CHECK(std::get<uint64_t>(two.params[8]) == 2050);
   // A pattern has no key: no call list, a LIKE over the range.
   REQUIRE_FALSE(parse("from=0s&to=1000ms&from_user=49*", f));
   CHECK(searchCondition(f).sql.find("sip_call_keys") == std::string::npos);
@@ -609,7 +621,7 @@ TEST_CASE("header.<name> filters: names lower-cased, values bound, exact via the
   CHECK(hashed);
 
   // A cluster head with a shard down: the subquery on sip_headers skips it too, not only the outer one.
-  const ShardCoverage partial{true, {1, 3}, {"s2"}};
+  const ShardCoverage partial{true, {1, 3}, {"s2"}, {2}};
   const SqlQuery on_head = searchCondition(f, partial.condition());
   CHECK(count(on_head.sql, '?') == on_head.params.size());
   CHECK(on_head.sql.find("AND value = UNHEX(?) AND shard_id IN (1, 3))") != std::string::npos);

@@ -196,7 +196,8 @@ def main():
                                  "--db-socket", sock(name), "--flush-ms", "50"])
         parser_ini = os.path.join(WORK, name + "-parser.ini")
         with open(parser_ini, "w") as f:  # a custom header field, searched through the head's sip_headers
-            f.write("[parser]\nheaders.extract = ua\nheaders.ua.header = User-Agent\nkpi_aliases = false\n")
+            f.write("[parser]\nheaders.extract = ua\nheaders.ua.header = User-Agent\ncorrelation.rules = session-id\n"
+                    "kpi_aliases = false\n")
         start(name + "-parser", [bin_["parser"], "--config", parser_ini, "--input",
                                  "connect:tcp://127.0.0.1:%d" % bus_in, "--output", "connect:tcp://127.0.0.1:%d" % bus_out])
         start(name + "-collector", [bin_["collector"], "--udp", "127.0.0.1:%d" % hep[name], "--tcp",
@@ -254,6 +255,11 @@ def main():
     # One Call-ID seen at two sites (a proxy at s1's site, an SBC at s3's): one call through the head.
     send("s1", call_messages("both-1@test", "5005", "6006"), t0 + 2000, "10.0.1.5", "10.0.1.6")
     send("s3", call_messages("both-1@test", "5005", "6006"), t0 + 2100, "10.0.3.5", "10.0.3.6")
+    # Two legs of one B2BUA call at s1's and s3's sites that share only a Session-ID UUID (a
+    # correlation link value in sip_headers, read on the shard of each leg's messages).
+    session = ("Session-ID: 6a3f2c1e9b8d47f0a1b2c3d4e5f60718;remote=00000000000000000000000000000000",)
+    send("s1", call_messages("sess-a@test", "7007", "8008", invite_extra=session), t0 + 3000, "10.0.1.7", "10.0.1.8")
+    send("s3", call_messages("sess-b@test", "7107", "8108", invite_extra=session), t0 + 3100, "10.0.3.7", "10.0.3.8")
     for k in range(30):
         for i, name in enumerate(SHARDS):
             send(name, call_messages("c%d-%s@test" % (k, name), "3%03d" % k, "4%03d" % k),
@@ -285,6 +291,11 @@ def main():
         want = sorted(union("/api/v1/messages", window, shards), key=key)
         check([m["id"] for m in got] == [m["id"] for m in want],
               "%s: %d messages paged through the head in time order = the shards' %d" % (label, len(got), len(want)))
+        # Each message's header values are read from its own shard only (ShardCoverage::on).
+        fields = [(m["id"], m.get("custom_headers"), m.get("flags")) for m in got]
+        check(fields == [(m["id"], m.get("custom_headers"), m.get("flags")) for m in want] and
+              all(f and f[0]["value"] == "sipvault-cluster-sample" for _, f, _ in fields),
+              "%s: every message's custom header through the head = on its shard" % label)
         check(partial == bool(partial_expected) and missing == partial_expected,
               "%s: messages partial=%s missing=%s" % (label, partial, missing))
         # header.<name>= reads sip_headers in a subquery: it must skip a missing shard too.
@@ -335,6 +346,11 @@ def main():
     legs = {leg["call_id"]: leg["relation"] for leg in flow["legs"]}
     check(legs.get("b-leg-1@test") == "x-cid" and len(flow["messages"]) == 12 and flow["partial"] is False,
           "call A on s1 and its X-CID leg on s2 are one flow (legs %s, %d messages)" % (legs, len(flow["messages"])))
+    for self_leg, other in (("sess-a@test", "sess-b@test"), ("sess-b@test", "sess-a@test")):
+        flow = head.json("/api/v1/calls/%s/flow?%s" % (self_leg, window))
+        legs = {leg["call_id"]: leg.get("linked_by", {}).get("rule", leg["relation"]) for leg in flow["legs"]}
+        check(legs == {self_leg: "self", other: "session-id"} and len(flow["messages"]) == 12,
+              "%s and %s, on s1 and s3, share a Session-ID: one flow (legs %s)" % (self_leg, other, legs))
     try:
         sql("s1", "DELETE FROM sip_messages LIMIT 1", user="sipvault_head", password="head-secret", port=ports["s1"])
         check(False, "the head's user could delete on a shard")

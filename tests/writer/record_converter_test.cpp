@@ -69,6 +69,26 @@ TEST_CASE("Values wider than their column are cut and flagged, keys keep the ful
   CHECK(row.call_id.size() == rec.sip().call_id().size());
 }
 
+TEST_CASE("A message without header values is marked as having no sip_headers rows, one with them is not",
+          "[writer][convert]") {
+  wire::SipRecord rec = test::sipRecordFor(test::readFile(test::corpusDir() / "rfc4475/valid/wsinv.dat"), 1);
+  RowBatch plain;
+  RecordConverter().append(rec, plain);
+  REQUIRE(plain.messages.size() == 1);
+  CHECK((plain.messages[0].packet.flags & kNoHeaderRows) != 0);
+  CHECK(decodeRaw(plain.messages[0].packet.raw, plain.messages[0].packet.raw_len, plain.messages[0].packet.flags));
+
+  wire::HeaderValue* h = rec.mutable_sip()->add_headers();
+  h->set_kind(kHeaderKindLink);
+  h->set_name("icid");
+  h->set_value("icid-1");
+  RowBatch with_headers;
+  RecordConverter().append(rec, with_headers);
+  REQUIRE(with_headers.messages.size() == 1);
+  CHECK(with_headers.messages[0].headers.size() == 1);
+  CHECK((with_headers.messages[0].packet.flags & kNoHeaderRows) == 0);
+}
+
 TEST_CASE("Rejected SIP goes to sip_rejects with its reason and raw bytes", "[writer][convert]") {
   const std::string raw = test::readFile(test::corpusDir() / "rfc4475/invalid/ltgtruri.dat");
   wire::SipRecord rec;
