@@ -28,6 +28,16 @@ bool toNumber(const std::optional<std::string>& cell, uint64_t& out) {
 
 DbError badRow() { return DbError{0, "", "unexpected row shape from the database"}; }
 
+// What one index lookup named: its distinct calls and their shards, or unknown calls when there
+// were more than kMaxResolvedCalls (or when `complete` is false: the statement hit its LIMIT).
+KeyedCalls keyedFrom(const std::set<uint64_t>& calls, const std::set<uint16_t>& shards, bool complete) {
+  KeyedCalls out;
+  if (!complete || calls.size() > kMaxResolvedCalls) return out;
+  out.calls.emplace(calls.begin(), calls.end());
+  out.shards.assign(shards.begin(), shards.end());
+  return out;
+}
+
 std::string_view columnsFor(bool with_raw) {
   return with_raw ? kSipMessageReadColumnsWithRaw : kSipMessageReadColumns;
 }
@@ -63,27 +73,25 @@ SqlQuery MessageStore::shardsHolding(std::span<const uint16_t> holding, std::str
 }
 
 SqlQuery MessageStore::searchShards(const SearchFilter& f) const {
-  const bool from = f.from_user && f.from_user->calls, to = f.to_user && f.to_user->calls;
+  const bool from = f.from_user && f.from_user->index.calls, to = f.to_user && f.to_user->index.calls;
   if (!from && !to) return shardCondition();
-  if (from != to) return shardsHolding(from ? f.from_user->shards : f.to_user->shards);
+  if (from != to) return shardsHolding(from ? f.from_user->index.shards : f.to_user->index.shards);
   // A message with both numbers is on a shard whose index has both.
+  const std::vector<uint16_t>& a = f.from_user->index.shards;
+  const std::vector<uint16_t>& b = f.to_user->index.shards;
   std::vector<uint16_t> both;
-  std::set_intersection(f.from_user->shards.begin(), f.from_user->shards.end(), f.to_user->shards.begin(),
-                        f.to_user->shards.end(), std::back_inserter(both));
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(both));
   return shardsHolding(both);
 }
 
 bool MessageStore::callsWithKey(std::initializer_list<CallKeyKind> kinds, uint64_t key, uint64_t from_us,
-                                uint64_t to_us, std::optional<std::vector<uint64_t>>& out,
-                                std::vector<uint16_t>& shards, DbError& error) {
-  out.reset();
-  shards.clear();
+                                uint64_t to_us, KeyedCalls& out, DbError& error) {
+  out = KeyedCalls{};
   DbRows rows;
   if (!pool_.query(callKeyQuery(kinds, key, from_us, to_us, shardCondition(), kMaxResolvedCalls + 1), rows, error))
     return false;
-  if (rows.size() > kMaxResolvedCalls) return true;
   std::set<uint64_t> calls;
-  std::set<uint16_t> on;
+  std::set<uint16_t> shards;
   for (const DbRow& row : rows) {
     uint64_t hash = 0, shard = 0;
     if (row.size() != 2 || !toNumber(row[0], hash) || !toNumber(row[1], shard)) {
@@ -91,10 +99,9 @@ bool MessageStore::callsWithKey(std::initializer_list<CallKeyKind> kinds, uint64
       return false;
     }
     calls.insert(hash);
-    on.insert(static_cast<uint16_t>(shard));
+    shards.insert(static_cast<uint16_t>(shard));
   }
-  out.emplace(calls.begin(), calls.end());
-  shards.assign(on.begin(), on.end());
+  out = keyedFrom(calls, shards, rows.size() <= kMaxResolvedCalls);
   return true;
 }
 
@@ -121,12 +128,7 @@ bool MessageStore::callsWithKeys(std::span<const CallKeyLookup> lookups, std::ve
     }
   }
   // At the limit one lookup's rows may have crowded out another's: none is known for sure.
-  if (rows.size() >= limit) return true;
-  for (size_t i = 0; i < lookups.size(); ++i) {
-    if (calls[i].size() > kMaxResolvedCalls) continue;
-    out[i].calls.emplace(calls[i].begin(), calls[i].end());
-    out[i].shards.assign(shards[i].begin(), shards[i].end());
-  }
+  for (size_t i = 0; i < lookups.size(); ++i) out[i] = keyedFrom(calls[i], shards[i], rows.size() < limit);
   return true;
 }
 
@@ -149,12 +151,12 @@ CallKeyLookup MessageStore::sameNumbersLookup(uint64_t from_us, uint64_t to_us, 
 
 bool MessageStore::resolveNumbers(SearchFilter& f, DbError& error) {
   if (f.from_user && !f.from_user->wildcard &&
-      !callsWithKey({CallKeyKind::FromUser}, searchKey(f.from_user->value), f.from_us, f.to_us, f.from_user->calls,
-                    f.from_user->shards, error))
+      !callsWithKey({CallKeyKind::FromUser}, searchKey(f.from_user->value), f.from_us, f.to_us, f.from_user->index,
+                    error))
     return false;
   if (f.to_user && !f.to_user->wildcard &&
       !callsWithKey({CallKeyKind::ToUser, CallKeyKind::RuriUser}, searchKey(f.to_user->value), f.from_us, f.to_us,
-                    f.to_user->calls, f.to_user->shards, error))
+                    f.to_user->index, error))
     return false;
   return true;
 }
@@ -303,9 +305,9 @@ bool MessageStore::callPage(const SearchFilter& unresolved, const std::optional<
     // The calls a number's index entries name bound the outer read too (ix_call_id), else the
     // server reads the whole range's messages and probes the subquery with each.
     for (const std::optional<NumberMatch>* number : {&filter.from_user, &filter.to_user}) {
-      if (*number && (*number)->calls) {
+      if (*number && (*number)->index.calls) {
         q.text(" AND ");
-        appendCallList(q, *(*number)->calls);
+        appendCallList(q, *(*number)->index.calls);
       }
     }
     q.text(" AND (call_id_hash, call_id) IN (SELECT call_id_hash, call_id FROM sip_messages WHERE ");

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "api/message_record.h"
-#include "api/search_sql.h"
 #include "api/search_filter.h"
+#include "api/search_sql.h"
 #include "api/shard_monitor.h"
 #include "api/sql_pool.h"
 #include "store/stored_rows.h"
@@ -57,14 +57,6 @@ struct LinkValue {
   std::string rule;
   std::string value;
   auto operator<=>(const LinkValue&) const = default;
-};
-
-// What the per-call index named for one lookup: the calls (nullopt when more than
-// kMaxResolvedCalls: the statement's own subquery finds them), and the shard_id of those index rows
-// (ascending), where the messages with the key are.
-struct KeyedCalls {
-  std::optional<std::vector<uint64_t>> calls;
-  std::vector<uint16_t> shards;
 };
 
 class MessageStore {
@@ -154,10 +146,8 @@ class MessageStore {
   // per-call index), or nullopt when more than kMaxResolvedCalls did: the statement then finds them
   // with its own subquery. Read first, on their own, because a cluster head plans that subquery
   // badly (search_sql.h callKeyQuery); on one node it costs a round trip.
-  // `shards`: the shard_id of the index rows read (ascending), where the messages with the key are.
   bool callsWithKey(std::initializer_list<store::CallKeyKind> kinds, uint64_t key, uint64_t from_us, uint64_t to_us,
-                    std::optional<std::vector<uint64_t>>& out, std::vector<uint16_t>& shards,
-                    store::DbError& error);
+                    KeyedCalls& out, store::DbError& error);
   // `known` when the caller read it already, else what `lookup` finds, read now into `storage`;
   // nullptr with `error` set on a database error.
   const KeyedCalls* keyedCalls(const KeyedCalls* known, const CallKeyLookup& lookup, KeyedCalls& storage,

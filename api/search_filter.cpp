@@ -44,7 +44,7 @@ std::optional<ParamError> parseHeaderMatch(std::string_view param, std::string_v
   if (out.size() >= kMaxHeaderFilters)
     return ParamError{std::string(param), "at most " + std::to_string(kMaxHeaderFilters) + " header.<name> filters"};
   out.push_back(
-      {std::move(name), NumberMatch{std::string(value), value.find('*') != std::string_view::npos, std::nullopt, {}}});
+      {std::move(name), NumberMatch{std::string(value), value.find('*') != std::string_view::npos, {}}});
   return std::nullopt;
 }
 
@@ -138,7 +138,7 @@ std::optional<ParamError> parsePort(std::string_view name, std::string_view valu
 }
 
 NumberMatch numberMatch(std::string_view value) {
-  return NumberMatch{std::string(value), value.find('*') != std::string_view::npos, std::nullopt, {}};
+  return NumberMatch{std::string(value), value.find('*') != std::string_view::npos, {}};
 }
 
 }  // namespace

@@ -72,16 +72,21 @@ struct ParamError {
 };
 
 // A text match on a number column: exact, or a LIKE pattern when the value holds `*`.
+// What the per-call index (sip_call_keys) named for one key: the calls (call_id_hash; nullopt when
+// not read or more than MessageStore's kMaxResolvedCalls: a statement's own subquery finds them,
+// search_sql.h appendCallKeyMatch), and the shard_id of those index rows, ascending: the messages
+// with the key are on these shards (a cluster head asks only them, ShardCoverage::on).
+struct KeyedCalls {
+  std::optional<std::vector<uint64_t>> calls;
+  std::vector<uint16_t> shards;
+};
+
 struct NumberMatch {
   std::string value;      // as given (without any decoding of `*`)
   bool wildcard = false;  // value contains '*'
-  // The calls (call_id_hash) that carried the number in the range, read from the per-call index
-  // before the search (MessageStore::resolveNumbers); nullopt: not read, the search's own
-  // subquery finds them (search_sql.h appendCallKeyMatch).
-  std::optional<std::vector<uint64_t>> calls;
-  // The shard_id of those index rows, ascending: the messages with the number are on these shards
-  // (a cluster head asks only them, ShardCoverage::on).
-  std::vector<uint16_t> shards;
+  // The calls that carried the number in the range, read before the search
+  // (MessageStore::resolveNumbers).
+  KeyedCalls index;
 };
 
 // header.<name>=value: `name` lower-cased (letters, digits, '-', '_'; at most 64 bytes).

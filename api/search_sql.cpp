@@ -27,7 +27,7 @@ void numberCalls(SqlQuery& q, std::initializer_list<CallKeyKind> kinds, const Nu
                  const SqlQuery& shards) {
   if (m.wildcard) return;  // a pattern has no key: the time range is scanned
   q.text(" AND ");
-  if (m.calls) appendCallList(q, *m.calls);
+  if (m.index.calls) appendCallList(q, *m.index.calls);
   else appendCallKeyMatch(q, kinds, searchKey(m.value), f.from_us, f.to_us, shards);
 }
 

@@ -276,8 +276,8 @@ TEST_CASE("an exact number finds its calls through the per-call index, read firs
   CHECK(count(sub.sql, '?') == sub.params.size());
   // Read first (MessageStore::resolveNumbers): a list padded to a power of two, no subquery;
   // no calls at all is no match, never everything.
-  f.from_user->calls = std::vector<uint64_t>{11, 12, 13};
-  f.to_user->calls = std::vector<uint64_t>{};
+  f.from_user->index.calls = std::vector<uint64_t>{11, 12, 13};
+  f.to_user->index.calls = std::vector<uint64_t>{};
   const SqlQuery listed = searchCondition(f);
   CHECK(listed.sql.find("sip_call_keys") == std::string::npos);
   CHECK(listed.sql.find("call_id_hash IN (?, ?, ?, ?)") != std::string::npos);
