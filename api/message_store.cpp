@@ -519,25 +519,68 @@ bool MessageStore::statsBuckets(const SearchFilter& unresolved, uint64_t step_us
   return bucketRows(q, out, error);
 }
 
-bool MessageStore::minuteBuckets(uint64_t from_us, uint64_t to_us, uint64_t step_us,
+namespace {
+
+// Where the writers' counts are: per minute (store/sql/013) or per hour (015).
+struct CountsTable {
+  std::string_view table, time;
+};
+CountsTable countsTable(bool hourly) {
+  return hourly ? CountsTable{"sip_hour_stats", "hour_us"} : CountsTable{"sip_minute_stats", "minute_us"};
+}
+
+}  // namespace
+
+bool MessageStore::minuteBuckets(uint64_t from_us, uint64_t to_us, uint64_t step_us, bool hourly,
                                  std::span<const std::string> methods, uint64_t max_rows,
                                  std::vector<StatsBucketRow>& out, DbError& error) {
+  const CountsTable t = countsTable(hourly);
   SqlQuery q;
-  q.text("SELECT (minute_us - ").number(from_us).text(") DIV ").number(step_us).text(" AS bucket, ");
+  q.text("SELECT (").text(t.time).text(" - ").number(from_us).text(") DIV ").number(step_us).text(" AS bucket, ");
   appendKeptMethod(q, "kind = 0", "name", methods);
   // A class row's name is its digit(s): status DIV 100, as the scan computes it.
-  q.text(" AS m, IF(kind = 0, 0, CAST(name AS UNSIGNED)) AS cls, SUM(count) FROM sip_minute_stats WHERE minute_us");
-  q.text(" BETWEEN ").number(from_us).text(" AND ").number(to_us).text(" AND kind IN (0, 1)").append(shardCondition());
+  q.text(" AS m, IF(kind = 0, 0, CAST(name AS UNSIGNED)) AS cls, SUM(count) FROM ").text(t.table).text(" WHERE ");
+  q.text(t.time).text(" BETWEEN ").number(from_us).text(" AND ").number(to_us).text(" AND kind IN (0, 1)");
+  q.append(shardCondition());
   q.text(" GROUP BY bucket, m, cls LIMIT ").number(std::min(max_rows, kMaxRowsPerStatement));
   return bucketRows(q, out, error);
 }
 
-bool MessageStore::topMinuteNames(uint64_t from_us, uint64_t to_us, MinuteStatKind kind, uint64_t limit,
-                                  std::vector<std::pair<std::string, uint64_t>>& out, DbError& error) {
+bool MessageStore::minuteCounts(uint64_t from_us, uint64_t to_us, uint64_t step_us, bool hourly, uint64_t limit,
+                                std::vector<MinuteCountRow>& out, DbError& error) {
+  const CountsTable t = countsTable(hourly);
   SqlQuery q;
-  q.text("SELECT name, SUM(count) AS n FROM sip_minute_stats WHERE minute_us BETWEEN ").number(from_us);
-  q.text(" AND ").number(to_us).text(" AND kind = ").number(static_cast<uint8_t>(kind)).append(shardCondition());
-  q.text(" GROUP BY name ORDER BY n DESC, name LIMIT ").number(limit);
+  q.text("SELECT kind, name, IF(kind = 2, 0, (").text(t.time).text(" - ").number(from_us).text(") DIV ");
+  q.number(step_us).text(") AS bucket, SUM(count) FROM ").text(t.table).text(" WHERE ").text(t.time);
+  q.text(" BETWEEN ").number(from_us).text(" AND ").number(to_us).text(" AND kind IN (0, 1, 2)");
+  q.append(shardCondition());
+  q.text(" GROUP BY kind, name, bucket LIMIT ").number(limit + 1);
+  DbRows rows;
+  if (!pool_.query(q, rows, error)) return false;
+  out.reserve(rows.size());
+  for (const DbRow& row : rows) {
+    MinuteCountRow r;
+    uint64_t kind = 0;
+    if (row.size() != 4 || !toNumber(row[0], kind) || kind > 2 || !row[1] || !toNumber(row[2], r.bucket) ||
+        !toNumber(row[3], r.count)) {
+      error = badRow();
+      return false;
+    }
+    r.kind = static_cast<MinuteStatKind>(kind);
+    r.name = *row[1];
+    out.push_back(std::move(r));
+  }
+  return true;
+}
+
+bool MessageStore::topMinuteNames(uint64_t from_us, uint64_t to_us, bool hourly, MinuteStatKind kind,
+                                  uint64_t limit, std::vector<std::pair<std::string, uint64_t>>& out,
+                                  DbError& error) {
+  const CountsTable t = countsTable(hourly);
+  SqlQuery q;
+  q.text("SELECT name, SUM(count) AS n FROM ").text(t.table).text(" WHERE ").text(t.time).text(" BETWEEN ");
+  q.number(from_us).text(" AND ").number(to_us).text(" AND kind = ").number(static_cast<uint8_t>(kind));
+  q.append(shardCondition()).text(" GROUP BY name ORDER BY n DESC, name LIMIT ").number(limit);
   return countedValues(q, out, error);
 }
 

@@ -52,6 +52,15 @@ struct StatsBucketRow {
   uint64_t count = 0;
 };
 
+// One row of the whole stats answer read in one statement (MessageStore::minuteCounts): a
+// method's or a status class's count in one interval, or a User-Agent's over the whole range.
+struct MinuteCountRow {
+  store::MinuteStatKind kind = store::MinuteStatKind::Method;
+  std::string name;
+  uint64_t bucket = 0;  // (minute_us - from) / step; 0 for User-Agents
+  uint64_t count = 0;
+};
+
 // One correlation link value (sip_headers kind 1): which rule, which value.
 struct LinkValue {
   std::string rule;
@@ -134,12 +143,21 @@ class MessageStore {
   // The same three answers from the writers' per-minute counts (sip_minute_stats, store/sql/013)
   // of the minutes starting in [from_us, to_us], for a request without any filter: the minute
   // `to_us` falls in counts whole; `from_us` should be a minute start (the handler snaps it).
-  // Reads (minutes x names) rows, never sip_messages. kind: 0 methods, 2 User-Agents.
-  [[nodiscard]] bool topMinuteNames(uint64_t from_us, uint64_t to_us, store::MinuteStatKind kind, uint64_t limit,
+  // Reads (minutes x names) rows, never sip_messages. kind: Method or UserAgent. `hourly`: the
+  // per-hour counts (sip_hour_stats, store/sql/015) instead, `from_us` an hour start, the step
+  // whole hours and the hour `to_us` falls in counted whole: 60 times fewer rows.
+  [[nodiscard]] bool topMinuteNames(uint64_t from_us, uint64_t to_us, bool hourly, store::MinuteStatKind kind,
+                                    uint64_t limit,
                                     std::vector<std::pair<std::string, uint64_t>>& out, store::DbError& error);
-  [[nodiscard]] bool minuteBuckets(uint64_t from_us, uint64_t to_us, uint64_t step_us,
+  [[nodiscard]] bool minuteBuckets(uint64_t from_us, uint64_t to_us, uint64_t step_us, bool hourly,
                                    std::span<const std::string> methods, uint64_t max_rows,
                                    std::vector<StatsBucketRow>& out, store::DbError& error);
+  // All of it in one statement: every method and class per interval, every User-Agent over the
+  // range. At most `limit` + 1 rows: more than `limit` says there are too many names (a flood of
+  // invented methods), and the caller asks the three statements above, which bound them. A
+  // cluster head sends this one statement to each shard instead of three.
+  [[nodiscard]] bool minuteCounts(uint64_t from_us, uint64_t to_us, uint64_t step_us, bool hourly, uint64_t limit,
+                                  std::vector<MinuteCountRow>& out, store::DbError& error);
 
  private:
   // The calls that carried `key` as one of `kinds` in [from_us, to_us] (sip_call_keys, the

@@ -19,7 +19,6 @@ namespace {
 constexpr uint64_t kMaxBuckets = 10000;
 constexpr uint64_t kTopUserAgents = 10;
 constexpr std::string_view kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx", "6xx"};
-constexpr uint64_t kMinuteUs = 60ull * 1000000;
 
 // True when the request names nothing but the range and the step (empty values count as not
 // given, as in parseSearchFilter): the writers' per-minute counts can answer it.
@@ -29,7 +28,70 @@ bool onlyRangeAndStep(const QueryParams& query) {
   return true;
 }
 
+// The three answers of the stats from one minuteCounts statement, as the three statements over
+// sip_minute_stats give them: the `method_slots` + 1 methods with the most requests (ties by
+// name), the counts per interval with the methods beyond `method_slots` under kOtherMethod, and
+// the `top_agents` most frequent User-Agents.
+StatsCounts splitMinuteCounts(std::span<const MinuteCountRow> counts, uint64_t method_slots, uint64_t top_agents) {
+  std::map<std::string, uint64_t> method_totals, agent_totals;
+  for (const MinuteCountRow& r : counts) {
+    if (r.kind == MinuteStatKind::Method) method_totals[r.name] += r.count;
+    if (r.kind == MinuteStatKind::UserAgent) agent_totals[r.name] += r.count;
+  }
+  const auto most_first = [](std::map<std::string, uint64_t>& totals, uint64_t limit) {
+    std::vector<std::pair<std::string, uint64_t>> v(totals.begin(), totals.end());
+    std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    if (v.size() > limit) v.resize(limit);
+    return v;
+  };
+  StatsCounts out;
+  out.top_methods = most_first(method_totals, method_slots + 1);
+  out.agents = most_first(agent_totals, top_agents);
+  std::set<std::string_view> kept;
+  for (size_t i = 0; i < out.top_methods.size() && i < method_slots; ++i) kept.insert(out.top_methods[i].first);
+  for (const MinuteCountRow& r : counts) {
+    if (r.kind == MinuteStatKind::Method) {
+      out.rows.push_back({r.bucket, kept.contains(r.name) ? r.name : std::string(kOtherMethod), 0, r.count});
+    } else if (r.kind == MinuteStatKind::StatusClass) {
+      uint64_t cls = 0;  // the digit(s) of status DIV 100; CAST(name AS UNSIGNED) in the statements
+      std::from_chars(r.name.data(), r.name.data() + r.name.size(), cls);
+      out.rows.push_back({r.bucket, "", static_cast<uint16_t>(cls), r.count});
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+bool StatsHandler::readMinuteCounts(uint64_t from_us, uint64_t to_us, uint64_t step_us, bool hourly,
+                                    uint64_t buckets, uint64_t method_slots, StatsCounts& out, DbError& error) {
+  const uint64_t limit = std::min(ctx_.options.stats.max_cells, kMaxRowsPerStatement);
+  std::vector<MinuteCountRow> counts;
+  if (!ctx_.messages.minuteCounts(from_us, to_us, step_us, hourly, limit, counts, error)) return false;
+  if (counts.size() <= limit) {
+    out = splitMinuteCounts(counts, method_slots, kTopUserAgents);
+    return true;
+  }
+  // Too many names for one answer: the top methods first, the others counted under one name.
+  if (!ctx_.messages.topMinuteNames(from_us, to_us, hourly, MinuteStatKind::Method, method_slots + 1,
+                                    out.top_methods, error))
+    return false;
+  std::vector<std::string> kept;
+  for (size_t i = 0; i < out.top_methods.size() && i < method_slots; ++i) kept.push_back(out.top_methods[i].first);
+  return ctx_.messages.minuteBuckets(from_us, to_us, step_us, hourly, kept, buckets * (kept.size() + 1 + 6),
+                                     out.rows, error) &&
+         ctx_.messages.topMinuteNames(from_us, to_us, hourly, MinuteStatKind::UserAgent, kTopUserAgents,
+                                      out.agents, error);
+}
+
+bool StatsHandler::readMessageCounts(const SearchFilter& f, uint64_t step_us, uint64_t buckets,
+                                     uint64_t method_slots, StatsCounts& out, DbError& error) {
+  if (!ctx_.messages.topMethods(f, method_slots + 1, out.top_methods, error)) return false;
+  std::vector<std::string> kept;
+  for (size_t i = 0; i < out.top_methods.size() && i < method_slots; ++i) kept.push_back(out.top_methods[i].first);
+  return ctx_.messages.statsBuckets(f, step_us, kept, buckets * (kept.size() + 1 + 6), out.rows, error) &&
+         ctx_.messages.topUserAgents(f, kTopUserAgents, out.agents, error);
+}
 
 ApiResponse StatsHandler::stats(const ApiRequest& req) {
   static constexpr std::string_view kExtra[] = {"step"};
@@ -53,9 +115,11 @@ ApiResponse StatsHandler::stats(const ApiRequest& req) {
                                                 std::to_string(ctx_.options.stats.max_range_us / 1000000) +
                                                 " s (api.stats_max_range_s)"});
   // Without a filter, and with whole-minute intervals, the per-minute counts answer: from starts
-  // at its minute, so every minute falls in exactly one interval (the minute `to` is in counts whole).
+  // at its minute, so every minute falls in exactly one interval (the minute `to` is in counts
+  // whole). With whole-hour intervals the per-hour counts do the same by the hour (store/sql/015).
   const bool from_minutes = ctx_.options.stats.minute_counts && step_s % 60 == 0 && onlyRangeAndStep(req.query);
-  if (from_minutes) f.from_us -= f.from_us % kMinuteUs;
+  const bool from_hours = from_minutes && step_s % 3600 == 0;
+  if (from_minutes) f.from_us -= f.from_us % (from_hours ? kStatHourUs : kStatMinuteUs);
   const uint64_t buckets = (f.to_us - f.from_us) / step_us + 1;
   if (buckets > kMaxBuckets)
     return ApiResponse::badParameter({"step", "too small for the range: more than 10000 intervals"});
@@ -65,28 +129,21 @@ ApiResponse StatsHandler::stats(const ApiRequest& req) {
   const uint64_t per_bucket = ctx_.options.stats.max_cells / buckets;
   const uint64_t method_slots =
       std::min<uint64_t>(ctx_.options.stats.top_methods, per_bucket > 7 ? per_bucket - 7 : 0);
-  std::vector<std::pair<std::string, uint64_t>> top_methods;
-  std::vector<StatsBucketRow> rows;
-  std::vector<std::pair<std::string, uint64_t>> agents;
+  StatsCounts counts;
   DbError error;
-  bool ok = from_minutes ? ctx_.messages.topMinuteNames(f.from_us, f.to_us, MinuteStatKind::Method,
-                                                          method_slots + 1, top_methods, error)
-                         : ctx_.messages.topMethods(f, method_slots + 1, top_methods, error);
-  const bool methods_cut = top_methods.size() > method_slots;
-  if (methods_cut) top_methods.resize(method_slots);
-  std::vector<std::string> kept;
-  for (const auto& [m, n] : top_methods) kept.push_back(m);
-  const uint64_t max_rows = buckets * (kept.size() + 1 + 6);
-  if (from_minutes)
-    ok = ok && ctx_.messages.minuteBuckets(f.from_us, f.to_us, step_us, kept, max_rows, rows, error) &&
-         ctx_.messages.topMinuteNames(f.from_us, f.to_us, MinuteStatKind::UserAgent, kTopUserAgents, agents, error);
-  else
-    ok = ok && ctx_.messages.statsBuckets(f, step_us, kept, max_rows, rows, error) &&
-         ctx_.messages.topUserAgents(f, kTopUserAgents, agents, error);
+  const bool ok = from_minutes ? readMinuteCounts(f.from_us, f.to_us, step_us, from_hours, buckets, method_slots,
+                                                  counts, error)
+                               : readMessageCounts(f, step_us, buckets, method_slots, counts, error);
   if (!ok) {
     ctx_.log.error("query_failed", {{"endpoint", "stats"}, {"error", error.describe()}});
     return ApiResponse::databaseError(error);
   }
+  std::vector<std::pair<std::string, uint64_t>>& top_methods = counts.top_methods;
+  std::vector<StatsBucketRow>& rows = counts.rows;
+  const std::vector<std::pair<std::string, uint64_t>>& agents = counts.agents;
+  const bool methods_cut = top_methods.size() > method_slots;
+  if (methods_cut) top_methods.resize(method_slots);
+  const uint64_t max_rows = buckets * (top_methods.size() + 1 + 6);
   // Cannot happen with the bound above unless the database grouped differently; then say so.
   const bool rows_cut = rows.size() >= std::min(max_rows, kMaxRowsPerStatement);
 
@@ -134,8 +191,8 @@ ApiResponse StatsHandler::stats(const ApiRequest& req) {
   o->set("top_user_agents", top);
   o->set("total", total);
   o->set("truncated", methods_cut || rows_cut);
-  o->set("methods_shown", static_cast<uint64_t>(kept.size()));
-  o->set("source", std::string(from_minutes ? "minute_counts" : "messages"));
+  o->set("methods_shown", static_cast<uint64_t>(top_methods.size()));
+  o->set("source", std::string(from_hours ? "hour_counts" : from_minutes ? "minute_counts" : "messages"));
   return ApiResponse::json(200, o);
 }
 

@@ -9,11 +9,11 @@
 
 namespace sipvault::store {
 
-// sip_summaries (008), sip_headers (009), sip_qos (012), sip_minute_stats (013) and sip_call_keys
-// (014) are capture tables too: the writers fill them on every node.
-inline constexpr std::array<std::string_view, 8> kCaptureTables = {
-    "sip_messages", "sip_rejects", "hep_other", "sip_summaries", "sip_headers", "sip_qos", "sip_minute_stats",
-    "sip_call_keys"};
+// sip_summaries (008), sip_headers (009), sip_qos (012), sip_minute_stats (013), sip_call_keys
+// (014) and sip_hour_stats (015) are capture tables too: the writers fill them on every node.
+inline constexpr std::array<std::string_view, 9> kCaptureTables = {
+    "sip_messages", "sip_rejects", "hep_other",     "sip_summaries", "sip_headers",
+    "sip_qos",      "sip_minute_stats", "sip_call_keys", "sip_hour_stats"};
 
 // True when `statement` names a capture table as a whole word (case-insensitive; `sip_messages2`
 // or `old_sip_messages` do not count). Pure.

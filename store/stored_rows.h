@@ -144,14 +144,17 @@ struct SummaryRow {
 
 // Table sip_minute_stats (store/sql/013): a count of stored sip_messages rows of one minute by
 // request method, response status class or User-Agent (writer/minute_stats.h adds them up).
+// Table sip_hour_stats (015) holds the same counts summed per hour, in the same row type.
 enum class MinuteStatKind : uint8_t { Method = 0, StatusClass = 1, UserAgent = 2 };
 inline constexpr size_t kMinuteStatNameWidth = 255;
 // What names beyond a bound count under: the api's other-methods series and the User-Agents a
 // writer did not admit (writer.stats_max_agents_per_minute). Not a SIP token (parentheses are
 // separators in RFC 3261), so no captured method can take it.
 inline constexpr std::string_view kMinuteStatOther = "(other)";
+inline constexpr uint64_t kStatMinuteUs = 60ull * 1000000;
+inline constexpr uint64_t kStatHourUs = 60 * kStatMinuteUs;
 struct MinuteStatRow {
-  uint64_t minute_us = 0;  // capture time rounded down to the minute
+  uint64_t minute_us = 0;  // capture time rounded down to the minute (sip_hour_stats: to the hour)
   MinuteStatKind kind = MinuteStatKind::Method;
   std::string name;        // method, class digit '1'..'9', or User-Agent; <= kMinuteStatNameWidth
   uint64_t count = 0;
@@ -344,6 +347,7 @@ void encodeRow(const SummaryRow& r, Encoder& e) {
 }
 
 inline constexpr std::string_view kMinuteStatColumns = "minute_us,kind,name,count";
+inline constexpr std::string_view kHourStatColumns = "hour_us,kind,name,count";
 
 template <typename Encoder>
 void encodeRow(const MinuteStatRow& r, Encoder& e) {

@@ -37,6 +37,7 @@ bool DiskGuard::candidates(DbConnection& db, std::vector<DropCandidate>& out, Db
   PartitionOptions p = partitions_;
   p.summary_table.clear();       // a few bytes a minute: never worth losing
   p.minute_stats_table.clear();  // the same: at most (methods + 6 + agents bound) rows a minute
+  p.hour_stats_table.clear();    // and their sums per hour
   p.call_keys_table.clear();     // ~1/12 of the messages' bytes, and without them the calls of
                                  // an hour still stored could not be found by number
   const std::vector<PartitionSeries> all = partitionSeries(p);

@@ -56,4 +56,14 @@ void MinuteStatsAggregator::aggregate(std::span<const SipMessageRow> messages,
     out.push_back({std::get<0>(key), std::get<1>(key), std::string(std::get<2>(key)), n});
 }
 
+void MinuteStatsAggregator::sumHours(std::span<const MinuteStatRow> minutes, std::vector<MinuteStatRow>& hours) {
+  hours.clear();
+  using Key = std::tuple<uint64_t, MinuteStatKind, std::string_view>;
+  std::map<Key, uint64_t> counts;
+  for (const MinuteStatRow& r : minutes) counts[Key{r.minute_us - r.minute_us % kStatHourUs, r.kind, r.name}] += r.count;
+  hours.reserve(counts.size());
+  for (const auto& [key, n] : counts)
+    hours.push_back({std::get<0>(key), std::get<1>(key), std::string(std::get<2>(key)), n});
+}
+
 }  // namespace sipvault::writer

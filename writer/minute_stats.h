@@ -1,6 +1,7 @@
 #pragma once
 // Adds up a batch's stored SIP messages into per-minute counts for sip_minute_stats
-// (store/sql/013): by request method, by response status class and by User-Agent. Exactly what
+// (store/sql/013): by request method, by response status class and by User-Agent; and the same
+// counts per hour for sip_hour_stats (015). Exactly what
 // the api's GROUP BY scans over sip_messages count (api/message_store.cpp topMethods,
 // statsBuckets, topUserAgents): requests (status 0) by method, responses by status DIV 100, every
 // row with a non-empty User-Agent by it. Pure: no I/O, no clock.
@@ -31,7 +32,7 @@ inline constexpr size_t kDefaultMaxAgentsPerMinute = 500;  // writer.stats_max_a
 class MinuteStatsAggregator {
  public:
   static constexpr size_t kTrackedMinutes = 16;
-  static constexpr uint64_t kMinuteUs = 60ull * 1000000;
+  static constexpr uint64_t kMinuteUs = store::kStatMinuteUs;
 
   explicit MinuteStatsAggregator(size_t max_agents_per_minute = kDefaultMaxAgentsPerMinute)
       : max_agents_(max_agents_per_minute) {}
@@ -39,6 +40,8 @@ class MinuteStatsAggregator {
   // The counts of `messages`, one row per (minute, kind, name), ordered by that key, into `out`
   // (cleared first). Remembers the User-Agents admitted.
   void aggregate(std::span<const store::SipMessageRow> messages, std::vector<store::MinuteStatRow>& out);
+  // The same rows summed per (hour, kind, name), ordered by that key, into `hours` (cleared first).
+  static void sumHours(std::span<const store::MinuteStatRow> minutes, std::vector<store::MinuteStatRow>& hours);
 
   // Messages whose User-Agent was counted under "(other)" because its minute was full, so far.
   [[nodiscard]] uint64_t agentsFolded() const { return folded_; }

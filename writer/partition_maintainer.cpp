@@ -19,6 +19,8 @@ std::vector<PartitionSeries> partitionSeries(const PartitionOptions& o) {
   if (!o.minute_stats_table.empty())
     out.push_back({o.minute_stats_table, PartitionLayout{}, o.longestClassRetention()});
   if (!o.call_keys_table.empty()) out.push_back({o.call_keys_table, PartitionLayout{}, o.longestClassRetention()});
+  if (!o.hour_stats_table.empty())
+    out.push_back({o.hour_stats_table, PartitionLayout{}, o.longestClassRetention()});
   return out;
 }
 

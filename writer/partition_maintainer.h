@@ -37,11 +37,13 @@ struct PartitionOptions {
   }
   // Kept as long as the longest-kept storage class, so they cover every message still stored:
   // sip_headers (store/sql/009, the messages' custom header values; a message of any class may
-  // have some), sip_minute_stats (store/sql/013, the stats endpoint's per-minute counts) and
-  // sip_call_keys (store/sql/014, the per-call index searches by number go through).
+  // have some), sip_minute_stats and sip_hour_stats (store/sql/013 and 015, the stats endpoint's
+  // per-minute and per-hour counts) and sip_call_keys (store/sql/014, the per-call index searches
+  // by number go through).
   std::string headers_table = "sip_headers";            // "" = none
   std::string minute_stats_table = "sip_minute_stats";  // "" = none
   std::string call_keys_table = "sip_call_keys";        // "" = none
+  std::string hour_stats_table = "sip_hour_stats";      // "" = none
   [[nodiscard]] std::chrono::hours longestClassRetention() const {
     std::chrono::hours longest{0};
     for (const auto& r : class_retention) longest = std::max(longest, r.value_or(retention));

@@ -313,7 +313,9 @@ bool RowInserter::addSummaries(DbConnection& db, const std::vector<SummaryRow>& 
 bool RowInserter::addMinuteStats(DbConnection& db, const std::vector<SipMessageRow>& messages, DbError& error) {
   if (messages.empty()) return true;
   minute_stats_.aggregate(messages, minute_rows_);
-  return upsert(db, "sip_minute_stats", kMinuteStatColumns, minute_rows_, kAddCount, error);
+  MinuteStatsAggregator::sumHours(minute_rows_, hour_rows_);
+  return upsert(db, "sip_minute_stats", kMinuteStatColumns, minute_rows_, kAddCount, error) &&
+         upsert(db, "sip_hour_stats", kHourStatColumns, hour_rows_, kAddCount, error);
 }
 
 bool RowInserter::addCallKeys(DbConnection& db, const std::vector<SipMessageRow>& messages, DbError& error) {

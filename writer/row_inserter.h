@@ -3,7 +3,7 @@
 // call-quality reports into sip_qos) in one transaction, after giving every row its id
 // (store/row_ids.h: blocks from the database, so any number of writers can insert side by side),
 // and adds its summaries to sip_summaries, its messages' per-minute counts to sip_minute_stats
-// (minute_stats.h) and their call keys to sip_call_keys (call_key_index.h) in the same transaction.
+// and per-hour ones to sip_hour_stats (minute_stats.h) and their call keys to sip_call_keys (call_key_index.h) in the same transaction.
 //
 // Three ways, chosen by InsertMethod (bench/writer_bench.cpp measures them):
 //   Bulk            (default) one prepared INSERT per table, executed with array binding: the rows
@@ -76,7 +76,8 @@ class RowInserter {
   // sip_summaries: INSERT ... ON DUPLICATE KEY UPDATE count = count + VALUES(count), in the
   // same transaction as the rows, so a count is as durable as the batch's ack.
   bool addSummaries(store::DbConnection& db, const std::vector<store::SummaryRow>& rows, store::DbError& error);
-  // sip_minute_stats: the batch's messages counted per minute (minute_stats_), upserted the same way.
+  // sip_minute_stats and sip_hour_stats: the batch's messages counted per minute (minute_stats_)
+  // and per hour, upserted the same way.
   bool addMinuteStats(store::DbConnection& db, const std::vector<store::SipMessageRow>& messages,
                       store::DbError& error);
   // sip_call_keys: the keys of the batch's messages this writer has not stored lately
@@ -98,6 +99,7 @@ class RowInserter {
   std::vector<store::HeaderRow> header_rows_;  // sip_headers rows of the batch being inserted
   MinuteStatsAggregator minute_stats_;
   std::vector<store::MinuteStatRow> minute_rows_;  // sip_minute_stats rows of the batch being inserted
+  std::vector<store::MinuteStatRow> hour_rows_;    // sip_hour_stats rows of the batch being inserted
   CallKeyIndex call_keys_;
   std::vector<store::CallKeyRow> call_key_rows_;  // sip_call_keys rows of the batch being inserted
 };

@@ -34,7 +34,7 @@ TEST_CASE("A migration is either the api's (applied on a head) or the capture ta
     }
     if (m.version == 2 || m.version == 3 || m.version == 5) CHECK_FALSE(capture);
     if (m.version == 1 || m.version == 4 || m.version == 6 || m.version == 7 || m.version == 13 ||
-        m.version == 14)
+        m.version == 14 || m.version == 15)
       CHECK(capture);
   }
 }

@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <tuple>
+#include <vector>
+
 #include "store/migrator.h"
 #include "store/stored_rows.h"
 #include "tests/support/test_database.h"
@@ -456,4 +460,47 @@ TEST_CASE("v14 moves an install's number and correlation indexes into sip_call_k
   REQUIRE(db.conn().execute("DELETE FROM schema_version WHERE version = 14", error));
   REQUIRE(migrate(db.conn(), embeddedMigrations(), kNow, report, error));
   CHECK(db.count("SELECT COUNT(*) FROM sip_call_keys") == keys);
+}
+
+TEST_CASE("v15 adds sip_hour_stats, hourly-partitioned on hour_us, with the hour sums of the minutes already counted",
+          "[store][schema][db][stats]") {
+  test::TestDatabase db("migrate_hour_stats");
+  DbError error;
+  MigrationReport report;
+  REQUIRE(migrate(db.conn(), embeddedMigrations().first(14), kNow - 2 * kHourUs, report, error));
+  // Counts of 12:59, 13:00, 13:59 and 14:25 in two kinds, as a v14 writer left them.
+  const auto minute = [](uint64_t at) { return std::to_string(at - at % 60000000); };
+  for (const auto& [at, kind, name, count] :
+       std::vector<std::tuple<uint64_t, int, std::string, int>>{{kHour14 - kHourUs - 60000000, 0, "INVITE", 3},
+                                                                {kHour14 - kHourUs, 0, "INVITE", 4},
+                                                                {kHour14 - 60000000, 0, "INVITE", 5},
+                                                                {kHour14 - 60000000, 2, "phone", 6},
+                                                                {kNow, 0, "INVITE", 7}})
+    REQUIRE(db.conn().execute("INSERT INTO sip_minute_stats (" + std::string(kMinuteStatColumns) + ") VALUES (" +
+                                  minute(at) + ", " + std::to_string(kind) + ", '" + name + "', " +
+                                  std::to_string(count) + ")",
+                              error));
+  REQUIRE(migrate(db.conn(), embeddedMigrations(), kNow, report, error));
+  REQUIRE(report.version_after >= 15);
+  CHECK(db.value("SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION) FROM information_schema.COLUMNS WHERE "
+                 "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'sip_hour_stats'") ==
+        std::string(kHourStatColumns) + ",shard_id");
+  CHECK(db.value("SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) FROM information_schema.STATISTICS WHERE "
+                 "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'sip_hour_stats' AND INDEX_NAME = 'PRIMARY'") ==
+        "hour_us,kind,name");
+  CHECK(db.value("SELECT GROUP_CONCAT(PARTITION_NAME ORDER BY PARTITION_ORDINAL_POSITION) FROM "
+                 "information_schema.PARTITIONS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = "
+                 "'sip_hour_stats'") == "p_past,p_future");
+  CHECK(db.value("SELECT PARTITION_EXPRESSION FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = DATABASE() "
+                 "AND TABLE_NAME = 'sip_hour_stats' LIMIT 1") == "`hour_us`");
+  // 12:00 holds 12:59; 13:00 holds 13:00 and 13:59; 14:00 holds 14:25.
+  const auto hourCount = [&](uint64_t hour, int kind) {
+    return db.count("SELECT COALESCE(SUM(count), 0) FROM sip_hour_stats WHERE hour_us = " + std::to_string(hour) +
+                    " AND kind = " + std::to_string(kind));
+  };
+  CHECK(hourCount(kHour14 - 2 * kHourUs, 0) == 3);
+  CHECK(hourCount(kHour14 - kHourUs, 0) == 9);
+  CHECK(hourCount(kHour14 - kHourUs, 2) == 6);
+  CHECK(hourCount(kHour14, 0) == 7);
+  CHECK(db.count("SELECT COUNT(*) FROM sip_hour_stats") == 4);
 }

@@ -126,3 +126,25 @@ TEST_CASE("Minute stats keep long names at the column width and odd status value
   CHECK(c.at({kT0, MinuteStatKind::StatusClass, "655"}) == 1);
   CHECK(c.at({kT0, MinuteStatKind::Method, ""}) == 1);
 }
+
+TEST_CASE("Hour stats sum the minute rows of each UTC hour, folded User-Agents included", "[writer][stats][hour]") {
+  MinuteStatsAggregator agg(1);
+  const uint64_t hour = kT0 - kT0 % kStatHourUs;  // 14:00
+  std::vector<MinuteStatRow> minutes, hours{{1, MinuteStatKind::Method, "left over", 9}};  // cleared
+  const std::vector<SipMessageRow> batch{
+      message(hour - 1, "INVITE", 0, "a"),           message(kT0, "INVITE", 0, "a"),
+      message(kT0 + 1, "INVITE", 0, "b"),            message(kT0 + 2 * kMinute, "INVITE", 200, "a"),
+      message(hour + kStatHourUs - 1, "BYE", 0, ""), message(hour + kStatHourUs, "BYE", 0, "")};
+  agg.aggregate(batch, minutes);
+  MinuteStatsAggregator::sumHours(minutes, hours);
+  const std::vector<MinuteStatRow> want{
+      {hour - kStatHourUs, MinuteStatKind::Method, "INVITE", 1},
+      {hour - kStatHourUs, MinuteStatKind::UserAgent, "a", 1},
+      {hour, MinuteStatKind::Method, "BYE", 1},
+      {hour, MinuteStatKind::Method, "INVITE", 2},
+      {hour, MinuteStatKind::StatusClass, "2", 1},
+      {hour, MinuteStatKind::UserAgent, std::string(kMinuteStatOther), 1},  // "b": 14:25 had its one agent
+      {hour, MinuteStatKind::UserAgent, "a", 2},
+      {hour + kStatHourUs, MinuteStatKind::Method, "BYE", 1}};
+  CHECK(hours == want);
+}

@@ -75,11 +75,12 @@ TEST_CASE("Partitions for the current hour and the hours ahead are created on ev
   MaintenanceOutcome outcome;
   DbError error;
   REQUIRE(m.runOnce(db.conn(), kNow, outcome, error));
-  CHECK(outcome.created == 10 * 7);  // 3 storage classes of sip_messages, sip_rejects, hep_other, sip_summaries,
-                                     // sip_headers, sip_qos, sip_minute_stats, sip_call_keys
+  CHECK(outcome.created == 11 * 7);  // 3 storage classes of sip_messages, sip_rejects, hep_other, sip_summaries,
+                                     // sip_headers, sip_qos, sip_minute_stats, sip_call_keys, sip_hour_stats
   CHECK(outcome.dropped == 0);
   for (const std::string table :
-       {"sip_rejects", "hep_other", "sip_summaries", "sip_headers", "sip_qos", "sip_minute_stats", "sip_call_keys"}) {
+       {"sip_rejects", "hep_other", "sip_summaries", "sip_headers", "sip_qos", "sip_minute_stats", "sip_call_keys",
+        "sip_hour_stats"}) {
     const auto parts = partitions(db, table);
     REQUIRE(parts.size() == 9);
     CHECK(parts.front().name == "p_past");
@@ -144,9 +145,9 @@ TEST_CASE("Partitions older than the retention are dropped with their rows, out-
   const uint64_t later = kHour14 + 3 * kHourUs + 10ull * 60 * 1000000;
   REQUIRE(m.runOnce(db.conn(), later, outcome, error));
   // One per series but sip_summaries (its own, longer retention); sip_headers, sip_qos,
-  // sip_minute_stats and sip_call_keys (the longest class retention: 2 h here) too.
-  CHECK(outcome.dropped == 9);
-  CHECK(outcome.created == 10 * 3);  // 17, 18, 19 (up to 16 existed)
+  // sip_minute_stats, sip_call_keys and sip_hour_stats (the longest class retention: 2 h here) too.
+  CHECK(outcome.dropped == 10);
+  CHECK(outcome.created == 11 * 3);  // 17, 18, 19 (up to 16 existed)
   CHECK(db.count("SELECT COUNT(*) FROM sip_messages WHERE capture_us >= " + std::to_string(kHour14) +
                  " AND capture_us < " + std::to_string(kHour14 + kHourUs)) == 0);
   // p_c0_past ends at 14:00, before the retention's horizon (15:10): all of it is older, so it
@@ -260,9 +261,11 @@ TEST_CASE("Each storage class keeps its own hours for its own retention", "[writ
   // The per-minute counts and the header values stay as long as the longest class (calls, 48 h),
   // not writer.retention_hours (1 h): all six still counted, the call's header still there.
   CHECK(db.count("SELECT SUM(count) FROM sip_minute_stats WHERE kind IN (0, 1)") == 6);
+  CHECK(db.count("SELECT SUM(count) FROM sip_hour_stats WHERE kind IN (0, 1)") == 6);
   CHECK(db.count("SELECT COUNT(*) FROM sip_headers") == 1);
   REQUIRE(m.runOnce(db.conn(), kHour14 + 49 * kHourUs + 5, outcome, error));
   CHECK(db.count("SELECT COUNT(*) FROM sip_messages") == 0);
   CHECK(db.count("SELECT COUNT(*) FROM sip_minute_stats") == 0);
+  CHECK(db.count("SELECT COUNT(*) FROM sip_hour_stats") == 0);
   CHECK(db.count("SELECT COUNT(*) FROM sip_headers") == 0);
 }

@@ -387,18 +387,19 @@ void addCounts(test::TestDatabase& db, const std::string& sql, int kind, MinuteC
   for (const DbRow& r : rows) out[{std::stoull(*r[0]), kind, *r[1]}] += std::stoull(*r[2]);
 }
 
-MinuteCounts minuteStats(test::TestDatabase& db) {
+// sip_minute_stats, or with `hourly` sip_hour_stats.
+MinuteCounts minuteStats(test::TestDatabase& db, bool hourly = false) {
   MinuteCounts out;
-  for (int kind = 0; kind < 3; ++kind)
-    addCounts(db, "SELECT minute_us, name, count FROM sip_minute_stats WHERE kind = " + std::to_string(kind), kind,
-              out);
+  const std::string from = hourly ? "hour_us, name, count FROM sip_hour_stats" : "minute_us, name, count FROM sip_minute_stats";
+  for (int kind = 0; kind < 3; ++kind) addCounts(db, "SELECT " + from + " WHERE kind = " + std::to_string(kind), kind, out);
   return out;
 }
 
-// The GROUP BY scans over sip_messages that sip_minute_stats replaces (api/message_store.cpp).
-MinuteCounts scannedStats(test::TestDatabase& db) {
+// The GROUP BY scans over sip_messages that sip_minute_stats (or, `hourly`, sip_hour_stats)
+// replaces (api/message_store.cpp).
+MinuteCounts scannedStats(test::TestDatabase& db, bool hourly = false) {
   MinuteCounts out;
-  const std::string minute = "capture_us DIV 60000000 * 60000000";
+  const std::string minute = hourly ? "capture_us DIV 3600000000 * 3600000000" : "capture_us DIV 60000000 * 60000000";
   addCounts(db, "SELECT " + minute + ", method, COUNT(*) FROM sip_messages WHERE status = 0 GROUP BY 1, 2", 0, out);
   addCounts(db, "SELECT " + minute + ", status DIV 100, COUNT(*) FROM sip_messages WHERE status <> 0 GROUP BY 1, 2",
             1, out);
@@ -410,7 +411,8 @@ MinuteCounts scannedStats(test::TestDatabase& db) {
 
 }  // namespace
 
-TEST_CASE("sip_minute_stats equals the GROUP BY over sip_messages after the corpus and batches across minutes",
+TEST_CASE("sip_minute_stats and sip_hour_stats equal the GROUP BY over sip_messages after the corpus and batches "
+          "across minutes and hours",
           "[writer][db][stats][minute]") {
   const InsertMethod method = GENERATE(InsertMethod::Bulk, InsertMethod::LoadData, InsertMethod::MultiRowInsert);
   INFO("method " << insertMethodName(method));
@@ -423,10 +425,12 @@ TEST_CASE("sip_minute_stats equals the GROUP BY over sip_messages after the corp
   // (a summarized record) and must not count.
   const std::vector<test::CorpusFile> files = test::rfc4475Valid();
   const uint64_t boundary = kNow + 60ull * 1000000;
+  const uint64_t hour_boundary = kNow - kNow % 3600000000 + 3600000000;  // the last two batches straddle it
   for (int b = 0; b < 4; ++b) {
     std::vector<wire::SipRecord> batch;
     for (size_t i = 0; i < files.size(); ++i) {
-      wire::SipRecord r = test::sipRecordFor(files[i].bytes, boundary - 100000 + (b * 37 + i * 7919) % 200000);
+      wire::SipRecord r = test::sipRecordFor(files[i].bytes, (b < 2 ? boundary : hour_boundary) - 100000 +
+                                                                  (b * 37 + i * 7919) % 200000);
       r.set_storage_class(static_cast<uint32_t>((b + i) % 3));
       batch.push_back(std::move(r));
     }
@@ -450,6 +454,10 @@ TEST_CASE("sip_minute_stats equals the GROUP BY over sip_messages after the corp
   CHECK(around_boundary > 0);
   CHECK(db.count("SELECT COUNT(DISTINCT kind) FROM sip_minute_stats") == 3);
   CHECK(db.count("SELECT COUNT(*) FROM sip_minute_stats WHERE minute_us = " + std::to_string(boundary)) > 0);
+  // The same counts per hour: both hours around the boundary.
+  CHECK(minuteStats(db, true) == scannedStats(db, true));
+  CHECK(db.count("SELECT COUNT(DISTINCT hour_us) FROM sip_hour_stats") >= 2);
+  CHECK(db.count("SELECT SUM(count) FROM sip_hour_stats WHERE kind IN (0, 1)") == messages);
 }
 
 TEST_CASE("A flood of random User-Agents adds at most the bound's rows a minute to sip_minute_stats",

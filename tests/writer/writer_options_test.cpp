@@ -134,8 +134,8 @@ TEST_CASE("Writer options read a retention per storage class and for summaries",
   c->setString("writer.summary_retention_hours", "2160");
   const WriterOptions o = WriterOptions::fromConfig(*c);
   const auto series = partitionSeries(o.partitions);
-  REQUIRE(series.size() == 10);  // 3 classes, sip_rejects, hep_other, sip_headers, sip_qos, sip_summaries,
-                                 // sip_minute_stats, sip_call_keys
+  REQUIRE(series.size() == 11);  // 3 classes, sip_rejects, hep_other, sip_headers, sip_qos, sip_summaries,
+                                 // sip_minute_stats, sip_call_keys, sip_hour_stats
   CHECK(series[0].layout.past == "p_c0_past");
   CHECK(series[0].retention == std::chrono::hours(240));  // calls: writer.retention_hours
   CHECK(series[1].retention == std::chrono::hours(24));
@@ -151,6 +151,8 @@ TEST_CASE("Writer options read a retention per storage class and for summaries",
   CHECK(series[8].retention == std::chrono::hours(240));
   CHECK(series[9].table == "sip_call_keys");  // the same
   CHECK(series[9].retention == std::chrono::hours(240));
+  CHECK(series[10].table == "sip_hour_stats");  // the same
+  CHECK(series[10].retention == std::chrono::hours(240));
   CHECK(o.stats_max_agents_per_minute == 500);
   // The calls class on a retention of its own takes sip_qos with it.
   c->setString("writer.class.calls.retention_hours", "72");
