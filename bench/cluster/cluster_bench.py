@@ -48,6 +48,13 @@ MINUTE_STATS_FILL = " ".join([
     ") AS counted GROUP BY minute_us, kind, name"])
 
 
+# And its per-hour sums (sip_hour_stats, store/sql/015), as migration 015 backfills an install.
+HOUR_STATS_FILL = " ".join([
+    "INSERT INTO sip_hour_stats (hour_us, kind, name, count, shard_id)",
+    "SELECT minute_us - minute_us % 3600000000, kind, name, SUM(count), MIN(shard_id) FROM sip_minute_stats",
+    "GROUP BY minute_us - minute_us % 3600000000, kind, name"])
+
+
 # The writer's per-call index (store/sql/014, writer/call_key_index.h) for rows it did not write:
 # each message's From, To, R-URI user and correlation key by call and hour, as migration 014
 # backfills an install.
@@ -211,11 +218,12 @@ def main():
                 loads[-1].start()
         for th in loads:
             th.join()
-        # LOAD DATA bypasses the writer: add what it would have written to sip_minute_stats (its
-        # per-minute counts, store/sql/013), so that stats_24h measures the shipped path.
+        # LOAD DATA bypasses the writer: add what it would have written to sip_minute_stats and
+        # sip_hour_stats (its counts, store/sql/013 and 015), so that stats_24h measures the shipped path.
         # The same for its per-call index (sip_call_keys, store/sql/014).
         for target in ["single"] + list(SHARDS):
             sql(os.path.join(work, target), MINUTE_STATS_FILL)
+            sql(os.path.join(work, target), HOUR_STATS_FILL)
             sql(os.path.join(work, target), CALL_KEYS_FILL)
         load_s = time.time() - t
         rows = {n: int(sql(os.path.join(work, n), "SELECT COUNT(*) FROM sip_messages")) for n in ["single"] + list(SHARDS)}

@@ -277,6 +277,8 @@ def main():
         ids = sql(name, "SELECT DISTINCT shard_id FROM sip_messages")
         check(ids == [[str(SHARDS[name])]], "shard %s's rows carry shard_id %d: %s" % (name, SHARDS[name], ids))
     window = "from=%dus&to=%dus" % (t0 - 1000000, now_us + 1000000)
+    # The same from its hour: what a whole-hour step of the stats counts (sip_hour_stats).
+    hour_window = "from=%dus&to=%dus" % ((t0 - 1000000) // 3600000000 * 3600000000, now_us + 1000000)
 
     def union(path, query, shards=SHARDS):
         items = []
@@ -334,14 +336,19 @@ def main():
         check(stats["total"] == want_total and stats.get("missing_shards") == partial_expected,
               "%s: stats total %d = the shards' %d, missing %s" % (label, stats["total"], want_total,
                                                                    stats.get("missing_shards")))
-        # Unfiltered stats come from the shards' per-minute counts (sip_minute_stats through Spider); naming
-        # every storage class is a filter, so that one scans the messages: both count the same.
-        scanned = head.json("/api/v1/stats?%s&step=3600&class=calls,registrations,other" % window)
-        check(stats.get("source") == "minute_counts" and scanned.get("source") == "messages" and
-              stats["total"] == scanned["total"] and stats["top_user_agents"] == scanned["top_user_agents"] and
-              scanned.get("missing_shards") == partial_expected,
-              "%s: stats from minute counts (%s, %d) = the scan's (%s, %d)" % (
-                  label, stats.get("source"), stats["total"], scanned.get("source"), scanned["total"]))
+        # Unfiltered stats come from the shards' per-hour counts at whole-hour steps and per-minute
+        # ones at whole-minute steps (sip_hour_stats, sip_minute_stats through Spider); naming every
+        # storage class is a filter, so that one scans the messages: all count the same.
+        for source, step, span in (("hour_counts", 3600, hour_window), ("minute_counts", 60, window)):
+            counted = head.json("/api/v1/stats?%s&step=%d" % (span, step))
+            scanned = head.json("/api/v1/stats?%s&step=%d&class=calls,registrations,other" % (hour_window, step))
+            check(counted.get("source") == source and scanned.get("source") == "messages" and
+                  counted["total"] == scanned["total"] and
+                  counted["top_user_agents"] == scanned["top_user_agents"] and
+                  counted.get("missing_shards") == scanned.get("missing_shards") == partial_expected,
+                  "%s: stats from %s (%s, %d) = the scan's (%s, %d)" % (
+                      label, source, counted.get("source"), counted["total"], scanned.get("source"),
+                      scanned["total"]))
 
     # 4. Everything complete.
     complete_answers(list(SHARDS), [])
