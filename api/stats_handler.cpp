@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string_view>
+#include <tuple>
 
 #include "api/message_store.h"
 #include "api/time_text.h"
@@ -49,15 +50,19 @@ StatsCounts splitMinuteCounts(std::span<const MinuteCountRow> counts, uint64_t m
   out.agents = most_first(agent_totals, top_agents);
   std::set<std::string_view> kept;
   for (size_t i = 0; i < out.top_methods.size() && i < method_slots; ++i) kept.insert(out.top_methods[i].first);
+  // Grouped as the statements group: one row per interval, kept method (or kOtherMethod) and class.
+  std::map<std::tuple<uint64_t, std::string_view, uint16_t>, uint64_t> grouped;
   for (const MinuteCountRow& r : counts) {
     if (r.kind == MinuteStatKind::Method) {
-      out.rows.push_back({r.bucket, kept.contains(r.name) ? r.name : std::string(kOtherMethod), 0, r.count});
+      grouped[{r.bucket, kept.contains(r.name) ? std::string_view(r.name) : kOtherMethod, 0}] += r.count;
     } else if (r.kind == MinuteStatKind::StatusClass) {
       uint64_t cls = 0;  // the digit(s) of status DIV 100; CAST(name AS UNSIGNED) in the statements
       std::from_chars(r.name.data(), r.name.data() + r.name.size(), cls);
-      out.rows.push_back({r.bucket, "", static_cast<uint16_t>(cls), r.count});
+      grouped[{r.bucket, "", static_cast<uint16_t>(cls)}] += r.count;
     }
   }
+  for (const auto& [key, n] : grouped)
+    out.rows.push_back({std::get<0>(key), std::string(std::get<1>(key)), std::get<2>(key), n});
   return out;
 }
 
