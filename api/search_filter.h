@@ -71,7 +71,6 @@ struct ParamError {
   std::string message;
 };
 
-// A text match on a number column: exact, or a LIKE pattern when the value holds `*`.
 // What the per-call index (sip_call_keys) named for one key: the calls (call_id_hash; nullopt when
 // not read or more than MessageStore's kMaxResolvedCalls: a statement's own subquery finds them,
 // search_sql.h appendCallKeyMatch), and the shard_id of those index rows, ascending: the messages
@@ -81,6 +80,7 @@ struct KeyedCalls {
   std::vector<uint16_t> shards;
 };
 
+// A text match on a number column: exact, or a LIKE pattern when the value holds `*`.
 struct NumberMatch {
   std::string value;      // as given (without any decoding of `*`)
   bool wildcard = false;  // value contains '*'

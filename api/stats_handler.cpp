@@ -29,6 +29,16 @@ bool onlyRangeAndStep(const QueryParams& query) {
   return true;
 }
 
+// The first `slots` of the top methods: those that get a series of their own.
+std::vector<std::string> keptMethods(const std::vector<std::pair<std::string, uint64_t>>& top, uint64_t slots) {
+  std::vector<std::string> kept;
+  for (size_t i = 0; i < top.size() && i < slots; ++i) kept.push_back(top[i].first);
+  return kept;
+}
+
+// Rows of counts per interval at most: each interval's kept methods, "(other)" and 6 classes.
+uint64_t bucketRowBound(uint64_t buckets, size_t kept) { return buckets * (kept + 1 + 6); }
+
 // The three answers of the stats from one minuteCounts statement, as the three statements over
 // sip_minute_stats give them: the `method_slots` + 1 methods with the most requests (ties by
 // name), the counts per interval with the methods beyond `method_slots` under kOtherMethod, and
@@ -39,7 +49,7 @@ StatsCounts splitMinuteCounts(std::span<const MinuteCountRow> counts, uint64_t m
     if (r.kind == MinuteStatKind::Method) method_totals[r.name] += r.count;
     if (r.kind == MinuteStatKind::UserAgent) agent_totals[r.name] += r.count;
   }
-  const auto most_first = [](std::map<std::string, uint64_t>& totals, uint64_t limit) {
+  const auto most_first = [](const std::map<std::string, uint64_t>& totals, uint64_t limit) {
     std::vector<std::pair<std::string, uint64_t>> v(totals.begin(), totals.end());
     std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     if (v.size() > limit) v.resize(limit);
@@ -48,8 +58,8 @@ StatsCounts splitMinuteCounts(std::span<const MinuteCountRow> counts, uint64_t m
   StatsCounts out;
   out.top_methods = most_first(method_totals, method_slots + 1);
   out.agents = most_first(agent_totals, top_agents);
-  std::set<std::string_view> kept;
-  for (size_t i = 0; i < out.top_methods.size() && i < method_slots; ++i) kept.insert(out.top_methods[i].first);
+  const std::vector<std::string> kept_list = keptMethods(out.top_methods, method_slots);
+  const std::set<std::string_view> kept(kept_list.begin(), kept_list.end());
   // Grouped as the statements group: one row per interval, kept method (or kOtherMethod) and class.
   std::map<std::tuple<uint64_t, std::string_view, uint16_t>, uint64_t> grouped;
   for (const MinuteCountRow& r : counts) {
@@ -81,9 +91,8 @@ bool StatsHandler::readMinuteCounts(uint64_t from_us, uint64_t to_us, uint64_t s
   if (!ctx_.messages.topMinuteNames(from_us, to_us, hourly, MinuteStatKind::Method, method_slots + 1,
                                     out.top_methods, error))
     return false;
-  std::vector<std::string> kept;
-  for (size_t i = 0; i < out.top_methods.size() && i < method_slots; ++i) kept.push_back(out.top_methods[i].first);
-  return ctx_.messages.minuteBuckets(from_us, to_us, step_us, hourly, kept, buckets * (kept.size() + 1 + 6),
+  const std::vector<std::string> kept = keptMethods(out.top_methods, method_slots);
+  return ctx_.messages.minuteBuckets(from_us, to_us, step_us, hourly, kept, bucketRowBound(buckets, kept.size()),
                                      out.rows, error) &&
          ctx_.messages.topMinuteNames(from_us, to_us, hourly, MinuteStatKind::UserAgent, kTopUserAgents,
                                       out.agents, error);
@@ -92,9 +101,8 @@ bool StatsHandler::readMinuteCounts(uint64_t from_us, uint64_t to_us, uint64_t s
 bool StatsHandler::readMessageCounts(const SearchFilter& f, uint64_t step_us, uint64_t buckets,
                                      uint64_t method_slots, StatsCounts& out, DbError& error) {
   if (!ctx_.messages.topMethods(f, method_slots + 1, out.top_methods, error)) return false;
-  std::vector<std::string> kept;
-  for (size_t i = 0; i < out.top_methods.size() && i < method_slots; ++i) kept.push_back(out.top_methods[i].first);
-  return ctx_.messages.statsBuckets(f, step_us, kept, buckets * (kept.size() + 1 + 6), out.rows, error) &&
+  const std::vector<std::string> kept = keptMethods(out.top_methods, method_slots);
+  return ctx_.messages.statsBuckets(f, step_us, kept, bucketRowBound(buckets, kept.size()), out.rows, error) &&
          ctx_.messages.topUserAgents(f, kTopUserAgents, out.agents, error);
 }
 
@@ -148,7 +156,7 @@ ApiResponse StatsHandler::stats(const ApiRequest& req) {
   const std::vector<std::pair<std::string, uint64_t>>& agents = counts.agents;
   const bool methods_cut = top_methods.size() > method_slots;
   if (methods_cut) top_methods.resize(method_slots);
-  const uint64_t max_rows = buckets * (top_methods.size() + 1 + 6);
+  const uint64_t max_rows = bucketRowBound(buckets, top_methods.size());
   // Cannot happen with the bound above unless the database grouped differently; then say so.
   const bool rows_cut = rows.size() >= std::min(max_rows, kMaxRowsPerStatement);
 

@@ -22,48 +22,52 @@ std::string_view className(uint16_t status) {
   return names[status / 100u];
 }
 
+// (minute or hour, kind, name) -> count, as rows in key order.
+using CountKey = std::tuple<uint64_t, MinuteStatKind, std::string_view>;
+void appendRows(const std::map<CountKey, uint64_t>& counts, std::vector<MinuteStatRow>& out) {
+  out.reserve(out.size() + counts.size());
+  for (const auto& [key, n] : counts)
+    out.push_back({std::get<0>(key), std::get<1>(key), std::string(std::get<2>(key)), n});
+}
+
 }  // namespace
 
 void MinuteStatsAggregator::aggregate(std::span<const SipMessageRow> messages,
                                       std::vector<MinuteStatRow>& out) {
   out.clear();
   // Names are views into the rows (or constants): nothing is copied until the rows are built.
-  using Key = std::tuple<uint64_t, MinuteStatKind, std::string_view>;
-  std::map<Key, uint64_t> counts;
+  std::map<CountKey, uint64_t> counts;
   for (const SipMessageRow& m : messages) {
     const uint64_t minute = m.packet.capture_us - m.packet.capture_us % kMinuteUs;
     if (m.status == 0)
-      ++counts[Key{minute, MinuteStatKind::Method,
-                   std::string_view(m.method).substr(0, kMinuteStatNameWidth)}];
+      ++counts[CountKey{minute, MinuteStatKind::Method,
+                        std::string_view(m.method).substr(0, kMinuteStatNameWidth)}];
     else
-      ++counts[Key{minute, MinuteStatKind::StatusClass, className(m.status)}];
+      ++counts[CountKey{minute, MinuteStatKind::StatusClass, className(m.status)}];
     if (m.user_agent.empty()) continue;
     const std::string_view agent = std::string_view(m.user_agent).substr(0, kMinuteStatNameWidth);
     NameSet& seen = admitted_[minute];
     if (!seen.contains(agent)) {
       if (seen.size() >= max_agents_) {
         ++folded_;
-        ++counts[Key{minute, MinuteStatKind::UserAgent, kMinuteStatOther}];
+        ++counts[CountKey{minute, MinuteStatKind::UserAgent, kMinuteStatOther}];
         continue;
       }
       seen.emplace(agent);
     }
-    ++counts[Key{minute, MinuteStatKind::UserAgent, agent}];
+    ++counts[CountKey{minute, MinuteStatKind::UserAgent, agent}];
   }
   while (admitted_.size() > kTrackedMinutes) admitted_.erase(admitted_.begin());
-  out.reserve(counts.size());
-  for (const auto& [key, n] : counts)
-    out.push_back({std::get<0>(key), std::get<1>(key), std::string(std::get<2>(key)), n});
+  appendRows(counts, out);
 }
 
-void MinuteStatsAggregator::sumHours(std::span<const MinuteStatRow> minutes, std::vector<MinuteStatRow>& hours) {
+void MinuteStatsAggregator::sumHours(std::span<const MinuteStatRow> minutes,
+                                     std::vector<MinuteStatRow>& hours) {
   hours.clear();
-  using Key = std::tuple<uint64_t, MinuteStatKind, std::string_view>;
-  std::map<Key, uint64_t> counts;
-  for (const MinuteStatRow& r : minutes) counts[Key{r.minute_us - r.minute_us % kStatHourUs, r.kind, r.name}] += r.count;
-  hours.reserve(counts.size());
-  for (const auto& [key, n] : counts)
-    hours.push_back({std::get<0>(key), std::get<1>(key), std::string(std::get<2>(key)), n});
+  std::map<CountKey, uint64_t> counts;
+  for (const MinuteStatRow& r : minutes)
+    counts[{r.minute_us - r.minute_us % kStatHourUs, r.kind, r.name}] += r.count;
+  appendRows(counts, hours);
 }
 
 }  // namespace sipvault::writer

@@ -3,7 +3,8 @@
 // call-quality reports into sip_qos) in one transaction, after giving every row its id
 // (store/row_ids.h: blocks from the database, so any number of writers can insert side by side),
 // and adds its summaries to sip_summaries, its messages' per-minute counts to sip_minute_stats
-// and per-hour ones to sip_hour_stats (minute_stats.h) and their call keys to sip_call_keys (call_key_index.h) in the same transaction.
+// and per-hour ones to sip_hour_stats (minute_stats.h) and their call keys to sip_call_keys
+// (call_key_index.h) in the same transaction.
 //
 // Three ways, chosen by InsertMethod (bench/writer_bench.cpp measures them):
 //   Bulk            (default) one prepared INSERT per table, executed with array binding: the rows
